@@ -1,0 +1,64 @@
+"""``python -m gis summary [DATA_DIR] [--json]``: the commune's area figures."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+NAME = "summary"
+HELP = "Area figures of a commune (built-in data or a folder of the same layers), in hectares."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("data_dir", nargs="?", type=Path, default=None,
+                        help="folder with parcels.shp and the other layers (default: the built-in data)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def run(args: argparse.Namespace) -> int:
+    from gis import landuse
+    from gis.i18n import number
+    from gis.io import load_dataset
+    from gis.summary import summarise
+
+    dataset = load_dataset(args.data_dir)
+    figures = summarise(dataset)
+    if args.json:
+        print(json.dumps(figures.as_dict(), ensure_ascii=False, indent=2))
+        return 0
+    vi = args.lang == "vi"
+
+    def _ha(value: float) -> str:
+        return number(value, 2, lang=args.lang)
+
+    if dataset.builtin:
+        print("Dữ liệu minh họa, không phải dữ liệu đo đạc thực tế." if vi else
+              "Demonstration data, not real survey data.")
+    rows = [
+        ("Số thửa đất" if vi else "Parcels", number(figures.parcel_count, 0, lang=args.lang)),
+        ("Diện tích xã (ha)" if vi else "Commune area (ha)", _ha(figures.commune_ha)),
+        ("Đất trồng lúa trước thu hồi (ha)" if vi else "Rice land before recovery (ha)",
+         _ha(figures.rice_ha_before_recovery)),
+        ("Đất trồng lúa sau thu hồi (ha)" if vi else "Rice land after recovery (ha)",
+         _ha(figures.rice_ha_after_recovery)),
+        ("Nuôi trồng thủy sản trước thu hồi (ha)" if vi else "Aquaculture before recovery (ha)",
+         _ha(figures.aquaculture_ha_before_recovery)),
+        ("Nuôi trồng thủy sản sau thu hồi (ha)" if vi else "Aquaculture after recovery (ha)",
+         _ha(figures.aquaculture_ha_after_recovery)),
+        ("Diện tích thu hồi (ha)" if vi else "Recovered area (ha)", _ha(figures.recovered_ha)),
+        ("Cánh đồng tập trung còn lại (ha)" if vi else "Concentrated fields kept (ha)",
+         _ha(figures.concentrated_fields_ha)),
+    ]
+    width = max(len(r[0]) for r in rows)
+    for label, value in rows:
+        print(f"{label:<{width}}  {value:>12}")
+    print()
+    print("Theo loại đất (ha):" if vi else "By land use (ha):")
+    for code, ha in figures.by_land_use.items():
+        print(f"  {code:<5} {landuse.name_of(code, lang=args.lang):<45} {_ha(ha):>10}")
+    print()
+    print("Theo thôn (ha):" if vi else "By village (ha):")
+    for name, ha in figures.by_village.items():
+        print(f"  {name:<12} {_ha(ha):>10}")
+    return 0

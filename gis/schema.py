@@ -1,0 +1,111 @@
+"""The parcel schema: the field names real exports use, mapped to one internal set.
+
+MicroStation, ViLIS, VBDLIS and QGIS exports name the same attribute in different ways (see domain.md).
+:func:`normalise_parcels` renames the known variants, case-insensitively, to the internal names below and
+adds the derived columns every other module relies on.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+from gis import landuse
+from gis.errors import SchemaError
+
+#: Internal name -> the names seen in real exports (matched case-insensitively, first hit wins).
+PARCEL_FIELDS: dict[str, tuple[str, ...]] = {
+    "sheet": ("SHBANDO", "SoHieuToBanDo", "soto", "sotobd", "tobd", "SoTo"),
+    "parcel_no": ("SHTHUA", "SoThuTuThua", "sothua", "thua", "SoThua"),
+    "legal_area_m2": ("DIENTICHPL", "DienTichPhapLy", "dt_pl"),
+    "area_m2_field": ("DIENTICH", "DienTich", "dientich"),
+    "land_use": ("MALOAIDAT", "KHLOAIDAT", "KyHieuMucDichSuDung", "loaidat", "mdsd"),
+    "owner": ("TENCHU", "chusudung", "chu_sd", "TenChuSuDung"),
+    "address": ("DIACHI", "DiaChi", "dia_chi"),
+    "commune_code": ("MaXa", "XAID", "MAXA"),
+    "crop": ("CAYTRONG", "cay_trong"),
+    "vietgap": ("VIETGAP",),
+    "certificate": ("SOGCN", "SoGCN", "so_gcn", "SoSerial"),
+}
+
+#: The fields without which a parcel layer cannot serve.
+REQUIRED = ("sheet", "parcel_no", "land_use")
+
+#: Internal name -> (Vietnamese, English) label, for tables and cards.
+LABELS: dict[str, tuple[str, str]] = {
+    "sheet": ("Tờ bản đồ số", "Map sheet"),
+    "parcel_no": ("Thửa số", "Parcel number"),
+    "legal_area_m2": ("Diện tích pháp lý (m²)", "Legal area (m²)"),
+    "map_area_m2": ("Diện tích đo trên bản đồ (m²)", "Drawn area (m²)"),
+    "land_use": ("Mã loại đất", "Land-use code"),
+    "land_use_name": ("Loại đất", "Land use"),
+    "owner": ("Chủ sử dụng đất", "Land user"),
+    "address": ("Địa chỉ", "Address"),
+    "village": ("Thôn", "Village"),
+    "commune_code": ("Mã xã", "Commune code"),
+    "crop": ("Cây trồng", "Crop"),
+    "vietgap": ("VietGAP", "VietGAP"),
+    "certificate": ("Số GCN QSDĐ", "Certificate no."),
+}
+
+
+def match_fields(columns: list[str], variants: dict[str, tuple[str, ...]] = PARCEL_FIELDS) -> dict[str, str]:
+    """Map source column names to internal names.
+
+    Returns ``{source_column: internal_name}`` for every column that matches a known variant.
+    """
+    lower = {c.lower(): c for c in columns}
+    mapping: dict[str, str] = {}
+    for internal, names in variants.items():
+        for name in names:
+            source = lower.get(name.lower())
+            if source is not None and source not in mapping:
+                mapping[source] = internal
+                break
+    return mapping
+
+
+def village_from_address(address: object) -> str | None:
+    """The village name in an address: ``"Thôn Cấm, xã Lương Phong"`` gives ``"Cấm"``."""
+    if address is None or (isinstance(address, float) and pd.isna(address)):
+        return None
+    first = str(address).split(",")[0].strip()
+    for prefix in ("thôn ", "Thôn ", "THÔN ", "xóm ", "Xóm ", "tổ ", "Tổ "):
+        if first.startswith(prefix):
+            return first[len(prefix) :].strip() or None
+    return first or None
+
+
+def normalise_parcels(frame: gpd.GeoDataFrame, *, source: str) -> gpd.GeoDataFrame:
+    """Rename a parcel layer's fields to the internal schema and add the derived columns.
+
+    Adds ``land_use`` (upper-case, the full value such as ``"ONT+CLN"``), ``land_use_main`` (its first
+    code), ``group``, ``legal_area_m2`` (from the legal-area field, else from ``DIENTICH``), ``village``
+    (from the address) and ``map_area_m2`` (the drawn area in the layer's CRS). Raises
+    :class:`SchemaError` naming the missing fields and the names looked for.
+    """
+    from gis.area import area_m2  # local: area imports nothing from here, but keep the layering plain
+
+    mapping = match_fields(list(frame.columns))
+    found = set(mapping.values())
+    missing = [f for f in REQUIRED if f not in found]
+    if missing:
+        looked = "; ".join(f"{f}: {', '.join(PARCEL_FIELDS[f])}" for f in missing)
+        raise SchemaError(
+            f"Lớp thửa đất «{source}» thiếu trường bắt buộc ({looked}). Hãy đổi tên trường trong QGIS "
+            "hoặc chọn trường tương ứng ở bước ghép trường.",
+            f"Parcel layer '{source}' lacks required fields ({looked}). Rename them in QGIS or pick the "
+            "matching fields in the field-mapping step.",
+        )
+    out = frame.rename(columns=mapping).copy()
+    if "legal_area_m2" not in out.columns and "area_m2_field" in out.columns:
+        out = out.rename(columns={"area_m2_field": "legal_area_m2"})
+    if "legal_area_m2" in out.columns:
+        out["legal_area_m2"] = pd.to_numeric(out["legal_area_m2"], errors="coerce")
+    out["land_use"] = out["land_use"].map(lambda v: "+".join(landuse.split_codes(v)) or None)
+    out["land_use_main"] = out["land_use"].map(landuse.primary_code)
+    out["group"] = out["land_use_main"].map(landuse.group_of)
+    if "address" in out.columns:
+        out["village"] = out["address"].map(village_from_address)
+    out["map_area_m2"] = area_m2(out, source=source)
+    return out

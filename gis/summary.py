@@ -1,0 +1,134 @@
+"""Area summaries of a commune: by land-use code, group and village; rice and ponds before and after recovery."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from gis import landuse
+from gis.area import M2_PER_HA, area_m2, clip_area_m2
+from gis.io import Dataset
+
+#: Concentrated-field statuses that mean the field is gone to a project.
+RECOVERED_STATUSES = frozenset({"thu hồi", "đã thu hồi", "recovered"})
+
+
+def assign_villages(parcels: gpd.GeoDataFrame, villages: gpd.GeoDataFrame | None) -> pd.Series:
+    """The village of each parcel: the village polygon holding a point on its surface, else its address."""
+    fallback = parcels["village"] if "village" in parcels.columns else pd.Series(None, index=parcels.index)
+    if villages is None or villages.empty or "TEN" not in villages.columns:
+        return fallback.rename("village")
+    if villages.crs != parcels.crs:
+        villages = villages.to_crs(parcels.crs)
+    points = shapely.point_on_surface(parcels.geometry.to_numpy())
+    tree = shapely.STRtree(villages.geometry.to_numpy())
+    pidx, vidx = tree.query(points, predicate="within")
+    out = fallback.copy().astype(object)
+    out.iloc[pidx] = villages["TEN"].to_numpy()[vidx]
+    return out.rename("village")
+
+
+def by_land_use(parcels: gpd.GeoDataFrame) -> pd.Series:
+    """Hectares by main land-use code, largest first."""
+    ha = parcels["map_area_m2"].groupby(parcels["land_use_main"].fillna("?")).sum() / M2_PER_HA
+    return ha.sort_values(ascending=False)
+
+
+def by_group(parcels: gpd.GeoDataFrame) -> pd.Series:
+    """Hectares by land-use group."""
+    ha = parcels["map_area_m2"].groupby(parcels["group"].fillna("unknown")).sum() / M2_PER_HA
+    return ha.sort_values(ascending=False)
+
+
+def recovered_union(recovered: gpd.GeoDataFrame | None, crs) -> shapely.Geometry:
+    """All recovery boundaries dissolved into one shape in ``crs`` (empty when there are none)."""
+    if recovered is None or recovered.empty:
+        return shapely.Polygon()
+    if recovered.crs != crs:
+        recovered = recovered.to_crs(crs)
+    return recovered.geometry.union_all()
+
+
+def kept_fields(fields: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    """Concentrated fields that are not marked as recovered."""
+    if fields is None:
+        return None
+    if "TRANGTHAI" in fields.columns:
+        status = fields["TRANGTHAI"].fillna("").str.strip().str.lower()
+        return fields[~status.isin(RECOVERED_STATUSES)]
+    return fields
+
+
+@dataclass
+class CommuneSummary:
+    """The figures the plan can be checked against, all in hectares."""
+
+    rice_ha_before_recovery: float
+    rice_ha_after_recovery: float
+    aquaculture_ha_before_recovery: float
+    aquaculture_ha_after_recovery: float
+    recovered_ha: float
+    concentrated_fields_ha: float
+    concentrated_fields_count: int
+    parcel_count: int
+    commune_ha: float
+    by_land_use: dict[str, float] = field(default_factory=dict)
+    by_group: dict[str, float] = field(default_factory=dict)
+    by_village: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self, *, digits: int = 4) -> dict:
+        out: dict = {}
+        for key, value in self.__dict__.items():
+            if isinstance(value, float):
+                out[key] = round(value, digits)
+            elif isinstance(value, dict):
+                out[key] = {k: round(v, digits) for k, v in value.items()}
+            else:
+                out[key] = value
+        return out
+
+
+def summarise(dataset: Dataset) -> CommuneSummary:
+    """Compute the commune's figures from its layers."""
+    parcels = dataset.parcels
+    crs = parcels.crs
+    recovered = recovered_union(dataset.get("recovered_land"), crs)
+    rice = parcels[parcels["land_use_main"].isin(landuse.RICE_CODES)]
+    ponds = parcels[parcels["land_use_main"].isin(landuse.AQUACULTURE_CODES)]
+    rec_frame = gpd.GeoSeries([recovered], crs=crs)
+    rice_before = float(rice["map_area_m2"].sum())
+    rice_taken = float(clip_area_m2(rice, rec_frame, source="parcels").sum()) if not recovered.is_empty else 0.0
+    ponds_before = float(ponds["map_area_m2"].sum())
+    ponds_taken = float(clip_area_m2(ponds, rec_frame, source="parcels").sum()) if not recovered.is_empty else 0.0
+
+    fields = kept_fields(dataset.get("concentrated_fields"))
+    fields_ha, fields_n = 0.0, 0
+    if fields is not None and not fields.empty:
+        fields = fields.to_crs(crs) if fields.crs != crs else fields
+        kept = fields.geometry.difference(recovered) if not recovered.is_empty else fields.geometry
+        fields_ha = float(area_m2(gpd.GeoSeries(kept, crs=crs), source="concentrated_fields").sum()) / M2_PER_HA
+        fields_n = int(len(fields))
+
+    villages = assign_villages(parcels, dataset.get("villages"))
+    by_village = (parcels["map_area_m2"].groupby(villages.fillna("?")).sum() / M2_PER_HA).sort_index()
+    commune = dataset.get("commune")
+    commune_ha = float(area_m2(commune, source="commune").sum()) / M2_PER_HA if commune is not None else float(
+        parcels["map_area_m2"].sum()) / M2_PER_HA
+
+    return CommuneSummary(
+        rice_ha_before_recovery=rice_before / M2_PER_HA,
+        rice_ha_after_recovery=(rice_before - rice_taken) / M2_PER_HA,
+        aquaculture_ha_before_recovery=ponds_before / M2_PER_HA,
+        aquaculture_ha_after_recovery=(ponds_before - ponds_taken) / M2_PER_HA,
+        recovered_ha=recovered.area / M2_PER_HA,
+        concentrated_fields_ha=fields_ha,
+        concentrated_fields_count=fields_n,
+        parcel_count=int(len(parcels)),
+        commune_ha=commune_ha,
+        by_land_use={str(k): float(v) for k, v in by_land_use(parcels).items()},
+        by_group={str(k): float(v) for k, v in by_group(parcels).items()},
+        by_village={str(k): float(v) for k, v in by_village.items()},
+    )
