@@ -17,8 +17,9 @@ def lang() -> str:
     return st.session_state.get(LANG_KEY, "vi")
 
 
-def t(key: str) -> str:
-    return i18n.t(key, lang())
+def t(key: str, table: dict[str, tuple[str, str]] | None = None) -> str:
+    """``key`` in the user's language, from ``table`` (a page's own strings) or the shared ones."""
+    return i18n.t(key, lang(), table)
 
 
 def _folder_stamp(folder: Path) -> float:

@@ -34,9 +34,13 @@ STRINGS: dict[str, tuple[str, str]] = {
 }
 
 
-def t(key: str, lang: str = "vi") -> str:
-    """The string ``key`` in ``lang``; the key itself when it is unknown (so a gap shows, not crashes)."""
-    pair = STRINGS.get(key)
+def t(key: str, lang: str = "vi", table: dict[str, tuple[str, str]] | None = None) -> str:
+    """The string ``key`` in ``lang``; the key itself when it is unknown (so a gap shows, not crashes).
+
+    ``table`` is a module's own ``{key: (vietnamese, english)}`` strings, looked up before the shared ones,
+    so that each page or layer keeps its words beside its code.
+    """
+    pair = (table or {}).get(key) or STRINGS.get(key)
     if pair is None:
         return key
     return pair[0] if lang == "vi" else pair[1]
