@@ -430,14 +430,14 @@ def generate(outline_source: Path, *, seed: int = SEED, core_scale: float = CORE
     for row in fp.itertuples():
         local = frame.to_local(row.geom)
         if row.use in ("LUC", "LUK"):
-            parts = _strips(rng, local, low=10, high=29, row_depth=62)
+            parts = _strips(rng, local, low=9, high=23, row_depth=62)
             parts = _merge_small(parts, 250)
         elif row.use == "HNK":
-            parts = _merge_small(_strips(rng, local, low=8, high=21, row_depth=62), 200)
+            parts = _merge_small(_strips(rng, local, low=10, high=24, row_depth=62), 200)
         elif row.use == "NTS":
             parts = _merge_small(_cells(rng, local, cell_x=55, cell_y=45), 900)
         elif row.use == "CLN":
-            parts = _merge_small(_cells(rng, local, cell_x=40, cell_y=62), 500)
+            parts = _merge_small(_cells(rng, local, cell_x=52, cell_y=62), 500)
         elif row.use in ("CNT", "SKC"):
             parts = _merge_small(_cells(rng, local, cell_x=75, cell_y=62), 1500)
         else:
@@ -483,10 +483,10 @@ def generate(outline_source: Path, *, seed: int = SEED, core_scale: float = CORE
         village = names[row.k]
         if row.use == "ONT" and row.dist > row.outer:
             # old house-and-garden lots at the edge of the village: deeper, coded ONT+CLN
-            parts = _merge_small(_strips(rng, local, low=10, high=19, row_depth=48), 200)
+            parts = _merge_small(_strips(rng, local, low=12, high=22, row_depth=48), 200)
             crop, code = "", "ONT+CLN"
         elif row.use == "ONT":
-            parts = _merge_small(_strips(rng, local, low=8, high=16, row_depth=24), 95)
+            parts = _merge_small(_strips(rng, local, low=9, high=17, row_depth=24), 95)
             crop = ""
         elif row.use == "TMD":
             parts = _merge_small(_strips(rng, local, low=12, high=25, row_depth=24), 150)
