@@ -269,7 +269,7 @@ def generate(outline_source: Path, *, seed: int = SEED, core_scale: float = CORE
     commune_road_lines.append(LineString([seeds[names.index("Chớp")], (395000.0, 2359900.0)]))
 
     cores = []
-    for (name, x, y, ha) in VILLAGES:
+    for (_name, x, y, ha) in VILLAGES:
         cores.append(_blob(rng, (x, y), ha * core_scale * 10_000))
     inner = commune.buffer(-25)
     big = shapely.union_all([highway.buffer(30), dao.buffer(30)])
@@ -301,7 +301,7 @@ def generate(outline_source: Path, *, seed: int = SEED, core_scale: float = CORE
     main_canals_local = shapely.intersection(shapely.union_all(hmain), field_zone)
 
     lane_lines = []
-    for k, core in enumerate(cores):
+    for core in cores:
         lc = frame.to_local(core)
         cminx, cminy, cmaxx, cmaxy = lc.bounds
         ox, oy = rng.uniform(0, 70), rng.uniform(0, 52)
@@ -683,7 +683,7 @@ def _attributes(rng: np.random.Generator, parcels: gpd.GeoDataFrame) -> gpd.GeoD
                 owners[i] = PUBLIC_OWNER  # the commune's public-benefit land fund (quỹ đất công ích)
             else:
                 owners[i] = heads[rng.choice(len(heads), p=weights)]
-    for i in range(n):
+    for i in range(n):  # type: ignore[assignment]
         if owners[i] is None:
             if use[i] in community_codes:
                 owners[i] = f"Cộng đồng dân cư thôn {village[i]}"
@@ -707,7 +707,7 @@ def _attributes(rng: np.random.Generator, parcels: gpd.GeoDataFrame) -> gpd.GeoD
 
     vietgap = np.zeros(n, dtype=int)
     crop = parcels["crop"].fillna("").to_numpy().copy()
-    for i in range(n):
+    for i in range(n):  # type: ignore[assignment]
         if crop[i] == "Bưởi Diễn":
             vietgap[i] = int(rng.random() < 0.55)
         elif crop[i] == "Rau màu":
@@ -754,7 +754,6 @@ def _concentrated_fields(rice_fields: gpd.GeoDataFrame, projects: gpd.GeoDataFra
     cluster = projects.geometry.iloc[0]
     geoms = rice_fields.geometry.to_numpy()
     villages = rice_fields["THON"].to_numpy()
-    tree = shapely.STRtree(geoms)
     # village, target rice area (ha), status, where the field lies
     wanted = [("Giữa", 33.0, "Duy trì", (396300.0, 2361950.0)), ("Cấm", 25.0, "Duy trì", (395000.0, 2361150.0)),
               ("Vân An", 30.0, "Duy trì", (395300.0, 2362250.0)), ("Chùa", 24.0, "Thu hồi", (397500.0, 2360000.0))]
@@ -828,7 +827,7 @@ def _rice_fields(parcels: gpd.GeoDataFrame, blocks: np.ndarray) -> gpd.GeoDataFr
     rice["_area"] = rice.geometry.area
     groups = rice.groupby("_block", sort=True)
     rows = []
-    for n, (block, g) in enumerate(groups, start=1):
+    for n, (_block, g) in enumerate(groups, start=1):
         code = g["MALOAIDAT"].mode().iloc[0]
         village = g["DIACHI"].iloc[0].removeprefix("Thôn ")
         potato_share = g["_potato"].sum() / g["_area"].sum()
