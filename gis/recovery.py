@@ -1,0 +1,903 @@
+"""Land recovery (thu hồi đất): what a project boundary takes, parcel by parcel.
+
+The computation, in the order it runs:
+
+1. :func:`prepare_boundary` checks a boundary layer (empty, no CRS, lines or points instead of polygons,
+   self-intersections repaired and reported), picks one project of a multi-project file, reprojects it to
+   the parcels' CRS (and says so) and dissolves it into one polygonal shape.
+2. :func:`measure` finds the parcels the boundary takes. The spatial index gives the parcels whose box meets
+   the boundary's box; the boundary's rings, cut into short segments, find through the same index the few
+   parcels the boundary line crosses ("cut" parcels). Every other candidate lies wholly inside or wholly
+   outside, which one point-in-polygon test on one of its vertices against the prepared boundary decides:
+   an inside parcel takes its whole area. Only the cut parcels are intersected. This is exact, and within a
+   small factor of the bare GEOS intersection of the cut parcels (``benchmarks/recovery.py``).
+3. :func:`recover` turns the measurement into the officer's table: recovered area (rounded to 0.1 m², as on
+   certificates), remaining area (legal area minus recovered), drawn remainder, share, status (``whole`` or
+   ``partial``) and flags, then the summaries by land-use code and group, village and owner, and the totals.
+4. :func:`recovered_parts` gives the recovered parts and the remainders as geometries, for the map and the
+   GeoPackage export.
+
+Flags (a parcel can carry several):
+
+``sliver``
+    the recovered part is under the sliver tolerance (1 m² by default): digitising mismatch, listed but
+    kept out of every total and summary.
+``remainder_sliver``
+    the remainder is under the sliver tolerance: the parcel counts as wholly recovered.
+``below_minimum``
+    the remaining area of a partly recovered parcel is below the minimum parcel size of its land-use group.
+``area_mismatch``
+    legal and drawn area differ by more than the tolerance.
+
+Nothing here imports streamlit or folium, reads a file other than the settings, or mutates its inputs.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from gis import landuse
+from gis.crs import describe, require_crs, require_projected
+from gis.errors import DataSourceError, GeometryError, SchemaError
+
+M2_PER_HA = 10_000.0
+DEFAULT_SETTINGS_PATH = Path(__file__).with_name("recovery_settings.toml")
+
+#: Parcel statuses: ``outside`` only appears in :attr:`Recovery.status`, aligned to every parcel.
+STATUSES = ("outside", "whole", "partial")
+FLAGS = ("sliver", "remainder_sliver", "below_minimum", "area_mismatch")
+
+#: Flag -> (Vietnamese, English) label, for tables and workbooks.
+FLAG_LABELS: dict[str, tuple[str, str]] = {
+    "sliver": ("Phần sót dưới ngưỡng (không tính vào tổng)", "Sliver under tolerance (out of totals)"),
+    "remainder_sliver": ("Phần còn lại dưới ngưỡng, tính thu hồi toàn bộ",
+                         "Remainder under tolerance, counted as whole"),
+    "below_minimum": ("Phần còn lại nhỏ hơn diện tích tối thiểu", "Remainder below minimum parcel size"),
+    "area_mismatch": ("Diện tích pháp lý và đo trên bản đồ chênh lệch", "Legal and drawn area differ"),
+}
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "whole": ("Thu hồi toàn bộ", "Wholly recovered"),
+    "partial": ("Thu hồi một phần", "Partly recovered"),
+    "outside": ("Ngoài ranh giới", "Outside"),
+}
+
+#: Intersections smaller than this (a square millimetre) are floating-point noise along shared edges.
+NOISE_M2 = 1e-6
+
+#: Length (m) of the pieces the boundary's rings are cut into to find the parcels they cross.
+SEGMENT_M = 50.0
+
+_POLYGONAL = {"Polygon", "MultiPolygon"}
+_LINEAR = {"LineString", "MultiLineString", "LinearRing"}
+_POINTS = {"Point", "MultiPoint"}
+
+
+# --------------------------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class RecoverySettings:
+    """Tolerances and thresholds of a recovery report (see ``gis/recovery_settings.toml``).
+
+    Parameters
+    ----------
+    sliver_m2
+        Recovered parts (and remainders) under this area are slivers.
+    area_mismatch_m2, area_mismatch_pct
+        Legal and drawn area are flagged when they differ by more than both.
+    severe_share_pct
+        Owners losing at least this share of their farm land are severely affected.
+    minimum_parcel_m2
+        Minimum parcel size per land-use group; groups not listed have none.
+    placeholder
+        True while the figures are placeholders, not the province's.
+    source
+        Where the figures come from (a file path, or "built-in defaults").
+    """
+
+    sliver_m2: float = 1.0
+    area_mismatch_m2: float = 5.0
+    area_mismatch_pct: float = 1.0
+    severe_share_pct: float = 30.0
+    minimum_parcel_m2: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    placeholder: bool = True
+    source: str = "built-in defaults"
+
+
+_SETTINGS_KEYS: dict[str, dict[str, str]] = {
+    "tolerances": {"sliver_m2": "sliver_m2", "area_mismatch_m2": "area_mismatch_m2",
+                   "area_mismatch_pct": "area_mismatch_pct"},
+    "households": {"severe_share_pct": "severe_share_pct"},
+}
+
+
+def load_settings(path: str | Path | None = None) -> RecoverySettings:
+    """Read recovery settings from a TOML file (the shipped defaults when ``path`` is ``None``).
+
+    Every problem in the file is collected and reported together in one :class:`SchemaError`
+    (:class:`DataSourceError` when the file is missing or not valid TOML), naming the file and the key.
+    """
+    path = Path(path) if path is not None else DEFAULT_SETTINGS_PATH
+    if not path.is_file():
+        raise DataSourceError(
+            f"Không tìm thấy tệp cấu hình thu hồi đất «{path}».",
+            f"Land recovery settings file '{path}' was not found.",
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise DataSourceError(
+            f"Tệp cấu hình «{path.name}» không đúng cú pháp TOML: {exc}. Hãy sửa dòng được chỉ ra.",
+            f"Settings file '{path.name}' is not valid TOML: {exc}. Fix the line it points to.",
+        ) from exc
+    return settings_from_dict(data, source=str(path))
+
+
+def settings_from_dict(data: Mapping[str, Any], *, source: str = "settings") -> RecoverySettings:
+    """Build :class:`RecoverySettings` from parsed TOML, collecting every problem into one error."""
+    problems: list[tuple[str, str]] = []
+    values: dict[str, Any] = {}
+
+    def number(where: str, value: Any) -> float | None:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            problems.append((f"«{where}» phải là một số (đang là {value!r})",
+                             f"'{where}' must be a number (it is {value!r})"))
+            return None
+        if value < 0:
+            problems.append((f"«{where}» không được âm (đang là {value})",
+                             f"'{where}' must not be negative (it is {value})"))
+            return None
+        return float(value)
+
+    known_top = {"placeholder", "minimum_parcel_m2", *_SETTINGS_KEYS}
+    for key in data:
+        if key not in known_top:
+            problems.append((f"mục «{key}» không được hỗ trợ", f"unknown entry '{key}'"))
+    if "placeholder" in data:
+        if isinstance(data["placeholder"], bool):
+            values["placeholder"] = data["placeholder"]
+        else:
+            problems.append(("«placeholder» phải là true hoặc false", "'placeholder' must be true or false"))
+    for table, keys in _SETTINGS_KEYS.items():
+        section = data.get(table, {})
+        if not isinstance(section, Mapping):
+            problems.append((f"«{table}» phải là một bảng [{table}]", f"'{table}' must be a [{table}] table"))
+            continue
+        for key, value in section.items():
+            if key not in keys:
+                problems.append((f"khóa «{table}.{key}» không được hỗ trợ (dùng: {', '.join(keys)})",
+                                 f"unknown key '{table}.{key}' (known: {', '.join(keys)})"))
+                continue
+            parsed = number(f"{table}.{key}", value)
+            if parsed is not None:
+                values[keys[key]] = parsed
+    minimum = data.get("minimum_parcel_m2", {})
+    sizes: dict[str, float] = {}
+    if not isinstance(minimum, Mapping):
+        problems.append(("«minimum_parcel_m2» phải là một bảng", "'minimum_parcel_m2' must be a table"))
+    else:
+        for group, value in minimum.items():
+            if group not in landuse.GROUPS:
+                problems.append((f"nhóm đất «{group}» không có (dùng: {', '.join(landuse.GROUPS)})",
+                                 f"unknown land-use group '{group}' (known: {', '.join(landuse.GROUPS)})"))
+                continue
+            parsed = number(f"minimum_parcel_m2.{group}", value)
+            if parsed is not None:
+                sizes[group] = parsed
+    if problems:
+        raise SchemaError(
+            f"Tệp cấu hình thu hồi đất «{source}» có lỗi: " + "; ".join(p[0] for p in problems) + ".",
+            f"Land recovery settings '{source}' have errors: " + "; ".join(p[1] for p in problems) + ".",
+        )
+    return RecoverySettings(minimum_parcel_m2=MappingProxyType(sizes), source=source, **values)
+
+
+# --------------------------------------------------------------------------------------------- boundary
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something the user should know about the input (a repair, a reprojection), in both languages."""
+
+    vi: str
+    en: str
+
+    def text(self, lang: str = "vi") -> str:
+        return self.vi if lang == "vi" else self.en
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """A project boundary ready for :func:`measure`: one valid polygonal shape in the parcels' CRS."""
+
+    geometry: shapely.Geometry
+    crs: CRS
+    name: str
+    source: str
+    notes: tuple[Note, ...] = ()
+    features: int = 1
+
+    @property
+    def area_m2(self) -> float:
+        return float(self.geometry.area)
+
+
+#: Columns searched for a project's name, in order (TENDUAN is the built-in layer's).
+NAME_FIELDS = ("TENDUAN", "TenDuAn", "ten_du_an", "name", "Name", "NAME", "TEN", "ten")
+DECISION_FIELDS = ("SOQD", "SoQD", "so_qd")
+
+
+def _name_column(frame: pd.DataFrame, names: tuple[str, ...]) -> str | None:
+    lower = {c.lower(): c for c in frame.columns}
+    for name in names:
+        if name.lower() in lower:
+            return lower[name.lower()]
+    return None
+
+
+def _feature_label(frame: pd.DataFrame, pos: int, name_col: str | None) -> str:
+    label = f"#{pos + 1}"
+    if name_col is not None:
+        value = frame[name_col].iloc[pos]
+        if isinstance(value, str) and value.strip():
+            label += f" «{value.strip()}»"
+    return label
+
+
+def select_project(frame: gpd.GeoDataFrame, project: str, *, source: str = "boundary") -> gpd.GeoDataFrame:
+    """The feature(s) of a multi-project boundary layer whose name or decision number matches ``project``.
+
+    An exact match (ignoring case) wins; then a number ``N`` alone picks the N-th feature; otherwise a
+    unique partial match. Raises :class:`DataSourceError` listing the projects when nothing, or more than one
+    project, matches.
+    """
+    columns = [c for c in (_name_column(frame, NAME_FIELDS), _name_column(frame, DECISION_FIELDS)) if c]
+    wanted = project.strip().casefold()
+    text = {c: frame[c].astype("string").fillna("").str.strip().str.casefold() for c in columns}
+    exact = np.zeros(len(frame), dtype=bool)
+    partial = np.zeros(len(frame), dtype=bool)
+    for values in text.values():
+        exact |= (values == wanted).to_numpy(dtype=bool)
+        partial |= values.str.contains(wanted, regex=False).to_numpy(dtype=bool)
+    chosen = exact if exact.any() else partial
+    if not exact.any() and wanted.isdigit() and 1 <= int(wanted) <= len(frame):
+        chosen = np.zeros(len(frame), dtype=bool)
+        chosen[int(wanted) - 1] = True
+    name_col = columns[0] if columns else None
+    listing = "; ".join(_feature_label(frame, i, name_col) for i in range(len(frame)))
+    if not chosen.any():
+        raise DataSourceError(
+            f"Không có dự án «{project}» trong «{source}». Các dự án có trong tệp: {listing}.",
+            f"No project '{project}' in '{source}'. The file holds: {listing}.",
+        )
+    if chosen.sum() > 1 and not exact.any():
+        hits = "; ".join(_feature_label(frame, i, name_col) for i in np.flatnonzero(chosen))
+        raise DataSourceError(
+            f"«{project}» khớp với nhiều dự án trong «{source}»: {hits}. Hãy ghi tên đầy đủ hơn.",
+            f"'{project}' matches several projects in '{source}': {hits}. Give a fuller name.",
+        )
+    return frame.iloc[np.flatnonzero(chosen)]
+
+
+def _polygon_parts(geom: shapely.Geometry) -> shapely.Geometry | None:
+    """The polygons of a geometry collection, dissolved; ``None`` when it holds none."""
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in _POLYGONAL and not p.is_empty]
+    if not parts:
+        return None
+    return shapely.union_all(parts)
+
+
+def prepare_boundary(
+    frame: gpd.GeoDataFrame,
+    *,
+    crs: CRS | str | int,
+    source: str = "boundary",
+    project: str | None = None,
+) -> Boundary:
+    """Check a boundary layer and make it one valid polygonal shape in ``crs`` (the parcels' CRS).
+
+    Parameters
+    ----------
+    frame
+        The boundary layer as read (one or several features).
+    crs
+        The parcels' CRS, which areas are measured in; the boundary is reprojected to it and a note says so.
+    source
+        The file or layer name, for messages.
+    project
+        Pick one project of a multi-project layer by name or decision number (see :func:`select_project`);
+        ``None`` takes every feature, dissolved.
+
+    Raises :class:`DataSourceError` for a layer with no features, :class:`gis.errors.CrsError` for one with
+    no CRS, and :class:`GeometryError` listing every feature that is a line or a point rather than a polygon.
+    Self-intersecting polygons are repaired (``make_valid``) and reported in :attr:`Boundary.notes`.
+    """
+    target = CRS.from_user_input(crs)
+    require_projected(target, source="parcels")
+    require_crs(frame.crs, source=source)
+    notes: list[Note] = []
+    present = ~(frame.geometry.isna().to_numpy() | frame.geometry.is_empty.to_numpy())
+    if not present.any():
+        raise DataSourceError(
+            f"Tệp ranh giới «{source}» rỗng: không có vùng nào. Hãy kiểm tra đã lưu ranh giới dự án vào tệp "
+            "và chọn đúng lớp.",
+            f"Boundary file '{source}' is empty: it holds no shape. Check that the project boundary was saved "
+            "to the file and that the right layer was chosen.",
+        )
+    if project is not None:
+        frame = select_project(frame, project, source=source)
+    name_col = _name_column(frame, NAME_FIELDS)
+    if len(frame) > 1 and project is None:
+        notes.append(Note(
+            f"Tệp «{source}» có {len(frame)} đối tượng: đã gộp tất cả thành một ranh giới. Dùng --project để "
+            "chọn một dự án.",
+            f"'{source}' holds {len(frame)} features: all were dissolved into one boundary. Use --project to "
+            "pick one project.",
+        ))
+
+    geoms = shapely.force_2d(frame.geometry.to_numpy())
+    if not CRS.from_user_input(frame.crs).equals(target, ignore_axis_order=True):
+        geoms = gpd.GeoSeries(geoms, crs=frame.crs).to_crs(target).to_numpy()
+        notes.append(Note(
+            f"Ranh giới «{source}» ở hệ tọa độ {describe(frame.crs)}; đã chuyển sang hệ của lớp thửa đất "
+            f"{describe(target)}.",
+            f"Boundary '{source}' is in {describe(frame.crs)}; it was reprojected to the parcels' CRS "
+            f"{describe(target)}.",
+        ))
+
+    problems: list[tuple[str, str]] = []
+    polygons: list[shapely.Geometry] = []
+    for pos, geom in enumerate(geoms):
+        if geom is None or geom.is_empty:
+            continue
+        label = _feature_label(frame, pos, name_col)
+        kind = geom.geom_type
+        if kind in _LINEAR:
+            problems.append((f"đối tượng {label} là đường ({kind}), không phải vùng",
+                             f"feature {label} is a line ({kind}), not a polygon"))
+            continue
+        if kind in _POINTS:
+            problems.append((f"đối tượng {label} là điểm ({kind}), không phải vùng",
+                             f"feature {label} is a point ({kind}), not a polygon"))
+            continue
+        if kind not in _POLYGONAL:
+            parts = _polygon_parts(geom)
+            if parts is None:
+                problems.append((f"đối tượng {label} ({kind}) không chứa vùng nào",
+                                 f"feature {label} ({kind}) holds no polygon"))
+                continue
+            geom = parts
+        if not shapely.is_valid(geom):
+            reason = shapely.is_valid_reason(geom)
+            repaired = _polygon_parts(shapely.make_valid(geom, method="structure"))
+            if repaired is None:
+                problems.append((f"đối tượng {label} không hợp lệ ({reason}) và không sửa được",
+                                 f"feature {label} is invalid ({reason}) and cannot be repaired"))
+                continue
+            notes.append(Note(
+                f"Ranh giới {label} tự cắt hoặc không hợp lệ ({reason}); đã tự động sửa. Diện tích sau khi "
+                f"sửa: {repaired.area:,.1f} m². Hãy kiểm tra lại ranh giới trong QGIS.".replace(",", "."),
+                f"Boundary {label} is self-intersecting or invalid ({reason}); it was repaired automatically. "
+                f"Area after repair: {repaired.area:,.1f} m². Check the boundary in QGIS.",
+            ))
+            geom = repaired
+        polygons.append(geom)
+    if problems:
+        raise GeometryError(
+            f"Ranh giới «{source}» phải là vùng khép kín (Polygon): " + "; ".join(p[0] for p in problems)
+            + ". Trong QGIS, dùng Vector › Geometry Tools › Lines to Polygons để chuyển đường thành vùng.",
+            f"Boundary '{source}' must be closed polygons: " + "; ".join(p[1] for p in problems)
+            + ". In QGIS, Vector › Geometry Tools › Lines to Polygons turns lines into polygons.",
+        )
+    shape = polygons[0] if len(polygons) == 1 else shapely.union_all(polygons)
+    if shape.geom_type not in _POLYGONAL:
+        shape = _polygon_parts(shape) or shapely.Polygon()
+    if shape.is_empty or shape.area == 0:
+        raise GeometryError(
+            f"Ranh giới «{source}» có diện tích bằng 0. Hãy kiểm tra các đỉnh của vùng.",
+            f"Boundary '{source}' has zero area. Check the polygon's vertices.",
+        )
+    if project is not None and name_col is not None and len(frame) == 1:
+        name = str(frame[name_col].iloc[0])
+    elif name_col is not None and len(frame) == 1:
+        name = str(frame[name_col].iloc[0])
+    elif name_col is not None:
+        name = "; ".join(str(v) for v in frame[name_col])
+    else:
+        name = Path(source).stem
+    shapely.prepare(shape)
+    return Boundary(geometry=shape, crs=target, name=name, source=source, notes=tuple(notes),
+                    features=int(len(frame)))
+
+
+def read_boundary(path: str | Path, *, crs: CRS | str | int, project: str | None = None) -> Boundary:
+    """Read a boundary file (any vector format :func:`gis.io.read_layer` reads) and prepare it.
+
+    A file of zero bytes is reported as empty rather than as unreadable.
+    """
+    from gis.io import read_layer
+
+    path = Path(path)
+    if path.is_file() and path.stat().st_size == 0:
+        raise DataSourceError(
+            f"Tệp ranh giới «{path.name}» rỗng (0 byte). Hãy xuất lại ranh giới dự án từ QGIS.",
+            f"Boundary file '{path.name}' is empty (0 bytes). Export the project boundary from QGIS again.",
+        )
+    return prepare_boundary(read_layer(path), crs=crs, source=path.name, project=project)
+
+
+def boundary_from_geometry(geometry: shapely.Geometry, *, crs: CRS | str | int, name: str = "",
+                           source: str = "boundary") -> Boundary:
+    """Wrap a shape already in ``crs`` (a polygon drawn on the map, say) with the same checks."""
+    frame = gpd.GeoDataFrame({"geometry": [geometry]}, crs=crs)
+    prepared = prepare_boundary(frame, crs=crs, source=source)
+    return Boundary(geometry=prepared.geometry, crs=prepared.crs, name=name or prepared.name, source=source,
+                    notes=prepared.notes)
+
+
+# ------------------------------------------------------------------------------------------- measuring
+
+
+def _ring_segments(shape: shapely.Geometry, *, segment_m: float) -> np.ndarray:
+    """The rings of a polygonal shape cut into straight pieces of at most ``segment_m``."""
+    rings = shapely.get_rings(shapely.get_parts(shape))
+    rings = shapely.segmentize(rings, segment_m)
+    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+    same = ring_of[1:] == ring_of[:-1]
+    starts = coords[:-1][same]
+    ends = coords[1:][same]
+    return shapely.linestrings(np.stack([starts, ends], axis=1))
+
+
+def _area_of(geoms: np.ndarray) -> np.ndarray:
+    return shapely.area(geoms) if len(geoms) else np.zeros(0)
+
+
+def measure(
+    parcels: gpd.GeoDataFrame | gpd.GeoSeries,
+    boundary: Boundary | shapely.Geometry,
+    *,
+    segment_m: float = SEGMENT_M,
+) -> pd.DataFrame:
+    """Recovered area of every parcel the boundary takes: the fast, exact core of :func:`recover`.
+
+    Uses the layer's spatial index (``parcels.sindex``, built once and kept by geopandas with the frame).
+    The boundary must already be in the parcels' CRS (see :func:`prepare_boundary`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per parcel with a recovered area above :data:`NOISE_M2`, indexed like ``parcels`` and in its order:
+        ``map_area_m2`` (drawn area), ``recovered_m2`` (exact, unrounded) and ``inside`` (True when the
+        parcel lies wholly inside the boundary, so that it was not intersected).
+    """
+    shape = boundary.geometry if isinstance(boundary, Boundary) else boundary
+    series = parcels.geometry if isinstance(parcels, gpd.GeoDataFrame) else parcels
+    geoms = series.array.to_numpy()
+    columns = {"map_area_m2": np.zeros(0), "recovered_m2": np.zeros(0), "inside": np.zeros(0, dtype=bool)}
+    if shape is None or shape.is_empty or len(geoms) == 0:
+        return pd.DataFrame(columns, index=series.index[:0])
+    shapely.prepare(shape)
+    sindex = series.sindex
+    boxed = np.unique(sindex.query(shape))
+    segments = _ring_segments(shape, segment_m=segment_m)
+    cut = np.unique(sindex.query(segments, predicate="intersects")[1])
+    rest = np.setdiff1d(boxed, cut, assume_unique=True)
+    if len(rest):
+        rest_geoms = geoms[rest]
+        multi = shapely.get_num_geometries(rest_geoms) > 1
+        if multi.any():  # parts of one parcel may lie on both sides without touching the boundary
+            cut = np.union1d(cut, rest[multi])
+            rest, rest_geoms = rest[~multi], rest_geoms[~multi]
+        first = shapely.get_point(shapely.get_exterior_ring(shapely.get_geometry(rest_geoms, 0)), 0)
+        inside = rest[shapely.contains_xy(shape, shapely.get_x(first), shapely.get_y(first))]
+    else:
+        inside = rest
+    cut_geoms = geoms[cut]
+    try:
+        cut_areas = _area_of(shapely.intersection(cut_geoms, shape))
+    except shapely.errors.GEOSException:  # an invalid parcel: repair it for this measurement only
+        cut_areas = _area_of(shapely.intersection(shapely.make_valid(cut_geoms), shape))
+    inside_areas = _area_of(geoms[inside])
+    positions = np.concatenate([inside, cut])
+    recovered = np.concatenate([inside_areas, cut_areas])
+    drawn = np.concatenate([inside_areas, _area_of(cut_geoms)])
+    is_inside = np.concatenate([np.ones(len(inside), dtype=bool), np.zeros(len(cut), dtype=bool)])
+    keep = recovered > NOISE_M2
+    order = np.argsort(positions[keep], kind="stable")
+    positions = positions[keep][order]
+    return pd.DataFrame(
+        {"map_area_m2": drawn[keep][order], "recovered_m2": recovered[keep][order],
+         "inside": is_inside[keep][order]},
+        index=series.index[positions],
+    )
+
+
+# -------------------------------------------------------------------------------------------- the report
+
+
+def _round01(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Areas as certificates give them: to 0.1 m² (half away from zero, not banker's rounding)."""
+    arr = np.asarray(values, dtype=float)
+    return np.sign(arr) * np.floor(np.abs(arr) * 10 + 0.5 + 1e-9) / 10
+
+
+def _column(parcels: pd.DataFrame, name: str, index: pd.Index) -> pd.Series:
+    if name in parcels.columns:
+        return parcels[name].reindex(index)
+    return pd.Series(pd.NA, index=index, dtype="object", name=name)
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The figures of a recovery, slivers excluded (areas in m², rounded per parcel to 0.1 m²)."""
+
+    parcels: int
+    whole: int
+    partial: int
+    slivers: int
+    below_minimum: int
+    area_mismatch: int
+    owners: int
+    severe_owners: int
+    recovered_m2: float
+    legal_m2: float
+    remaining_m2: float
+    rice_m2: float
+    pond_m2: float
+    farm_m2: float
+    boundary_m2: float
+    uncovered_m2: float
+    sliver_m2: float
+
+    @property
+    def recovered_ha(self) -> float:
+        return self.recovered_m2 / M2_PER_HA
+
+    @property
+    def rice_ha(self) -> float:
+        return self.rice_m2 / M2_PER_HA
+
+    @property
+    def pond_ha(self) -> float:
+        return self.pond_m2 / M2_PER_HA
+
+    def as_dict(self) -> dict[str, float | int]:
+        out: dict[str, float | int] = dict(self.__dict__)
+        out.update(recovered_ha=self.recovered_ha, rice_ha=self.rice_ha, pond_ha=self.pond_ha)
+        return out
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """The result of :func:`recover`: what a project boundary takes, parcel by parcel, and its summaries.
+
+    Attributes
+    ----------
+    table
+        One row per parcel touched (slivers included, flagged), indexed like the parcels: ``sheet``,
+        ``parcel_no``, ``land_use``, ``land_use_main``, ``group``, ``owner``, ``village``, ``legal_area_m2``,
+        ``map_area_m2``, ``recovered_m2`` (to 0.1 m²), ``recovered_exact_m2``, ``inside`` (wholly inside,
+        not intersected), ``remaining_m2`` (legal
+        minus recovered; 0 when wholly recovered), ``remaining_map_m2`` (drawn remainder: drawn minus exact
+        recovered), ``recovered_pct``, ``status`` (``whole``/``partial``), ``flags`` (a tuple of flag names)
+        and one boolean column per flag.
+    status
+        ``outside``/``whole``/``partial`` for every parcel, aligned to the parcels (for the map).
+    by_land_use, by_group, by_village, by_owner
+        Summaries, slivers excluded.
+    totals
+        :class:`Totals`.
+    """
+
+    table: pd.DataFrame
+    status: pd.Series
+    by_land_use: pd.DataFrame
+    by_group: pd.DataFrame
+    by_village: pd.DataFrame
+    by_owner: pd.DataFrame
+    totals: Totals
+    boundary: Boundary
+    settings: RecoverySettings
+    notes: tuple[Note, ...] = ()
+
+    @property
+    def counted(self) -> pd.DataFrame:
+        """The rows that count in totals (every row but the slivers)."""
+        return self.table[~self.table["sliver"]]
+
+    @property
+    def slivers(self) -> pd.DataFrame:
+        return self.table[self.table["sliver"]]
+
+    @property
+    def flagged(self) -> pd.DataFrame:
+        return self.table[self.table["flags"].map(bool)]
+
+    @property
+    def rice_m2(self) -> float:
+        """Rice land taken (m²), for the targets page."""
+        return self.totals.rice_m2
+
+    @property
+    def pond_m2(self) -> float:
+        """Aquaculture pond area taken (m²), for the targets page."""
+        return self.totals.pond_m2
+
+
+def _flags_of(row_flags: dict[str, np.ndarray], n: int) -> list[tuple[str, ...]]:
+    out: list[tuple[str, ...]] = [() for _ in range(n)]
+    for name in FLAGS:
+        for pos in np.flatnonzero(row_flags[name]):
+            out[pos] = (*out[pos], name)
+    return out
+
+
+def _summary(counted: pd.DataFrame, key: str | list[str], *, fill: str = "?") -> pd.DataFrame:
+    keys = [key] if isinstance(key, str) else key
+    frame = counted.assign(**{k: counted[k].astype("object").where(counted[k].notna(), fill) for k in keys})
+    grouped = frame.groupby(keys, sort=False, dropna=False)
+    out = pd.DataFrame({
+        "parcels": grouped.size(),
+        "whole": grouped["status"].agg(lambda s: int((s == "whole").sum())),
+        "partial": grouped["status"].agg(lambda s: int((s == "partial").sum())),
+        "recovered_m2": grouped["recovered_m2"].sum().round(1),
+    })
+    out["recovered_ha"] = out["recovered_m2"] / M2_PER_HA
+    return out.sort_values("recovered_m2", ascending=False, kind="stable").reset_index()
+
+
+def recover(
+    parcels: gpd.GeoDataFrame,
+    boundary: Boundary | shapely.Geometry,
+    *,
+    settings: RecoverySettings | None = None,
+    source: str = "parcels",
+) -> Recovery:
+    """What ``boundary`` takes from ``parcels``: the officer's table, its summaries and totals.
+
+    Parameters
+    ----------
+    parcels
+        A parcel layer in the internal schema (:func:`gis.schema.normalise_parcels`), in a projected CRS.
+    boundary
+        A :class:`Boundary` from :func:`prepare_boundary` (or a bare shape already in the parcels' CRS).
+    settings
+        Tolerances and thresholds; the shipped defaults (placeholders) when ``None``.
+    source
+        The parcel layer's name, for messages.
+
+    Raises :class:`GeometryError` when the boundary touches no parcel (with both extents, since a wrong
+    CRS is the usual cause).
+    """
+    crs = require_projected(parcels.crs, source=source)
+    if not isinstance(boundary, Boundary):
+        boundary = boundary_from_geometry(boundary, crs=crs)
+    elif not CRS.from_user_input(boundary.crs).equals(crs, ignore_axis_order=True):
+        raise GeometryError(
+            f"Ranh giới «{boundary.source}» ở hệ {describe(boundary.crs)}, lớp thửa đất ở {describe(crs)}. "
+            "Hãy chuẩn bị ranh giới theo hệ tọa độ của lớp thửa đất.",
+            f"Boundary '{boundary.source}' is in {describe(boundary.crs)}, the parcels in {describe(crs)}. "
+            "Prepare the boundary in the parcels' CRS.",
+        )
+    settings = settings if settings is not None else load_settings()
+    measured = measure(parcels, boundary)
+    if measured.empty:
+        bx = ", ".join(f"{v:,.0f}" for v in boundary.geometry.bounds)
+        px = ", ".join(f"{v:,.0f}" for v in parcels.total_bounds)
+        raise GeometryError(
+            f"Ranh giới «{boundary.source}» không chạm thửa đất nào của lớp «{source}». Phạm vi ranh giới "
+            f"({bx}) nằm ngoài phạm vi thửa đất ({px}) trong hệ {describe(crs)}: hãy kiểm tra hệ tọa độ của "
+            "tệp ranh giới (thiếu hoặc sai .prj, tọa độ X/Y đảo nhau) và đúng xã.",
+            f"Boundary '{boundary.source}' touches no parcel of '{source}'. The boundary's extent ({bx}) lies "
+            f"outside the parcels' ({px}) in {describe(crs)}: check the boundary file's CRS (a missing or "
+            "wrong .prj, X and Y swapped) and that it belongs to this commune.",
+        )
+    idx = measured.index
+    table = pd.DataFrame(index=idx)
+    for name in ("sheet", "parcel_no", "land_use", "land_use_main", "group", "owner", "village"):
+        table[name] = _column(parcels, name, idx)
+    drawn = measured["map_area_m2"].to_numpy()
+    exact = measured["recovered_m2"].to_numpy()
+    legal_source = _column(parcels, "legal_area_m2", idx)
+    legal = pd.to_numeric(legal_source, errors="coerce").to_numpy(dtype=float)
+    legal_known = np.isfinite(legal)
+    legal = np.where(legal_known, legal, _round01(drawn))
+    remainder_map = drawn - exact
+    sliver = exact < settings.sliver_m2
+    near_whole = ~measured["inside"].to_numpy() & (remainder_map < settings.sliver_m2) & ~sliver
+    remainder_sliver = near_whole & (remainder_map > NOISE_M2)  # not when the boundary follows the edges
+    whole = measured["inside"].to_numpy() | near_whole
+    recovered = _round01(exact)
+    remaining = np.where(whole, 0.0, np.maximum(_round01(legal - recovered), 0.0))
+    groups = table["group"].astype("object").to_numpy()
+    minimum = np.array([settings.minimum_parcel_m2.get(g, 0.0) if isinstance(g, str) else 0.0 for g in groups])
+    below = ~whole & ~sliver & (remaining < minimum)
+    diff = np.abs(legal - drawn)
+    mismatch = legal_known & (diff > settings.area_mismatch_m2) & (
+        diff > settings.area_mismatch_pct / 100.0 * np.abs(legal))
+    flag_arrays = {"sliver": sliver, "remainder_sliver": remainder_sliver, "below_minimum": below,
+                   "area_mismatch": mismatch}
+    table["legal_area_m2"] = legal
+    table["map_area_m2"] = drawn
+    table["recovered_m2"] = recovered
+    table["recovered_exact_m2"] = exact
+    table["remaining_m2"] = remaining
+    table["remaining_map_m2"] = remainder_map
+    table["inside"] = measured["inside"].to_numpy()
+    table["recovered_pct"] = np.where(drawn > 0, exact / np.where(drawn > 0, drawn, 1.0) * 100.0, 0.0)
+    table["status"] = np.where(whole, "whole", "partial")
+    table["flags"] = _flags_of(flag_arrays, len(table))
+    for name, values in flag_arrays.items():
+        table[name] = values
+
+    codes = np.zeros(len(parcels), dtype=np.int8)
+    codes[parcels.index.get_indexer(idx)] = np.where(whole, 1, 2)
+    status = pd.Series(pd.Categorical.from_codes(codes, categories=list(STATUSES)), index=parcels.index,
+                       name="status")
+
+    counted = table[~table["sliver"]]
+    by_land_use = _summary(counted, "land_use_main").rename(columns={"land_use_main": "code"})
+    by_land_use.insert(1, "group", by_land_use["code"].map(landuse.group_of))
+    by_group = _summary(counted, "group", fill="unknown")
+    by_village = _summary(counted, "village")
+    owners_per_village = counted.assign(
+        owner=counted["owner"].astype("object").fillna("?"), village=counted["village"].astype("object")
+        .fillna("?")).groupby("village", sort=False)["owner"].nunique()
+    by_village.insert(1, "owners", by_village["village"].map(owners_per_village).astype(int))
+    by_owner = _owners(parcels, counted, settings=settings)
+
+    is_farm = counted["group"].isin(landuse.FARM_GROUPS)
+    boundary_m2 = boundary.area_m2
+    totals = Totals(
+        parcels=int(len(counted)),
+        whole=int((counted["status"] == "whole").sum()),
+        partial=int((counted["status"] == "partial").sum()),
+        slivers=int(sliver.sum()),
+        below_minimum=int(below.sum()),
+        area_mismatch=int(mismatch.sum()),
+        owners=int(len(by_owner)),
+        severe_owners=int(by_owner["severe"].sum()),
+        recovered_m2=round(float(counted["recovered_m2"].sum()), 1),
+        legal_m2=round(float(counted["legal_area_m2"].sum()), 1),
+        remaining_m2=round(float(counted["remaining_m2"].sum()), 1),
+        rice_m2=round(float(counted.loc[counted["land_use_main"].isin(landuse.RICE_CODES), "recovered_m2"]
+                            .sum()), 1),
+        pond_m2=round(float(counted.loc[counted["land_use_main"].isin(landuse.AQUACULTURE_CODES),
+                                        "recovered_m2"].sum()), 1),
+        farm_m2=round(float(counted.loc[is_farm, "recovered_m2"].sum()), 1),
+        boundary_m2=boundary_m2,
+        uncovered_m2=max(boundary_m2 - float(exact.sum()), 0.0),
+        sliver_m2=round(float(table.loc[table["sliver"], "recovered_exact_m2"].sum()), 2),
+    )
+    notes = list(boundary.notes)
+    invalid = ~shapely.is_valid(parcels.geometry.reindex(idx).array.to_numpy())
+    if invalid.any():
+        notes.append(Note(
+            f"{int(invalid.sum())} thửa đất trong ranh giới có hình học không hợp lệ; đã sửa tạm để tính "
+            "diện tích. Hãy sửa chúng trong dữ liệu gốc.",
+            f"{int(invalid.sum())} parcels inside the boundary have invalid geometry; they were repaired for "
+            "this computation only. Fix them in the source data.",
+        ))
+    if settings.placeholder:
+        notes.append(Note(
+            "Các ngưỡng (diện tích tối thiểu, phần sót, hộ bị ảnh hưởng nặng) là giá trị tạm, chưa phải số "
+            f"liệu của tỉnh ({settings.source}).",
+            "The thresholds (minimum parcel size, sliver, severely affected) are placeholders, not the "
+            f"province's figures ({settings.source}).",
+        ))
+    return Recovery(table=table, status=status, by_land_use=by_land_use, by_group=by_group,
+                    by_village=by_village, by_owner=by_owner, totals=totals, boundary=boundary,
+                    settings=settings, notes=tuple(notes))
+
+
+def _owners(parcels: pd.DataFrame, counted: pd.DataFrame, *, settings: RecoverySettings) -> pd.DataFrame:
+    """Per owner (name and village, since one name can recur): parcels, area, share of farm land lost.
+
+    The share is the owner's recovered farm land over all of that owner's farm land in the layer (drawn
+    areas, so that it never exceeds 100 %).
+    """
+    cols = ["owner", "village", "parcels", "recovered_m2", "farm_recovered_m2", "farm_m2", "farm_share_pct",
+            "severe"]
+    if counted.empty:
+        return pd.DataFrame(columns=cols)
+
+    def key(frame: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame({
+            "owner": _column(frame, "owner", frame.index).astype("object").fillna("?"),
+            "village": _column(frame, "village", frame.index).astype("object").fillna("?"),
+        }, index=frame.index)
+
+    taken = key(counted)
+    taken["recovered_m2"] = counted["recovered_m2"]
+    farm = counted["group"].isin(landuse.FARM_GROUPS)
+    taken["farm_recovered_m2"] = counted["recovered_exact_m2"].where(farm, 0.0)
+    grouped = taken.groupby(["owner", "village"], sort=False)
+    out = pd.DataFrame({
+        "parcels": grouped.size(),
+        "recovered_m2": grouped["recovered_m2"].sum().round(1),
+        "farm_recovered_m2": grouped["farm_recovered_m2"].sum(),
+    })
+    all_keys = key(parcels)
+    pairs = pd.MultiIndex.from_frame(all_keys)
+    mine = pairs.isin(out.index)
+    holdings = all_keys[mine].assign(
+        farm_m2=np.where(_column(parcels, "group", parcels.index)[mine].isin(landuse.FARM_GROUPS),
+                         parcels.geometry[mine].area.to_numpy(), 0.0))
+    farm_total = holdings.groupby(["owner", "village"], sort=False)["farm_m2"].sum()
+    out["farm_m2"] = farm_total.reindex(out.index).fillna(0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(out["farm_m2"] > 0, out["farm_recovered_m2"] / out["farm_m2"] * 100.0, 0.0)
+    out["farm_share_pct"] = np.minimum(share, 100.0)
+    out["severe"] = (out["farm_recovered_m2"] > 0) & (out["farm_share_pct"] >= settings.severe_share_pct)
+    out = out.sort_values(["recovered_m2"], ascending=False, kind="stable").reset_index()
+    return out[cols]
+
+
+# ------------------------------------------------------------------------------------------ geometries
+
+
+def _polygonal_array(geoms: np.ndarray) -> np.ndarray:
+    """Each geometry reduced to its polygons (intersections along shared edges give lines too)."""
+    out = np.asarray(geoms, dtype=object).copy()
+    kinds = shapely.get_type_id(out)
+    mixed = np.flatnonzero(kinds == 7)  # GeometryCollection
+    for pos in mixed:
+        out[pos] = _polygon_parts(out[pos]) or shapely.Polygon()
+    return out
+
+
+def recovered_parts(parcels: gpd.GeoDataFrame, result: Recovery) -> gpd.GeoDataFrame:
+    """The recovered parts and the remainders of the parcels touched, as geometries.
+
+    One row per recovered part (``part == "recovered"``, every parcel touched, slivers included) and one
+    per remainder (``part == "remaining"``, every parcel not wholly inside; a ``remainder_sliver`` parcel
+    counts as whole but its sliver of a remainder is kept, so that the parts of each parcel add up to it), with the parcel's attributes,
+    ``parcel_id`` (the parcel's index label), ``area_m2`` (the part's drawn area), ``status`` and ``flags``
+    (``;``-separated). In the parcels' CRS.
+    """
+    table = result.table
+    shape = result.boundary.geometry
+    geoms = parcels.geometry.reindex(table.index).array.to_numpy()
+    inside = table["inside"].to_numpy(dtype=bool)
+    recovered = geoms.copy()
+    cut = ~inside
+    if cut.any():
+        recovered[cut] = _polygonal_array(shapely.intersection(geoms[cut], shape))
+    partial = cut.copy()  # remainders of the remainder slivers too, so that parts add up to each parcel
+    remainders = _polygonal_array(shapely.difference(geoms[partial], shape)) if partial.any() \
+        else np.empty(0, dtype=object)
+    nonempty = ~shapely.is_empty(remainders) & (shapely.area(remainders) > NOISE_M2)
+    partial[np.flatnonzero(partial)[~nonempty]] = False
+    remainders = remainders[nonempty]
+    attrs = pd.DataFrame({
+        "parcel_id": table.index.to_numpy(),
+        "sheet": table["sheet"].to_numpy(),
+        "parcel": table["parcel_no"].to_numpy(),
+        "land_use": table["land_use"].to_numpy(),
+        "owner": table["owner"].to_numpy(),
+        "village": table["village"].to_numpy(),
+        "status": table["status"].to_numpy(),
+        "flags": table["flags"].map(";".join).to_numpy(),
+    })
+    rec = attrs.assign(part="recovered")
+    rem = attrs[partial].assign(part="remaining")
+    frame = gpd.GeoDataFrame(
+        pd.concat([rec, rem], ignore_index=True),
+        geometry=np.concatenate([recovered, remainders]),
+        crs=parcels.crs,
+    )
+    frame.insert(len(frame.columns) - 1, "area_m2", frame.geometry.area.to_numpy())
+    return frame

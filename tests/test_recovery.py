@@ -1,0 +1,495 @@
+"""Land recovery: known answers, an independent computation, properties, bad boundaries, the command line.
+
+Generated geometry with exact answers first, then the built-in data against ``geopandas.overlay`` and a
+plain per-parcel shapely loop, then real files of each format written to ``tmp_path`` and run through
+``python -m gis recovery``.
+"""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import openpyxl
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shapely.geometry import LineString, Polygon, box
+
+from gis.errors import CrsError, DataSourceError, GeometryError, SchemaError
+from gis.io import BUILTIN_DATA_DIR, ROOT, read_layer
+from gis.recovery import (
+    RecoverySettings,
+    load_settings,
+    measure,
+    prepare_boundary,
+    read_boundary,
+    recover,
+    recovered_parts,
+    select_project,
+    settings_from_dict,
+)
+from gis.recovery_export import CSV_COLUMNS, csv_frame, write_csv, write_geopackage, write_workbook
+from gis.schema import normalise_parcels
+
+EPSG = 9214
+X0, Y0 = 397_000.0, 2_360_000.0
+CLUSTER = "Cụm công nghiệp Đoan Bái - Lương Phong"
+SETTINGS = RecoverySettings(minimum_parcel_m2={"rice": 500.0, "residential": 50.0})
+
+
+def grid(n: int = 3, size: float = 100.0, **columns) -> gpd.GeoDataFrame:
+    """An n x n grid of square parcels in the internal schema (row-major from the south-west corner)."""
+    geoms = [box(X0 + i * size, Y0 + j * size, X0 + (i + 1) * size, Y0 + (j + 1) * size)
+             for j in range(n) for i in range(n)]
+    raw = gpd.GeoDataFrame({
+        "SHBANDO": 1,
+        "SHTHUA": np.arange(1, n * n + 1),
+        "MALOAIDAT": columns.get("land_use", ["LUC"] * (n * n)),
+        "TENCHU": columns.get("owner", [f"Hộ {k % 4}" for k in range(n * n)]),
+        "DIACHI": columns.get("address", ["Thôn Đông"] * (n * n)),
+        "DIENTICH": columns.get("legal", [size * size] * (n * n)),
+    }, geometry=geoms, crs=EPSG)
+    return normalise_parcels(raw, source="grid")
+
+
+def rel_box(x1: float, y1: float, x2: float, y2: float) -> Polygon:
+    return box(X0 + x1, Y0 + y1, X0 + x2, Y0 + y2)
+
+
+def frame_of(*geoms, crs=EPSG, **columns) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(columns, geometry=list(geoms), crs=crs)
+
+
+@pytest.fixture(scope="module")
+def builtin() -> gpd.GeoDataFrame:
+    return normalise_parcels(read_layer(BUILTIN_DATA_DIR / "parcels.shp"), source="parcels.shp")
+
+
+@pytest.fixture(scope="module")
+def projects() -> gpd.GeoDataFrame:
+    return read_layer(BUILTIN_DATA_DIR / "recovered_land.shp")
+
+
+@pytest.fixture(scope="module")
+def cluster(builtin, projects):
+    boundary = prepare_boundary(projects, crs=builtin.crs, source="recovered_land.shp", project=CLUSTER)
+    return boundary, recover(builtin, boundary, settings=SETTINGS)
+
+
+# ------------------------------------------------------------------------------------------ known answers
+
+
+def test_known_answer_box_over_a_grid():
+    parcels = grid()
+    boundary = prepare_boundary(frame_of(rel_box(0, 0, 150, 100)), crs=EPSG)
+    result = recover(parcels, boundary, settings=SETTINGS)
+    table = result.table
+    assert list(table["parcel_no"]) == [1, 2]
+    assert table["recovered_m2"].tolist() == [10_000.0, 5_000.0]
+    assert table["status"].tolist() == ["whole", "partial"]
+    assert table["remaining_m2"].tolist() == [0.0, 5_000.0]
+    assert table["recovered_pct"].tolist() == pytest.approx([100.0, 50.0])
+    assert result.totals.recovered_m2 == 15_000.0
+    assert result.totals.rice_m2 == 15_000.0
+    assert result.status.value_counts().to_dict() == {"outside": 7, "whole": 1, "partial": 1}
+    assert result.status.index.equals(parcels.index)
+    parts = recovered_parts(parcels, result)
+    assert sorted(parts.loc[parts["part"] == "recovered", "area_m2"].round(6)) == [5_000.0, 10_000.0]
+    assert parts.loc[parts["part"] == "remaining", "area_m2"].round(6).tolist() == [5_000.0]
+
+
+def test_boundary_along_parcel_edges_takes_whole_parcels_and_no_neighbours():
+    parcels = grid()
+    result = recover(parcels, prepare_boundary(frame_of(rel_box(100, 100, 200, 200)), crs=EPSG),
+                     settings=SETTINGS)
+    assert result.table["parcel_no"].tolist() == [5]
+    assert result.table["status"].tolist() == ["whole"]
+    assert result.table["flags"].tolist() == [()]
+
+
+def test_boundary_inside_one_parcel_and_with_a_hole():
+    parcels = grid()
+    inner = recover(parcels, prepare_boundary(frame_of(rel_box(10, 10, 30, 20)), crs=EPSG), settings=SETTINGS)
+    assert inner.table["recovered_m2"].tolist() == [200.0]
+    ring = rel_box(0, 0, 300, 300).difference(rel_box(100, 100, 200, 200))
+    holed = recover(parcels, prepare_boundary(frame_of(ring), crs=EPSG), settings=SETTINGS)
+    assert 5 not in holed.table["parcel_no"].tolist()
+    assert len(holed.table) == 8 and (holed.table["status"] == "whole").all()
+
+
+def test_multipolygon_parcel_with_parts_on_both_sides():
+    parts = shapely.MultiPolygon([rel_box(0, 0, 10, 10), rel_box(50, 0, 60, 10)])
+    parcels = normalise_parcels(frame_of(parts, SHBANDO=[1], SHTHUA=[1], MALOAIDAT=["LUC"]), source="m")
+    result = recover(parcels, prepare_boundary(frame_of(rel_box(-5, -5, 20, 20)), crs=EPSG), settings=SETTINGS)
+    assert result.table["recovered_m2"].tolist() == [100.0]
+    assert result.table["status"].tolist() == ["partial"]
+
+
+def test_flags_sliver_minimum_mismatch_and_remainder_sliver():
+    legal = [10_000.0, 10_000.0, 10_300.0, 10_000.0, 10_000.0, 10_000.0, 10_000.0, 10_000.0, 10_000.0]
+    parcels = grid(land_use=["LUC", "ONT", "LUC", "LUC", "LUC", "LUC", "LUC", "LUC", "LUC"], legal=legal)
+    # takes parcel 1 but 0.5 m² of it, 99.6 % of parcel 2 (ONT: 40 m² left), 0.5 m² of parcel 4 (a sliver)
+    # and 60 % of parcel 3, whose legal area differs from the drawn one by 300 m².
+    shape = shapely.union_all([rel_box(0, 0.005, 100, 100), rel_box(100, 0, 199.6, 100),
+                               rel_box(200, 0, 260, 100), rel_box(0, 100, 5, 100.1)])
+    result = recover(parcels, prepare_boundary(frame_of(shape), crs=EPSG), settings=SETTINGS)
+    table = result.table.set_index("parcel_no")
+    assert table.loc[1, "status"] == "whole" and table.loc[1, "flags"] == ("remainder_sliver",)
+    assert table.loc[1, "remaining_m2"] == 0.0
+    assert table.loc[2, "flags"] == ("below_minimum",) and table.loc[2, "remaining_m2"] == 40.0
+    assert table.loc[3, "flags"] == ("area_mismatch",)
+    assert table.loc[3, "remaining_m2"] == 10_300.0 - 6_000.0
+    assert table.loc[4, "flags"] == ("sliver",) and table.loc[4, "recovered_m2"] == 0.5
+    assert result.totals.slivers == 1
+    assert result.totals.recovered_m2 == pytest.approx(9_999.5 + 9_960.0 + 6_000.0)
+    assert 4 not in result.counted["parcel_no"].tolist()
+    assert result.by_land_use.set_index("code").loc["LUC", "recovered_m2"] == pytest.approx(9_999.5 + 6_000.0)
+
+
+def test_owner_share_of_farm_land_and_severe_threshold():
+    owners = ["An", "An", "An", "Bình", "Bình", "Bình", "Chi", "Chi", "Chi"]
+    parcels = grid(owner=owners, land_use=["LUC", "LUC", "ONT", "LUC", "LUC", "LUC", "LUC", "LUC", "LUC"])
+    boundary = prepare_boundary(frame_of(rel_box(0, 0, 100, 200)), crs=EPSG)
+    result = recover(parcels, boundary, settings=RecoverySettings(severe_share_pct=40.0))
+    owners_table = result.by_owner.set_index("owner")
+    assert owners_table.loc["An", "farm_share_pct"] == pytest.approx(50.0)  # 1 of 2 rice parcels; ONT not farm
+    assert owners_table.loc["Bình", "farm_share_pct"] == pytest.approx(100 / 3)
+    assert bool(owners_table.loc["An", "severe"]) and not bool(owners_table.loc["Bình", "severe"])
+    assert result.totals.severe_owners == 1 and result.totals.owners == 2
+
+
+def test_inputs_are_not_mutated(builtin, projects):
+    before_parcels, before_projects = builtin.copy(), projects.copy()
+    boundary = prepare_boundary(projects, crs=builtin.crs, source="recovered_land.shp", project="2")
+    recover(builtin, boundary, settings=SETTINGS)
+    pd.testing.assert_frame_equal(builtin, before_parcels)
+    pd.testing.assert_frame_equal(projects, before_projects)
+
+
+# ------------------------------------------------------------------------------ against an independent run
+
+
+def test_recovered_plus_remaining_is_the_drawn_area_for_every_parcel(builtin, cluster):
+    boundary, result = cluster
+    table = result.table
+    np.testing.assert_allclose(table["recovered_exact_m2"] + table["remaining_map_m2"], table["map_area_m2"],
+                               rtol=0, atol=1e-6)
+    parts = recovered_parts(builtin, result)
+    by_part = parts.pivot_table(index="parcel_id", columns="part", values="area_m2", aggfunc="sum", fill_value=0)
+    drawn = builtin.geometry.area.reindex(by_part.index)
+    np.testing.assert_allclose(by_part["recovered"] + by_part["remaining"], drawn, rtol=0, atol=1e-3)
+    assert set(parts.geom_type) <= {"Polygon", "MultiPolygon"}
+
+
+def independent_areas(parcels: gpd.GeoDataFrame, shape) -> pd.Series:
+    """Every parcel intersected one by one, with no index, no classification and no code of the tool."""
+    areas = [geom.intersection(shape).area for geom in parcels.geometry]
+    out = pd.Series(areas, index=parcels.index)
+    return out[out > 1e-6]
+
+
+@pytest.mark.parametrize("position", range(6))
+def test_each_builtin_project_agrees_with_overlay_and_a_plain_loop(builtin, projects, position):
+    boundary = prepare_boundary(projects, crs=builtin.crs, source="recovered_land.shp", project=str(position + 1))
+    result = recover(builtin, boundary, settings=SETTINGS)
+    ours = result.table["recovered_exact_m2"]
+    plain = independent_areas(builtin, projects.geometry.iloc[position])
+    assert ours.index.equals(plain.index)
+    np.testing.assert_allclose(ours, plain, rtol=0, atol=0.1)
+    over = gpd.overlay(builtin[["geometry"]].assign(pid=builtin.index), projects.iloc[[position]][["geometry"]],
+                       how="intersection", keep_geom_type=True)
+    over_areas = over.geometry.area.groupby(over["pid"]).sum()
+    over_areas = over_areas[over_areas > 1e-6]
+    np.testing.assert_allclose(ours.reindex(over_areas.index), over_areas, rtol=0, atol=0.1)
+    np.testing.assert_allclose(result.table["recovered_m2"], ours, rtol=0, atol=0.05 + 1e-9)
+
+
+def test_cluster_totals(cluster):
+    boundary, result = cluster
+    t = result.totals
+    assert 74.9 < t.recovered_ha <= 75.0  # a 75 ha cluster, drawn over parcels that cover it
+    assert t.parcels == t.whole + t.partial
+    assert t.rice_m2 + t.pond_m2 <= t.farm_m2 <= t.recovered_m2
+    assert t.recovered_m2 == pytest.approx(result.counted["recovered_m2"].sum())
+    assert result.by_village["recovered_m2"].sum() == pytest.approx(t.recovered_m2)
+    assert result.by_owner["recovered_m2"].sum() == pytest.approx(t.recovered_m2)
+    assert result.by_group["recovered_m2"].sum() == pytest.approx(t.recovered_m2)
+
+
+# ------------------------------------------------------------------------------------- property tests
+
+
+def voronoi_parcels(n: int = 120, seed: int = 7) -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(seed)
+    points = shapely.multipoints(rng.uniform(0, 400, size=(n, 2)) + [X0, Y0])
+    extent = box(X0, Y0, X0 + 400, Y0 + 400)
+    cells = shapely.get_parts(shapely.voronoi_polygons(points, extend_to=extent))
+    cells = shapely.intersection(cells, extent)
+    return normalise_parcels(frame_of(*cells, SHBANDO=1, SHTHUA=np.arange(1, len(cells) + 1),
+                                      MALOAIDAT="LUC"), source="voronoi")
+
+
+VORONOI = voronoi_parcels()
+
+coords = st.floats(min_value=-50, max_value=450, allow_nan=False, allow_infinity=False)
+random_boundary = st.lists(st.tuples(coords, coords), min_size=3, max_size=12, unique=True).map(
+    lambda pts: shapely.convex_hull(shapely.multipoints(np.asarray(pts) + [X0, Y0]))
+).filter(lambda g: g.geom_type == "Polygon" and g.area > 1.0)
+star = st.tuples(st.floats(0, 400), st.floats(0, 400), st.lists(st.floats(5, 150), min_size=5, max_size=16)).map(
+    lambda t: Polygon([(X0 + t[0] + r * np.cos(a), Y0 + t[1] + r * np.sin(a))
+                       for r, a in zip(t[2], np.linspace(0, 2 * np.pi, len(t[2]), endpoint=False), strict=True)])
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(shape=st.one_of(random_boundary, star))
+def test_random_boundaries_agree_with_a_plain_loop(shape):
+    measured = measure(VORONOI, shape)
+    plain = independent_areas(VORONOI, shape)
+    assert measured.index.equals(plain.index)
+    np.testing.assert_allclose(measured["recovered_m2"], plain, rtol=0, atol=1e-6)
+    assert (measured["recovered_m2"] <= measured["map_area_m2"] + 1e-6).all()
+    clipped = shape.intersection(box(X0, Y0, X0 + 400, Y0 + 400)).area
+    assert measured["recovered_m2"].sum() == pytest.approx(clipped, abs=1e-4)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shape=star, dx=st.floats(-5000, 5000), dy=st.floats(-5000, 5000))
+def test_areas_unchanged_by_translation(shape, dx, dy):
+    before = measure(VORONOI, shape)
+    moved = VORONOI.set_geometry(VORONOI.geometry.translate(dx, dy))
+    after = measure(moved, shapely.affinity.translate(shape, dx, dy))
+    assert after.index.equals(before.index)
+    np.testing.assert_allclose(after["recovered_m2"], before["recovered_m2"], rtol=0, atol=1e-4)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shape=star)
+def test_recover_totals_and_parts_hold_for_random_boundaries(shape):
+    boundary = prepare_boundary(frame_of(shape), crs=EPSG)
+    result = recover(VORONOI, boundary, settings=SETTINGS)
+    table = result.table
+    assert (table["recovered_m2"] <= table["map_area_m2"].round(1) + 0.05).all()
+    assert ((table["status"] == "whole") == (table["remaining_map_m2"] < 1.0)).all()
+    assert result.totals.recovered_m2 == pytest.approx(result.counted["recovered_m2"].sum(), abs=1e-6)
+    parts = recovered_parts(VORONOI, result)
+    total = parts.groupby("parcel_id")["area_m2"].sum()
+    np.testing.assert_allclose(total, VORONOI.geometry.area.reindex(total.index), rtol=0, atol=1e-3)
+
+
+# ----------------------------------------------------------------------------------------- bad boundaries
+
+
+def both(exc: pytest.ExceptionInfo, *words: str) -> None:
+    for word in words:
+        assert word in exc.value.vi or word in exc.value.en, (word, exc.value.vi, exc.value.en)
+    assert exc.value.vi != exc.value.en
+
+
+def test_empty_file_no_features(tmp_path):
+    path = tmp_path / "empty.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    with pytest.raises(DataSourceError) as exc:
+        read_boundary(path, crs=EPSG)
+    both(exc, "empty.geojson", "rỗng", "empty")
+
+
+def test_empty_file_zero_bytes(tmp_path):
+    path = tmp_path / "blank.gpkg"
+    path.write_bytes(b"")
+    with pytest.raises(DataSourceError) as exc:
+        read_boundary(path, crs=EPSG)
+    both(exc, "blank.gpkg", "0 byte")
+
+
+def test_boundary_without_crs(tmp_path):
+    path = tmp_path / "noprj.shp"
+    pyogrio.write_dataframe(frame_of(rel_box(0, 0, 50, 50)), path)
+    path.with_suffix(".prj").unlink()
+    with pytest.raises(CrsError) as exc:
+        read_boundary(path, crs=EPSG)
+    both(exc, "noprj.shp", "hệ tọa độ", ".prj")
+
+
+def test_line_instead_of_polygon(tmp_path):
+    path = tmp_path / "line.geojson"
+    ring = LineString(rel_box(0, 0, 50, 50).exterior.coords)
+    pyogrio.write_dataframe(frame_of(ring, rel_box(0, 0, 10, 10), TENDUAN=["Đường ranh", "Ô"]), path)
+    with pytest.raises(GeometryError) as exc:
+        read_boundary(path, crs=EPSG)
+    both(exc, "line.geojson", "#1", "Đường ranh", "LineString", "là đường", "Lines to Polygons")
+
+
+def test_boundary_touching_no_parcel(tmp_path):
+    boundary = prepare_boundary(frame_of(rel_box(5_000, 5_000, 5_100, 5_100)), crs=EPSG, source="far.gpkg")
+    with pytest.raises(GeometryError) as exc:
+        recover(grid(), boundary, settings=SETTINGS)
+    both(exc, "far.gpkg", "không chạm thửa đất nào", "touches no parcel", "EPSG:9214")
+
+
+def test_self_intersecting_polygon_is_repaired_and_reported():
+    bowtie = Polygon([(X0, Y0), (X0 + 200, Y0 + 200), (X0 + 200, Y0), (X0, Y0 + 200)])
+    boundary = prepare_boundary(frame_of(bowtie), crs=EPSG, source="bowtie.geojson")
+    assert boundary.geometry.is_valid and boundary.area_m2 == pytest.approx(20_000.0)
+    assert any("Self-intersection" in n.en and "đã tự động sửa" in n.vi for n in boundary.notes)
+    result = recover(grid(), boundary, settings=SETTINGS)
+    assert result.totals.recovered_m2 == pytest.approx(20_000.0)
+    assert any("tự cắt" in n.vi for n in result.notes)
+
+
+def test_boundary_in_another_crs_is_reprojected_and_said():
+    wgs = gpd.GeoSeries([rel_box(0, 0, 150, 100)], crs=EPSG).to_crs(4326)
+    boundary = prepare_boundary(gpd.GeoDataFrame(geometry=wgs), crs=EPSG, source="b.geojson")
+    assert any("EPSG:4326" in n.vi and "EPSG:9214" in n.en for n in boundary.notes)
+    assert boundary.area_m2 == pytest.approx(15_000.0, abs=0.5)
+
+
+def test_project_selection(projects):
+    assert len(select_project(projects, "cụm công nghiệp")) == 1
+    assert len(select_project(projects, "2315/QĐ-UBND")) == 1
+    with pytest.raises(DataSourceError) as exc:
+        select_project(projects, "sân bay", source="recovered_land.shp")
+    both(exc, "sân bay", CLUSTER)
+    with pytest.raises(DataSourceError) as exc:
+        select_project(projects, "khu dân cư", source="recovered_land.shp")
+    both(exc, "nhiều dự án", "several")
+
+
+def test_settings_shipped_file_and_collected_errors(tmp_path):
+    shipped = load_settings()
+    assert shipped.placeholder and shipped.sliver_m2 == 1.0 and shipped.minimum_parcel_m2["rice"] > 0
+    with pytest.raises(SchemaError) as exc:
+        settings_from_dict({"tolerances": {"sliver_m2": -1, "foo": 2}, "minimum_parcel_m2": {"ricee": 1},
+                            "households": {"severe_share_pct": "30"}}, source="tinh.toml")
+    both(exc, "tinh.toml", "tolerances.sliver_m2", "tolerances.foo", "ricee", "households.severe_share_pct")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[tolerances\nsliver_m2 = 1", encoding="utf-8")
+    with pytest.raises(DataSourceError) as exc:
+        load_settings(bad)
+    both(exc, "bad.toml", "TOML")
+
+
+# ------------------------------------------------------------------------------------------------ exports
+
+
+def test_csv_columns_and_flags(tmp_path, cluster):
+    _, result = cluster
+    path = write_csv(result, tmp_path / "r.csv")
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert len(rows) - 1 == len(result.table)
+    assert {r[10] for r in rows[1:]} <= {"whole", "partial"}
+    flags = [r[11] for r in rows[1:]]
+    assert "" in flags and any(";" in f for f in flags)
+    assert all(set(f.split(";")) <= {"sliver", "remainder_sliver", "below_minimum", "area_mismatch"}
+               for f in flags if f)
+    assert csv_frame(result)["recovered_m2"].sum() == pytest.approx(
+        result.totals.recovered_m2 + result.slivers["recovered_m2"].sum())
+
+
+def totals_row(sheet) -> tuple:
+    rows = list(sheet.iter_rows(values_only=True))
+    return rows[4], [r for r in rows if r[0] in ("Tổng cộng", "Total")][0], rows[5:-1]
+
+
+def test_workbook_totals_headers_title(tmp_path, cluster):
+    boundary, result = cluster
+    path = write_workbook(result, tmp_path / "r.xlsx")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames[:2] == ["Tổng hợp", "Danh sách thửa"]
+    sheet = wb["Danh sách thửa"]
+    assert sheet["A1"].value == "DANH SÁCH THỬA ĐẤT THU HỒI" and CLUSTER in sheet["A2"].value
+    assert sheet["A3"].value.startswith("Ngày lập: ")
+    header, total, body = totals_row(sheet)
+    col = header.index("Diện tích thu hồi (m²)")
+    assert total[col] == pytest.approx(result.totals.recovered_m2, abs=1e-6)
+    assert total[col] == pytest.approx(sum(r[col] for r in body), abs=1e-6)
+    assert len(body) == result.totals.parcels
+    assert sheet.cell(row=7, column=col + 1).number_format == "#,##0.0"
+    width = sheet.column_dimensions["E"].width
+    assert width >= max(len(str(r[4])) for r in body)
+    for name in ("Theo loại đất", "Theo thôn", "Theo chủ sử dụng"):
+        header, total, body = totals_row(wb[name])
+        col = header.index("Diện tích thu hồi (m²)")
+        assert total[col] == pytest.approx(result.totals.recovered_m2, abs=1e-6), name
+    summary = {r[0]: r[1] for r in wb["Tổng hợp"].iter_rows(min_row=6, values_only=True)}
+    assert summary["Tổng diện tích thu hồi (m²)"] == pytest.approx(result.totals.recovered_m2)
+    assert summary["Đất trồng lúa bị thu hồi (m²)"] == pytest.approx(result.totals.rice_m2)
+    slivers = list(wb["Phần sót"].iter_rows(min_row=6, values_only=True))
+    assert len(slivers) == result.totals.slivers
+
+
+def test_geopackage_layers(tmp_path, builtin, cluster):
+    _, result = cluster
+    path = write_geopackage(builtin, result, tmp_path / "r.gpkg")
+    layers = dict(pyogrio.list_layers(path))
+    assert set(layers) == {"recovered_parts", "remainders", "boundary"}
+    parts = gpd.read_file(path, layer="recovered_parts")
+    assert len(parts) == len(result.table) and parts.crs.to_epsg() == EPSG
+    assert parts.geometry.area.sum() == pytest.approx(result.table["recovered_exact_m2"].sum(), abs=0.01)
+
+
+# ------------------------------------------------------------------------------------------ command line
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "gis", *map(str, args)], capture_output=True, text=True,
+                          cwd=ROOT)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory, builtin, projects):
+    """The parcels around the cluster as GPKG and shapefile; boundaries as GeoJSON (WGS84) and shapefile."""
+    folder = tmp_path_factory.mktemp("recovery")
+    raw = read_layer(BUILTIN_DATA_DIR / "parcels.shp")
+    near = raw[raw.intersects(projects.geometry.iloc[0].buffer(150))]
+    pyogrio.write_dataframe(near, folder / "parcels.gpkg")
+    pyogrio.write_dataframe(near, folder / "parcels.shp", encoding="UTF-8")
+    pyogrio.write_dataframe(projects.to_crs(4326), folder / "projects.geojson")
+    pyogrio.write_dataframe(projects, folder / "projects.shp", encoding="UTF-8")
+    return folder
+
+
+@pytest.mark.parametrize(("parcels", "boundary", "reprojected"), [
+    ("parcels.gpkg", "projects.geojson", True),
+    ("parcels.shp", "projects.shp", False),
+])
+def test_cli_writes_all_three_formats(files, cluster, parcels, boundary, reprojected):
+    _, expected = cluster
+    out = files / f"out-{Path(parcels).suffix[1:]}"
+    out.mkdir()
+    done = run_cli("--lang", "en", "recovery", files / parcels, files / boundary, "--project", "Cụm công nghiệp",
+                   "--out", out / "r.xlsx", "--out", out / "r.gpkg", "--out", out / "r.csv", "--date", "2024-05-01")
+    assert done.returncode == 0, done.stderr
+    assert ("reprojected" in done.stdout) is reprojected
+    assert "Wrote" in done.stdout and "placeholders" in done.stdout
+    with (out / "r.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == list(CSV_COLUMNS)
+    counted = sum(float(r["recovered_m2"]) for r in rows if "sliver" not in r["flags"].split(";"))
+    assert counted == pytest.approx(expected.totals.recovered_m2, abs=1.0 if reprojected else 1e-6)
+    wb = openpyxl.load_workbook(out / "r.xlsx")
+    header, total, _ = totals_row(wb["Parcels"])
+    assert total[header.index("Recovered area (m²)")] == pytest.approx(counted, abs=1e-6)
+    assert "01/05/2024" in wb["Parcels"]["A3"].value
+    assert set(dict(pyogrio.list_layers(out / "r.gpkg"))) == {"recovered_parts", "remainders", "boundary"}
+
+
+def test_cli_messages_in_vietnamese(files, tmp_path):
+    line = tmp_path / "line.geojson"
+    pyogrio.write_dataframe(frame_of(LineString([(X0, Y0), (X0 + 100, Y0 + 100)])), line)
+    done = run_cli("recovery", files / "parcels.gpkg", line, "--out", tmp_path / "x.csv")
+    assert done.returncode == 2 and "không phải vùng" in done.stderr and "line.geojson" in done.stderr
+    done = run_cli("recovery", files / "parcels.gpkg", files / "projects.shp", "--out", tmp_path / "x.pdf")
+    assert done.returncode == 2 and ".xlsx" in done.stderr
+    done = run_cli("recovery", files / "parcels.gpkg", files / "projects.shp", "--out", tmp_path / "all.csv")
+    assert done.returncode == 0 and "6 đối tượng" in done.stdout
