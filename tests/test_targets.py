@@ -1,0 +1,177 @@
+"""The plan's targets: the plan file, every comparison at its edges, and the figures on the built-in data."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from shapely.geometry import box
+
+from gis.io import ROOT, load_dataset
+from gis.targets import AT_RISK, MET, NOT_MEASURED, NOT_MET, TRACKED, PlanError, evaluate, load_plan, status_of
+from gis.workspace import Workspace
+
+PLAN_KEYS_FROM_THE_DOCS = {
+    "rice_land_2023_ha", "recovered_ha", "rice_area_2024_ha", "concentrated_fields", "concentrated_fields_total_ha",
+    "aquaculture_ha", "aquaculture_vietgap_pct", "fingerling_share_pct", "maize_ha", "peanut_ha", "peanut_yield",
+    "potato_ha", "vegetables_ha", "pomelo", "vietgap_veg_pct", "vietgap_fruit_pct", "sown_pct", "land_use_plan",
+    "gcn_completion", "roads_hardened_pct", "canals_solidified", "public_facilities", "grain_t", "rice_yield",
+    "aquaculture_t",
+}
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return load_dataset()
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return load_plan()
+
+
+# -- comparisons at their edges ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("compare", "planned", "measured", "expected"), [
+    ("at_least", 100, 100.0, MET), ("at_least", 100, 99.999, AT_RISK), ("at_least", 100, 95.0, AT_RISK),
+    ("at_least", 100, 94.999, NOT_MET), ("at_least", 100, None, NOT_MEASURED),
+    ("more_than", 100, 100.0, AT_RISK), ("more_than", 100, 100.001, MET), ("more_than", 100, 94.9, NOT_MET),
+    ("at_most", 1.0, 1.0, MET), ("at_most", 1.0, 1.05, AT_RISK), ("at_most", 1.0, 1.0501, NOT_MET),
+    ("less_than", 12.4, 12.4, AT_RISK), ("less_than", 12.4, 12.399, MET), ("less_than", 12.4, 13.1, NOT_MET),
+    ("between", (540.0, 550.0), 540.0, MET), ("between", (540.0, 550.0), 550.0, MET),
+    ("between", (540.0, 550.0), 539.9, AT_RISK), ("between", (540.0, 550.0), 513.0, AT_RISK),
+    ("between", (540.0, 550.0), 512.9, NOT_MET), ("between", (540.0, 550.0), 577.5, AT_RISK),
+    ("between", (540.0, 550.0), 577.6, NOT_MET),
+    ("about", 6600, 6600 * 1.05, MET), ("about", 6600, 6600 * 0.95, MET), ("about", 6600, 6600 * 0.9499, AT_RISK),
+    ("about", 6600, 6600 * 0.90, AT_RISK), ("about", 6600, 6600 * 0.8999, NOT_MET),
+    ("report", None, 42.0, TRACKED), ("report", None, None, NOT_MEASURED),
+])
+def test_every_comparison_at_its_edges(compare, planned, measured, expected):
+    assert status_of(compare, planned, measured) == expected
+
+
+def test_risk_and_tolerance_can_be_set_per_target():
+    assert status_of("at_least", 100, 89.0, risk_pct=10) == NOT_MET
+    assert status_of("at_least", 100, 90.0, risk_pct=10) == AT_RISK
+    assert status_of("about", 1.0, 1.5, tolerance_pct=50) == MET
+
+
+# -- the plan file ---------------------------------------------------------------------------------------
+
+def test_every_target_of_the_plan_is_in_the_file(plan):
+    keys = {t.key for t in plan.targets}
+    assert PLAN_KEYS_FROM_THE_DOCS <= keys
+    assert len(keys) == len(plan.targets) >= 50
+    assert plan.year == 2024 and plan.parameters["rice_yield_t_ha"] == 5.9
+
+
+def write_plan(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "2025.toml"
+    path.write_text('year = 2025\n[parameters]\nyield_t_ha = 5.9\n\n' + body, encoding="utf-8")
+    return path
+
+
+GOOD = '''[[target]]
+key = "rice_ha"
+label_vi = "Lúa"
+unit = "ha"
+compare = "at_least"
+planned = 500
+measure = { kind = "area", layer = "parcels", where = { land_use_main = "LUC" } }
+'''
+
+
+def test_another_years_plan_needs_no_code(tmp_path, dataset):
+    plan = load_plan(write_plan(tmp_path, GOOD))
+    [result] = evaluate(plan, dataset)
+    assert plan.year == 2025 and result.status == MET and result.measured > 500
+
+
+@pytest.mark.parametrize(("body", "line", "words"), [
+    (GOOD.replace("planned = 500\n", ""), 9, "thiếu con số kế hoạch"),
+    (GOOD.replace('layer = "parcels"', 'layer = "thua_dat"'), 11, "lớp bản đồ «thua_dat» không có"),
+    (GOOD.replace('"at_least"', '"roughly"'), 9, "cách so sánh «roughly» không hợp lệ"),
+    (GOOD.replace('"area"', '"volume"'), 11, "cách đo «volume» không hợp lệ"),
+    (GOOD.replace("planned = 500", 'planned = "năm trăm"'), 10, "thiếu con số kế hoạch"),
+    (GOOD.replace('compare = "at_least"', 'compare = "between"'), 10, "planned = [thấp, cao]"),
+    (GOOD + GOOD, 13, "bị lặp"),
+])
+def test_a_malformed_plan_names_the_line(tmp_path, body, line, words):
+    with pytest.raises(PlanError) as err:
+        load_plan(write_plan(tmp_path, body))
+    assert f"dòng {line}:" in err.value.vi and words in err.value.vi
+    assert f"line {line}:" in err.value.en
+
+
+def test_a_plan_with_a_syntax_error_says_where(tmp_path):
+    with pytest.raises(PlanError) as err:
+        load_plan(write_plan(tmp_path, GOOD.replace('unit = "ha"', 'unit = "ha')))
+    assert "sai cú pháp" in err.value.vi and "line 8" in err.value.vi
+
+
+def test_all_problems_are_reported_together(tmp_path):
+    body = GOOD.replace("planned = 500\n", "").replace('layer = "parcels"', 'layer = "x"')
+    with pytest.raises(PlanError) as err:
+        load_plan(write_plan(tmp_path, body))
+    assert err.value.vi.count("dòng") == 2
+
+
+# -- the built-in data -------------------------------------------------------------------------------------
+
+def by_key(results):
+    return {r.target.key: r for r in results}
+
+
+def test_on_the_builtin_data_rice_is_met_and_the_fields_are_not(plan, dataset):
+    r = by_key(evaluate(plan, dataset))
+    assert 540 <= r["rice_area_2024_ha"].measured <= 550 and r["rice_area_2024_ha"].status == MET
+    assert r["concentrated_fields_total_ha"].status == NOT_MET
+    assert r["concentrated_fields"].measured == 3 and r["concentrated_fields"].status == NOT_MET
+    grain = r["grain_t"]
+    expected = r["rice_area_2024_ha"].measured * 2 * 5.9 + r["maize_ha"].measured * 5.0
+    assert grain.measured == pytest.approx(expected)
+    assert grain.target.planned == 6670 and grain.target.also["planned"] == 6600
+    assert "6670" in grain.target.note_vi and "6600" in grain.target.note_vi
+    assert r["health_insurance_pct"].status == NOT_MEASURED
+
+
+def test_a_planned_fourth_field_meets_the_target(plan, dataset, tmp_path):
+    ws = Workspace.open(tmp_path / "ws.gpkg")
+    # a 25 ha block of rice land in thôn Đông's fields, east of the cluster, away from every project
+    new = box(398300, 2359300, 398800, 2359800)
+    ws.save_field(new, name="Cánh đồng mới thôn Đông", village="Đông")
+    before = by_key(evaluate(plan, dataset))["concentrated_fields_total_ha"].measured
+    r = by_key(evaluate(plan, dataset, planned_fields=ws.fields(), manual=ws.values()))
+    assert r["concentrated_fields"].measured == 4 and r["concentrated_fields"].status == MET
+    recovered = dataset.get("recovered_land").geometry.union_all()
+    assert r["concentrated_fields_total_ha"].measured == pytest.approx(before + new.difference(recovered).area / 1e4)
+    assert r["concentrated_fields_total_ha"].status == MET
+
+
+def test_values_entered_by_hand_are_kept_with_their_date(plan, dataset, tmp_path):
+    ws = Workspace.open(tmp_path / "ws.gpkg")
+    ws.set_value("health_insurance_pct", 99.2, note="BHXH huyện, quý III")
+    ws.set_value("health_insurance_pct", 99.7)
+    r = by_key(evaluate(plan, dataset, manual=Workspace.open(tmp_path / "ws.gpkg").values()))
+    assert r["health_insurance_pct"].measured == 99.7 and r["health_insurance_pct"].status == MET
+    assert r["health_insurance_pct"].entered_at.startswith("20")
+
+
+def test_the_command_line_gives_json_with_the_keys(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "gis", "targets", "--json", "--workspace", str(tmp_path / "none.gpkg")],
+                         capture_output=True, text=True, check=True, cwd=ROOT)
+    items = {o["key"]: o for o in json.loads(out.stdout)}
+    for key in ("rice_area_2024_ha", "aquaculture_ha", "concentrated_fields_total_ha", "recovered_ha", "grain_t"):
+        assert {"key", "planned", "measured", "unit", "status"} <= set(items[key])
+    assert items["rice_area_2024_ha"]["planned"] == [540, 550]
+    assert items["peanut_yield"]["measured"] is None and items["peanut_yield"]["status"] == NOT_MEASURED
+
+
+def test_a_bad_plan_on_the_command_line_is_a_message_not_a_traceback(tmp_path):
+    path = write_plan(tmp_path, GOOD.replace('layer = "parcels"', 'layer = "thua_dat"'))
+    out = subprocess.run([sys.executable, "-m", "gis", "targets", "--plan", str(path)], capture_output=True,
+                         text=True, cwd=ROOT)
+    assert out.returncode == 2 and "dòng 11" in out.stderr and "Traceback" not in out.stderr
