@@ -1,0 +1,251 @@
+"""Concentrated rice fields (cánh đồng tập trung): checking a planned field and suggesting new ones.
+
+A field counts only rice land (LUA/LUC/LUK/LUN parcels), either the parcels it holds whole or the part of
+each parcel inside its outline. It must be one connected block, where field roads and canals may cross it
+(gaps up to ``bridge_m`` between rice parcels are bridged), and it may not overlap recovered land or another
+field.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gis import landuse
+from gis.area import M2_PER_HA
+from gis.errors import GeometryError
+from gis.io import Dataset
+from gis.summary import kept_fields, recovered_union
+
+#: Field roads and in-field canals are up to this wide: rice parcels this close count as touching.
+BRIDGE_M = 6.0
+#: An overlap smaller than this (m²) is digitising noise, not an overlap.
+OVERLAP_TOLERANCE_M2 = 1.0
+
+
+@dataclass
+class FieldCheck:
+    """What a planned field holds, and whether it can be saved."""
+
+    outline_ha: float
+    rice_ha: float
+    parcels: int
+    owners: int
+    villages: list[str]
+    blocks: int
+    refusals: list[tuple[str, str]] = field(default_factory=list)  # (vi, en)
+    parcel_index: list = field(default_factory=list)
+
+    @property
+    def connected(self) -> bool:
+        return self.blocks == 1
+
+    @property
+    def ok(self) -> bool:
+        return not self.refusals and self.parcels > 0
+
+
+def rice_parcels(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The rice parcels of a normalised parcel layer."""
+    return parcels[parcels["land_use_main"].isin(landuse.RICE_CODES)]
+
+
+def blocks_of(geoms, *, bridge_m: float = BRIDGE_M) -> np.ndarray:
+    """Label each geometry with its connected block: geometries within ``bridge_m`` of each other join."""
+    geoms = np.asarray(geoms, dtype=object)
+    n = len(geoms)
+    parent = np.arange(n)
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    if n:
+        left, right = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=bridge_m)
+        for a, b in zip(left.tolist(), right.tolist(), strict=True):
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    roots = np.array([find(i) for i in range(n)])
+    _, labels = np.unique(roots, return_inverse=True)
+    return labels
+
+
+def outline_of(geoms, *, bridge_m: float = BRIDGE_M) -> shapely.Geometry:
+    """One outline around parcels, closing the field roads and canals between them."""
+    half = bridge_m / 2 + 0.5
+    shape = shapely.union_all([shapely.buffer(g, half, join_style="mitre") for g in geoms])
+    return shapely.make_valid(shapely.buffer(shape, -half, join_style="mitre"))
+
+
+def existing_fields(dataset: Dataset, planned: gpd.GeoDataFrame | None = None, *,
+                    exclude_planned_id: int | None = None) -> gpd.GeoDataFrame:
+    """The kept concentrated fields of the data and the saved planned ones, with a ``name`` and ``kind``."""
+    crs = dataset.parcels.crs
+    frames = []
+    kept = kept_fields(dataset.get("concentrated_fields"))
+    if kept is not None and len(kept):
+        kept = kept.to_crs(crs)
+        frames.append(gpd.GeoDataFrame({"name": kept.get("TEN", pd.Series("", index=kept.index)),
+                                        "kind": "existing", "field_id": -1}, geometry=kept.geometry, crs=crs))
+    if planned is not None and len(planned):
+        p = planned.to_crs(crs)
+        if exclude_planned_id is not None:
+            p = p[p["field_id"] != exclude_planned_id]
+        frames.append(gpd.GeoDataFrame({"name": p["name"], "kind": "planned", "field_id": p["field_id"]},
+                                       geometry=p.geometry, crs=crs))
+    if not frames:
+        return gpd.GeoDataFrame({"name": [], "kind": [], "field_id": []}, geometry=[], crs=crs)
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=crs)
+
+
+def check_field(outline: shapely.Geometry, dataset: Dataset, *, others: gpd.GeoDataFrame | None = None,
+                clipped: bool = False, bridge_m: float = BRIDGE_M) -> FieldCheck:
+    """Check a planned field's outline (in the parcels' CRS).
+
+    ``clipped`` counts the part of each rice parcel inside the outline; otherwise a parcel counts whole when
+    most of it lies inside. ``others`` are the fields it may not overlap (see :func:`existing_fields`).
+    """
+    if outline is None or outline.is_empty or outline.geom_type not in ("Polygon", "MultiPolygon"):
+        raise GeometryError("Cánh đồng phải là một vùng (đa giác).", "A field must be an area (a polygon).")
+    if not outline.is_valid:
+        outline = shapely.make_valid(outline)
+    parcels = dataset.parcels
+    rice = rice_parcels(parcels)
+    hits = rice.sindex.query(outline, predicate="intersects")
+    sub = rice.iloc[hits]
+    inside = sub.geometry.intersection(outline).area
+    if clipped:
+        keep = inside > 0.01
+        area_m2 = float(inside[keep].sum())
+    else:
+        keep = inside > 0.5 * sub["map_area_m2"]
+        area_m2 = float(sub.loc[keep, "map_area_m2"].sum())
+    chosen = sub[keep]
+    owners = chosen[["owner", "village"]].drop_duplicates() if "owner" in chosen.columns else pd.DataFrame()
+    villages = sorted(chosen["village"].dropna().unique().tolist()) if "village" in chosen.columns else []
+    geoms = chosen.geometry.intersection(outline).to_numpy() if clipped else chosen.geometry.to_numpy()
+    blocks = int(blocks_of(geoms, bridge_m=bridge_m).max() + 1) if len(chosen) else 0
+    refusals: list[tuple[str, str]] = []
+    recovered = recovered_union(dataset.get("recovered_land"), parcels.crs)
+    taken = outline.intersection(recovered).area if not recovered.is_empty else 0.0
+    if taken > OVERLAP_TOLERANCE_M2:
+        refusals.append((f"Chồng lấn đất đã thu hồi {taken / M2_PER_HA:.2f} ha: cánh đồng không được nằm trên đất "
+                         "thu hồi cho dự án.",
+                         f"Overlaps recovered land by {taken / M2_PER_HA:.2f} ha: a field may not lie on land "
+                         "recovered for a project."))
+    if others is not None and len(others):
+        for row in others.itertuples():
+            shared = outline.intersection(row.geometry).area
+            if shared > OVERLAP_TOLERANCE_M2:
+                refusals.append((f"Chồng lấn cánh đồng «{row.name}» {shared / M2_PER_HA:.2f} ha.",
+                                 f"Overlaps the field '{row.name}' by {shared / M2_PER_HA:.2f} ha."))
+    if len(chosen) and blocks > 1:
+        refusals.append((f"Cánh đồng gồm {blocks} khối rời nhau: phải là một khối liền (chỉ đường, kênh nội đồng "
+                         "được cắt ngang).",
+                         f"The field is {blocks} separate blocks: it must be one connected block (only field "
+                         "roads and canals may cross it)."))
+    if not len(chosen):
+        refusals.append(("Trong vùng này không có đất trồng lúa.", "There is no rice land in this area."))
+    return FieldCheck(outline_ha=outline.area / M2_PER_HA, rice_ha=area_m2 / M2_PER_HA, parcels=int(len(chosen)),
+                      owners=int(len(owners)), villages=villages, blocks=blocks, refusals=refusals,
+                      parcel_index=chosen.index.tolist())
+
+
+def field_from_parcels(parcels: gpd.GeoDataFrame, index, *, bridge_m: float = BRIDGE_M) -> shapely.Geometry:
+    """The outline of a field made of the chosen parcels (by index label)."""
+    geoms = parcels.loc[list(index)].geometry.to_numpy()
+    if not len(geoms):
+        raise GeometryError("Chưa chọn thửa nào.", "No parcel is chosen.")
+    return outline_of(geoms, bridge_m=bridge_m)
+
+
+def suggest(dataset: Dataset, *, planned: gpd.GeoDataFrame | None = None, top: int = 5, min_ha: float = 5.0,
+            max_ha: float = 40.0, bridge_m: float = BRIDGE_M) -> gpd.GeoDataFrame:
+    """The largest connected blocks of rice land in no field and not recovered, best first.
+
+    Blocks larger than ``max_ha`` are trimmed to a compact field of that size grown from their middle.
+    Ranked by rice area, then by fewest land users (fewer owners, easier to consolidate).
+    """
+    parcels = dataset.parcels
+    rice = rice_parcels(parcels)
+    recovered = recovered_union(dataset.get("recovered_land"), parcels.crs)
+    others = existing_fields(dataset, planned)
+    blocked = shapely.union(recovered, others.geometry.union_all()) if len(others) else recovered
+    free = rice[~rice.geometry.intersects(blocked)] if not blocked.is_empty else rice
+    if free.empty:
+        return gpd.GeoDataFrame({"rank": []}, geometry=[], crs=parcels.crs)
+    labels = blocks_of(free.geometry.to_numpy(), bridge_m=bridge_m)
+    rows = []
+    for label in np.unique(labels):
+        block = free[labels == label]
+        if block["map_area_m2"].sum() < min_ha * M2_PER_HA:
+            continue
+        if block["map_area_m2"].sum() > max_ha * M2_PER_HA:
+            block = _trim(block, max_ha * M2_PER_HA, bridge_m=bridge_m)
+        owners = block[["owner", "village"]].drop_duplicates()
+        village = block["village"].mode().iloc[0] if block["village"].notna().any() else ""
+        rows.append({
+            "rice_ha": float(block["map_area_m2"].sum()) / M2_PER_HA,
+            "parcels": int(len(block)),
+            "owners": int(len(owners)),
+            "village": village,
+            "villages": ", ".join(sorted(block["village"].dropna().unique())),
+            "geometry": outline_of(block.geometry.to_numpy(), bridge_m=bridge_m),
+        })
+    if not rows:
+        return gpd.GeoDataFrame({"rank": []}, geometry=[], crs=parcels.crs)
+    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=parcels.crs)
+    out["owners_per_10ha"] = out["owners"] / out["rice_ha"] * 10
+    out = out.sort_values(["rice_ha", "owners"], ascending=[False, True], kind="stable").head(top)
+    out.insert(0, "rank", range(1, len(out) + 1))
+    return out.reset_index(drop=True)
+
+
+def _trim(block: gpd.GeoDataFrame, target_m2: float, *, bridge_m: float) -> gpd.GeoDataFrame:
+    """A compact part of ``block`` of about ``target_m2``: parcels nearest its middle, kept connected."""
+    centre = block.geometry.union_all().centroid
+    order = block.geometry.centroid.distance(centre).sort_values(kind="stable").index
+    chosen = [order[0]]
+    total = float(block.loc[order[0], "map_area_m2"])
+    tree_geoms = block.geometry
+    for idx in order[1:]:
+        if total >= target_m2:
+            break
+        near = tree_geoms.loc[chosen].distance(tree_geoms.loc[idx]).min()
+        if near <= bridge_m:
+            chosen.append(idx)
+            total += float(block.loc[idx, "map_area_m2"])
+    return block.loc[chosen]
+
+
+def export_field(frame: gpd.GeoDataFrame, path: str | Path) -> Path:
+    """Write fields as GeoPackage (``.gpkg``), KML (``.kml``, in WGS 84) or zipped shapefile (``.zip``)."""
+    import pyogrio
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".gpkg":
+        pyogrio.write_dataframe(frame, path, layer="canh_dong", driver="GPKG")
+    elif suffix == ".kml":
+        pyogrio.write_dataframe(frame.to_crs(4326), path, driver="KML")
+    elif suffix == ".zip":
+        with tempfile.TemporaryDirectory() as tmp:
+            shp = Path(tmp) / "canh_dong.shp"
+            pyogrio.write_dataframe(frame, shp, driver="ESRI Shapefile", encoding="UTF-8")
+            with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+                for part in sorted(Path(tmp).iterdir()):
+                    zf.write(part, part.name)
+    else:
+        raise GeometryError(f"Không hỗ trợ định dạng «{suffix}»: dùng .gpkg, .kml hoặc .zip.",
+                            f"Format '{suffix}' is not supported: use .gpkg, .kml or .zip.")
+    return path
