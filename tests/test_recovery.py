@@ -248,14 +248,21 @@ star = st.tuples(st.floats(0, 400), st.floats(0, 400), st.lists(st.floats(5, 150
                        for r, a in zip(t[2], np.linspace(0, 2 * np.pi, len(t[2]), endpoint=False), strict=True)])
 )
 
+holed_star = st.tuples(star, st.floats(0.2, 0.8)).map(
+    lambda t: t[0].difference(shapely.affinity.scale(t[0], t[1], t[1])))
+
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-@given(shape=st.one_of(random_boundary, star))
+@given(shape=st.one_of(random_boundary, star, holed_star))
 def test_random_boundaries_agree_with_a_plain_loop(shape):
     measured = measure(VORONOI, shape)
     plain = independent_areas(VORONOI, shape)
     assert measured.index.equals(plain.index)
     np.testing.assert_allclose(measured["recovered_m2"], plain, rtol=0, atol=1e-6)
+    fine = measure(VORONOI, shape, segment_m=7.0, tile_parcels=0.5)  # many small tiles and ring pieces
+    assert fine.index.equals(plain.index)
+    np.testing.assert_allclose(fine["recovered_m2"], plain, rtol=0, atol=1e-6)
+    assert (fine["inside"] == measured["inside"]).all()
     assert (measured["recovered_m2"] <= measured["map_area_m2"] + 1e-6).all()
     clipped = shape.intersection(box(X0, Y0, X0 + 400, Y0 + 400)).area
     assert measured["recovered_m2"].sum() == pytest.approx(clipped, abs=1e-4)
@@ -375,6 +382,27 @@ def test_settings_shipped_file_and_collected_errors(tmp_path):
     with pytest.raises(DataSourceError) as exc:
         load_settings(bad)
     both(exc, "bad.toml", "TOML")
+
+
+def test_kml_boundary_in_wgs84(tmp_path):
+    path = tmp_path / "project.kml"
+    wgs = gpd.GeoSeries([rel_box(0, 0, 150, 100)], crs=EPSG).to_crs(4326)
+    pyogrio.write_dataframe(gpd.GeoDataFrame({"Name": ["Dự án thử"]}, geometry=wgs), path, driver="KML")
+    boundary = read_boundary(path, crs=EPSG)
+    assert boundary.name == "Dự án thử" and any("EPSG:4326" in n.vi for n in boundary.notes)
+    result = recover(grid(), boundary, settings=SETTINGS)
+    assert result.totals.recovered_m2 == pytest.approx(15_000.0, abs=1.0)
+
+
+def test_parcels_without_legal_area_or_address():
+    raw = frame_of(rel_box(0, 0, 100, 100), rel_box(100, 0, 200, 100), SHBANDO=[1, 1], SHTHUA=[1, 2],
+                   MALOAIDAT=["LUC", "NTS"])
+    parcels = normalise_parcels(raw, source="bare")
+    result = recover(parcels, prepare_boundary(frame_of(rel_box(50, 0, 200, 100)), crs=EPSG), settings=SETTINGS)
+    assert result.table["legal_area_m2"].tolist() == [10_000.0, 10_000.0]
+    assert result.table["remaining_m2"].tolist() == [5_000.0, 0.0]
+    assert result.totals.pond_m2 == 10_000.0 and result.totals.rice_m2 == 5_000.0
+    assert result.by_village["village"].tolist() == ["?"] and result.by_owner["owner"].tolist() == ["?"]
 
 
 # ------------------------------------------------------------------------------------------------ exports
