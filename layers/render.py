@@ -1,0 +1,135 @@
+"""The one place that knows folium: the commune map and its highlights as folium objects.
+
+The map is built from :class:`layers.catalogue.PreparedMap` (cached per dataset) and the language; it does
+not depend on what is selected, so it stays the same from one rerun to the next and streamlit-folium keeps
+the drawn map (no reload, no flicker, the view kept). What changes with a click, a search or a filter goes
+in :func:`selection_group`, which streamlit-folium swaps in place (``feature_group_to_add``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import folium
+from branca.element import MacroElement
+from folium.map import Layer
+from folium.template import Template
+
+from gis import landuse
+from layers import selection
+from layers.catalogue import PreparedMap
+from layers.geometry import pack, pack_json, zoom_for
+from layers.legend import legend_html
+from layers.offline import AssetUrls
+from layers.spec import LayerSpec
+
+#: The map's height in pixels (the page and the zoom computation share it).
+MAP_HEIGHT_PX = 640
+#: The width assumed when choosing a zoom level for a view (the map is about two thirds of a wide page).
+MAP_WIDTH_PX = 900
+
+TILES_TITLE = ("Bản đồ nền OpenStreetMap (cần Internet)", "OpenStreetMap background (needs the Internet)")
+
+
+def _script_json(value: object, *, encoded: bool = False) -> str:
+    """``value`` as JSON safe inside a ``<script>`` element (as folium writes it).
+
+    ``encoded`` says ``value`` is JSON text already (a packed layer).
+    """
+    text = str(value) if encoded else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+class PackedLayer(Layer):
+    """A layer packed by :func:`layers.geometry.pack`, decoded and drawn in the browser by ``lpmap.js``."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = lpmap.add({{ this.spec_json }}, {{ this.data_json }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, spec: LayerSpec, data_json: str, *, lang: str, control: bool = True) -> None:
+        super().__init__(name=spec.title_in(lang), overlay=True, control=control, show=spec.show)
+        self._name = "PackedLayer"
+        names = {code: landuse.name_of(code, lang=lang) for code in landuse.LAND_USES}
+        self.spec_json = _script_json(spec.for_browser(lang, names=names))
+        self.data_json = _script_json(data_json, encoded=True)
+
+
+class Script(MacroElement):
+    """Plain JavaScript; ``{map}`` in ``code`` becomes the parent map's variable."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this.code.replace("{map}", this._parent.get_name()) }}
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self._name = "Script"
+        self.code = code
+
+
+def use_local_assets(assets: AssetUrls) -> None:
+    """Point every folium map made from now on at the local Leaflet and jQuery (no CDN).
+
+    Other pages' maps (popups need jQuery) are covered too; a commune map replaces these per map.
+    """
+    folium.Map.default_js = [("leaflet", assets.leaflet_js), ("jquery", assets.jquery_js)]
+    folium.Map.default_css = [("leaflet_css", assets.leaflet_css)]
+
+
+def build_map(prepared: PreparedMap, *, lang: str, assets: AssetUrls, tiles_option: bool = True) -> folium.Map:
+    """The commune map: every layer, a layer control, the legend and a scale bar; no basemap tiles.
+
+    ``tiles_option`` offers an OpenStreetMap background in the layer control, off by default (it needs
+    the Internet; the commune's own layers are the basemap).
+    """
+    west, south, east, north = prepared.bounds
+    m = folium.Map(
+        location=[(south + north) / 2, (west + east) / 2],
+        zoom_start=zoom_for(prepared.bounds, width_px=MAP_WIDTH_PX, height_px=MAP_HEIGHT_PX),
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=False,
+        maxZoom=21,
+    )
+    m.default_js = assets.js
+    m.default_css = assets.css
+    for layer in prepared.layers:
+        PackedLayer(layer.spec, layer.data_json, lang=lang).add_to(m)
+    if tiles_option:
+        folium.TileLayer("OpenStreetMap", name=TILES_TITLE[0] if lang == "vi" else TILES_TITLE[1],
+                         overlay=True, show=False, control=True, max_zoom=21, max_native_zoom=19).add_to(m)
+    folium.LayerControl(position="topright", collapsed=True).add_to(m)
+    legend = legend_html(prepared.codes, [layer.spec for layer in prepared.layers], lang=lang)
+    Script(f"lpmap.control({{map}}, {_script_json(legend)}, 'lp-legend', 'bottomright');").add_to(m)
+    Script("L.control.scale({metric: true, imperial: false, maxWidth: 180, position: 'bottomleft'})"
+           ".addTo({map});").add_to(m)
+    return m
+
+
+def selection_group(prepared: PreparedMap, *, lang: str, selected: int | None = None,
+                    matches: Sequence[int] = (), visible: Sequence[int] | None = None) -> folium.FeatureGroup:
+    """What a click, a search or a filter changes on the map, as one group swapped in place.
+
+    ``selected`` and ``matches`` are positions in ``prepared.parcels_display``; ``visible`` the positions
+    of the parcels the filters keep (``None`` for all).
+    """
+    group = folium.FeatureGroup(name="selection", control=False)
+    frame = prepared.parcels_display
+    for spec, positions in ((selection.MATCHES, list(matches)),
+                            (selection.SELECTED, [] if selected is None else [selected])):
+        if positions:
+            data = pack(frame.iloc[positions], spec)
+            PackedLayer(spec, pack_json(data), lang=lang, control=False).add_to(group)
+    shown = "null" if visible is None else json.dumps([int(v) for v in visible], separators=(",", ":"))
+    Script(f"lpmap.filter('parcels', {shown});").add_to(group)
+    return group
