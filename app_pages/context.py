@@ -37,6 +37,12 @@ def data_folder() -> Path:
     return Path(st.session_state.get("data_folder", str(BUILTIN_DATA_DIR)))
 
 
+def dataset_key() -> tuple[str, float]:
+    """The folder in use and its files' newest modification time: a cache key for what pages derive."""
+    folder = data_folder()
+    return str(folder), _folder_stamp(folder)
+
+
 def dataset() -> Dataset:
     """The dataset in use, read once per change of its files and shared by every session."""
     folder = data_folder()

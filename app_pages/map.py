@@ -1,0 +1,332 @@
+"""The commune map: every layer, a parcel card on click, search by sheet/parcel or owner, filters.
+
+The folium map depends only on the dataset and the language, so reruns hand streamlit-folium the same
+map and it keeps the drawn one (no reload, no flicker, the view kept). A click, a search or a filter only
+changes the highlight group and, for a search or a filter, the view (``center``/``zoom``), which
+streamlit-folium applies in place. Only clicks on features come back from the browser
+(``returned_objects``): panning and zooming never rerun the script.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from app_pages.context import dataset, dataset_key, lang, t
+from gis import landuse
+from gis.errors import GisError
+from gis.i18n import number
+from gis.parcel_info import ParcelFacts, parcel_facts
+from gis.schema import LABELS
+from gis.search import find_parcels
+from layers.catalogue import PreparedMap, prepare
+from layers.geometry import zoom_for
+from layers.offline import AssetUrls, asset_urls
+from layers.render import MAP_HEIGHT_PX, MAP_WIDTH_PX, build_map, selection_group, use_local_assets
+
+TABLE: dict[str, tuple[str, str]] = {
+    "title": ("Bản đồ xã Lương Phong", "Lương Phong commune map"),
+    "search": ("Tìm thửa đất", "Find a parcel"),
+    "search_help": ("Nhập tờ/thửa (ví dụ 12/345) hoặc tên chủ sử dụng, có dấu hay không dấu (ví dụ: nguyen van an).",
+                    "Type sheet/parcel (e.g. 12/345) or a land user's name, with or without accents "
+                    "(e.g. nguyen van an)."),
+    "search_placeholder": ("12/345 hoặc nguyen van an", "12/345 or nguyen van an"),
+    "filter_village": ("Lọc theo thôn", "Filter by village"),
+    "filter_group": ("Lọc theo nhóm đất", "Filter by land-use group"),
+    "all": ("Tất cả", "All"),
+    "found_parcel": ("Đã tìm thấy thửa đất.", "Parcel found."),
+    "found_owner": ("Tìm thấy {n} thửa của chủ sử dụng khớp với «{q}».",
+                    "Found {n} parcels of land users matching '{q}'."),
+    "not_found": ("Không tìm thấy thửa đất nào khớp với «{q}». Hãy kiểm tra số tờ/số thửa hoặc tên chủ.",
+                  "No parcel matches '{q}'. Check the sheet/parcel numbers or the name."),
+    "results": ("Kết quả tìm kiếm", "Search results"),
+    "shown": ("Đang hiển thị {n} / {total} thửa đất.", "Showing {n} of {total} parcels."),
+    "hint": ("Bấm vào một thửa đất trên bản đồ, hoặc tìm theo tờ/thửa hay tên chủ sử dụng, để xem thông tin "
+             "thửa đất tại đây.",
+             "Click a parcel on the map, or search by sheet/parcel or land user, to see its card here."),
+    "card_title": ("Thửa đất số {n}, tờ bản đồ số {s}", "Parcel {n}, map sheet {s}"),
+    "legal_area": ("Diện tích pháp lý", "Legal area"),
+    "map_area": ("Diện tích đo trên bản đồ", "Drawn area"),
+    "difference": ("Chênh lệch", "Difference"),
+    "no_legal_area": ("Chưa có diện tích pháp lý", "No legal area"),
+    "recovered_title": ("Thu hồi đất", "Land recovery"),
+    "recovered_none": ("Thửa đất không nằm trong khu vực thu hồi.", "The parcel is outside recovered land."),
+    "recovered_part": ("{area} m² thuộc dự án «{project}» (quyết định {decision}).",
+                       "{area} m² in project '{project}' (decision {decision})."),
+    "recovered_whole": ("Thu hồi toàn bộ", "Recovered wholly"),
+    "recovered_partly": ("Thu hồi một phần", "Recovered partly"),
+    "remaining": ("Diện tích còn lại", "Remaining area"),
+    "attributes": ("Thông tin thửa đất", "Parcel attributes"),
+    "attribute": ("Thông tin", "Attribute"),
+    "value": ("Giá trị", "Value"),
+    "others": ("Các thửa khác của chủ sử dụng ({n})", "The land user's other parcels ({n})"),
+    "others_none": ("Chủ sử dụng không có thửa đất nào khác.", "The land user has no other parcel."),
+    "clear": ("Bỏ chọn", "Clear selection"),
+    "group": ("Nhóm đất", "Land-use group"),
+    "winter_crop": ("Cây vụ đông", "Winter crop"),
+    "note": ("Ghi chú", "Note"),
+    "yes": ("Có", "Yes"),
+    "no": ("Không", "No"),
+    "sheet": ("Tờ", "Sheet"),
+    "parcel": ("Thửa", "Parcel"),
+    "result_label": ("Tờ {s}, thửa {n} — {owner} — thôn {village}", "Sheet {s}, parcel {n} — {owner} — {village}"),
+}
+
+MAP_KEY = "commune_map"
+SELECTED = "map_selected"
+MATCHES = "map_matches"
+VIEW = "map_view"
+CLICK_SEEN = "map_click_seen"
+SEARCH = "map_search"
+SEARCH_RESULT = "map_search_result"
+RESULT_PICK = "map_result_pick"
+VILLAGES = "map_villages"
+GROUPS = "map_groups"
+#: What comes back from the browser: clicks on features only (not the view, so panning never reruns).
+RETURNED = ["last_active_drawing", "last_object_clicked"]
+#: Search results listed at most (an owner such as the commune's People's Committee holds a thousand).
+MAX_RESULTS = 300
+PARCEL_ZOOM = 18
+
+
+def tr(key: str, **kwargs: object) -> str:
+    text = t(key, TABLE)
+    return text.format(**kwargs) if kwargs else text
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _prepared(folder: str, stamp: float, _data) -> PreparedMap:
+    """The layers ready for the browser, once per dataset (about a second for the built-in commune)."""
+    return prepare(_data)
+
+
+@st.cache_resource(show_spinner=False)
+def _assets(base_url_path: str) -> AssetUrls:
+    urls = asset_urls(base_url_path)
+    use_local_assets(urls)
+    return urls
+
+
+def _view_of(prepared: PreparedMap, positions: list[int], *, max_zoom: int = PARCEL_ZOOM) -> dict:
+    frame = prepared.parcels_display.iloc[positions]
+    west, south, east, north = (float(v) for v in frame.total_bounds)
+    zoom = min(max_zoom, zoom_for((west, south, east, north), width_px=MAP_WIDTH_PX, height_px=MAP_HEIGHT_PX))
+    return {"center": [round((south + north) / 2, 7), round((west + east) / 2, 7)], "zoom": zoom}
+
+
+def _positions(prepared: PreparedMap, labels: list[Hashable]) -> list[int]:
+    index = prepared.parcels_display.index
+    found = index.get_indexer(labels)
+    return [int(p) for p in found if p >= 0]
+
+
+def _select(label: Hashable | None, *, zoom: bool) -> None:
+    st.session_state[SELECTED] = label
+    if label is not None and zoom:
+        prepared = _prepared(*dataset_key(), dataset())
+        positions = _positions(prepared, [label])
+        if positions:
+            st.session_state[VIEW] = _view_of(prepared, positions)
+
+
+def _on_search() -> None:
+    query = st.session_state.get(SEARCH, "") or ""
+    result = find_parcels(dataset().parcels, query)
+    st.session_state[SEARCH_RESULT] = {"query": query, "kind": result.kind, "count": len(result)}
+    st.session_state[MATCHES] = result.labels[:MAX_RESULTS] if result.kind == "owner" else []
+    if result.labels:
+        st.session_state[RESULT_PICK] = result.labels[0]
+        _select(result.labels[0], zoom=True)
+
+
+def _on_pick() -> None:
+    _select(st.session_state.get(RESULT_PICK), zoom=True)
+
+
+def _visible_labels(parcels: pd.DataFrame) -> pd.Index | None:
+    villages = st.session_state.get(VILLAGES) or []
+    groups = st.session_state.get(GROUPS) or []
+    if not villages and not groups:
+        return None
+    keep = pd.Series(True, index=parcels.index)
+    if villages:
+        keep &= parcels["village"].isin(villages) if "village" in parcels.columns else False
+    if groups:
+        keep &= parcels["group"].isin(groups)
+    return parcels.index[keep]
+
+
+def _on_filter() -> None:
+    data = dataset()
+    prepared = _prepared(*dataset_key(), data)
+    visible = _visible_labels(data.parcels)
+    if visible is None:
+        west, south, east, north = prepared.bounds
+        st.session_state[VIEW] = {"center": [round((south + north) / 2, 7), round((west + east) / 2, 7)],
+                                  "zoom": zoom_for(prepared.bounds, width_px=MAP_WIDTH_PX, height_px=MAP_HEIGHT_PX)}
+    elif len(visible):
+        st.session_state[VIEW] = _view_of(prepared, _positions(prepared, list(visible)), max_zoom=17)
+
+
+def _take_click(prepared: PreparedMap) -> None:
+    """Select the parcel clicked in the browser, once per click (the value stays after the click)."""
+    value = st.session_state.get(MAP_KEY) or {}
+    click = value.get("last_object_clicked")
+    if not click or click == st.session_state.get(CLICK_SEEN):
+        return
+    st.session_state[CLICK_SEEN] = click
+    props = ((value.get("last_active_drawing") or {}).get("properties")) or {}
+    position = props.get("i")
+    if not isinstance(position, int) or not 0 <= position < len(prepared.parcels_display):
+        return
+    label = prepared.parcels_display.index[position]
+    row = prepared.parcels_display.loc[label]
+    if props.get("s") == row.get("sheet") and props.get("n") == row.get("parcel_no"):
+        st.session_state[SELECTED] = label
+
+
+def _value_text(key: str, value: object) -> str:
+    code = lang()
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "—"
+    if key in ("legal_area_m2", "map_area_m2"):
+        return f"{number(float(value), 1, lang=code)} m²"  # type: ignore[arg-type]
+    if key == "land_use":
+        return " + ".join(f"{c} — {landuse.name_of(c, lang=code)}" for c in landuse.split_codes(value))
+    if key == "group":
+        return landuse.group_name(str(value), lang=code)
+    if key == "vietgap":
+        return tr("yes") if str(value) in ("1", "True", "true") else tr("no")
+    return str(value)
+
+
+def _attribute_rows(facts: ParcelFacts) -> pd.DataFrame:
+    labels = {k: (v[0] if lang() == "vi" else v[1]) for k, v in LABELS.items()}
+    labels |= {"group": tr("group"), "VUDONG": tr("winter_crop"), "GHICHU": tr("note")}
+    order = ["sheet", "parcel_no", "owner", "address", "village", "land_use", "group", "legal_area_m2",
+             "map_area_m2", "certificate", "crop", "VUDONG", "vietgap", "commune_code", "GHICHU"]
+    keys = [k for k in order if k in facts.attributes] + sorted(
+        k for k in facts.attributes if k not in order and k != "land_use_main")
+    return pd.DataFrame({tr("attribute"): [labels.get(k, k) for k in keys],
+                         tr("value"): [_value_text(k, facts.attributes[k]) for k in keys]})
+
+
+def _card(facts: ParcelFacts) -> None:
+    code = lang()
+    a = facts.attributes
+    st.subheader(tr("card_title", n=a.get("parcel_no"), s=a.get("sheet")))
+    main = landuse.primary_code(a.get("land_use"))
+    colour = landuse.LAND_USES[main].hex_colour if main in landuse.LAND_USES else "#c8c8c8"
+    st.markdown(
+        f'<span style="display:inline-block;width:14px;height:14px;background:{colour};border:1px solid #777;'
+        f'vertical-align:middle"></span> {_value_text("land_use", a.get("land_use"))}',
+        unsafe_allow_html=True)
+    st.markdown(f"**{_value_text('owner', a.get('owner'))}** · {_value_text('address', a.get('address'))}")
+    cols = st.columns(3)
+    if facts.legal_area_m2 is not None:
+        cols[0].metric(tr("legal_area") + " (m²)", number(facts.legal_area_m2, 1, lang=code))
+    else:
+        cols[0].metric(tr("legal_area"), tr("no_legal_area"))
+    cols[1].metric(tr("map_area") + " (m²)", number(facts.map_area_m2, 1, lang=code))
+    if facts.difference_m2 is not None:
+        pct = facts.difference_pct
+        cols[2].metric(tr("difference") + " (m²)", number(facts.difference_m2, 1, lang=code),
+                       delta=None if pct is None else f"{number(pct, 2, lang=code)} %", delta_color="off")
+    st.markdown(f"**{tr('recovered_title')}**")
+    if not facts.recovered:
+        st.caption(tr("recovered_none"))
+    else:
+        whole = facts.remaining_m2 is not None and facts.remaining_m2 < 0.5
+        lines = [tr("recovered_part", area=number(p.area_m2, 1, lang=code), project=p.project, decision=p.decision)
+                 for p in facts.recovered]
+        remaining = number(max(facts.remaining_m2 or 0.0, 0.0), 1, lang=code)
+        st.error(f"**{tr('recovered_whole') if whole else tr('recovered_partly')}**: " + " ".join(lines)
+                 + f"  \n{tr('remaining')}: {remaining} m²")
+    with st.expander(tr("attributes"), expanded=True):
+        st.dataframe(_attribute_rows(facts), hide_index=True, width="stretch")
+    others = facts.other_parcels
+    if others.empty:
+        st.caption(tr("others_none"))
+    else:
+        with st.expander(tr("others", n=number(len(others), 0, lang=code)), expanded=len(others) <= 12):
+            table = pd.DataFrame({
+                tr("sheet"): others["sheet"].to_numpy(),
+                tr("parcel"): others["parcel_no"].to_numpy(),
+                LABELS["land_use"][0 if code == "vi" else 1]: others["land_use"].to_numpy(),
+                tr("legal_area") + " (m²)": [number(v, 1, lang=code) if pd.notna(v) else "—"
+                                            for v in others["legal_area_m2"]],
+                LABELS["village"][0 if code == "vi" else 1]: others["village"].to_numpy(),
+            })
+            st.dataframe(table, hide_index=True, width="stretch", height=min(36 * (len(table) + 1), 320))
+    st.button(tr("clear"), on_click=_select, args=(None,), kwargs={"zoom": False})
+
+
+def _result_label(parcels: pd.DataFrame, label: Hashable) -> str:
+    row = parcels.loc[label]
+    return tr("result_label", s=row.get("sheet"), n=row.get("parcel_no"), owner=row.get("owner") or "—",
+              village=row.get("village") or "—")
+
+
+st.title(tr("title"))
+try:
+    data = dataset()
+    prepared = _prepared(*dataset_key(), data)
+except GisError as exc:
+    st.error(f"{t('error')}: {exc.text(lang())}")
+    st.stop()
+parcels = data.parcels
+_take_click(prepared)
+
+search_col, village_col, group_col = st.columns([2, 1, 1])
+search_col.text_input(tr("search"), key=SEARCH, on_change=_on_search, placeholder=tr("search_placeholder"),
+                      help=tr("search_help"))
+village_names = sorted(parcels["village"].dropna().unique(), key=lambda v: (str(v).casefold(), str(v))) \
+    if "village" in parcels.columns else []
+village_col.multiselect(tr("filter_village"), village_names, key=VILLAGES, on_change=_on_filter,
+                        placeholder=tr("all"))
+group_keys = [g for g in landuse.GROUPS if g in set(parcels["group"].dropna())]
+group_col.multiselect(tr("filter_group"), group_keys, key=GROUPS, on_change=_on_filter, placeholder=tr("all"),
+                      format_func=lambda g: landuse.group_name(g, lang=lang()))
+
+result = st.session_state.get(SEARCH_RESULT)
+matches = [m for m in st.session_state.get(MATCHES, []) if m in parcels.index]
+if result:
+    if result["kind"] == "none":
+        search_col.warning(tr("not_found", q=result["query"]))
+    elif result["kind"] == "owner":
+        search_col.success(tr("found_owner", n=number(result["count"], 0, lang=lang()), q=result["query"]))
+        if len(matches) > 1:
+            search_col.selectbox(tr("results"), matches, key=RESULT_PICK, on_change=_on_pick,
+                                 format_func=lambda label: _result_label(parcels, label))
+
+visible = _visible_labels(parcels)
+if visible is not None:
+    st.caption(tr("shown", n=number(len(visible), 0, lang=lang()), total=number(len(parcels), 0, lang=lang())))
+
+selected = st.session_state.get(SELECTED)
+if selected is not None and selected not in parcels.index:
+    selected = st.session_state[SELECTED] = None
+
+map_col, card_col = st.columns([5, 2], gap="medium")
+with map_col:
+    base_url = st.get_option("server.baseUrlPath") or ""
+    folium_map = build_map(prepared, lang=lang(), assets=_assets(base_url))
+    selected_positions = _positions(prepared, [selected]) if selected is not None else []
+    highlight = selection_group(
+        prepared, lang=lang(),
+        selected=selected_positions[0] if selected_positions else None,
+        matches=_positions(prepared, matches),
+        visible=None if visible is None else _positions(prepared, list(visible)),
+    )
+    view = st.session_state.get(VIEW) or {}
+    st_folium(folium_map, key=MAP_KEY, height=MAP_HEIGHT_PX, use_container_width=True,
+              returned_objects=RETURNED, feature_group_to_add=highlight,
+              center=view.get("center"), zoom=view.get("zoom"))
+with card_col:
+    if selected is None:
+        st.info(tr("hint"))
+    else:
+        _card(parcel_facts(data, selected))
