@@ -1,0 +1,175 @@
+"""Shared fixtures for the browser tests: the real app in its own process, and an offline Chromium page.
+
+``streamlit_app`` starts ``streamlit run app.py`` once per test session on a free port bound to 127.0.0.1,
+in its own process group (stopped by that group's id), from the repository root so that
+``.streamlit/config.toml`` is read. ``offline_page`` opens a page in Debian's Chromium, driven by
+Playwright (never ``playwright install``), in which every request outside 127.0.0.1 is aborted and
+recorded, with page errors and HTTP statuses of 400 or more; ``OfflinePage.problems()`` lists them.
+
+A missing browser fails these tests: they never skip.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+LOCAL_HOSTS = frozenset({"127.0.0.1"})
+START_TIMEOUT_S = 90
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class RunningApp:
+    """A Streamlit server started for the tests."""
+
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+def start_app(log: Path, *, script: str = "app.py", extra_args: tuple[str, ...] = ()) -> RunningApp:
+    """Start ``streamlit run`` on a free 127.0.0.1 port in a new process group; wait until it is healthy."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--server.headless", "true", *extra_args]
+    with log.open("wb") as out:
+        process = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   start_new_session=True)
+    app = RunningApp(url=f"http://127.0.0.1:{port}", process=process, log=log)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{app.log_text()}")
+        try:
+            with urllib.request.urlopen(f"{app.url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return app
+        except OSError:
+            time.sleep(0.3)
+    stop_app(app)
+    raise RuntimeError(f"streamlit did not answer within {START_TIMEOUT_S} s:\n{app.log_text()}")
+
+
+def stop_app(app: RunningApp) -> None:
+    """Stop the app's process group (by its id), then reap it."""
+    try:
+        os.killpg(app.process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    try:
+        app.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(app.process.pid, signal.SIGKILL)
+        app.process.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def streamlit_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """The real app, served on 127.0.0.1 for the whole test session."""
+    app = start_app(tmp_path_factory.mktemp("streamlit") / "streamlit.log")
+    try:
+        yield app
+    finally:
+        stop_app(app)
+
+
+def launch_chromium(playwright):
+    """Debian's Chromium in headless mode; fails (never skips) when it is missing."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's 'chromium' package "
+                    "(the browser tests must run, not skip).")
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    """A headless Chromium shared by the session's browser tests."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass
+class OfflinePage:
+    """A page whose requests outside 127.0.0.1 are aborted, with what went wrong recorded."""
+
+    page: object
+    outside: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    bad_statuses: list[str] = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        """Every outside request, page error and HTTP status >= 400 seen so far."""
+        return ([f"outside request: {u}" for u in self.outside] + [f"page error: {e}" for e in self.errors]
+                + [f"HTTP {s}" for s in self.bad_statuses])
+
+
+def is_local(url: str) -> bool:
+    """Whether a request stays on this machine: 127.0.0.1, or a data:/blob:/about: address."""
+    parts = urlsplit(url)
+    if parts.scheme in ("data", "blob", "about"):
+        return True
+    return parts.hostname in LOCAL_HOSTS
+
+
+def open_offline_page(browser, *, width: int = 1500, height: int = 1000) -> tuple[object, OfflinePage]:
+    """A new browser context and page, offline as described in the module's docstring."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN")
+    page = context.new_page()
+    record = OfflinePage(page=page)
+
+    def route(r) -> None:
+        url = r.request.url
+        if is_local(url):
+            r.continue_()
+        else:
+            record.outside.append(url)
+            r.abort()
+
+    context.route("**/*", route)
+    page.on("pageerror", lambda exc: record.errors.append(str(exc)))
+    page.on("response", lambda resp: record.bad_statuses.append(f"{resp.status} {resp.url}")
+            if resp.status >= 400 else None)
+    return context, record
+
+
+@pytest.fixture
+def offline_page(chromium) -> Iterator[OfflinePage]:
+    """A fresh offline page (its own context: no cookies or session shared between tests)."""
+    context, record = open_offline_page(chromium)
+    try:
+        yield record
+    finally:
+        context.close()

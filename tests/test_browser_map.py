@@ -1,0 +1,153 @@
+"""The map in a real browser, offline: headless Debian Chromium driven by Playwright against the real app.
+
+Every request outside 127.0.0.1 is aborted and recorded (``conftest.offline_page``); each test fails on any
+such request, any page error and any HTTP status of 400 or more. A missing browser fails, never skips.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pytest
+
+from gis.io import load_dataset
+
+pytestmark = pytest.mark.browser
+
+IFRAME = 'iframe[src*="streamlit_folium"]'
+TIMEOUT_MS = 60_000
+
+
+@dataclass
+class KnownParcel:
+    sheet: int
+    number: int
+    owner: str
+    lat: float
+    lng: float
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return load_dataset()
+
+
+@pytest.fixture(scope="module")
+def parcels(dataset):
+    return dataset.parcels
+
+
+@pytest.fixture(scope="module")
+def pond(dataset) -> KnownParcel:
+    """The largest aquaculture pond (NTS) of the built-in data outside any overlay that tints it."""
+    parcels = dataset.parcels
+    overlays = [dataset.get(k).union_all() for k in ("recovered_land", "concentrated_fields") if dataset.get(k) is not None]
+    ponds = parcels[parcels["land_use"] == "NTS"]
+    for shape in overlays:
+        ponds = ponds[~ponds.intersects(shape)]
+    row = ponds.loc[ponds["map_area_m2"].idxmax()]
+    point = gpd.GeoSeries([row.geometry.representative_point()], crs=parcels.crs).to_crs(4326).iloc[0]
+    return KnownParcel(int(row["sheet"]), int(row["parcel_no"]), str(row["owner"]), point.y, point.x)
+
+
+def open_map(app, record):
+    """Load the app and wait until the parcels are drawn; the map's frame."""
+    page = record.page
+    page.goto(app.url, wait_until="domcontentloaded")
+    handle = page.wait_for_selector(IFRAME, state="attached", timeout=TIMEOUT_MS)
+    frame = handle.content_frame()
+    frame.wait_for_function("window.map && window.lpmap && lpmap.layers.parcels && "
+                            "map.hasLayer(lpmap.layers.parcels.group)", timeout=TIMEOUT_MS)
+    page.wait_for_function(f"document.querySelector('{IFRAME}').getBoundingClientRect().height > 300",
+                           timeout=TIMEOUT_MS)
+    return frame
+
+
+def pixel_at(frame, lat: float, lng: float) -> list[int]:
+    """The RGBA of the map's canvas at a place (what is actually painted there)."""
+    return frame.evaluate(
+        """([lat, lng]) => {
+            const canvas = document.querySelector('.leaflet-overlay-pane canvas');
+            const p = map.latLngToLayerPoint([lat, lng]);
+            const origin = L.DomUtil.getPosition(canvas);
+            const scale = canvas.width / canvas.clientWidth;
+            const d = canvas.getContext('2d').getImageData(Math.round((p.x - origin.x) * scale),
+                                                           Math.round((p.y - origin.y) * scale), 1, 1).data;
+            return Array.from(d);
+        }""", [lat, lng])
+
+
+def click_on_map(page, frame, lat: float, lng: float, zoom: int = 19) -> None:
+    """Zoom the map on a place and click there with the mouse, as a user would."""
+    frame.evaluate("([lat, lng, z]) => map.setView([lat, lng], z, {animate: false})", [lat, lng, zoom])
+    point = frame.evaluate("([lat, lng]) => { const p = map.latLngToContainerPoint([lat, lng]);"
+                           " const r = map.getContainer().getBoundingClientRect();"
+                           " return [p.x + r.left, p.y + r.top]; }", [lat, lng])
+    box = page.query_selector(IFRAME).bounding_box()
+    page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+
+
+def test_the_map_draws_every_parcel_offline_with_legend_and_scale(streamlit_app, offline_page, parcels, pond):
+    frame = open_map(streamlit_app, offline_page)
+    assert frame.evaluate("lpmap.layers.parcels.all.length") == len(parcels)
+    assert frame.evaluate("document.querySelectorAll('.leaflet-overlay-pane canvas').length") == 1
+    frame.evaluate("([lat, lng]) => map.setView([lat, lng], 18, {animate: false})", [pond.lat, pond.lng])
+    frame.wait_for_timeout(300)
+    r, g, b, a = pixel_at(frame, pond.lat, pond.lng)  # painted in the NTS colour (170, 255, 255)
+    assert a > 200 and abs(r - 170) < 40 and g > 220 and b > 220, (r, g, b, a)
+    legend = frame.locator(".lp-legend")
+    assert legend.is_visible()
+    assert "Chú giải" in legend.inner_text() and "Đất chuyên trồng lúa" in legend.inner_text()
+    assert re.search(r"\d+ (m|km)", frame.locator(".leaflet-control-scale-line").inner_text())
+    assert frame.locator(".leaflet-control-layers").count() == 1
+    assert frame.locator(".lp-label", has_text="Vân An").count() == 1
+    assert frame.locator(".leaflet-tile").count() == 0  # no basemap tiles by default
+    assert offline_page.problems() == []
+
+
+def test_a_click_on_a_known_parcel_shows_its_card_without_reloading_the_map(streamlit_app, offline_page, pond):
+    page = offline_page.page
+    frame = open_map(streamlit_app, offline_page)
+    frame.evaluate("window.__same_map = true")
+    click_on_map(page, frame, pond.lat, pond.lng)
+    page.get_by_role("heading", name=f"Thửa đất số {pond.number}, tờ bản đồ số {pond.sheet}").wait_for(
+        timeout=TIMEOUT_MS)
+    page.locator("strong").filter(has_text=pond.owner).first.wait_for(state="visible", timeout=TIMEOUT_MS)
+    frame = page.query_selector(IFRAME).content_frame()
+    assert frame.evaluate("window.__same_map === true")  # the same map: not reloaded
+    assert frame.evaluate("map.getZoom()") == 19  # the view kept
+    frame.wait_for_function("lpmap.layers.selected && lpmap.layers.selected.all.length === 1", timeout=TIMEOUT_MS)
+    assert offline_page.problems() == []
+
+
+def test_a_search_finds_an_owner_typed_without_accents(streamlit_app, offline_page, parcels):
+    page = offline_page.page
+    open_map(streamlit_app, offline_page)
+    expected = int((parcels["owner"] == "Nguyễn Văn An").sum())
+    box = page.get_by_role("textbox", name="Tìm thửa đất")
+    box.fill("nguyen van an")
+    box.press("Enter")
+    page.get_by_text(f"Tìm thấy {expected} thửa").wait_for(timeout=TIMEOUT_MS)
+    page.locator("strong").filter(has_text="Nguyễn Văn An").first.wait_for(state="visible", timeout=TIMEOUT_MS)
+    frame = page.query_selector(IFRAME).content_frame()
+    frame.wait_for_function(f"lpmap.layers.matches && lpmap.layers.matches.all.length === {expected}",
+                            timeout=TIMEOUT_MS)
+    frame.wait_for_function("map.getZoom() === 18", timeout=TIMEOUT_MS)  # zoomed to the first result
+    assert offline_page.problems() == []
+
+
+def test_the_language_switch_changes_the_labels(streamlit_app, offline_page):
+    page = offline_page.page
+    open_map(streamlit_app, offline_page)
+    page.get_by_text("English", exact=True).click()
+    page.get_by_role("heading", name="Lương Phong commune map").wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_function(f"""() => {{
+        const f = document.querySelector('{IFRAME}');
+        const d = f && f.contentDocument;
+        const legend = d && d.querySelector('.lp-legend');
+        return legend && legend.innerText.includes('Legend') && legend.innerText.includes('Rice-only land');
+    }}""", timeout=TIMEOUT_MS)
+    assert page.get_by_role("textbox", name="Find a parcel").is_visible()
+    assert offline_page.problems() == []
