@@ -438,7 +438,30 @@ def read_boundary(path: str | Path, *, crs: CRS | str | int, project: str | None
             f"Tệp ranh giới «{path.name}» rỗng (0 byte). Hãy xuất lại ranh giới dự án từ QGIS.",
             f"Boundary file '{path.name}' is empty (0 bytes). Export the project boundary from QGIS again.",
         )
+    require_geometry_file(path, role=("ranh giới", "boundary"))
     return prepare_boundary(read_layer(path), crs=crs, source=path.name, project=project)
+
+
+def require_geometry_file(path: str | Path, *, role: tuple[str, str] = ("lớp", "layer")) -> None:
+    """Raise :class:`GeometryError` for a readable file with no geometry at all (a CSV or a bare table).
+
+    ``role`` names the file's part (Vietnamese, English). Missing or unreadable files are left to
+    :func:`gis.io.read_layer`, which reports them.
+    """
+    import pyogrio
+
+    path = Path(path)
+    try:
+        info = pyogrio.read_info(path)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
+        return
+    if info.get("geometry_type") is None:
+        raise GeometryError(
+            f"Tệp {role[0]} «{path.name}» không có hình học (chỉ có bảng thuộc tính). Hãy chọn tệp bản đồ "
+            "(.shp, .gpkg, .geojson, .kml).",
+            f"{role[1].capitalize()} file '{path.name}' has no geometry (only a table of attributes). Choose a "
+            "map file (.shp, .gpkg, .geojson, .kml).",
+        )
 
 
 def boundary_from_geometry(geometry: shapely.Geometry, *, crs: CRS | str | int, name: str = "",

@@ -519,5 +519,9 @@ def test_cli_messages_in_vietnamese(files, tmp_path):
     assert done.returncode == 2 and "không phải vùng" in done.stderr and "line.geojson" in done.stderr
     done = run_cli("recovery", files / "parcels.gpkg", files / "projects.shp", "--out", tmp_path / "x.pdf")
     assert done.returncode == 2 and ".xlsx" in done.stderr
+    table = tmp_path / "table.csv"
+    table.write_text("a,b\n1,2\n", encoding="utf-8")
+    done = run_cli("recovery", files / "parcels.gpkg", table, "--out", tmp_path / "x.csv")
+    assert done.returncode == 2 and "không có hình học" in done.stderr and "table.csv" in done.stderr
     done = run_cli("recovery", files / "parcels.gpkg", files / "projects.shp", "--out", tmp_path / "all.csv")
     assert done.returncode == 0 and "6 đối tượng" in done.stdout

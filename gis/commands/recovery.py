@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from gis.errors import DataSourceError
     from gis.i18n import number
     from gis.io import BUILTIN_DATA_DIR, read_layer
-    from gis.recovery import Note, load_settings, read_boundary, recover
+    from gis.recovery import Note, load_settings, read_boundary, recover, require_geometry_file
     from gis.recovery_export import FORMATS, export
     from gis.schema import normalise_parcels
 
@@ -44,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
                 f"Output file '{out}' must end in {', '.join(FORMATS)}.",
             )
     settings = load_settings(args.settings)
+    require_geometry_file(args.parcels, role=("thửa đất", "parcel"))
     parcels = normalise_parcels(read_layer(args.parcels), source=args.parcels.name)
     boundary = read_boundary(args.boundary, crs=parcels.crs, project=args.project)
     result = recover(parcels, boundary, settings=settings, source=args.parcels.name)
