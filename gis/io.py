@@ -56,6 +56,13 @@ def read_layer(path: str | Path, *, layer: str | None = None) -> gpd.GeoDataFram
             f"Cannot read '{path.name}': {exc}. Check that the file is complete (.shp, .shx, .dbf) and "
             "in a supported format.",
         ) from exc
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
+        raise DataSourceError(
+            f"Tệp «{path.name}» không có hình học (chỉ có bảng thuộc tính). Hãy dùng tệp bản đồ có thửa đất "
+            "hoặc ranh giới (shapefile, GeoPackage, GeoJSON, KML).",
+            f"File '{path.name}' has no geometry (attributes only). Use a map file with parcels or a boundary "
+            "(shapefile, GeoPackage, GeoJSON, KML).",
+        )
     if frame.crs is None and _missing_prj(path):
         require_crs(None, source=path.name)
     require_crs(frame.crs, source=path.name)

@@ -78,3 +78,11 @@ def test_fiona_streams_records_without_loading_the_layer():
     assert schema["count"] > 10_000 and "SHBANDO" in schema["schema"]["properties"]
     first = list(iter_records(BUILTIN_DATA_DIR / "parcels.shp", limit=3))
     assert len(first) == 3 and first[0]["SHBANDO"] == 1 and first[0]["SHTHUA"] == 1
+
+
+def test_a_table_without_geometry_is_refused_clearly(tmp_path: Path):
+    path = tmp_path / "bang.csv"
+    path.write_text("SHBANDO,SHTHUA\n1,2\n", encoding="utf-8")
+    with pytest.raises(DataSourceError) as err:
+        read_layer(path)
+    assert "bang.csv" in err.value.vi and "không có hình học" in err.value.vi
