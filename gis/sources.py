@@ -1,0 +1,950 @@
+"""Reading the files officers have: every format, its text decoded, its coordinates understood.
+
+:func:`read_source` opens one file (or archive) and returns a :class:`Source`: the layer as a GeoDataFrame
+with its text in Unicode, and a report of what was found (format, layers, encoding, CRS and its faults, the
+axis convention of a coordinate table). :func:`place` then puts the layer in VN-2000 TM-3, with the user's
+choices (province, consent to fix a faulty CRS). Nothing here writes outside the workspace: archives are
+unpacked into its scratch folder and removed after reading.
+
+Formats: shapefile (loose or zipped, with or without ``.cpg`` and ``.prj``), GeoPackage, GeoJSON, Esri JSON,
+KML/KMZ, DXF, MicroStation DGN v7, and surveyors' coordinate tables (CSV or Excel, one row per vertex).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+
+from gis import encoding as enc
+from gis import landuse
+from gis.crs import (
+    CoordinateGuess,
+    CrsFinding,
+    analyse_crs,
+    apply_fix,
+    crs_label,
+    guess_from_coordinates,
+    tm3_crs,
+)
+from gis.errors import CrsError, DataSourceError, SchemaError
+from gis.i18n import number
+from gis.provinces import Province, find_province
+from gis.schema import PARCEL_FIELDS, REQUIRED, match_fields
+
+#: Format key -> (Vietnamese, English) name.
+FORMATS: dict[str, tuple[str, str]] = {
+    "shapefile": ("Shapefile (.shp)", "Shapefile (.shp)"),
+    "gpkg": ("GeoPackage (.gpkg)", "GeoPackage (.gpkg)"),
+    "geojson": ("GeoJSON", "GeoJSON"),
+    "esrijson": ("Esri JSON (ArcGIS)", "Esri JSON (ArcGIS)"),
+    "kml": ("KML (Google Earth)", "KML (Google Earth)"),
+    "kmz": ("KMZ (Google Earth, nén)", "KMZ (zipped Google Earth)"),
+    "dxf": ("DXF (AutoCAD)", "DXF (AutoCAD)"),
+    "dgn": ("DGN v7 (MicroStation)", "DGN v7 (MicroStation)"),
+    "csv_table": ("Bảng tọa độ CSV", "Coordinate table (CSV)"),
+    "xlsx_table": ("Bảng tọa độ Excel", "Coordinate table (Excel)"),
+}
+
+_EXTENSIONS = {
+    ".shp": "shapefile", ".gpkg": "gpkg", ".geojson": "geojson", ".json": "json", ".kml": "kml",
+    ".kmz": "kmz", ".dxf": "dxf", ".dgn": "dgn", ".csv": "csv_table", ".txt": "csv_table",
+    ".xlsx": "xlsx_table", ".xlsm": "xlsx_table", ".zip": "zip",
+}
+_SUPPORTED_VI = ".shp (kèm .shx, .dbf), .zip, .gpkg, .geojson, .json (Esri), .kml, .kmz, .dxf, .dgn, .csv, .xlsx"
+_KML_HOUSEKEEPING = ("id", "description", "timestamp", "begin", "end", "altitudeMode", "tessellate", "extrude",
+                     "visibility", "drawOrder", "icon", "snippet")
+_KML_ALWAYS = ("altitudeMode", "tessellate", "extrude", "visibility", "drawOrder", "icon")
+_DATA_EXTS = (".shp", ".gpkg", ".geojson", ".json", ".kml", ".dxf", ".dgn", ".csv", ".xlsx")
+
+
+@dataclass
+class Source:
+    """One layer of the user's file, read, with what was found about it.
+
+    Attributes
+    ----------
+    path
+        The file the user gave.
+    format
+        A key of :data:`FORMATS`.
+    layers
+        Every layer the file holds (shapefiles of a zip, GeoPackage tables, KML folders, Excel sheets).
+    layer
+        The layer read.
+    frame
+        Its features, text in Unicode (NFC), in the CRS the file declares (None when it declares none).
+    encoding
+        How the text was decoded (None when the format fixes it as UTF-8 and the text reads right).
+    crs
+        What the file says about its coordinates, and its faults.
+    guess
+        When the file declares no CRS: what its coordinates look like.
+    axes_vi, axes_en
+        For a coordinate table: which column is the easting and which the northing, and why.
+    notes
+        Anything else the user should know, as (Vietnamese, English) pairs.
+    """
+
+    path: Path
+    format: str
+    layers: list[str]
+    layer: str | None
+    frame: gpd.GeoDataFrame
+    encoding: enc.Detection | None
+    crs: CrsFinding
+    guess: CoordinateGuess | None = None
+    axes_vi: str | None = None
+    axes_en: str | None = None
+    notes: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def format_name(self) -> str:
+        return FORMATS[self.format][1]
+
+    def format_label(self, lang: str = "vi") -> str:
+        vi, en = FORMATS[self.format]
+        return vi if lang == "vi" else en
+
+    @property
+    def encoding_name(self) -> str:
+        """``"TCVN3 (ABC)"``, ``"UTF-8"`` ...; ``"UTF-8"`` for formats that are Unicode by definition."""
+        if self.encoding is None:
+            return "UTF-8"
+        if self.encoding.encoding == enc.UNICODE:
+            return "UTF-8"
+        return self.encoding.name
+
+
+# --------------------------------------------------------------------------------------------------
+# Format detection
+# --------------------------------------------------------------------------------------------------
+
+
+def _unreadable(path: Path, exc: Exception | str, what_vi: str, what_en: str) -> DataSourceError:
+    return DataSourceError(
+        f"Không đọc được tệp «{path.name}» ({exc}). {what_vi}",
+        f"Cannot read '{path.name}' ({exc}). {what_en}",
+    )
+
+
+def _json_kind(path: Path) -> str:
+    with open(path, "rb") as fh:
+        head = fh.read(65536)
+    text = head.decode("utf-8", errors="replace")
+    if '"spatialReference"' in text or '"geometryType"' in text or re.search(r'"rings"\s*:', text):
+        return "esrijson"
+    if '"FeatureCollection"' in text or '"Feature"' in text or '"coordinates"' in text:
+        return "geojson"
+    raise DataSourceError(
+        f"Tệp «{path.name}» là JSON nhưng không phải GeoJSON hay Esri JSON (không có đối tượng bản đồ). Hãy xuất "
+        "lại lớp bản đồ dưới dạng GeoJSON, hoặc từ cổng ArcGIS chọn định dạng JSON có hình học.",
+        f"'{path.name}' is JSON but neither GeoJSON nor Esri JSON (no map features). Export the layer again as "
+        "GeoJSON, or from the ArcGIS portal as JSON with geometry.",
+    )
+
+
+def detect_format(path: Path) -> str:
+    """The format key of ``path`` from its extension and first bytes; ``"zip"`` for a zip archive."""
+    suffix = path.suffix.lower()
+    if suffix in (".dbf", ".shx", ".prj", ".cpg"):
+        suffix = ".shp"
+    kind = _EXTENSIONS.get(suffix)
+    if kind is None:
+        if suffix == ".xls":
+            raise DataSourceError(
+                f"Tệp «{path.name}» là Excel đời cũ (.xls). Hãy mở bằng Excel và lưu thành .xlsx rồi tải lên lại.",
+                f"'{path.name}' is an old Excel file (.xls). Open it in Excel, save it as .xlsx and upload again.",
+            )
+        raise DataSourceError(
+            f"Không hỗ trợ định dạng «{path.suffix or path.name}» của tệp «{path.name}». Các định dạng đọc được: "
+            f"{_SUPPORTED_VI}.",
+            f"The format '{path.suffix or path.name}' of '{path.name}' is not supported. Readable formats: "
+            f"{_SUPPORTED_VI}.",
+        )
+    if kind == "json":
+        return _json_kind(path)
+    if kind == "geojson":
+        return _json_kind(path)
+    return kind
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------------
+
+
+def _read_ogr(path: Path, *, layer: str | None = None, **kwargs: Any) -> gpd.GeoDataFrame:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's notes on odd files are reported by us
+            frame = pyogrio.read_dataframe(path, layer=layer, **kwargs)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
+            pyogrio.errors.GeometryError, pyogrio.errors.CRSError, UnicodeDecodeError) as exc:
+        raise _unreadable(
+            path, exc, "Tệp có thể hỏng hoặc chưa tải lên hết: hãy xuất lại từ phần mềm gốc.",
+            "It may be damaged or incomplete: export it again from the software that made it.",
+        ) from exc
+    if not isinstance(frame, gpd.GeoDataFrame):
+        frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame)))
+    return frame
+
+
+def _list_layers(path: Path) -> list[str]:
+    try:
+        return [str(name) for name, _ in pyogrio.list_layers(path)]
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise _unreadable(
+            path, exc, "Tệp có thể hỏng hoặc chưa tải lên hết: hãy xuất lại từ phần mềm gốc.",
+            "It may be damaged or incomplete: export it again from the software that made it.",
+        ) from exc
+
+
+def _pick_layer(path: Path, layers: list[str], layer: str | None) -> str | None:
+    if not layers:
+        return None
+    if layer is not None:
+        if layer not in layers:
+            raise DataSourceError(
+                f"Tệp «{path.name}» không có lớp «{layer}». Các lớp có: {', '.join(layers)}.",
+                f"'{path.name}' has no layer '{layer}'. Its layers: {', '.join(layers)}.",
+            )
+        return layer
+    if len(layers) == 1:
+        return layers[0]
+    best, best_score = layers[0], -1
+    for name in layers:
+        try:
+            info = pyogrio.read_info(path, layer=name)
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
+            continue
+        fields = [str(f) for f in info["fields"]]
+        score = 10 * len(match_fields(fields)) + ("polygon" in str(info.get("geometry_type", "")).lower())
+        score += 5 * ("parcel" in name.lower() or "thua" in name.lower())
+        if score > best_score:
+            best, best_score = name, score
+    return best
+
+
+def _text_columns(frame: pd.DataFrame) -> list[str]:
+    geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+    return [c for c in frame.columns if c != geometry and (frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c]))]
+
+
+def _nfc(value: Any) -> Any:
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+def _repair_text(frame: gpd.GeoDataFrame, encoding: str | None) -> tuple[gpd.GeoDataFrame, enc.Detection]:
+    """Decode text that a Unicode format holds as mojibake (TCVN3/VNI bytes misread), or keep it."""
+    cols = _text_columns(frame)
+    values = [v for c in cols for v in frame[c].dropna().astype(str).tolist()]
+    found = _cells_encoding(values, encoding)
+    out = frame.copy()
+    for c in cols:
+        if found.encoding == enc.UNICODE:
+            out[c] = out[c].map(_nfc)
+        else:
+            out[c] = out[c].map(lambda v: enc.repair(v, encoding=found.encoding)[0] if isinstance(v, str) else v)
+    return out, found
+
+
+def _cells_encoding(values: list[str], encoding: str | None) -> enc.Detection:
+    if encoding is None:
+        return enc.detect_text(values)
+    if encoding.strip().lower() in (enc.UNICODE, "utf-8", "utf8"):
+        return enc.Detection(enc.UNICODE, 1.0, "Giữ nguyên văn bản Unicode (người dùng chọn).",
+                             "Unicode text kept as it is (user's choice).", overridden=True)
+    chosen = enc.canonical_encoding(encoding)
+    return enc.Detection(chosen, 1.0, f"Bảng mã {chosen} do người dùng chọn.", f"{chosen} chosen by the user.",
+                         overridden=True)
+
+
+def _read_prj(shp: Path) -> str | None:
+    for suffix in (".prj", ".PRJ"):
+        prj = shp.with_suffix(suffix)
+        if prj.exists():
+            return prj.read_bytes().decode("latin-1").strip() or None
+    return None
+
+
+def _sibling(shp: Path, ext: str) -> Path | None:
+    for suffix in (ext, ext.upper()):
+        candidate = shp.with_suffix(suffix)
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _read_shapefile(shp: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, enc.Detection, str | None]:
+    if shp.suffix.lower() != ".shp":
+        shp = _sibling(shp, ".shp") or shp.with_suffix(".shp")
+    missing = [ext for ext in (".shp", ".shx", ".dbf") if _sibling(shp, ext) is None]
+    if missing:
+        raise DataSourceError(
+            f"Shapefile «{shp.stem}» thiếu tệp {', '.join(missing)}. Một shapefile gồm ít nhất ba tệp cùng tên "
+            ".shp, .shx, .dbf (thêm .prj, .cpg nếu có): hãy chép đủ các tệp, hoặc nén cả bộ thành .zip rồi tải lên.",
+            f"Shapefile '{shp.stem}' lacks {', '.join(missing)}. A shapefile is at least three files of the same "
+            "name, .shp, .shx and .dbf (plus .prj, .cpg if any): copy them all, or zip the whole set and upload it.",
+        )
+    shp = _sibling(shp, ".shp") or shp
+    frame = _read_ogr(shp, encoding="latin1")
+    records, found = enc.read_dbf_text(shp, encoding=encoding)
+    if len(records) != len(frame):
+        raise _unreadable(shp, f"{len(records)} != {len(frame)}", "Tệp .dbf không khớp với .shp: hãy xuất lại.",
+                          "The .dbf does not match the .shp: export it again.")
+    if records:
+        renames = {}
+        for raw_name in records[0]:
+            latin = enc.encode(raw_name, found.encoding, errors="replace").decode("latin-1") \
+                if found.encoding != "utf-8" else raw_name.encode("utf-8").decode("latin-1")
+            for column in (latin, raw_name):
+                if column in frame.columns:
+                    frame[column] = [r[raw_name] if r[raw_name] != "" else None for r in records]
+                    renames[column] = raw_name
+                    break
+        frame = frame.rename(columns=renames)
+    else:
+        frame = frame.rename(columns={c: enc.decode(c.encode("latin-1"), found.encoding, errors="replace")
+                                      for c in _text_columns(frame)})
+    return frame, found, _read_prj(shp)
+
+
+def _closed_lines_to_polygons(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
+    geoms = frame.geometry.to_numpy()
+    changed = 0
+    out = []
+    for geom in geoms:
+        if geom is not None and geom.geom_type == "LineString" and geom.is_closed and len(geom.coords) >= 4:
+            out.append(shapely.Polygon(geom.coords))
+            changed += 1
+        else:
+            out.append(geom)
+    result = frame.copy()
+    result[frame.geometry.name] = gpd.GeoSeries(out, index=frame.index, crs=frame.crs)
+    return result, changed
+
+
+_INT = re.compile(r"^\d{1,6}$")
+_DECIMAL = re.compile(r"^\d+[.,]\d+$")
+
+
+def _join_labels(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
+    """CAD drawings keep parcel numbers, land-use codes and areas as text placed inside each parcel."""
+    if "Text" not in frame.columns:
+        return frame, 0
+    is_text = frame.geometry.geom_type.isin(["Point", "MultiPoint"]) & frame["Text"].notna() & (frame["Text"].astype(str).str.strip() != "")
+    texts = frame[is_text]
+    shapes = frame[~is_text].copy()
+    if texts.empty:
+        return frame, 0
+    polygons = shapes[shapes.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+    for column in ("SHTHUA", "MALOAIDAT", "DIENTICH"):
+        shapes[column] = None
+    if not polygons.empty:
+        pairs = polygons.sindex.query(texts.geometry, predicate="within")
+        for text_pos, poly_pos in zip(*pairs, strict=True):
+            label = str(texts["Text"].iloc[text_pos]).strip()
+            row = polygons.index[poly_pos]
+            for token in re.split(r"[\s\n]+", label):
+                if _INT.match(token) and shapes.at[row, "SHTHUA"] is None:
+                    shapes.at[row, "SHTHUA"] = int(token)
+                elif _DECIMAL.match(token) and shapes.at[row, "DIENTICH"] is None:
+                    shapes.at[row, "DIENTICH"] = float(token.replace(",", "."))
+                elif landuse.split_codes(token) and all(c in landuse.LAND_USES for c in landuse.split_codes(token)):
+                    shapes.at[row, "MALOAIDAT"] = "+".join(landuse.split_codes(token))
+    for column in ("SHTHUA", "MALOAIDAT", "DIENTICH"):
+        if shapes[column].isna().all():
+            shapes = shapes.drop(columns=column)
+    return shapes, len(texts)
+
+
+# --------------------------------------------------------------------------------------------------
+# Coordinate tables
+# --------------------------------------------------------------------------------------------------
+
+
+def _header_key(name: object) -> str:
+    text = unicodedata.normalize("NFD", str(name).strip().lower().replace("đ", "d"))
+    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
+    return re.sub(r"\(m\)|[^a-z0-9]", "", text)
+
+
+_TABLE_COLUMNS = {
+    "parcel": ("thua", "sothua", "shthua", "thuaso", "sothututhua", "parcel", "parcelid", "parcelno", "idthua",
+               "mathua", "sohieuthua", "thuadat"),
+    "sheet": ("to", "soto", "toso", "sotobd", "tobd", "shbando", "tobando", "sohieutobando", "sheet"),
+    "point": ("diem", "tendiem", "sodiem", "sohieudiem", "diemso", "stt", "tt", "point", "pointid", "vertex"),
+    "x": ("x", "toadox", "xm", "coordx"),
+    "y": ("y", "toadoy", "ym", "coordy"),
+    "easting": ("e", "easting", "dong", "toadodong", "east"),
+    "northing": ("n", "northing", "bac", "toadobac", "north"),
+}
+
+
+def _find_columns(header: list[object]) -> dict[str, int]:
+    keys = [_header_key(h) for h in header]
+    found: dict[str, int] = {}
+    for role, names in _TABLE_COLUMNS.items():
+        for i, key in enumerate(keys):
+            if key in names and i not in found.values():
+                found[role] = i
+                break
+    return found
+
+
+def parse_number(value: object) -> float:
+    """A coordinate as surveyors write it: ``2361018.25``, ``2361018,25``, ``2.361.018,25``, ``2 361 018.25``."""
+    if value is None:
+        return float("nan")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    text = str(value).strip().replace("\u00a0", "").replace(" ", "")
+    if not text:
+        return float("nan")
+    if "," in text and "." in text:
+        text = text.replace(".", "").replace(",", ".") if text.rfind(",") > text.rfind(".") else text.replace(",", "")
+    elif text.count(",") == 1:
+        text = text.replace(",", ".")
+    elif text.count(".") > 1:
+        text = text.replace(".", "")
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")
+
+
+def _decode_csv(path: Path, encoding: str | None) -> tuple[str, enc.Detection]:
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+        if encoding is None:
+            return data.decode("utf-8", errors="replace"), enc.Detection(
+                "utf-8", 1.0, "Tệp bắt đầu bằng dấu BOM của UTF-8.", "The file starts with a UTF-8 byte-order mark.")
+    if encoding is not None:
+        chosen = enc.canonical_encoding(encoding)
+        found = enc.Detection(chosen, 1.0, f"Bảng mã {chosen} do người dùng chọn.", f"{chosen} chosen by the user.",
+                              overridden=True)
+    else:
+        samples = [v for line in data.splitlines() for v in re.split(rb"[,;\t|]", line)]
+        found = enc.detect(samples)
+    return unicodedata.normalize("NFC", enc.decode(data, found.encoding, errors="replace")), found
+
+
+def _csv_rows(text: str) -> list[list[str]]:
+    sample = "\n".join(text.splitlines()[:50])
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+
+
+def _xlsx_sheets(path: Path) -> dict[str, list[list[object]]]:
+    from openpyxl import load_workbook
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # openpyxl's notes on styles it does not know
+            book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken file (zip, xml, key errors)
+        raise _unreadable(path, type(exc).__name__, "Hãy mở bằng Excel, lưu lại thành .xlsx rồi tải lên lại.",
+                          "Open it in Excel, save it again as .xlsx and upload it again.") from exc
+    try:
+        return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in book.worksheets}
+    finally:
+        book.close()
+
+
+def _table_to_frame(rows: list[list[object]], *, path: Path) -> tuple[pd.DataFrame, dict[str, int]] | None:
+    for start, row in enumerate(rows[:30]):
+        cols = _find_columns(list(row))
+        has_xy = ("x" in cols and "y" in cols) or ("easting" in cols and "northing" in cols)
+        if has_xy and "parcel" in cols:
+            header = [str(h).strip() if h is not None else f"col{i}" for i, h in enumerate(row)]
+            body = [list(r) + [None] * (len(header) - len(r)) for r in rows[start + 1:]]
+            body = [r[: len(header)] for r in body if any(v not in (None, "") for v in r)]
+            return pd.DataFrame(body, columns=header), cols
+    return None
+
+
+def _no_table(path: Path) -> DataSourceError:
+    return DataSourceError(
+        f"Bảng «{path.name}» không có đủ cột: cần một cột số thửa (Thửa, SoThua ...) và hai cột tọa độ (X, Y hoặc "
+        "E, N), mỗi dòng một đỉnh. Hãy đặt tên cột ở dòng tiêu đề rồi tải lên lại.",
+        f"Table '{path.name}' lacks columns: it needs a parcel-number column (Thửa, SoThua ...) and two coordinate "
+        "columns (X, Y or E, N), one row per vertex. Name the columns in the header row and upload it again.",
+    )
+
+
+def _axes(table: pd.DataFrame, cols: dict[str, int]) -> tuple[np.ndarray, np.ndarray, str, str]:
+    names = list(table.columns)
+    if "easting" in cols and "northing" in cols:
+        e = table[names[cols["easting"]]].map(parse_number).to_numpy(float)
+        n = table[names[cols["northing"]]].map(parse_number).to_numpy(float)
+        return e, n, (f"Cột «{names[cols['easting']]}» là tọa độ Đông, «{names[cols['northing']]}» là tọa độ Bắc "
+                      "(theo tên cột)."), (f"Column '{names[cols['easting']]}' is the easting and "
+                                          f"'{names[cols['northing']]}' the northing (by their names).")
+    x = table[names[cols["x"]]].map(parse_number).to_numpy(float)
+    y = table[names[cols["y"]]].map(parse_number).to_numpy(float)
+    xs, ys = x[np.isfinite(x)], y[np.isfinite(y)]
+    x_median = float(np.median(xs)) if xs.size else float("nan")
+    y_median = float(np.median(ys)) if ys.size else float("nan")
+    if x_median > y_median:
+        return y, x, (
+            f"Quy ước trắc địa Việt Nam: X là tọa độ Bắc (X ≈ {x_median:,.0f}), Y là tọa độ Đông (Y ≈ {y_median:,.0f}); "
+            "đã đổi thành Đông, Bắc khi dựng thửa."), (
+            f"Vietnamese surveying convention: X is the northing (X ≈ {x_median:,.0f}) and Y the easting "
+            f"(Y ≈ {y_median:,.0f}); swapped to easting, northing to build the parcels.")
+    return x, y, (
+        f"X là tọa độ Đông (X ≈ {x_median:,.0f}), Y là tọa độ Bắc (Y ≈ {y_median:,.0f}), theo quy ước GIS (không phải "
+        "quy ước trắc địa Việt Nam)."), (
+        f"X is the easting (X ≈ {x_median:,.0f}) and Y the northing (Y ≈ {y_median:,.0f}): the GIS convention, not "
+        "the Vietnamese surveying one.")
+
+
+def _polygons_from_table(table: pd.DataFrame, cols: dict[str, int], *, path: Path) -> tuple[gpd.GeoDataFrame, str, str]:
+    names = list(table.columns)
+    easting, northing, axes_vi, axes_en = _axes(table, cols)
+    ok = np.isfinite(easting) & np.isfinite(northing)
+    bad = int((~ok).sum())
+    if not ok.any():
+        raise DataSourceError(
+            f"Bảng «{path.name}» không có tọa độ đọc được (cột X, Y phải là số). Hãy kiểm tra cột tọa độ.",
+            f"Table '{path.name}' has no readable coordinates (columns X, Y must be numbers). Check them.",
+        )
+    parcel_col = names[cols["parcel"]]
+    sheet_col = names[cols["sheet"]] if "sheet" in cols else None
+    key_cols = [c for c in (sheet_col, parcel_col) if c is not None]
+    work = table.loc[ok].copy()
+    work["_e"], work["_n"] = easting[ok], northing[ok]
+    work[parcel_col] = work[parcel_col].ffill()  # surveyors write the parcel number on its first row only
+    if sheet_col is not None:
+        work[sheet_col] = work[sheet_col].ffill()
+    skip = {parcel_col, sheet_col, "_e", "_n"} | {names[cols[r]] for r in ("x", "y", "easting", "northing", "point") if r in cols}
+    attrs = [c for c in names if c not in skip]
+    records = []
+    for key, group in work.groupby(key_cols, sort=False, dropna=True):
+        key = key if isinstance(key, tuple) else (key,)
+        points = list(zip(group["_e"], group["_n"], strict=True))
+        if len(points) > 1 and points[0] == points[-1]:
+            points = points[:-1]
+        if len(points) >= 3:
+            geom: shapely.Geometry = shapely.Polygon(points)
+        elif len(points) == 2:
+            geom = shapely.LineString(points)
+        else:
+            geom = shapely.Point(points[0])
+        row: dict[str, Any] = dict(zip(key_cols, [_plain_id(k) for k in key], strict=True))
+        for column in attrs:
+            values = group[column].dropna()
+            values = values[values.astype(str).str.strip() != ""]
+            row[column] = values.iloc[0] if len(values) else None
+        row["so_dinh"] = len(points)
+        row["geometry"] = geom
+        records.append(row)
+    frame = gpd.GeoDataFrame(records, geometry="geometry", crs=None)
+    if bad:
+        axes_vi += f" Bỏ qua {bad} dòng không có tọa độ."
+        axes_en += f" {bad} rows without coordinates were skipped."
+    return frame, axes_vi, axes_en
+
+
+def _plain_id(value: object) -> object:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return value
+
+
+def _read_table(path: Path, kind: str, layer: str | None, encoding: str | None
+                ) -> tuple[gpd.GeoDataFrame, list[str], str | None, enc.Detection, str, str]:
+    if kind == "csv_table":
+        text, found = _decode_csv(path, encoding)
+        sheets: dict[str, list[list[object]]] = {path.stem: [list(r) for r in _csv_rows(text)]}
+    else:  # text typed in a TCVN3/VNI font in Excel is stored as those bytes read as cp1252
+        sheets = _xlsx_sheets(path)
+        found = _cells_encoding([v for rows in sheets.values() for r in rows for v in r if isinstance(v, str)],
+                                encoding)
+        if found.encoding != enc.UNICODE:
+            sheets = {name: [[enc.repair(v, encoding=found.encoding)[0] if isinstance(v, str) else v for v in r]
+                             for r in rows] for name, rows in sheets.items()}
+        else:
+            sheets = {name: [[_nfc(v) for v in r] for r in rows] for name, rows in sheets.items()}
+    names = list(sheets)
+    if layer is not None and layer not in sheets:
+        raise DataSourceError(
+            f"Tệp «{path.name}» không có trang «{layer}». Các trang: {', '.join(names)}.",
+            f"'{path.name}' has no sheet '{layer}'. Its sheets: {', '.join(names)}.",
+        )
+    for name in [layer] if layer is not None else names:
+        parsed = _table_to_frame(sheets[name], path=path)
+        if parsed is None:
+            continue
+        table, cols = parsed
+        frame, axes_vi, axes_en = _polygons_from_table(table, cols, path=path)
+        return frame, names, name, found, axes_vi, axes_en
+    raise _no_table(path)
+
+
+# --------------------------------------------------------------------------------------------------
+# The entry point
+# --------------------------------------------------------------------------------------------------
+
+
+def _data_files(folder: Path) -> list[Path]:
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in _DATA_EXTS
+                   and not p.name.startswith(("._", ".")) and "__MACOSX" not in p.parts)
+    return files
+
+
+def _centre(frame: gpd.GeoDataFrame) -> tuple[float, float] | None:
+    geoms = frame.geometry
+    if geoms.isna().all() or geoms.is_empty.all():
+        return None
+    minx, miny, maxx, maxy = geoms.total_bounds
+    if not np.all(np.isfinite([minx, miny, maxx, maxy])):
+        return None
+    return (float(minx + maxx) / 2, float(miny + maxy) / 2)
+
+
+def read_source(path: str | Path, *, layer: str | None = None, encoding: str | None = None,
+                scratch_root: Path | None = None) -> Source:
+    """Read one layer of the user's file, decoding its text and reading what it says about its coordinates.
+
+    Parameters
+    ----------
+    path
+        A file: ``.shp`` (or its ``.dbf``), ``.zip`` (shapefiles or any other format inside), ``.gpkg``,
+        ``.geojson``, ``.json`` (Esri), ``.kml``, ``.kmz``, ``.dxf``, ``.dgn``, ``.csv``, ``.xlsx``.
+    layer
+        The layer to read when the file holds several (default: the one that looks most like parcels).
+    encoding
+        Override the detected text encoding: ``"utf-8"``, ``"cp1258"``, ``"tcvn3"``, ``"vni"`` (or
+        ``"unicode"`` to keep the text of a Unicode format as it is).
+    scratch_root
+        The workspace folder whose ``tmp/`` archives are unpacked into (default: the workspace).
+
+    Raises
+    ------
+    DataSourceError
+        For a missing, empty, damaged or unsupported file, with what to do.
+    """
+    from gis.uploads import check_size, check_zip, safe_extract, scratch_dir
+
+    path = Path(path)
+    if not path.exists():
+        raise DataSourceError(
+            f"Không tìm thấy tệp «{path}». Hãy kiểm tra lại đường dẫn.", f"File '{path}' was not found. Check the path.",
+        )
+    if path.is_dir():
+        raise DataSourceError(
+            f"«{path}» là thư mục. Hãy chọn một tệp (.shp, .zip, .gpkg ...).",
+            f"'{path}' is a folder. Pick a file (.shp, .zip, .gpkg ...).",
+        )
+    check_size(path.stat().st_size, name=path.name, limit=1 << 62)
+    kind = detect_format(path)
+    if kind in ("zip", "kmz"):
+        check_zip(path)
+        with scratch_dir(scratch_root) as folder:
+            safe_extract(path, folder)
+            files = _data_files(folder)
+            if kind == "kmz":
+                files = [f for f in files if f.suffix.lower() == ".kml"]
+            if not files:
+                raise DataSourceError(
+                    f"Tệp nén «{path.name}» không có tệp dữ liệu bản đồ nào ({_SUPPORTED_VI}). Hãy nén đúng các tệp "
+                    "của lớp bản đồ.",
+                    f"Archive '{path.name}' holds no map data file ({_SUPPORTED_VI}). Zip the layer's files.",
+                )
+            names = [str(f.relative_to(folder)) for f in files]
+            if kind == "zip" and len(files) > 1:
+                stems = [f.stem for f in files]
+                if layer is not None and layer in stems:
+                    chosen = files[stems.index(layer)]
+                    inner_layer = None
+                else:
+                    chosen = _best_file(files)
+                    inner_layer = layer
+            else:
+                chosen, inner_layer = files[0], layer
+            source = read_source(chosen, layer=inner_layer, encoding=encoding, scratch_root=scratch_root)
+            source.path = path
+            if kind == "kmz":
+                source.format = "kmz"
+            elif len(files) > 1:
+                source.layers = [f.stem for f in files]
+                source.layer = chosen.stem
+                source.notes.append((f"Tệp nén có {len(files)} tệp dữ liệu: {', '.join(names)}; đã đọc «{chosen.name}».",
+                                     f"The archive holds {len(files)} data files: {', '.join(names)}; read "
+                                     f"'{chosen.name}'."))
+            return source
+    notes: list[tuple[str, str]] = []
+    axes_vi = axes_en = None
+    prj_text: str | None = None
+    found: enc.Detection | None
+    if kind == "shapefile":
+        frame, found, prj_text = _read_shapefile(path, encoding)
+        layers, chosen_layer = [path.stem], path.stem
+        if prj_text is None:
+            notes.append(("Không có tệp .prj.", "There is no .prj file."))
+        if _sibling(path.with_suffix(".shp"), ".cpg") is None:
+            notes.append(("Không có tệp .cpg: bảng mã được nhận ra từ nội dung.",
+                          "There is no .cpg file: the encoding was recognised from the text."))
+    elif kind in ("csv_table", "xlsx_table"):
+        frame, layers, chosen_layer, found, axes_vi, axes_en = _read_table(path, kind, layer, encoding)
+    else:
+        if kind == "gpkg":
+            with open(path, "rb") as fh:
+                if fh.read(16) != b"SQLite format 3\x00":
+                    raise _unreadable(path, "not SQLite", "Tệp .gpkg không phải GeoPackage: hãy xuất lại từ QGIS.",
+                                      "The .gpkg is not a GeoPackage: export it again from QGIS.")
+        layers = _list_layers(path)
+        chosen_layer = _pick_layer(path, layers, layer)
+        frame = _read_ogr(path, layer=chosen_layer)
+        if kind in ("dxf", "dgn"):
+            frame, closed = _closed_lines_to_polygons(frame)
+            if closed:
+                notes.append((f"{closed} đường khép kín được đổi thành vùng (thửa).",
+                              f"{closed} closed lines were turned into polygons (parcels)."))
+            frame, labels = _join_labels(frame)
+            if labels:
+                notes.append((f"Đã gắn {labels} nhãn chữ (số thửa, mã loại đất, diện tích) vào thửa chứa chúng.",
+                              f"{labels} text labels (parcel number, land-use code, area) were attached to the "
+                              "parcels that hold them."))
+        if kind == "kml":
+            frame = frame.drop(columns=[c for c in _KML_HOUSEKEEPING if c in frame.columns
+                                        and (c in _KML_ALWAYS or frame[c].isna().all())])
+        frame, found = _repair_text(frame, encoding)
+        if kind in ("gpkg", "geojson", "esrijson", "kml") and found.encoding == enc.UNICODE and encoding is None:
+            found = None
+        elif kind in ("dxf", "dgn") and found.encoding == enc.UNICODE and not _text_columns(frame):
+            found = None
+    if len(frame) > 1 and "level_0" in frame.columns:
+        frame = frame.drop(columns="level_0")
+    crs_input: CRS | str | None = prj_text if prj_text is not None else frame.crs
+    finding = analyse_crs(crs_input, at=_centre(frame))
+    guess = guess_from_coordinates(tuple(frame.total_bounds)) if finding.status == "missing" and len(frame) else None
+    return Source(path=path, format=kind, layers=layers, layer=chosen_layer, frame=frame, encoding=found,
+                  crs=finding, guess=guess, axes_vi=axes_vi, axes_en=axes_en, notes=notes)
+
+
+def _best_file(files: list[Path]) -> Path:
+    def score(p: Path) -> tuple[int, int]:
+        name = p.stem.lower()
+        return (int("parcel" in name or "thua" in name), int(p.suffix.lower() == ".shp"))
+
+    return max(files, key=score)
+
+
+# --------------------------------------------------------------------------------------------------
+# Putting the layer in VN-2000 TM-3
+# --------------------------------------------------------------------------------------------------
+
+
+def resolve_target(province: str | Province | None = None, crs: str | CRS | None = None) -> CRS | None:
+    """The CRS chosen by the user: an explicit CRS, else the TM-3 zone of the province, else None."""
+    if crs is not None:
+        try:
+            return crs if isinstance(crs, CRS) else CRS.from_user_input(crs)
+        except Exception as exc:  # pyproj raises CRSError and others for text it cannot read
+            raise CrsError(
+                f"Không hiểu hệ tọa độ «{crs}». Hãy ghi mã EPSG (ví dụ EPSG:9214) hoặc chọn tỉnh.",
+                f"Cannot read the CRS '{crs}'. Write an EPSG code (e.g. EPSG:9214) or pick the province.",
+            ) from exc
+    if province is None:
+        return None
+    chosen = province if isinstance(province, Province) else find_province(province)
+    return tm3_crs(chosen.central_meridian)
+
+
+def _swap(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    out = frame.copy()
+    out[frame.geometry.name] = gpd.GeoSeries(
+        shapely.transform(frame.geometry.to_numpy(), lambda xy: xy[:, ::-1]), index=frame.index, crs=frame.crs)
+    return out
+
+
+def place(source: Source, *, province: str | Province | None = None, crs: str | CRS | None = None,
+          fix_crs: bool = False) -> tuple[gpd.GeoDataFrame, list[tuple[str, str]]]:
+    """The layer in VN-2000 TM-3 (metres), ready for areas, with notes on what was done.
+
+    * A recognised VN-2000 zone stays as it is (the zone belongs to the survey, not to today's province).
+    * A faulty CRS (rotation signs, no datum shift) is replaced by the right one only with ``fix_crs``.
+    * With no CRS, coordinates in the TM-3 range are declared in the province's zone (axes swapped when
+      northing comes first); degrees are taken as WGS 84 and reprojected to the province's zone.
+    * Degrees or another CRS are reprojected to the province's zone.
+
+    Raises :class:`CrsError` when the province (or a CRS) is needed and not given, or the coordinates are
+    not recognisable.
+    """
+    finding = source.crs
+    frame = source.frame
+    target = resolve_target(province, crs)
+    notes: list[tuple[str, str]] = []
+    if finding.status == "ok" or finding.fault:
+        if finding.fault:
+            if fix_crs:
+                frame = apply_fix(frame, finding, consent=True)
+                notes.append((f"Đã sửa hệ tọa độ theo yêu cầu: gán {finding.label if finding.epsg is None else f'EPSG:{finding.epsg}'}; "
+                              f"dữ liệu dịch {number(finding.offset_m or 0.0, 2)} m về đúng vị trí.",
+                              f"CRS fixed as asked: assigned {'EPSG:' + str(finding.epsg) if finding.epsg else finding.label}; "
+                              f"the data moves {finding.offset_m or 0.0:.2f} m to where it belongs."))
+            else:
+                notes.append((finding.message_vi + " Chưa sửa (chưa có sự đồng ý).",
+                              finding.message_en + " Not fixed (no consent given)."))
+        if target is not None and finding.correct is not None and not target.equals(finding.correct, ignore_axis_order=True):
+            notes.append(("Dữ liệu giữ múi chiếu của nơi đo đạc, không đổi theo tỉnh đã chọn.",
+                          "The data keeps the zone it was surveyed in, whatever province was picked."))
+        return frame, notes
+    if finding.status == "missing":
+        guess = source.guess or guess_from_coordinates(tuple(frame.total_bounds))
+        if guess.kind in ("tm3", "tm3_swapped"):
+            if target is None:
+                raise CrsError(
+                    f"Tệp «{source.path.name}» không có hệ tọa độ. {guess.message_vi}",
+                    f"'{source.path.name}' has no coordinate system. {guess.message_en}",
+                )
+            if guess.kind == "tm3_swapped":
+                frame = _swap(frame)
+                notes.append(("Đã đổi chỗ x, y (tọa độ Bắc đứng trước).", "x and y swapped (northing came first)."))
+            notes.append((f"Đã gán hệ tọa độ {_crs_name(target)} theo tỉnh đã chọn.",
+                           f"Assigned {_crs_name(target)} from the province picked."))
+            return frame.set_crs(target, allow_override=True), notes
+        if guess.kind in ("degrees", "degrees_swapped"):
+            if guess.kind == "degrees_swapped":
+                frame = _swap(frame)
+            frame = frame.set_crs(4326, allow_override=True)
+            finding = analyse_crs(frame.crs)
+        else:
+            raise CrsError(
+                f"Tệp «{source.path.name}» không có hệ tọa độ. {guess.message_vi}",
+                f"'{source.path.name}' has no coordinate system. {guess.message_en}",
+            )
+    if target is None:
+        raise CrsError(
+            f"Tệp «{source.path.name}» dùng hệ tọa độ {finding.label}: hãy chọn tỉnh (--province TÊN, hoặc ô chọn "
+            "tỉnh trên trang Dữ liệu) để chuyển sang VN-2000 TM-3 trước khi tính diện tích.",
+            f"'{source.path.name}' is in {finding.label}: pick the province (--province NAME, or the province box "
+            "on the Data page) to reproject it to VN-2000 TM-3 before areas are measured.",
+        )
+    notes.append((f"Đã chuyển từ {finding.label} sang {_crs_name(target)}.",
+                  f"Reprojected from {finding.label} to {_crs_name(target)}."))
+    return frame.to_crs(target), notes
+
+
+def _crs_name(crs: CRS) -> str:
+    code = crs.to_epsg(min_confidence=100)
+    return f"EPSG:{code} ({crs.name})" if code else crs_label(crs)
+
+
+# --------------------------------------------------------------------------------------------------
+# Field mapping
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldMapping:
+    """Which source column is which parcel attribute.
+
+    ``auto`` holds the known name variants found, ``user`` the user's choices (which win); both map
+    ``source column -> internal name`` (see :data:`gis.schema.PARCEL_FIELDS`).
+    """
+
+    auto: Mapping[str, str]
+    user: Mapping[str, str]
+    unmapped: tuple[str, ...]
+    missing: tuple[str, ...]
+
+    @property
+    def mapping(self) -> dict[str, str]:
+        chosen = dict(self.user)
+        taken = set(chosen.values())
+        chosen.update({s: i for s, i in self.auto.items() if s not in chosen and i not in taken})
+        return chosen
+
+
+def map_fields(columns: list[str], user: Mapping[str, str] | None = None) -> FieldMapping:
+    """Map a layer's columns to the parcel schema: known variants automatically, the rest as the user says.
+
+    Parameters
+    ----------
+    columns
+        The layer's attribute columns.
+    user
+        The user's mapping, ``{source column: internal name}`` (``{"So_To": "sheet"}``); the reverse,
+        ``{internal name: source column}``, is accepted too. An empty value leaves a column unmapped.
+
+    Raises :class:`SchemaError` for a column or an internal name that does not exist.
+    """
+    user_map: dict[str, str] = {}
+    for key, value in (user or {}).items():
+        if not value:
+            continue
+        if key in columns and value in PARCEL_FIELDS:
+            source, internal = key, value
+        elif value in columns and key in PARCEL_FIELDS:
+            source, internal = value, key
+        else:
+            bad = key if key not in columns and key not in PARCEL_FIELDS else value
+            raise SchemaError(
+                f"Không ghép được «{key}» → «{value}»: «{bad}» không phải cột của lớp ({', '.join(columns)}) hay tên "
+                f"trường của công cụ ({', '.join(PARCEL_FIELDS)}).",
+                f"Cannot map '{key}' -> '{value}': '{bad}' is neither a column of the layer ({', '.join(columns)}) "
+                f"nor a field of the tool ({', '.join(PARCEL_FIELDS)}).",
+            )
+        user_map[source] = internal
+    auto = match_fields(list(columns))
+    merged = FieldMapping(auto=auto, user=user_map, unmapped=(), missing=())
+    chosen = merged.mapping
+    found = set(chosen.values())
+    missing = [f for f in REQUIRED if f not in found]
+    return FieldMapping(auto=auto, user=user_map, unmapped=tuple(c for c in columns if c not in chosen),
+                        missing=tuple(missing))
+
+
+#: Internal name -> the column name an imported dataset is written with (the first known variant).
+EXPORT_NAMES = {internal: names[0] for internal, names in PARCEL_FIELDS.items()}
+
+
+def apply_mapping(frame: gpd.GeoDataFrame, mapping: FieldMapping, *,
+                  defaults: Mapping[str, object] | None = None) -> gpd.GeoDataFrame:
+    """The layer with its mapped columns renamed to the names :mod:`gis.schema` reads (``SHBANDO`` ...).
+
+    Columns left out of the mapping whose names would be taken for a parcel field are renamed with a
+    ``_src`` suffix, so that the user's choice holds when the dataset is read again. ``defaults`` gives a
+    value to an internal field no column holds (``{"sheet": 12}`` for a CAD drawing of one map sheet).
+    """
+    chosen = mapping.mapping
+    renames = {source: EXPORT_NAMES[internal] for source, internal in chosen.items()}
+    exported = set(renames.values())
+    reserved = {n.lower() for names in PARCEL_FIELDS.values() for n in names}
+    for column in frame.columns:
+        if column not in chosen and column != frame.geometry.name and (column.lower() in reserved or column in exported):
+            renames[column] = f"{column}_src"
+    out = frame.rename(columns=renames)
+    for internal, value in (defaults or {}).items():
+        if internal not in PARCEL_FIELDS:
+            raise SchemaError(
+                f"Không có trường «{internal}». Các trường: {', '.join(PARCEL_FIELDS)}.",
+                f"There is no field '{internal}'. Fields: {', '.join(PARCEL_FIELDS)}.",
+            )
+        name = EXPORT_NAMES[internal]
+        if name not in out.columns or out[name].isna().all():
+            out[name] = value
+    return out
