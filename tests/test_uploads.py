@@ -1,0 +1,133 @@
+"""Uploads: size limits, zip entries climbing out, zip bombs, nothing outside the workspace, nothing overwritten."""
+
+from __future__ import annotations
+
+import stat
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from gis.errors import DataSourceError
+from gis.uploads import (
+    check_size,
+    check_zip,
+    new_folder,
+    remove_folder,
+    safe_extract,
+    safe_name,
+    save_upload,
+    scratch_dir,
+    workspace_root,
+)
+
+
+@pytest.fixture
+def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("LUONGPHONG_WORKSPACE", str(tmp_path / "ws" / "workspace.gpkg"))
+    return tmp_path / "ws"
+
+
+def test_workspace_root_follows_the_environment(root: Path) -> None:
+    assert workspace_root() == root
+
+
+def test_upload_goes_to_a_new_folder_and_never_overwrites(root: Path) -> None:
+    a = save_upload("thua.zip", b"one")
+    b = save_upload("thua.zip", b"two")
+    assert a != b and a.read_bytes() == b"one" and b.read_bytes() == b"two"
+    assert a.is_relative_to(root / "uploads") and b.is_relative_to(root / "uploads")
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd", "/etc/passwd", "..\\..\\boot.ini", "C:\\x\\thua.shp", ""])
+def test_upload_names_cannot_climb_out(root: Path, name: str) -> None:
+    path = save_upload(name, b"x")
+    assert path.resolve().is_relative_to(root.resolve())
+    assert ".." not in path.name and "/" not in safe_name(name)
+
+
+def test_size_limit_and_empty_files(root: Path) -> None:
+    with pytest.raises(DataSourceError) as err:
+        save_upload("lon.zip", b"x" * 2048, limit=1024)
+    assert "quá giới hạn" in err.value.vi
+    with pytest.raises(DataSourceError) as err:
+        check_size(0, name="rong.shp")
+    assert "rỗng" in err.value.vi
+
+
+def _zip(path: Path, entries: dict[str, bytes], *, compression: int = zipfile.ZIP_DEFLATED) -> Path:
+    with zipfile.ZipFile(path, "w", compression) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize("name", ["../evil.shp", "a/../../evil.shp", "/abs/evil.shp", "C:/evil.shp"])
+def test_zip_slip_is_refused(tmp_path: Path, root: Path, name: str) -> None:
+    path = _zip(tmp_path / "slip.zip", {"ok.txt": b"1", name: b"evil"})
+    with pytest.raises(DataSourceError) as err:
+        check_zip(path)
+    assert "ra ngoài thư mục" in err.value.vi and "Hãy" in err.value.vi
+    with scratch_dir() as folder, pytest.raises(DataSourceError):
+        safe_extract(path, folder)
+    assert not (tmp_path / "evil.shp").exists()
+
+
+def test_zip_bomb_is_refused(tmp_path: Path, root: Path) -> None:
+    path = _zip(tmp_path / "bomb.zip", {"thua.dbf": b"\0" * (50 * 1024 * 1024)})
+    assert path.stat().st_size < 200_000
+    with pytest.raises(DataSourceError) as err:
+        check_zip(path)
+    assert "bom nén" in err.value.vi
+
+
+def test_too_much_unpacked_data_is_refused(tmp_path: Path, root: Path) -> None:
+    path = _zip(tmp_path / "big.zip", {f"f{i}.txt": bytes(range(256)) * 40 for i in range(5)},
+                compression=zipfile.ZIP_STORED)
+    with pytest.raises(DataSourceError) as err:
+        check_zip(path, max_unpacked=30_000)
+    assert "giải nén ra hơn" in err.value.vi
+
+
+def test_symlink_entries_are_refused(tmp_path: Path, root: Path) -> None:
+    path = tmp_path / "link.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        info = zipfile.ZipInfo("thua.shp")
+        info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        archive.writestr(info, "/etc/passwd")
+    with pytest.raises(DataSourceError) as err:
+        check_zip(path)
+    assert "liên kết" in err.value.vi
+
+
+def test_not_a_zip(tmp_path: Path, root: Path) -> None:
+    path = tmp_path / "fake.zip"
+    path.write_bytes(b"this is not a zip")
+    with pytest.raises(DataSourceError) as err:
+        check_zip(path)
+    assert "không phải tệp nén" in err.value.vi
+
+
+def test_safe_extract_keeps_folders_inside(tmp_path: Path, root: Path) -> None:
+    path = _zip(tmp_path / "ok.zip", {"ban_do/thua.shp": b"1", "ban_do/thua.dbf": b"2"})
+    with scratch_dir() as folder:
+        files = safe_extract(path, folder)
+        assert sorted(p.name for p in files) == ["thua.dbf", "thua.shp"]
+        assert all(p.is_relative_to(folder.resolve()) for p in files)
+        assert folder.is_relative_to(root)
+    assert not folder.exists()
+
+
+def test_new_folder_never_reuses_one(root: Path) -> None:
+    a = new_folder(root / "imports", "x")
+    (a / "keep.txt").write_text("mine")
+    b = new_folder(root / "imports", "x")
+    assert a != b and (a / "keep.txt").read_text() == "mine"
+
+
+def test_nothing_outside_the_workspace_is_removed(tmp_path: Path, root: Path) -> None:
+    outside = tmp_path / "mine"
+    outside.mkdir()
+    with pytest.raises(DataSourceError):
+        remove_folder(outside)
+    assert outside.exists()
