@@ -171,9 +171,9 @@ def detect_format(path: Path) -> str:
             )
         raise DataSourceError(
             f"Không hỗ trợ định dạng «{path.suffix or path.name}» của tệp «{path.name}». Các định dạng đọc được: "
-            f"{_SUPPORTED_VI}.",
+            f"{_SUPPORTED_VI}. Hãy xuất lại dữ liệu từ phần mềm gốc sang một trong các định dạng đó.",
             f"The format '{path.suffix or path.name}' of '{path.name}' is not supported. Readable formats: "
-            f"{_SUPPORTED_VI}.",
+            f"{_SUPPORTED_VI}. Export the data again from the software that made it in one of them.",
         )
     if kind == "json":
         return _json_kind(path)
@@ -205,7 +205,9 @@ def _read_ogr(path: Path, *, layer: str | None = None, **kwargs: Any) -> gpd.Geo
 
 def _list_layers(path: Path) -> list[str]:
     try:
-        return [str(name) for name, _ in pyogrio.list_layers(path)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return [str(name) for name, _ in pyogrio.list_layers(path)]
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise _unreadable(
             path, exc, "Tệp có thể hỏng hoặc chưa tải lên hết: hãy xuất lại từ phần mềm gốc.",
@@ -219,8 +221,10 @@ def _pick_layer(path: Path, layers: list[str], layer: str | None) -> str | None:
     if layer is not None:
         if layer not in layers:
             raise DataSourceError(
-                f"Tệp «{path.name}» không có lớp «{layer}». Các lớp có: {', '.join(layers)}.",
-                f"'{path.name}' has no layer '{layer}'. Its layers: {', '.join(layers)}.",
+                f"Tệp «{path.name}» không có lớp «{layer}». Các lớp có: {', '.join(layers)}. Hãy chọn một lớp trong "
+                "số đó (--layer TÊN).",
+                f"'{path.name}' has no layer '{layer}'. Its layers: {', '.join(layers)}. Pick one of them "
+                "(--layer NAME).",
             )
         return layer
     if len(layers) == 1:
@@ -228,7 +232,9 @@ def _pick_layer(path: Path, layers: list[str], layer: str | None) -> str | None:
     best, best_score = layers[0], -1
     for name in layers:
         try:
-            info = pyogrio.read_info(path, layer=name)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                info = pyogrio.read_info(path, layer=name)
         except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
             continue
         fields = [str(f) for f in info["fields"]]
@@ -301,6 +307,9 @@ def _read_shapefile(shp: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, 
             "name, .shp, .shx and .dbf (plus .prj, .cpg if any): copy them all, or zip the whole set and upload it.",
         )
     shp = _sibling(shp, ".shp") or shp
+    prj = _read_prj(shp)
+    if prj is not None:
+        analyse_crs(prj)  # a .prj nobody can read: say so before GDAL stumbles on it
     frame = _read_ogr(shp, encoding="latin1")
     records, found = enc.read_dbf_text(shp, encoding=encoding)
     if len(records) != len(frame):
@@ -320,7 +329,7 @@ def _read_shapefile(shp: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, 
     else:
         frame = frame.rename(columns={c: enc.decode(c.encode("latin-1"), found.encoding, errors="replace")
                                       for c in _text_columns(frame)})
-    return frame, found, _read_prj(shp)
+    return frame, found, prj
 
 
 def _closed_lines_to_polygons(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
@@ -558,6 +567,7 @@ def _polygons_from_table(table: pd.DataFrame, cols: dict[str, int], *, path: Pat
         row["geometry"] = geom
         records.append(row)
     frame = gpd.GeoDataFrame(records, geometry="geometry", crs=None)
+    frame = frame.rename(columns={parcel_col: "SHTHUA", **({sheet_col: "SHBANDO"} if sheet_col else {})})
     if bad:
         axes_vi += f" Bỏ qua {bad} dòng không có tọa độ."
         axes_en += f" {bad} rows without coordinates were skipped."
@@ -589,8 +599,9 @@ def _read_table(path: Path, kind: str, layer: str | None, encoding: str | None
     names = list(sheets)
     if layer is not None and layer not in sheets:
         raise DataSourceError(
-            f"Tệp «{path.name}» không có trang «{layer}». Các trang: {', '.join(names)}.",
-            f"'{path.name}' has no sheet '{layer}'. Its sheets: {', '.join(names)}.",
+            f"Tệp «{path.name}» không có trang «{layer}». Các trang: {', '.join(names)}. Hãy chọn một trang trong "
+            "số đó (--layer TÊN).",
+            f"'{path.name}' has no sheet '{layer}'. Its sheets: {', '.join(names)}. Pick one of them (--layer NAME).",
         )
     for name in [layer] if layer is not None else names:
         parsed = _table_to_frame(sheets[name], path=path)
@@ -904,9 +915,11 @@ def map_fields(columns: list[str], user: Mapping[str, str] | None = None) -> Fie
             bad = key if key not in columns and key not in PARCEL_FIELDS else value
             raise SchemaError(
                 f"Không ghép được «{key}» → «{value}»: «{bad}» không phải cột của lớp ({', '.join(columns)}) hay tên "
-                f"trường của công cụ ({', '.join(PARCEL_FIELDS)}).",
+                f"trường của công cụ ({', '.join(PARCEL_FIELDS)}). Hãy ghép một cột có trong lớp với một tên trường "
+                "trong danh sách đó.",
                 f"Cannot map '{key}' -> '{value}': '{bad}' is neither a column of the layer ({', '.join(columns)}) "
-                f"nor a field of the tool ({', '.join(PARCEL_FIELDS)}).",
+                f"nor a field of the tool ({', '.join(PARCEL_FIELDS)}). Map a column of the layer to a field of "
+                "that list.",
             )
         user_map[source] = internal
     auto = match_fields(list(columns))
