@@ -1,0 +1,249 @@
+"""Data (Dữ liệu): bring the commune's own files in: upload, what was found, the check, the import."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import streamlit as st
+
+from app_pages.context import lang, t
+from gis.checks import KINDS
+from gis.errors import GisError
+from gis.i18n import number
+
+STRINGS: dict[str, tuple[str, str]] = {
+    "title": ("Dữ liệu của xã", "The commune's data"),
+    "intro": (
+        "Tải lên tệp bản đồ địa chính của xã (shapefile hoặc .zip, GeoPackage, GeoJSON, Esri JSON, KML/KMZ, DXF, "
+        "DGN, hoặc bảng tọa độ CSV/Excel). Công cụ nhận ra bảng mã, hệ tọa độ, kiểm tra dữ liệu rồi mới nhập.",
+        "Upload the commune's cadastral files (shapefile or .zip, GeoPackage, GeoJSON, Esri JSON, KML/KMZ, DXF, "
+        "DGN, or a CSV/Excel coordinate table). The tool recognises the encoding and the coordinate system and "
+        "checks the data before importing it.",
+    ),
+    "upload": ("Tải tệp lên", "Upload a file"),
+    "options": ("Tùy chọn đọc", "Reading options"),
+    "encoding": ("Bảng mã", "Text encoding"),
+    "auto": ("Tự nhận ra", "Detect"),
+    "province": ("Tỉnh (kinh tuyến trục)", "Province (central meridian)"),
+    "no_province": ("— chưa chọn —", "— not chosen —"),
+    "layer": ("Lớp", "Layer"),
+    "fix_crs": ("Sửa hệ tọa độ (đồng ý dịch dữ liệu về đúng vị trí)", "Fix the coordinate system (move the data "
+                "to where it belongs)"),
+    "found": ("Kết quả nhận dạng", "What was found"),
+    "format": ("Định dạng", "Format"),
+    "features": ("Số đối tượng", "Features"),
+    "crs": ("Hệ tọa độ", "Coordinate system"),
+    "axes": ("Trục tọa độ", "Axes"),
+    "mapping": ("Ghép trường", "Field mapping"),
+    "mapping_help": ("Chọn cột chứa từng thông tin còn thiếu.", "Pick the column that holds each missing field."),
+    "none": ("— không có —", "— none —"),
+    "sheet_value": ("Số tờ chung cho cả lớp (bản vẽ một tờ)", "One sheet number for the whole layer"),
+    "check": ("Kiểm tra dữ liệu", "Data check"),
+    "no_problem": ("Không phát hiện lỗi.", "No problem found."),
+    "problems_map": ("Vị trí các lỗi (đỏ) trên các thửa (xám)", "Where the problems are (red) among the parcels "
+                     "(grey)"),
+    "download_csv": ("Tải bảng lỗi (CSV)", "Download the problems (CSV)"),
+    "download_gpkg": ("Tải lớp lỗi (GeoPackage)", "Download the problems (GeoPackage)"),
+    "import": ("Nhập vào không gian làm việc", "Import into the workspace"),
+    "imported": ("Đã nhập {n} thửa vào «{folder}». Các trang đang dùng dữ liệu này.",
+                 "Imported {n} parcels into '{folder}'. The pages now use this data."),
+    "earlier": ("Dữ liệu đã nhập trước đây", "Data imported before"),
+    "use": ("Dùng dữ liệu này", "Use this data"),
+    "use_builtin": ("Dùng dữ liệu minh họa có sẵn", "Use the built-in demonstration data"),
+}
+
+
+def _t(key: str) -> str:
+    return t(key, STRINGS)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _read(path: str, stamp: float, layer: str | None, encoding: str | None):  # noqa: ANN202 - Source
+    from gis.sources import read_source
+
+    return read_source(path, layer=layer, encoding=encoding)
+
+
+def _saved_upload(upload) -> Path:  # noqa: ANN001 - streamlit's UploadedFile
+    """Keep the upload once in the workspace (not on every rerun)."""
+    from gis.uploads import save_upload
+
+    key = f"upload:{upload.file_id}"
+    if key not in st.session_state:
+        st.session_state[key] = str(save_upload(upload.name, upload.getvalue()))
+    return Path(st.session_state[key])
+
+
+def _svg(parcels, problems, *, size: int = 520) -> str:  # noqa: ANN001 - GeoDataFrames
+    """An offline drawing of the parcels and the problems (no web map, no tiles)."""
+    import shapely
+
+    shapes = [g for g in parcels.geometry if g is not None and not g.is_empty]
+    marks = [g for g in problems.geometry if g is not None and not g.is_empty]
+    if not shapes and not marks:
+        return ""
+    minx, miny, maxx, maxy = shapely.GeometryCollection(shapes + marks).bounds
+    span = max(maxx - minx, maxy - miny, 1.0)
+    flip = f"matrix(1 0 0 -1 0 {miny + maxy})"
+    stroke = span / size
+    body = "".join(g.svg(scale_factor=stroke, fill_color="#dddddd") for g in shapes)
+    for g in marks:
+        body += g.buffer(stroke * 4).svg(scale_factor=stroke, fill_color="#e03131", opacity=0.8)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
+            f'viewBox="{minx} {miny} {span} {span}" role="img" aria-label="{html.escape(_t("problems_map"))}">'
+            f'<g transform="{flip}">{body}</g></svg>')
+
+
+def _problems_gpkg(problems) -> bytes:  # noqa: ANN001
+    import pyogrio
+
+    from gis.uploads import scratch_dir
+
+    with scratch_dir() as folder:
+        path = folder / "problems.gpkg"
+        pyogrio.write_dataframe(problems, path, layer="problems", driver="GPKG")
+        return path.read_bytes()
+
+
+def _earlier_imports() -> None:
+    from gis.imports import imported_folders
+    from gis.io import BUILTIN_DATA_DIR
+
+    folders = imported_folders()
+    with st.expander(_t("earlier"), expanded=False):
+        if st.button(_t("use_builtin"), key="use_builtin"):
+            st.session_state["data_folder"] = str(BUILTIN_DATA_DIR)
+            st.rerun()
+        for folder in folders[:20]:
+            left, right = st.columns([4, 1])
+            left.write(folder.name)
+            if right.button(_t("use"), key=f"use:{folder}"):
+                st.session_state["data_folder"] = str(folder)
+                st.rerun()
+
+
+def _page() -> None:
+    from gis.imports import prepare, write_dataset
+    from gis.provinces import choices
+    from gis.schema import LABELS, PARCEL_FIELDS
+    from gis.uploads import MAX_UPLOAD_BYTES
+
+    vi = lang() == "vi"
+    st.title(_t("title"))
+    st.caption(_t("intro"))
+    _earlier_imports()
+    upload = st.file_uploader(_t("upload"), type=["zip", "shp", "gpkg", "geojson", "json", "kml", "kmz", "dxf",
+                                                  "dgn", "csv", "txt", "xlsx"], accept_multiple_files=False)
+    if upload is None:
+        return
+    if upload.size > MAX_UPLOAD_BYTES:
+        st.error(f"{upload.name}: > {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+        return
+    try:
+        path = _saved_upload(upload)
+    except GisError as exc:
+        st.error(exc.text(lang()))
+        return
+
+    with st.expander(_t("options"), expanded=False):
+        encodings = [None, "utf-8", "cp1258", "tcvn3", "vni", "unicode"]
+        encoding = st.selectbox(_t("encoding"), encodings, format_func=lambda e: _t("auto") if e is None else e)
+    try:
+        source = _read(str(path), path.stat().st_mtime, st.session_state.get("data_layer"), encoding)
+    except GisError as exc:
+        st.error(exc.text(lang()))
+        return
+    if len(source.layers) > 1:
+        st.selectbox(_t("layer"), source.layers, index=source.layers.index(source.layer) if source.layer in
+                     source.layers else 0, key="data_layer")
+
+    st.subheader(_t("found"))
+    cols = st.columns(3)
+    cols[0].metric(_t("format"), source.format_label(lang()))
+    cols[1].metric(_t("features"), number(len(source.frame), 0, lang=lang()))
+    cols[2].metric(_t("encoding"), source.encoding_name)
+    if source.encoding is not None:
+        st.caption(source.encoding.text(lang()))
+    st.markdown(f"**{_t('crs')}:** {source.crs.label}")
+    (st.warning if source.crs.fault else st.info)(source.crs.text(lang()))
+    if source.guess is not None:
+        st.info(source.guess.text(lang()))
+    if source.axes_vi:
+        st.markdown(f"**{_t('axes')}:** {source.axes_vi if vi else source.axes_en}")
+    for note_vi, note_en in source.notes:
+        st.caption(note_vi if vi else note_en)
+
+    needs_province = source.crs.status in ("missing", "geographic", "other")
+    options = [None, *choices(lang=lang())]
+    province = st.selectbox(_t("province"), options, format_func=lambda p: _t("no_province") if p is None else p,
+                            help=None if not needs_province else source.crs.text(lang()))
+    fix_crs = st.checkbox(_t("fix_crs"), value=False) if source.crs.fault else False
+
+    from gis.sources import map_fields
+
+    columns = [str(c) for c in source.frame.columns if c != source.frame.geometry.name]
+    auto = map_fields(columns)
+    st.subheader(_t("mapping"))
+    st.caption(", ".join(f"{c} → {LABELS.get(i, (i, i))[0 if vi else 1]}" for c, i in auto.mapping.items()) or "—")
+    user: dict[str, str] = {}
+    missing = [f for f in PARCEL_FIELDS if f not in set(auto.mapping.values())
+               and f in ("sheet", "parcel_no", "land_use", "legal_area_m2", "owner", "address")]
+    defaults: dict[str, object] = {}
+    if missing:
+        st.caption(_t("mapping_help"))
+        grid = st.columns(3)
+        for n, field in enumerate(missing):
+            choice = grid[n % 3].selectbox(LABELS.get(field, (field, field))[0 if vi else 1], [None, *auto.unmapped],
+                                           format_func=lambda c: _t("none") if c is None else c, key=f"map:{field}")
+            if choice:
+                user[choice] = field
+        if "sheet" in missing and not any(v == "sheet" for v in user.values()):
+            sheet = st.text_input(_t("sheet_value"), key="sheet_value").strip()
+            if sheet:
+                defaults["sheet"] = int(sheet) if sheet.isdigit() else sheet
+
+    try:
+        prepared = prepare(source, province=province, fix_crs=fix_crs, mapping=user, defaults=defaults,
+                           require_fields=False)
+    except GisError as exc:
+        st.error(exc.text(lang()))
+        return
+    for note_vi, note_en in prepared.notes[len(source.notes):]:
+        st.caption(note_vi if vi else note_en)
+
+    st.subheader(_t("check"))
+    report = prepared.report
+    if report.total == 0:
+        st.success(_t("no_problem"))
+    else:
+        shown = [(k, n) for k, n in report.counts.items() if n]
+        metric_cols = st.columns(min(len(shown), 4))
+        for i, (kind, count) in enumerate(shown):
+            metric_cols[i % len(metric_cols)].metric(KINDS[kind][0 if vi else 1], count)
+        table = report.table(lang())
+        st.dataframe(table, hide_index=True, width="stretch")
+        svg = _svg(report.repaired, report.problems)
+        if svg:
+            st.caption(_t("problems_map"))
+            st.markdown(svg, unsafe_allow_html=True)
+        left, right = st.columns(2)
+        left.download_button(_t("download_csv"), table.to_csv(index=False).encode("utf-8-sig"),
+                             file_name=f"{path.stem}-loi.csv", mime="text/csv")
+        right.download_button(_t("download_gpkg"), _problems_gpkg(report.problems),
+                              file_name=f"{path.stem}-loi.gpkg", mime="application/geopackage+sqlite3")
+
+    if st.button(_t("import"), type="primary", disabled=bool(prepared.fields.missing)):
+        try:
+            folder = write_dataset(prepared)
+        except GisError as exc:
+            st.error(exc.text(lang()))
+            return
+        st.session_state["data_folder"] = str(folder)
+        st.success(_t("imported").format(n=number(len(report.repaired), 0, lang=lang()), folder=folder.name))
+    if prepared.fields.missing:
+        labels = ", ".join(LABELS.get(m, (m, m))[0 if vi else 1] for m in prepared.fields.missing)
+        st.warning(("Còn thiếu: " if vi else "Still missing: ") + labels)
+
+
+_page()
