@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -188,7 +189,7 @@ def check_parcels(frame: gpd.GeoDataFrame, *, mapping: Mapping[str, str] | None 
     if legal is None:
         legal = _field(frame, mapping, "area_m2_field")
 
-    def ids(i: int) -> dict[str, object]:
+    def ids(i: int) -> dict[str, Any]:
         return {"sheet": sheets.iloc[i] if sheets is not None else None,
                 "parcel": numbers.iloc[i] if numbers is not None else None}
 
@@ -281,28 +282,29 @@ def check_parcels(frame: gpd.GeoDataFrame, *, mapping: Mapping[str, str] | None 
                 "Thiếu số tờ bản đồ hoặc số thửa.", "The map sheet or parcel number is missing.", **ids(int(i)))
         dup = keys.duplicated(keep=False) & ~blank
         for _, group in keys[dup].groupby(list(keys.columns), sort=False):
-            members = [int(i) for i in group.index]
-            for i in members:
-                others = ", ".join(str(j) for j in members if j != i)
-                add("duplicate_parcel", i, original[i] if is_poly[i] else None,
+            members = [int(m) for m in group.index]
+            for member in members:
+                others = ", ".join(str(j) for j in members if j != member)
+                add("duplicate_parcel", member, original[member] if is_poly[member] else None,
                     f"Số tờ, số thửa trùng với đối tượng {others}.",
-                    f"Same sheet and parcel number as feature(s) {others}.", **ids(i))
+                    f"Same sheet and parcel number as feature(s) {others}.", **ids(member))
 
     # land-use codes
     if codes is not None:
-        for i, value in enumerate(codes.tolist()):
+        for row, value in enumerate(codes.tolist()):
             split = landuse.split_codes(value)
-            geom = original[i] if is_poly[i] else None
+            geom = original[row] if is_poly[row] else None
             if not split:
-                add("missing_land_use", i, geom, "Thửa chưa có mã loại đất.", "The parcel has no land-use code.", **ids(i))
+                add("missing_land_use", row, geom, "Thửa chưa có mã loại đất.", "The parcel has no land-use code.",
+                    **ids(row))
                 continue
             unknown = [c for c in split if c not in landuse.LAND_USES]
             if unknown:
-                add("unknown_land_use", i, geom,
+                add("unknown_land_use", row, geom,
                     f"Mã loại đất không có trong danh mục: {', '.join(unknown)} (giá trị «{value}»). Hãy sửa theo "
                     "Thông tư 25/2014 hoặc 08/2024.",
                     f"Land-use code(s) not in the list: {', '.join(unknown)} (value '{value}'). Correct them to "
-                    "Circular 25/2014 or 08/2024.", **ids(i))
+                    "Circular 25/2014 or 08/2024.", **ids(row))
 
     # legal area against drawn area
     if legal is not None and len(positions):

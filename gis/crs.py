@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from pyproj import CRS, Geod, Transformer
 from pyproj.exceptions import CRSError as ProjCRSError
@@ -232,7 +233,7 @@ def _towgs84_from_crs(crs: CRS) -> tuple[float, ...] | None:
     if not crs.is_bound or crs.coordinate_operation is None:
         return None
     op = crs.coordinate_operation
-    values = [p.value for p in op.params]
+    values = [float(p.value) for p in op.params]
     if len(values) == 3:
         return tuple(values) + (0.0,) * 4
     if len(values) != 7:
@@ -379,7 +380,7 @@ def analyse_crs(crs: CRS | str | None, *, at: tuple[float, float] | None = None)
     towgs84 = _towgs84_from_text(text) if text else None
     if towgs84 is None:
         towgs84 = _towgs84_from_crs(parsed)
-    common = {"central_meridian": lon_0, "epsg": epsg, "correct": correct, "towgs84": towgs84}
+    common: dict[str, Any] = {"central_meridian": lon_0, "epsg": epsg, "correct": correct, "towgs84": towgs84}
     if towgs84 is None and _is_vn2000_datum(parsed):
         return CrsFinding(
             "ok", parsed,

@@ -709,6 +709,7 @@ def read_source(path: str | Path, *, layer: str | None = None, encoding: str | N
     axes_vi = axes_en = None
     prj_text: str | None = None
     found: enc.Detection | None
+    chosen_layer: str | None
     if kind == "shapefile":
         frame, found, prj_text = _read_shapefile(path, encoding)
         layers, chosen_layer = [path.stem], path.stem
