@@ -225,16 +225,14 @@ def _card(facts: ParcelFacts) -> None:
         f'vertical-align:middle"></span> {_value_text("land_use", a.get("land_use"))}',
         unsafe_allow_html=True)
     st.markdown(f"**{_value_text('owner', a.get('owner'))}** · {_value_text('address', a.get('address'))}")
-    cols = st.columns(3)
-    if facts.legal_area_m2 is not None:
-        cols[0].metric(tr("legal_area") + " (m²)", number(facts.legal_area_m2, 1, lang=code))
-    else:
-        cols[0].metric(tr("legal_area"), tr("no_legal_area"))
-    cols[1].metric(tr("map_area") + " (m²)", number(facts.map_area_m2, 1, lang=code))
+    legal = "—" if facts.legal_area_m2 is None else f"{number(facts.legal_area_m2, 1, lang=code)} m²"
+    rows = [f"| {tr('legal_area')} | {legal} |", f"| {tr('map_area')} | {number(facts.map_area_m2, 1, lang=code)} m² |"]
     if facts.difference_m2 is not None:
-        pct = facts.difference_pct
-        cols[2].metric(tr("difference") + " (m²)", number(facts.difference_m2, 1, lang=code),
-                       delta=None if pct is None else f"{number(pct, 2, lang=code)} %", delta_color="off")
+        diff = 0.0 if abs(facts.difference_m2) < 0.05 else facts.difference_m2
+        pct = facts.difference_pct or 0.0
+        pct_text = "" if abs(pct) < 0.005 else f" ({'+' if pct > 0 else ''}{number(pct, 2, lang=code)} %)"
+        rows.append(f"| {tr('difference')} | {'+' if diff > 0 else ''}{number(diff, 1, lang=code)} m²{pct_text} |")
+    st.markdown("| | |\n|---|---:|\n" + "\n".join(rows))
     st.markdown(f"**{tr('recovered_title')}**")
     if not facts.recovered:
         st.caption(tr("recovered_none"))
