@@ -149,7 +149,7 @@ def decode(data: dict[str, Any]) -> list[dict[str, Any]]:
         for key, value in zip(data["k"], values, strict=True):
             table = data["t"].get(key)
             props[key] = table[value] if table is not None and value is not None else value
-        parts = []
+        parts: list[Any] = []
         for part in geom:
             if part and isinstance(part[0], list):
                 parts.append([flat(r, ring=True) for r in part])
