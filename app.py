@@ -20,6 +20,12 @@ _start_up()
 lang = context.sidebar()
 pages = [
     st.Page("app_pages/map.py", title=context.t("page_map"), icon=":material/map:", url_path="map", default=True),
+    st.Page("app_pages/recovery.py", title=context.t("page_recovery"), icon=":material/crop:", url_path="recovery"),
+    st.Page("app_pages/fields.py", title=context.t("page_fields"), icon=":material/grass:", url_path="fields"),
+    st.Page("app_pages/targets.py", title=context.t("page_targets"), icon=":material/flag:", url_path="targets"),
     st.Page("app_pages/overview.py", title=context.t("page_overview"), icon=":material/table_chart:", url_path="overview"),
+    st.Page("app_pages/presentation.py", title=context.t("page_presentation"), icon=":material/slideshow:",
+            url_path="presentation"),
+    st.Page("app_pages/data.py", title=context.t("page_data"), icon=":material/folder_open:", url_path="data"),
 ]
 st.navigation(pages).run()
