@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +82,18 @@ NOISE_M2 = 1e-6
 
 #: Length (m) of the pieces the boundary's rings are cut into to find the parcels they cross.
 SEGMENT_M = 50.0
+
+#: How the names of land users that are organisations begin, not households (hộ gia đình): the commune's
+#: People's Committee, village communities, schools, companies, co-operatives, pagodas ... An owner whose
+#: name starts with one of these (ignoring case, followed by a space or the end) is never counted as a
+#: severely affected household.
+ORGANISATION_PREFIXES = (
+    "UBND", "Ủy ban nhân dân", "Uỷ ban nhân dân", "HĐND", "Cộng đồng dân cư", "Cộng đồng", "Trường",
+    "Công ty", "Cty", "Hợp tác xã", "HTX", "Doanh nghiệp", "Tổ chức", "Ban quản lý", "BQL", "Trạm y tế",
+    "Bệnh viện", "Nhà văn hóa", "Nhà văn hoá", "Sân vận động", "Trụ sở", "Chùa", "Đình", "Đền", "Miếu",
+    "Nhà thờ", "Giáo xứ", "Quỹ đất", "Nông trường", "Lâm trường", "Công an", "Quân đội", "Bưu điện",
+    "Chi nhánh", "Văn phòng",
+)
 
 _POLYGONAL = {"Polygon", "MultiPolygon"}
 _LINEAR = {"LineString", "MultiLineString", "LinearRing"}
@@ -205,6 +218,19 @@ def settings_from_dict(data: Mapping[str, Any], *, source: str = "settings") -> 
             f"Land recovery settings '{source}' have errors: " + "; ".join(p[1] for p in problems) + ".",
         )
     return RecoverySettings(minimum_parcel_m2=MappingProxyType(sizes), source=source, **values)
+
+
+def is_organisation(owner: object, *, prefixes: tuple[str, ...] = ORGANISATION_PREFIXES) -> bool:
+    """Whether a land user's name is an organisation's rather than a household's (see
+    :data:`ORGANISATION_PREFIXES`); a missing name is not an organisation."""
+    if not isinstance(owner, str):
+        return False
+    name = unicodedata.normalize("NFC", " ".join(owner.split())).casefold()
+    for prefix in prefixes:
+        head = unicodedata.normalize("NFC", prefix).casefold()
+        if name == head or name.startswith(head + " "):
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------------------------- boundary
@@ -631,6 +657,7 @@ class Totals:
     below_minimum: int
     area_mismatch: int
     owners: int
+    households: int
     severe_owners: int
     recovered_m2: float
     legal_m2: float
@@ -849,6 +876,7 @@ def recover(
         below_minimum=int(below.sum()),
         area_mismatch=int(mismatch.sum()),
         owners=int(len(by_owner)),
+        households=int(by_owner["household"].sum()),
         severe_owners=int(by_owner["severe"].sum()),
         recovered_m2=round(float(counted["recovered_m2"].sum()), 1),
         legal_m2=round(float(counted["legal_area_m2"].sum()), 1),
@@ -887,10 +915,12 @@ def _owners(parcels: pd.DataFrame, counted: pd.DataFrame, *, settings: RecoveryS
     """Per owner (name and village, since one name can recur): parcels, area, share of farm land lost.
 
     The share is the owner's recovered farm land over all of that owner's farm land in the layer (drawn
-    areas, so that it never exceeds 100 %).
+    areas, so that it never exceeds 100 %). ``household`` is False for organisations
+    (:func:`is_organisation`: the People's Committee, village communities, schools ...), which are never
+    ``severe``: the severely affected threshold is about households' livelihoods.
     """
-    cols = ["owner", "village", "parcels", "recovered_m2", "farm_recovered_m2", "farm_m2", "farm_share_pct",
-            "severe"]
+    cols = ["owner", "village", "household", "parcels", "recovered_m2", "farm_recovered_m2", "farm_m2",
+            "farm_share_pct", "severe"]
     if counted.empty:
         return pd.DataFrame(columns=cols)
 
@@ -921,8 +951,11 @@ def _owners(parcels: pd.DataFrame, counted: pd.DataFrame, *, settings: RecoveryS
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(out["farm_m2"] > 0, out["farm_recovered_m2"] / out["farm_m2"] * 100.0, 0.0)
     out["farm_share_pct"] = np.minimum(share, 100.0)
-    out["severe"] = (out["farm_recovered_m2"] > 0) & (out["farm_share_pct"] >= settings.severe_share_pct)
-    out = out.sort_values(["recovered_m2"], ascending=False, kind="stable").reset_index()
+    out = out.reset_index()
+    out["household"] = ~out["owner"].map(is_organisation).astype(bool)
+    out["severe"] = out["household"] & (out["farm_recovered_m2"] > 0) & (
+        out["farm_share_pct"] >= settings.severe_share_pct)
+    out = out.sort_values(["recovered_m2"], ascending=False, kind="stable").reset_index(drop=True)
     return out[cols]
 
 

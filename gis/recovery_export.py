@@ -39,6 +39,10 @@ COUNT = "#,##0"
 TEXT = "@"
 
 
+#: ``household`` (True/False) -> (Vietnamese, English), for the land users' sheet.
+OWNER_KINDS: dict[bool, tuple[str, str]] = {True: ("Hộ gia đình", "Household"), False: ("Tổ chức", "Organisation")}
+
+
 def _label(pair: tuple[str, str], lang: str) -> str:
     return pair[0] if lang == "vi" else pair[1]
 
@@ -164,6 +168,7 @@ def _summary_sheets(result: Recovery, lang: str) -> list[Sheet]:
         group_name=result.by_group["group"].map(lambda g: landuse.group_name(g, lang=lang)))
     owners = result.by_owner.assign(
         severe=result.by_owner["severe"].map(lambda s: ("Có" if lang == "vi" else "Yes") if s else ""),
+        kind=result.by_owner["household"].map(lambda h: _label(OWNER_KINDS[bool(h)], lang)),
         farm_m2=result.by_owner["farm_m2"].round(1),
         farm_recovered_m2=result.by_owner["farm_recovered_m2"].round(1),
         farm_share_pct=result.by_owner["farm_share_pct"].round(1),
@@ -188,6 +193,7 @@ def _summary_sheets(result: Recovery, lang: str) -> list[Sheet]:
                Column("owners", ("Số chủ sử dụng", "Land users"), COUNT, True), *counts)),
         Sheet(("Theo chủ sử dụng", "By land user"), ("DANH SÁCH HỘ BỊ ẢNH HƯỞNG", "AFFECTED LAND USERS"), owners,
               (Column("owner", ("Chủ sử dụng đất", "Land user")), Column("village", ("Thôn", "Village")),
+               Column("kind", ("Hộ gia đình / tổ chức", "Household / organisation")),
                Column("parcels", ("Số thửa", "Parcels"), COUNT, True),
                Column("recovered_m2", ("Diện tích thu hồi (m²)", "Recovered area (m²)"), M2, True),
                Column("farm_m2", ("Đất nông nghiệp đang sử dụng (m²)", "Farm land held (m²)"), M2, True),
@@ -212,8 +218,10 @@ def _totals_rows(result: Recovery, lang: str) -> list[tuple[str, float | int, st
         ("Đất nuôi trồng thủy sản bị thu hồi (m²)" if vi else "Aquaculture ponds recovered (m²)", t.pond_m2, M2),
         ("Đất nông nghiệp bị thu hồi (m²)" if vi else "Farm land recovered (m²)", t.farm_m2, M2),
         ("Số chủ sử dụng bị ảnh hưởng" if vi else "Land users affected", t.owners, COUNT),
-        (f"Số chủ sử dụng bị ảnh hưởng nặng (≥ {result.settings.severe_share_pct:g}% đất nông nghiệp)" if vi
-         else f"Severely affected (≥ {result.settings.severe_share_pct:g}% of farm land)", t.severe_owners, COUNT),
+        ("  trong đó hộ gia đình" if vi else "  of which households", t.households, COUNT),
+        (f"Số hộ gia đình bị ảnh hưởng nặng (≥ {result.settings.severe_share_pct:g}% đất nông nghiệp)" if vi
+         else f"Households severely affected (≥ {result.settings.severe_share_pct:g}% of farm land)",
+         t.severe_owners, COUNT),
         ("Thửa còn lại nhỏ hơn diện tích tối thiểu" if vi else "Remainders below minimum size",
          t.below_minimum, COUNT),
         ("Thửa chênh lệch diện tích pháp lý / đo vẽ" if vi else "Legal and drawn area differ",

@@ -27,6 +27,7 @@ from gis.errors import CrsError, DataSourceError, GeometryError, SchemaError
 from gis.io import BUILTIN_DATA_DIR, ROOT, read_layer
 from gis.recovery import (
     RecoverySettings,
+    is_organisation,
     load_settings,
     measure,
     prepare_boundary,
@@ -165,6 +166,34 @@ def test_owner_share_of_farm_land_and_severe_threshold():
     assert bool(owners_table.loc["An", "severe"]) and not bool(owners_table.loc["Bình", "severe"])
     assert result.totals.severe_owners == 1 and result.totals.owners == 2
 
+
+
+def test_organisations_are_never_severely_affected_households():
+    owners = ["UBND xã Lương Phong", "UBND xã Lương Phong", "Cộng đồng dân cư thôn Chùa", "Trường Tiểu học số 1",
+              "An", "An", "Công ty TNHH Minh Phát", "Trưởng Văn Bảy", "Đoàn Văn Hậu"]
+    parcels = grid(owner=owners, land_use=["LUC"] * 9)
+    boundary = prepare_boundary(frame_of(rel_box(0, 0, 300, 300)), crs=EPSG)  # takes everything
+    result = recover(parcels, boundary, settings=RecoverySettings(severe_share_pct=30.0))
+    table = result.by_owner.set_index("owner")
+    organisations = ["UBND xã Lương Phong", "Cộng đồng dân cư thôn Chùa", "Trường Tiểu học số 1",
+                     "Công ty TNHH Minh Phát"]
+    households = ["An", "Trưởng Văn Bảy", "Đoàn Văn Hậu"]  # surnames that look like organisation words
+    assert (table.loc[organisations, "farm_share_pct"] == 100.0).all()
+    assert not table.loc[organisations, "household"].any() and not table.loc[organisations, "severe"].any()
+    assert table.loc[households, "household"].all() and table.loc[households, "severe"].all()
+    assert result.totals.owners == 7 and result.totals.households == 3 and result.totals.severe_owners == 3
+    assert is_organisation("  ubnd  xã Lương Phong") and is_organisation("Trường") and not is_organisation(None)
+    assert not is_organisation("Trườngsa") and not is_organisation("Nguyễn Văn Trường")
+
+
+def test_builtin_commune_and_communities_are_not_severe_households(cluster):
+    _, result = cluster
+    owners = result.by_owner
+    public = owners[owners["owner"].str.startswith(("UBND", "Cộng đồng dân cư", "Trường"))]
+    assert len(public) and not public["household"].any() and not public["severe"].any()
+    assert result.totals.severe_owners == int(owners["severe"].sum()) == int(
+        (owners["household"] & (owners["farm_share_pct"] >= result.settings.severe_share_pct)
+         & (owners["farm_recovered_m2"] > 0)).sum())
 
 def test_inputs_are_not_mutated(builtin, projects):
     before_parcels, before_projects = builtin.copy(), projects.copy()
