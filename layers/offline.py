@@ -3,7 +3,8 @@
 folium writes CDN addresses into every map and streamlit-folium loads them one after the other: offline,
 the first failure leaves the map undrawn with no error shown (see ``docs/offline-maps.md``). At start-up
 :func:`install` copies Leaflet 1.9.3 and jQuery 3.7.1 (from the ``xstatic-leaflet`` and ``xstatic-jquery``
-wheels) and this package's own ``assets/`` into ``static/vendor/`` next to ``app.py`` (git-ignored; real
+wheels), Leaflet.draw 1.0.4 (vendored in ``assets/vendor/leaflet-draw/``, MIT, from npm) and this package's
+own ``assets/`` into ``static/vendor/`` next to ``app.py`` (git-ignored; real
 copies, since Streamlit refuses symlinks out of ``static/``). With ``server.enableStaticServing`` they are
 served at ``/app/static/vendor/...``. Nothing here knows folium: :mod:`layers.render` points maps at
 :func:`asset_urls`.
@@ -24,6 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 STATIC_DIR = ROOT / "static"
 VENDOR = "vendor"
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
+#: Leaflet.draw 1.0.4, vendored from the npm registry (see its README there).
+LEAFLET_DRAW_DIR = ASSETS_DIR / "vendor" / "leaflet-draw"
 
 #: (source file, path under static/vendor/)
 _FILES: tuple[tuple[Path, str], ...] = (
@@ -33,6 +36,11 @@ _FILES: tuple[tuple[Path, str], ...] = (
     (Path(xjquery.BASE_DIR) / "jquery.min.js", "jquery/jquery.min.js"),
     (ASSETS_DIR / "lpmap.js", "lpmap/lpmap.js"),
     (ASSETS_DIR / "lpmap.css", "lpmap/lpmap.css"),
+    (LEAFLET_DRAW_DIR / "leaflet.draw.js", "leaflet-draw/leaflet.draw.js"),
+    (LEAFLET_DRAW_DIR / "leaflet.draw.css", "leaflet-draw/leaflet.draw.css"),
+    (LEAFLET_DRAW_DIR / "LICENSE", "leaflet-draw/LICENSE"),
+    *((p, f"leaflet-draw/images/{p.name}") for p in sorted((LEAFLET_DRAW_DIR / "images").iterdir())
+      if p.suffix in (".png", ".svg")),
 )
 
 
@@ -45,6 +53,9 @@ class AssetUrls:
     jquery_js: str
     lpmap_js: str
     lpmap_css: str
+    #: Leaflet.draw (drawing polygons); empty when not given.
+    draw_js: str = ""
+    draw_css: str = ""
 
     @property
     def js(self) -> list[tuple[str, str]]:
@@ -54,6 +65,11 @@ class AssetUrls:
     @property
     def css(self) -> list[tuple[str, str]]:
         return [("leaflet_css", self.leaflet_css), ("lpmap_css", self.lpmap_css)]
+
+    @property
+    def draw(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        """``(scripts, stylesheets)`` a map that lets the user draw needs after :attr:`js` and :attr:`css`."""
+        return [("leaflet_draw_js", self.draw_js)], [("leaflet_draw_css", self.draw_css)]
 
 
 def _same(src: Path, dst: Path) -> bool:
@@ -98,4 +114,6 @@ def asset_urls(base_url_path: str = "") -> AssetUrls:
         jquery_js=f"{prefix}/jquery/jquery.min.js",
         lpmap_js=f"{prefix}/lpmap/lpmap.js?v={_version(ASSETS_DIR / 'lpmap.js')}",
         lpmap_css=f"{prefix}/lpmap/lpmap.css?v={_version(ASSETS_DIR / 'lpmap.css')}",
+        draw_js=f"{prefix}/leaflet-draw/leaflet.draw.js",
+        draw_css=f"{prefix}/leaflet-draw/leaflet.draw.css",
     )

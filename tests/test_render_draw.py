@@ -1,0 +1,59 @@
+"""Polygon drawing served offline: the vendored Leaflet.draw is installed and the control points at it."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from gis.io import load_dataset
+from layers import catalogue, offline, render, render_draw
+
+
+@pytest.fixture(scope="module")
+def prepared():
+    return catalogue.prepare(load_dataset())
+
+
+def test_install_copies_leaflet_draw_with_its_images_and_licence(tmp_path):
+    offline.install(tmp_path)
+    vendor = tmp_path / "vendor" / "leaflet-draw"
+    for rel in ("leaflet.draw.js", "leaflet.draw.css", "LICENSE", "images/spritesheet.png",
+                "images/spritesheet-2x.png", "images/spritesheet.svg"):
+        path = vendor / rel
+        assert path.is_file() and not path.is_symlink(), rel
+    assert "Leaflet.draw 1.0.4" in (vendor / "leaflet.draw.js").read_text()[:200]
+    assert "npm pack leaflet-draw@1.0.4" in (offline.LEAFLET_DRAW_DIR / "README.md").read_text()
+    assert "Permission is hereby granted" in (vendor / "LICENSE").read_text()
+    # every image the stylesheet asks for is there
+    for name in set(re.findall(r"images/([\w.-]+)", (vendor / "leaflet.draw.css").read_text())):
+        assert (vendor / "images" / name).is_file(), name
+
+
+def test_draw_urls_are_local_and_follow_the_base_url_path():
+    urls = offline.asset_urls("/gis")
+    scripts, sheets = urls.draw
+    assert scripts == [("leaflet_draw_js", "/gis/app/static/vendor/leaflet-draw/leaflet.draw.js")]
+    assert sheets == [("leaflet_draw_css", "/gis/app/static/vendor/leaflet-draw/leaflet.draw.css")]
+
+
+def test_the_draw_control_loads_local_files_polygons_only_with_vietnamese_words(prepared):
+    from streamlit_folium import _get_map_string
+
+    m = render.build_map(prepared, lang="vi", assets=offline.asset_urls())
+    control = render_draw.add_draw(m, offline.asset_urls(), lang="vi")
+    html = m.get_root().render()
+    assert "cdnjs" not in html and "cloudflare" not in html
+    links = re.findall(r'<script[^>]+src="([^"]+)"', html) + re.findall(r'<link[^>]+href="([^"]+)"', html)
+    assert "/app/static/vendor/leaflet-draw/leaflet.draw.js" in links
+    assert all(u.startswith("/app/static/vendor/") for u in links), links
+    assert control.draw_options["polygon"] and not any(
+        control.draw_options[k] for k in ("polyline", "rectangle", "circle", "marker", "circlemarker"))
+    script = _get_map_string(m)
+    assert "var drawnItems = new L.featureGroup()" in script  # what streamlit-folium reads for all_drawings
+    assert "Vẽ ranh giới cánh đồng" in script and "edit: false" in script
+    words = json.loads(control.words_json)
+    assert words["draw"]["toolbar"]["buttons"]["polygon"].startswith("Vẽ")
+    english = render_draw.LocalDraw(offline.asset_urls(), lang="en")
+    assert "Draw a field" in english.words_json
