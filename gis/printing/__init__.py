@@ -14,7 +14,8 @@ Modules: :mod:`~gis.printing.style` (paper, fonts, number and date formats), :mo
 from __future__ import annotations
 
 from gis.printing.maps import THEMES, ExportResult, export_map, map_sheet
+from gis.printing.report import ReportResult, build_report
 from gis.printing.style import ORIENTATIONS, PAPERS_MM, GlyphError
 
-__all__ = ["ORIENTATIONS", "PAPERS_MM", "THEMES", "ExportResult", "GlyphError", "export_map",
-           "map_sheet"]
+__all__ = ["ORIENTATIONS", "PAPERS_MM", "THEMES", "ExportResult", "GlyphError", "ReportResult", "build_report",
+           "export_map", "map_sheet"]

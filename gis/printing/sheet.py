@@ -225,7 +225,7 @@ def title_lines(title: str, place: str, width: float, *, size: float, min_size: 
         s = max(min_size, s * 0.94)
 
 
-def _title_layout(page: Page, box: tuple[float, float, float, float], title: str, place: str,
+def title_layout(page: Page, box: tuple[float, float, float, float], title: str, place: str,
                   subtitles: int) -> tuple[list[str], float, list[float], list[float], float, float]:
     """Lines and size of the title, the y of each title and subtitle line, the subtitle size and the bottom."""
     x0, _, x1, top = box
@@ -241,7 +241,7 @@ def _title_layout(page: Page, box: tuple[float, float, float, float], title: str
 def draw_title(page: Page, box: tuple[float, float, float, float], title: str, place: str,
                subtitles: Sequence[str]) -> float:
     """Draw the title block at the top of ``box``; returns the y of its bottom edge."""
-    lines, size, ys, subs, sub, bottom = _title_layout(page, box, title, place, len(subtitles))
+    lines, size, ys, subs, sub, bottom = title_layout(page, box, title, place, len(subtitles))
     cx = (box[0] + box[2]) / 2
     for line, y in zip(lines, ys, strict=True):
         page.text(cx, y, line, size=size, weight="bold", ha="center", va="center")
@@ -667,7 +667,7 @@ def render_sheet(sheet: MapSheet, *, paper: str, orientation: str, page_label: s
     if page_label:
         draw_page_number(page, page_label)
     subtitles = [sheet.subtitle] if sheet.subtitle else []
-    body_top = _title_layout(page, box, sheet.title, sheet.place, len(subtitles) + 1)[-1] - 1.5
+    body_top = title_layout(page, box, sheet.title, sheet.place, len(subtitles) + 1)[-1] - 1.5
     if page.width > page.height:
         frame = _landscape(page, sheet, box, body_top)
     else:

@@ -1,0 +1,125 @@
+"""The council report, read back from the PDF: pages, sizes, cover, maps, tables, targets, fonts."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from gis.__main__ import main
+from gis.io import load_dataset
+from gis.printing.report import paginate
+from gis.printing.sheet import Table
+from gis.targets import STATUS_LABELS, evaluate, load_plan
+
+PT_PER_MM = 72 / 25.4
+A4_PORTRAIT = (210 * PT_PER_MM, 297 * PT_PER_MM)
+A4_LANDSCAPE = (297 * PT_PER_MM, 210 * PT_PER_MM)
+
+
+def flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return load_dataset()
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> Path:
+    """The report made through the command line, with no workspace (no planned fields, no values by hand)."""
+    folder = tmp_path_factory.mktemp("report")
+    out = folder / "report.pdf"
+    code = main(["report", "--out", str(out), "--date", "2026-11-27", "--workspace", str(folder / "none.gpkg")])
+    assert code == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def pages(report) -> list[str]:
+    reader = pypdf.PdfReader(report)
+    return [flat(p.extract_text()) for p in reader.pages]
+
+
+def test_page_count_and_order(pages, dataset):
+    projects = list(dataset.layers["recovered_land"]["TENDUAN"])
+    targets = [i for i, t in enumerate(pages) if "BẢNG ĐÁNH GIÁ THỰC HIỆN CHỈ TIÊU KẾ HOẠCH NĂM 2024" in t]
+    assert targets and targets == list(range(len(pages) - len(targets), len(pages)))
+    assert len(pages) == 1 + 1 + len(projects) + 1 + len(targets)
+    assert "BÁO CÁO" in pages[0]
+    assert "BẢN ĐỒ HIỆN TRẠNG SỬ DỤNG ĐẤT NĂM 2024" in pages[1]
+    for page, name in zip(pages[2:2 + len(projects)], projects, strict=True):
+        assert f"BẢN ĐỒ KHU VỰC THU HỒI ĐẤT DỰ ÁN {name.upper()}" in page
+        assert "BẢNG TỔNG HỢP DIỆN TÍCH THU HỒI THEO LOẠI ĐẤT" in page
+    assert "BẢN ĐỒ CÁNH ĐỒNG TẬP TRUNG NĂM 2024" in pages[2 + len(projects)]
+    assert "BẢNG TỔNG HỢP CÁNH ĐỒNG TẬP TRUNG" in pages[2 + len(projects)]
+    for n, text in enumerate(pages, start=1):
+        assert f"Trang {n}/{len(pages)}" in text
+
+
+def test_page_sizes(report, pages):
+    reader = pypdf.PdfReader(report)
+    for text, page in zip(pages, reader.pages, strict=True):
+        size = (float(page.mediabox.width), float(page.mediabox.height))
+        expected = A4_LANDSCAPE if "CHÚ GIẢI" in text else A4_PORTRAIT  # maps landscape, text pages portrait
+        assert size == pytest.approx(expected, abs=0.5), text[:80]
+
+
+def test_cover(pages, dataset):
+    cover = pages[0]
+    for text in ("ỦY BAN NHÂN DÂN XÃ LƯƠNG PHONG", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                 "Độc lập - Tự do - Hạnh phúc", "Lương Phong, ngày 27 tháng 11 năm 2026",
+                 "HIỆN TRẠNG SỬ DỤNG ĐẤT, THU HỒI ĐẤT, CÁNH ĐỒNG TẬP TRUNG",
+                 "Trình kỳ họp Hội đồng nhân dân xã Lương Phong", "Số thửa đất 14.877",
+                 "Dữ liệu minh họa, không phải dữ liệu đo đạc thực tế"):
+        assert text in cover, text
+    for name in dataset.layers["recovered_land"]["TENDUAN"]:
+        assert name in cover
+
+
+def test_every_target_with_its_status(pages, dataset):
+    results = evaluate(load_plan(None), dataset)
+    text = " ".join(t for t in pages if "BẢNG ĐÁNH GIÁ THỰC HIỆN CHỈ TIÊU" in t)
+    assert f"Tổng số {len(results)} chỉ tiêu" in text
+    for r in results:
+        assert r.target.label("vi") in text, r.target.key
+    for status in {r.status for r in results}:
+        assert STATUS_LABELS[status][0] in text
+    met = sum(r.status == "met" for r in results)
+    assert f"Đạt: {met}" in text
+    rice = next(r for r in results if r.target.key == "rice_land_2023_ha")
+    assert "682,96" in text and rice.measured == pytest.approx(682.96, abs=0.005)
+
+
+def test_fonts_embedded_everywhere(report):
+    reader = pypdf.PdfReader(report)
+    seen = 0
+    for page in reader.pages:
+        for ref in page["/Resources"]["/Font"].values():
+            font = ref.get_object()
+            assert font["/Subtype"] != "/Type3"
+            for d in font.get("/DescendantFonts", [font]):
+                assert "/FontFile2" in d.get_object()["/FontDescriptor"], font["/BaseFont"]
+                seen += 1
+    assert seen >= len(reader.pages)
+
+
+def test_paginate_repeats_the_header_and_keeps_the_total_last():
+    rows = tuple((str(i), f"Dòng {i}") for i in range(100))
+    table = Table("", ("Số", "Nội dung"), rows, (1, 3), "rl", total=("", "Tổng"), notes=("Ghi chú",))
+    parts = paginate(table, width=150, size=7, first=80, rest=120)
+    assert len(parts) > 1
+    assert sum(len(p.rows) for p in parts) == 100
+    assert [r for p in parts for r in p.rows] == list(rows)
+    assert all(p.total is None and not p.notes for p in parts[:-1])
+    assert parts[-1].total == ("", "Tổng") and parts[-1].notes == ("Ghi chú",)
+
+
+def test_report_must_be_a_pdf(tmp_path, capsys):
+    assert main(["report", "--out", str(tmp_path / "report.docx")]) == 2
+    assert ".pdf" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
