@@ -190,7 +190,16 @@ def _label_point(geom: shapely.Geometry, frame: MapFrame) -> shapely.Point:
 
 def _label(ax: Axes, x: float, y: float, text: str, *, size: float, weight: str = "normal",
            style: str = "normal", color: str = INK, rotation: float = 0.0, zorder: float = 30,
-           halo: bool = True) -> None:
+           halo: bool = True, frame: MapFrame | None = None) -> None:
+    """A map label with a white halo; with ``frame``, left out when it would run over the map's edge."""
+    if frame is not None:
+        half_w = frame.metres(text_width_mm(checked(text), font(size, weight=weight, style=style)) / 2 + 1.5)
+        half_h = frame.metres(size / 2.83 / 2 + 1.5)
+        reach = max(half_w, half_h) if rotation else 0.0
+        hx, hy = (reach, reach) if rotation else (half_w, half_h)
+        minx, miny, maxx, maxy = frame.view
+        if x - hx < minx or x + hx > maxx or y - hy < miny or y + hy > maxy:
+            return
     kw: dict[str, Any] = {"fontproperties": font(size, weight=weight, style=style), "ha": "center", "va": "center",
                           "rotation": rotation, "rotation_mode": "anchor", "clip_on": True}
     if halo:  # the halo alone (drawn as outlines), then the text itself, which stays text in the PDF
@@ -239,7 +248,7 @@ def _draw_context(ax: Axes, frame: MapFrame, dataset: Dataset, commune: shapely.
             continue
         p = piece.representative_point() if piece.geom_type == "Polygon" else \
             max(shapely.get_parts(piece), key=lambda g: g.area).representative_point()
-        _label(ax, p.x, p.y, str(name), size=size, style="italic", color="#7a7a7a")
+        _label(ax, p.x, p.y, str(name), size=size, style="italic", color="#7a7a7a", frame=frame)
 
 
 def _draw_parcels(ax: Axes, frame: MapFrame, parcels: gpd.GeoDataFrame, *,
@@ -342,7 +351,7 @@ def _draw_network(ax: Axes, frame: MapFrame, dataset: Dataset, *, size: float) -
             p, angle = _line_angle(piece, 0.3)
             offset = frame.metres(2.6)
             nx, ny = -np.sin(np.radians(angle)) * offset, np.cos(np.radians(angle)) * offset
-            _label(ax, p.x + nx, p.y + ny, str(name), size=size, style=style, color=colour, rotation=angle,
+            _label(ax, p.x + nx, p.y + ny, str(name), size=size, style=style, color=colour, rotation=angle, frame=frame,
                    weight="bold" if style == "normal" else "normal")
     return entries
 
@@ -364,10 +373,13 @@ def _draw_boundaries(ax: Axes, frame: MapFrame, dataset: Dataset, commune: shape
             names = villages.get("TEN", pd.Series("", index=villages.index))
             kinds = villages.get("LOAI", pd.Series("Thôn", index=villages.index)).fillna("Thôn")
             for name, kind, geom in zip(names, kinds, villages.geometry, strict=True):
-                p = geom.representative_point()
-                if str(name or "").strip() and p.within(view):
-                    _label(ax, p.x, p.y, _prefixed(name, str(kind) or "Thôn"), size=size, weight="bold",
-                           zorder=31)
+                piece = geom.intersection(view)  # label the part of the village the map shows
+                if not str(name or "").strip() or piece.is_empty or piece.area < frame.metres(15.0) ** 2:
+                    continue
+                # a village wholly in view keeps its usual label point; a cut one is labelled in what is shown
+                p = geom.representative_point() if geom.within(view) else _label_point(piece, frame)
+                _label(ax, p.x, p.y, _prefixed(name, str(kind) or "Thôn"), size=size, weight="bold", frame=frame,
+                       zorder=31)
     paths.add_lines(ax, commune, color=INK, linewidth=1.4, linestyle=BOUNDARY_DASH, zorder=7)
     return entries
 
@@ -534,8 +546,8 @@ def recovery_table(result: Any) -> Table:
     notes = [
         f"Thu hồi toàn bộ {fmt(t.whole, 0)} thửa, thu hồi một phần {fmt(t.partial, 0)} thửa; "
         f"tổng {fmt(t.recovered_ha, 2)} ha (đất trồng lúa {fmt(t.rice_ha, 2)} ha).",
-        f"Hộ bị ảnh hưởng: {fmt(t.owners, 0)}, trong đó {fmt(t.severe_owners, 0)} hộ mất từ "
-        f"{fmt(result.settings.severe_share_pct, 0)}% đất nông nghiệp trở lên.",
+        f"Người sử dụng đất bị ảnh hưởng: {fmt(t.owners, 0)}, trong đó {fmt(t.households, 0)} hộ gia đình; "
+        f"{fmt(t.severe_owners, 0)} hộ mất từ {fmt(result.settings.severe_share_pct, 0)}% đất nông nghiệp trở lên.",
     ]
     if t.below_minimum:
         notes.append(f"{fmt(t.below_minimum, 0)} thửa còn lại nhỏ hơn diện tích tối thiểu.")
