@@ -63,3 +63,31 @@ def sidebar() -> str:
         if builtin:
             st.warning(i18n.t("demo_note", choice), icon="ℹ️")
     return choice
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _prepared_map(folder: str, stamp: float, _data: Dataset):
+    from layers.catalogue import prepare
+
+    return prepare(_data)
+
+
+def prepared_map():
+    """The dataset's layers ready for the browser (reprojected, simplified, packed), once per dataset."""
+    folder, stamp = dataset_key()
+    return _prepared_map(folder, stamp, dataset())
+
+
+@st.cache_resource(show_spinner=False)
+def _map_assets(base_url_path: str):
+    from layers.offline import asset_urls
+    from layers.render import use_local_assets
+
+    urls = asset_urls(base_url_path)
+    use_local_assets(urls)
+    return urls
+
+
+def map_assets():
+    """The local addresses of the map's JavaScript and CSS (and every folium map pointed at them)."""
+    return _map_assets(str(st.get_option("server.baseUrlPath") or ""))

@@ -1,10 +1,186 @@
-"""Presentation page (being built)."""
+"""Presentation mode: the map full screen with large labels, stepping through prepared views.
+
+For council meetings on a projector, offline. The views are the commune, the industrial cluster, all the
+2023 projects, the concentrated fields and the plan's targets; ◀ and ▶ (or the arrow keys, Page Up and
+Page Down of a presenter remote) step through them. The map itself stays the same between steps: only
+its view changes, so nothing reloads. The map can also be saved as one HTML file that opens on any PC.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import geopandas as gpd
 import streamlit as st
+import streamlit.components.v1 as components
+from streamlit_folium import st_folium
 
-from app_pages.context import t
+from app_pages.context import dataset, dataset_key, lang, map_assets, prepared_map, t
+from gis import i18n, recovery, targets
+from gis.errors import GisError
+from gis.summary import kept_fields, summarise
+from gis.workspace import Workspace, workspace_path
+from layers.geometry import bounds_wgs84, zoom_for
+from layers.render_present import presentation_map, standalone_html
 
-st.title(t("page_presentation"))
-st.info(t("coming_soon"))
+TABLE: dict[str, tuple[str, str]] = {
+    "prev": ("◀ Trước", "◀ Previous"),
+    "next": ("Tiếp ▶", "Next ▶"),
+    "step": ("Bước {i}/{n}", "Step {i} of {n}"),
+    "keys": ("Dùng phím ← → (hoặc Page Up/Page Down) để chuyển bước.",
+             "Use the ← → keys (or Page Up/Page Down) to step."),
+    "fullscreen": ("Toàn màn hình (ẩn thanh bên)", "Full screen (hide the sidebar)"),
+    "save_html": ("Lưu bản đồ thành một tệp HTML (mở được khi không có Internet)",
+                  "Save the map as one HTML file (opens with no internet)"),
+    "commune": ("Toàn cảnh xã Lương Phong", "Lương Phong commune"),
+    "commune_text": ("{parcels} thửa đất trên {area} ha. Đất trồng lúa {rice_before} ha trước thu hồi, "
+                     "còn {rice_after} ha sau thu hồi.",
+                     "{parcels} parcels over {area} ha. Rice land {rice_before} ha before recovery, "
+                     "{rice_after} ha after."),
+    "project_text": ("Quyết định {decision}: thu hồi {area} ha, {parcels} thửa của {owners} chủ sử dụng; "
+                     "đất lúa {rice} ha, ao {ponds} ha.",
+                     "Decision {decision}: {area} ha recovered, {parcels} parcels of {owners} land users; "
+                     "rice land {rice} ha, ponds {ponds} ha."),
+    "projects": ("Các dự án thu hồi đất năm 2023", "Land recovered for projects in 2023"),
+    "projects_text": ("{n} dự án, tổng diện tích thu hồi {area} ha (kế hoạch: trên 120 ha).",
+                      "{n} projects, {area} ha recovered in all (plan: more than 120 ha)."),
+    "fields": ("Cánh đồng tập trung", "Concentrated fields"),
+    "fields_text": ("Đang duy trì {n} cánh đồng, {area} ha; kế hoạch: trên 100 ha với 4 cánh đồng. {planned}",
+                    "{n} fields kept, {area} ha; plan: more than 100 ha in 4 fields. {planned}"),
+    "fields_planned": ("Đã quy hoạch thêm {n} cánh đồng mới.", "{n} new fields planned."),
+    "targets": ("Chỉ tiêu kế hoạch năm 2024", "2024 plan targets"),
+    "targets_text": ("Đạt {met}, có nguy cơ không đạt {risk}, chưa đạt {not_met}, chưa đo được {unknown} "
+                     "(trên {total} chỉ tiêu).",
+                     "Met {met}, at risk {risk}, not met {not_met}, not measurable yet {unknown} "
+                     "(of {total} targets)."),
+}
+
+MAP_KEY = "presentation_map"
+STEP = "presentation_step"
+FULLSCREEN = "presentation_fullscreen"
+HEIGHT_PX = 720
+
+
+def tr(key: str, **kwargs: object) -> str:
+    text = t(key, TABLE)
+    return text.format(**kwargs) if kwargs else text
+
+
+@dataclass
+class View:
+    title: str
+    text: str
+    bounds: tuple[float, float, float, float]
+
+
+def _n(value: float, digits: int = 1) -> str:
+    return i18n.number(value, digits, lang=lang())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _views(folder: str, stamp: float, language: str, ws_stamp: float) -> list[dict]:
+    data = dataset()
+    figures = summarise(data)
+    views: list[dict] = []
+    commune = data.get("commune")
+    base = bounds_wgs84(commune if commune is not None and not commune.empty else data.parcels)
+    views.append({"title": tr("commune"), "bounds": base, "text": tr(
+        "commune_text", parcels=i18n.number(figures.parcel_count, 0, lang=language), area=_n(figures.commune_ha),
+        rice_before=_n(figures.rice_ha_before_recovery), rice_after=_n(figures.rice_ha_after_recovery))})
+    projects = data.get("recovered_land")
+    if projects is not None and not projects.empty:
+        first = projects.iloc[[0]]
+        row = first.iloc[0]
+        name = str(row.get("TENDUAN", "—"))
+        try:
+            boundary = recovery.boundary_from_geometry(first.geometry.iloc[0], crs=projects.crs, name=name)
+            result = recovery.recover(data.parcels, boundary)
+            totals = result.totals
+            text = tr("project_text", decision=str(row.get("SOQD", "")),
+                      area=_n(totals.recovered_ha), parcels=totals.parcels, owners=totals.owners,
+                      rice=_n(totals.rice_ha), ponds=_n(totals.pond_ha))
+        except GisError as exc:
+            text = exc.text(language)
+        views.append({"title": name, "bounds": bounds_wgs84(first), "text": text})
+        views.append({"title": tr("projects"), "bounds": bounds_wgs84(projects), "text": tr(
+            "projects_text", n=len(projects), area=_n(figures.recovered_ha))})
+    kept = kept_fields(data.get("concentrated_fields"))
+    planned = Workspace.open(workspace_path()).fields() if workspace_path().exists() else None
+    if kept is not None and not kept.empty:
+        shown = kept if planned is None or planned.empty else gpd.GeoDataFrame(
+            geometry=list(kept.geometry) + list(planned.to_crs(kept.crs).geometry), crs=kept.crs)
+        extra = tr("fields_planned", n=len(planned)) if planned is not None and len(planned) else ""
+        views.append({"title": tr("fields"), "bounds": bounds_wgs84(shown), "text": tr(
+            "fields_text", n=len(kept), area=_n(figures.concentrated_fields_ha), planned=extra)})
+    try:
+        results = targets.evaluate(targets.load_plan(), data, planned_fields=planned)
+        counts = {s: sum(r.status == s for r in results) for s in targets.STATUS_LABELS}
+        text = tr("targets_text", met=counts["met"], risk=counts["at_risk"], not_met=counts["not_met"],
+                  unknown=counts["not_measurable"], total=len(results))
+    except GisError as exc:
+        text = exc.text(language)
+    views.append({"title": tr("targets"), "bounds": base, "text": text})
+    return views
+
+
+def _go(delta: int, n: int) -> None:
+    st.session_state[STEP] = (st.session_state.get(STEP, 0) + delta) % n
+
+
+folder, stamp = dataset_key()
+ws = workspace_path()
+views = _views(folder, stamp, lang(), ws.stat().st_mtime if ws.exists() else 0.0)
+step = st.session_state.get(STEP, 0) % len(views)
+view = views[step]
+
+if st.session_state.get(FULLSCREEN, True):
+    st.markdown("<style>[data-testid='stSidebar'],[data-testid='stSidebarCollapsedControl']{display:none}"
+                "header[data-testid='stHeader']{display:none}.block-container{padding-top:1rem}</style>",
+                unsafe_allow_html=True)
+
+head, nav = st.columns([5, 2], vertical_alignment="center")
+with head:
+    st.markdown(f"<div id='lp-presentation'><h1 style='margin:0;font-size:2.4rem'>{view['title']}</h1>"
+                f"<p style='font-size:1.5rem;margin:.3rem 0 0'>{view['text']}</p></div>", unsafe_allow_html=True)
+with nav:
+    left, middle, right = st.columns([2, 2, 2], vertical_alignment="center")
+    left.button(tr("prev"), on_click=_go, args=(-1, len(views)), key="present_prev", use_container_width=True)
+    middle.markdown(f"<p style='text-align:center;font-size:1.2rem;margin:0'>{tr('step', i=step + 1, n=len(views))}"
+                    "</p>", unsafe_allow_html=True)
+    right.button(tr("next"), on_click=_go, args=(1, len(views)), key="present_next", use_container_width=True)
+
+prepared = prepared_map()
+folium_map = presentation_map(prepared, lang=lang(), assets=map_assets())
+west, south, east, north = view["bounds"]
+zoom = zoom_for(view["bounds"], width_px=1400, height_px=HEIGHT_PX)
+st_folium(folium_map, key=MAP_KEY, height=HEIGHT_PX, use_container_width=True, returned_objects=[],
+          center=[(south + north) / 2, (west + east) / 2], zoom=zoom)
+
+if dataset().builtin:
+    st.caption("ℹ️ " + t("demo_note"))
+st.caption(tr("keys"))
+st.checkbox(tr("fullscreen"), key=FULLSCREEN, value=True)
+st.download_button(tr("save_html"), data=standalone_html(prepared, lang=lang(), title=t("app_title"),
+                                                         note=t("demo_note") if dataset().builtin else ""),
+                   file_name="ban_do_luong_phong.html", mime="text/html", key="present_html")
+
+# The arrow keys and a presenter remote's Page Up/Page Down press the buttons above (only on this page).
+components.html("""
+<script>
+const doc = window.parent.document;
+if (!doc.__lpPresentKeys) {
+  doc.__lpPresentKeys = true;
+  doc.addEventListener("keydown", (e) => {
+    if (!doc.getElementById("lp-presentation")) return;
+    const tag = (e.target && e.target.tagName) || "";
+    if (["INPUT", "TEXTAREA", "SELECT"].includes(tag)) return;
+    const forward = ["ArrowRight", "PageDown", " "].includes(e.key);
+    const back = ["ArrowLeft", "PageUp"].includes(e.key);
+    if (!forward && !back) return;
+    const mark = forward ? "▶" : "◀";
+    const button = [...doc.querySelectorAll("button")].find((b) => b.innerText.includes(mark));
+    if (button) { e.preventDefault(); button.click(); }
+  });
+}
+</script>
+""", height=0)

@@ -1,0 +1,73 @@
+"""Folium for the council: the presentation map (large labels) and the map as one offline HTML file."""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import re
+from pathlib import Path
+
+import folium
+import xstatic.pkg.leaflet as xleaflet
+from branca.element import Element
+
+from layers.catalogue import PreparedMap
+from layers.offline import ASSETS_DIR, AssetUrls
+from layers.render import build_map
+
+#: CSS that makes the map readable from the back of a meeting room.
+LARGE_LABELS_CSS = """
+<style>
+.lp-label span { font-size: 22px !important; }
+.lp-tooltip, .leaflet-tooltip { font-size: 18px !important; }
+.lp-legend { font-size: 16px !important; max-width: 380px !important; }
+.lp-legend summary { font-size: 18px !important; }
+.leaflet-control-scale-line { font-size: 16px !important; }
+</style>
+"""
+
+
+def presentation_map(prepared: PreparedMap, *, lang: str, assets: AssetUrls) -> folium.Map:
+    """The commune map with labels, tooltips and legend large enough for a projector."""
+    m = build_map(prepared, lang=lang, assets=assets, tiles_option=False)
+    m.get_root().header.add_child(Element(LARGE_LABELS_CSS))
+    # the legend starts folded: on a projector the map needs the room; one click opens it
+    m.get_root().script.add_child(Element(
+        "document.querySelectorAll('.lp-legend details').forEach(function (d) { d.open = false; });"))
+    return m
+
+
+def _data_url(path: Path, text: str | None = None) -> str:
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    raw = text.encode() if text is not None else path.read_bytes()
+    return f"data:{mime};base64,{base64.b64encode(raw).decode()}"
+
+
+def inline_assets() -> AssetUrls:
+    """The map's assets as data URLs, so a saved map needs no server and no internet.
+
+    Leaflet's stylesheet refers to its control images by relative address: they are inlined too.
+    """
+    leaflet_dir = Path(xleaflet.BASE_DIR)
+    css = (leaflet_dir / "leaflet.css").read_text()
+    css = re.sub(r"url\((images/[^)]+)\)", lambda m: f"url({_data_url(leaflet_dir / m.group(1))})", css)
+    return AssetUrls(
+        leaflet_js=_data_url(leaflet_dir / "leaflet.js"),
+        leaflet_css=_data_url(leaflet_dir / "leaflet.css", css),
+        jquery_js="",
+        lpmap_js=_data_url(ASSETS_DIR / "lpmap.js"),
+        lpmap_css=_data_url(ASSETS_DIR / "lpmap.css"),
+    )
+
+
+def standalone_html(prepared: PreparedMap, *, lang: str, title: str, note: str = "") -> str:
+    """The interactive commune map as one HTML file with every asset inside (opens offline on any PC)."""
+    m = build_map(prepared, lang=lang, assets=inline_assets(), tiles_option=False)
+    head = f"<title>{title}</title><link rel=\"icon\" href=\"data:,\">"  # no favicon request
+    if note:
+        banner = ("<div style='position:fixed;top:8px;left:50%;transform:translateX(-50%);z-index:1000;"
+                  "background:#fff8e1;border:1px solid #e0b000;padding:4px 10px;border-radius:4px;"
+                  f"font:14px sans-serif'>{note}</div>")
+        m.get_root().html.add_child(Element(banner))
+    m.get_root().header.add_child(Element(head))
+    return m.get_root().render()

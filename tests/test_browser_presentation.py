@@ -1,0 +1,61 @@
+"""Presentation mode and the saved HTML map in a real browser, offline."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from pathlib import Path
+
+import pytest
+
+from gis.io import load_dataset
+from layers.catalogue import prepare
+from layers.render_present import standalone_html
+
+pytestmark = pytest.mark.browser
+TIMEOUT_MS = 60_000
+IFRAME = 'iframe[src*="streamlit_folium"]'
+
+
+def test_the_arrow_keys_step_through_the_views(streamlit_app, offline_page):
+    page = offline_page.page
+    # open the app and follow the sidebar link (a deep URL makes Streamlit probe /presentation/_stcore/...)
+    page.goto(streamlit_app.url, wait_until="domcontentloaded")
+    page.get_by_role("link", name="Trình chiếu").click(timeout=TIMEOUT_MS)
+    page.get_by_role("heading", name="Toàn cảnh xã Lương Phong").wait_for(timeout=TIMEOUT_MS)
+    frame = page.wait_for_selector(IFRAME, state="attached", timeout=TIMEOUT_MS).content_frame()
+    frame.wait_for_function("window.map && window.lpmap && lpmap.layers.parcels", timeout=TIMEOUT_MS)
+    zoom_before = frame.evaluate("map.getZoom()")
+    page.locator("h1", has_text="Toàn cảnh").click()  # focus the page, not the map
+    page.keyboard.press("ArrowRight")
+    page.get_by_role("heading", name="Cụm công nghiệp Đoan Bái - Lương Phong").wait_for(timeout=TIMEOUT_MS)
+    frame = page.query_selector(IFRAME).content_frame()
+    frame.wait_for_function(f"map.getZoom() > {zoom_before}", timeout=TIMEOUT_MS)  # zoomed on the cluster
+    assert frame.evaluate("getComputedStyle(document.querySelector('.lp-label span')).fontSize") == "22px"
+    page.keyboard.press("ArrowLeft")
+    page.get_by_role("heading", name="Toàn cảnh xã Lương Phong").wait_for(timeout=TIMEOUT_MS)
+    assert offline_page.problems() == []
+
+
+def test_the_saved_html_map_draws_the_parcels_offline(tmp_path: Path, offline_page):
+    data = load_dataset()
+    path = tmp_path / "ban_do.html"
+    path.write_text(standalone_html(prepare(data), lang="vi", title="Bản đồ", note="Dữ liệu minh họa"),
+                    encoding="utf-8")
+    # served from 127.0.0.1 (the offline page aborts every other address, file:// included)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    page = offline_page.page
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/ban_do.html", wait_until="load")
+        page.wait_for_function("window.lpmap && lpmap.layers.parcels", timeout=TIMEOUT_MS)
+        assert page.evaluate("lpmap.layers.parcels.all.length") == len(data.parcels)
+        assert page.locator(".lp-legend").is_visible()
+        requested = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+        assert requested == []  # everything was inside the file
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert offline_page.problems() == []
