@@ -370,10 +370,10 @@ def prepare_boundary(
     name_col = _name_column(frame, NAME_FIELDS)
     if len(frame) > 1 and project is None:
         notes.append(Note(
-            f"Tệp «{source}» có {len(frame)} đối tượng: đã gộp tất cả thành một ranh giới. Dùng --project để "
-            "chọn một dự án.",
-            f"'{source}' holds {len(frame)} features: all were dissolved into one boundary. Use --project to "
-            "pick one project.",
+            f"Tệp «{source}» có {len(frame)} đối tượng: đã gộp tất cả thành một ranh giới. Để chỉ lấy một dự án, "
+            "hãy chọn dự án đó (dòng lệnh: --project).",
+            f"'{source}' holds {len(frame)} features: all were dissolved into one boundary. To take one project, "
+            "choose it (command line: --project).",
         ))
 
     geoms = shapely.force_2d(frame.geometry.to_numpy())
@@ -466,6 +466,56 @@ def read_boundary(path: str | Path, *, crs: CRS | str | int, project: str | None
         )
     require_geometry_file(path, role=("ranh giới", "boundary"))
     return prepare_boundary(read_layer(path), crs=crs, source=path.name, project=project)
+
+
+def project_choices(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """The projects of a boundary layer as ``(value, label)`` pairs for a picker.
+
+    ``value`` is what :func:`select_project` (``project=``) picks exactly that feature with: its position
+    ``"1"``, ``"2"`` ... (names can repeat or be missing); ``label`` its name and decision number when
+    the layer has them (``"Cụm công nghiệp ... (2315/QĐ-UBND)"``), else ``"#1"``.
+    """
+    name_col = _name_column(frame, NAME_FIELDS)
+    decision_col = _name_column(frame, DECISION_FIELDS)
+    out = []
+    for pos in range(len(frame)):
+        name = frame[name_col].iloc[pos] if name_col else None
+        decision = frame[decision_col].iloc[pos] if decision_col else None
+        label = str(name).strip() if isinstance(name, str) and name.strip() else f"#{pos + 1}"
+        if isinstance(decision, str) and decision.strip():
+            label += f" ({decision.strip()})"
+        out.append((str(pos + 1), label))
+    return out
+
+
+def load_boundary_file(path: str | Path, *, crs: CRS | str | int, project: str | None = None,
+                       scratch_root: Path | None = None) -> Boundary:
+    """Read a boundary the user brought (an upload) with :func:`gis.sources.read_source` and prepare it.
+
+    Unlike :func:`read_boundary`, archives (a zipped shapefile, KMZ) are checked before anything is unpacked
+    and unpacked only into the workspace's scratch folder (``scratch_root``), text in old Vietnamese
+    encodings is decoded, and a surveyor's coordinate table works too. ``project`` as in
+    :func:`prepare_boundary`. Every problem is a :class:`gis.errors.GisError` saying what to do.
+    """
+    from gis.sources import read_source
+
+    path = Path(path)
+    if path.is_file() and path.stat().st_size == 0:
+        raise DataSourceError(
+            f"Tệp ranh giới «{path.name}» rỗng (0 byte). Hãy xuất lại ranh giới dự án từ QGIS.",
+            f"Boundary file '{path.name}' is empty (0 bytes). Export the project boundary from QGIS again.",
+        )
+    require_geometry_file(path, role=("ranh giới", "boundary"))
+    source = read_source(path, scratch_root=scratch_root)
+    frame = source.frame
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
+        raise GeometryError(
+            f"Tệp ranh giới «{path.name}» không có hình học. Hãy chọn tệp bản đồ (.zip shapefile, .gpkg, "
+            ".geojson, .kml).",
+            f"Boundary file '{path.name}' has no geometry. Choose a map file (zipped shapefile, .gpkg, "
+            ".geojson, .kml).",
+        )
+    return prepare_boundary(frame, crs=crs, source=path.name, project=project)
 
 
 def require_geometry_file(path: str | Path, *, role: tuple[str, str] = ("lớp", "layer")) -> None:
@@ -900,15 +950,20 @@ def recover(
             "this computation only. Fix them in the source data.",
         ))
     if settings.placeholder:
-        notes.append(Note(
-            "Các ngưỡng (diện tích tối thiểu, phần sót, hộ bị ảnh hưởng nặng) là giá trị tạm, chưa phải số "
-            f"liệu của tỉnh ({settings.source}).",
-            "The thresholds (minimum parcel size, sliver, severely affected) are placeholders, not the "
-            f"province's figures ({settings.source}).",
-        ))
+        notes.append(placeholder_note(settings))
     return Recovery(table=table, status=status, by_land_use=by_land_use, by_group=by_group,
                     by_village=by_village, by_owner=by_owner, totals=totals, boundary=boundary,
                     settings=settings, notes=tuple(notes))
+
+
+def placeholder_note(settings: RecoverySettings) -> Note:
+    """What every report says while ``settings.placeholder`` is true."""
+    return Note(
+        "Các ngưỡng (diện tích tối thiểu, phần sót, hộ bị ảnh hưởng nặng) là giá trị tạm, chưa phải số "
+        f"liệu của tỉnh ({settings.source}).",
+        "The thresholds (minimum parcel size, sliver, severely affected) are placeholders, not the "
+        f"province's figures ({settings.source}).",
+    )
 
 
 def _owners(parcels: pd.DataFrame, counted: pd.DataFrame, *, settings: RecoverySettings) -> pd.DataFrame:

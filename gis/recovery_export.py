@@ -125,7 +125,7 @@ class Sheet:
     totals: bool = True
 
 
-def _parcel_rows(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+def parcel_rows(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame({
         "no": np.arange(1, len(table) + 1),
         "sheet": table["sheet"].to_numpy(),
@@ -160,7 +160,7 @@ PARCEL_COLUMNS = (
 )
 
 
-def _summary_sheets(result: Recovery, lang: str) -> list[Sheet]:
+def summary_sheets(result: Recovery, lang: str) -> list[Sheet]:
     by_code = result.by_land_use.assign(
         name=result.by_land_use["code"].map(lambda c: landuse.name_of(None if c == "?" else c, lang=lang)),
         group_name=result.by_land_use["group"].map(lambda g: landuse.group_name(g, lang=lang)))
@@ -205,7 +205,7 @@ def _summary_sheets(result: Recovery, lang: str) -> list[Sheet]:
     ]
 
 
-def _totals_rows(result: Recovery, lang: str) -> list[tuple[str, float | int, str]]:
+def totals_rows(result: Recovery, lang: str) -> list[tuple[str, float | int, str]]:
     t = result.totals
     vi = lang == "vi"
     return [
@@ -304,7 +304,7 @@ def write_workbook(
     ws.cell(row=start, column=1, value="Chỉ tiêu" if vi else "Item").font = bold
     ws.cell(row=start, column=2, value="Giá trị" if vi else "Value").font = bold
     widths = [len("Chỉ tiêu"), len("Giá trị")]
-    for offset, (label, value, fmt) in enumerate(_totals_rows(result, lang), start=1):
+    for offset, (label, value, fmt) in enumerate(totals_rows(result, lang), start=1):
         ws.cell(row=start + offset, column=1, value=label).border = box
         cell = ws.cell(row=start + offset, column=2, value=_cell_value(value))
         cell.number_format = fmt
@@ -314,11 +314,11 @@ def write_workbook(
         ws.column_dimensions[get_column_letter(col)].width = min(width + 3, 80)
 
     sheets = [Sheet(("Danh sách thửa", "Parcels"), ("DANH SÁCH THỬA ĐẤT THU HỒI", "PARCELS RECOVERED"),
-                    _parcel_rows(result.counted, lang), PARCEL_COLUMNS)]
-    sheets += _summary_sheets(result, lang)
+                    parcel_rows(result.counted, lang), PARCEL_COLUMNS)]
+    sheets += summary_sheets(result, lang)
     sheets.append(Sheet(("Phần sót", "Slivers"),
                         ("CÁC PHẦN SÓT DƯỚI NGƯỠNG (KHÔNG TÍNH VÀO TỔNG)", "SLIVERS (KEPT OUT OF TOTALS)"),
-                        _parcel_rows(result.slivers, lang), PARCEL_COLUMNS, totals=False))
+                        parcel_rows(result.slivers, lang), PARCEL_COLUMNS, totals=False))
     for spec in sheets:
         sheet = wb.create_sheet(_label(spec.name, lang))
         row = heading(sheet, _label(spec.title, lang), len(spec.columns))
