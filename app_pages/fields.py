@@ -1,10 +1,610 @@
-"""Fields page (being built)."""
+"""Concentrated fields (cánh đồng tập trung): the fields, the plan's two targets, and planning a new field.
+
+A field is planned three ways: draw its outline on the map (Leaflet.draw, served offline), click rice
+parcels to add or remove them, or start from a suggested block of free rice land. The page checks it live
+(:func:`gis.fields.check_field`) and saves it in the workspace GeoPackage (:mod:`gis.workspace`), where it
+can be renamed, deleted and exported. The commune map stays the same from one rerun to the next; what
+changes is one overlay group (:func:`layers.render_fields.fields_group`) that streamlit-folium swaps in place.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import tempfile
+import unicodedata
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
 import streamlit as st
+from streamlit_folium import st_folium
 
-from app_pages.context import t
+from app_pages.context import dataset, dataset_key, lang, t
+from gis import fields, landuse, targets
+from gis.errors import GisError
+from gis.i18n import number
+from gis.io import Dataset
+from gis.workspace import Workspace, workspace_path
+from layers.catalogue import PreparedMap, prepare
+from layers.geometry import bounds_wgs84, zoom_for
+from layers.offline import AssetUrls, asset_urls
+from layers.planned_fields import SAVED, SUGGESTED, WORKING, WORKING_PARCELS
+from layers.render import MAP_HEIGHT_PX, MAP_WIDTH_PX, build_map, use_local_assets
+from layers.render_draw import add_draw
+from layers.render_fields import fields_group
 
-st.title(t("page_fields"))
-st.info(t("coming_soon"))
+TABLE: dict[str, tuple[str, str]] = {
+    "title": ("Cánh đồng tập trung", "Concentrated fields"),
+    "intro": ("Kế hoạch năm 2024 (mục 1.3.1): duy trì 3 cánh đồng tập trung (thôn Cấm, Giữa, Vân An), cánh đồng "
+              "thôn Chùa bị thu hồi cho cụm công nghiệp, phát triển thêm 1 cánh đồng để toàn xã có trên 100 ha.",
+              "The 2024 plan (section 1.3.1): keep 3 concentrated fields (Cấm, Giữa, Vân An), Chùa's is recovered "
+              "for the industrial cluster, add 1 so that the commune keeps more than 100 ha."),
+    "targets": ("Chỉ tiêu", "Targets"),
+    "total_label": ("Tổng diện tích cánh đồng tập trung", "Concentrated fields, total area"),
+    "count_label": ("Số cánh đồng tập trung", "Number of concentrated fields"),
+    "total_goal": ("Kế hoạch: trên {n} ha", "Plan: more than {n} ha"),
+    "count_goal": ("Kế hoạch: {n} (duy trì 3, phát triển thêm 1)", "Plan: {n} (keep 3, add 1)"),
+    "if_saved": ("Nếu lưu cánh đồng đang lập: {value} — {status}", "If the field being planned is saved: "
+                 "{value} — {status}"),
+    "no_plan": ("Không đọc được tệp kế hoạch: {e}", "The plan file cannot be read: {e}"),
+    "fields": ("Các cánh đồng", "The fields"),
+    "col_name": ("Tên cánh đồng", "Field"),
+    "col_status": ("Tình trạng", "Status"),
+    "col_rice": ("Đất trồng lúa (ha)", "Rice land (ha)"),
+    "col_area": ("Diện tích ranh giới (ha)", "Outline area (ha)"),
+    "col_parcels": ("Số thửa", "Parcels"),
+    "col_owners": ("Số chủ sử dụng", "Land users"),
+    "col_villages": ("Thôn", "Villages"),
+    "col_updated": ("Cập nhật", "Changed"),
+    "col_rank": ("Số", "No."),
+    "col_total_if": ("Tổng toàn xã nếu lấy (ha)", "Commune total if taken (ha)"),
+    "col_owners_10": ("Chủ / 10 ha", "Users per 10 ha"),
+    "plan_field": ("Lập cánh đồng mới", "Plan a new field"),
+    "how": ("Ba cách: **vẽ ranh giới** bằng nút đa giác ở góc trái bản đồ (bấm từng điểm, bấm lại điểm đầu để "
+            "khép kín); **bấm vào thửa lúa** để thêm hoặc bớt; hoặc **lấy một gợi ý** dưới đây làm điểm bắt đầu.",
+            "Three ways: **draw the outline** with the polygon button at the map's top left (click each corner, "
+            "click the first again to close); **click rice parcels** to add or remove them; or **start from a "
+            "suggestion** below."),
+    "suggestion": ("Gợi ý", "Suggestion"),
+    "suggestion_label": ("Gợi ý {rank}: {ha} ha, {owners} chủ — {villages}", "Suggestion {rank}: {ha} ha, "
+                         "{owners} users — {villages}"),
+    "take": ("Lấy gợi ý này", "Start from this suggestion"),
+    "no_suggestion": ("Không còn khối đất lúa liền nào đủ lớn ngoài các cánh đồng và đất thu hồi.",
+                      "No connected block of rice land large enough is left outside the fields and recovered land."),
+    "count_as": ("Tính đất lúa", "Count rice land"),
+    "whole": ("Cả thửa (thửa nằm phần lớn trong ranh giới)", "Whole parcels (mostly inside the outline)"),
+    "clipped": ("Chỉ phần nằm trong ranh giới", "Only the part inside the outline"),
+    "click_adds": ("Bấm vào thửa trên bản đồ để thêm/bớt thửa", "A click on a parcel adds or removes it"),
+    "nothing": ("Chưa có cánh đồng đang lập: vẽ ranh giới, bấm vào thửa lúa, hoặc lấy một gợi ý.",
+                "No field is being planned: draw an outline, click rice parcels, or take a suggestion."),
+    "working": ("Cánh đồng đang lập", "Field being planned"),
+    "from_draw": ("vẽ trên bản đồ", "drawn on the map"),
+    "from_parcels": ("chọn từng thửa", "chosen parcel by parcel"),
+    "from_suggestion": ("từ gợi ý {rank}", "from suggestion {rank}"),
+    "rice_inside": ("Đất trồng lúa", "Rice land"),
+    "outline": ("Diện tích ranh giới", "Outline area"),
+    "parcels": ("Số thửa lúa", "Rice parcels"),
+    "owners": ("Số chủ sử dụng", "Land users"),
+    "villages": ("Thôn", "Villages"),
+    "connected": ("Một khối liền", "One connected block"),
+    "blocks": ("{n} khối rời nhau", "{n} separate blocks"),
+    "refused": ("Không lưu được", "Cannot be saved"),
+    "name": ("Tên cánh đồng", "Field name"),
+    "default_name": ("Cánh đồng tập trung mới thôn {village}", "New concentrated field, {village}"),
+    "save": ("Lưu cánh đồng", "Save the field"),
+    "clear": ("Bỏ cánh đồng đang lập", "Discard the field being planned"),
+    "saved": ("Đã lưu cánh đồng «{name}» (số {id}) lúc {at}.", "Saved the field '{name}' (no. {id}) at {at}."),
+    "renamed": ("Đã đổi tên cánh đồng số {id} thành «{name}».", "Renamed field {id} to '{name}'."),
+    "deleted": ("Đã xóa cánh đồng «{name}» (số {id}).", "Deleted the field '{name}' (no. {id})."),
+    "not_rice": ("Thửa {n}, tờ {s} không phải đất trồng lúa: không thêm vào cánh đồng.",
+                 "Parcel {n}, sheet {s} is not rice land: not added to the field."),
+    "bad_drawing": ("Hình vẽ không dùng được", "The drawing cannot be used"),
+    "suggestions": ("Gợi ý cánh đồng mới", "Suggested new fields"),
+    "suggestions_help": ("Các khối đất lúa liền lớn nhất chưa thuộc cánh đồng nào và không bị thu hồi, xếp theo "
+                         "diện tích rồi theo ít chủ sử dụng (ít chủ, dễ dồn điền). Trên bản đồ: viền tím đánh số.",
+                         "The largest connected blocks of rice land in no field and not recovered, ranked by area "
+                         "then by fewest land users (fewer users, easier to consolidate). On the map: numbered "
+                         "purple outlines."),
+    "manage": ("Đổi tên, xóa cánh đồng đã lưu", "Rename or delete a saved field"),
+    "no_saved": ("Chưa lưu cánh đồng quy hoạch mới nào.", "No planned field is saved yet."),
+    "pick_saved": ("Cánh đồng đã lưu", "Saved field"),
+    "new_name": ("Tên mới", "New name"),
+    "rename": ("Đổi tên", "Rename"),
+    "confirm_delete": ("Tôi muốn xóa cánh đồng này", "I want to delete this field"),
+    "delete": ("Xóa", "Delete"),
+    "export": ("Xuất cánh đồng", "Export a field"),
+    "pick_export": ("Cánh đồng cần xuất", "Field to export"),
+    "gpkg": ("GeoPackage (.gpkg)", "GeoPackage (.gpkg)"),
+    "kml": ("KML (Google Earth)", "KML (Google Earth)"),
+    "shp": ("Shapefile (.zip)", "Shapefile (.zip)"),
+    "stamps": ("Tạo lúc {created}, sửa lúc {updated} (giờ Việt Nam).", "Created {created}, changed {updated} "
+               "(Vietnam time)."),
+    "workspace": ("Cánh đồng quy hoạch được lưu trong tệp {path} (mở được bằng QGIS).",
+                  "Planned fields are kept in {path} (QGIS opens it)."),
+    "legend": ("Trên bản đồ", "On the map"),
+}
+
+MAP_KEY = "fields_map"
+WORK = "fields_work"
+DRAW_SEEN = "fields_draw_seen"
+CLICK_SEEN = "fields_click_seen"
+VIEW = "fields_view"
+CLIPPED = "fields_clipped"
+CLICK_ADDS = "fields_click_adds"
+PICK = "fields_suggestion"
+NAME = "fields_name"
+FLASH = "fields_flash"
+SAVED_PICK = "fields_saved_pick"
+NEW_NAME = "fields_new_name"
+CONFIRM = "fields_confirm_delete"
+EXPORT_PICK = "fields_export_pick"
+#: What comes back from the browser: drawings and clicks on parcels (never the view: panning never reruns).
+RETURNED = ["all_drawings", "last_active_drawing", "last_object_clicked"]
+TOP = 5
+TARGET_KEYS = ("concentrated_fields_total_ha", "concentrated_fields")
+VIETNAM = timezone(timedelta(hours=7))
+STATUS_COLOURS = {targets.MET: "green", targets.AT_RISK: "orange", targets.NOT_MET: "red",
+                  targets.NOT_MEASURED: "gray", targets.TRACKED: "gray"}
+
+
+def tr(key: str, **kwargs: object) -> str:
+    text = t(key, TABLE)
+    return text.format(**kwargs) if kwargs else text
+
+
+def ha(value: float, decimals: int = 2) -> str:
+    return number(value, decimals, lang=lang())
+
+
+# -- cached: the map, the workspace's fields, suggestions, targets -------------------------------------------
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _prepared(folder: str, stamp: float, _data: Dataset) -> PreparedMap:
+    return prepare(_data)
+
+
+@st.cache_resource(show_spinner=False)
+def _assets(base_url_path: str) -> AssetUrls:
+    urls = asset_urls(base_url_path)
+    use_local_assets(urls)
+    return urls
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    """A cache key for a file that changes whenever it is written (by this tab, another one or the CLI)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return 0, 0
+    return info.st_mtime_ns, info.st_size
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _planned(path: str, stamp: tuple[int, int]) -> gpd.GeoDataFrame:
+    return Workspace.open(path).fields()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _table(folder: str, stamp: float, ws: str, ws_stamp: tuple[int, int], _data: Dataset) -> gpd.GeoDataFrame:
+    return fields.field_table(_data, _planned(ws, ws_stamp))
+
+
+def _plan() -> targets.Plan:
+    """The plan's two concentrated-field targets (nothing else needs measuring here)."""
+    plan = targets.load_plan(targets.default_plan(2024))
+    return dataclasses.replace(plan, targets=tuple(x for x in plan.targets if x.key in TARGET_KEYS))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _targets(folder: str, stamp: float, ws: str, ws_stamp: tuple[int, int], plan_stamp: tuple[int, int],
+             extra_wkb: bytes | None, _data: Dataset) -> dict[str, targets.Result]:
+    """The two targets measured with the saved fields (and ``extra_wkb``, a field not saved yet)."""
+    planned = _planned(ws, ws_stamp)
+    if extra_wkb is not None:
+        extra = gpd.GeoDataFrame({"field_id": [-2], "name": ["?"]}, geometry=[shapely.from_wkb(extra_wkb)],
+                                 crs=_data.parcels.crs).to_crs(planned.crs)
+        planned = gpd.GeoDataFrame(pd.concat([planned[["field_id", "name", "geometry"]], extra], ignore_index=True),
+                                   crs=planned.crs)
+    return {r.target.key: r for r in targets.evaluate(_plan(), _data, planned_fields=planned)}
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _suggestions(folder: str, stamp: float, ws: str, ws_stamp: tuple[int, int], _data: Dataset) -> gpd.GeoDataFrame:
+    return fields.suggest(_data, planned=_planned(ws, ws_stamp), top=TOP)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _export(wkb: bytes, props_json: str, suffix: str, crs_wkt: str) -> bytes:
+    frame = gpd.GeoDataFrame([json.loads(props_json)], geometry=[shapely.from_wkb(wkb)], crs=crs_wkt)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = fields.export_field(frame, Path(tmp) / f"canh_dong{suffix}")
+        return path.read_bytes()
+
+
+# -- the field being planned --------------------------------------------------------------------------------
+
+
+def _work() -> dict | None:
+    """The field being planned: ``{"wkb", "parcels" (labels or None), "source", "rank"}``, or ``None``."""
+    return st.session_state.get(WORK)
+
+
+def _set_work(outline: shapely.Geometry | None, *, source: str, parcels: list | None = None, rank: int = 0) -> None:
+    st.session_state[WORK] = None if outline is None or outline.is_empty else {
+        "wkb": shapely.to_wkb(outline), "parcels": parcels, "source": source, "rank": rank}
+
+
+def _outline() -> shapely.Geometry | None:
+    work = _work()
+    return shapely.from_wkb(work["wkb"]) if work else None
+
+
+def _flash(kind: str, text: str) -> None:
+    st.session_state[FLASH] = (kind, text)
+
+
+def _take_drawing(data: Dataset) -> None:
+    """A new polygon drawn in the browser becomes the field being planned (once per drawing)."""
+    value = st.session_state.get(MAP_KEY) or {}
+    drawings = value.get("all_drawings") or []
+    if not drawings:
+        return
+    geometry = (drawings[-1] or {}).get("geometry") or {}
+    seen = json.dumps(geometry, sort_keys=True)
+    if seen == st.session_state.get(DRAW_SEEN):
+        return
+    st.session_state[DRAW_SEEN] = seen
+    try:
+        outline = fields.outline_from_geojson(geometry, data.parcels.crs)
+    except GisError as exc:
+        _flash("error", f"{tr('bad_drawing')}: {exc.text(lang())}")
+        return
+    _set_work(outline, source="draw")
+
+
+def _take_click(data: Dataset, prepared: PreparedMap, others: gpd.GeoDataFrame) -> None:
+    """A click on a parcel adds it to the field being planned, or removes it (once per click)."""
+    value = st.session_state.get(MAP_KEY) or {}
+    click = value.get("last_object_clicked")
+    if not click or click == st.session_state.get(CLICK_SEEN):
+        return
+    st.session_state[CLICK_SEEN] = click
+    if not st.session_state.get(CLICK_ADDS, True):
+        return
+    props = ((value.get("last_active_drawing") or {}).get("properties")) or {}
+    position = props.get("i")
+    if not isinstance(position, int) or not 0 <= position < len(prepared.parcels_display):
+        return
+    label = prepared.parcels_display.index[position]
+    row = data.parcels.loc[label]
+    if props.get("s") != row.get("sheet") or props.get("n") != row.get("parcel_no"):
+        return
+    work = _work()
+    if work and work["parcels"] is not None:
+        chosen = list(work["parcels"])
+    elif work:
+        chosen = fields.check_field(_outline(), data, others=others, clipped=False).parcel_index
+    else:
+        chosen = []
+    if label in chosen:
+        chosen.remove(label)
+    elif row["land_use_main"] in landuse.RICE_CODES:
+        chosen.append(label)
+    else:
+        _flash("warning", tr("not_rice", n=row.get("parcel_no"), s=row.get("sheet")))
+        return
+    _set_work(fields.field_from_parcels(data.parcels, chosen) if chosen else None, source="parcels",
+              parcels=[c.item() if hasattr(c, "item") else c for c in chosen])
+
+
+def _view_of(frame: gpd.GeoDataFrame) -> dict:
+    west, south, east, north = bounds_wgs84(frame)
+    zoom = min(18, zoom_for((west, south, east, north), width_px=MAP_WIDTH_PX, height_px=MAP_HEIGHT_PX))
+    return {"center": [round((south + north) / 2, 7), round((west + east) / 2, 7)], "zoom": zoom}
+
+
+def _take_suggestion(suggested: gpd.GeoDataFrame) -> None:
+    rank = st.session_state.get(PICK)
+    row = suggested[suggested["rank"] == rank]
+    if row.empty:
+        return
+    _set_work(row.geometry.iloc[0], source="suggestion", rank=int(rank))
+    st.session_state[VIEW] = _view_of(row)
+
+
+def _clear() -> None:
+    st.session_state[WORK] = None
+
+
+def _default_name(check: fields.FieldCheck, data: Dataset) -> str:
+    villages = data.parcels.loc[check.parcel_index, "village"].dropna()
+    village = villages.mode().iloc[0] if len(villages) else "?"
+    return tr("default_name", village=village)
+
+
+def _save(ws_path: Path, data: Dataset, others: gpd.GeoDataFrame) -> None:
+    outline = _outline()
+    if outline is None:
+        return
+    check = fields.check_field(outline, data, others=others, clipped=st.session_state.get(CLIPPED, False))
+    if not check.ok:
+        return
+    name = (st.session_state.get(NAME) or "").strip() or _default_name(check, data)
+    villages = data.parcels.loc[check.parcel_index, "village"].dropna()
+    try:
+        ws = Workspace.open(ws_path)
+        field_id = ws.save_field(outline, name=name, village=villages.mode().iloc[0] if len(villages) else "",
+                                 note=json.dumps({"rice_ha": round(check.rice_ha, 4), "parcels": check.parcels,
+                                                  "owners": check.owners}, ensure_ascii=False))
+        saved = ws.fields()
+    except GisError as exc:
+        _flash("error", exc.text(lang()))
+        return
+    stamp = saved.loc[saved["field_id"] == field_id, "updated_at"]
+    _flash("success", tr("saved", name=name, id=field_id, at=_local(stamp.iloc[0] if len(stamp) else "")))
+    st.session_state[WORK] = None
+    st.session_state[NAME] = ""
+    st.session_state[SAVED_PICK] = field_id
+
+
+def _rename(ws_path: Path) -> None:
+    field_id, name = st.session_state.get(SAVED_PICK), (st.session_state.get(NEW_NAME) or "").strip()
+    if field_id is None or not name:
+        return
+    try:
+        Workspace.open(ws_path).rename_field(int(field_id), name)
+    except GisError as exc:
+        _flash("error", exc.text(lang()))
+        return
+    _flash("success", tr("renamed", id=field_id, name=name))
+    st.session_state[NEW_NAME] = ""
+
+
+def _delete(ws_path: Path, names: dict[int, str]) -> None:
+    field_id = st.session_state.get(SAVED_PICK)
+    if field_id is None or not st.session_state.get(CONFIRM):
+        return
+    try:
+        Workspace.open(ws_path).delete_field(int(field_id))
+    except GisError as exc:
+        _flash("error", exc.text(lang()))
+        return
+    _flash("success", tr("deleted", id=field_id, name=names.get(int(field_id), "")))
+    st.session_state[CONFIRM] = False
+    st.session_state[SAVED_PICK] = None
+
+
+def _local(stamp: str) -> str:
+    """A workspace time stamp (UTC, ISO) in Vietnam time, as the officer reads it."""
+    if not stamp:
+        return "—"
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    return moment.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
+
+
+def _status_text(result: targets.Result) -> str:
+    label = targets.STATUS_LABELS[result.status][0 if lang() == "vi" else 1]
+    return f":{STATUS_COLOURS[result.status]}[**{label}**]"
+
+
+def _slug(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return "_".join("".join(c if c.isalnum() else " " for c in plain.lower()).split()) or "canh_dong"
+
+
+def _legend() -> str:
+    def swatch(spec, label: str) -> str:
+        style = spec.style
+        fill = style.get("fillColor", "transparent") if style.get("fill", True) else "transparent"
+        dash = "dashed" if "dashArray" in style else "solid"
+        return (f'<span style="display:inline-block;width:14px;height:10px;background:{fill};'
+                f'border:2px {dash} {style["color"]};vertical-align:middle;margin:0 4px 0 10px"></span>{label}')
+    return (f"<small>{tr('legend')}:" + swatch(WORKING, WORKING.title_in(lang()))
+            + swatch(WORKING_PARCELS, WORKING_PARCELS.title_in(lang())) + swatch(SAVED, SAVED.title_in(lang()))
+            + swatch(SUGGESTED, SUGGESTED.title_in(lang())) + "</small>")
+
+
+# -- the page -----------------------------------------------------------------------------------------------
+
+st.title(tr("title"))
+st.warning(t("demo_note"), icon="ℹ️")
+st.caption(tr("intro"))
+try:
+    data = dataset()
+    prepared = _prepared(*dataset_key(), data)
+    ws_path = workspace_path()
+    Workspace.open(ws_path)
+    ws_key = (str(ws_path), _stamp(ws_path))
+    planned = _planned(*ws_key)
+    others = fields.existing_fields(data, planned)
+    suggested = _suggestions(*dataset_key(), *ws_key, data)
+except GisError as exc:
+    st.error(f"{t('error')}: {exc.text(lang())}")
+    st.stop()
+
+_take_drawing(data)
+_take_click(data, prepared, others)
+outline = _outline()
+work = _work()
+check = None
+if outline is not None:
+    try:
+        check = fields.check_field(outline, data, others=others, clipped=st.session_state.get(CLIPPED, False))
+    except GisError as exc:
+        _flash("error", exc.text(lang()))
+        _clear()
+        outline = work = None
+
+flash = st.session_state.pop(FLASH, None)
+if flash:
+    getattr(st, flash[0])(flash[1])
+
+# the targets: total area against "more than 100 ha", count against "3 kept + 1 new"
+plan_path = targets.default_plan(2024)
+try:
+    results = _targets(*dataset_key(), *ws_key, _stamp(plan_path), None, data)
+    what_if = (_targets(*dataset_key(), *ws_key, _stamp(plan_path), shapely.to_wkb(outline), data)
+               if check is not None and check.ok else None)
+except GisError as exc:
+    st.error(tr("no_plan", e=exc.text(lang())))
+    results, what_if = {}, None
+if results:
+    st.subheader(tr("targets"))
+    total, count = results["concentrated_fields_total_ha"], results["concentrated_fields"]
+    c1, c2 = st.columns(2)
+    with c1.container(border=True):
+        st.metric(tr("total_label"), f"{ha(total.measured or 0.0)} ha")
+        st.markdown(f"{tr('total_goal', n=number(float(total.target.planned), 0, lang=lang()))} · "  # type: ignore[arg-type]
+                    f"{_status_text(total)}")
+        if what_if:
+            w = what_if["concentrated_fields_total_ha"]
+            st.caption(tr("if_saved", value=f"{ha(w.measured or 0.0)} ha", status=_status_text(w)))
+    with c2.container(border=True):
+        st.metric(tr("count_label"), number(count.measured or 0.0, 0, lang=lang()))
+        st.markdown(f"{tr('count_goal', n=number(float(count.target.planned), 0, lang=lang()))} · "  # type: ignore[arg-type]
+                    f"{_status_text(count)}")
+        if what_if:
+            w = what_if["concentrated_fields"]
+            st.caption(tr("if_saved", value=number(w.measured or 0.0, 0, lang=lang()), status=_status_text(w)))
+
+map_col, panel_col = st.columns([5, 2], gap="medium")
+with panel_col:
+    st.subheader(tr("plan_field"))
+    st.caption(tr("how"))
+    if len(suggested):
+        st.selectbox(tr("suggestion"), suggested["rank"].tolist(), key=PICK,
+                     format_func=lambda r: tr("suggestion_label", rank=r, ha=ha(float(
+                         suggested.loc[suggested["rank"] == r, "rice_ha"].iloc[0]), 1), owners=int(
+                         suggested.loc[suggested["rank"] == r, "owners"].iloc[0]), villages=suggested.loc[
+                         suggested["rank"] == r, "villages"].iloc[0]))
+        st.button(tr("take"), on_click=_take_suggestion, args=(suggested,), icon=":material/auto_awesome:")
+    else:
+        st.caption(tr("no_suggestion"))
+    st.radio(tr("count_as"), [False, True], key=CLIPPED, horizontal=False,
+             format_func=lambda c: tr("clipped") if c else tr("whole"))
+    st.toggle(tr("click_adds"), value=True, key=CLICK_ADDS)
+    if check is None or work is None:
+        st.info(tr("nothing"))
+    else:
+        source = {"draw": tr("from_draw"), "parcels": tr("from_parcels"),
+                  "suggestion": tr("from_suggestion", rank=work.get("rank"))}[work["source"]]
+        with st.container(border=True):
+            st.markdown(f"**{tr('working')}** ({source})")
+            a, b = st.columns(2)
+            a.metric(tr("rice_inside"), f"{ha(check.rice_ha)} ha")
+            b.metric(tr("outline"), f"{ha(check.outline_ha)} ha")
+            a.metric(tr("parcels"), number(check.parcels, 0, lang=lang()))
+            b.metric(tr("owners"), number(check.owners, 0, lang=lang()))
+            st.markdown(f"{tr('villages')}: {', '.join(check.villages) or '—'}  \n"
+                        + (f":green[✔ {tr('connected')}]" if check.connected else
+                           f":red[✘ {tr('blocks', n=check.blocks)}]" if check.blocks > 1 else ""))
+            for vi_text, en_text in check.refusals:
+                st.error(f"**{tr('refused')}**: {vi_text if lang() == 'vi' else en_text}")
+            st.text_input(tr("name"), key=NAME, placeholder=_default_name(check, data))
+            st.button(tr("save"), type="primary", disabled=not check.ok, on_click=_save,
+                      args=(ws_path, data, others), icon=":material/save:")
+            st.button(tr("clear"), on_click=_clear, icon=":material/close:")
+
+with map_col:
+    base_url = st.get_option("server.baseUrlPath") or ""
+    assets = _assets(base_url)
+    folium_map = build_map(prepared, lang=lang(), assets=assets)
+    add_draw(folium_map, assets, lang=lang())
+    chosen = None
+    if check is not None and check.parcel_index:
+        chosen = data.parcels.loc[check.parcel_index]
+    labelled = suggested.assign(label=[f"{tr('suggestion')} {r}" for r in suggested["rank"]]) \
+        if len(suggested) else None
+    overlay = fields_group(lang=lang(), saved=planned, suggested=labelled, working=outline,
+                           working_parcels=chosen, crs=data.parcels.crs)
+    view = st.session_state.get(VIEW) or {}
+    st_folium(folium_map, key=MAP_KEY, height=MAP_HEIGHT_PX, use_container_width=True,
+              returned_objects=RETURNED, feature_group_to_add=overlay,
+              center=view.get("center"), zoom=view.get("zoom"))
+    st.markdown(_legend(), unsafe_allow_html=True)
+
+# every field: existing (kept, recovered) and planned
+table = _table(*dataset_key(), *ws_key, data)
+st.subheader(tr("fields"))
+code = 0 if lang() == "vi" else 1
+st.dataframe(pd.DataFrame({
+    tr("col_name"): table["name"],
+    tr("col_status"): [fields.STATUS_LABELS[s][code] for s in table["status"]],
+    tr("col_rice"): [ha(v) for v in table["rice_ha"]],
+    tr("col_parcels"): table["parcels"].astype(int),
+    tr("col_owners"): table["owners"].astype(int),
+    tr("col_villages"): table["villages"],
+    tr("col_area"): [ha(v) for v in table["area_ha"]],
+    tr("col_updated"): [_local(v) for v in table["updated_at"]],
+}), hide_index=True, width="stretch")
+st.caption(tr("workspace", path=ws_path))
+
+st.subheader(tr("suggestions"))
+st.caption(tr("suggestions_help"))
+if len(suggested):
+    totals = []
+    for geom in suggested.geometry:
+        r = _targets(*dataset_key(), *ws_key, _stamp(plan_path), shapely.to_wkb(geom), data) if results else {}
+        totals.append(ha(r["concentrated_fields_total_ha"].measured or 0.0) if r else "—")
+    st.dataframe(pd.DataFrame({
+        tr("col_rank"): suggested["rank"],
+        tr("col_rice"): [ha(v) for v in suggested["rice_ha"]],
+        tr("col_parcels"): suggested["parcels"],
+        tr("col_owners"): suggested["owners"],
+        tr("col_owners_10"): [ha(v, 1) for v in suggested["owners_per_10ha"]],
+        tr("col_villages"): suggested["villages"],
+        tr("col_total_if"): totals,
+    }), hide_index=True, width="stretch")
+else:
+    st.caption(tr("no_suggestion"))
+
+manage_col, export_col = st.columns(2, gap="large")
+with manage_col:
+    st.subheader(tr("manage"))
+    names = {int(i): str(n) for i, n in zip(planned["field_id"], planned["name"], strict=True)}
+    if not names:
+        st.caption(tr("no_saved"))
+    else:
+        if st.session_state.get(SAVED_PICK) not in names:
+            st.session_state[SAVED_PICK] = next(iter(names))
+        st.selectbox(tr("pick_saved"), list(names), key=SAVED_PICK, format_func=lambda i: f"{i}. {names[i]}")
+        row = planned[planned["field_id"] == st.session_state[SAVED_PICK]].iloc[0]
+        st.caption(tr("stamps", created=_local(row["created_at"]), updated=_local(row["updated_at"])))
+        st.text_input(tr("new_name"), key=NEW_NAME)
+        st.button(tr("rename"), on_click=_rename, args=(ws_path,), icon=":material/edit:")
+        st.checkbox(tr("confirm_delete"), key=CONFIRM)
+        st.button(tr("delete"), on_click=_delete, args=(ws_path, names), disabled=not st.session_state.get(CONFIRM),
+                  icon=":material/delete:")
+
+with export_col:
+    st.subheader(tr("export"))
+    choices: dict[str, tuple[shapely.Geometry, dict]] = {}
+    if check is not None and outline is not None:
+        choices[tr("working")] = (outline, {"ten": tr("working"), "trang_thai": fields.STATUS_LABELS["planned"][0],
+                                            "lua_ha": round(check.rice_ha, 4), "so_thua": check.parcels,
+                                            "so_chu": check.owners, "thon": ", ".join(check.villages),
+                                            "dt_ha": round(check.outline_ha, 4), "tao_luc": "", "sua_luc": ""})
+    for row in table.itertuples():
+        choices[f"{row.name} ({fields.STATUS_LABELS[row.status][code]})"] = (row.geometry, {
+            "ten": row.name, "trang_thai": fields.STATUS_LABELS[row.status][0], "lua_ha": round(row.rice_ha, 4),
+            "so_thua": int(row.parcels), "so_chu": int(row.owners), "thon": row.villages,
+            "dt_ha": round(row.area_ha, 4), "tao_luc": row.created_at, "sua_luc": row.updated_at})
+    if choices:
+        pick = st.selectbox(tr("pick_export"), list(choices), key=EXPORT_PICK)
+        geom, props = choices[pick]
+        wkb, props_json, crs_wkt = shapely.to_wkb(geom), json.dumps(props, ensure_ascii=False), data.parcels.crs.to_wkt()
+        stem = _slug(props["ten"])
+        cols = st.columns(3)
+        for col, (suffix, key, mime) in zip(cols, ((".gpkg", "gpkg", "application/geopackage+sqlite3"),
+                                                   (".kml", "kml", "application/vnd.google-earth.kml+xml"),
+                                                   (".zip", "shp", "application/zip")), strict=True):
+            col.download_button(tr(key), _export(wkb, props_json, suffix, crs_wkt), file_name=f"{stem}{suffix}",
+                                mime=mime, on_click="ignore", icon=":material/download:", key=f"fields_dl_{key}")

@@ -20,14 +20,19 @@ import shapely
 
 from gis import landuse
 from gis.area import M2_PER_HA
+from gis.crs import WGS84_EPSG
 from gis.errors import GeometryError
 from gis.io import Dataset
-from gis.summary import kept_fields, recovered_union
+from gis.summary import RECOVERED_STATUSES, kept_fields, recovered_union
 
 #: Field roads and in-field canals are up to this wide: rice parcels this close count as touching.
 BRIDGE_M = 6.0
 #: An overlap smaller than this (m²) is digitising noise, not an overlap.
 OVERLAP_TOLERANCE_M2 = 1.0
+#: A field's status in :func:`field_table`: kept (duy trì), recovered (thu hồi), newly planned (quy hoạch mới).
+KEPT, RECOVERED, PLANNED = "kept", "recovered", "planned"
+STATUS_LABELS = {KEPT: ("Duy trì", "Kept"), RECOVERED: ("Thu hồi", "Recovered"),
+                 PLANNED: ("Quy hoạch mới", "Planned (new)")}
 
 
 @dataclass
@@ -249,3 +254,71 @@ def export_field(frame: gpd.GeoDataFrame, path: str | Path) -> Path:
         raise GeometryError(f"Không hỗ trợ định dạng «{suffix}»: dùng .gpkg, .kml hoặc .zip.",
                             f"Format '{suffix}' is not supported: use .gpkg, .kml or .zip.")
     return path
+
+
+def outline_from_geojson(geometry: dict, crs) -> shapely.Geometry:
+    """A polygon drawn on the web map (GeoJSON geometry in WGS 84) as an outline in ``crs`` (the parcels').
+
+    Raises :class:`GeometryError` for anything but a polygon with at least three corners.
+    """
+    kind = (geometry or {}).get("type")
+    if kind not in ("Polygon", "MultiPolygon"):
+        raise GeometryError("Hình vẽ không phải là một vùng: hãy vẽ ranh giới cánh đồng bằng công cụ đa giác.",
+                            "The drawing is not an area: draw the field's outline with the polygon tool.")
+    try:
+        shape = shapely.geometry.shape(geometry)
+    except (ValueError, TypeError, IndexError, AttributeError) as exc:
+        raise GeometryError(f"Hình vẽ không đọc được ({exc}): hãy vẽ lại.",
+                            f"The drawing cannot be read ({exc}): draw it again.") from exc
+    if shape.is_empty or shape.area == 0:
+        raise GeometryError("Hình vẽ không có diện tích: hãy vẽ ít nhất ba điểm.",
+                            "The drawing has no area: draw at least three points.")
+    out = gpd.GeoSeries([shape], crs=WGS84_EPSG).to_crs(crs).iloc[0]
+    return out if out.is_valid else shapely.make_valid(out)
+
+
+def field_table(dataset: Dataset, planned: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """Every concentrated field, existing (kept or recovered) and planned, with what it holds.
+
+    Columns: ``name``, ``status`` (:data:`KEPT`, :data:`RECOVERED`, :data:`PLANNED`), ``field_id`` (the
+    workspace id of a planned field, -1 otherwise), ``rice_ha`` (rice land inside the outline, clipped),
+    ``parcels`` and ``owners`` (rice parcels mostly inside), ``villages``, ``area_ha`` (the outline),
+    ``created_at``, ``updated_at``; in the parcels' CRS.
+    """
+    crs = dataset.parcels.crs
+    rows: list[dict] = []
+    layer = dataset.get("concentrated_fields")
+    if layer is not None and len(layer):
+        layer = layer.to_crs(crs)
+        status = (layer["TRANGTHAI"].fillna("").astype(str).str.strip().str.lower()
+                  if "TRANGTHAI" in layer.columns else pd.Series("", index=layer.index))
+        names = layer["TEN"] if "TEN" in layer.columns else pd.Series("", index=layer.index)
+        for idx, geom in layer.geometry.items():
+            rows.append({"name": str(names[idx] or ""), "field_id": -1, "geometry": geom,
+                         "status": RECOVERED if status[idx] in RECOVERED_STATUSES else KEPT,
+                         "created_at": "", "updated_at": ""})
+    if planned is not None and len(planned):
+        p = planned.to_crs(crs)
+        for row in p.itertuples():
+            rows.append({"name": str(row.name), "field_id": int(row.field_id), "geometry": row.geometry,
+                         "status": PLANNED, "created_at": str(getattr(row, "created_at", "") or ""),
+                         "updated_at": str(getattr(row, "updated_at", "") or "")})
+    rice = rice_parcels(dataset.parcels)
+    for row in rows:
+        geom = row["geometry"]
+        if geom is None or geom.is_empty:
+            row |= {"rice_ha": 0.0, "parcels": 0, "owners": 0, "villages": "", "area_ha": 0.0}
+            continue
+        sub = rice.iloc[rice.sindex.query(geom, predicate="intersects")]
+        inside = sub.geometry.intersection(geom).area
+        whole = sub[inside > 0.5 * sub["map_area_m2"]]
+        owners = whole[["owner", "village"]].drop_duplicates() if "owner" in whole.columns else whole.iloc[:0]
+        row |= {"rice_ha": float(inside.sum()) / M2_PER_HA, "parcels": int(len(whole)), "owners": int(len(owners)),
+                "villages": ", ".join(sorted(whole["village"].dropna().unique())) if "village" in whole else "",
+                "area_ha": float(geom.area) / M2_PER_HA}
+    columns = ["name", "status", "field_id", "rice_ha", "parcels", "owners", "villages", "area_ha", "created_at",
+               "updated_at"]
+    if not rows:
+        return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=crs)
+    frame = pd.DataFrame(rows)
+    return gpd.GeoDataFrame(frame[columns], geometry=frame["geometry"].tolist(), crs=crs)

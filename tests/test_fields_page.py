@@ -1,0 +1,191 @@
+"""The concentrated-fields page's logic without a browser (AppTest): targets, suggestions, drawing, clicks,
+saving, renaming, deleting, exports. Each test has its own workspace file ($LUONGPHONG_WORKSPACE)."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from gis import fields
+from gis.io import ROOT, load_dataset
+from gis.workspace import Workspace
+
+MAP_KEY = "fields_map"
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load_dataset()
+
+
+@pytest.fixture(scope="module")
+def suggestions(data):
+    return fields.suggest(data, top=5)
+
+
+@pytest.fixture
+def ws_path(tmp_path, monkeypatch):
+    path = tmp_path / "ws" / "workspace.gpkg"
+    monkeypatch.setenv("LUONGPHONG_WORKSPACE", str(path))
+    monkeypatch.chdir(ROOT)
+    return path
+
+
+def fields_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+    at.run()
+    at.switch_page("app_pages/fields.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def markdown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown) + "\n".join(c.value for c in at.caption)
+
+
+def button(at: AppTest, label: str):
+    (found,) = [b for b in at.button if b.label == label]
+    return found
+
+
+def map_args(at: AppTest) -> dict:
+    (component,) = at.get("component_instance")
+    return json.loads(component.proto.json_args)
+
+
+def drawn(geom, crs) -> dict:
+    """What streamlit-folium returns after a polygon is drawn: GeoJSON in WGS 84."""
+    shape = gpd.GeoSeries([geom], crs=crs).to_crs(4326).iloc[0]
+    feature = {"type": "Feature", "properties": {}, "geometry": shape.__geo_interface__}
+    return {"all_drawings": [feature], "last_active_drawing": feature, "last_object_clicked": None}
+
+
+def test_targets_suggestions_and_existing_fields_are_shown(ws_path, suggestions):
+    at = fields_page()
+    assert at.title[0].value == "Cánh đồng tập trung"
+    assert any("dữ liệu minh họa" in w.value for w in at.warning)
+    m = metrics(at)
+    assert m["Tổng diện tích cánh đồng tập trung"] == "76,87 ha"
+    assert m["Số cánh đồng tập trung"] == "3"
+    assert "Kế hoạch: trên 100 ha" in markdown(at) and "Chưa đạt" in markdown(at)
+    existing, listed = at.dataframe[0].value, at.dataframe[1].value
+    assert set(existing["Tình trạng"]) == {"Duy trì", "Thu hồi"}
+    assert len(existing) == 4 and existing["Số thửa"].min() > 0
+    assert len(listed) == len(suggestions) == 5
+    assert listed["Đất trồng lúa (ha)"].iloc[0] == f"{suggestions['rice_ha'].iloc[0]:.2f}".replace(".", ",")
+    totals = [float(v.replace(",", ".")) for v in listed["Tổng toàn xã nếu lấy (ha)"]]
+    assert all(v > 100 for v in totals)
+    args = map_args(at)
+    assert "/app/static/vendor/leaflet-draw/leaflet.draw.js" in args["js_links"]
+    assert all(u.startswith("/app/static/vendor/") for u in args["js_links"] + args["css_links"])
+    assert args["returned_objects"] == ["all_drawings", "last_active_drawing", "last_object_clicked"]
+    assert '"key":"suggested_fields"' in args["feature_group"] and "Gợi ý 1" in args["feature_group"]
+    assert "L.Control.Draw" in args["script"]
+
+
+def test_saving_the_first_suggestion_makes_the_total_target_met(ws_path, suggestions):
+    at = fields_page()
+    at.selectbox(key="fields_suggestion").set_value(1).run()
+    button(at, "Lấy gợi ý này").click().run()
+    m = metrics(at)
+    assert m["Đất trồng lúa"] == f"{suggestions['rice_ha'].iloc[0]:.2f}".replace(".", ",") + " ha"
+    assert int(m["Số thửa lúa"]) == suggestions["parcels"].iloc[0]
+    assert "Một khối liền" in markdown(at)
+    assert "Nếu lưu cánh đồng đang lập: 118,86 ha" in markdown(at)
+    at.text_input(key="fields_name").set_value("Cánh đồng mới thôn Cấm").run()
+    button(at, "Lưu cánh đồng").click().run()
+    assert not at.exception
+    assert any("Đã lưu cánh đồng «Cánh đồng mới thôn Cấm» (số 1)" in s.value for s in at.success)
+    m = metrics(at)
+    assert m["Tổng diện tích cánh đồng tập trung"] == "118,86 ha"
+    assert m["Số cánh đồng tập trung"] == "4"
+    assert markdown(at).count("Đạt**") >= 2
+    saved = Workspace.open(ws_path).fields()
+    assert saved["name"].tolist() == ["Cánh đồng mới thôn Cấm"] and saved["updated_at"].iloc[0]
+    table = at.dataframe[0].value
+    assert "Quy hoạch mới" in set(table["Tình trạng"])
+    assert '"key":"planned_fields"' in map_args(at)["feature_group"]
+    # the saved block is no longer suggested
+    listed = at.dataframe[1].value
+    assert suggestions["rice_ha"].iloc[0] > 0 and len(listed) >= 1
+    assert "Cấm, Giữa, Vân An" not in listed["Thôn"].iloc[:1].tolist()
+    # three downloads: GeoPackage, KML, zipped shapefile
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["GeoPackage (.gpkg)", "KML (Google Earth)", "Shapefile (.zip)"]
+
+
+def test_rename_and_delete_a_saved_field(ws_path, suggestions, data):
+    ws = Workspace.open(ws_path)
+    field_id = ws.save_field(suggestions.geometry.iloc[2], name="Thử")
+    at = fields_page()
+    assert metrics(at)["Số cánh đồng tập trung"] == "4"
+    at.selectbox(key="fields_saved_pick").set_value(field_id).run()
+    at.text_input(key="fields_new_name").set_value("Cánh đồng thôn Chớp").run()
+    button(at, "Đổi tên").click().run()
+    assert Workspace.open(ws_path).fields()["name"].tolist() == ["Cánh đồng thôn Chớp"]
+    assert "Cánh đồng thôn Chớp" in at.dataframe[0].value["Tên cánh đồng"].tolist()
+    assert button(at, "Xóa").disabled  # not without the confirmation
+    at.checkbox(key="fields_confirm_delete").check().run()
+    button(at, "Xóa").click().run()
+    assert not at.exception
+    assert Workspace.open(ws_path).fields().empty
+    assert any("Đã xóa cánh đồng «Cánh đồng thôn Chớp»" in s.value for s in at.success)
+    assert metrics(at)["Số cánh đồng tập trung"] == "3"
+
+
+def test_a_drawn_polygon_is_checked_live_and_an_overlap_is_refused(ws_path, suggestions, data):
+    at = fields_page()
+    inner = suggestions.geometry.iloc[1].buffer(-30).simplify(5)
+    at.session_state[MAP_KEY] = drawn(inner, data.parcels.crs)
+    at.run()
+    m = metrics(at)
+    rice = float(m["Đất trồng lúa"].split()[0].replace(".", "").replace(",", "."))
+    assert 20 < rice < suggestions["rice_ha"].iloc[1]
+    assert not button(at, "Lưu cánh đồng").disabled
+    assert "vẽ trên bản đồ" in markdown(at)
+    at.radio(key="fields_clipped").set_value(True).run()
+    clipped = float(metrics(at)["Đất trồng lúa"].split()[0].replace(".", "").replace(",", "."))
+    assert clipped != rice
+    # over recovered land: refused with the reason, and the save button is off
+    recovered = data.get("recovered_land").to_crs(data.parcels.crs).geometry.iloc[0]
+    at.session_state[MAP_KEY] = drawn(recovered.representative_point().buffer(60), data.parcels.crs)
+    at.run()
+    assert any("đất đã thu hồi" in e.value for e in at.error), [e.value for e in at.error]
+    assert button(at, "Lưu cánh đồng").disabled
+
+
+def test_clicks_add_and_remove_rice_parcels_and_other_land_is_refused(ws_path, suggestions, data):
+    at = fields_page()
+    parcels = data.parcels
+    free = fields.rice_parcels(parcels)
+    free = free[free.intersects(suggestions.geometry.iloc[0])]
+    label = free.index[0]
+
+    def click(lab, n):
+        row = parcels.loc[lab]
+        at.session_state[MAP_KEY] = {
+            "all_drawings": None, "last_object_clicked": {"lat": 21.3 + n / 1000, "lng": 106.0},
+            "last_active_drawing": {"type": "Feature", "properties": {
+                "i": int(parcels.index.get_loc(lab)), "s": int(row["sheet"]), "n": int(row["parcel_no"])}}}
+        at.run()
+
+    click(label, 1)
+    assert metrics(at)["Số thửa lúa"] == "1"
+    assert "chọn từng thửa" in markdown(at)
+    neighbour = free[free.distance(free.geometry.loc[label]) < 1].index.drop(label)[0]
+    click(neighbour, 2)
+    assert metrics(at)["Số thửa lúa"] == "2"
+    click(label, 3)
+    assert metrics(at)["Số thửa lúa"] == "1"
+    pond = parcels[~parcels["land_use_main"].isin(fields.landuse.RICE_CODES)].index[0]
+    click(pond, 4)
+    assert any("không phải đất trồng lúa" in w.value for w in at.warning)
+    assert metrics(at)["Số thửa lúa"] == "1"
