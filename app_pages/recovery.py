@@ -10,11 +10,14 @@ A click on a row of the table zooms to its parcel; a click on a parcel selects i
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
+import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -54,8 +57,8 @@ from layers.catalogue import PreparedMap, prepare
 from layers.geometry import zoom_for
 from layers.offline import AssetUrls, asset_urls
 from layers.recovery_parts import SPECS, RecoveryLayers, prepare_recovery
-from layers.render import MAP_HEIGHT_PX, MAP_WIDTH_PX, build_map, use_local_assets
-from layers.render_recovery import recovery_group
+from layers.render import MAP_HEIGHT_PX, build_map, use_local_assets
+from layers.render_recovery import add_boundary_draw, recovery_group
 
 TABLE: dict[str, tuple[str, str]] = {
     "title": ("Thu hồi đất theo ranh giới dự án", "Land recovery by project boundary"),
@@ -73,6 +76,11 @@ TABLE: dict[str, tuple[str, str]] = {
     "src_upload": ("Tải tệp lên", "Upload a file"),
     "src_draw": ("Vẽ trên bản đồ", "Draw on the map"),
     "project": ("Dự án", "Project"),
+    "draw_help": ("Bấm nút đa giác ở góc trên bên trái bản đồ, bấm lần lượt từng đỉnh của ranh giới, rồi bấm "
+                  "lại đỉnh đầu tiên để khép kín. Vẽ lại để thay ranh giới.",
+                  "Click the polygon button at the map's top left, click each corner of the boundary in turn, "
+                  "then click the first corner again to close it. Draw again to replace the boundary."),
+    "drawn_name": ("Ranh giới vẽ trên bản đồ", "Boundary drawn on the map"),
     "project_pick": ("Chọn một dự án…", "Choose a project…"),
     "all_projects": ("Tất cả các dự án", "All projects"),
     "no_projects": ("Dữ liệu không có lớp khu vực thu hồi đất (recovered_land). Hãy tải tệp ranh giới lên.",
@@ -84,12 +92,13 @@ TABLE: dict[str, tuple[str, str]] = {
     "choose": ("Hãy chọn ranh giới dự án để xem các thửa đất bị thu hồi.",
                "Choose a project boundary to see the parcels it takes."),
     "bad_boundary": ("Không dùng được ranh giới này", "This boundary cannot be used"),
-    "metric_parcels": ("Số thửa bị thu hồi", "Parcels taken"),
+    "metric_parcels": ("Thửa bị thu hồi", "Parcels taken"),
     "metric_parcels_help": ("{whole} thửa thu hồi toàn bộ, {partial} thửa thu hồi một phần",
                             "{whole} wholly, {partial} partly"),
     "metric_area": ("Diện tích thu hồi", "Recovered area"),
-    "metric_rice": ("Đất trồng lúa bị thu hồi", "Rice land taken"),
-    "metric_pond": ("Ao nuôi trồng thủy sản bị thu hồi", "Aquaculture ponds taken"),
+    "metric_rice": ("Đất trồng lúa thu hồi", "Rice land taken"),
+    "metric_pond": ("Ao thủy sản thu hồi", "Ponds taken"),
+    "metric_pond_help": ("Ao nuôi trồng thủy sản bị thu hồi: {ha} ha", "Aquaculture ponds taken: {ha} ha"),
     "metric_owners": ("Chủ sử dụng bị ảnh hưởng", "Land users affected"),
     "metric_owners_help": ("{households} hộ gia đình; {severe} hộ bị ảnh hưởng nặng (mất từ {pct}% đất nông "
                            "nghiệp trở lên). Tổ chức (UBND xã, cộng đồng dân cư, trường học) không tính là hộ.",
@@ -140,7 +149,13 @@ CLICK_SEEN = "recovery_click_seen"
 ROWS_SEEN = "recovery_rows_seen"
 ALL = "all"
 RETURNED = ["last_active_drawing", "last_object_clicked"]
+#: In drawing mode the drawn shapes come back too.
+RETURNED_DRAW = ["all_drawings", "last_active_drawing", "last_object_clicked"]
+DRAWN = "recovery_drawn"
+DRAW_SEEN = "recovery_draw_seen"
 PARCEL_ZOOM = 19
+#: The map's width in pixels on this page (five sevenths of a wide page), for choosing a zoom level.
+MAP_VIEW_WIDTH_PX = 660
 
 
 def tr(key: str, **kwargs: object) -> str:
@@ -190,6 +205,11 @@ def _boundary(data: Dataset, kind: str, ref: str, project: str | None) -> Bounda
     crs = data.parcels.crs
     if kind == "project":
         return prepare_boundary(data.get("recovered_land"), crs=crs, source="recovered_land", project=project)
+    if kind == "draw":
+        name = TABLE["drawn_name"][0]  # the project's name in the workbook, whatever the language
+        frame = gpd.GeoDataFrame({"TENDUAN": [name]}, geometry=[shapely.from_wkt(ref)], crs=4326)
+        boundary = prepare_boundary(frame, crs=crs, source=name)
+        return replace(boundary, notes=tuple(n for n in boundary.notes if "WGS" not in n.en))
     return load_boundary_file(ref, crs=crs, project=project)
 
 
@@ -243,7 +263,7 @@ def _on_upload() -> None:
 
 def _choose_boundary(data: Dataset) -> tuple[str, str, str | None] | None:
     """The boundary the user chose as ``(kind, reference, project)``; ``None`` until they choose."""
-    kinds = ["project", "upload"]
+    kinds = ["project", "upload", "draw"]
     labels = {"project": tr("src_project"), "upload": tr("src_upload"), "draw": tr("src_draw")}
     st.session_state.setdefault(SOURCE, "project")
     kind = st.segmented_control(tr("source"), kinds, key=SOURCE, format_func=lambda k: labels[k]) or "project"
@@ -259,6 +279,10 @@ def _choose_boundary(data: Dataset) -> tuple[str, str, str | None] | None:
         if picked is None:
             return None
         return "project", "recovered_land", None if picked == ALL else picked
+    if kind == "draw":
+        st.caption(tr("draw_help"))
+        drawn = st.session_state.get(DRAWN)
+        return None if not drawn else ("draw", drawn, None)
     st.file_uploader(tr("upload"), type=["zip", "gpkg", "geojson", "json", "kml", "kmz"], key=UPLOAD,
                      on_change=_on_upload, help=tr("upload_help"))
     error = st.session_state.pop("recovery_upload_error", None)
@@ -296,7 +320,7 @@ def _upload_project_picker(path: str) -> None:
 
 def _view_of(bounds: tuple[float, float, float, float], *, max_zoom: int) -> dict:
     west, south, east, north = bounds
-    zoom = min(max_zoom, zoom_for(bounds, width_px=MAP_WIDTH_PX, height_px=MAP_HEIGHT_PX))
+    zoom = min(max_zoom, zoom_for(bounds, width_px=MAP_VIEW_WIDTH_PX, height_px=MAP_HEIGHT_PX))
     return {"center": [round((south + north) / 2, 7), round((west + east) / 2, 7)], "zoom": zoom}
 
 
@@ -358,6 +382,24 @@ def _take_click(prepared: PreparedMap, outcome: Outcome | None) -> None:
         _select_row(outcome, label)
 
 
+def _take_drawing() -> None:
+    """The latest polygon drawn in the browser becomes the boundary (once per drawing), as WKT in WGS84."""
+    value = st.session_state.get(MAP_KEY) or {}
+    drawings = value.get("all_drawings") or []
+    if not drawings:
+        return
+    geometry = (drawings[-1] or {}).get("geometry") or {}
+    seen = json.dumps(geometry, sort_keys=True)
+    if seen == st.session_state.get(DRAW_SEEN):
+        return
+    st.session_state[DRAW_SEEN] = seen
+    try:
+        shape = shapely.geometry.shape(geometry)
+    except (AttributeError, KeyError, TypeError, ValueError, shapely.errors.GEOSException):
+        return
+    st.session_state[DRAWN] = shapely.to_wkt(shape, rounding_precision=8)
+
+
 def _on_clear() -> None:
     st.session_state[SELECTED] = None
     _select_row(None, None)
@@ -398,7 +440,7 @@ def _metrics(result: Recovery) -> None:
                    help=tr("metric_parcels_help", whole=num(tot.whole, 0), partial=num(tot.partial, 0)))
     cols[1].metric(tr("metric_area"), f"{num(tot.recovered_m2)} m²", help=f"{num(tot.recovered_ha, 4)} ha")
     cols[2].metric(tr("metric_rice"), f"{num(tot.rice_m2)} m²", help=f"{num(tot.rice_ha, 4)} ha")
-    cols[3].metric(tr("metric_pond"), f"{num(tot.pond_m2)} m²", help=f"{num(tot.pond_ha, 4)} ha")
+    cols[3].metric(tr("metric_pond"), f"{num(tot.pond_m2)} m²", help=tr("metric_pond_help", ha=num(tot.pond_ha, 4)))
     cols[4].metric(tr("metric_owners"), num(tot.owners, 0),
                    help=tr("metric_owners_help", households=num(tot.households, 0), severe=num(tot.severe_owners, 0),
                            pct=pct))
@@ -461,18 +503,22 @@ if recovery_settings.placeholder:
     st.warning(tr("placeholder", file=Path(recovery_settings.source).name), icon="⚠️")
 builtin = Path(dataset_key()[0]).resolve() == BUILTIN_DATA_DIR.resolve()
 if builtin:
-    st.info(i18n.t("demo_note", code), icon="ℹ️")
+    st.caption(f"ℹ️ {i18n.t('demo_note', code)}")
 
+_take_drawing()
 choice_col, _ = st.columns([2, 3])
 with choice_col:
     chosen = _choose_boundary(data)
 
+# Everything between the choice and the map goes in one container, so that the map keeps its place in the
+# page whatever is shown (a map that moves in the page is built again by the browser, losing its view).
+status = st.container()
 outcome: Outcome | None = None
 error: GisError | None = None
 if chosen is not None:
     kind, ref, project = chosen
     try:
-        with st.spinner("…"):
+        with status, st.spinner("…"):
             outcome = _outcome(*dataset_key(), kind, ref, project, DEFAULT_SETTINGS_PATH.stat().st_mtime, data)
     except GisError as exc:
         error = exc
@@ -491,16 +537,17 @@ if st.session_state.get("recovery_shown_key") != shown_key:
 _take_click(prepared, outcome)
 _take_row(prepared, outcome)
 
-if error is not None:
-    st.error(f"**{tr('bad_boundary')}.** {error.text(code)}")
-elif outcome is None:
-    st.info(tr("choose"))
-else:
-    result = outcome.result
-    notes = [n for n in result.notes if n != placeholder_note(result.settings)]
-    for note in notes:
-        st.info(note.text(code))
-    _metrics(result)
+with status:
+    if error is not None:
+        st.error(f"**{tr('bad_boundary')}.** {error.text(code)}")
+    elif outcome is None:
+        st.info(tr("choose"))
+    else:
+        result = outcome.result
+        notes = [n for n in result.notes if n != placeholder_note(result.settings)]
+        for note in notes:
+            st.info(note.text(code))
+        _metrics(result)
 
 selected = st.session_state.get(SELECTED)
 if selected is not None and selected not in prepared.parcels_display.index:
@@ -509,11 +556,15 @@ if selected is not None and selected not in prepared.parcels_display.index:
 map_col, side_col = st.columns([5, 2], gap="medium")
 with map_col:
     base_url = st.get_option("server.baseUrlPath") or ""
+    drawing = st.session_state.get(SOURCE) == "draw"
     folium_map = build_map(prepared, lang=code, assets=_assets(base_url))
+    if drawing:
+        add_boundary_draw(folium_map, _assets(base_url), lang=code)
     position = None if selected is None else int(prepared.parcels_display.index.get_loc(selected))
     group = recovery_group(prepared, None if outcome is None else outcome.layers, lang=code, selected=position)
     view = st.session_state.get(VIEW) or {}
-    st_folium(folium_map, key=MAP_KEY, height=MAP_HEIGHT_PX, use_container_width=True, returned_objects=RETURNED,
+    st_folium(folium_map, key=MAP_KEY, height=MAP_HEIGHT_PX, use_container_width=True,
+              returned_objects=RETURNED_DRAW if drawing else RETURNED,
               feature_group_to_add=group, center=view.get("center"), zoom=view.get("zoom"))
 with side_col:
     _legend()
@@ -538,7 +589,7 @@ if outcome is not None:
     with tabs[0]:
         totals = pd.DataFrame({tr("item"): [label for label, _, _ in totals_rows(result, code)],
                                tr("value"): [_cell(value, fmt) for _, value, fmt in totals_rows(result, code)]})
-        st.dataframe(totals, hide_index=True, width="content")
+        st.dataframe(totals, hide_index=True, width="content", height=36 * (len(totals) + 1) + 4)
     for tab, sheet in zip(tabs[1:], sheets, strict=True):
         with tab:
             st.dataframe(_shown(sheet.frame, sheet.columns), hide_index=True, width="stretch")

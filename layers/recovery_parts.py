@@ -26,7 +26,7 @@ RECOVERED = LayerSpec(
 REMAINDERS = LayerSpec(
     key="remainders",
     title=("Phần diện tích còn lại", "Remainders"),
-    style={"color": "#e65100", "weight": 1, "dashArray": "3 3", "fillColor": "#ffd54f", "fillOpacity": 0.7,
+    style={"color": "#1b5e20", "weight": 1.5, "dashArray": "4 3", "fillColor": "#43a047", "fillOpacity": 0.55,
            "fill": True},
     fields=_KEYS,
 )

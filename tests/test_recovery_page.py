@@ -64,7 +64,7 @@ def test_before_a_choice_the_page_warns_about_placeholders_and_demonstration_dat
     assert at.title[0].value == "Thu hồi đất theo ranh giới dự án"
     assert load_settings().placeholder
     assert any("giá trị tạm" in w.value for w in at.warning)
-    assert any("dữ liệu minh họa" in i.value for i in at.info)
+    assert any("dữ liệu minh họa" in c.value for c in at.caption)
     assert any("Hãy chọn ranh giới dự án" in i.value for i in at.info)
     assert not at.metric and not at.dataframe
     assert "Cụm công nghiệp Đoan Bái - Lương Phong (2315/QĐ-UBND)" in at.selectbox(key="recovery_project").options
@@ -75,10 +75,10 @@ def test_choosing_the_cluster_shows_its_table_totals_and_overlay(cluster):
     assert not at.exception
     t = cluster.totals
     shown = metrics(at)
-    assert shown["Số thửa bị thu hồi"] == number(t.parcels, 0)
+    assert shown["Thửa bị thu hồi"] == number(t.parcels, 0)
     assert shown["Diện tích thu hồi"] == f"{number(t.recovered_m2, 1)} m²"
-    assert shown["Đất trồng lúa bị thu hồi"] == f"{number(t.rice_m2, 1)} m²"
-    assert shown["Ao nuôi trồng thủy sản bị thu hồi"] == f"{number(t.pond_m2, 1)} m²"
+    assert shown["Đất trồng lúa thu hồi"] == f"{number(t.rice_m2, 1)} m²"
+    assert shown["Ao thủy sản thu hồi"] == f"{number(t.pond_m2, 1)} m²"
     table = at.dataframe[0].value
     assert len(table) == len(cluster.table)
     assert list(table.columns) == [
@@ -189,7 +189,7 @@ def test_an_uploaded_boundary_in_another_crs_works_and_is_said(tmp_path, data, c
     at.session_state["recovery_upload_path"] = str(path)
     at.run()
     assert not at.exception
-    assert metrics(at)["Số thửa bị thu hồi"] == number(cluster.totals.parcels, 0)
+    assert metrics(at)["Thửa bị thu hồi"] == number(cluster.totals.parcels, 0)
     assert any("đã chuyển sang hệ của lớp thửa đất" in i.value for i in at.info)
 
 
@@ -201,3 +201,23 @@ def test_english_labels(cluster):
     assert at.title[0].value == "Land recovery by project boundary"
     assert metrics(at)["Recovered area"] == f"{number(cluster.totals.recovered_m2, 1, lang='en')} m²"
     assert "Recovered area (m²)" in at.dataframe[0].value.columns
+
+
+def test_a_polygon_drawn_on_the_map_is_the_boundary(data, cluster):
+    at = page()
+    at.session_state["recovery_source"] = "draw"
+    at.run()
+    assert not at.exception
+    args = map_args(at)
+    assert "L.Control.Draw" in args["script"] and "Vẽ ranh giới dự án" in args["script"]
+    assert args["returned_objects"] == ["all_drawings", "last_active_drawing", "last_object_clicked"]
+    assert any("/app/static/vendor/leaflet-draw/" in link for link in args["js_links"])
+    outline = data.get("recovered_land").iloc[[0]].to_crs(4326).geometry.iloc[0]
+    feature = {"type": "Feature", "properties": {}, "geometry": outline.__geo_interface__}
+    at.session_state["recovery_map"] = {"all_drawings": [feature], "last_active_drawing": feature,
+                                        "last_object_clicked": None}
+    at.run()
+    assert not at.exception
+    assert metrics(at)["Thửa bị thu hồi"] == number(cluster.totals.parcels, 0)
+    assert len(at.dataframe[0].value) == len(cluster.table)
+    assert '"key":"recovered_parts"' in map_args(at)["feature_group"]
