@@ -21,7 +21,7 @@ from gis.errors import GisError
 from gis.summary import kept_fields, summarise
 from gis.workspace import Workspace, workspace_path
 from layers.geometry import bounds_wgs84, zoom_for
-from layers.render_present import presentation_map, standalone_html
+from layers.render_present import highlight_group, presentation_map, standalone_html
 
 TABLE: dict[str, tuple[str, str]] = {
     "prev": ("◀ Trước", "◀ Previous"),
@@ -101,9 +101,9 @@ def _views(folder: str, stamp: float, language: str, ws_stamp: float) -> list[di
                       rice=_n(totals.rice_ha), ponds=_n(totals.pond_ha))
         except GisError as exc:
             text = exc.text(language)
-        views.append({"title": name, "bounds": bounds_wgs84(first), "text": text})
+        views.append({"title": name, "bounds": bounds_wgs84(first), "text": text, "highlight": "cluster"})
         views.append({"title": tr("projects"), "bounds": bounds_wgs84(projects), "text": tr(
-            "projects_text", n=len(projects), area=_n(figures.recovered_ha))})
+            "projects_text", n=len(projects), area=_n(figures.recovered_ha)), "highlight": "projects"})
     kept = kept_fields(data.get("concentrated_fields"))
     planned = Workspace.open(workspace_path()).fields() if workspace_path().exists() else None
     if kept is not None and not kept.empty:
@@ -111,7 +111,8 @@ def _views(folder: str, stamp: float, language: str, ws_stamp: float) -> list[di
             geometry=list(kept.geometry) + list(planned.to_crs(kept.crs).geometry), crs=kept.crs)
         extra = tr("fields_planned", n=len(planned)) if planned is not None and len(planned) else ""
         views.append({"title": tr("fields"), "bounds": bounds_wgs84(shown), "text": tr(
-            "fields_text", n=len(kept), area=_n(figures.concentrated_fields_ha), planned=extra)})
+            "fields_text", n=len(kept), area=_n(figures.concentrated_fields_ha), planned=extra),
+            "highlight": "fields"})
     try:
         results = targets.evaluate(targets.load_plan(), data, planned_fields=planned)
         counts = {s: sum(r.status == s for r in results) for s in targets.STATUS_LABELS}
@@ -125,6 +126,23 @@ def _views(folder: str, stamp: float, language: str, ws_stamp: float) -> list[di
 
 def _go(delta: int, n: int) -> None:
     st.session_state[STEP] = (st.session_state.get(STEP, 0) + delta) % n
+
+
+def _highlight(kind: str | None) -> gpd.GeoDataFrame | None:
+    data = dataset()
+    projects = data.get("recovered_land")
+    if kind == "cluster" and projects is not None:
+        return projects.iloc[[0]]
+    if kind == "projects":
+        return projects
+    if kind == "fields":
+        kept = kept_fields(data.get("concentrated_fields"))
+        planned = Workspace.open(workspace_path()).fields() if workspace_path().exists() else None
+        if planned is not None and len(planned) and kept is not None:
+            return gpd.GeoDataFrame(geometry=list(kept.geometry) + list(planned.to_crs(kept.crs).geometry),
+                                    crs=kept.crs)
+        return kept
+    return None
 
 
 folder, stamp = dataset_key()
@@ -153,8 +171,10 @@ prepared = prepared_map()
 folium_map = presentation_map(prepared, lang=lang(), assets=map_assets())
 west, south, east, north = view["bounds"]
 zoom = zoom_for(view["bounds"], width_px=1400, height_px=HEIGHT_PX)
+colour = "#d50000" if view.get("highlight") in ("cluster", "projects") else "#00c853"
 st_folium(folium_map, key=MAP_KEY, height=HEIGHT_PX, use_container_width=True, returned_objects=[],
-          center=[(south + north) / 2, (west + east) / 2], zoom=zoom)
+          center=[(south + north) / 2, (west + east) / 2], zoom=zoom,
+          feature_group_to_add=highlight_group(_highlight(view.get("highlight")), lang=lang(), colour=colour))
 
 if dataset().builtin:
     st.caption("ℹ️ " + t("demo_note"))

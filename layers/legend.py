@@ -65,12 +65,12 @@ def _swatch(entry: LegendEntry) -> str:
     return f'<span class="sw" style="background:{fill};border:2px {border} {entry.stroke}"></span>'
 
 
-def legend_html(codes: list[str], specs: list[LayerSpec], *, lang: str = "vi") -> str:
-    """The legend as HTML (escaped), with a heading per part."""
+def legend_html(codes: list[str], specs: list[LayerSpec], *, lang: str = "vi", open_: bool = True) -> str:
+    """The legend as HTML (escaped), with a heading per part; ``open_=False`` starts it folded."""
     def pick(pair: tuple[str, str]) -> str:
         return pair[0] if lang == "vi" else pair[1]
 
-    rows = [f'<details open><summary>{escape(pick(TITLE))}</summary>', f'<h5>{escape(pick(LAND_USE_HEADING))}</h5>']
+    rows = [f'<details{" open" if open_ else ""}><summary>{escape(pick(TITLE))}</summary>', f'<h5>{escape(pick(LAND_USE_HEADING))}</h5>']
     for e in land_use_entries(codes, lang=lang):
         rows.append(f'<div class="row" data-code="{escape(e.code)}">{_swatch(e)}'
                     f'<span class="code">{escape(e.code)}</span><span>{escape(e.label)}</span></div>')

@@ -86,7 +86,8 @@ def use_local_assets(assets: AssetUrls) -> None:
     folium.Map.default_css = [("leaflet_css", assets.leaflet_css)]
 
 
-def build_map(prepared: PreparedMap, *, lang: str, assets: AssetUrls, tiles_option: bool = True) -> folium.Map:
+def build_map(prepared: PreparedMap, *, lang: str, assets: AssetUrls, tiles_option: bool = True,
+              legend_open: bool = True) -> folium.Map:
     """The commune map: every layer, a layer control, the legend and a scale bar; no basemap tiles.
 
     ``tiles_option`` offers an OpenStreetMap background in the layer control, off by default (it needs
@@ -109,7 +110,7 @@ def build_map(prepared: PreparedMap, *, lang: str, assets: AssetUrls, tiles_opti
         folium.TileLayer("OpenStreetMap", name=TILES_TITLE[0] if lang == "vi" else TILES_TITLE[1],
                          overlay=True, show=False, control=True, max_zoom=21, max_native_zoom=19).add_to(m)
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
-    legend = legend_html(prepared.codes, [layer.spec for layer in prepared.layers], lang=lang)
+    legend = legend_html(prepared.codes, [layer.spec for layer in prepared.layers], lang=lang, open_=legend_open)
     Script(f"lpmap.control({{map}}, {_script_json(legend)}, 'lp-legend', 'bottomright');").add_to(m)
     Script("L.control.scale({metric: true, imperial: false, maxWidth: 180, position: 'bottomleft'})"
            ".addTo({map});").add_to(m)

@@ -8,12 +8,22 @@ import re
 from pathlib import Path
 
 import folium
+import geopandas as gpd
 import xstatic.pkg.leaflet as xleaflet
 from branca.element import Element
 
 from layers.catalogue import PreparedMap
+from layers.geometry import pack, pack_json, to_display
 from layers.offline import ASSETS_DIR, AssetUrls
-from layers.render import build_map
+from layers.render import PackedLayer, build_map
+from layers.spec import LayerSpec
+
+#: What a presentation step points at: a strong outline with a wash, above every other layer.
+HIGHLIGHT = LayerSpec(
+    key="present_highlight",
+    title=("Nổi bật", "Highlight"),
+    style={"color": "#00c853", "weight": 5, "fillColor": "#00e676", "fillOpacity": 0.35, "fill": True},
+)
 
 #: CSS that makes the map readable from the back of a meeting room.
 LARGE_LABELS_CSS = """
@@ -29,12 +39,21 @@ LARGE_LABELS_CSS = """
 
 def presentation_map(prepared: PreparedMap, *, lang: str, assets: AssetUrls) -> folium.Map:
     """The commune map with labels, tooltips and legend large enough for a projector."""
-    m = build_map(prepared, lang=lang, assets=assets, tiles_option=False)
-    m.get_root().header.add_child(Element(LARGE_LABELS_CSS))
     # the legend starts folded: on a projector the map needs the room; one click opens it
-    m.get_root().script.add_child(Element(
-        "document.querySelectorAll('.lp-legend details').forEach(function (d) { d.open = false; });"))
+    m = build_map(prepared, lang=lang, assets=assets, tiles_option=False, legend_open=False)
+    m.get_root().header.add_child(Element(LARGE_LABELS_CSS))
     return m
+
+
+def highlight_group(frame: gpd.GeoDataFrame | None, *, lang: str, colour: str = "#00c853") -> folium.FeatureGroup:
+    """The shapes a presentation step points at (swapped in place by streamlit-folium), or an empty group."""
+    group = folium.FeatureGroup(name="present_highlight", control=False)
+    if frame is not None and not frame.empty:
+        style = {**HIGHLIGHT.style, "color": colour, "fillColor": colour}
+        spec = LayerSpec(key=HIGHLIGHT.key, title=HIGHLIGHT.title, style=style)
+        display = to_display(frame[[frame.geometry.name]], simplify_m=0.5)
+        PackedLayer(spec, pack_json(pack(display, spec)), lang=lang, control=False).add_to(group)
+    return group
 
 
 def _data_url(path: Path, text: str | None = None) -> str:
