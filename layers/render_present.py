@@ -10,7 +10,7 @@ from pathlib import Path
 import folium
 import geopandas as gpd
 import xstatic.pkg.leaflet as xleaflet
-from branca.element import Element
+from branca.element import Element, Figure
 
 from layers.catalogue import PreparedMap
 from layers.geometry import pack, pack_json, to_display
@@ -41,7 +41,9 @@ def presentation_map(prepared: PreparedMap, *, lang: str, assets: AssetUrls) -> 
     """The commune map with labels, tooltips and legend large enough for a projector."""
     # the legend starts folded: on a projector the map needs the room; one click opens it
     m = build_map(prepared, lang=lang, assets=assets, tiles_option=False, legend_open=False)
-    m.get_root().header.add_child(Element(LARGE_LABELS_CSS))
+    root = m.get_root()
+    assert isinstance(root, Figure)
+    root.header.add_child(Element(LARGE_LABELS_CSS))
     return m
 
 
@@ -83,10 +85,12 @@ def standalone_html(prepared: PreparedMap, *, lang: str, title: str, note: str =
     """The interactive commune map as one HTML file with every asset inside (opens offline on any PC)."""
     m = build_map(prepared, lang=lang, assets=inline_assets(), tiles_option=False)
     head = f"<title>{title}</title><link rel=\"icon\" href=\"data:,\">"  # no favicon request
+    root = m.get_root()
+    assert isinstance(root, Figure)
     if note:
-        banner = ("<div style='position:fixed;top:8px;left:50%;transform:translateX(-50%);z-index:1000;"
-                  "background:#fff8e1;border:1px solid #e0b000;padding:4px 10px;border-radius:4px;"
-                  f"font:14px sans-serif'>{note}</div>")
-        m.get_root().html.add_child(Element(banner))
-    m.get_root().header.add_child(Element(head))
-    return m.get_root().render()
+        root.html.add_child(Element(
+            "<div style='position:fixed;top:8px;left:50%;transform:translateX(-50%);z-index:1000;"
+            "background:#fff8e1;border:1px solid #e0b000;padding:4px 10px;border-radius:4px;"
+            f"font:14px sans-serif'>{note}</div>"))
+    root.header.add_child(Element(head))
+    return root.render()
