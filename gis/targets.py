@@ -486,3 +486,257 @@ def results_table(results: list[Result], *, lang: str = "vi") -> pd.DataFrame:
             ("Nguồn số liệu" if vi else "Source"): r.source_vi if vi else r.source_en,
         })
     return pd.DataFrame(rows)
+
+
+# -- for the page and the export: groups, parameters, estimates, what a target measures on the map ---------
+
+#: The page's groups, in order: (Vietnamese, English).
+GROUPS: dict[str, tuple[str, str]] = {
+    "land": ("Đất đai và dự án", "Land and projects"),
+    "crops": ("Cây trồng", "Crops"),
+    "production": ("Sản lượng", "Production"),
+    "manual": ("Chỉ tiêu nhập tay", "Entered by hand"),
+}
+_CROP_COLUMNS = frozenset({"crop", "VUDONG"})
+
+
+def group_of(target: Target) -> str:
+    """The group a target is shown in: ``land``, ``crops``, ``production`` or ``manual``.
+
+    Values entered by hand are ``manual``; estimates ``production``; a map measure that filters on a crop
+    column (``crop``, ``VUDONG``) ``crops``; every other map measure ``land``.
+    """
+    kind = target.measure.get("kind")
+    if kind == "manual":
+        return "manual"
+    if kind == "estimate":
+        return "production"
+    columns: set[str] = set()
+    for name in ("where", "numerator", "denominator"):
+        columns |= set((target.measure.get(name) or {}).keys())
+    return "crops" if columns & _CROP_COLUMNS else "land"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A parameter of the plan's estimates, with the comment written beside it in the plan file."""
+
+    name: str
+    value: float
+    comment: str
+
+    @property
+    def placeholder(self) -> bool:
+        """Whether the plan file marks the value as a placeholder (the plan itself gives no figure)."""
+        return "placeholder" in self.comment.casefold() or "giá trị tạm" in self.comment.casefold()
+
+
+def parameters_of(plan: Plan) -> list[Parameter]:
+    """The plan's ``[parameters]`` with their comments (read from the file's text), in file order."""
+    comments: dict[str, str] = {}
+    try:
+        text = plan.path.read_text(encoding="utf-8")
+    except OSError:
+        text = ""
+    in_params = False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_params = stripped == "[parameters]"
+            continue
+        match = re.match(r"([A-Za-z_][A-Za-z0-9_]*)\s*=\s*[^#]*#\s*(.*)$", stripped) if in_params else None
+        if match:
+            comments[match.group(1)] = match.group(2).strip()
+    return [Parameter(name, value, comments.get(name, "")) for name, value in plan.parameters.items()]
+
+
+def with_parameters(plan: Plan, values: dict[str, float]) -> Plan:
+    """A copy of ``plan`` whose parameters named in ``values`` are replaced (the others kept)."""
+    unknown = set(values) - set(plan.parameters)
+    if unknown:
+        raise PlanError(f"Tham số không có trong kế hoạch: {', '.join(sorted(unknown))}.",
+                        f"Parameters not in the plan: {', '.join(sorted(unknown))}.")
+    from dataclasses import replace
+
+    return replace(plan, parameters={**plan.parameters, **{k: float(v) for k, v in values.items()}})
+
+
+@dataclass(frozen=True)
+class EstimateTerm:
+    """One term of an estimate: a measured target times parameters (``None`` when not measurable)."""
+
+    key: str
+    base: float | None
+    factors: tuple[tuple[str, float], ...]
+
+    @property
+    def value(self) -> float | None:
+        if self.base is None:
+            return None
+        product = self.base
+        for _name, factor in self.factors:
+            product *= factor
+        return product
+
+
+def estimate_terms(plan: Plan, results: list[Result], key: str) -> list[EstimateTerm]:
+    """The terms of estimate ``key`` with the measured values of ``results`` and the plan's parameters."""
+    target = plan.target(key)
+    if target.measure.get("kind") != "estimate":
+        raise ValueError(f"{key} is not an estimate")
+    measured = {r.target.key: r.measured for r in results}
+    return [EstimateTerm(key=term[0], base=measured.get(term[0]),
+                         factors=tuple((name, plan.parameters[name]) for name in term[1:]))
+            for term in target.measure["terms"]]
+
+
+@dataclass
+class Footprint:
+    """What a map-measured target counts, on one layer.
+
+    ``counted`` holds the features the figure counts (clipped as the measure says, index kept from the
+    layer); ``rest`` the features of a share's base (denominator) that do not count, empty otherwise;
+    ``planned`` the workspace's planned fields when the measure includes them.
+    """
+
+    key: str
+    layer: str
+    counted: gpd.GeoDataFrame
+    rest: gpd.GeoDataFrame
+    planned: gpd.GeoDataFrame | None = None
+
+
+def footprints(plan: Plan, target: Target, dataset: Dataset, *,
+               planned_fields: gpd.GeoDataFrame | None = None) -> list[Footprint]:
+    """Where ``target`` is measured on the map: one :class:`Footprint` per layer it uses.
+
+    An estimate gives the footprints of the targets it multiplies; a value entered by hand gives none.
+    """
+    measurer = _Measurer(plan, dataset, planned_fields, {})
+    kind = target.measure.get("kind")
+    if kind == "manual":
+        return []
+    if kind == "estimate":
+        out: list[Footprint] = []
+        for term in target.measure.get("terms", []):
+            out.extend(footprints(plan, plan.target(term[0]), dataset, planned_fields=planned_fields))
+        return out
+    m = target.measure
+    frame = measurer.layer(m["layer"])
+    if frame is None:
+        return []
+
+    def clipped(sub: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        if kind == "length_share" or not (m.get("outside") or m.get("inside")):
+            return sub
+        geoms = measurer._geoms(sub, m)
+        out = sub.set_geometry(geoms.to_numpy(), crs=sub.crs)
+        return out[~out.geometry.is_empty]
+
+    if kind in ("share", "length_share"):
+        base = frame[_mask(frame, m.get("denominator"))]
+        hit = _mask(base, m.get("numerator"))
+        counted, rest = clipped(base[hit]), clipped(base[~hit])
+    else:
+        counted, rest = clipped(frame[_mask(frame, m.get("where"))]), frame.iloc[0:0]
+    planned = None
+    if m.get("include_planned") and planned_fields is not None and len(planned_fields):
+        planned = planned_fields.to_crs(measurer.crs)
+    return [Footprint(key=target.key, layer=m["layer"], counted=counted, rest=rest, planned=planned)]
+
+
+#: Layer and column names as a land officer reads them, for :func:`source_text`.
+LAYER_NAMES: dict[str, tuple[str, str]] = {
+    "parcels": ("thửa đất", "parcels"), "villages": ("thôn", "villages"),
+    "rice_fields": ("cánh đồng lúa", "rice fields"), "aquaculture_ponds": ("ao nuôi trồng thủy sản", "aquaculture ponds"),
+    "concentrated_fields": ("cánh đồng tập trung", "concentrated fields"),
+    "recovered_land": ("đất thu hồi", "recovered land"), "roads": ("đường giao thông", "roads"),
+    "canals": ("kênh mương", "canals"), "commune": ("ranh giới xã", "commune boundary"),
+}
+COLUMN_NAMES: dict[str, tuple[str, str]] = {
+    "land_use_main": ("mã loại đất", "land-use code"), "crop": ("cây trồng", "crop"),
+    "VUDONG": ("cây vụ đông", "winter crop"), "vietgap": ("VietGAP", "VietGAP"), "VIETGAP": ("VietGAP", "VietGAP"),
+    "certificate": ("số GCN", "certificate number"), "owner": ("chủ sử dụng", "land user"),
+    "group": ("nhóm đất", "land-use group"), "TRANGTHAI": ("trạng thái", "status"),
+    "MUCDICH": ("mục đích", "use"), "CAP": ("cấp đường/kênh", "class"), "KETCAU": ("kết cấu", "surface"),
+}
+
+
+def _filter_text(where: dict[str, Any], lang: str, *, verb: bool = False) -> str:
+    """A filter in words; ``verb`` starts plain conditions with "có"/"with" (a share's numerator)."""
+    vi = lang == "vi"
+    lead = ("có " if vi else "with ") if verb else ""
+    parts = []
+    for column, wanted in where.items():
+        name = COLUMN_NAMES.get(column, (column, column))[0 if vi else 1]
+        if isinstance(wanted, dict):
+            if wanted.get("not_empty"):
+                parts.append(f"{'có' if vi else 'with'} {name}" if verb else f"{name} {'có giá trị' if vi else 'filled in'}")
+            if "not" in wanted:
+                parts.append(f"{name} {'khác' if vi else 'not'} «{wanted['not']}»")
+        elif isinstance(wanted, list):
+            parts.append(f"{lead}{name}: {', '.join(str(v) for v in wanted)}")
+        elif wanted in (1, True) and column.lower() == "vietgap":
+            parts.append("đạt VietGAP" if vi else "meeting VietGAP")
+        else:
+            parts.append(f"{lead}{name} = {wanted}")
+    return "; ".join(parts)
+
+
+def _plain(value: float, lang: str) -> str:
+    from gis.i18n import number
+
+    text = number(value, 2, lang=lang)
+    return text.rstrip("0").rstrip(",." if lang == "vi" else ".").rstrip(",") if ("," if lang == "vi" else ".") in text else text
+
+
+def _parameter_unit(name: str, lang: str) -> str:
+    if name.endswith("_t_ha"):
+        return "tấn/ha" if lang == "vi" else "t/ha"
+    if name.endswith("crops_per_year"):
+        return "vụ" if lang == "vi" else "crops"
+    return ""
+
+
+def source_text(result: Result, plan: Plan, *, lang: str = "vi") -> str:
+    """Where a result's figure comes from, in words a land officer reads (the page and the export)."""
+    vi = lang == "vi"
+    t = result.target
+    m = t.measure
+    kind = m.get("kind")
+    if kind == "manual":
+        if result.entered_at:
+            day = "/".join(reversed(result.entered_at[:10].split("-")))
+            return f"Nhập tay ngày {day}" if vi else f"Entered by hand on {day}"
+        return "Nhập tay (chưa có số liệu)" if vi else "Entered by hand (no figure yet)"
+    if kind == "estimate":
+        terms = []
+        for term in m.get("terms", []):
+            base = plan.target(term[0]).label(lang)
+            factors = " × ".join(f"{_plain(plan.parameters[p], lang)} {_parameter_unit(p, lang)}".strip()
+                                 for p in term[1:])
+            terms.append(f"{base} × {factors}")
+        return ("Ước tính: " if vi else "Estimate: ") + " + ".join(terms)
+    layer = LAYER_NAMES.get(m.get("layer", ""), (m.get("layer", ""), m.get("layer", "")))[0 if vi else 1]
+    what = {"area": ("Diện tích", "Area of"), "union_area": ("Diện tích (gộp chồng lấn)", "Dissolved area of"),
+            "share": ("Tỷ lệ diện tích", "Share of the area of"), "length_share": ("Tỷ lệ chiều dài", "Share of the length of"),
+            "count": ("Số", "Number of"), "villages_with": ("Số thôn có", "Villages with")}[kind]
+    text = f"{what[0 if vi else 1]} {layer}"
+    if kind == "share" and m.get("by") == "count":
+        text = f"{'Tỷ lệ số' if vi else 'Share of the number of'} {layer}"
+    if m.get("where"):
+        text += f" ({_filter_text(m['where'], lang)})"
+    if m.get("numerator"):
+        den = {k: v for k, v in (m.get("denominator") or {}).items()}
+        num = {k: v for k, v in m["numerator"].items() if den.get(k) != v}
+        text += f" {_filter_text(num, lang, verb=True)}"
+        if den:
+            text += f" {'trên tổng' if vi else 'over all'} ({_filter_text(den, lang)})"
+    if m.get("outside"):
+        name = LAYER_NAMES.get(m["outside"], (m["outside"], m["outside"]))[0 if vi else 1]
+        text += f", {'trừ phần' if vi else 'less the'} {name}"
+    if m.get("include_planned"):
+        text += ", kể cả cánh đồng quy hoạch mới" if vi else ", planned fields included"
+    if kind == "villages_with" and m.get("villages"):
+        text += f" ({'trong' if vi else 'among'} {', '.join(m['villages'])})"
+    return text

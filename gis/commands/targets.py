@@ -1,4 +1,4 @@
-"""``python -m gis targets [--plan FILE] [--json]``: the plan's targets against the map."""
+"""``python -m gis targets [--plan FILE] [--json] [--out FILE.xlsx]``: the plan's targets against the map."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workspace", type=Path, default=None,
                         help="workspace GeoPackage with planned fields and values entered by hand")
     parser.add_argument("--json", action="store_true", help="print a JSON list, one object per target")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="also write the targets table to this Excel file (.xlsx), headers in --lang")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
         ws = Workspace.open(ws_path)
         planned_fields, manual = ws.fields(), ws.values()
     results = evaluate(plan, dataset, planned_fields=planned_fields, manual=manual)
+    if args.out is not None:
+        _write_excel(args, plan, results, demo=dataset.builtin)
     if args.json:
         print(json.dumps([r.as_dict(args.lang) for r in results], ensure_ascii=False, indent=2))
         return 0
@@ -50,3 +54,21 @@ def run(args: argparse.Namespace) -> int:
             also = STATUS_LABELS[r.also_status or "not_measurable"][0 if vi else 1]
             print(f"{'':<32} {t.also['planned']:>10g} {'':>12} {t.unit:<10} {also}  ({t.note_vi if vi else t.note_en})")
     return 0
+
+
+def _write_excel(args: argparse.Namespace, plan, results, *, demo: bool) -> None:
+    import sys
+
+    from gis.errors import DataSourceError
+    from gis.targets_export import write_targets_xlsx
+
+    out: Path = args.out
+    if out.suffix.lower() != ".xlsx":
+        raise DataSourceError(f"Tệp xuất «{out}» phải có đuôi .xlsx.", f"The output file '{out}' must end in .xlsx.")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_targets_xlsx(plan, results, out, lang=args.lang, demo=demo)
+    except OSError as exc:
+        raise DataSourceError(f"Không ghi được tệp «{out}»: {exc}.", f"Cannot write the file '{out}': {exc}.") from exc
+    vi = args.lang == "vi"
+    print(f"Đã ghi bảng chỉ tiêu vào «{out}»." if vi else f"Targets table written to '{out}'.", file=sys.stderr)
