@@ -1,0 +1,126 @@
+"""The targets page's logic, run without a browser (AppTest): statuses, hand-entered values, the grain estimate,
+the yields as parameters, and the map's highlight for the chosen target."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from gis.io import ROOT
+
+
+@pytest.fixture(autouse=True)
+def workspace(tmp_path, monkeypatch):
+    """Every test writes to its own workspace file, never to the user's."""
+    path = tmp_path / "workspace.gpkg"
+    monkeypatch.setenv("LUONGPHONG_WORKSPACE", str(path))
+    return path
+
+
+def app() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+    at.switch_page("app_pages/targets.py")
+    return at
+
+
+def status_of_row(at: AppTest, label: str) -> str:
+    for frame in at.dataframe:
+        table = frame.value
+        if "Chỉ tiêu" in table.columns and label in set(table["Chỉ tiêu"]):
+            return str(table.loc[table["Chỉ tiêu"] == label, "Đánh giá"].iloc[0])
+    raise AssertionError(f"{label!r} not in any table")
+
+
+def map_args(at: AppTest) -> dict:
+    (component,) = at.get("component_instance")
+    return json.loads(component.proto.json_args)
+
+
+def test_the_page_shows_every_group_with_statuses_and_the_demo_note():
+    at = app().run()
+    assert not at.exception
+    assert at.title[0].value == "Chỉ tiêu kế hoạch năm 2024"
+    assert [s.value for s in at.subheader][:4] == ["Đất đai và dự án", "Cây trồng", "Sản lượng", "Chỉ tiêu nhập tay"]
+    assert status_of_row(at, "Diện tích lúa năm 2024 (sau thu hồi)") == "Đạt"
+    assert status_of_row(at, "Tổng diện tích cánh đồng tập trung toàn xã") == "Chưa đạt"
+    assert status_of_row(at, "Tỷ lệ người dân tham gia bảo hiểm y tế") == "Chưa đo được"
+    land = at.dataframe[0].value
+    assert {"Kế hoạch", "Đo được", "Tiến độ", "Nguồn số liệu"} <= set(land.columns)
+    rice = land[land["Chỉ tiêu"] == "Diện tích lúa năm 2024 (sau thu hồi)"].iloc[0]
+    assert rice["Kế hoạch"] == "540–550 ha" and rice["Đo được"].startswith("546,")
+    assert 100 <= rice["Tiến độ"] <= 102
+    assert "trừ phần đất thu hồi" in rice["Nguồn số liệu"]
+    assert any("dữ liệu minh họa" in i.value for i in at.info)
+
+
+def test_entering_a_hand_value_changes_its_status_and_keeps_its_date(workspace):
+    at = app().run()
+    label = "Tỷ lệ người dân tham gia bảo hiểm y tế"
+    assert status_of_row(at, label) == "Chưa đo được"
+    at.selectbox(key="targets_manual_key").set_value("health_insurance_pct")
+    at.number_input(key="targets_manual_value").set_value(99.7)
+    at.text_input(key="targets_manual_note").set_value("Báo cáo BHXH huyện")
+    at.button[[b.label for b in at.button].index("Lưu số liệu")].click().run()
+    assert not at.exception
+    assert status_of_row(at, label) == "Đạt"
+    assert any("Đã lưu" in s.value and "99,70 %" in s.value for s in at.success)
+    entered = at.dataframe[-1].value
+    assert list(entered["Chỉ tiêu"]) == [label] and entered["Ghi chú"].iloc[0] == "Báo cáo BHXH huyện"
+    assert len(entered["Ngày nhập"].iloc[0]) == 10  # dd/mm/yyyy
+    from gis.workspace import Workspace
+
+    assert Workspace.open(workspace).values()["health_insurance_pct"][0] == 99.7
+    # a value below the plan: not met
+    at.selectbox(key="targets_manual_key").set_value("health_insurance_pct")
+    at.number_input(key="targets_manual_value").set_value(90.0)
+    at.button[[b.label for b in at.button].index("Lưu số liệu")].click().run()
+    assert status_of_row(at, label) == "Chưa đạt"
+
+
+def test_the_grain_estimate_shows_both_figures_and_says_they_differ():
+    at = app().run()
+    texts = [m.value for m in at.markdown]
+    assert any("546,14 ha × 2 vụ × 5,9 tấn/ha" in t and "6.598,2 tấn" in t for t in texts)
+    lines = next(t for t in texts if "so với 6.670 tấn" in t)
+    assert "so với 6.600 tấn" in lines and "Có nguy cơ không đạt" in lines and "**Đạt**" in lines
+    assert any("hai con số khác nhau" in w.value and "6670" in w.value and "6600" in w.value for w in at.warning)
+    assert len(at.get("vega_lite_chart")) == 3
+
+
+def test_the_yields_are_parameters_with_placeholders_marked():
+    at = app().run()
+    inputs = {n.key: n for n in at.number_input}
+    assert inputs["targets_param_rice_yield_t_ha"].value == 5.9
+    assert "giá trị tạm" in inputs["targets_param_maize_yield_t_ha"].label
+    assert "giá trị tạm" not in inputs["targets_param_rice_yield_t_ha"].label
+    inputs["targets_param_rice_yield_t_ha"].set_value(6.2).run()
+    assert not at.exception
+    assert any("× 6,2 tấn/ha" in m.value and "5,9 tấn/ha" not in m.value for m in at.markdown)
+    assert status_of_row(at, "Tổng sản lượng lương thực có hạt (lúa, ngô)").startswith("Đạt")
+    at.button[[b.label for b in at.button].index("Về giá trị của kế hoạch")].click().run()
+    assert at.number_input(key="targets_param_rice_yield_t_ha").value == 5.9
+
+
+def test_choosing_a_target_highlights_what_it_measures_on_the_same_map():
+    at = app().run()
+    first = map_args(at)
+    assert first["returned_objects"] == []
+    for link in first["js_links"]:
+        assert link.startswith("/app/static/vendor/"), link
+    assert "targetRoles" in first["feature_group"] and "target_counted" not in first["feature_group"]
+    at.selectbox(key="targets_pick").set_value("concentrated_fields_total_ha").run()
+    assert not at.exception
+    after = map_args(at)
+    assert after["script"] == first["script"]  # the same base map: only the highlight changes
+    assert '"key":"target_counted"' in after["feature_group"]
+    assert any("Chưa đạt" in m.value for m in at.markdown if "Kế hoạch:" in m.value)
+    at.selectbox(key="targets_pick").set_value("pigs").run()
+    assert any("nhập tay" in i.value for i in at.info)
+
+
+def test_the_excel_export_is_offered():
+    at = app().run()
+    (button,) = [b for b in at.get("download_button")]
+    assert "Excel" in button.proto.label
