@@ -506,7 +506,7 @@ if builtin:
     st.caption(f"ℹ️ {i18n.t('demo_note', code)}")
 
 _take_drawing()
-choice_col, _ = st.columns([2, 3])
+choice_col, _ = st.columns([3, 2])
 with choice_col:
     chosen = _choose_boundary(data)
 
