@@ -15,17 +15,16 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages.context import dataset, dataset_key, lang, t
+from app_pages.context import dataset, lang, map_assets, prepared_map, t
 from gis import landuse
 from gis.errors import GisError
 from gis.i18n import number
 from gis.parcel_info import ParcelFacts, parcel_facts
 from gis.schema import LABELS
 from gis.search import find_parcels
-from layers.catalogue import PreparedMap, prepare
+from layers.catalogue import PreparedMap
 from layers.geometry import zoom_for
-from layers.offline import AssetUrls, asset_urls
-from layers.render import MAP_HEIGHT_PX, MAP_WIDTH_PX, build_map, selection_group, use_local_assets
+from layers.render import MAP_HEIGHT_PX, MAP_WIDTH_PX, build_map, selection_group
 
 TABLE: dict[str, tuple[str, str]] = {
     "title": ("Bản đồ xã Lương Phong", "Lương Phong commune map"),
@@ -97,19 +96,6 @@ def tr(key: str, **kwargs: object) -> str:
     return text.format(**kwargs) if kwargs else text
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _prepared(folder: str, stamp: float, _data) -> PreparedMap:
-    """The layers ready for the browser, once per dataset (about a second for the built-in commune)."""
-    return prepare(_data)
-
-
-@st.cache_resource(show_spinner=False)
-def _assets(base_url_path: str) -> AssetUrls:
-    urls = asset_urls(base_url_path)
-    use_local_assets(urls)
-    return urls
-
-
 def _view_of(prepared: PreparedMap, positions: list[int], *, max_zoom: int = PARCEL_ZOOM) -> dict:
     frame = prepared.parcels_display.iloc[positions]
     west, south, east, north = (float(v) for v in frame.total_bounds)
@@ -126,7 +112,7 @@ def _positions(prepared: PreparedMap, labels: list[Hashable]) -> list[int]:
 def _select(label: Hashable | None, *, zoom: bool) -> None:
     st.session_state[SELECTED] = label
     if label is not None and zoom:
-        prepared = _prepared(*dataset_key(), dataset())
+        prepared = prepared_map()
         positions = _positions(prepared, [label])
         if positions:
             st.session_state[VIEW] = _view_of(prepared, positions)
@@ -161,7 +147,7 @@ def _visible_labels(parcels: pd.DataFrame) -> pd.Index | None:
 
 def _on_filter() -> None:
     data = dataset()
-    prepared = _prepared(*dataset_key(), data)
+    prepared = prepared_map()
     visible = _visible_labels(data.parcels)
     if visible is None:
         west, south, east, north = prepared.bounds
@@ -271,7 +257,7 @@ def _result_label(parcels: pd.DataFrame, label: Hashable) -> str:
 st.title(tr("title"))
 try:
     data = dataset()
-    prepared = _prepared(*dataset_key(), data)
+    prepared = prepared_map()
 except GisError as exc:
     st.error(f"{t('error')}: {exc.text(lang())}")
     st.stop()
@@ -310,8 +296,7 @@ if selected is not None and selected not in parcels.index:
 
 map_col, card_col = st.columns([5, 2], gap="medium")
 with map_col:
-    base_url = st.get_option("server.baseUrlPath") or ""
-    folium_map = build_map(prepared, lang=lang(), assets=_assets(base_url))
+    folium_map = build_map(prepared, lang=lang(), assets=map_assets())
     selected_positions = _positions(prepared, [selected]) if selected is not None else []
     highlight = selection_group(
         prepared, lang=lang(),

@@ -21,7 +21,7 @@ import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages.context import dataset, dataset_key, lang, t
+from app_pages.context import dataset, dataset_key, lang, map_assets, prepared_map, t
 from gis import i18n
 from gis.errors import GisError
 from gis.i18n import number
@@ -53,11 +53,10 @@ from gis.recovery_export import (
     write_geopackage,
     write_workbook,
 )
-from layers.catalogue import PreparedMap, prepare
+from layers.catalogue import PreparedMap
 from layers.geometry import zoom_for
-from layers.offline import AssetUrls, asset_urls
 from layers.recovery_parts import SPECS, RecoveryLayers, prepare_recovery
-from layers.render import MAP_HEIGHT_PX, build_map, use_local_assets
+from layers.render import MAP_HEIGHT_PX, build_map
 from layers.render_recovery import add_boundary_draw, recovery_group
 
 TABLE: dict[str, tuple[str, str]] = {
@@ -168,19 +167,6 @@ def num(value: float, digits: int = 1) -> str:
 
 
 # ------------------------------------------------------------------------------------------- cached work
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _prepared(folder: str, stamp: float, _data: Dataset) -> PreparedMap:
-    """The commune map's layers ready for the browser, once per dataset (shared with nothing else)."""
-    return prepare(_data)
-
-
-@st.cache_resource(show_spinner=False)
-def _assets(base_url_path: str) -> AssetUrls:
-    urls = asset_urls(base_url_path)
-    use_local_assets(urls)
-    return urls
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -494,7 +480,7 @@ st.caption(tr("intro"))
 code = lang()
 try:
     data = dataset()
-    prepared = _prepared(*dataset_key(), data)
+    prepared = prepared_map()
     recovery_settings = settings()
 except GisError as exc:
     st.error(f"{t('error')}: {exc.text(code)}")
@@ -555,11 +541,10 @@ if selected is not None and selected not in prepared.parcels_display.index:
 
 map_col, side_col = st.columns([5, 2], gap="medium")
 with map_col:
-    base_url = st.get_option("server.baseUrlPath") or ""
     drawing = st.session_state.get(SOURCE) == "draw"
-    folium_map = build_map(prepared, lang=code, assets=_assets(base_url))
+    folium_map = build_map(prepared, lang=code, assets=map_assets())
     if drawing:
-        add_boundary_draw(folium_map, _assets(base_url), lang=code)
+        add_boundary_draw(folium_map, map_assets(), lang=code)
     position = None if selected is None else int(prepared.parcels_display.index.get_loc(selected))
     group = recovery_group(prepared, None if outcome is None else outcome.layers, lang=code, selected=position)
     view = st.session_state.get(VIEW) or {}
