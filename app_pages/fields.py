@@ -34,7 +34,7 @@ from layers.offline import AssetUrls, asset_urls
 from layers.planned_fields import SAVED, SUGGESTED, WORKING, WORKING_PARCELS
 from layers.render import MAP_HEIGHT_PX, MAP_WIDTH_PX, build_map, use_local_assets
 from layers.render_draw import add_draw
-from layers.render_fields import fields_group
+from layers.render_fields import collapse_legend, fields_group
 
 TABLE: dict[str, tuple[str, str]] = {
     "title": ("Cánh đồng tập trung", "Concentrated fields"),
@@ -117,9 +117,12 @@ TABLE: dict[str, tuple[str, str]] = {
     "delete": ("Xóa", "Delete"),
     "export": ("Xuất cánh đồng", "Export a field"),
     "pick_export": ("Cánh đồng cần xuất", "Field to export"),
-    "gpkg": ("GeoPackage (.gpkg)", "GeoPackage (.gpkg)"),
-    "kml": ("KML (Google Earth)", "KML (Google Earth)"),
-    "shp": ("Shapefile (.zip)", "Shapefile (.zip)"),
+    "gpkg": ("GeoPackage", "GeoPackage"),
+    "kml": ("KML", "KML"),
+    "shp": ("Shapefile", "Shapefile"),
+    "gpkg_help": ("Tệp .gpkg, hệ tọa độ VN-2000 (mở bằng QGIS)", "A .gpkg file in VN-2000 (QGIS opens it)"),
+    "kml_help": ("Tệp .kml, WGS 84 (mở bằng Google Earth)", "A .kml file in WGS 84 (Google Earth opens it)"),
+    "shp_help": ("Shapefile nén .zip, hệ tọa độ VN-2000, bảng mã UTF-8", "A zipped shapefile in VN-2000, UTF-8"),
     "stamps": ("Tạo lúc {created}, sửa lúc {updated} (giờ Việt Nam).", "Created {created}, changed {updated} "
                "(Vietnam time)."),
     "workspace": ("Cánh đồng quy hoạch được lưu trong tệp {path} (mở được bằng QGIS).",
@@ -443,9 +446,10 @@ if outline is not None:
         _clear()
         outline = work = None
 
+flash_slot = st.empty()  # always there, so a message never shifts the map (which would rebuild it)
 flash = st.session_state.pop(FLASH, None)
 if flash:
-    getattr(st, flash[0])(flash[1])
+    getattr(flash_slot, flash[0])(flash[1])
 
 # the targets: total area against "more than 100 ha", count against "3 kept + 1 new"
 plan_path = targets.default_plan(2024)
@@ -518,6 +522,7 @@ with map_col:
     assets = _assets(base_url)
     folium_map = build_map(prepared, lang=lang(), assets=assets)
     add_draw(folium_map, assets, lang=lang())
+    collapse_legend(folium_map)
     chosen = None
     if check is not None and check.parcel_index:
         chosen = data.parcels.loc[check.parcel_index]
@@ -607,4 +612,5 @@ with export_col:
                                                    (".kml", "kml", "application/vnd.google-earth.kml+xml"),
                                                    (".zip", "shp", "application/zip")), strict=True):
             col.download_button(tr(key), _export(wkb, props_json, suffix, crs_wkt), file_name=f"{stem}{suffix}",
-                                mime=mime, on_click="ignore", icon=":material/download:", key=f"fields_dl_{key}")
+                                mime=mime, on_click="ignore", icon=":material/download:", key=f"fields_dl_{key}",
+                                help=tr(f"{key}_help"))

@@ -46,3 +46,9 @@ def fields_group(*, lang: str, saved: gpd.GeoDataFrame | None = None, suggested:
     Script("if (window.drawnItems && window.drawnItems.clearLayers) { window.drawnItems.clearLayers(); }").add_to(
         group)
     return group
+
+
+def collapse_legend(m: folium.Map) -> None:
+    """Start the map's legend folded (its title stays, a click opens it): the page's panel sits beside the
+    map, and an open legend would hide a quarter of the fields being planned."""
+    Script("document.querySelectorAll('.lp-legend details').forEach(function (d) { d.open = false; });").add_to(m)

@@ -177,3 +177,37 @@ def test_the_command_line_lists_and_suggests(tmp_path):
     assert {f["name"] for f in listed} == {"Cánh đồng tập trung thôn Giữa", "Cánh đồng tập trung thôn Cấm",
                                            "Cánh đồng tập trung thôn Vân An"}
     assert np.isclose(sum(f["area_ha"] for f in listed), 76.87, atol=0.05)
+
+
+# --- what the fields page needs: drawn outlines and the table of fields -----------------------------------
+
+
+def test_a_drawn_polygon_in_wgs84_becomes_an_outline_in_the_parcels_crs():
+    square = box(E, N, E + 100, N + 100)  # 1 ha
+    drawn = gpd.GeoSeries([square], crs=9214).to_crs(4326).iloc[0].__geo_interface__
+    outline = fields.outline_from_geojson(json.loads(json.dumps(drawn)), 9214)
+    assert outline.area == pytest.approx(10_000, rel=1e-6)
+    assert outline.bounds[0] == pytest.approx(E, abs=0.01)
+    for bad in ({"type": "Point", "coordinates": [106, 21]}, {}, {"type": "Polygon", "coordinates": [[]]}):
+        with pytest.raises(fields.GeometryError):
+            fields.outline_from_geojson(bad, 9214)
+
+
+def test_field_table_lists_kept_recovered_and_planned_fields_with_their_rice():
+    data = grid_dataset()
+    rows_w, rows_h = 2 * W + GAP, H
+    kept = box(E - 1, N - 1, E + rows_w + 1, N + rows_h + 1)  # parcels (0,0) and (0,1): 0.2 ha of rice
+    gone = box(E + 2 * (W + GAP) - 1, N - 1, E + 2 * (W + GAP) + W + 1, N + H + 1)  # parcel (0,2)
+    data.layers["concentrated_fields"] = gpd.GeoDataFrame(
+        {"TEN": ["Giữ", "Mất"], "TRANGTHAI": ["Duy trì", "Thu hồi"]}, geometry=[kept, gone], crs=9214)
+    planned = gpd.GeoDataFrame({"field_id": [7], "name": ["Mới"], "created_at": ["2024-01-01T00:00:00+00:00"],
+                                "updated_at": ["2024-01-02T00:00:00+00:00"]},
+                               geometry=[box(E, N + H + GAP, E + W, N + 2 * H + GAP)], crs=9214)
+    table = fields.field_table(data, planned)
+    assert table["status"].tolist() == [fields.KEPT, fields.RECOVERED, fields.PLANNED]
+    assert table["rice_ha"].tolist() == pytest.approx([0.2, 0.1, 0.1])
+    assert table["parcels"].tolist() == [2, 1, 1]
+    assert table["field_id"].tolist() == [-1, -1, 7]
+    assert table["updated_at"].iloc[2] == "2024-01-02T00:00:00+00:00"
+    assert table.crs.to_epsg() == 9214
+    assert fields.field_table(grid_dataset()).empty

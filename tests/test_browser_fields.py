@@ -1,0 +1,174 @@
+"""The fields page in a real browser, offline: draw a field with mouse clicks, see its area, save it, reload
+the page and find it again.
+
+The app runs in its own process with ``$LUONGPHONG_WORKSPACE`` pointing at a fresh file (the session's
+``streamlit_app`` may already be running with another workspace). Every request outside 127.0.0.1 is
+aborted and recorded (``conftest.open_offline_page``); the test fails on any of them, on any page error and
+on any HTTP status of 400 or more. Screenshots go to ``/tmp/fields_*.png``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+from conftest import open_offline_page, start_app, stop_app
+
+from gis import fields
+from gis.io import load_dataset
+from gis.workspace import Workspace
+
+pytestmark = pytest.mark.browser
+
+IFRAME = 'iframe[src*="streamlit_folium"]'
+TIMEOUT_MS = 90_000
+SHOTS = Path("/tmp")
+NAME = "Cánh đồng thử nghiệm trình duyệt"
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("fields_ws") / "workspace.gpkg"
+
+
+@pytest.fixture(scope="module")
+def fields_app(tmp_path_factory, workspace):
+    """The real app with its own workspace file."""
+    before = os.environ.get("LUONGPHONG_WORKSPACE")
+    os.environ["LUONGPHONG_WORKSPACE"] = str(workspace)
+    try:
+        app = start_app(tmp_path_factory.mktemp("fields_app") / "streamlit.log")
+    finally:
+        if before is None:
+            os.environ.pop("LUONGPHONG_WORKSPACE", None)
+        else:
+            os.environ["LUONGPHONG_WORKSPACE"] = before
+    try:
+        yield app
+    finally:
+        stop_app(app)
+
+
+@pytest.fixture(scope="module")
+def corners() -> tuple[list[tuple[float, float]], float]:
+    """A square inside free rice land (the second suggestion): its (lat, lng) corners and its area in ha."""
+    data = load_dataset()
+    block = fields.suggest(data, top=5).geometry.iloc[1].buffer(-25)
+    centre = block.representative_point()
+    for half in (80.0, 60.0, 40.0):
+        square = shapely.box(centre.x - half, centre.y - half, centre.x + half, centre.y + half)
+        if block.contains(square):
+            break
+    else:
+        raise AssertionError("no square fits in the suggested block")
+    points = gpd.GeoSeries(shapely.points(list(square.exterior.coords)[:4]), crs=data.parcels.crs).to_crs(4326)
+    return [(p.y, p.x) for p in points], square.area / 10_000
+
+
+def open_fields(app, record):
+    """Load the app, go to the fields page by its link, and wait until the parcels and the drawing toolbar
+    are on its map; that map's frame.
+
+    The app is opened at its root: opened at ``/fields`` Streamlit first asks ``/fields/_stcore/...``
+    (404) before finding its server, which the offline page would count as failures.
+    """
+    page = record.page
+    page.goto(app.url, wait_until="domcontentloaded")
+    page.get_by_role("link", name="Cánh đồng tập trung").click()
+    page.wait_for_function(
+        f"""Array.from(document.querySelectorAll('{IFRAME}')).some(f => f.contentDocument &&
+            f.contentDocument.querySelector('.leaflet-draw-draw-polygon'))""", timeout=TIMEOUT_MS)
+    handle = page.wait_for_selector(IFRAME, state="attached", timeout=TIMEOUT_MS)
+    frame = handle.content_frame()
+    frame.wait_for_function("window.map && window.lpmap && lpmap.layers.parcels && "
+                            "map.hasLayer(lpmap.layers.parcels.group)", timeout=TIMEOUT_MS)
+    page.wait_for_function(f"document.querySelector('{IFRAME}').getBoundingClientRect().height > 300",
+                           timeout=TIMEOUT_MS)
+    return frame
+
+
+def settle(page) -> None:
+    """Wait until the script run is over (no element left from the previous run)."""
+    page.wait_for_timeout(300)
+    page.wait_for_function("document.querySelectorAll('[data-stale=\"true\"]').length === 0", timeout=TIMEOUT_MS)
+
+
+def whole_page(page, path: Path) -> None:
+    """A screenshot of the whole page (Streamlit scrolls inside its main element, so grow the window)."""
+    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], height + 50)})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(path))
+    page.set_viewport_size(size)
+
+
+def screen_point(page, frame, lat: float, lng: float) -> tuple[float, float]:
+    x, y = frame.evaluate("([lat, lng]) => { const p = map.latLngToContainerPoint([lat, lng]);"
+                          " const r = map.getContainer().getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; }",
+                          [lat, lng])
+    box = page.query_selector(IFRAME).bounding_box()
+    return box["x"] + x, box["y"] + y
+
+
+def test_draw_a_field_see_its_area_save_it_and_find_it_after_a_reload(fields_app, chromium, corners, workspace):
+    corners, square_ha = corners
+    context, record = open_offline_page(chromium, width=1500, height=1100)
+    try:
+        page = record.page
+        frame = open_fields(fields_app, record)
+        tip = frame.get_attribute(".leaflet-draw-draw-polygon", "title")
+        assert tip == "Vẽ ranh giới cánh đồng (đa giác)"
+        centre = [sum(c[0] for c in corners) / 4, sum(c[1] for c in corners) / 4]
+        page.query_selector(IFRAME).scroll_into_view_if_needed()
+        # the field in the map's upper left quarter, clear of the legend (bottom right)
+        frame.evaluate("([c]) => { map.setView(c, 17, {animate: false}); map.panBy([160, 120], {animate: false}); }",
+                       [centre])
+        frame.click(".leaflet-draw-draw-polygon")
+        for lat, lng in [*corners, corners[0]]:  # the first corner again closes the polygon
+            x, y = screen_point(page, frame, lat, lng)
+            page.mouse.click(x, y)
+            page.wait_for_timeout(350)
+        # the page reruns with the drawing: its live figures, and the outline drawn back on the map
+        page.get_by_text("vẽ trên bản đồ").wait_for(timeout=TIMEOUT_MS)
+        settle(page)
+        frame.wait_for_function("lpmap.layers.working_field && lpmap.layers.working_parcels", timeout=TIMEOUT_MS)
+        metric = page.locator('[data-testid="stMetric"]', has_text="Diện tích ranh giới")
+        area_text = metric.locator('[data-testid="stMetricValue"]').inner_text()
+        area_ha = float(area_text.split()[0].replace(".", "").replace(",", "."))
+        assert abs(area_ha - square_ha) < 0.02 * square_ha, (area_text, square_ha)  # clicks land within a pixel
+        rice_text = page.locator('[data-testid="stMetric"]', has_text="Đất trồng lúa").first.inner_text()
+        assert re.search(r"\d+,\d\d ha", rice_text), rice_text
+        assert frame.evaluate("window.drawnItems.getLayers().length") == 0  # the drawing became the field
+        page.screenshot(path=str(SHOTS / "fields_drawn.png"), full_page=False)
+
+        page.get_by_label("Tên cánh đồng", exact=True).fill(NAME)
+        page.get_by_label("Tên cánh đồng", exact=True).press("Enter")
+        page.wait_for_timeout(500)
+        page.get_by_role("button", name="Lưu cánh đồng").click()
+        page.get_by_text(f"Đã lưu cánh đồng «{NAME}»").wait_for(timeout=TIMEOUT_MS)
+        settle(page)
+        # the map was not rebuilt by the save: same view, the legend still folded
+        assert frame.evaluate("map.getZoom()") == 17
+        assert frame.evaluate("document.querySelector('.lp-legend details').open") is False
+        saved = Workspace.open(workspace).fields()
+        assert saved["name"].tolist() == [NAME]
+        assert abs(saved.geometry.iloc[0].area / 10_000 - area_ha) < 0.01
+        whole_page(page, SHOTS / "fields_saved.png")
+
+        # a reload: a new session, the map built again, the field read back from the workspace
+        frame = open_fields(fields_app, record)
+        frame.wait_for_function("lpmap.layers.planned_fields", timeout=TIMEOUT_MS)
+        labels = frame.eval_on_selector_all(".lp-label span", "els => els.map(e => e.textContent)")
+        assert NAME in labels
+        settle(page)
+        picked = page.locator('[data-testid="stSelectbox"] input').evaluate_all("els => els.map(e => e.value)")
+        assert f"1. {NAME}" in picked  # the saved-field picker of the rename/delete panel
+        whole_page(page, SHOTS / "fields_reloaded.png")
+        assert record.problems() == []
+    finally:
+        context.close()
