@@ -22,17 +22,16 @@ import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages.context import dataset, dataset_key, lang, t
+from app_pages.context import dataset, dataset_key, lang, map_assets, prepared_map, t
 from gis import fields, landuse, targets
 from gis.errors import GisError
 from gis.i18n import number
 from gis.io import Dataset
 from gis.workspace import Workspace, workspace_path
-from layers.catalogue import PreparedMap, prepare
+from layers.catalogue import PreparedMap
 from layers.geometry import bounds_wgs84, zoom_for
-from layers.offline import AssetUrls, asset_urls
 from layers.planned_fields import SAVED, SUGGESTED, WORKING, WORKING_PARCELS
-from layers.render import MAP_HEIGHT_PX, MAP_WIDTH_PX, build_map, use_local_assets
+from layers.render import MAP_HEIGHT_PX, MAP_WIDTH_PX, build_map
 from layers.render_draw import add_draw
 from layers.render_fields import collapse_legend, fields_group
 
@@ -162,19 +161,7 @@ def ha(value: float, decimals: int = 2) -> str:
     return number(value, decimals, lang=lang())
 
 
-# -- cached: the map, the workspace's fields, suggestions, targets -------------------------------------------
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _prepared(folder: str, stamp: float, _data: Dataset) -> PreparedMap:
-    return prepare(_data)
-
-
-@st.cache_resource(show_spinner=False)
-def _assets(base_url_path: str) -> AssetUrls:
-    urls = asset_urls(base_url_path)
-    use_local_assets(urls)
-    return urls
+# -- cached: the workspace's fields, suggestions, targets -------------------------------------------
 
 
 def _stamp(path: Path) -> tuple[int, int]:
@@ -422,7 +409,7 @@ st.warning(t("demo_note"), icon="ℹ️")
 st.caption(tr("intro"))
 try:
     data = dataset()
-    prepared = _prepared(*dataset_key(), data)
+    prepared = prepared_map()
     ws_path = workspace_path()
     Workspace.open(ws_path)
     ws_key = (str(ws_path), _stamp(ws_path))
@@ -518,8 +505,7 @@ with panel_col:
             st.button(tr("clear"), on_click=_clear, icon=":material/close:")
 
 with map_col:
-    base_url = st.get_option("server.baseUrlPath") or ""
-    assets = _assets(base_url)
+    assets = map_assets()
     folium_map = build_map(prepared, lang=lang(), assets=assets)
     add_draw(folium_map, assets, lang=lang())
     collapse_legend(folium_map)
