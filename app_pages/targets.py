@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages.context import dataset, dataset_key, lang, t
+from app_pages.context import dataset, dataset_key, lang, map_assets, prepared_map, t
 from gis.errors import GisError
 from gis.i18n import number
 from gis.targets import (
@@ -44,10 +44,9 @@ from gis.targets import (
 )
 from gis.targets_export import STATUS_COLOURS, targets_xlsx_bytes
 from gis.workspace import Workspace, workspace_path
-from layers.catalogue import PreparedMap, prepare
+from layers.catalogue import PreparedMap
 from layers.geometry import zoom_for
-from layers.offline import AssetUrls, asset_urls
-from layers.render import build_map, use_local_assets
+from layers.render import build_map
 from layers.render_targets import TargetHighlight, prepare_highlight, target_group
 
 TABLE: dict[str, tuple[str, str]] = {
@@ -204,25 +203,12 @@ def _results(folder: str, stamp: float, plan_path: str, plan_stamp: int, params:
     return evaluate(plan, _data, planned_fields=fields, manual=manual)
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _prepared(folder: str, stamp: float, _data) -> PreparedMap:
-    return prepare(_data)
-
-
-@st.cache_resource(show_spinner=False)
-def _assets(base_url_path: str) -> AssetUrls:
-    urls = asset_urls(base_url_path)
-    use_local_assets(urls)
-    return urls
-
-
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _highlight(folder: str, stamp: float, plan_path: str, plan_stamp: int, key: str, ws_path: str, ws_stamp: int,
-               _data) -> TargetHighlight:
+               _data, _prepared: PreparedMap) -> TargetHighlight:
     plan = _plan(plan_path, plan_stamp)
     fields, _ = _workspace_contents(ws_path, ws_stamp)
-    return prepare_highlight(footprints(plan, plan.target(key), _data, planned_fields=fields),
-                             _prepared(folder, stamp, _data))
+    return prepare_highlight(footprints(plan, plan.target(key), _data, planned_fields=fields), _prepared)
 
 
 # -- the table ------------------------------------------------------------------------------------------
@@ -314,17 +300,17 @@ def _group_table(plan: Plan, group: str, results: list[Result]) -> None:
 
 def _map(plan: Plan, result: Result, data, ws_state: tuple[str, int]) -> None:
     folder, stamp = dataset_key()
-    prepared = _prepared(folder, stamp, data)
+    prepared = prepared_map()  # shared with the other map pages
     target = result.target
     if target.measure.get("kind") == "manual":
         st.info(tr("map_manual"))
         highlight = TargetHighlight()
     else:
-        highlight = _highlight(folder, stamp, str(plan.path), _stamp(plan.path), target.key, *ws_state, data)
+        highlight = _highlight(folder, stamp, str(plan.path), _stamp(plan.path), target.key, *ws_state, data,
+                               prepared)
         if highlight.empty:
             st.warning(tr("map_none"))
-    base_url = st.get_option("server.baseUrlPath") or ""
-    folium_map = build_map(prepared, lang=lang(), assets=_assets(base_url), tiles_option=False)
+    folium_map = build_map(prepared, lang=lang(), assets=map_assets(), tiles_option=False)
     view: dict = {}
     if highlight.bounds is not None:
         west, south, east, north = highlight.bounds
