@@ -720,7 +720,7 @@ def source_text(result: Result, plan: Plan, *, lang: str = "vi") -> str:
     layer = LAYER_NAMES.get(m.get("layer", ""), (m.get("layer", ""), m.get("layer", "")))[0 if vi else 1]
     what = {"area": ("Diện tích", "Area of"), "union_area": ("Diện tích (gộp chồng lấn)", "Dissolved area of"),
             "share": ("Tỷ lệ diện tích", "Share of the area of"), "length_share": ("Tỷ lệ chiều dài", "Share of the length of"),
-            "count": ("Số", "Number of"), "villages_with": ("Số thôn có", "Villages with")}[kind]
+            "count": ("Số", "Number of"), "villages_with": ("Số thôn có", "Villages with")}[str(kind)]
     text = f"{what[0 if vi else 1]} {layer}"
     if kind == "share" and m.get("by") == "count":
         text = f"{'Tỷ lệ số' if vi else 'Share of the number of'} {layer}"
