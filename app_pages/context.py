@@ -91,3 +91,26 @@ def _map_assets(base_url_path: str):
 def map_assets():
     """The local addresses of the map's JavaScript and CSS (and every folium map pointed at them)."""
     return _map_assets(str(st.get_option("server.baseUrlPath") or ""))
+
+
+def clicked_parcel(map_key: str, seen_key: str, prepared) -> object | None:
+    """The label of the parcel just clicked on the map ``map_key``, once per click; ``None`` otherwise.
+
+    streamlit-folium keeps the last click in the widget's value after it happened: ``seen_key`` remembers the
+    one already taken. The clicked feature carries its position in ``prepared.parcels_display`` (``i``) and its
+    sheet and number (``s``, ``n``), checked against the parcel found there.
+    """
+    value = st.session_state.get(map_key) or {}
+    click = value.get("last_object_clicked")
+    if not click or click == st.session_state.get(seen_key):
+        return None
+    st.session_state[seen_key] = click
+    props = ((value.get("last_active_drawing") or {}).get("properties")) or {}
+    position = props.get("i")
+    if not isinstance(position, int) or not 0 <= position < len(prepared.parcels_display):
+        return None
+    label = prepared.parcels_display.index[position]
+    row = prepared.parcels_display.loc[label]
+    if props.get("s") != row.get("sheet") or props.get("n") != row.get("parcel_no"):
+        return None
+    return label

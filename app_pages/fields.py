@@ -22,7 +22,7 @@ import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages.context import dataset, dataset_key, lang, map_assets, prepared_map, t
+from app_pages.context import clicked_parcel, dataset, dataset_key, lang, map_assets, prepared_map, t
 from gis import fields, landuse, targets
 from gis.errors import GisError
 from gis.i18n import number
@@ -258,21 +258,10 @@ def _take_drawing(data: Dataset) -> None:
 
 def _take_click(data: Dataset, prepared: PreparedMap, others: gpd.GeoDataFrame) -> None:
     """A click on a parcel adds it to the field being planned, or removes it (once per click)."""
-    value = st.session_state.get(MAP_KEY) or {}
-    click = value.get("last_object_clicked")
-    if not click or click == st.session_state.get(CLICK_SEEN):
+    label = clicked_parcel(MAP_KEY, CLICK_SEEN, prepared)
+    if label is None or not st.session_state.get(CLICK_ADDS, True):
         return
-    st.session_state[CLICK_SEEN] = click
-    if not st.session_state.get(CLICK_ADDS, True):
-        return
-    props = ((value.get("last_active_drawing") or {}).get("properties")) or {}
-    position = props.get("i")
-    if not isinstance(position, int) or not 0 <= position < len(prepared.parcels_display):
-        return
-    label = prepared.parcels_display.index[position]
     row = data.parcels.loc[label]
-    if props.get("s") != row.get("sheet") or props.get("n") != row.get("parcel_no"):
-        return
     work = _work()
     if work and work["parcels"] is not None:
         chosen = list(work["parcels"])

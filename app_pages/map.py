@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages.context import dataset, lang, map_assets, prepared_map, t
+from app_pages.context import clicked_parcel, dataset, lang, map_assets, prepared_map, t
 from gis import landuse
 from gis.errors import GisError
 from gis.i18n import number
@@ -158,19 +158,9 @@ def _on_filter() -> None:
 
 
 def _take_click(prepared: PreparedMap) -> None:
-    """Select the parcel clicked in the browser, once per click (the value stays after the click)."""
-    value = st.session_state.get(MAP_KEY) or {}
-    click = value.get("last_object_clicked")
-    if not click or click == st.session_state.get(CLICK_SEEN):
-        return
-    st.session_state[CLICK_SEEN] = click
-    props = ((value.get("last_active_drawing") or {}).get("properties")) or {}
-    position = props.get("i")
-    if not isinstance(position, int) or not 0 <= position < len(prepared.parcels_display):
-        return
-    label = prepared.parcels_display.index[position]
-    row = prepared.parcels_display.loc[label]
-    if props.get("s") == row.get("sheet") and props.get("n") == row.get("parcel_no"):
+    """Select the parcel clicked in the browser, once per click."""
+    label = clicked_parcel(MAP_KEY, CLICK_SEEN, prepared)
+    if label is not None:
         st.session_state[SELECTED] = label
 
 

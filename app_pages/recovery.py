@@ -21,7 +21,7 @@ import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages.context import dataset, dataset_key, lang, map_assets, prepared_map, t
+from app_pages.context import clicked_parcel, dataset, dataset_key, lang, map_assets, prepared_map, t
 from gis import i18n
 from gis.errors import GisError
 from gis.i18n import number
@@ -351,19 +351,9 @@ def _select_row(outcome: Outcome | None, label: Hashable | None) -> None:
 
 
 def _take_click(prepared: PreparedMap, outcome: Outcome | None) -> None:
-    """Select the parcel clicked on the map, and its row, once per click (the value stays after it)."""
-    value = st.session_state.get(MAP_KEY) or {}
-    click = value.get("last_object_clicked")
-    if not click or click == st.session_state.get(CLICK_SEEN):
-        return
-    st.session_state[CLICK_SEEN] = click
-    props = ((value.get("last_active_drawing") or {}).get("properties")) or {}
-    position = props.get("i")
-    if not isinstance(position, int) or not 0 <= position < len(prepared.parcels_display):
-        return
-    label = prepared.parcels_display.index[position]
-    row = prepared.parcels_display.loc[label]
-    if props.get("s") == row.get("sheet") and props.get("n") == row.get("parcel_no"):
+    """Select the parcel clicked on the map, and its row, once per click."""
+    label = clicked_parcel(MAP_KEY, CLICK_SEEN, prepared)
+    if label is not None:
         st.session_state[SELECTED] = label
         _select_row(outcome, label)
 
