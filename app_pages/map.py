@@ -125,11 +125,15 @@ def _on_search() -> None:
     st.session_state[MATCHES] = result.labels[:MAX_RESULTS] if result.kind == "owner" else []
     if result.labels:
         st.session_state[RESULT_PICK] = result.labels[0]
+        for code in ("vi", "en"):  # the results list starts again at the first result
+            st.session_state.pop(f"{RESULT_PICK}_{code}", None)
         _select(result.labels[0], zoom=True)
 
 
 def _on_pick() -> None:
-    _select(st.session_state.get(RESULT_PICK), zoom=True)
+    picked = st.session_state.get(f"{RESULT_PICK}_{lang()}")
+    st.session_state[RESULT_PICK] = picked
+    _select(picked, zoom=True)
 
 
 def _visible_labels(parcels: pd.DataFrame) -> pd.Index | None:
@@ -273,7 +277,10 @@ if result:
     elif result["kind"] == "owner":
         search_col.success(tr("found_owner", n=number(result["count"], 0, lang=lang()), q=result["query"]))
         if len(matches) > 1:
-            search_col.selectbox(tr("results"), matches, key=RESULT_PICK, on_change=_on_pick,
+            # one widget per language: the browser keeps a widget's option texts, so a switch needs a new one
+            current = st.session_state.get(RESULT_PICK)
+            search_col.selectbox(tr("results"), matches, key=f"{RESULT_PICK}_{lang()}", on_change=_on_pick,
+                                 index=matches.index(current) if current in matches else 0,
                                  format_func=lambda label: _result_label(parcels, label))
 
 visible = _visible_labels(parcels)

@@ -111,9 +111,20 @@ def test_search_by_owner_without_accents_finds_the_accented_name(parcels):
     assert not at.exception
     expected = int((parcels["owner"] == "Nguyễn Văn An").sum())
     assert any(f"Tìm thấy {expected} thửa" in s.value for s in at.success)
-    assert at.selectbox(key="map_result_pick").value is not None
+    assert at.selectbox(key="map_result_pick_vi").value is not None
     assert any("Nguyễn Văn An" in m.value for m in at.markdown)
     assert '"key":"matches"' in map_args(at)["feature_group"]
+
+
+def test_the_search_results_follow_the_language_switch():
+    at = app().run()
+    at.text_input(key="map_search").input("nguyen van an").run()
+    assert at.selectbox(key="map_result_pick_vi").options[1].startswith("Tờ ")
+    at.selectbox(key="map_result_pick_vi").set_value(at.session_state["map_matches"][1]).run()
+    at.sidebar.radio[0].set_value("en").run()
+    picker = at.selectbox(key="map_result_pick_en")
+    assert picker.options[1].startswith("Sheet ")
+    assert picker.value == at.session_state["map_matches"][1]  # the pick kept, in English
 
 
 def test_a_search_that_finds_nothing_says_so_in_vietnamese():
