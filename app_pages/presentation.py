@@ -124,6 +124,13 @@ def _views(folder: str, stamp: float, language: str, ws_stamp: float) -> list[di
     return views
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def _html(folder: str, stamp: float, language: str, _prepared) -> str:
+    """The map as one offline HTML file, made once per dataset and language (not at every rerun)."""
+    return standalone_html(_prepared, lang=language, title=t("app_title"),
+                           note=t("demo_note") if dataset().builtin else "")
+
+
 def _go(delta: int, n: int) -> None:
     st.session_state[STEP] = (st.session_state.get(STEP, 0) + delta) % n
 
@@ -180,8 +187,7 @@ if dataset().builtin:
     st.caption("ℹ️ " + t("demo_note"))
 st.caption(tr("keys"))
 st.checkbox(tr("fullscreen"), key=FULLSCREEN, value=True)
-st.download_button(tr("save_html"), data=standalone_html(prepared, lang=lang(), title=t("app_title"),
-                                                         note=t("demo_note") if dataset().builtin else ""),
+st.download_button(tr("save_html"), data=_html(folder, stamp, lang(), prepared),
                    file_name="ban_do_luong_phong.html", mime="text/html", key="present_html")
 
 # The arrow keys and a presenter remote's Page Up/Page Down press the buttons above (only on this page).
