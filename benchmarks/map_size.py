@@ -8,7 +8,8 @@ in headless Debian Chromium with every outside request aborted, and reports for 
   (streamlit-folium's component page, Leaflet and ``lpmap``), as transferred;
 - all bytes: everything the page loaded, Streamlit's own frontend included, for reference;
 - time to parcels: from the start of navigation until the parcel layer is on the map and a frame has been
-  painted after it.
+  painted after it, for a first visit (fresh browser context, cache cold: the figure checked against the
+  target) and for a returning visitor (one context, cache warm).
 
 Targets (issue 3): map bytes under 3 MB and time under 3 s. Run::
 
@@ -130,6 +131,25 @@ def measure(browser, url: str, *, count_bytes: bool) -> dict[str, float]:
             "all_bytes": ws["bytes"] + sum(http.values()), "drawn_s": drawn_s, "parcels": parcels}
 
 
+def warm_loads(browser, url: str, *, runs: int) -> list[float]:
+    """Seconds to parcels drawn for a returning visitor: one context (browser cache warm), new tabs."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    times = []
+    for n in range(runs + 1):  # the first load fills the cache and is not counted
+        page = context.new_page()
+        start_s = time.perf_counter()
+        page.goto(url, wait_until="commit")
+        frame = page.wait_for_selector(IFRAME, state="attached", timeout=120_000).content_frame()
+        frame.wait_for_function("window.map && window.lpmap && lpmap.layers.parcels && "
+                                "map.hasLayer(lpmap.layers.parcels.group)", timeout=120_000, polling=20)
+        frame.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        if n:
+            times.append(time.perf_counter() - start_s)
+        page.close()
+    context.close()
+    return times
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -147,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
             offline = [*ARGS, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=offline)
             runs = [measure(browser, url, count_bytes=False) for _ in range(args.runs)]
+            warm = warm_loads(browser, url, runs=args.runs)
             browser.close()
     finally:
         stop(proc)
@@ -158,6 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"all bytes (incl. Streamlit's own frontend): {med['all_bytes'] / 1e6:.2f} MB")
     print(f"page load -> parcels drawn: {med['drawn_s']:.2f} s (median of {args.runs}; runs: "
           + ", ".join(f"{r['drawn_s']:.2f}" for r in runs) + f")  target < {TARGET_S:.0f} s")
+    print(f"same, browser cache warm (a returning visitor): {statistics.median(warm):.2f} s (median of "
+          f"{len(warm)}; runs: " + ", ".join(f"{t:.2f}" for t in warm) + ")")
+    # the target is checked on the cold first load, the stricter of the two
     ok = med["map_bytes"] < TARGET_BYTES and med["drawn_s"] < TARGET_S
     print("targets met" if ok else "TARGETS MISSED")
     return 0 if ok else 1
