@@ -451,13 +451,8 @@ def prepare_boundary(
                     features=int(len(frame)))
 
 
-def read_boundary(path: str | Path, *, crs: CRS | str | int, project: str | None = None) -> Boundary:
-    """Read a boundary file (any vector format :func:`gis.io.read_layer` reads) and prepare it.
-
-    A file of zero bytes is reported as empty rather than as unreadable.
-    """
-    from gis.io import read_layer
-
+def _checked_boundary_file(path: str | Path) -> Path:
+    """``path`` as a Path, once it is known not to be empty (0 bytes) nor a table without geometry."""
     path = Path(path)
     if path.is_file() and path.stat().st_size == 0:
         raise DataSourceError(
@@ -465,6 +460,17 @@ def read_boundary(path: str | Path, *, crs: CRS | str | int, project: str | None
             f"Boundary file '{path.name}' is empty (0 bytes). Export the project boundary from QGIS again.",
         )
     require_geometry_file(path, role=("ranh giới", "boundary"))
+    return path
+
+
+def read_boundary(path: str | Path, *, crs: CRS | str | int, project: str | None = None) -> Boundary:
+    """Read a boundary file (any vector format :func:`gis.io.read_layer` reads) and prepare it.
+
+    A file of zero bytes is reported as empty rather than as unreadable.
+    """
+    from gis.io import read_layer
+
+    path = _checked_boundary_file(path)
     return prepare_boundary(read_layer(path), crs=crs, source=path.name, project=project)
 
 
@@ -499,13 +505,7 @@ def load_boundary_file(path: str | Path, *, crs: CRS | str | int, project: str |
     """
     from gis.sources import read_source
 
-    path = Path(path)
-    if path.is_file() and path.stat().st_size == 0:
-        raise DataSourceError(
-            f"Tệp ranh giới «{path.name}» rỗng (0 byte). Hãy xuất lại ranh giới dự án từ QGIS.",
-            f"Boundary file '{path.name}' is empty (0 bytes). Export the project boundary from QGIS again.",
-        )
-    require_geometry_file(path, role=("ranh giới", "boundary"))
+    path = _checked_boundary_file(path)
     source = read_source(path, scratch_root=scratch_root)
     frame = source.frame
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():

@@ -173,3 +173,29 @@ def offline_page(chromium) -> Iterator[OfflinePage]:
         yield record
     finally:
         context.close()
+
+
+# -- the commune map inside a page ----------------------------------------------------------------------
+
+#: streamlit-folium's frame: 0 px high until the map inside it is built.
+MAP_IFRAME = 'iframe[src*="streamlit_folium"]'
+PARCELS_DRAWN = "window.map && window.lpmap && lpmap.layers.parcels && map.hasLayer(lpmap.layers.parcels.group)"
+
+
+def wait_parcels_drawn(frame, *, timeout_ms: int = 60_000) -> None:
+    """Wait until the map in ``frame`` exists and carries the parcel layer."""
+    frame.wait_for_function(PARCELS_DRAWN, timeout=timeout_ms)
+
+
+def pixel_at(frame, lat: float, lng: float) -> list[int]:
+    """The RGBA of the map's canvas at a place (what is actually painted there)."""
+    return frame.evaluate(
+        """([lat, lng]) => {
+            const canvas = document.querySelector('.leaflet-overlay-pane canvas');
+            const p = map.latLngToLayerPoint([lat, lng]);
+            const origin = L.DomUtil.getPosition(canvas);
+            const scale = canvas.width / canvas.clientWidth;
+            const d = canvas.getContext('2d').getImageData(Math.round((p.x - origin.x) * scale),
+                                                           Math.round((p.y - origin.y) * scale), 1, 1).data;
+            return Array.from(d);
+        }""", [lat, lng])

@@ -16,7 +16,8 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
-from conftest import open_offline_page, start_app, stop_app
+from conftest import MAP_IFRAME as IFRAME
+from conftest import open_offline_page, start_app, stop_app, wait_parcels_drawn
 
 from gis import fields
 from gis.io import load_dataset
@@ -24,7 +25,6 @@ from gis.workspace import Workspace
 
 pytestmark = pytest.mark.browser
 
-IFRAME = 'iframe[src*="streamlit_folium"]'
 TIMEOUT_MS = 90_000
 SHOTS = Path("/tmp")
 NAME = "Cánh đồng thử nghiệm trình duyệt"
@@ -84,8 +84,7 @@ def open_fields(app, record):
             f.contentDocument.querySelector('.leaflet-draw-draw-polygon'))""", timeout=TIMEOUT_MS)
     handle = page.wait_for_selector(IFRAME, state="attached", timeout=TIMEOUT_MS)
     frame = handle.content_frame()
-    frame.wait_for_function("window.map && window.lpmap && lpmap.layers.parcels && "
-                            "map.hasLayer(lpmap.layers.parcels.group)", timeout=TIMEOUT_MS)
+    wait_parcels_drawn(frame, timeout_ms=TIMEOUT_MS)
     page.wait_for_function(f"document.querySelector('{IFRAME}').getBoundingClientRect().height > 300",
                            timeout=TIMEOUT_MS)
     return frame

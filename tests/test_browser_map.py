@@ -11,12 +11,13 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import pytest
+from conftest import MAP_IFRAME as IFRAME
+from conftest import pixel_at, wait_parcels_drawn
 
 from gis.io import load_dataset
 
 pytestmark = pytest.mark.browser
 
-IFRAME = 'iframe[src*="streamlit_folium"]'
 TIMEOUT_MS = 60_000
 
 
@@ -58,25 +59,10 @@ def open_map(app, record):
     page.goto(app.url, wait_until="domcontentloaded")
     handle = page.wait_for_selector(IFRAME, state="attached", timeout=TIMEOUT_MS)
     frame = handle.content_frame()
-    frame.wait_for_function("window.map && window.lpmap && lpmap.layers.parcels && "
-                            "map.hasLayer(lpmap.layers.parcels.group)", timeout=TIMEOUT_MS)
+    wait_parcels_drawn(frame, timeout_ms=TIMEOUT_MS)
     page.wait_for_function(f"document.querySelector('{IFRAME}').getBoundingClientRect().height > 300",
                            timeout=TIMEOUT_MS)
     return frame
-
-
-def pixel_at(frame, lat: float, lng: float) -> list[int]:
-    """The RGBA of the map's canvas at a place (what is actually painted there)."""
-    return frame.evaluate(
-        """([lat, lng]) => {
-            const canvas = document.querySelector('.leaflet-overlay-pane canvas');
-            const p = map.latLngToLayerPoint([lat, lng]);
-            const origin = L.DomUtil.getPosition(canvas);
-            const scale = canvas.width / canvas.clientWidth;
-            const d = canvas.getContext('2d').getImageData(Math.round((p.x - origin.x) * scale),
-                                                           Math.round((p.y - origin.y) * scale), 1, 1).data;
-            return Array.from(d);
-        }""", [lat, lng])
 
 
 def click_on_map(page, frame, lat: float, lng: float, zoom: int = 19) -> None:

@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import MAP_IFRAME as IFRAME
 
 from gis.io import load_dataset
 from layers.catalogue import prepare
@@ -15,7 +16,6 @@ from layers.render_present import standalone_html
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 60_000
-IFRAME = 'iframe[src*="streamlit_folium"]'
 
 
 def test_the_arrow_keys_step_through_the_views(streamlit_app, offline_page):

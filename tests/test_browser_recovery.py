@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import geopandas as gpd
 import pytest
+from conftest import MAP_IFRAME as IFRAME
+from conftest import pixel_at, wait_parcels_drawn
 from openpyxl import load_workbook
 
 from gis.i18n import number
@@ -16,7 +18,6 @@ from gis.recovery import load_settings, prepare_boundary, recover
 
 pytestmark = pytest.mark.browser
 
-IFRAME = 'iframe[src*="streamlit_folium"]'
 TIMEOUT_MS = 90_000
 CLUSTER = "Cụm công nghiệp Đoan Bái - Lương Phong (2315/QĐ-UBND)"
 
@@ -40,23 +41,8 @@ def open_recovery(app, record):
     page.get_by_role("link", name="Thu hồi đất").click()
     page.get_by_role("heading", name="Thu hồi đất theo ranh giới dự án").wait_for(timeout=TIMEOUT_MS)
     page.wait_for_selector(IFRAME, state="attached", timeout=TIMEOUT_MS)
-    map_frame(page).wait_for_function("window.map && window.lpmap && lpmap.layers.parcels && "
-                                      "map.hasLayer(lpmap.layers.parcels.group)", timeout=TIMEOUT_MS)
+    wait_parcels_drawn(map_frame(page), timeout_ms=TIMEOUT_MS)
     return page
-
-
-def pixel_at(frame, lat: float, lng: float) -> list[int]:
-    """The RGBA of the map's canvas at a place (what is actually painted there)."""
-    return frame.evaluate(
-        """([lat, lng]) => {
-            const canvas = document.querySelector('.leaflet-overlay-pane canvas');
-            const p = map.latLngToLayerPoint([lat, lng]);
-            const origin = L.DomUtil.getPosition(canvas);
-            const scale = canvas.width / canvas.clientWidth;
-            const d = canvas.getContext('2d').getImageData(Math.round((p.x - origin.x) * scale),
-                                                           Math.round((p.y - origin.y) * scale), 1, 1).data;
-            return Array.from(d);
-        }""", [lat, lng])
 
 
 def totals_of(sheet) -> dict[str, object]:

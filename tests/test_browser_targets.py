@@ -8,10 +8,10 @@ page never writes to the workspace here.
 from __future__ import annotations
 
 import pytest
+from conftest import MAP_IFRAME as IFRAME
 
 pytestmark = pytest.mark.browser
 
-IFRAME = 'iframe[src*="streamlit_folium"]'
 TIMEOUT_MS = 90_000
 
 

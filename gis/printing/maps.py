@@ -406,18 +406,14 @@ def landuse_sheet(dataset: Dataset, *, day: dt.date, year: int | None = None) ->
 
     legend = _provisional_landuse_legend(dataset)  # sizes the legend's space; the drawing gives the real one
     year = year or data_year(dataset, day)
-    return MapSheet(
-        title=f"BẢN ĐỒ HIỆN TRẠNG SỬ DỤNG ĐẤT NĂM {year}",
-        place=place_name(dataset).upper(),
-        bounds=tuple(shapely.bounds(commune)),
-        draw=draw,
-        legend=legend,
-        crs_text=crs_text(parcels.crs),
-        source=source_text(dataset),
-        day=day,
-        demo=dataset.builtin,
-        inset=_inset(dataset),
-    )
+    return _sheet(dataset, title=f"BẢN ĐỒ HIỆN TRẠNG SỬ DỤNG ĐẤT NĂM {year}", bounds=tuple(shapely.bounds(commune)),
+                  draw=draw, legend=legend, day=day, inset=_inset(dataset))
+
+
+def _sheet(dataset: Dataset, **fields) -> MapSheet:
+    """A sheet of ``dataset``: the place, CRS line, source and demonstration flag every theme shares."""
+    return MapSheet(place=place_name(dataset).upper(), crs_text=crs_text(dataset.parcels.crs),
+                    source=source_text(dataset), demo=dataset.builtin, **fields)
 
 
 def _provisional_other() -> tuple[LegendEntry, ...]:
@@ -518,21 +514,9 @@ def recovery_sheet(dataset: Dataset, project: str | None, *, day: dt.date) -> Ma
     subtitle = None
     if decision:
         subtitle = f"Quyết định thu hồi đất số {decision}" + (f" năm {int(year)}" if pd.notna(year) else "")
-    return MapSheet(
-        title=f"BẢN ĐỒ KHU VỰC THU HỒI ĐẤT DỰ ÁN {name.upper()}",
-        place=place_name(dataset).upper(),
-        bounds=bounds,
-        draw=draw,
-        legend=legend,
-        crs_text=crs_text(parcels.crs),
-        source=source_text(dataset),
-        day=day,
-        demo=dataset.builtin,
-        inset=inset,
-        table=recovery_table(result),
-        subtitle=subtitle,
-        min_scale=1000,
-    )
+    return _sheet(dataset, title=f"BẢN ĐỒ KHU VỰC THU HỒI ĐẤT DỰ ÁN {name.upper()}", bounds=bounds, draw=draw,
+                  legend=legend, day=day, inset=inset, table=recovery_table(result), subtitle=subtitle,
+                  min_scale=1000)
 
 
 def recovery_table(result: Any) -> Table:
@@ -657,19 +641,8 @@ def fields_sheet(dataset: Dataset, *, day: dt.date, planned: gpd.GeoDataFrame | 
                  LegendSection("Ký hiệu khác", (LegendEntry("Ranh giới xã", kind="line"),
                                                 LegendEntry("Ranh giới thôn", kind="line")))]
     year = year or data_year(dataset, day)
-    return MapSheet(
-        title=f"BẢN ĐỒ CÁNH ĐỒNG TẬP TRUNG NĂM {year}",
-        place=place_name(dataset).upper(),
-        bounds=tuple(shapely.bounds(commune)),
-        draw=draw,
-        legend=legend,
-        crs_text=crs_text(parcels.crs),
-        source=source_text(dataset),
-        day=day,
-        demo=dataset.builtin,
-        inset=_inset(dataset),
-        table=table,
-    )
+    return _sheet(dataset, title=f"BẢN ĐỒ CÁNH ĐỒNG TẬP TRUNG NĂM {year}", bounds=tuple(shapely.bounds(commune)),
+                  draw=draw, legend=legend, day=day, inset=_inset(dataset), table=table)
 
 
 FIELD_STATUS = {"existing": "Hiện có", "planned": "Quy hoạch mới", "recovered": "Đã thu hồi"}
