@@ -608,7 +608,7 @@ def _csv_rows(text: str, *, path: Path | None = None, deadline: Deadline | None 
     except csv.Error:
         delimiter = max(",;\t|", key=sample.count) if any(c in sample for c in ",;\t|") else ","
     rows: list[list[str]] = []
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=None), delimiter=delimiter)  # CR, LF and CRLF line ends
     try:
         for row in reader:
             if len(rows) >= lim.rows:
@@ -652,8 +652,6 @@ def _xlsx_sheets(path: Path, *, deadline: Deadline | None = None) -> dict[str, l
     The package's unpacked size and each sheet's declared dimension (``A1:XFD1048576``) are checked before
     any row is read.
     """
-    from openpyxl import load_workbook
-    from openpyxl.utils import get_column_letter
 
     with open(path, "rb") as fh:
         if fh.read(4) == b"\xd0\xcf\x11\xe0":
@@ -664,11 +662,19 @@ def _xlsx_sheets(path: Path, *, deadline: Deadline | None = None) -> dict[str, l
                 "Excel, remove the password (File > Info > Protect Workbook), save it as .xlsx and upload it again.",
             )
     _check_xlsx_package(path)
+    with open(path, "rb") as fh:  # closed here even when openpyxl gives up half-way
+        return _xlsx_rows(path, fh, deadline)
+
+
+def _xlsx_rows(path: Path, fh: Any, deadline: Deadline | None) -> dict[str, list[list[object]]]:
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
     lim = limits()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # openpyxl's notes on styles it does not know
-            book = load_workbook(path, read_only=True, data_only=True)
+            book = load_workbook(fh, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file (zip, xml, key errors)
         raise _unreadable(path, type(exc).__name__, "Hãy mở bằng Excel, lưu lại thành .xlsx rồi tải lên lại.",
                           "Open it in Excel, save it again as .xlsx and upload it again.") from exc
@@ -908,6 +914,15 @@ def read_source(path: str | Path, *, layer: str | None = None, encoding: str | N
             files = _data_files(folder)
             if kind == "kmz":
                 files = [f for f in files if f.suffix.lower() == ".kml"]
+            inner = [p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in (".zip", ".kmz", ".rar", ".7z")]
+            if not files and inner:
+                raise DataSourceError(
+                    f"Tệp nén «{path.name}» chỉ chứa tệp nén khác ({', '.join(p.name for p in inner[:5])}): công cụ "
+                    "không giải nén lồng nhau. Hãy giải nén tệp bên ngoài trên máy rồi tải lên tệp bên trong.",
+                    f"Archive '{path.name}' holds only other archives ({', '.join(p.name for p in inner[:5])}): the "
+                    "tool does not unpack archives within archives. Unpack the outer one on your computer and "
+                    "upload the inner one.",
+                )
             if not files:
                 raise DataSourceError(
                     f"Tệp nén «{path.name}» không có tệp dữ liệu bản đồ nào ({_SUPPORTED_VI}). Hãy nén đúng các tệp "

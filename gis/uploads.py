@@ -348,6 +348,8 @@ def safe_extract(path: Path, dest: Path, *, max_unpacked: int = MAX_UNPACKED_BYT
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
         raise _damaged(path.name, exc) from exc
     except OSError as exc:
+        if exc.filename is None:  # a seek or read in the archive itself: offsets pointing nowhere
+            raise _damaged(path.name, exc) from exc
         raise DataSourceError(
             f"Không giải nén được tệp «{path.name}» ({type(exc).__name__}: {exc}). Hãy giải nén trên máy, đổi tên "
             "các tệp, thư mục cho ngắn, đơn giản rồi nén lại.",
