@@ -627,6 +627,7 @@ def _csv_rows(text: str, *, path: Path | None = None, deadline: Deadline | None 
 def _check_xlsx_package(path: Path) -> None:
     """An .xlsx is a zip: refuse one that unpacks to more than ``table_mb`` before openpyxl opens it."""
     import zipfile
+    import zlib
 
     try:
         with zipfile.ZipFile(path) as archive:
@@ -644,6 +645,28 @@ def _check_xlsx_package(path: Path) -> None:
             found=mb(unpacked), limit=mb(lim.table_bytes), key="table_mb",
             todo_vi="Hãy chép riêng bảng tọa độ sang một tệp Excel mới (chỉ các ô có dữ liệu) rồi tải lên.",
             todo_en="Copy the coordinate table alone into a new Excel file (only the cells with data) and upload it.")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in infos:
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                    rows = _count_rows(archive, info)
+                    if rows > lim.rows:
+                        raise _too_many(path, "dòng", "rows", found=f"{rows} (trang {info.filename})",
+                                        limit=lim.rows, key="rows")
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+        raise _unreadable(path, type(exc).__name__, "Hãy mở bằng Excel, lưu lại thành .xlsx rồi tải lên lại.",
+                          "Open it in Excel, save it again as .xlsx and upload it again.") from exc
+
+
+def _count_rows(archive: Any, info: Any) -> int:
+    """The ``<row>`` elements of a sheet's XML, counted on the packed stream (no XML parsed, nothing kept)."""
+    count, tail = 0, b""
+    with archive.open(info) as src:
+        while chunk := src.read(1 << 20):
+            data = tail + chunk
+            count += data.count(b"<row ") + data.count(b"<row>")
+            tail = data[-4:]
+    return count
 
 
 def _xlsx_sheets(path: Path, *, deadline: Deadline | None = None) -> dict[str, list[list[object]]]:

@@ -245,6 +245,14 @@ def _non_utf8_names(d: Path) -> Path:
     return path
 
 
+def _duplicate_numbers(d: Path) -> list[tuple[str | zipfile.ZipInfo, bytes]]:
+    frame = vf.parcels()
+    frame.loc[1, "SHTHUA"] = 1
+    path = d / "trung_so.gpkg"
+    pyogrio.write_dataframe(frame, path, layer="thua", driver="GPKG")
+    return [("du_lieu/trung_so.gpkg", path.read_bytes())]
+
+
 _NFC = unicodedata.normalize("NFC", "thửa_đất.shp")
 _NFD = unicodedata.normalize("NFD", "thửa_đất.shp")
 OUTSIDE = "trỏ ra ngoài thư mục"
@@ -268,6 +276,8 @@ CASES: list[Case] = [
     Case("zip: Excel table inside", _zip("excel_zip.zip", _xlsx_in_zip), "ok",
          args=(*PROVINCE, "--map", "Loại đất=land_use")),
     Case("kmz: Google Earth", _kmz, "ok", args=PROVINCE),
+    Case("zip: GeoPackage with a parcel number twice", _zip("trung_so.zip", _duplicate_numbers), "problems",
+         problem="duplicate_parcel"),
     # names that climb out, links, encryption
     Case("zip slip: ../", _zip("slip.zip", lambda d: [("../../thua_dat.shp", b"x")]), "refused", OUTSIDE),
     Case("zip slip: ..\\ (Windows)", _zip("slip_win.zip", lambda d: [("..\\..\\thua_dat.shp", b"x")]), "refused",

@@ -174,6 +174,14 @@ def _sheet_xml(cells: str, *, doctype: str = "", dimension: str | None = None) -
     return change
 
 
+def _far_row(parts: dict[str, bytes]) -> dict[str, bytes]:
+    """Two rows, the second numbered 1 048 576: the reader fills the gap with empty rows, as a stream."""
+    xml = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+           '2006/main"><sheetData><row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="A1048576"><v>2</v>'
+           "</c></row></sheetData></worksheet>")
+    return {**parts, SHEET: xml.encode()}
+
+
 def _inline(text: str, ref: str = "C2") -> str:
     return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
 
@@ -203,6 +211,12 @@ def _table_over_size(d: Path) -> Path:
     return path
 
 
+def _two_vertex_parcel() -> str:
+    rows = [r for r in vf.table_rows() if not (r[1] == 6 and r[2] in (3, 4))]
+    return "\n".join(",".join("" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v)) for v in r)
+                     for r in rows) + "\n"
+
+
 CASES: list[Case] = [
     # tables that already pass, kept passing
     Case("csv: surveyor's table, UTF-8", lambda d: vf.csv_table(d), "ok", args=XLSX_ARGS),
@@ -225,6 +239,8 @@ CASES: list[Case] = [
     Case("xlsx: no dimension element", _xlsx("khong_kich_thuoc.xlsx", _dimension(None)), "ok", args=XLSX_ARGS),
     Case("xlsx: external entity (XXE)", _xlsx("xxe.xlsx", _sheet_xml(_inline("&xxe;"), doctype=_XXE)), "refused",
          "Không đọc được tệp"),
+    Case("csv: a parcel of two vertices", _csv("hai_dinh.csv", _two_vertex_parcel), "problems", problem="not_polygon",
+         args=XLSX_ARGS),
     # not text
     Case("csv: random bytes", _bytes("ngau_nhien.csv", _random_bytes), "refused", NOT_TEXT),
     Case("csv: NUL bytes in the text", _bytes("nul.csv", _with_nul), "refused", NOT_TEXT),
@@ -248,6 +264,7 @@ CASES: list[Case] = [
          "refused", "rows, columns"),
     Case("xlsx: no dimension, rows over the limit", _xlsx("dong_that.xlsx", _sheet_rows(LIM.rows + 1, dimension=None)),
          "refused", "rows"),
+    Case("xlsx: last row numbered 1048576, no dimension", _xlsx("dong_xa.xlsx", _far_row), "refused", "rows"),
     Case("xlsx: bomb (sheet unpacks past the limit)", _xlsx_bomb, "refused", "table_mb"),
     Case("xlsx: a 40 000-character cell", _xlsx("o_dai.xlsx", _sheet_xml(_inline("A" * 40_000))), "refused",
          "cell_chars"),
