@@ -11,8 +11,11 @@ Every file written here goes under the workspace folder (the folder of :func:`gi
     Archives unpacked for reading, removed when the reading is done.
 
 Archives are checked before anything is unpacked: an entry whose name climbs out of its folder (``../``,
-an absolute path, a drive letter), a link, too many entries, too much unpacked data, or a compression
-ratio no real map has (a zip bomb) is refused with a message saying what to do.
+an absolute path, a drive letter), is too long or clashes with another (``Parcels.shp``, ``parcels.shp``),
+a link, an encrypted entry, a compression method Python cannot read (Deflate64), too many entries, too much
+unpacked data, a coordinate table over its own limit, or a compression ratio no real map has (a zip bomb)
+is refused with a message saying what to do. The limits come from ``gis/limits.toml`` (:mod:`gis.limits`);
+the constants below are derived from it.
 """
 
 from __future__ import annotations

@@ -158,6 +158,7 @@ def test_hostile_file(case: Case, tmp_path: Path, ws: Path) -> None:
         argv = [command, *(["--json"] if command == "inspect" else []), str(path), *case.args]
         if case.heavy:
             code, out, err, rss_mb, seconds = _subprocess(argv, ws, tmp_path)
+            print(f"{case.name}: {command} peak {rss_mb:.0f} MB, {seconds:.1f} s")  # shown with pytest -s
             assert rss_mb < HEAVY_MAX_RSS_MB, (case.name, command, f"{rss_mb:.0f} MB")
             assert seconds < HEAVY_MAX_SECONDS, (case.name, command, f"{seconds:.1f} s")
         else:
