@@ -127,7 +127,6 @@ def _page() -> None:
     from gis.imports import prepare, write_dataset
     from gis.provinces import choices
     from gis.schema import LABELS, PARCEL_FIELDS
-    from gis.uploads import MAX_UPLOAD_BYTES
 
     vi = lang() == "vi"
     st.title(_t("title"))
@@ -137,10 +136,7 @@ def _page() -> None:
                                                   "dgn", "csv", "txt", "xlsx"], accept_multiple_files=False)
     if upload is None:
         return
-    if upload.size > MAX_UPLOAD_BYTES:
-        st.error(f"{upload.name}: > {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
-        return
-    try:
+    try:  # save_upload checks the size (upload_mb of gis/limits.toml) before anything is written
         path = _saved_upload(upload)
     except GisError as exc:
         st.error(exc.text(lang()))

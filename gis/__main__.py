@@ -1,14 +1,27 @@
-"""The command line: ``python -m gis COMMAND``. Each command lives in ``gis/commands/``."""
+"""The command line: ``python -m gis COMMAND``. Each command lives in ``gis/commands/``.
+
+Every file given to a command is checked against the size limit (``file_mb`` in ``gis/limits.toml``)
+before the command runs. A problem with the user's data (:class:`gis.errors.GisError`) prints its message
+and exits with 2; anything else is a bug: a short message in the user's language, the traceback kept in the
+workspace's ``logs/`` folder, exit 3. ``--debug`` (or ``LUONGPHONG_DEBUG=1``) prints the traceback instead.
+"""
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
+import traceback
+from datetime import datetime
+from pathlib import Path
 
 from gis import commands
 from gis.errors import GisError
+
+#: Exit codes: 2 for the user's data or request, 3 for a bug (or the machine out of memory), 130 for Ctrl+C.
+EXIT_USER, EXIT_BUG, EXIT_INTERRUPTED = 2, 3, 130
 
 
 def _command_modules():
@@ -16,9 +29,53 @@ def _command_modules():
         yield importlib.import_module(f"gis.commands.{info.name}")
 
 
+def _input_files(args: argparse.Namespace) -> list[Path]:
+    """The existing files among the command's arguments (outputs not yet written are not there)."""
+    found: list[Path] = []
+    for value in vars(args).values():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, Path) and item.is_file():
+                found.append(item)
+    return found
+
+
+def _write_log(text: str) -> Path | None:
+    """Keep a traceback in the workspace's ``logs/`` folder; None when that cannot be written."""
+    try:
+        from gis.uploads import new_folder, workspace_root
+
+        folder = new_folder(workspace_root() / "logs", datetime.now().strftime("%Y%m%d-%H%M%S"))
+        path = folder / "loi.txt"
+        path.write_text(text, encoding="utf-8")
+        return path
+    except Exception:  # noqa: BLE001 - the log is a courtesy; the message is printed either way
+        return None
+
+
+def _bug_message(exc: BaseException, command: str, log: Path | None, lang: str) -> str:
+    memory = isinstance(exc, MemoryError)
+    if lang == "vi":
+        what = ("Máy không đủ bộ nhớ" if memory else f"Lỗi chương trình ({type(exc).__name__})")
+        text = (f"{what} khi chạy lệnh «{command}». Đây là lỗi của công cụ, không phải của dữ liệu: hãy báo cho "
+                "người quản trị, kèm tệp dữ liệu và lệnh đã chạy.")
+        if memory:
+            text += " Có thể thử lại với tệp nhỏ hơn (chia theo tờ bản đồ)."
+        text += f" Chi tiết lỗi đã ghi vào «{log}»." if log else " Chạy lại với --debug để xem chi tiết."
+        return text
+    what = "The machine ran out of memory" if memory else f"A bug ({type(exc).__name__})"
+    text = (f"{what} while running '{command}'. This is a fault of the tool, not of the data: report it to the "
+            "administrator with the data file and the command.")
+    if memory:
+        text += " Try again with a smaller file (split by map sheet)."
+    text += f" The details are in '{log}'." if log else " Run again with --debug to see the details."
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gis", description="Lương Phong land tool")
     parser.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of messages")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the full traceback of a bug (also LUONGPHONG_DEBUG=1)")
     sub = parser.add_subparsers(dest="command", required=True)
     handlers = {}
     for module in _command_modules():
@@ -26,11 +83,25 @@ def main(argv: list[str] | None = None) -> int:
         module.add_arguments(p)
         handlers[module.NAME] = module.run
     args = parser.parse_args(argv)
+    debug = args.debug or os.environ.get("LUONGPHONG_DEBUG", "") not in ("", "0")
     try:
+        from gis.limits import check_file_size
+
+        for path in _input_files(args):
+            check_file_size(path)
         return handlers[args.command](args)
     except GisError as exc:
         print(exc.text(args.lang), file=sys.stderr)
-        return 2
+        return EXIT_USER
+    except KeyboardInterrupt:
+        print("Đã dừng." if args.lang == "vi" else "Stopped.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - MemoryError included: a bug gets a message, never a traceback
+        if debug:
+            raise
+        log = _write_log(traceback.format_exc())
+        print(_bug_message(exc, args.command, log, args.lang), file=sys.stderr)
+        return EXIT_BUG
 
 
 if __name__ == "__main__":

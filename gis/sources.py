@@ -42,6 +42,7 @@ from gis.crs import (
 )
 from gis.errors import CrsError, DataSourceError, SchemaError
 from gis.i18n import number
+from gis.limits import Deadline, limits, mb, over_limit
 from gis.provinces import Province, find_province
 from gis.schema import PARCEL_FIELDS, REQUIRED, match_fields
 
@@ -187,7 +188,38 @@ def detect_format(path: Path) -> str:
 # --------------------------------------------------------------------------------------------------
 
 
+def _check_feature_count(path: Path, layer: str | None) -> None:
+    """Refuse a layer whose header counts more features than ``features`` allows, before it is read."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            count = int(pyogrio.read_info(path, layer=layer).get("features") or 0)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
+        return  # unreadable: the read that follows says so
+    lim = limits()
+    if count > lim.features:
+        raise over_limit(
+            f"Lớp «{layer or path.name}» của tệp «{path.name}» có quá nhiều đối tượng",
+            f"Layer '{layer or path.name}' of '{path.name}' has too many features", found=str(count),
+            limit=str(lim.features), key="features",
+            todo_vi="Hãy chỉ xuất các thửa của xã (lọc theo xã hoặc tờ bản đồ) rồi nhập lại.",
+            todo_en="Export only the commune's parcels (filter by commune or map sheet) and import them again.")
+
+
+def _check_vertex_count(path: Path, frame: gpd.GeoDataFrame) -> None:
+    """Refuse a layer with more coordinate pairs than ``vertices`` allows, before any work on its geometry."""
+    lim = limits()
+    count = int(shapely.get_num_coordinates(frame.geometry.to_numpy()).sum()) if len(frame) else 0
+    if count > lim.vertices:
+        raise over_limit(
+            f"Lớp của tệp «{path.name}» có quá nhiều đỉnh", f"The layer of '{path.name}' has too many vertices",
+            found=str(count), limit=str(lim.vertices), key="vertices",
+            todo_vi="Hãy chỉ xuất các thửa của xã, hoặc đơn giản hóa hình (Simplify trong QGIS) rồi nhập lại.",
+            todo_en="Export only the commune's parcels, or simplify the shapes (Simplify in QGIS), and import again.")
+
+
 def _read_ogr(path: Path, *, layer: str | None = None, **kwargs: Any) -> gpd.GeoDataFrame:
+    _check_feature_count(path, layer)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's notes on odd files are reported by us
@@ -200,6 +232,7 @@ def _read_ogr(path: Path, *, layer: str | None = None, **kwargs: Any) -> gpd.Geo
         ) from exc
     if not isinstance(frame, gpd.GeoDataFrame):
         frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame)))
+    _check_vertex_count(path, frame)
     return frame
 
 
@@ -436,8 +469,87 @@ def parse_number(value: object) -> float:
         return float("nan")
 
 
+#: Control bytes no text table holds (TCVN3 uses 0x01, 0x02, 0x04-0x06, 0x11-0x17 for capitals; tab, line
+#: feed, carriage return, form feed, vertical tab and DOS's end-of-file mark are text too).
+_BINARY_BYTES = bytes([0, 3, 7, 8, 14, 15, 16, 24, 25, 27, 28, 29, 30, 31])
+#: First bytes of files that are often renamed to .csv by mistake: (magic, what it is in Vietnamese, English).
+_MAGIC = (
+    (b"PK\x03\x04", "tệp nén hoặc tệp Excel .xlsx", "a zip archive or an Excel .xlsx file"),
+    (b"\xd0\xcf\x11\xe0", "tệp Excel đời cũ (.xls) hoặc Word", "an old Excel (.xls) or Word file"),
+    (b"\x1f\x8b", "tệp nén gzip", "a gzip archive"),
+    (b"%PDF", "tệp PDF", "a PDF file"),
+    (b"\x89PNG", "ảnh PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "ảnh JPEG", "a JPEG image"),
+    (b"SQLite format 3", "cơ sở dữ liệu SQLite/GeoPackage", "an SQLite/GeoPackage database"),
+)
+
+
+def _not_text(path: Path, what_vi: str, what_en: str) -> DataSourceError:
+    return DataSourceError(
+        f"Tệp «{path.name}» không phải bảng văn bản (CSV): {what_vi}. Hãy mở bảng bằng Excel và lưu lại dạng «CSV "
+        "UTF-8», hoặc tải lên tệp .xlsx.",
+        f"'{path.name}' is not a text table (CSV): {what_en}. Open the table in Excel and save it as 'CSV UTF-8', "
+        "or upload the .xlsx file.",
+    )
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """``"utf-16-le"``/``"utf-16-be"`` when the NUL bytes fall on every other byte, as in UTF-16 text."""
+    even, odd = head[0::2], head[1::2]
+    if len(head) < 4:
+        return None
+    if odd.count(0) > 0.8 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.8 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def _check_text_bytes(path: Path, data: bytes) -> str | None:
+    """Refuse bytes that are no text table; the UTF-16 codec to read them with, or None for a byte encoding."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    head = data[:65536]
+    for magic, what_vi, what_en in _MAGIC:
+        if head.startswith(magic):
+            raise _not_text(path, f"đây là {what_vi}", f"it is {what_en}")
+    if b"\x00" in head:
+        codec = _utf16_without_bom(head)
+        if codec is not None:
+            return codec
+        count = data.count(0)
+        raise _not_text(path, f"có {count} byte NUL (dữ liệu nhị phân)", f"it holds {count} NUL bytes (binary data)")
+    binary = sum(head.count(b) for b in _BINARY_BYTES)
+    if binary > max(8, len(head) // 100):
+        raise _not_text(path, f"có {binary} ký tự điều khiển trong {len(head)} byte đầu (dữ liệu nhị phân)",
+                        f"it holds {binary} control characters in its first {len(head)} bytes (binary data)")
+    return None
+
+
+def _check_table_size(path: Path, size: int) -> None:
+    lim = limits()
+    if size > lim.table_bytes:
+        raise over_limit(
+            f"Bảng «{path.name}» quá lớn", f"Table '{path.name}' is too large", found=mb(size),
+            limit=mb(lim.table_bytes), key="table_mb",
+            todo_vi="Một bảng tọa độ của xã chỉ vài MB: hãy xuất lại bảng, chỉ giữ các cột số thửa và tọa độ, hoặc "
+            "chia theo tờ bản đồ.",
+            todo_en="A commune's coordinate table is a few MB: export it again keeping only the parcel number and "
+            "coordinate columns, or split it by map sheet.")
+
+
 def _decode_csv(path: Path, encoding: str | None) -> tuple[str, enc.Detection]:
+    _check_table_size(path, path.stat().st_size)
     data = path.read_bytes()
+    utf16 = _check_text_bytes(path, data)
+    if utf16 is not None:
+        try:
+            text = data.decode(utf16)
+        except UnicodeDecodeError as exc:
+            raise _not_text(path, f"UTF-16 hỏng ({exc.reason})", f"broken UTF-16 ({exc.reason})") from exc
+        return unicodedata.normalize("NFC", text.lstrip("\ufeff")), enc.Detection(
+            "utf-8", 1.0, "Tệp ghi bằng Unicode UTF-16 (Excel «Unicode Text»).",
+            "The file is Unicode UTF-16 text (Excel's 'Unicode Text').")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
         if encoding is None:
@@ -453,30 +565,174 @@ def _decode_csv(path: Path, encoding: str | None) -> tuple[str, enc.Detection]:
     return unicodedata.normalize("NFC", enc.decode(data, found.encoding, errors="replace")), found
 
 
-def _csv_rows(text: str) -> list[list[str]]:
-    sample = "\n".join(text.splitlines()[:50])
+def _too_many(path: Path, what_vi: str, what_en: str, *, found: str, limit: int, key: str) -> DataSourceError:
+    return over_limit(
+        f"Bảng «{path.name}» có quá nhiều {what_vi}", f"Table '{path.name}' has too many {what_en}", found=found,
+        limit=str(limit), key=key,
+        todo_vi="Hãy xuất lại bảng chỉ với các cột số thửa, tọa độ (mỗi dòng một đỉnh), hoặc chia theo tờ bản đồ.",
+        todo_en="Export the table again with only the parcel number and coordinate columns (one row per vertex), "
+        "or split it by map sheet.")
+
+
+def _long_cell(path: Path, where: str, found: str) -> DataSourceError:
+    lim = limits()
+    return over_limit(
+        f"Bảng «{path.name}»: một ô ({where}) quá dài", f"Table '{path.name}': a cell ({where}) is too long",
+        found=f"{found} ký tự", found_en=f"{found} characters", limit=f"{lim.cell_chars} ký tự",
+        limit_en=f"{lim.cell_chars} characters", key="cell_chars",
+        todo_vi="Hãy kiểm tra dấu ngoặc kép (\") trong bảng: một dấu không đóng làm cả phần sau thành một ô.",
+        todo_en="Check the quotes (\") in the table: one left open makes all that follows one cell.")
+
+
+def _checked_row(path: Path, row: list[Any], number_: int) -> list[Any]:
+    lim = limits()
+    while row and row[-1] in (None, ""):
+        row = row[:-1]
+    if len(row) > lim.columns:
+        raise _too_many(path, "cột", "columns", found=f"{len(row)} (dòng {number_})", limit=lim.columns,
+                        key="columns")
+    for i, cell in enumerate(row):
+        if isinstance(cell, str) and len(cell) > lim.cell_chars:
+            raise _long_cell(path, f"dòng {number_}, cột {i + 1}", str(len(cell)))
+    return row
+
+
+def _csv_rows(text: str, *, path: Path | None = None, deadline: Deadline | None = None) -> list[list[str]]:
+    """The rows of a CSV text, read as a stream and stopped at the row, column and cell limits."""
+    path = path or Path("bảng.csv")
+    lim = limits()
+    sample = "\n".join(text[:65536].splitlines()[:50])
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
         delimiter = dialect.delimiter
     except csv.Error:
-        delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+        delimiter = max(",;\t|", key=sample.count) if any(c in sample for c in ",;\t|") else ","
+    rows: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text, newline=None), delimiter=delimiter)  # CR, LF and CRLF line ends
+    try:
+        for row in reader:
+            if len(rows) >= lim.rows:
+                raise _too_many(path, "dòng", "rows", found=f"hơn {lim.rows}", limit=lim.rows, key="rows")
+            rows.append(_checked_row(path, row, len(rows) + 1))
+            if deadline is not None and len(rows) % 5000 == 0:
+                deadline.check()
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise _long_cell(path, f"dòng {reader.line_num}", f"hơn {csv.field_size_limit()}") from exc
+        raise _not_text(path, f"dòng {reader.line_num} không đọc được ({exc})",
+                        f"line {reader.line_num} cannot be read ({exc})") from exc
+    return rows
 
 
-def _xlsx_sheets(path: Path) -> dict[str, list[list[object]]]:
+def _check_xlsx_package(path: Path) -> None:
+    """An .xlsx is a zip: refuse one that unpacks to more than ``table_mb`` before openpyxl opens it."""
+    import zipfile
+    import zlib
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise _unreadable(path, type(exc).__name__, "Hãy mở bằng Excel, lưu lại thành .xlsx rồi tải lên lại.",
+                          "Open it in Excel, save it again as .xlsx and upload it again.") from exc
+    lim = limits()
+    if len(infos) > lim.entries:
+        raise _too_many(path, "phần (tệp con)", "parts", found=str(len(infos)), limit=lim.entries, key="entries")
+    unpacked = sum(i.file_size for i in infos)
+    if unpacked > lim.table_bytes:
+        raise over_limit(
+            f"Bảng Excel «{path.name}» quá lớn khi giải nén", f"Excel table '{path.name}' is too large unpacked",
+            found=mb(unpacked), limit=mb(lim.table_bytes), key="table_mb",
+            todo_vi="Hãy chép riêng bảng tọa độ sang một tệp Excel mới (chỉ các ô có dữ liệu) rồi tải lên.",
+            todo_en="Copy the coordinate table alone into a new Excel file (only the cells with data) and upload it.")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in infos:
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                    rows = _count_rows(archive, info)
+                    if rows > lim.rows:
+                        raise _too_many(path, "dòng", "rows", found=f"{rows} (trang {info.filename})",
+                                        limit=lim.rows, key="rows")
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+        raise _unreadable(path, type(exc).__name__, "Hãy mở bằng Excel, lưu lại thành .xlsx rồi tải lên lại.",
+                          "Open it in Excel, save it again as .xlsx and upload it again.") from exc
+
+
+def _count_rows(archive: Any, info: Any) -> int:
+    """The ``<row>`` elements of a sheet's XML, counted on the packed stream (no XML parsed, nothing kept)."""
+    count, tail = 0, b""
+    with archive.open(info) as src:
+        while chunk := src.read(1 << 20):
+            data = tail + chunk
+            count += data.count(b"<row ") + data.count(b"<row>")
+            tail = data[-4:]
+    return count
+
+
+def _xlsx_sheets(path: Path, *, deadline: Deadline | None = None) -> dict[str, list[list[object]]]:
+    """The rows of every sheet, streamed (openpyxl read-only) and stopped at the row, column and cell limits.
+
+    The package's unpacked size and each sheet's declared dimension (``A1:XFD1048576``) are checked before
+    any row is read.
+    """
+
+    with open(path, "rb") as fh:
+        if fh.read(4) == b"\xd0\xcf\x11\xe0":
+            raise DataSourceError(
+                f"Tệp «{path.name}» không phải .xlsx thường: tệp có mật khẩu hoặc là Excel đời cũ (.xls). Hãy mở bằng "
+                "Excel, bỏ mật khẩu (Tệp > Thông tin > Bảo vệ sổ làm việc), lưu thành .xlsx rồi tải lên lại.",
+                f"'{path.name}' is not a plain .xlsx: it has a password or is an old Excel file (.xls). Open it in "
+                "Excel, remove the password (File > Info > Protect Workbook), save it as .xlsx and upload it again.",
+            )
+    _check_xlsx_package(path)
+    with open(path, "rb") as fh:  # closed here even when openpyxl gives up half-way
+        return _xlsx_rows(path, fh, deadline)
+
+
+def _xlsx_rows(path: Path, fh: Any, deadline: Deadline | None) -> dict[str, list[list[object]]]:
     from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
 
+    lim = limits()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # openpyxl's notes on styles it does not know
-            book = load_workbook(path, read_only=True, data_only=True)
+            book = load_workbook(fh, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file (zip, xml, key errors)
         raise _unreadable(path, type(exc).__name__, "Hãy mở bằng Excel, lưu lại thành .xlsx rồi tải lên lại.",
                           "Open it in Excel, save it again as .xlsx and upload it again.") from exc
+    sheets: dict[str, list[list[object]]] = {}
     try:
-        return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in book.worksheets}
+        for ws in book.worksheets:
+            max_row, max_col = getattr(ws, "max_row", None) or 0, getattr(ws, "max_column", None) or 0
+            if max_row > lim.rows or max_col > lim.columns:
+                dimension = f"A1:{get_column_letter(min(max(max_col, 1), 16384))}{max_row}"
+                raise over_limit(
+                    f"Trang «{ws.title}» của bảng Excel «{path.name}» khai báo vùng dữ liệu {dimension} "
+                    f"({max_row} dòng, {max_col} cột)",
+                    f"Sheet '{ws.title}' of Excel table '{path.name}' declares the range {dimension} ({max_row} rows, "
+                    f"{max_col} columns)", found=f"{max_row} dòng × {max_col} cột",
+                    found_en=f"{max_row} rows × {max_col} columns", limit=f"{lim.rows} dòng × {lim.columns} cột",
+                    limit_en=f"{lim.rows} rows × {lim.columns} columns", key="rows, columns",
+                    todo_vi="Hãy chép riêng các ô có dữ liệu sang một trang Excel mới, lưu lại rồi tải lên.",
+                    todo_en="Copy only the cells with data into a new Excel sheet, save it and upload it.")
+            rows: list[list[object]] = []
+            for row in ws.iter_rows(values_only=True):
+                if len(rows) >= lim.rows:
+                    raise _too_many(path, "dòng", "rows", found=f"hơn {lim.rows} (trang «{ws.title}»)", limit=lim.rows,
+                                    key="rows")
+                rows.append(_checked_row(path, list(row), len(rows) + 1))
+                if deadline is not None and len(rows) % 5000 == 0:
+                    deadline.check()
+            sheets[ws.title] = rows
+    except DataSourceError:
+        raise
+    except Exception as exc:  # a sheet's XML broken half-way: openpyxl raises parser, key and value errors
+        raise _unreadable(path, type(exc).__name__, "Hãy mở bằng Excel, lưu lại thành .xlsx rồi tải lên lại.",
+                          "Open it in Excel, save it again as .xlsx and upload it again.") from exc
     finally:
         book.close()
+    return sheets
 
 
 def _table_to_frame(rows: list[list[object]], *, path: Path) -> tuple[pd.DataFrame, dict[str, int]] | None:
@@ -582,13 +838,14 @@ def _plain_id(value: object) -> object:
     return value
 
 
-def _read_table(path: Path, kind: str, layer: str | None, encoding: str | None
+def _read_table(path: Path, kind: str, layer: str | None, encoding: str | None, deadline: Deadline | None = None,
                 ) -> tuple[gpd.GeoDataFrame, list[str], str | None, enc.Detection, str, str]:
     if kind == "csv_table":
         text, found = _decode_csv(path, encoding)
-        sheets: dict[str, list[list[object]]] = {path.stem: [list(r) for r in _csv_rows(text)]}
+        sheets: dict[str, list[list[object]]] = {
+            path.stem: [list(r) for r in _csv_rows(text, path=path, deadline=deadline)]}
     else:  # text typed in a TCVN3/VNI font in Excel is stored as those bytes read as cp1252
-        sheets = _xlsx_sheets(path)
+        sheets = _xlsx_sheets(path, deadline=deadline)
         found = _cells_encoding([v for rows in sheets.values() for r in rows for v in r if isinstance(v, str)],
                                 encoding)
         if found.encoding != enc.UNICODE:
@@ -656,6 +913,7 @@ def read_source(path: str | Path, *, layer: str | None = None, encoding: str | N
     DataSourceError
         For a missing, empty, damaged or unsupported file, with what to do.
     """
+    from gis.limits import check_file_size
     from gis.uploads import check_size, check_zip, safe_extract, scratch_dir
 
     path = Path(path)
@@ -668,15 +926,26 @@ def read_source(path: str | Path, *, layer: str | None = None, encoding: str | N
             f"«{path}» là thư mục. Hãy chọn một tệp (.shp, .zip, .gpkg ...).",
             f"'{path}' is a folder. Pick a file (.shp, .zip, .gpkg ...).",
         )
-    check_size(path.stat().st_size, name=path.name, limit=1 << 62)
+    check_size(check_file_size(path), name=path.name, limit=1 << 62)
+    deadline = Deadline(path.name)
     kind = detect_format(path)
     if kind in ("zip", "kmz"):
         check_zip(path)
         with scratch_dir(scratch_root) as folder:
             safe_extract(path, folder)
+            deadline.check()
             files = _data_files(folder)
             if kind == "kmz":
                 files = [f for f in files if f.suffix.lower() == ".kml"]
+            inner = [p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in (".zip", ".kmz", ".rar", ".7z")]
+            if not files and inner:
+                raise DataSourceError(
+                    f"Tệp nén «{path.name}» chỉ chứa tệp nén khác ({', '.join(p.name for p in inner[:5])}): công cụ "
+                    "không giải nén lồng nhau. Hãy giải nén tệp bên ngoài trên máy rồi tải lên tệp bên trong.",
+                    f"Archive '{path.name}' holds only other archives ({', '.join(p.name for p in inner[:5])}): the "
+                    "tool does not unpack archives within archives. Unpack the outer one on your computer and "
+                    "upload the inner one.",
+                )
             if not files:
                 raise DataSourceError(
                     f"Tệp nén «{path.name}» không có tệp dữ liệu bản đồ nào ({_SUPPORTED_VI}). Hãy nén đúng các tệp "
@@ -719,7 +988,7 @@ def read_source(path: str | Path, *, layer: str | None = None, encoding: str | N
             notes.append(("Không có tệp .cpg: bảng mã được nhận ra từ nội dung.",
                           "There is no .cpg file: the encoding was recognised from the text."))
     elif kind in ("csv_table", "xlsx_table"):
-        frame, layers, chosen_layer, found, axes_vi, axes_en = _read_table(path, kind, layer, encoding)
+        frame, layers, chosen_layer, found, axes_vi, axes_en = _read_table(path, kind, layer, encoding, deadline)
     else:
         if kind == "gpkg":
             with open(path, "rb") as fh:
@@ -749,6 +1018,7 @@ def read_source(path: str | Path, *, layer: str | None = None, encoding: str | N
             found = None
     if len(frame) > 1 and "level_0" in frame.columns:
         frame = frame.drop(columns="level_0")
+    deadline.check()
     crs_input: CRS | str | None = prj_text if prj_text is not None else frame.crs
     finding = analyse_crs(crs_input, at=_centre(frame))
     guess = guess_from_coordinates(tuple(frame.total_bounds)) if finding.status == "missing" and len(frame) else None

@@ -10,6 +10,10 @@ every case through ``gis inspect``, ``gis import`` and the Data page's upload pa
     the import succeeds and the data check counts at least one problem of kind ``problem``.
 ``"ok"``
     the import succeeds (a file that already passed, kept so that it stays passing).
+
+``args`` are extra arguments given to both commands (and the same choices on the upload path), for a file
+that needs them, such as ``("--province", "Bắc Giang")`` for a coordinate table with no CRS. A ``heavy``
+case runs in a subprocess whose memory and time are measured.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ class Case:
     message: str | None = None
     problem: str | None = None
     heavy: bool = False
+    args: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.expect not in OUTCOMES:
