@@ -452,7 +452,7 @@ def generate(outline_source: Path, *, seed: int = SEED, core_scale: float = CORE
         "Sơn Quả 3": [("DGD", "Trường Tiểu học số 2"), ("TON", "Chùa Sơn Quả")],
         "Giữa": [("DGD", "Trường THCS Lương Phong")],
         "Khánh": [("TIN", "Đình thôn Khánh")],
-        "Tứ": [("TMD", "Chợ Lương Phong")],
+        "Tứ": [("DCH", "Chợ Lương Phong")],  # chợ dân sinh: DCH, public land (not TMD)
     }
     res_info = []
     for g, k in res_pieces:
@@ -465,7 +465,8 @@ def generate(outline_source: Path, *, seed: int = SEED, core_scale: float = CORE
     rp["note"] = ""
     for k, name in enumerate(names):
         mine = rp[(rp["k"] == k) & (rp["area"] > 1800)]
-        wanted = [("DVH", f"Nhà văn hóa thôn {name}")] + facilities.get(name, [])
+        # a village hall (nhà văn hóa thôn) stands on community land, DSH (DVH is a cultural facility)
+        wanted = [("DSH", f"Nhà văn hóa thôn {name}")] + facilities.get(name, [])
         for (code, label), idx in zip(wanted, mine.index[1:], strict=False):
             rp.loc[idx, ["use", "note"]] = [code, label]
         rest = rp[(rp["k"] == k) & (rp["use"] == "ONT") & (rp["area"] > 1200)]
@@ -488,7 +489,9 @@ def generate(outline_source: Path, *, seed: int = SEED, core_scale: float = CORE
         elif row.use == "ONT":
             parts = _merge_small(_strips(rng, local, low=9, high=17, row_depth=24), 95)
             crop = ""
-        elif row.use == "TMD":
+        elif row.use in ("TMD", "DCH"):
+            # shops, and the market's stall rows, in strips (the market's strips keep the demo's random
+            # sequence, and so every other parcel, as it was when the market was coded TMD)
             parts = _merge_small(_strips(rng, local, low=12, high=25, row_depth=24), 150)
             crop = ""
         elif row.use == "CLN":
@@ -663,7 +666,7 @@ def _attributes(rng: np.random.Generator, parcels: gpd.GeoDataFrame) -> gpd.GeoD
     notes = parcels.get("note", pd.Series([""] * n)).fillna("").to_numpy()
     use = parcels["use"].to_numpy()
     village = parcels["village"].to_numpy()
-    public_codes = {"DGT", "DTL", "NTD", "TSC", "DYT", "DGD", "DTT", "DVH", "MNC"}
+    public_codes = {"DGT", "DTL", "NTD", "TSC", "DYT", "DGD", "DTT", "DSH", "MNC"}
     community_codes = {"TON", "TIN"}
     forced_an = False
     for v in pd.unique(village):
@@ -675,7 +678,9 @@ def _attributes(rng: np.random.Generator, parcels: gpd.GeoDataFrame) -> gpd.GeoD
             forced_an = True
         for i, h in zip(homes, heads, strict=True):
             owners[i] = h
-        farm = [i for i in idx_v if use[i] in ("LUC", "LUK", "HNK", "CLN", "NTS", "TMD") and owners[i] is None]
+        # DCH draws an owner as TMD did, so the random sequence is unchanged; it is set to the commune below
+        farm = [i for i in idx_v if use[i] in ("LUC", "LUK", "HNK", "CLN", "NTS", "TMD", "DCH")
+                and owners[i] is None]
         weights = rng.gamma(2.0, 1.0, len(heads))
         weights /= weights.sum()
         for i in farm:
@@ -704,6 +709,9 @@ def _attributes(rng: np.random.Generator, parcels: gpd.GeoDataFrame) -> gpd.GeoD
     has = private & (np.array([o != PUBLIC_OWNER for o in owners])) & (rng.random(n) < 0.91)
     for i in np.flatnonzero(has):
         cert[i] = f"{GCN_SERIES[rng.integers(len(GCN_SERIES))]} {rng.integers(100000, 999999):06d}"
+    market = use == "DCH"  # the market is the commune's, with no certificate; set after every random draw
+    owners[market] = PUBLIC_OWNER
+    cert[market] = ""
 
     vietgap = np.zeros(n, dtype=int)
     crop = parcels["crop"].fillna("").to_numpy().copy()

@@ -1,92 +1,124 @@
-"""Land-use codes (mã loại đất): names, groups and map colours.
+"""Land-use codes (mã loại đất): names, groups, map colours, and the codes the 2024 rules replaced.
 
-The codes are those of the 2013 Land Law (Circular 25/2014 for cadastral maps, 27/2018 for statistics),
-which existing cadastral data carries, plus the few the 2024 law adds or renames. Colours are the RGB
-values of the two public lists quoted in ``docs/domain.md`` (not yet checked against the circular's annex).
+The list lives in ``gis/data/land_use_codes.csv`` (one row a code: ``code, name_vi, name_vi_2014, name_en,
+group, r, g, b, status, maps_to, source, note``). It holds:
+
+- every code of the 2024 Land Law's statistics and inventory circular, **Thông tư 08/2024/TT-BTNMT**
+  (Phụ lục II, mục A), with its 2024 name, and its summary codes (LUA, LNP, OCT, CQA, DSN, CSK, SCC, CCC,
+  TVC, CSD; status ``summary``). The non-agricultural groups follow **Luật Đất đai 2024, Điều 9 khoản 3**
+  (đất ở; đất xây dựng trụ sở cơ quan; đất quốc phòng, an ninh; đất xây dựng công trình sự nghiệp; đất sản
+  xuất, kinh doanh phi nông nghiệp; đất sử dụng vào mục đích công cộng; đất tôn giáo, tín ngưỡng; đất nghĩa
+  trang ...; đất có mặt nước chuyên dùng; đất phi nông nghiệp khác), which moves roads (DGT) and irrigation
+  (DTL) into public land;
+- every code of the cadastral-map circular, **Thông tư 25/2014/TT-BTNMT** (Phụ lục 01, mã loại đất; as
+  amended by Thông tư 33/2017/TT-BTNMT), which existing cadastral data carries, with its 2014 name in
+  ``name_vi_2014``, and the summary and coastal-water codes of the 2013 statistics circular (Thông tư
+  27/2018/TT-BTNMT);
+- codes the 2024 rules dropped or merged, as ``legacy`` rows with the 2024 code they map to in ``maps_to``:
+  LUN → LUK, BHK and NHK → HNK, DTS → DSK, SKT → SKK, SKX → SKC, DDT and DDL → DDD, SMN → TVC; the
+  coastal-water codes MVB, MVT, MVR and MVK have no 2024 code. A legacy code is known (never reported as
+  unknown) and counted in the group of the code it maps to.
+
+Where the values come from, and what is not verified. The circulars' own text (Công báo) could not be
+reached from this project's sources. The 2024 names come from the national land database's code catalogue
+(VBDLIS/MPLIS ``LoaiMucDichSuDung``, seen in public repositories) checked against the wording of Luật Đất
+đai 2024 Điều 9; the 2014 names and the colours from public tables of the 2014/2018 lists that agree with
+each other and with ``docs/domain.md``. Colours are the RGB fills of the land-use status map symbols
+(ký hiệu bản đồ hiện trạng sử dụng đất; Thông tư 25/2014 itself draws cadastral parcels without fills).
+The ``note`` column names every value not verified: the colours of the codes new in 2024 (CNT, DMT, DKT,
+DCT, DPC, DDD, MCS: their family's colour is used), the LMU and TON colours, the legacy mappings of LUN,
+DTS, SKT and SKX, and whether TT 08/2024 keeps DSH (Đất sinh hoạt cộng đồng, the code of a village hall)
+beside DKV. Check them against the circulars before a map or table is signed.
+
+Mixed codes. A parcel value such as ``"ONT+CLN"`` (also ``"ont, cln"``, ``"ONT;CLN"``) carries several
+purposes. Without an area per purpose in the data (no export seen carries one) it is reported as its own
+row, named ``"ONT+CLN (hỗn hợp)"``, never as its first code; its group is the parts' group when they share
+one, else ``"mixed"``. On maps it takes the colour of its first code, and the legend names it.
 """
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
-#: Land-use groups, with their Vietnamese and English names.
+#: The code table, package data.
+CODES_FILE = Path(__file__).with_name("data") / "land_use_codes.csv"
+
+#: Land-use groups (keys used across the tool and in recovery_settings.toml), with their Vietnamese and
+#: English names. Agricultural groups follow Luật Đất đai 2024 Điều 9 khoản 2 (rice split out of the annual
+#: crops), non-agricultural ones Điều 9 khoản 3, unused land Điều 9 khoản 4.
 GROUPS: dict[str, tuple[str, str]] = {
     "rice": ("Đất trồng lúa", "Rice land"),
-    "annual": ("Đất trồng cây hằng năm khác", "Other annual crops"),
-    "perennial": ("Đất trồng cây lâu năm", "Perennial crops"),
-    "aquaculture": ("Đất nuôi trồng thủy sản", "Aquaculture"),
-    "forest": ("Đất rừng", "Forest"),
+    "annual": ("Đất trồng cây hằng năm khác", "Other annual crop land"),
+    "perennial": ("Đất trồng cây lâu năm", "Perennial crop land"),
+    "forest": ("Đất lâm nghiệp", "Forestry land"),
+    "aquaculture": ("Đất nuôi trồng thủy sản", "Aquaculture land"),
+    "livestock": ("Đất chăn nuôi tập trung", "Concentrated livestock land"),
+    "salt": ("Đất làm muối", "Salt production land"),
     "other_agri": ("Đất nông nghiệp khác", "Other agricultural land"),
     "residential": ("Đất ở", "Residential land"),
-    "public": ("Đất công trình công cộng, cơ quan", "Public facilities and offices"),
-    "production": ("Đất sản xuất, kinh doanh phi nông nghiệp", "Non-farm production and business"),
-    "transport": ("Đất giao thông", "Roads"),
-    "irrigation": ("Đất thủy lợi", "Irrigation"),
-    "religious": ("Đất tôn giáo, tín ngưỡng", "Religious and belief land"),
-    "cemetery": ("Đất nghĩa trang, nghĩa địa", "Cemeteries"),
-    "water": ("Đất sông, suối, mặt nước chuyên dùng", "Rivers and water bodies"),
+    "offices": ("Đất xây dựng trụ sở cơ quan", "Government office land"),
+    "defence": ("Đất quốc phòng, an ninh", "Defence and security land"),
+    "public_service": ("Đất xây dựng công trình sự nghiệp", "Public service facility land"),
+    "production": ("Đất sản xuất, kinh doanh phi nông nghiệp", "Non-farm production and business land"),
+    "public": ("Đất sử dụng vào mục đích công cộng", "Public-purpose land"),
+    "religious": ("Đất tôn giáo, đất tín ngưỡng", "Religious and belief land"),
+    "cemetery": ("Đất nghĩa trang, nhà tang lễ, cơ sở hỏa táng; đất cơ sở lưu giữ tro cốt",
+                 "Cemeteries, funeral homes, crematoria and columbaria"),
+    "water": ("Đất có mặt nước chuyên dùng", "Special-use water surface"),
+    "other_nonagri": ("Đất phi nông nghiệp khác", "Other non-agricultural land"),
     "unused": ("Đất chưa sử dụng", "Unused land"),
+    "mixed": ("Đất nhiều mục đích (hỗn hợp)", "Several land uses (mixed)"),
 }
 
 #: Groups that count as farm land (đất nông nghiệp), for the share of a household's farm land lost.
-FARM_GROUPS = frozenset({"rice", "annual", "perennial", "aquaculture", "forest", "other_agri"})
+FARM_GROUPS = frozenset({"rice", "annual", "perennial", "forest", "aquaculture", "livestock", "salt",
+                         "other_agri"})
+
+#: Row statuses in the code table.
+STATUSES = ("current", "legacy", "summary")
 
 
 @dataclass(frozen=True)
 class LandUse:
-    """One land-use code with its names, group and map colour."""
+    """One land-use code with its names, group, map colour and standing under the 2024 rules."""
 
     code: str
     name_vi: str
     name_en: str
-    group: str
+    group: str | None
     rgb: tuple[int, int, int]
+    status: str = "current"
+    maps_to: str | None = None
+    name_vi_2014: str | None = None
+    source: str = ""
+    note: str = ""
 
     @property
     def hex_colour(self) -> str:
         return "#{:02x}{:02x}{:02x}".format(*self.rgb)
 
 
-_ROWS: list[tuple[str, str, str, str, tuple[int, int, int]]] = [
-    ("LUA", "Đất trồng lúa", "Rice land", "rice", (255, 252, 130)),
-    ("LUC", "Đất chuyên trồng lúa", "Rice-only land", "rice", (255, 252, 140)),
-    ("LUK", "Đất trồng lúa còn lại", "Other rice land", "rice", (255, 252, 150)),
-    ("LUN", "Đất trồng lúa nương", "Upland rice", "rice", (255, 252, 150)),
-    ("HNK", "Đất trồng cây hằng năm khác", "Other annual crops", "annual", (255, 240, 180)),
-    ("BHK", "Đất bằng trồng cây hằng năm khác", "Other annual crops (flat)", "annual", (255, 240, 180)),
-    ("NHK", "Đất nương rẫy trồng cây hằng năm khác", "Other annual crops (upland)", "annual", (255, 240, 180)),
-    ("CLN", "Đất trồng cây lâu năm", "Perennial crops", "perennial", (255, 210, 160)),
-    ("NTS", "Đất nuôi trồng thủy sản", "Aquaculture", "aquaculture", (170, 255, 255)),
-    ("RSX", "Đất rừng sản xuất", "Production forest", "forest", (180, 255, 180)),
-    ("RPH", "Đất rừng phòng hộ", "Protection forest", "forest", (190, 255, 30)),
-    ("RDD", "Đất rừng đặc dụng", "Special-use forest", "forest", (110, 255, 100)),
-    ("CNT", "Đất chăn nuôi tập trung", "Concentrated livestock", "other_agri", (245, 255, 180)),
-    ("NKH", "Đất nông nghiệp khác", "Other agricultural land", "other_agri", (245, 255, 180)),
-    ("ONT", "Đất ở tại nông thôn", "Rural residential", "residential", (255, 208, 255)),
-    ("ODT", "Đất ở tại đô thị", "Urban residential", "residential", (255, 160, 255)),
-    ("TSC", "Đất xây dựng trụ sở cơ quan", "Offices", "public", (255, 170, 160)),
-    ("DGD", "Đất xây dựng cơ sở giáo dục và đào tạo", "Schools", "public", (255, 170, 160)),
-    ("DYT", "Đất xây dựng cơ sở y tế", "Health facilities", "public", (255, 170, 160)),
-    ("DVH", "Đất xây dựng cơ sở văn hóa", "Cultural facilities", "public", (255, 170, 160)),
-    ("DTT", "Đất xây dựng cơ sở thể dục thể thao", "Sports facilities", "public", (255, 170, 160)),
-    ("SKN", "Đất cụm công nghiệp", "Industrial cluster", "production", (250, 170, 160)),
-    ("SKK", "Đất khu công nghiệp", "Industrial park", "production", (250, 170, 160)),
-    ("TMD", "Đất thương mại, dịch vụ", "Trade and services", "production", (250, 170, 160)),
-    ("SKC", "Đất cơ sở sản xuất phi nông nghiệp", "Non-farm production sites", "production", (250, 170, 160)),
-    ("DGT", "Đất giao thông", "Roads", "transport", (255, 170, 50)),
-    ("DTL", "Đất thủy lợi", "Irrigation canals", "irrigation", (170, 255, 255)),
-    ("TON", "Đất cơ sở tôn giáo", "Religious land", "religious", (255, 170, 160)),
-    ("TIN", "Đất cơ sở tín ngưỡng", "Belief land", "religious", (255, 170, 160)),
-    ("NTD", "Đất nghĩa trang, nghĩa địa", "Cemeteries", "cemetery", (210, 210, 210)),
-    ("SON", "Đất sông, ngòi, kênh, rạch, suối", "Rivers and canals", "water", (160, 255, 255)),
-    ("MNC", "Đất có mặt nước chuyên dùng", "Ponds and lakes (non-farm)", "water", (160, 255, 255)),
-    ("BCS", "Đất bằng chưa sử dụng", "Unused flat land", "unused", (255, 255, 254)),
-    ("DCS", "Đất đồi núi chưa sử dụng", "Unused hill land", "unused", (255, 255, 254)),
-]
+def load_codes(path: Path = CODES_FILE) -> dict[str, LandUse]:
+    """Read the code table (``gis/data/land_use_codes.csv``) into ``{code: LandUse}``, in file order."""
+    out: dict[str, LandUse] = {}
+    with path.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            code = row["code"].strip().upper()
+            out[code] = LandUse(
+                code=code, name_vi=row["name_vi"].strip(), name_en=row["name_en"].strip(),
+                group=row["group"].strip() or None,
+                rgb=(int(row["r"]), int(row["g"]), int(row["b"])),
+                status=row["status"].strip(), maps_to=row["maps_to"].strip() or None,
+                name_vi_2014=row["name_vi_2014"].strip() or None,
+                source=row["source"].strip(), note=row["note"].strip())
+    return out
 
-LAND_USES: dict[str, LandUse] = {r[0]: LandUse(*r) for r in _ROWS}
+
+LAND_USES: dict[str, LandUse] = load_codes()
 
 #: Rice land codes: what "rice land" means in the plan.
 RICE_CODES = frozenset(c for c, lu in LAND_USES.items() if lu.group == "rice")
@@ -95,11 +127,14 @@ AQUACULTURE_CODES = frozenset({"NTS"})
 
 UNKNOWN_COLOUR = (200, 200, 200)
 
+_MIXED_WORD = {"vi": "hỗn hợp", "en": "mixed"}
+
 
 def split_codes(value: object) -> list[str]:
     """Split a land-use value into its codes: ``"ONT+CLN"`` gives ``["ONT", "CLN"]``.
 
-    Codes are upper-cased and stripped; an empty or missing value gives an empty list.
+    ``+``, ``,``, ``;``, ``/`` and spaces all separate codes; codes are upper-cased and stripped, and a
+    code repeated in one value is kept once. An empty or missing value gives an empty list.
     """
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return []
@@ -108,7 +143,16 @@ def split_codes(value: object) -> list[str]:
         return []
     for sep in (",", ";", "/", " "):
         text = text.replace(sep, "+")
-    return [part for part in text.split("+") if part]
+    out: list[str] = []
+    for part in text.split("+"):
+        if part and part not in out:
+            out.append(part)
+    return out
+
+
+def normalise(value: object) -> str | None:
+    """The canonical form of a land-use value: ``" ont, cln "`` gives ``"ONT+CLN"``; empty gives ``None``."""
+    return "+".join(split_codes(value)) or None
 
 
 def primary_code(value: object) -> str | None:
@@ -117,22 +161,76 @@ def primary_code(value: object) -> str | None:
     return codes[0] if codes else None
 
 
-def group_of(code: str | None) -> str | None:
-    """The group key of a code, or ``None`` for an unknown code."""
+def is_mixed(value: object) -> bool:
+    """Whether a land-use value carries more than one code (``"ONT+CLN"``)."""
+    return len(split_codes(value)) > 1
+
+
+def is_known(code: str | None) -> bool:
+    """Whether ``code`` (one code) is in the list: current, legacy or summary."""
+    return code is not None and code.strip().upper() in LAND_USES
+
+
+def unknown_codes(value: object) -> list[str]:
+    """The codes of a land-use value that are not in the list (``"ONT+XYZ"`` gives ``["XYZ"]``)."""
+    return [c for c in split_codes(value) if c not in LAND_USES]
+
+
+def current_code(code: str | None) -> str | None:
+    """The 2024 code of ``code``: a legacy code's ``maps_to`` (``"BHK"`` gives ``"HNK"``), else the code.
+
+    ``None`` for an unknown code and for a legacy code with no 2024 counterpart (the coastal-water codes).
+    """
     if code is None:
         return None
-    lu = LAND_USES.get(code.upper())
-    return lu.group if lu else None
-
-
-def name_of(code: str | None, *, lang: str = "vi") -> str:
-    """The name of a code in ``lang`` (``"vi"`` or ``"en"``); unknown codes are returned as they are."""
-    if code is None:
-        return ""
-    lu = LAND_USES.get(code.upper())
+    lu = LAND_USES.get(code.strip().upper())
     if lu is None:
-        return code
-    return lu.name_vi if lang == "vi" else lu.name_en
+        return None
+    return lu.maps_to if lu.status == "legacy" else lu.code
+
+
+def group_of(value: object) -> str | None:
+    """The group key of a land-use value, or ``None`` when a code in it is unknown or has no group.
+
+    One code gives its group (a legacy code the group of the code it maps to). A mixed value gives its
+    parts' group when they all share one (``"LUC+LUK"`` is ``"rice"``), else ``"mixed"``.
+    """
+    codes = split_codes(value)
+    if not codes:
+        return None
+    groups = []
+    for code in codes:
+        lu = LAND_USES.get(code)
+        if lu is None or lu.group is None:
+            return None
+        groups.append(lu.group)
+    return groups[0] if len(set(groups)) == 1 else "mixed"
+
+
+def label_of(value: object, *, lang: str = "vi") -> str:
+    """The short label of a land-use value: the code, or ``"ONT+CLN (hỗn hợp)"`` for a mixed one."""
+    codes = split_codes(value)
+    if len(codes) > 1:
+        return f"{'+'.join(codes)} ({_MIXED_WORD.get(lang, _MIXED_WORD['en'])})"
+    return codes[0] if codes else ""
+
+
+def name_of(value: object, *, lang: str = "vi") -> str:
+    """The name of a land-use value in ``lang`` (``"vi"`` or ``"en"``).
+
+    A mixed value gives its parts' names joined with ``" + "`` and marked ``(hỗn hợp)`` / ``(mixed)``;
+    unknown codes are returned as they are.
+    """
+    codes = split_codes(value)
+    if not codes:
+        return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+    names = []
+    for code in codes:
+        lu = LAND_USES.get(code)
+        names.append(code if lu is None else (lu.name_vi if lang == "vi" else lu.name_en))
+    if len(names) == 1:
+        return names[0]
+    return f"{' + '.join(names)} ({_MIXED_WORD.get(lang, _MIXED_WORD['en'])})"
 
 
 def group_name(group: str | None, *, lang: str = "vi") -> str:
@@ -143,16 +241,18 @@ def group_name(group: str | None, *, lang: str = "vi") -> str:
     return vi if lang == "vi" else en
 
 
-def colour_of(code: str | None) -> tuple[int, int, int]:
-    """The map colour of a code as RGB; grey for an unknown code."""
-    if code is None:
-        return UNKNOWN_COLOUR
-    lu = LAND_USES.get(code.upper())
+def colour_of(value: object) -> tuple[int, int, int]:
+    """The map colour of a land-use value as RGB: its first code's colour; grey for an unknown code.
+
+    A mixed value (``"ONT+CLN"``) takes the colour of its first code, as the web map does.
+    """
+    code = primary_code(value)
+    lu = LAND_USES.get(code) if code is not None else None
     return lu.rgb if lu else UNKNOWN_COLOUR
 
 
 def table(*, lang: str = "vi") -> pd.DataFrame:
-    """The code table as a frame: code, name, group, group name and colour."""
+    """The code table as a frame: code, name, group, group name, colour, status and the 2024 code."""
     return pd.DataFrame(
         [
             {
@@ -161,6 +261,8 @@ def table(*, lang: str = "vi") -> pd.DataFrame:
                 "group": lu.group,
                 "group_name": group_name(lu.group, lang=lang),
                 "colour": lu.hex_colour,
+                "status": lu.status,
+                "maps_to": lu.maps_to,
             }
             for lu in LAND_USES.values()
         ]

@@ -879,7 +879,8 @@ def recover(
     whole = measured["inside"].to_numpy() | near_whole
     recovered = _round01(exact)
     remaining = np.where(whole, 0.0, np.maximum(_round01(legal - recovered), 0.0))
-    groups = table["group"].astype("object").to_numpy()
+    # the minimum parcel size follows the main code's group (a mixed ONT+CLN lot keeps the residential one)
+    groups = table["land_use_main"].map(landuse.group_of).astype("object").to_numpy()
     minimum = np.array([settings.minimum_parcel_m2.get(g, 0.0) if isinstance(g, str) else 0.0 for g in groups])
     below = ~whole & ~sliver & (remaining < minimum)
     diff = np.abs(legal - drawn)
@@ -906,7 +907,7 @@ def recover(
                        name="status")
 
     counted = table[~table["sliver"]]
-    by_land_use = _summary(counted, "land_use_main").rename(columns={"land_use_main": "code"})
+    by_land_use = _summary(counted, "land_use").rename(columns={"land_use": "code"})  # ONT+CLN: own row
     by_land_use.insert(1, "group", by_land_use["code"].map(landuse.group_of))
     by_group = _summary(counted, "group", fill="unknown")
     by_village = _summary(counted, "village")

@@ -80,7 +80,7 @@ def normalise_parcels(frame: gpd.GeoDataFrame, *, source: str) -> gpd.GeoDataFra
     """Rename a parcel layer's fields to the internal schema and add the derived columns.
 
     Adds ``land_use`` (upper-case, the full value such as ``"ONT+CLN"``), ``land_use_main`` (its first
-    code), ``group``, ``legal_area_m2`` (from the legal-area field, else from ``DIENTICH``), ``village``
+    code, for colours), ``group`` (of the whole value: ``"mixed"`` when the parts' groups differ), ``legal_area_m2`` (from the legal-area field, else from ``DIENTICH``), ``village``
     (from the address) and ``map_area_m2`` (the drawn area in the layer's CRS). Raises
     :class:`SchemaError` naming the missing fields and the names looked for.
     """
@@ -102,9 +102,9 @@ def normalise_parcels(frame: gpd.GeoDataFrame, *, source: str) -> gpd.GeoDataFra
         out = out.rename(columns={"area_m2_field": "legal_area_m2"})
     if "legal_area_m2" in out.columns:
         out["legal_area_m2"] = pd.to_numeric(out["legal_area_m2"], errors="coerce")
-    out["land_use"] = out["land_use"].map(lambda v: "+".join(landuse.split_codes(v)) or None)
+    out["land_use"] = out["land_use"].map(landuse.normalise)
     out["land_use_main"] = out["land_use"].map(landuse.primary_code)
-    out["group"] = out["land_use_main"].map(landuse.group_of)
+    out["group"] = out["land_use"].map(landuse.group_of)
     if "address" in out.columns:
         out["village"] = out["address"].map(village_from_address)
     out["map_area_m2"] = area_m2(out, source=source)

@@ -32,8 +32,12 @@ def assign_villages(parcels: gpd.GeoDataFrame, villages: gpd.GeoDataFrame | None
 
 
 def by_land_use(parcels: gpd.GeoDataFrame) -> pd.Series:
-    """Hectares by main land-use code, largest first."""
-    ha = parcels["map_area_m2"].groupby(parcels["land_use_main"].fillna("?")).sum() / M2_PER_HA
+    """Hectares by land-use value, largest first.
+
+    A mixed value (``"ONT+CLN"``) is its own row, keyed by the whole value, never counted as its first
+    code: the data carries no area per purpose (see :mod:`gis.landuse`). Parcels with no code are ``"?"``.
+    """
+    ha = parcels["map_area_m2"].groupby(parcels["land_use"].fillna("?")).sum() / M2_PER_HA
     return ha.sort_values(ascending=False)
 
 

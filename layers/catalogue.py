@@ -69,7 +69,7 @@ class PreparedMap:
     parcels_display: gpd.GeoDataFrame
     #: ``(west, south, east, north)`` of the commune (or of the parcels when there is no commune layer).
     bounds: tuple[float, float, float, float]
-    #: Main land-use codes present in the parcels, for the legend.
+    #: Land-use values present in the parcels (ONT+CLN as itself), for the legend.
     codes: list[str] = field(default_factory=list)
 
     @property
@@ -100,5 +100,5 @@ def prepare(dataset: Dataset) -> PreparedMap:
         parcels_display = to_display(dataset.parcels)
     outline = dataset.get("commune")
     bounds = bounds_wgs84(outline if outline is not None and not outline.empty else dataset.parcels)
-    codes = sorted({c for c in dataset.parcels["land_use_main"].dropna().unique()})
+    codes = sorted({c for c in dataset.parcels["land_use"].dropna().unique()})  # ONT+CLN named in the legend
     return PreparedMap(layers=out, parcels_display=parcels_display, bounds=bounds, codes=codes)

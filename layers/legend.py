@@ -30,11 +30,17 @@ class LegendEntry:
 
 
 def land_use_entries(codes: list[str], *, lang: str = "vi") -> list[LegendEntry]:
-    """The codes present on the map, in the order of the national list (rice first), with their names."""
+    """The land-use values present on the map, in the order of the national list (rice first), with names.
+
+    A mixed value (``ONT+CLN``) has its own entry, named ``"... (hỗn hợp)"``, in its first code's colour
+    (the colour the map gives it), after that code.
+    """
     order = {code: i for i, code in enumerate(landuse.LAND_USES)}
-    known = sorted((c for c in codes if c in order), key=order.__getitem__)
-    unknown = sorted(c for c in codes if c not in order)
-    entries = [LegendEntry(c, landuse.name_of(c, lang=lang), landuse.LAND_USES[c].hex_colour, "#7a7a7a")
+    known = sorted((c for c in codes if not landuse.unknown_codes(c) and landuse.split_codes(c)),
+                   key=lambda c: (order[landuse.primary_code(c) or ""], len(landuse.split_codes(c)), c))
+    unknown = sorted(c for c in codes if c not in known)
+    entries = [LegendEntry(c, landuse.name_of(c, lang=lang), "#{:02x}{:02x}{:02x}".format(*landuse.colour_of(c)),
+                           "#7a7a7a")
                for c in known]
     grey = "#{:02x}{:02x}{:02x}".format(*landuse.UNKNOWN_COLOUR)
     entries += [LegendEntry(c, "Mã không rõ" if lang == "vi" else "Unknown code", grey, "#7a7a7a") for c in unknown]

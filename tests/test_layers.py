@@ -182,7 +182,7 @@ def test_the_built_in_commune_packs_small_enough_for_one_map(dataset, prepared):
     by_key = {layer.spec.key: layer for layer in prepared.layers}
     assert by_key["parcels"].count == len(dataset.parcels)
     assert prepared.size_bytes < 2_000_000  # about 1.2 MB for 14 900 parcels; folium GeoJSON is 5.6 MB
-    assert set(prepared.codes) == set(dataset.parcels["land_use_main"].dropna())
+    assert set(prepared.codes) == set(dataset.parcels["land_use"].dropna())
     west, south, east, north = prepared.bounds
     assert 105.95 < west < east < 106.07 and 21.30 < south < north < 21.38
 

@@ -41,9 +41,12 @@ def independent(folder: Path) -> dict:
 
     rice = [g for p, g in parcels if main(p["MALOAIDAT"]) in ("LUA", "LUC", "LUK", "LUN")]
     ponds = [g for p, g in parcels if main(p["MALOAIDAT"]) == "NTS"]
+    def whole(code):  # a mixed value (ONT+CLN) is its own row, not its first code
+        return "+".join(part.strip().upper() for part in str(code).split("+"))
+
     by_code: dict[str, float] = {}
     for p, g in parcels:
-        by_code[main(p["MALOAIDAT"])] = by_code.get(main(p["MALOAIDAT"]), 0.0) + g.area / 1e4
+        by_code[whole(p["MALOAIDAT"])] = by_code.get(whole(p["MALOAIDAT"]), 0.0) + g.area / 1e4
     return {
         "rice_ha_before_recovery": sum(g.area for g in rice) / 1e4,
         "rice_ha_after_recovery": sum(g.difference(recovered).area for g in rice) / 1e4,

@@ -253,9 +253,13 @@ def _draw_context(ax: Axes, frame: MapFrame, dataset: Dataset, commune: shapely.
 
 def _draw_parcels(ax: Axes, frame: MapFrame, parcels: gpd.GeoDataFrame, *,
                   colour_of: Callable[[str | None], Any] | None = None, edges: bool = True) -> list[str]:
-    """Parcels filled by land-use code (one path per colour); returns the codes drawn, in code-list order."""
+    """Parcels filled by land-use value (one path per value); returns the values drawn, in code-list order.
+
+    A mixed value (``ONT+CLN``) is drawn in its first code's colour and returned as itself, so the legend
+    names it.
+    """
     parcels = _in_view(parcels, frame.view)
-    codes = parcels["land_use_main"].astype("object").where(parcels["land_use_main"].notna(), None)
+    codes = parcels["land_use"].astype("object").where(parcels["land_use"].notna(), None)
     drawn: list[str] = []
     for code, group in parcels.groupby(codes.fillna("?"), sort=False):
         key = None if code == "?" else str(code)
@@ -265,8 +269,14 @@ def _draw_parcels(ax: Axes, frame: MapFrame, parcels: gpd.GeoDataFrame, *,
     if edges and frame.scale <= PARCEL_EDGES_MAX_SCALE:
         paths.add_lines(ax, parcels.geometry, color="#5a5a5a", linewidth=_edge_width(frame), zorder=1.5,
                         alpha=0.7)
+    return sorted(drawn, key=_code_order)
+
+
+def _code_order(value: str) -> tuple[int, int, str]:
+    """Sort key of a land-use value: by its first code's place in the list, a mixed value after it."""
     order = {c: i for i, c in enumerate(landuse.LAND_USES)}
-    return sorted(drawn, key=lambda c: (order.get(c, len(order)), c))
+    main = landuse.primary_code(value)
+    return (order.get(main, len(order)) if main is not None else len(order), len(landuse.split_codes(value)), value)
 
 
 def _landuse_entries(codes: list[str]) -> tuple[LegendEntry, ...]:
@@ -423,9 +433,8 @@ def _provisional_other() -> tuple[LegendEntry, ...]:
 
 
 def _provisional_landuse_legend(dataset: Dataset) -> list[LegendSection]:
-    codes = sorted(dataset.parcels["land_use_main"].dropna().astype(str).unique().tolist(),
-                   key=lambda c: (list(landuse.LAND_USES).index(c) if c in landuse.LAND_USES else 999, c))
-    if dataset.parcels["land_use_main"].isna().any():
+    codes = sorted(dataset.parcels["land_use"].dropna().astype(str).unique().tolist(), key=_code_order)
+    if dataset.parcels["land_use"].isna().any():
         codes.append("?")
     return [LegendSection("Loại đất", _landuse_entries(codes)), LegendSection("Ký hiệu khác", _provisional_other())]
 
@@ -482,7 +491,7 @@ def recovery_sheet(dataset: Dataset, project: str | None, *, day: dt.date) -> Ma
                     facecolor="none", edgecolor=PARTIAL_ORANGE, linewidth=0.9),
     )
 
-    affected_codes = set(affected["land_use_main"].dropna().astype(str))
+    affected_codes = set(affected["land_use"].dropna().astype(str))
 
     def colour(code: str | None) -> Any:
         return paths.rgb(landuse.colour_of(code)) if code in affected_codes else OTHER_LAND
