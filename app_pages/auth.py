@@ -6,7 +6,8 @@ address other than loopback (``python -m gis serve --network``, or ``streamlit r
 header). Otherwise the local user acts with every right, recorded as ``local:<OS user>``.
 
 :func:`require_login` runs at the top of ``app.py`` on every rerun: without a live session the visitor sees
-only the login form (no navigation, no sidebar, no page). Pages ask :func:`can` before showing a control that
+only the login form (no navigation, no sidebar, no page): the form is then the app's only page, hidden
+from a navigation menu, so a session that logs out loses the menu too. Pages ask :func:`can` before showing a control that
 changes the workspace, and pass :func:`who` as ``by=`` to the change.
 """
 
@@ -129,7 +130,9 @@ def require_login() -> User:
             return user
         st.session_state.pop(TOKEN_KEY, None)
         st.session_state.pop(USER_KEY, None)
-    _login_form()
+    # the login form as the only, hidden page: replaces the navigation a session had before it logged out
+    st.navigation([st.Page(_login_form, title=context.t("login_title", TEXT), url_path="login", default=True)],
+                  position="hidden").run()
     st.stop()
     raise AssertionError("st.stop() returned")  # for the type checker: never reached
 
