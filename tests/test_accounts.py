@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from conftest import free_port
 
 from gis.__main__ import main
 from gis.accounts import (
@@ -288,3 +293,43 @@ def test_users_add_in_a_subprocess_reads_one_line_of_stdin(tmp_path: Path):
     assert listed.stdout.split() == ["quantri", "administrator"]
     store = Accounts.open(tmp_path / "ws" / "accounts.sqlite")
     assert store.login("quantri", PASSWORD).user == User("quantri", "admin")
+
+
+def _listening(port: int) -> set[str]:
+    """The local addresses (hex, as in /proc/net/tcp) on which some socket listens on ``port``."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        address, hex_port = local.split(":")
+        if state == "0A" and int(hex_port, 16) == port:
+            found.add(address)
+    return found
+
+
+def test_serve_network_listens_on_every_interface_once_an_administrator_exists(tmp_path: Path):
+    env = {**os.environ, "LUONGPHONG_WORKSPACE": str(tmp_path / "ws" / "workspace.gpkg"), "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "-m", "gis", "users", "add", "quantri", "--role", "admin", "--password-stdin"],
+                   input=PASSWORD + "\n", text=True, env=env, cwd=ROOT, timeout=120, check=True, capture_output=True)
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen([sys.executable, "-m", "gis", "serve", "--network", "--port", str(port)], env=env,
+                                  cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                  start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            assert server.poll() is None, log.read_text()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            raise AssertionError(f"the server did not answer:\n{log.read_text()}")
+        assert _listening(port) == {"00000000"}  # 0.0.0.0, not 127.0.0.1 (0100007F)
+        assert "không bao giờ mở ra Internet" in log.read_text()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
