@@ -25,7 +25,8 @@ Sessions
 --------
 A login returns a random token; only its SHA-256 is stored, with the time of the login and of the last action.
 A session ends after ``idle_timeout_min`` without action, or ``absolute_lifetime_h`` after the login, whichever
-comes first; the clock is a parameter (``now``, seconds since the epoch) so both are tested without waiting.
+comes first (the time of the last action is written at most every 30 s, so most checks only read); the clock
+is a parameter (``now``, seconds since the epoch) so both are tested without waiting.
 The role is read again at every check: removing an account or changing its role takes effect at once.
 
 Every change to the accounts is recorded in the file's append-only ``audit`` table, in the same transaction.
@@ -72,6 +73,8 @@ ACCOUNTS_FILE = "accounts.sqlite"
 LOCAL_PREFIX = "local:"
 _NAME_RE = re.compile(r"[\w.-]{2,32}")
 _TIMEOUT_S = 30.0
+#: a session's last action is written at most this often, in seconds (the idle clock is this coarse)
+_TOUCH_EVERY_S = 30.0
 _HASHER = PasswordHasher()
 
 
@@ -477,7 +480,8 @@ class Accounts:
                     f"Phiên đăng nhập đã quá {hours:g} giờ kể từ lúc đăng nhập. Hãy đăng nhập lại.",
                     f"The session is more than {hours:g} hours old. Log in again.")
             else:
-                con.execute("UPDATE sessions SET last_seen = ? WHERE token_sha256 = ?", (now, key))
+                if now - last_seen >= _TOUCH_EVERY_S:  # most reruns then only read (no write to disk)
+                    con.execute("UPDATE sessions SET last_seen = ? WHERE token_sha256 = ?", (now, key))
                 return User(name=name, role=role)
         raise expired
 

@@ -155,6 +155,17 @@ def test_session_ends_after_the_idle_timeout(store: Accounts):
         store.session_user(token, now=t + SETTINGS.idle_timeout_s + 2)
 
 
+def test_frequent_actions_keep_a_session_alive_past_the_idle_timeout(store: Accounts):
+    store.add("lan", PASSWORD, role="officer", by="local:test")
+    token = store.login("lan", PASSWORD, now=T0).token
+    t = T0
+    while t < T0 + 2 * SETTINGS.idle_timeout_s:  # an action every 10 s (last action written every 30 s)
+        t += 10
+        assert store.session_user(token, now=t).name == "lan"
+    with pytest.raises(SessionExpired, match="30 minutes without activity"):
+        store.session_user(token, now=t + SETTINGS.idle_timeout_s + 31)
+
+
 def test_session_ends_after_its_lifetime_however_active(store: Accounts):
     store.add("lan", PASSWORD, role="officer", by="local:test")
     token = store.login("lan", PASSWORD, now=T0).token
