@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from gis.accounts import Accounts, AccountSettings
 from gis.io import ROOT
+from gis.workspace import Workspace
 
 PASSWORD = "mật khẩu đủ dài"
 
@@ -95,3 +96,34 @@ def test_a_removed_account_is_logged_out_at_its_next_action(accounts: Accounts, 
     at.run()
     assert at.title[0].value == "Đăng nhập"
     assert "không còn hiệu lực" in at.warning[0].value
+
+
+def test_a_viewer_cannot_enter_values_on_the_targets_page(accounts: Accounts, on_network):
+    accounts.add("xem", PASSWORD, role="viewer", by="local:test")
+    at = app()
+    log_in(at, "xem", PASSWORD)
+    at.switch_page("app_pages/targets.py")
+    at.run()
+    assert not at.exception, at.exception
+    (submit,) = [b for b in at.button if b.label == "Lưu số liệu"]
+    assert submit.disabled
+    assert "Tài khoản người xem không được nhập số liệu." in [c.value for c in at.caption]
+    at.switch_page("app_pages/data.py")
+    at.run()
+    assert "Tài khoản người xem không được nhập dữ liệu: hãy nhờ cán bộ hoặc quản trị." in [i.value for i in at.info]
+
+
+def test_an_officer_may_enter_values_and_is_recorded(accounts: Accounts, on_network, tmp_path: Path):
+    at = app()
+    log_in(at, "lan", PASSWORD)
+    at.switch_page("app_pages/targets.py")
+    at.run()
+    at.selectbox(key="targets_manual_key").set_value("health_insurance_pct")
+    at.number_input(key="targets_manual_value").set_value(99.7)
+    (submit,) = [b for b in at.button if b.label == "Lưu số liệu"]
+    assert not submit.disabled
+    submit.click().run()
+    assert not at.exception, at.exception
+    audit = Workspace.open(tmp_path / "ws" / "workspace.gpkg").audit()
+    assert [(user, action, obj) for _, user, action, obj in audit] == [
+        ("lan", "set_value", "manual_values/health_insurance_pct = 99.7")]
