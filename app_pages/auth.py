@@ -30,6 +30,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "login_title": ("Đăng nhập", "Log in"),
     "login_intro": ("Ứng dụng đang mở trên mạng nội bộ của xã: hãy đăng nhập bằng tài khoản do quản trị tạo.",
                     "The app is open on the commune's network: log in with the account the administrator made."),
+    "no_accounts": ("Chưa có tài khoản quản trị nào, nên chưa ai đăng nhập được. Trên máy chạy ứng dụng, hãy tạo "
+                    "bằng lệnh «python -m gis users add TEN --role admin», hoặc mở ứng dụng chỉ cho máy này bằng "
+                    "«python -m gis serve».",
+                    "There is no administrator account yet, so nobody can log in. On the machine that runs the app, "
+                    "create one with 'python -m gis users add NAME --role admin', or open the app for this machine "
+                    "only with 'python -m gis serve'."),
     "name": ("Tên đăng nhập", "User name"),
     "password": ("Mật khẩu", "Password"),
     "submit": ("Đăng nhập", "Log in"),
@@ -94,6 +100,11 @@ def denied(action: str) -> str:
 def _login_form() -> None:
     st.title(context.t("login_title", TEXT))
     st.caption(context.t("login_intro", TEXT))
+    try:
+        if not Accounts.open().has_admin():  # e.g. started by hand on 0.0.0.0 before any account was made
+            st.info(context.t("no_accounts", TEXT))
+    except GisError as exc:
+        st.error(exc.text(context.lang()))
     message = st.session_state.pop(MESSAGE_KEY, None)
     if isinstance(message, GisError):
         st.warning(message.text(context.lang()))

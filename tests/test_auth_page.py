@@ -127,3 +127,13 @@ def test_an_officer_may_enter_values_and_is_recorded(accounts: Accounts, on_netw
     audit = Workspace.open(tmp_path / "ws" / "workspace.gpkg").audit()
     assert [(user, action, obj) for _, user, action, obj in audit] == [
         ("lan", "set_value", "manual_values/health_insurance_pct = 99.7")]
+
+
+def test_the_form_says_how_to_make_the_first_administrator(accounts: Accounts, on_network):
+    at = app()
+    assert [i.value for i in at.info] == [
+        "Chưa có tài khoản quản trị nào, nên chưa ai đăng nhập được. Trên máy chạy ứng dụng, hãy tạo bằng lệnh "
+        "«python -m gis users add TEN --role admin», hoặc mở ứng dụng chỉ cho máy này bằng «python -m gis serve»."]
+    accounts.add("quantri", PASSWORD, role="admin", by="local:test")
+    at.run()
+    assert len(at.info) == 0
