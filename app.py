@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import context
+from app_pages import auth, context
 from layers.offline import install
 
 
@@ -17,7 +17,9 @@ def _start_up() -> None:
 st.set_page_config(page_title="Lương Phong", page_icon="🗺️", layout="wide")
 _start_up()
 
+user = auth.require_login()  # without a live session (when one is needed): only the login form, then stop
 lang = context.sidebar()
+auth.sidebar(user)
 pages = [
     st.Page("app_pages/map.py", title=context.t("page_map"), icon=":material/map:", url_path="map", default=True),
     st.Page("app_pages/recovery.py", title=context.t("page_recovery"), icon=":material/crop:", url_path="recovery"),

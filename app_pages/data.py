@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from app_pages import auth
 from app_pages.context import lang, t
 from gis.checks import KINDS
 from gis.errors import GisError
@@ -132,6 +133,9 @@ def _page() -> None:
     st.title(_t("title"))
     st.caption(_t("intro"))
     _earlier_imports()
+    if not auth.can("import"):
+        st.info(auth.denied("import"))
+        return
     upload = st.file_uploader(_t("upload"), type=["zip", "shp", "gpkg", "geojson", "json", "kml", "kmz", "dxf",
                                                   "dgn", "csv", "txt", "xlsx"], accept_multiple_files=False)
     if upload is None:
@@ -229,9 +233,9 @@ def _page() -> None:
         right.download_button(_t("download_gpkg"), _problems_gpkg(report.problems),
                               file_name=f"{path.stem}-loi.gpkg", mime="application/geopackage+sqlite3")
 
-    if st.button(_t("import"), type="primary", disabled=bool(prepared.fields.missing)):
+    if st.button(_t("import"), type="primary", disabled=bool(prepared.fields.missing)) and auth.can("import"):
         try:
-            folder = write_dataset(prepared)
+            folder = write_dataset(prepared, by=auth.who())
         except GisError as exc:
             st.error(exc.text(lang()))
             return

@@ -22,6 +22,7 @@ import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
+from app_pages import auth
 from app_pages.context import clicked_parcel, dataset, dataset_key, lang, map_assets, prepared_map, t
 from gis import fields, landuse, targets
 from gis.errors import GisError
@@ -307,7 +308,7 @@ def _default_name(check: fields.FieldCheck, data: Dataset) -> str:
 
 def _save(ws_path: Path, data: Dataset, others: gpd.GeoDataFrame) -> None:
     outline = _outline()
-    if outline is None:
+    if outline is None or not auth.can("edit_fields"):
         return
     check = fields.check_field(outline, data, others=others, clipped=st.session_state.get(CLIPPED, False))
     if not check.ok:
@@ -318,7 +319,7 @@ def _save(ws_path: Path, data: Dataset, others: gpd.GeoDataFrame) -> None:
         ws = Workspace.open(ws_path)
         field_id = ws.save_field(outline, name=name, village=villages.mode().iloc[0] if len(villages) else "",
                                  note=json.dumps({"rice_ha": round(check.rice_ha, 4), "parcels": check.parcels,
-                                                  "owners": check.owners}, ensure_ascii=False))
+                                                  "owners": check.owners}, ensure_ascii=False), by=auth.who())
         saved = ws.fields()
     except GisError as exc:
         _flash("error", exc.text(lang()))
@@ -332,10 +333,10 @@ def _save(ws_path: Path, data: Dataset, others: gpd.GeoDataFrame) -> None:
 
 def _rename(ws_path: Path) -> None:
     field_id, name = st.session_state.get(SAVED_PICK), (st.session_state.get(NEW_NAME) or "").strip()
-    if field_id is None or not name:
+    if field_id is None or not name or not auth.can("edit_fields"):
         return
     try:
-        Workspace.open(ws_path).rename_field(int(field_id), name)
+        Workspace.open(ws_path).rename_field(int(field_id), name, by=auth.who())
     except GisError as exc:
         _flash("error", exc.text(lang()))
         return
@@ -345,10 +346,10 @@ def _rename(ws_path: Path) -> None:
 
 def _delete(ws_path: Path, names: dict[int, str]) -> None:
     field_id = st.session_state.get(SAVED_PICK)
-    if field_id is None or not st.session_state.get(CONFIRM):
+    if field_id is None or not st.session_state.get(CONFIRM) or not auth.can("edit_fields"):
         return
     try:
-        Workspace.open(ws_path).delete_field(int(field_id))
+        Workspace.open(ws_path).delete_field(int(field_id), by=auth.who())
     except GisError as exc:
         _flash("error", exc.text(lang()))
         return
@@ -489,8 +490,10 @@ with panel_col:
             for vi_text, en_text in check.refusals:
                 st.error(f"**{tr('refused')}**: {vi_text if lang() == 'vi' else en_text}")
             st.text_input(tr("name"), key=NAME, placeholder=_default_name(check, data))
-            st.button(tr("save"), type="primary", disabled=not check.ok, on_click=_save,
+            st.button(tr("save"), type="primary", disabled=not check.ok or not auth.can("edit_fields"), on_click=_save,
                       args=(ws_path, data, others), icon=":material/save:")
+            if not auth.can("edit_fields"):
+                st.caption(auth.denied("edit_fields"))
             st.button(tr("clear"), on_click=_clear, icon=":material/close:")
 
 with map_col:
@@ -559,10 +562,13 @@ with manage_col:
         row = planned[planned["field_id"] == st.session_state[SAVED_PICK]].iloc[0]
         st.caption(tr("stamps", created=_local(row["created_at"]), updated=_local(row["updated_at"])))
         st.text_input(tr("new_name"), key=NEW_NAME)
-        st.button(tr("rename"), on_click=_rename, args=(ws_path,), icon=":material/edit:")
-        st.checkbox(tr("confirm_delete"), key=CONFIRM)
-        st.button(tr("delete"), on_click=_delete, args=(ws_path, names), disabled=not st.session_state.get(CONFIRM),
-                  icon=":material/delete:")
+        editable = auth.can("edit_fields")
+        st.button(tr("rename"), on_click=_rename, args=(ws_path,), icon=":material/edit:", disabled=not editable)
+        st.checkbox(tr("confirm_delete"), key=CONFIRM, disabled=not editable)
+        st.button(tr("delete"), on_click=_delete, args=(ws_path, names),
+                  disabled=not st.session_state.get(CONFIRM) or not editable, icon=":material/delete:")
+        if not editable:
+            st.caption(auth.denied("edit_fields"))
 
 with export_col:
     st.subheader(tr("export"))

@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from app_pages import auth
 from app_pages.context import dataset, dataset_key, lang, map_assets, prepared_map, t
 from gis.errors import GisError
 from gis.i18n import number
@@ -482,11 +483,11 @@ def _parameter_inputs(plan: Plan) -> None:
 def _save_manual(plan: Plan) -> None:
     key = st.session_state.get(MANUAL_KEY)
     value = st.session_state.get(MANUAL_VALUE)
-    if not key or value is None:
+    if not key or value is None or not auth.can("enter_values"):
         return
     note = (st.session_state.get(MANUAL_NOTE) or "").strip()
     try:
-        stamp = Workspace.open(workspace_path()).set_value(key, float(value), note=note)
+        stamp = Workspace.open(workspace_path()).set_value(key, float(value), note=note, by=auth.who())
     except GisError as exc:
         st.session_state[FLASH] = ("error", exc.text(lang()))
         return
@@ -507,7 +508,10 @@ def _manual_section(plan: Plan, results: list[Result], ws_state: tuple[str, int]
         st.selectbox(tr("manual_target"), list(labels), key=MANUAL_KEY, format_func=lambda k: labels.get(k, k))
         st.number_input(tr("manual_value"), min_value=0.0, value=None, step=1.0, format="%.2f", key=MANUAL_VALUE)
         st.text_input(tr("manual_note"), key=MANUAL_NOTE)
-        st.form_submit_button(tr("manual_save"), on_click=_save_manual, args=(plan,), type="primary")
+        st.form_submit_button(tr("manual_save"), on_click=_save_manual, args=(plan,), type="primary",
+                              disabled=not auth.can("enter_values"))
+        if not auth.can("enter_values"):
+            st.caption(auth.denied("enter_values"))
     flash = st.session_state.pop(FLASH, None)
     if flash:
         (form_col.success if flash[0] == "success" else form_col.error)(flash[1])

@@ -10,15 +10,18 @@ folder ``imports/<name>-<stamp>/`` under the workspace holding:
 ``problems.gpkg``, ``problems.csv``
     The check report, to draw and to download.
 ``source.json``
-    Where the data came from and what was found and done (format, encoding, CRS, field mapping, notes).
+    Where the data came from and what was found and done (format, encoding, CRS, field mapping, notes), and
+    who imported it (``imported_by``).
 
 The folder is always new: an import never replaces anything. If the written dataset cannot be read back,
-the folder is removed and the error raised.
+the folder is removed and the error raised. Each import is recorded in the workspace's audit table
+(:meth:`gis.workspace.Workspace.record`); if that record cannot be written, the folder is removed too.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -94,11 +97,12 @@ def prepare(source: Source, *, province: str | None = None, crs: str | None = No
     return Prepared(source=source, frame=mapped, fields=fields, report=report, notes=list(source.notes) + notes)
 
 
-def _provenance(prepared: Prepared, original: Path) -> dict[str, object]:
+def _provenance(prepared: Prepared, original: Path, *, by: str) -> dict[str, object]:
     source = prepared.source
     found = source.encoding
     return {
         "imported_at": datetime.now().isoformat(timespec="seconds"),
+        "imported_by": by,
         "file": original.name,
         "format": source.format,
         "layer": source.layer,
@@ -117,9 +121,12 @@ def _provenance(prepared: Prepared, original: Path) -> dict[str, object]:
     }
 
 
-def write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | None = None) -> Path:
-    """Write a prepared layer as a new dataset folder under ``root/imports`` and check it reads back."""
+def write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | None = None,
+                  by: str | None = None) -> Path:
+    """Write a prepared layer as a new dataset folder under ``root/imports``, check it reads back, and record
+    the import ``by`` a user (an account name; ``None`` for the user of this machine) in the workspace."""
     from gis.io import load_dataset
+    from gis.workspace import Workspace, _who, workspace_path
 
     if prepared.report.repaired.empty:
         raise DataSourceError(
@@ -129,6 +136,7 @@ def write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | N
             "parcel layer was exported (see the problem report).",
         )
     root = root or workspace_root()
+    who = _who(by)
     stem = safe_name(name or prepared.source.path.stem).replace(" ", "_")
     folder = new_folder(root / "imports", f"{stem}-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
     try:
@@ -139,23 +147,34 @@ def write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | N
         pyogrio.write_dataframe(problems, folder / "problems.gpkg", layer="problems", driver="GPKG")
         prepared.report.table("vi").to_csv(folder / "problems.csv", index=False, encoding="utf-8-sig")
         (folder / "source.json").write_text(
-            json.dumps(_provenance(prepared, prepared.source.path), ensure_ascii=False, indent=2, default=str),
-            encoding="utf-8")
+            json.dumps(_provenance(prepared, prepared.source.path, by=who), ensure_ascii=False, indent=2,
+                       default=str), encoding="utf-8")
         load_dataset(folder)
+        Workspace.open(root / workspace_path().name).record(
+            "import", f"imports/{folder.name} ({prepared.source.path.name}, {len(parcels)} parcels)", by=who)
     except (GisError, OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
         remove_folder(folder, root=root)
         raise
+    except sqlite3.Error as exc:  # the audit record could not be written: no import without it
+        remove_folder(folder, root=root)
+        raise DataSourceError(
+            f"Không ghi được nhật ký thay đổi vào không gian làm việc ({exc}): không nhập. Hãy kiểm tra tệp "
+            "không gian làm việc có ghi được không.",
+            f"Cannot write the change log into the workspace ({exc}): nothing imported. Check that the workspace "
+            "file can be written.",
+        ) from exc
     return folder
 
 
 def import_source(path: str | Path, *, province: str | None = None, crs: str | None = None, fix_crs: bool = False,
                   encoding: str | None = None, layer: str | None = None, mapping: Mapping[str, str] | None = None,
                   defaults: Mapping[str, object] | None = None, name: str | None = None,
-                  root: Path | None = None) -> ImportResult:
-    """Read, place, map, check and write the user's parcels into a new workspace folder (see the module)."""
+                  root: Path | None = None, by: str | None = None) -> ImportResult:
+    """Read, place, map, check and write the user's parcels into a new workspace folder (see the module), as
+    imported ``by`` a user (an account name; ``None`` for the user of this machine)."""
     source = read_source(path, layer=layer, encoding=encoding, scratch_root=root)
     prepared = prepare(source, province=province, crs=crs, fix_crs=fix_crs, mapping=mapping, defaults=defaults)
-    folder = write_dataset(prepared, name=name, root=root)
+    folder = write_dataset(prepared, name=name, root=root, by=by)
     return ImportResult(folder=folder, prepared=prepared)
 
 

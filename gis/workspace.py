@@ -3,7 +3,10 @@
 A GeoPackage is an SQLite file that QGIS opens as it is. Every change here is one SQLite transaction taken
 with ``BEGIN IMMEDIATE``, so a crash leaves the file as it was before the change, and two processes (two
 browser tabs, the app and the command line) saving at once wait for each other instead of losing a write.
-Every row carries the time it was last changed.
+Every row carries the time it was last changed and who changed it (``changed_by``: an account name, or
+``local:<OS user>`` for the user of this machine, see :mod:`gis.accounts`). Every change also appends a row
+(time, user, action, object) to the ``audit`` table in the same transaction; that table refuses updates and
+deletes (SQLite triggers). Files made before these columns existed get them at their next change.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from gis.io import ROOT
 DEFAULT_WORKSPACE = ROOT / "workspace" / "workspace.gpkg"
 FIELDS_TABLE = "planned_fields"
 VALUES_TABLE = "manual_values"
+AUDIT_TABLE = "audit"
 _TIMEOUT_S = 30.0
 
 
@@ -35,6 +39,15 @@ def workspace_path() -> Path:
     """The workspace file: ``$LUONGPHONG_WORKSPACE`` when set, else ``workspace/workspace.gpkg``."""
     env = os.environ.get("LUONGPHONG_WORKSPACE")
     return Path(env) if env else DEFAULT_WORKSPACE
+
+
+def _who(by: str | None) -> str:
+    """``by``, or the user of this machine when the caller is local (the command line, a script)."""
+    if by:
+        return by
+    from gis.accounts import local_user
+
+    return local_user().name
 
 
 def now_iso() -> str:
@@ -89,6 +102,8 @@ class Workspace:
         pyogrio.write_dataframe(values, tmp, layer=VALUES_TABLE, driver="GPKG", append=False)
         with sqlite3.connect(tmp) as con:
             con.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS ux_{FIELDS_TABLE}_id ON {FIELDS_TABLE}(field_id)")
+            self._ensure_schema(con)
+        con.close()
         try:
             os.link(tmp, self.path)  # atomic, and refuses to replace a file another process just made
         except FileExistsError:
@@ -115,39 +130,97 @@ class Workspace:
         finally:
             con.close()
 
+    @staticmethod
+    def _ensure_schema(con: sqlite3.Connection) -> None:
+        """Add what older workspace files lack: the ``changed_by`` columns and the append-only audit table."""
+        for table in (FIELDS_TABLE, VALUES_TABLE):
+            columns = {row[1] for row in con.execute(f"PRAGMA table_info({table})")}
+            if "changed_by" not in columns:
+                con.execute(f"ALTER TABLE {table} ADD COLUMN changed_by TEXT")
+        if con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (AUDIT_TABLE,)).fetchone():
+            return
+        con.execute(f"CREATE TABLE {AUDIT_TABLE} (fid INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, "
+                    "user TEXT NOT NULL, action TEXT NOT NULL, object TEXT NOT NULL)")
+        for event in ("UPDATE", "DELETE"):
+            con.execute(f"CREATE TRIGGER {AUDIT_TABLE}_no_{event.lower()} BEFORE {event} ON {AUDIT_TABLE} "
+                        "BEGIN SELECT RAISE(ABORT, 'the audit table is append-only'); END")
+        # registered as an attribute table, so QGIS and GDAL list it beside the others
+        con.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, last_change) "
+                    "VALUES (?, 'attributes', ?, 'who changed what', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+                    (AUDIT_TABLE, AUDIT_TABLE))
+
+    @staticmethod
+    def _audit(con: sqlite3.Connection, *, at: str, by: str, action: str, obj: str) -> None:
+        con.execute(f"INSERT INTO {AUDIT_TABLE} (at, user, action, object) VALUES (?, ?, ?, ?)", (at, by, action, obj))
+
+    def record(self, action: str, obj: str, *, by: str | None = None) -> None:
+        """Append an audit row for a change made outside this file (an import folder), in its own transaction."""
+        with self._transaction() as con:
+            self._ensure_schema(con)
+            self._audit(con, at=now_iso(), by=_who(by), action=action, obj=obj)
+
+    def audit(self) -> list[tuple[str, str, str, str]]:
+        """Every change recorded so far: ``(time, user, action, object)``, oldest first."""
+        with sqlite3.connect(self.path, timeout=_TIMEOUT_S) as con:
+            found = con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                (AUDIT_TABLE,)).fetchone()
+            rows = con.execute(f"SELECT at, user, action, object FROM {AUDIT_TABLE} ORDER BY fid").fetchall() \
+                if found else []
+        con.close()
+        return [(at, user, action, obj) for at, user, action, obj in rows]
+
     # -- planned concentrated fields ------------------------------------------------------------------
     def save_field(self, geometry: shapely.Geometry, *, name: str, village: str = "", note: str = "",
-                   field_id: int | None = None) -> int:
-        """Save a planned field (a new one, or replace ``field_id``); returns its id."""
+                   field_id: int | None = None, by: str | None = None) -> int:
+        """Save a planned field (a new one, or replace ``field_id``) as changed ``by`` a user; returns its id.
+
+        ``by`` is the account name, or ``None`` for the user of this machine (``local:<OS user>``).
+        """
         stamp = now_iso()
+        who = _who(by)
         blob = _gpkg_blob(geometry, self.srs_id)
         with self._transaction() as con:
+            self._ensure_schema(con)
             if field_id is None:
                 row = con.execute(f"SELECT COALESCE(MAX(field_id), 0) + 1 FROM {FIELDS_TABLE}").fetchone()
                 field_id = int(row[0])
                 con.execute(
-                    f"INSERT INTO {FIELDS_TABLE} (geom, field_id, name, village, note, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)", (blob, field_id, name, village, note, stamp, stamp))
+                    f"INSERT INTO {FIELDS_TABLE} (geom, field_id, name, village, note, created_at, updated_at, "
+                    "changed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (blob, field_id, name, village, note, stamp, stamp, who))
+                action = "add_field"
             else:
                 cur = con.execute(
-                    f"UPDATE {FIELDS_TABLE} SET geom = ?, name = ?, village = ?, note = ?, updated_at = ? "
-                    "WHERE field_id = ?", (blob, name, village, note, stamp, field_id))
+                    f"UPDATE {FIELDS_TABLE} SET geom = ?, name = ?, village = ?, note = ?, updated_at = ?, "
+                    "changed_by = ? WHERE field_id = ?", (blob, name, village, note, stamp, who, field_id))
                 if cur.rowcount == 0:
                     raise DataSourceError(f"Không có cánh đồng số {field_id}.", f"There is no field {field_id}.")
+                action = "replace_field"
+            self._audit(con, at=stamp, by=who, action=action, obj=f"{FIELDS_TABLE}/{field_id}: {name}")
             self._touch_contents(con, FIELDS_TABLE, stamp)
         return field_id
 
-    def rename_field(self, field_id: int, name: str) -> None:
+    def rename_field(self, field_id: int, name: str, *, by: str | None = None) -> None:
+        """Rename a planned field, as changed ``by`` a user (see :meth:`save_field`)."""
         stamp = now_iso()
+        who = _who(by)
         with self._transaction() as con:
-            con.execute(f"UPDATE {FIELDS_TABLE} SET name = ?, updated_at = ? WHERE field_id = ?",
-                        (name, stamp, field_id))
+            self._ensure_schema(con)
+            con.execute(f"UPDATE {FIELDS_TABLE} SET name = ?, updated_at = ?, changed_by = ? WHERE field_id = ?",
+                        (name, stamp, who, field_id))
+            self._audit(con, at=stamp, by=who, action="rename_field", obj=f"{FIELDS_TABLE}/{field_id}: {name}")
             self._touch_contents(con, FIELDS_TABLE, stamp)
 
-    def delete_field(self, field_id: int) -> None:
+    def delete_field(self, field_id: int, *, by: str | None = None) -> None:
+        """Delete a planned field, as done ``by`` a user (see :meth:`save_field`)."""
         stamp = now_iso()
+        who = _who(by)
         with self._transaction() as con:
+            self._ensure_schema(con)
+            row = con.execute(f"SELECT name FROM {FIELDS_TABLE} WHERE field_id = ?", (field_id,)).fetchone()
             con.execute(f"DELETE FROM {FIELDS_TABLE} WHERE field_id = ?", (field_id,))
+            self._audit(con, at=stamp, by=who, action="delete_field",
+                        obj=f"{FIELDS_TABLE}/{field_id}: {row[0] if row else ''}")
             self._touch_contents(con, FIELDS_TABLE, stamp)
 
     def fields(self) -> gpd.GeoDataFrame:
@@ -161,12 +234,16 @@ class Workspace:
         return gpd.GeoDataFrame(frame, geometry=[_from_blob(r[-1]) for r in rows], crs=self.srs_id)
 
     # -- values entered by hand -----------------------------------------------------------------------
-    def set_value(self, key: str, value: float, *, note: str = "") -> str:
-        """Record a value entered by hand for target ``key``; returns the time it was entered."""
+    def set_value(self, key: str, value: float, *, note: str = "", by: str | None = None) -> str:
+        """Record a value entered by hand for target ``key`` ``by`` a user (see :meth:`save_field`); returns the
+        time it was entered."""
         stamp = now_iso()
+        who = _who(by)
         with self._transaction() as con:
-            con.execute(f"INSERT INTO {VALUES_TABLE} (key, value, note, entered_at) VALUES (?, ?, ?, ?)",
-                        (key, float(value), note, stamp))
+            self._ensure_schema(con)
+            con.execute(f"INSERT INTO {VALUES_TABLE} (key, value, note, entered_at, changed_by) "
+                        "VALUES (?, ?, ?, ?, ?)", (key, float(value), note, stamp, who))
+            self._audit(con, at=stamp, by=who, action="set_value", obj=f"{VALUES_TABLE}/{key} = {float(value)!r}")
             self._touch_contents(con, VALUES_TABLE, stamp)
         return stamp
 

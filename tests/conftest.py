@@ -1,6 +1,7 @@
 """Shared fixtures for the browser tests: the real app in its own process, and an offline Chromium page.
 
-``streamlit_app`` starts ``streamlit run app.py`` once per test session on a free port bound to 127.0.0.1,
+``streamlit_app`` starts ``streamlit run app.py`` once per test session on a free port bound to 127.0.0.1
+(:func:`start_app` can bind another address and add environment variables),
 in its own process group (stopped by that group's id), from the repository root so that
 ``.streamlit/config.toml`` is read. ``offline_page`` opens a page in Debian's Chromium, driven by
 Playwright (never ``playwright install``), in which every request outside 127.0.0.1 is aborted and
@@ -54,14 +55,20 @@ class RunningApp:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
 
-def start_app(log: Path, *, script: str = "app.py", extra_args: tuple[str, ...] = ()) -> RunningApp:
-    """Start ``streamlit run`` on a free 127.0.0.1 port in a new process group; wait until it is healthy."""
+def start_app(log: Path, *, script: str = "app.py", extra_args: tuple[str, ...] = (), address: str = "127.0.0.1",
+              env: dict[str, str] | None = None) -> RunningApp:
+    """Start ``streamlit run`` on a free port in a new process group; wait until it is healthy.
+
+    The server listens on ``address`` (``"0.0.0.0"`` for the app open to the network, which then asks for a
+    login); the tests still reach it at 127.0.0.1. ``env`` adds to (or overrides) this process's environment,
+    e.g. ``{"LUONGPHONG_WORKSPACE": ...}``.
+    """
     port = free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true", *extra_args]
+           "--server.address", address, "--server.headless", "true", *extra_args]
     with log.open("wb") as out:
         process = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True)
+                                   start_new_session=True, env={**os.environ, **(env or {})})
     app = RunningApp(url=f"http://127.0.0.1:{port}", process=process, log=log)
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:

@@ -248,3 +248,20 @@ def test_bad_files_in_a_real_process_never_show_a_traceback(tmp_path: Path) -> N
                                     capture_output=True, text=True, check=False)
             assert result.returncode == 2, (name, result.stderr)
             assert "Traceback" not in result.stderr and BAD_FILES[name][2] in result.stderr
+
+
+def test_an_import_records_who_made_it(tmp_path: Path, ws: Path, capsys) -> None:
+    from gis.accounts import local_user
+    from gis.imports import import_source
+    from gis.workspace import Workspace
+
+    path = vf.zipped_shapefile(tmp_path / "in", encoding="vni", prj=vf.PRJ_NO_SHIFT)
+    code, _, err = _run(capsys, "import", str(path), "--fix-crs")
+    assert code == 0, err
+    by_hand = import_source(path, fix_crs=True, by="lan").folder
+    (by_cli,) = [f for f in (ws / "imports").iterdir() if f != by_hand]
+    assert json.loads((by_cli / "source.json").read_text(encoding="utf-8"))["imported_by"] == local_user().name
+    assert json.loads((by_hand / "source.json").read_text(encoding="utf-8"))["imported_by"] == "lan"
+    audit = Workspace.open(ws / "workspace.gpkg").audit()
+    assert [(user, action, obj.split(" ")[0]) for _, user, action, obj in audit] == [
+        (local_user().name, "import", f"imports/{by_cli.name}"), ("lan", "import", f"imports/{by_hand.name}")]

@@ -17,12 +17,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from gis.accounts import local_user
     from gis.i18n import number
     from gis.imports import import_source
 
     result = import_source(args.file, province=args.province, crs=args.crs, fix_crs=args.fix_crs,
                            encoding=args.encoding, layer=args.layer, mapping=parse_pairs(args.map, option="--map"),
-                           defaults=_defaults(args.set), name=args.name)
+                           defaults=_defaults(args.set), name=args.name, by=local_user().name)
     prepared = result.prepared
     vi = args.lang == "vi"
     count = len(prepared.report.repaired)
