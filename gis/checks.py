@@ -37,7 +37,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "gap": ("Khe hở", "Gap"),
     "duplicate_parcel": ("Trùng số tờ, số thửa", "Duplicate sheet and parcel number"),
     "missing_number": ("Thiếu số tờ hoặc số thửa", "Missing sheet or parcel number"),
-    "missing_land_use": ("Thiếu mã loại đất", "Missing land-use code"),
+    "missing_land_use": ("Thiếu loại đất", "Missing land-use code"),
     "unknown_land_use": ("Mã loại đất không rõ", "Unknown land-use code"),
     "area_mismatch": ("Diện tích pháp lý khác diện tích đo", "Legal and drawn area differ"),
 }

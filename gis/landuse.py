@@ -94,6 +94,17 @@ RICE_CODES = frozenset(c for c, lu in LAND_USES.items() if lu.group == "rice")
 AQUACULTURE_CODES = frozenset({"NTS"})
 
 UNKNOWN_COLOUR = (200, 200, 200)
+#: How a parcel with no land-use code (blank or NULL: normal for roads and water) is named and drawn.
+NO_CODE_NAME = ("chưa có loại đất", "no land-use code")
+NO_CODE_COLOUR = UNKNOWN_COLOUR  # the grey the map draws them in
+
+
+def _code(value: object) -> str | None:
+    """``value`` as a code to look up, or None when it is blank, NULL or NaN (never a float to upper-case)."""
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return None
+    text = str(value).strip()
+    return text.upper() or None
 
 
 def split_codes(value: object) -> list[str]:
@@ -117,21 +128,26 @@ def primary_code(value: object) -> str | None:
     return codes[0] if codes else None
 
 
-def group_of(code: str | None) -> str | None:
-    """The group key of a code, or ``None`` for an unknown code."""
-    if code is None:
+def group_of(code: object) -> str | None:
+    """The group key of a code, or ``None`` for an unknown or missing code."""
+    key = _code(code)
+    if key is None:
         return None
-    lu = LAND_USES.get(code.upper())
+    lu = LAND_USES.get(key)
     return lu.group if lu else None
 
 
-def name_of(code: str | None, *, lang: str = "vi") -> str:
-    """The name of a code in ``lang`` (``"vi"`` or ``"en"``); unknown codes are returned as they are."""
-    if code is None:
-        return ""
-    lu = LAND_USES.get(code.upper())
+def name_of(code: object, *, lang: str = "vi") -> str:
+    """The name of a code in ``lang`` (``"vi"`` or ``"en"``); unknown codes are returned as they are.
+
+    A blank, NULL or NaN code is named :data:`NO_CODE_NAME` ("chưa có loại đất").
+    """
+    key = _code(code)
+    if key is None:
+        return NO_CODE_NAME[0 if lang == "vi" else 1]
+    lu = LAND_USES.get(key)
     if lu is None:
-        return code
+        return str(code)
     return lu.name_vi if lang == "vi" else lu.name_en
 
 
@@ -143,11 +159,12 @@ def group_name(group: str | None, *, lang: str = "vi") -> str:
     return vi if lang == "vi" else en
 
 
-def colour_of(code: str | None) -> tuple[int, int, int]:
-    """The map colour of a code as RGB; grey for an unknown code."""
-    if code is None:
-        return UNKNOWN_COLOUR
-    lu = LAND_USES.get(code.upper())
+def colour_of(code: object) -> tuple[int, int, int]:
+    """The map colour of a code as RGB; grey for an unknown code, a lighter grey for a missing one."""
+    key = _code(code)
+    if key is None:
+        return NO_CODE_COLOUR
+    lu = LAND_USES.get(key)
     return lu.rgb if lu else UNKNOWN_COLOUR
 
 
