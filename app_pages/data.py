@@ -9,7 +9,7 @@ import streamlit as st
 
 from app_pages.context import lang, t
 from gis.checks import KINDS
-from gis.errors import GisError
+from gis.errors import GisError, PlacementError
 from gis.i18n import number
 
 STRINGS: dict[str, tuple[str, str]] = {
@@ -27,6 +27,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "auto": ("Tự nhận ra", "Detect"),
     "province": ("Tỉnh (kinh tuyến trục)", "Province (central meridian)"),
     "no_province": ("— chưa chọn —", "— not chosen —"),
+    "assign_crs": ("Gán hệ tọa độ mà tọa độ khớp (thay cho tệp .prj)", "Assign the CRS the coordinates fit (instead "
+                   "of the .prj)"),
     "layer": ("Lớp", "Layer"),
     "fix_crs": ("Sửa hệ tọa độ (đồng ý dịch dữ liệu về đúng vị trí)", "Fix the coordinate system (move the data "
                 "to where it belongs)"),
@@ -206,6 +208,16 @@ def _page() -> None:
     try:
         prepared = prepare(source, province=province, fix_crs=fix_crs, mapping=user, defaults=defaults,
                            require_fields=False)
+    except PlacementError as exc:  # the data falls in the wrong place: refused unless the CRS it fits is assigned
+        st.error(exc.text(lang()))
+        if exc.fix is None or not st.checkbox(_t("assign_crs"), value=False, key="assign_crs"):
+            return
+        try:
+            prepared = prepare(source, province=province, fix_crs=True, mapping=user, defaults=defaults,
+                               require_fields=False)
+        except GisError as again:
+            st.error(again.text(lang()))
+            return
     except GisError as exc:
         st.error(exc.text(lang()))
         return
