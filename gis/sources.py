@@ -32,6 +32,7 @@ from pyproj import CRS
 
 from gis import encoding as enc
 from gis import landuse
+from gis.checks import MAX_COORDINATE, UNCLOSED_ATTR
 from gis.crs import (
     Area,
     CoordinateGuess,
@@ -197,7 +198,10 @@ def _read_ogr(path: Path, *, layer: str | None = None, **kwargs: Any) -> gpd.Geo
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's notes on odd files are reported by us
-            frame = pyogrio.read_dataframe(path, layer=layer, **kwargs)
+            try:
+                frame = pyogrio.read_dataframe(path, layer=layer, **kwargs)
+            except shapely.errors.GEOSException:  # a ring GEOS will not build (unclosed): closed, and counted
+                frame = _read_ogr_fixing(path, layer=layer, **kwargs)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
             pyogrio.errors.GeometryError, pyogrio.errors.CRSError, UnicodeDecodeError) as exc:
         raise _unreadable(
@@ -207,6 +211,23 @@ def _read_ogr(path: Path, *, layer: str | None = None, **kwargs: Any) -> gpd.Geo
     if not isinstance(frame, gpd.GeoDataFrame):
         frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame)))
     return frame
+
+
+def _read_ogr_fixing(path: Path, *, layer: str | None = None, **kwargs: Any) -> gpd.GeoDataFrame:
+    """Read a layer whose geometry GEOS refuses as written (rings not closed): each ring is closed.
+
+    The positions of the features closed this way are kept in ``frame.attrs[UNCLOSED_ATTR]`` for the check
+    (:func:`gis.checks.check_parcels` counts them as ``unclosed_ring``).
+    """
+    frame = pyogrio.read_dataframe(path, layer=layer, read_geometry=False, **kwargs)
+    meta, _, wkb, _ = pyogrio.raw.read(path, layer=layer, columns=[], **kwargs)
+    wkb = wkb if wkb is not None else np.array([None] * len(frame), dtype=object)
+    strict = shapely.from_wkb(wkb, on_invalid="ignore")
+    fixed = shapely.from_wkb(wkb, on_invalid="fix")
+    unclosed = [int(i) for i in np.flatnonzero([a is None and b is not None for a, b in zip(strict, fixed, strict=True)])]
+    out = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(fixed, index=frame.index), crs=meta.get("crs"))
+    out.attrs[UNCLOSED_ATTR] = unclosed
+    return out
 
 
 def _list_layers(path: Path) -> list[str]:
@@ -301,6 +322,59 @@ def _sibling(shp: Path, ext: str) -> Path | None:
     return None
 
 
+def shapefile_counts(shp: Path) -> tuple[int, int, int | None]:
+    """(records the .shx indexes, records wholly present in the .shp, records the .dbf header declares).
+
+    The .shx is 100 bytes of header then 8 bytes per record (offset and length in 16-bit words, big-endian);
+    a record is present when its offset plus its 8-byte header and content fit in the .shp's actual size.
+    """
+    import struct
+
+    shx = _sibling(shp, ".shx")
+    dbf = _sibling(shp, ".dbf")
+    index = shx.read_bytes() if shx is not None else b""
+    size = shp.stat().st_size
+    records = max(0, (len(index) - 100) // 8)
+    present = 0
+    for k in range(records):
+        offset, length = struct.unpack(">ii", index[100 + 8 * k: 108 + 8 * k])
+        if 0 <= offset and 2 * offset + 8 + 2 * length <= size:
+            present += 1
+    declared = None
+    if dbf is not None:
+        with open(dbf, "rb") as fh:
+            head = fh.read(8)
+        if len(head) == 8:
+            declared = int(struct.unpack("<I", head[4:8])[0])
+    return records, present, declared
+
+
+def _check_shp_complete(shp: Path) -> None:
+    """Refuse a shapefile whose .shp is shorter than its .shx index says (a copy or upload cut short).
+
+    Refused rather than imported with the records lost: parcels missing from an import change every area
+    and target without a word on the pages that use it. The message says how many records were lost.
+    """
+    records, present, declared = shapefile_counts(shp)
+    if present < records:
+        lost = records - present
+        raise DataSourceError(
+            f"Tệp .shp bị hỏng: đọc được {present} trong {records} thửa, mất {lost} (tệp «{shp.name}» ngắn hơn chỉ "
+            "mục .shx, có thể chép hoặc tải lên chưa hết). Không nhập. Hãy chép lại đủ tệp, hoặc xuất lại từ phần "
+            "mềm gốc.",
+            f"The .shp is damaged: {present} of {records} parcels read, {lost} lost ('{shp.name}' is shorter than "
+            "its .shx index says: copied or uploaded only in part). Nothing imported. Copy the whole file again, or "
+            "export it again from the software that made it.",
+        )
+    if declared is not None and declared != records:
+        raise DataSourceError(
+            f"Shapefile «{shp.stem}» không khớp: tệp .dbf có {declared} bản ghi, chỉ mục .shx có {records}. Có thể "
+            "một tệp bị hỏng hoặc lấy từ lần xuất khác: hãy chép lại cả bộ tệp cùng một lần xuất.",
+            f"Shapefile '{shp.stem}' does not match: the .dbf has {declared} records, the .shx index {records}. A "
+            "file may be damaged or come from another export: copy the whole set from one export again.",
+        )
+
+
 def _read_shapefile(shp: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, enc.Detection, str | None]:
     if shp.suffix.lower() != ".shp":
         shp = _sibling(shp, ".shp") or shp.with_suffix(".shp")
@@ -313,6 +387,7 @@ def _read_shapefile(shp: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, 
             "name, .shp, .shx and .dbf (plus .prj, .cpg if any): copy them all, or zip the whole set and upload it.",
         )
     shp = _sibling(shp, ".shp") or shp
+    _check_shp_complete(shp)
     prj = _read_prj(shp)
     if prj is not None:
         analyse_crs(prj)  # a .prj nobody can read: say so before GDAL stumbles on it
@@ -796,10 +871,6 @@ def _swap(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     out[frame.geometry.name] = gpd.GeoSeries(
         shapely.transform(frame.geometry.to_numpy(), lambda xy: xy[:, ::-1]), index=frame.index, crs=frame.crs)
     return out
-
-
-#: Beyond this (metres or degrees), a coordinate is not a place on Earth in any CRS used here (1e308 ...).
-MAX_COORDINATE = 1e8
 
 
 def sane_bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float] | None:
