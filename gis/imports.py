@@ -36,7 +36,7 @@ from gis.errors import DataSourceError, GisError, SchemaError
 from gis.schema import LABELS, match_fields
 from gis.sources import FieldMapping, Source, apply_mapping, map_fields, place, read_source
 from gis.uploads import safe_name, workspace_root
-from gis.workspace import workspace_write_error
+from gis.workspace import check_free_space, workspace_write_error
 
 
 @dataclass
@@ -166,6 +166,7 @@ def write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | N
     parent = root / "imports"
     try:
         parent.mkdir(parents=True, exist_ok=True)
+        check_free_space(parent)
         scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=parent))
     except OSError as exc:
         raise workspace_write_error(parent, exc) from exc

@@ -81,10 +81,33 @@ def _corrupt_error(path: Path, detail: object) -> WorkspaceError:
         "made; until then nothing can be saved.", kind="corrupt")
 
 
+def free_bytes(path: Path) -> int | None:
+    """Free space on the drive holding ``path`` (or its nearest existing parent); None when unknown."""
+    folder = next((p for p in (path, *path.parents) if p.exists()), None)
+    try:
+        return shutil.disk_usage(folder).free if folder is not None else None
+    except OSError:
+        return None
+
+
+def check_free_space(path: Path) -> None:
+    """Refuse to start writing under ``path`` when its drive has less than :data:`MIN_FREE_BYTES` free."""
+    free = free_bytes(path)
+    if free is not None and free < MIN_FREE_BYTES:
+        raise _full_error(path, f"còn {free} byte trống, cần ít nhất {MIN_FREE_BYTES} byte")
+
+
 def workspace_write_error(path: Path, exc: BaseException) -> WorkspaceError:
-    """The :class:`WorkspaceError` for a failure to write under ``path`` (an OSError, SQLite or GDAL error)."""
+    """The :class:`WorkspaceError` for a failure to write under ``path`` (an OSError, SQLite or GDAL error).
+
+    GDAL does not always say that the disk is full (a GeoPackage cut short reports a missing table): when
+    the drive has under 64 KB free after the failure, that is taken as the cause.
+    """
     if isinstance(exc, WorkspaceError):
         return exc
+    free = free_bytes(path)
+    if free is not None and free < 64 * 1024 and not isinstance(exc, sqlite3.DatabaseError | OSError):
+        return _full_error(path, f"{exc}; còn {free} byte trống")
     if isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS:
         return _full_error(path, exc.strerror or exc)
     if isinstance(exc, OSError) and exc.errno in _READ_ONLY_ERRNOS:

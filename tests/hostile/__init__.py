@@ -10,6 +10,10 @@ every case through ``gis inspect``, ``gis import`` and the Data page's upload pa
     the import succeeds and the data check counts at least one problem of kind ``problem``.
 ``"ok"``
     the import succeeds (a file that already passed, kept so that it stays passing).
+
+``args`` are options given to ``gis inspect`` and ``gis import`` after the file (``--province``, ``--fix-crs``
+...); on the Data page, ``--province NAME`` is the province chosen and ``--fix-crs`` the consent box ticked. A
+placement is only checked against a province when one is chosen, as an officer would choose it.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ class Case:
     message: str | None = None
     problem: str | None = None
     heavy: bool = False
+    args: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.expect not in OUTCOMES:
