@@ -27,6 +27,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "auto": ("Tự nhận ra", "Detect"),
     "province": ("Tỉnh (kinh tuyến trục)", "Province (central meridian)"),
     "no_province": ("— chưa chọn —", "— not chosen —"),
+    "half_made": ("{n} thư mục nhập dở (thiếu source.json, do một lần nhập bị ngắt) không được dùng (danh sách "
+                  "dưới đây). Có thể xóa chúng trong thư mục imports của không gian làm việc.",
+                  "{n} half-made import folders (no source.json: an import was cut short) are not used (listed "
+                  "below). They can be deleted from the workspace's imports folder."),
     "assign_crs": ("Gán hệ tọa độ mà tọa độ khớp (thay cho tệp .prj)", "Assign the CRS the coordinates fit (instead "
                    "of the .prj)"),
     "layer": ("Lớp", "Layer"),
@@ -109,11 +113,15 @@ def _problems_gpkg(problems) -> bytes:  # noqa: ANN001
 
 
 def _earlier_imports() -> None:
-    from gis.imports import imported_folders
+    from gis.imports import imported_folders, incomplete_folders
     from gis.io import BUILTIN_DATA_DIR
 
     folders = imported_folders()
+    half_made = incomplete_folders()
     with st.expander(_t("earlier"), expanded=False):
+        if half_made:  # never offered: told, so that they can be deleted
+            st.warning(_t("half_made").format(n=len(half_made)))
+            st.text("\n".join(p.name for p in half_made))  # folder names as plain text, never markup
         if st.button(_t("use_builtin"), key="use_builtin"):
             st.session_state["data_folder"] = str(BUILTIN_DATA_DIR)
             st.rerun()

@@ -71,7 +71,15 @@ def _full_error(path: Path, detail: object) -> WorkspaceError:
         kind="full")
 
 
+def _busy_error(path: Path, detail: object) -> WorkspaceError:
+    return WorkspaceError(
+        f"Không gian làm việc «{path}» đang bận (một lần lưu khác chưa xong: {detail}). Hãy thử lại sau ít giây.",
+        f"The workspace '{path}' is busy (another save has not finished: {detail}). Try again in a few seconds.")
+
+
 def _corrupt_error(path: Path, detail: object) -> WorkspaceError:
+    if "locked" in str(detail).lower() or "busy" in str(detail).lower():
+        return _busy_error(path, detail)
     return WorkspaceError(
         f"Tệp không gian làm việc «{path}» bị hỏng ({detail}). Tệp được giữ nguyên, không sửa, không ghi đè. "
         "Hãy chép bản sao lưu gần nhất vào chỗ của nó, hoặc đổi tên tệp hỏng (ví dụ thêm «.hong») để phần mềm tạo "
@@ -118,8 +126,8 @@ def workspace_write_error(path: Path, exc: BaseException) -> WorkspaceError:
         return _full_error(path, text)
     if "readonly" in lower or "read-only" in lower or "read only" in lower or "permission denied" in lower:
         return _read_only_error(path, text)
-    if "malformed" in lower or "not a database" in lower or "corrupt" in lower:
-        return _corrupt_error(path, text)
+    if "malformed" in lower or "not a database" in lower or "corrupt" in lower or "locked" in lower:
+        return _corrupt_error(path, text)  # "locked": told as busy, not damaged
     return WorkspaceError(
         f"Không ghi được vào không gian làm việc «{path}»: {text}. Hãy kiểm tra ổ đĩa và quyền ghi rồi thử lại.",
         f"Cannot write to the workspace '{path}': {text}. Check the drive and the write permission and try again.")
