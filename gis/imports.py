@@ -82,8 +82,10 @@ def prepare(source: Source, *, province: str | None = None, crs: str | None = No
             require_fields: bool = True) -> Prepared:
     """Place, map and check a layer read by :func:`gis.sources.read_source`.
 
-    Raises :class:`gis.errors.CrsError` when the province is needed and not given, and (with
-    ``require_fields``) :class:`SchemaError` when a required field has no column nor default.
+    Raises :class:`gis.errors.CrsError` when the province is needed and not given,
+    :class:`gis.errors.PlacementError` when the data falls outside the province or its CRS's zone or is in
+    degrees under a metric CRS (see :func:`gis.sources.place`), and (with ``require_fields``)
+    :class:`SchemaError` when a required field has no column nor default.
     """
     frame, notes = place(source, province=province, crs=crs, fix_crs=fix_crs)
     columns = [str(c) for c in frame.columns if c != frame.geometry.name]
