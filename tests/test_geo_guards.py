@@ -276,3 +276,27 @@ def test_every_page_opens_on_blank_codes(page: str, blank_dataset: tuple[Path, P
     if page == "overview":
         table = at.dataframe[0].value
         assert "chưa có loại đất" in set(table.iloc[:, 1])
+
+
+def test_the_parcel_card_names_a_blank_code(blank_dataset: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from gis.io import ROOT, load_dataset
+
+    folder, root = blank_dataset
+    monkeypatch.setenv("LUONGPHONG_WORKSPACE", str(root / "workspace.gpkg"))
+    parcels = load_dataset(folder).parcels
+    label = parcels[parcels["land_use_main"].isna()].index[0]
+    row = parcels.loc[label]
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.session_state["data_folder"] = str(folder)
+    at.run()
+    at.session_state["commune_map"] = {
+        "last_active_drawing": {"type": "Feature", "properties": {
+            "i": int(parcels.index.get_loc(label)), "s": int(row["sheet"]), "n": int(row["parcel_no"])}},
+        "last_object_clicked": {"lat": 21.34, "lng": 106.01},
+    }
+    at.run()
+    assert not at.exception
+    assert f"Thửa đất số {int(row['parcel_no'])}, tờ bản đồ số {int(row['sheet'])}" in [s.value for s in at.subheader]
+    assert any("chưa có loại đất" in m.value for m in at.markdown)
