@@ -10,7 +10,7 @@ import streamlit as st
 from app_pages import auth
 from app_pages.context import lang, t
 from gis.checks import KINDS
-from gis.errors import GisError
+from gis.errors import GisError, PlacementError
 from gis.i18n import number
 
 STRINGS: dict[str, tuple[str, str]] = {
@@ -28,6 +28,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "auto": ("Tự nhận ra", "Detect"),
     "province": ("Tỉnh (kinh tuyến trục)", "Province (central meridian)"),
     "no_province": ("— chưa chọn —", "— not chosen —"),
+    "half_made": ("{n} thư mục nhập dở (thiếu source.json, do một lần nhập bị ngắt) không được dùng (danh sách "
+                  "dưới đây). Có thể xóa chúng trong thư mục imports của không gian làm việc.",
+                  "{n} half-made import folders (no source.json: an import was cut short) are not used (listed "
+                  "below). They can be deleted from the workspace's imports folder."),
+    "assign_crs": ("Gán hệ tọa độ mà tọa độ khớp (thay cho tệp .prj)", "Assign the CRS the coordinates fit (instead "
+                   "of the .prj)"),
     "layer": ("Lớp", "Layer"),
     "fix_crs": ("Sửa hệ tọa độ (đồng ý dịch dữ liệu về đúng vị trí)", "Fix the coordinate system (move the data "
                 "to where it belongs)"),
@@ -108,11 +114,15 @@ def _problems_gpkg(problems) -> bytes:  # noqa: ANN001
 
 
 def _earlier_imports() -> None:
-    from gis.imports import imported_folders
+    from gis.imports import imported_folders, incomplete_folders
     from gis.io import BUILTIN_DATA_DIR
 
     folders = imported_folders()
+    half_made = incomplete_folders()
     with st.expander(_t("earlier"), expanded=False):
+        if half_made:  # never offered: told, so that they can be deleted
+            st.warning(_t("half_made").format(n=len(half_made)))
+            st.text("\n".join(p.name for p in half_made))  # folder names as plain text, never markup
         if st.button(_t("use_builtin"), key="use_builtin"):
             st.session_state["data_folder"] = str(BUILTIN_DATA_DIR)
             st.rerun()
@@ -206,6 +216,16 @@ def _page() -> None:
     try:
         prepared = prepare(source, province=province, fix_crs=fix_crs, mapping=user, defaults=defaults,
                            require_fields=False)
+    except PlacementError as exc:  # the data falls in the wrong place: refused unless the CRS it fits is assigned
+        st.error(exc.text(lang()))
+        if exc.fix is None or not st.checkbox(_t("assign_crs"), value=False, key="assign_crs"):
+            return
+        try:
+            prepared = prepare(source, province=province, fix_crs=True, mapping=user, defaults=defaults,
+                               require_fields=False)
+        except GisError as again:
+            st.error(again.text(lang()))
+            return
     except GisError as exc:
         st.error(exc.text(lang()))
         return

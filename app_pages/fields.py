@@ -28,7 +28,7 @@ from gis import fields, landuse, targets
 from gis.errors import GisError
 from gis.i18n import number
 from gis.io import Dataset
-from gis.workspace import Workspace, workspace_path
+from gis.workspace import Workspace, read_planned, workspace_fault, workspace_path
 from layers.catalogue import PreparedMap
 from layers.geometry import bounds_wgs84, zoom_for
 from layers.planned_fields import SAVED, SUGGESTED, WORKING, WORKING_PARCELS
@@ -176,7 +176,7 @@ def _stamp(path: Path) -> tuple[int, int]:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _planned(path: str, stamp: tuple[int, int]) -> gpd.GeoDataFrame:
-    return Workspace.open(path).fields()
+    return read_planned(path)  # none when the workspace cannot be read (the fault is shown at the top)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -401,7 +401,9 @@ try:
     data = dataset()
     prepared = prepared_map()
     ws_path = workspace_path()
-    Workspace.open(ws_path)
+    ws_fault = workspace_fault(ws_path)
+    if ws_fault is not None:  # shown, and the page stays usable: what can be read is shown, saving is refused
+        st.error(ws_fault.text(lang()), icon=":material/block:")
     ws_key = (str(ws_path), _stamp(ws_path))
     planned = _planned(*ws_key)
     others = fields.existing_fields(data, planned)

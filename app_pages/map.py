@@ -170,6 +170,8 @@ def _take_click(prepared: PreparedMap) -> None:
 
 def _value_text(key: str, value: object) -> str:
     code = lang()
+    if key == "land_use" and not landuse.split_codes(value):
+        return landuse.name_of(None, lang=code)  # "chưa có loại đất"
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return "—"
     if key in ("legal_area_m2", "map_area_m2"):

@@ -33,7 +33,7 @@ with left:
     st.subheader(t("by_land_use"))
     table = pd.DataFrame({
         t("code"): list(figures.by_land_use),
-        t("land_use"): [landuse.name_of(c, lang=lang()) for c in figures.by_land_use],
+        t("land_use"): [landuse.name_of(None if c == "?" else c, lang=lang()) for c in figures.by_land_use],
         t("area_ha"): [round(v, 2) for v in figures.by_land_use.values()],
     })
     st.dataframe(table, hide_index=True, width="stretch")

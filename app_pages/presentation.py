@@ -19,7 +19,7 @@ from app_pages.context import dataset, dataset_key, lang, map_assets, prepared_m
 from gis import i18n, recovery, targets
 from gis.errors import GisError
 from gis.summary import kept_fields, summarise
-from gis.workspace import Workspace, workspace_path
+from gis.workspace import read_planned, workspace_fault, workspace_path
 from layers.geometry import bounds_wgs84, zoom_for
 from layers.render_present import highlight_group, presentation_map, standalone_html
 
@@ -105,7 +105,7 @@ def _views(folder: str, stamp: float, language: str, ws_stamp: float) -> list[di
         views.append({"title": tr("projects"), "bounds": bounds_wgs84(projects), "text": tr(
             "projects_text", n=len(projects), area=_n(figures.recovered_ha)), "highlight": "projects"})
     kept = kept_fields(data.get("concentrated_fields"))
-    planned = Workspace.open(workspace_path()).fields() if workspace_path().exists() else None
+    planned = _planned()
     if kept is not None and not kept.empty:
         shown = kept if planned is None or planned.empty else gpd.GeoDataFrame(
             geometry=list(kept.geometry) + list(planned.to_crs(kept.crs).geometry), crs=kept.crs)
@@ -131,6 +131,12 @@ def _html(folder: str, stamp: float, language: str, _prepared) -> str:
                            note=t("demo_note") if dataset().builtin else "")
 
 
+def _planned() -> gpd.GeoDataFrame | None:
+    """The saved planned fields; None when there are none or the workspace cannot be read (shown below)."""
+    planned = read_planned(workspace_path())
+    return planned if len(planned) else None
+
+
 def _go(delta: int, n: int) -> None:
     st.session_state[STEP] = (st.session_state.get(STEP, 0) + delta) % n
 
@@ -144,7 +150,7 @@ def _highlight(kind: str | None) -> gpd.GeoDataFrame | None:
         return projects
     if kind == "fields":
         kept = kept_fields(data.get("concentrated_fields"))
-        planned = Workspace.open(workspace_path()).fields() if workspace_path().exists() else None
+        planned = _planned()
         if planned is not None and len(planned) and kept is not None:
             return gpd.GeoDataFrame(geometry=list(kept.geometry) + list(planned.to_crs(kept.crs).geometry),
                                     crs=kept.crs)
@@ -154,6 +160,9 @@ def _highlight(kind: str | None) -> gpd.GeoDataFrame | None:
 
 folder, stamp = dataset_key()
 ws = workspace_path()
+ws_fault = workspace_fault(ws)
+if ws_fault is not None:  # the presentation only reads: shown without what cannot be read
+    st.warning(ws_fault.text(lang()), icon=":material/warning:")
 views = _views(folder, stamp, lang(), ws.stat().st_mtime if ws.exists() else 0.0)
 step = st.session_state.get(STEP, 0) % len(views)
 view = views[step]

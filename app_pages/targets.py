@@ -44,7 +44,7 @@ from gis.targets import (
     with_parameters,
 )
 from gis.targets_export import STATUS_COLOURS, targets_xlsx_bytes
-from gis.workspace import Workspace, workspace_path
+from gis.workspace import Workspace, WorkspaceError, workspace_fault, workspace_path
 from layers.catalogue import PreparedMap
 from layers.geometry import zoom_for
 from layers.render import build_map
@@ -190,8 +190,11 @@ def _workspace_state() -> tuple[str, int]:
 def _workspace_contents(path: str, stamp: int):
     if not stamp:
         return None, {}
-    ws = Workspace.open(path)
-    return ws.fields(), ws.values()
+    try:
+        ws = Workspace.open(path)
+        return ws.fields(), ws.values()
+    except WorkspaceError:  # a damaged workspace: measured without it; the fault is shown at the top
+        return None, {}
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -558,6 +561,9 @@ def main() -> None:
         return
     st.title(tr("title", year=base_plan.year))
     st.caption(base_plan.title_vi if lang() == "vi" else base_plan.title_en)
+    ws_fault = workspace_fault()
+    if ws_fault is not None:  # the page stays usable: the targets are measured, saving a value is refused
+        st.error(ws_fault.text(lang()), icon=":material/block:")
     if data.builtin:
         st.info(tr("demo"), icon="ℹ️")
     params = _parameters(base_plan)

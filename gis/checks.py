@@ -7,8 +7,11 @@ parcel...) so the report can be drawn on the map and downloaded as a table or a 
 
 Kinds of problem (:data:`KINDS`): an empty layer, a missing required field, features that are not polygons,
 empty geometry, invalid geometry (repaired, and listed with GEOS's reason), overlaps between parcels and
-gaps in the coverage (with their area), duplicate sheet and parcel numbers, missing numbers, missing or
-unknown land-use codes, and legal and drawn areas that differ beyond a tolerance.
+gaps in the coverage (with their area), duplicate sheet and parcel numbers, missing numbers, missing
+("thiếu loại đất": blank or NULL, normal for roads and water) or unknown land-use codes, legal and drawn areas
+that differ beyond a tolerance, legal areas that are not positive finite numbers (never compared), coordinates
+that are NaN, infinite or absurd (the feature is left out), and rings the file left unclosed (closed on reading).
+GEOS never sees a non-finite coordinate, and a geometry it cannot repair is listed, not raised.
 """
 
 from __future__ import annotations
@@ -37,10 +40,18 @@ KINDS: dict[str, tuple[str, str]] = {
     "gap": ("Khe hở", "Gap"),
     "duplicate_parcel": ("Trùng số tờ, số thửa", "Duplicate sheet and parcel number"),
     "missing_number": ("Thiếu số tờ hoặc số thửa", "Missing sheet or parcel number"),
-    "missing_land_use": ("Thiếu mã loại đất", "Missing land-use code"),
+    "missing_land_use": ("Thiếu loại đất", "Missing land-use code"),
     "unknown_land_use": ("Mã loại đất không rõ", "Unknown land-use code"),
     "area_mismatch": ("Diện tích pháp lý khác diện tích đo", "Legal and drawn area differ"),
+    "bad_legal_area": ("Diện tích pháp lý không hợp lệ", "Invalid legal area"),
+    "bad_coordinates": ("Tọa độ không hợp lệ (NaN, vô cực, quá lớn)", "Invalid coordinates (NaN, infinite, absurd)"),
+    "unclosed_ring": ("Ranh thửa không khép kín (đã khép lại)", "Parcel outline not closed (closed on reading)"),
 }
+
+#: Beyond this (metres or degrees) a coordinate is no place on Earth in any CRS used here (1e308 ...).
+MAX_COORDINATE = 1e8
+#: ``frame.attrs`` key set by the readers: row positions whose rings were not closed in the file.
+UNCLOSED_ATTR = "gis_unclosed_rings"
 
 #: Overlaps and gaps smaller than this (m²) are digitising noise, not problems.
 MIN_AREA_M2 = 0.1
@@ -134,6 +145,58 @@ def _label(value: object) -> object:
     return value
 
 
+def _intersections(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairwise intersections; a pair GEOS cannot intersect (a topology exception) gives an empty polygon."""
+    try:
+        return shapely.intersection(a, b)
+    except shapely.errors.GEOSException:
+        out = []
+        for x, y in zip(a, b, strict=True):
+            try:
+                out.append(shapely.intersection(x, y))
+            except shapely.errors.GEOSException:
+                out.append(shapely.Polygon())
+        return np.array(out, dtype=object)
+
+
+def _sane(geom: shapely.Geometry) -> bool:
+    """Whether every coordinate of ``geom`` is finite and below :data:`MAX_COORDINATE` in size."""
+    xy = shapely.get_coordinates(geom)
+    return bool(np.isfinite(xy).all() and (np.abs(xy) < MAX_COORDINATE).all())
+
+
+def _blank(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) \
+        or (isinstance(value, str) and not value.strip())
+
+
+def legal_area_value(value: object) -> float | None:
+    """A legal area as a positive finite number of m², or None when it is not one (blank, text, 0, −100, NaN,
+    inf). Text in Vietnamese style ("1.234,5") is read by :func:`gis.sources.parse_number`'s rules."""
+    if _blank(value) or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip().replace(" ", "")
+        if "," in text and "." in text:
+            text = text.replace(".", "").replace(",", ".")
+        elif "," in text:
+            text = text.replace(",", ".")
+        try:
+            number_ = float(text)
+        except ValueError:
+            return None
+    else:
+        try:
+            number_ = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return None
+    return number_ if math.isfinite(number_) and number_ > 0 else None
+
+
+def _legal_ok(value: object) -> bool:
+    return legal_area_value(value) is not None
+
+
 def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
     """The polygonal part of a geometry (a repair may leave lines or points beside the polygons)."""
     if geom is None or geom.is_empty:
@@ -207,22 +270,48 @@ def check_parcels(frame: gpd.GeoDataFrame, *, mapping: Mapping[str, str] | None 
     original = metric.geometry.to_numpy()
     kinds = shapely.get_type_id(original)
     is_empty = np.array([g is None or g.is_empty for g in original], dtype=bool)
-    is_poly = np.isin(kinds, [3, 6]) & ~is_empty  # Polygon, MultiPolygon
+    bad_xy = np.array([not e and not _sane(g) for g, e in zip(original, is_empty, strict=True)], dtype=bool)
+    if bad_xy.any():  # compared with the source's own coordinates too (reprojection turns 1e308 into inf)
+        source_geoms = frame.geometry.to_numpy()
+        bad_xy |= np.array([not e and not _sane(g) for g, e in zip(source_geoms, is_empty, strict=True)], dtype=bool)
+    is_poly = np.isin(kinds, [3, 6]) & ~is_empty & ~bad_xy  # Polygon, MultiPolygon
     repaired = np.array(original, dtype=object)
+    for i in np.flatnonzero(bad_xy):
+        add("bad_coordinates", int(i), None,
+            "Đối tượng có tọa độ không hợp lệ (NaN, vô cực hoặc quá lớn): không dùng làm thửa. Hãy sửa đỉnh hỏng "
+            "trong phần mềm gốc rồi xuất lại.",
+            "The feature has invalid coordinates (NaN, infinite or absurd): not used as a parcel. Fix the broken "
+            "vertex in the software that made it and export again.", **ids(int(i)))
+    for i in frame.attrs.get(UNCLOSED_ATTR, []):
+        if 0 <= int(i) < n:
+            add("unclosed_ring", int(i), original[int(i)] if is_poly[int(i)] else None,
+                "Ranh thửa trong tệp không khép kín (điểm cuối khác điểm đầu): đã khép lại bằng cách nối về điểm đầu. "
+                "Hãy kiểm tra hình thửa.",
+                "The parcel outline in the file is not closed (last point differs from the first): closed by joining "
+                "it back to the first point. Check the parcel's shape.", **ids(int(i)))
     for i in np.flatnonzero(is_empty):
         add("empty_geometry", int(i), None, "Đối tượng không có hình học.", "The feature has no geometry.", **ids(int(i)))
-    for i in np.flatnonzero(~is_poly & ~is_empty):
+    for i in np.flatnonzero(~is_poly & ~is_empty & ~bad_xy):
         g = original[i]
         add("not_polygon", int(i), g,
             f"Đối tượng là {g.geom_type}, không phải vùng: không dùng làm thửa đất. Nếu là ranh thửa, hãy khép kín "
             "và chuyển thành vùng.",
             f"The feature is a {g.geom_type}, not a polygon: not used as a parcel. If it is a parcel outline, close "
             "it and turn it into a polygon.", **ids(int(i)))
-    valid = shapely.is_valid(original)
+    valid = np.zeros(n, dtype=bool)
+    valid[is_poly] = shapely.is_valid(original[is_poly])
     for i in np.flatnonzero(is_poly & ~valid):
         g = original[i]
         reason = shapely.is_valid_reason(g)
-        fixed = _polygonal(shapely.make_valid(g))
+        try:
+            fixed = _polygonal(shapely.make_valid(g))
+        except shapely.errors.GEOSException as exc:  # beyond GEOS's repair: listed and left out
+            repaired[i] = shapely.Polygon()
+            add("invalid_geometry", int(i), None,
+                f"Hình học không hợp lệ ({reason}) và không sửa được ({exc}): không dùng làm thửa. Hãy vẽ lại thửa.",
+                f"Invalid geometry ({reason}) that cannot be repaired ({exc}): not used as a parcel. Redraw it.",
+                **ids(int(i)))
+            continue
         repaired[i] = fixed
         before, after = float(shapely.area(g)), float(shapely.area(fixed))
         add("invalid_geometry", int(i), g,
@@ -242,7 +331,7 @@ def check_parcels(frame: gpd.GeoDataFrame, *, mapping: Mapping[str, str] | None 
         pick = left < right
         left, right = left[pick], right[pick]
         if len(left):
-            inter = shapely.intersection(polys[left], polys[right])
+            inter = _intersections(polys[left], polys[right])
             areas = shapely.area(inter)
             for a, b, geom, area in zip(left, right, inter, areas, strict=True):
                 if area < min_area_m2:
@@ -254,7 +343,10 @@ def check_parcels(frame: gpd.GeoDataFrame, *, mapping: Mapping[str, str] | None 
                     f"Chồng lấn {number(float(area), 2)} m² với thửa {label} (đối tượng {ib}).",
                     f"Overlaps parcel {label} (feature {ib}) by {area:.2f} m².", area=float(area), **ids(ia))
         # gaps in the coverage: holes of the union of all parcels
-        union = shapely.union_all(polys)
+        try:
+            union = shapely.union_all(polys)
+        except shapely.errors.GEOSException:  # a topology GEOS cannot resolve: gaps are not looked for
+            union = shapely.Polygon()
         for part in shapely.get_parts(union):
             if part.geom_type != "Polygon":
                 continue
@@ -306,12 +398,26 @@ def check_parcels(frame: gpd.GeoDataFrame, *, mapping: Mapping[str, str] | None 
                     f"Land-use code(s) not in the list: {', '.join(unknown)} (value '{value}'). Correct them to "
                     "Circular 25/2014 or 08/2024.", **ids(row))
 
+    # legal areas that are not positive finite numbers: listed, never compared
+    if legal is not None:
+        for row, raw in enumerate(legal.tolist()):
+            if _legal_ok(raw):
+                continue
+            shown = "trống" if _blank(raw) else str(raw)
+            shown_en = "blank" if _blank(raw) else str(raw)
+            geom = original[row] if is_poly[row] else None
+            add("bad_legal_area", row, geom,
+                f"Diện tích pháp lý «{shown}» không phải số dương: không dùng để so sánh. Hãy ghi diện tích theo giấy "
+                "chứng nhận (m², số lớn hơn 0).",
+                f"Legal area '{shown_en}' is not a positive number: not compared. Enter the area on the certificate "
+                "(m², a number above 0).", **ids(row))
+
     # legal area against drawn area
     if legal is not None and len(positions):
-        values = pd.to_numeric(legal, errors="coerce").to_numpy(float)
+        values = [legal_area_value(v) for v in legal.tolist()]
         for pos, area in zip(positions, drawn, strict=True):
             value = values[pos]
-            if not np.isfinite(value) or value <= 0:
+            if value is None:
                 continue
             allowed = float(tolerance(float(value)))
             diff = float(area) - float(value)

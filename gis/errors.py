@@ -42,3 +42,15 @@ class SchemaError(GisError):
 
 class GeometryError(GisError):
     """Geometry that cannot serve: empty, of the wrong kind, or broken beyond repair."""
+
+
+class PlacementError(GisError):
+    """Coordinates that cannot be where the data is: outside the CRS's zone or the chosen province, or degrees
+    under a projected CRS. Refused (never imported quietly in the wrong place); the message says what fits.
+
+    ``fix`` is the CRS the coordinates fit, when one was found (assigned with the user's consent: ``fix_crs``).
+    """
+
+    def __init__(self, vi: str, en: str, *, fix: object = None) -> None:
+        super().__init__(vi, en)
+        self.fix = fix

@@ -13,15 +13,19 @@ folder ``imports/<name>-<stamp>/`` under the workspace holding:
     Where the data came from and what was found and done (format, encoding, CRS, field mapping, notes), and
     who imported it (``imported_by``).
 
-The folder is always new: an import never replaces anything. If the written dataset cannot be read back,
-the folder is removed and the error raised. Each import is recorded in the workspace's audit table
-(:meth:`gis.workspace.Workspace.record`); if that record cannot be written, the folder is removed too.
+The folder is always new: an import never replaces anything. It is written as a scratch folder
+``imports/.partial-*`` and renamed into place only when complete and read back; every failure removes it, so
+a failed import leaves no dataset behind. :func:`imported_folders` lists only folders with their ``source.json``.
+Each import is recorded in the workspace's audit table (:meth:`gis.workspace.Workspace.record`); if
+that record cannot be written, the new folder is removed too.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
+import os
+import shutil
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,7 +38,8 @@ from gis.checks import CheckReport, check_parcels
 from gis.errors import DataSourceError, GisError, SchemaError
 from gis.schema import LABELS, match_fields
 from gis.sources import FieldMapping, Source, apply_mapping, map_fields, place, read_source
-from gis.uploads import new_folder, remove_folder, safe_name, workspace_root
+from gis.uploads import safe_name, workspace_root
+from gis.workspace import check_free_space, workspace_write_error
 
 
 @dataclass
@@ -80,8 +85,10 @@ def prepare(source: Source, *, province: str | None = None, crs: str | None = No
             require_fields: bool = True) -> Prepared:
     """Place, map and check a layer read by :func:`gis.sources.read_source`.
 
-    Raises :class:`gis.errors.CrsError` when the province is needed and not given, and (with
-    ``require_fields``) :class:`SchemaError` when a required field has no column nor default.
+    Raises :class:`gis.errors.CrsError` when the province is needed and not given,
+    :class:`gis.errors.PlacementError` when the data falls outside the province or its CRS's zone or is in
+    degrees under a metric CRS (see :func:`gis.sources.place`), and (with ``require_fields``)
+    :class:`SchemaError` when a required field has no column nor default.
     """
     frame, notes = place(source, province=province, crs=crs, fix_crs=fix_crs)
     columns = [str(c) for c in frame.columns if c != frame.geometry.name]
@@ -121,10 +128,38 @@ def _provenance(prepared: Prepared, original: Path, *, by: str) -> dict[str, obj
     }
 
 
+#: The scratch folders an import writes into, under ``imports/``, before the rename that completes it.
+SCRATCH_PREFIX = ".partial-"
+#: The file written last into a dataset folder: a folder without it is a half-made import.
+MARKER = "source.json"
+
+
+def _readback_error(folder: Path, exc: BaseException) -> DataSourceError:
+    return DataSourceError(
+        f"Dữ liệu vừa ghi không đọc lại được ({type(exc).__name__}: {exc}): không nhập, không để lại gì. Hãy kiểm "
+        "tra báo cáo lỗi (lệnh inspect) rồi thử lại.",
+        f"The data just written cannot be read back ({type(exc).__name__}: {exc}): nothing imported, nothing left "
+        "behind. Check the problem report (the inspect command) and try again.",
+    )
+
+
+def _final_name(parent: Path, name: str) -> Path:
+    for n in range(1, 1000):
+        candidate = parent / (name if n == 1 else f"{name}-{n}")
+        if not candidate.exists():
+            return candidate
+    raise DataSourceError(f"Không tạo được thư mục mới trong «{parent}».", f"Cannot create a new folder in '{parent}'.")
+
+
 def write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | None = None,
                   by: str | None = None) -> Path:
     """Write a prepared layer as a new dataset folder under ``root/imports``, check it reads back, and record
-    the import ``by`` a user (an account name; ``None`` for the user of this machine) in the workspace."""
+    the import ``by`` a user (an account name; ``None`` for the user of this machine) in the workspace.
+
+    Everything is written into a scratch folder ``imports/.partial-*`` on the same file system, read back,
+    and only then renamed into place (an atomic rename): a failure at any step, or a killed process, leaves
+    no dataset that :func:`imported_folders` would offer. The scratch folder is removed on every failure.
+    """
     from gis.io import load_dataset
     from gis.workspace import Workspace, _who, workspace_path
 
@@ -138,31 +173,45 @@ def write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | N
     root = root or workspace_root()
     who = _who(by)
     stem = safe_name(name or prepared.source.path.stem).replace(" ", "_")
-    folder = new_folder(root / "imports", f"{stem}-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
+    parent = root / "imports"
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        check_free_space(parent)
+        scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=parent))
+    except OSError as exc:
+        raise workspace_write_error(parent, exc) from exc
     try:
         parcels = prepared.report.repaired
-        pyogrio.write_dataframe(parcels, folder / "parcels.gpkg", layer="parcels", driver="GPKG",
+        pyogrio.write_dataframe(parcels, scratch / "parcels.gpkg", layer="parcels", driver="GPKG",
                                 promote_to_multi=True)
         problems = prepared.report.problems
-        pyogrio.write_dataframe(problems, folder / "problems.gpkg", layer="problems", driver="GPKG")
-        prepared.report.table("vi").to_csv(folder / "problems.csv", index=False, encoding="utf-8-sig")
-        (folder / "source.json").write_text(
-            json.dumps(_provenance(prepared, prepared.source.path, by=who), ensure_ascii=False, indent=2,
-                       default=str), encoding="utf-8")
-        load_dataset(folder)
+        pyogrio.write_dataframe(problems, scratch / "problems.gpkg", layer="problems", driver="GPKG")
+        prepared.report.table("vi").to_csv(scratch / "problems.csv", index=False, encoding="utf-8-sig")
+        try:
+            load_dataset(scratch)
+        except (GisError, OSError, ValueError, TypeError, AttributeError, KeyError,
+                pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+            raise _readback_error(scratch, exc) from exc
+        (scratch / MARKER).write_text(  # last: the folder is complete once this is there
+            json.dumps(_provenance(prepared, prepared.source.path, by=who), ensure_ascii=False, indent=2, default=str),
+            encoding="utf-8")
+        folder = _final_name(parent, f"{stem}-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
+        os.rename(scratch, folder)
+    except OSError as exc:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise workspace_write_error(parent, exc) from exc
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise workspace_write_error(parent, exc) from exc
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    try:  # no import without its record in the audit table
         Workspace.open(root / workspace_path().name).record(
             "import", f"imports/{folder.name} ({prepared.source.path.name}, {len(parcels)} parcels)", by=who)
-    except (GisError, OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
-        remove_folder(folder, root=root)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
         raise
-    except sqlite3.Error as exc:  # the audit record could not be written: no import without it
-        remove_folder(folder, root=root)
-        raise DataSourceError(
-            f"Không ghi được nhật ký thay đổi vào không gian làm việc ({exc}): không nhập. Hãy kiểm tra tệp "
-            "không gian làm việc có ghi được không.",
-            f"Cannot write the change log into the workspace ({exc}): nothing imported. Check that the workspace "
-            "file can be written.",
-        ) from exc
     return folder
 
 
@@ -179,9 +228,27 @@ def import_source(path: str | Path, *, province: str | None = None, crs: str | N
 
 
 def imported_folders(root: Path | None = None) -> list[Path]:
-    """The dataset folders imported so far, newest first."""
+    """The complete dataset folders imported so far, newest first.
+
+    A folder without its completion marker (``source.json``, written last) or parcels, or a scratch folder
+    of an import still running or killed, is never listed (see :func:`incomplete_folders`).
+    """
     parent = (root or workspace_root()) / "imports"
     if not parent.is_dir():
         return []
-    folders = [p for p in parent.iterdir() if p.is_dir() and (p / "parcels.gpkg").exists()]
+    folders = [p for p in parent.iterdir() if p.is_dir() and not p.name.startswith(".")
+               and (p / "parcels.gpkg").is_file() and (p / MARKER).is_file()]
     return sorted(folders, key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def incomplete_folders(root: Path | None = None) -> list[Path]:
+    """Folders under ``imports/`` that are not complete datasets (left by an older version or a crash).
+
+    They are ignored by :func:`imported_folders`; list them so the user can be told (and delete them).
+    Scratch folders of imports still running are not listed.
+    """
+    parent = (root or workspace_root()) / "imports"
+    if not parent.is_dir():
+        return []
+    return sorted(p for p in parent.iterdir() if p.is_dir() and not p.name.startswith(SCRATCH_PREFIX)
+                  and not ((p / "parcels.gpkg").is_file() and (p / MARKER).is_file()))

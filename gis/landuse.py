@@ -126,6 +126,17 @@ RICE_CODES = frozenset(c for c, lu in LAND_USES.items() if lu.group == "rice")
 AQUACULTURE_CODES = frozenset({"NTS"})
 
 UNKNOWN_COLOUR = (200, 200, 200)
+#: How a parcel with no land-use code (blank or NULL: normal for roads and water) is named and drawn.
+NO_CODE_NAME = ("chưa có loại đất", "no land-use code")
+NO_CODE_COLOUR = UNKNOWN_COLOUR  # the grey the map draws them in
+
+
+def _code(value: object) -> str | None:
+    """``value`` as a code to look up, or None when it is blank, NULL or NaN (never a float to upper-case)."""
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return None
+    text = str(value).strip()
+    return text.upper() or None
 
 _MIXED_WORD = {"vi": "hỗn hợp", "en": "mixed"}
 
@@ -136,7 +147,7 @@ def split_codes(value: object) -> list[str]:
     ``+``, ``,``, ``;``, ``/`` and spaces all separate codes; codes are upper-cased and stripped, and a
     code repeated in one value is kept once. An empty or missing value gives an empty list.
     """
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
         return []
     text = str(value).strip().upper()
     if not text:
@@ -222,8 +233,8 @@ def name_of(value: object, *, lang: str = "vi") -> str:
     unknown codes are returned as they are.
     """
     codes = split_codes(value)
-    if not codes:
-        return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+    if not codes:  # blank, NULL or NaN: normal for roads and water
+        return NO_CODE_NAME[0 if lang == "vi" else 1]
     names = []
     for code in codes:
         lu = LAND_USES.get(code)
@@ -247,7 +258,9 @@ def colour_of(value: object) -> tuple[int, int, int]:
     A mixed value (``"ONT+CLN"``) takes the colour of its first code, as the web map does.
     """
     code = primary_code(value)
-    lu = LAND_USES.get(code) if code is not None else None
+    if code is None:
+        return NO_CODE_COLOUR
+    lu = LAND_USES.get(code)
     return lu.rgb if lu else UNKNOWN_COLOUR
 
 

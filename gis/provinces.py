@@ -184,3 +184,38 @@ def find_province(name: str, *, lang: str = "vi") -> Province:
 def provinces_with_meridian(central_meridian: float) -> list[str]:
     """The provinces (2008-2025) whose zone has this central meridian."""
     return [p.name for p in PROVINCES.values() if abs(p.central_meridian - central_meridian) < 1e-9]
+
+
+#: Boxes (west, south, east, north; degrees) for the two meridians with no provincial EPSG code, from the EPSG
+#: extents of their provinces: 4547 ("Vietnam - 104°20'E to 106°10'E by province - Hanoi") for 105°00' and
+#: 4558 ("Vietnam - Quang Ngai") for 108°00'.
+_UNCODED_AREAS: dict[float, tuple[float, float, float, float]] = {
+    105.0: (104.37, 8.97, 106.19, 21.58),
+    108.0: (108.23, 14.53, 109.2, 15.49),
+}
+
+
+def province_area(province: Province):  # noqa: ANN201 - gis.crs.Area (imported late: crs imports this module)
+    """The box a province's data must fall in, in longitude and latitude.
+
+    No province outlines are shipped, so this is the EPSG area of use of the province's TM-3 zone: one box
+    around every province on that meridian (for Bắc Giang, Bắc Giang and Thừa Thiên Huế together). It catches
+    data placed in another zone or hundreds of km away, not data in a neighbouring province of the same zone.
+    :func:`gis.crs.outside` adds a margin of :data:`gis.crs.AREA_MARGIN_DEG`.
+    """
+    from pyproj import CRS
+
+    from gis.crs import Area
+
+    others = [name for name in provinces_with_meridian(province.central_meridian) if name != province.name]
+    shared_vi = f" (khung chung của các tỉnh dùng kinh tuyến trục {province.meridian_text}" + (
+        f": {province.name}, {', '.join(others)})" if others else ")")
+    shared_en = f" (the box of the provinces on the {province.meridian_text} meridian" + (
+        f": {province.name}, {', '.join(others)})" if others else ")")
+    if province.epsg is not None:
+        use = CRS.from_epsg(province.epsg).area_of_use
+        assert use is not None  # every provincial zone code has one
+        box = (use.west, use.south, use.east, use.north)
+    else:
+        box = _UNCODED_AREAS[province.central_meridian]
+    return Area(*box, f"tỉnh {province.name}{shared_vi}", f"province {province.name}{shared_en}")

@@ -100,8 +100,10 @@ def normalise_parcels(frame: gpd.GeoDataFrame, *, source: str) -> gpd.GeoDataFra
     out = frame.rename(columns=mapping).copy()
     if "legal_area_m2" not in out.columns and "area_m2_field" in out.columns:
         out = out.rename(columns={"area_m2_field": "legal_area_m2"})
-    if "legal_area_m2" in out.columns:
-        out["legal_area_m2"] = pd.to_numeric(out["legal_area_m2"], errors="coerce")
+    if "legal_area_m2" in out.columns:  # only positive finite areas: −100, 0, NaN, inf, text become missing
+        from gis.checks import legal_area_value
+
+        out["legal_area_m2"] = pd.to_numeric(out["legal_area_m2"].map(legal_area_value), errors="coerce")
     out["land_use"] = out["land_use"].map(landuse.normalise)
     out["land_use_main"] = out["land_use"].map(landuse.primary_code)
     out["group"] = out["land_use"].map(landuse.group_of)

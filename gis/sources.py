@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import unicodedata
 import warnings
@@ -31,19 +32,25 @@ from pyproj import CRS
 
 from gis import encoding as enc
 from gis import landuse
+from gis.checks import MAX_COORDINATE, UNCLOSED_ATTR
 from gis.crs import (
+    Area,
     CoordinateGuess,
     CrsFinding,
     analyse_crs,
     apply_fix,
     crs_label,
     guess_from_coordinates,
+    looks_like_degrees,
+    offset_m,
+    outside,
     tm3_crs,
+    zone_area,
 )
-from gis.errors import CrsError, DataSourceError, SchemaError
+from gis.errors import CrsError, DataSourceError, PlacementError, SchemaError
 from gis.i18n import number
 from gis.limits import Deadline, limits, mb, over_limit
-from gis.provinces import Province, find_province
+from gis.provinces import Province, find_province, province_area
 from gis.schema import PARCEL_FIELDS, REQUIRED, match_fields
 
 #: Format key -> (Vietnamese, English) name.
@@ -223,7 +230,10 @@ def _read_ogr(path: Path, *, layer: str | None = None, **kwargs: Any) -> gpd.Geo
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's notes on odd files are reported by us
-            frame = pyogrio.read_dataframe(path, layer=layer, **kwargs)
+            try:
+                frame = pyogrio.read_dataframe(path, layer=layer, **kwargs)
+            except shapely.errors.GEOSException:  # a ring GEOS will not build (unclosed): closed, and counted
+                frame = _read_ogr_fixing(path, layer=layer, **kwargs)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
             pyogrio.errors.GeometryError, pyogrio.errors.CRSError, UnicodeDecodeError) as exc:
         raise _unreadable(
@@ -234,6 +244,23 @@ def _read_ogr(path: Path, *, layer: str | None = None, **kwargs: Any) -> gpd.Geo
         frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame)))
     _check_vertex_count(path, frame)
     return frame
+
+
+def _read_ogr_fixing(path: Path, *, layer: str | None = None, **kwargs: Any) -> gpd.GeoDataFrame:
+    """Read a layer whose geometry GEOS refuses as written (rings not closed): each ring is closed.
+
+    The positions of the features closed this way are kept in ``frame.attrs[UNCLOSED_ATTR]`` for the check
+    (:func:`gis.checks.check_parcels` counts them as ``unclosed_ring``).
+    """
+    frame = pyogrio.read_dataframe(path, layer=layer, read_geometry=False, **kwargs)
+    meta, _, wkb, _ = pyogrio.raw.read(path, layer=layer, columns=[], **kwargs)
+    wkb = wkb if wkb is not None else np.array([None] * len(frame), dtype=object)
+    strict = shapely.from_wkb(wkb, on_invalid="ignore")
+    fixed = shapely.from_wkb(wkb, on_invalid="fix")
+    unclosed = [int(i) for i in np.flatnonzero([a is None and b is not None for a, b in zip(strict, fixed, strict=True)])]
+    out = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(fixed, index=frame.index), crs=meta.get("crs"))
+    out.attrs[UNCLOSED_ATTR] = unclosed
+    return out
 
 
 def _list_layers(path: Path) -> list[str]:
@@ -328,6 +355,59 @@ def _sibling(shp: Path, ext: str) -> Path | None:
     return None
 
 
+def shapefile_counts(shp: Path) -> tuple[int, int, int | None]:
+    """(records the .shx indexes, records wholly present in the .shp, records the .dbf header declares).
+
+    The .shx is 100 bytes of header then 8 bytes per record (offset and length in 16-bit words, big-endian);
+    a record is present when its offset plus its 8-byte header and content fit in the .shp's actual size.
+    """
+    import struct
+
+    shx = _sibling(shp, ".shx")
+    dbf = _sibling(shp, ".dbf")
+    index = shx.read_bytes() if shx is not None else b""
+    size = shp.stat().st_size
+    records = max(0, (len(index) - 100) // 8)
+    present = 0
+    for k in range(records):
+        offset, length = struct.unpack(">ii", index[100 + 8 * k: 108 + 8 * k])
+        if 0 <= offset and 2 * offset + 8 + 2 * length <= size:
+            present += 1
+    declared = None
+    if dbf is not None:
+        with open(dbf, "rb") as fh:
+            head = fh.read(8)
+        if len(head) == 8:
+            declared = int(struct.unpack("<I", head[4:8])[0])
+    return records, present, declared
+
+
+def _check_shp_complete(shp: Path) -> None:
+    """Refuse a shapefile whose .shp is shorter than its .shx index says (a copy or upload cut short).
+
+    Refused rather than imported with the records lost: parcels missing from an import change every area
+    and target without a word on the pages that use it. The message says how many records were lost.
+    """
+    records, present, declared = shapefile_counts(shp)
+    if present < records:
+        lost = records - present
+        raise DataSourceError(
+            f"Tệp .shp bị hỏng: đọc được {present} trong {records} thửa, mất {lost} (tệp «{shp.name}» ngắn hơn chỉ "
+            "mục .shx, có thể chép hoặc tải lên chưa hết). Không nhập. Hãy chép lại đủ tệp, hoặc xuất lại từ phần "
+            "mềm gốc.",
+            f"The .shp is damaged: {present} of {records} parcels read, {lost} lost ('{shp.name}' is shorter than "
+            "its .shx index says: copied or uploaded only in part). Nothing imported. Copy the whole file again, or "
+            "export it again from the software that made it.",
+        )
+    if declared is not None and declared != records:
+        raise DataSourceError(
+            f"Shapefile «{shp.stem}» không khớp: tệp .dbf có {declared} bản ghi, chỉ mục .shx có {records}. Có thể "
+            "một tệp bị hỏng hoặc lấy từ lần xuất khác: hãy chép lại cả bộ tệp cùng một lần xuất.",
+            f"Shapefile '{shp.stem}' does not match: the .dbf has {declared} records, the .shx index {records}. A "
+            "file may be damaged or come from another export: copy the whole set from one export again.",
+        )
+
+
 def _read_shapefile(shp: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, enc.Detection, str | None]:
     if shp.suffix.lower() != ".shp":
         shp = _sibling(shp, ".shp") or shp.with_suffix(".shp")
@@ -340,6 +420,7 @@ def _read_shapefile(shp: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, 
             "name, .shp, .shx and .dbf (plus .prj, .cpg if any): copy them all, or zip the whole set and upload it.",
         )
     shp = _sibling(shp, ".shp") or shp
+    _check_shp_complete(shp)
     prj = _read_prj(shp)
     if prj is not None:
         analyse_crs(prj)  # a .prj nobody can read: say so before GDAL stumbles on it
@@ -1062,8 +1143,181 @@ def _swap(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
+def sane_bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float] | None:
+    """The bounds of the features whose coordinates are all finite and below :data:`MAX_COORDINATE`; None when
+    no feature has such coordinates (features with NaN, infinite or absurd coordinates are counted by the
+    check, :func:`gis.checks.check_parcels`, not used to place the layer)."""
+    geoms = frame.geometry.to_numpy()
+    boxes = shapely.bounds(geoms)
+    ok = np.isfinite(boxes).all(axis=1) & (np.abs(np.nan_to_num(boxes, nan=np.inf)) < MAX_COORDINATE).all(axis=1)
+    coords_ok = np.array([bool(ok[i]) and bool(np.isfinite(shapely.get_coordinates(g)).all()) if g is not None else False
+                          for i, g in enumerate(geoms)], dtype=bool)
+    if not coords_ok.any():
+        return None
+    b = boxes[coords_ok]
+    return (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max()))
+
+
+def _chosen_province(province: str | Province | None) -> Province | None:
+    if province is None:
+        return None
+    return province if isinstance(province, Province) else find_province(province)
+
+
+def _fits(bounds: tuple[float, float, float, float], crs: CRS, area: Area | None) -> bool:
+    return area is not None and outside(bounds, crs, area) is None
+
+
+def _degrees_error(source: Source, bounds: tuple[float, float, float, float], declared: CRS,
+                   target: CRS | None) -> PlacementError:
+    minx, miny, maxx, maxy = bounds
+    where = f"({minx:.5f}, {miny:.5f}) – ({maxx:.5f}, {maxy:.5f})"
+    todo_vi = (f"nhập lại với --fix-crs (hoặc ô «Gán hệ tọa độ» trên trang Dữ liệu) để đọc chúng là độ WGS 84 và "
+               f"chuyển sang {crs_label(target)}" if target is not None else
+               "chọn tỉnh (--province TÊN) rồi nhập lại với --fix-crs để đọc chúng là độ WGS 84")
+    todo_en = (f"import again with --fix-crs (or 'Assign the CRS' on the Data page) to read them as WGS 84 degrees "
+               f"and reproject them to {crs_label(target)}" if target is not None else
+               "pick the province (--province NAME) and import again with --fix-crs to read them as WGS 84 degrees")
+    return PlacementError(
+        f"Tệp «{source.path.name}» khai báo hệ tọa độ mét {crs_label(declared)} ({declared.name}) nhưng tọa độ "
+        f"{where} là độ (kinh độ, vĩ độ): đọc theo mét thì dữ liệu nằm gần xích đạo, diện tích sai hoàn toàn. "
+        f"Tệp .prj sai: hãy xóa nó (phần mềm sẽ nhận ra tọa độ độ) hoặc {todo_vi}.",
+        f"'{source.path.name}' declares the metric CRS {crs_label(declared)} ({declared.name}) but its "
+        f"coordinates {where} are degrees (longitude, latitude): read as metres the data lies near the equator, "
+        f"with meaningless areas. The .prj is wrong: delete it (degrees are then recognised) or {todo_en}.",
+        fix=CRS.from_epsg(4326) if target is not None else None,
+    )
+
+
+def _outside_error(source: Source, bounds: tuple[float, float, float, float], placed: CRS, area: Area,
+                   away: tuple[float, str, str], *, fix: CRS | None, declared: CRS | None) -> PlacementError:
+    km, dir_vi, dir_en = away
+    if math.isfinite(km):
+        far_vi = f"cách khoảng {number(km, 0)} km về phía {dir_vi}"
+        far_en = f"about {km:.0f} km to the {dir_en}"
+    else:
+        far_vi = far_en = "—"
+    head_vi = f"Tọa độ của tệp «{source.path.name}» nằm ngoài {area.name_vi}: {far_vi}."
+    head_en = f"The coordinates of '{source.path.name}' fall outside {area.name_en}: {far_en}."
+    if fix is not None and declared is not None:
+        centre = ((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2)
+        shift = offset_m(declared, fix, centre) / 1000
+        shift_vi = f", lệch khoảng {number(shift, 0)} km" if math.isfinite(shift) else ""
+        shift_en = f", about {shift:.0f} km off" if math.isfinite(shift) else ""
+        return PlacementError(
+            f"{head_vi} Đọc theo {crs_label(fix)} ({fix.name}) thì dữ liệu nằm đúng chỗ: tệp .prj "
+            f"({crs_label(declared)}, {declared.name}) có thể sai{shift_vi}. Hãy sửa tệp .prj, hoặc nhập lại với "
+            f"--fix-crs (ô «Gán hệ tọa độ» trên trang Dữ liệu) để gán {crs_label(fix)} thay cho tệp .prj.",
+            f"{head_en} Read in {crs_label(fix)} ({fix.name}) the data falls where it should: the .prj "
+            f"({crs_label(declared)}, {declared.name}) is probably wrong{shift_en}. Fix the .prj, or import again "
+            f"with --fix-crs ('Assign the CRS' on the Data page) to assign {crs_label(fix)} instead of the .prj.",
+            fix=fix,
+        )
+    return PlacementError(
+        f"{head_vi} Hãy kiểm tra hệ tọa độ: chọn đúng tỉnh nơi đo đạc (--province TÊN) hoặc hệ tọa độ (--crs "
+        f"EPSG:...), hoặc sửa tệp .prj (đang đọc theo {crs_label(placed)}).",
+        f"{head_en} Check the coordinate system: pick the province where the data was surveyed (--province NAME) "
+        f"or the CRS (--crs EPSG:...), or fix the .prj (read as {crs_label(placed)}).",
+    )
+
+
 def place(source: Source, *, province: str | Province | None = None, crs: str | CRS | None = None,
           fix_crs: bool = False) -> tuple[gpd.GeoDataFrame, list[tuple[str, str]]]:
+    """The layer in VN-2000 TM-3 (metres), ready for areas, with notes on what was done; or refused.
+
+    * A recognised VN-2000 zone stays as it is (the zone belongs to the survey, not to today's province).
+    * A faulty CRS (rotation signs, no datum shift) is replaced by the right one only with ``fix_crs``.
+    * With no CRS, coordinates in the TM-3 range are declared in the province's zone (axes swapped when
+      northing comes first); degrees are taken as WGS 84 and reprojected to the province's zone.
+    * Degrees or another CRS are reprojected to the province's zone.
+
+    Then where the data falls is checked (on the features with sane coordinates, :func:`sane_bounds`):
+    degrees under a metric CRS, or metres under a geographic one; outside the chosen province
+    (:func:`gis.provinces.province_area`); outside the area of use of the CRS it ends in
+    (:func:`gis.crs.zone_area`). Each raises :class:`PlacementError`, which names the CRS the coordinates
+    fit when one is found (the province's zone): with ``fix_crs`` that CRS is assigned instead.
+
+    Raises :class:`CrsError` when the province (or a CRS) is needed and not given, or the coordinates are
+    not recognisable.
+    """
+    target = resolve_target(province, crs)
+    chosen = _chosen_province(province) if crs is None else None
+    bounds = sane_bounds(source.frame) if len(source.frame) else None
+    declared = source.crs.crs
+    if bounds is None:  # no feature with usable coordinates: placed as declared, the check counts them
+        return _place_declared(source, province=province, crs=crs, fix_crs=fix_crs)
+    if declared is not None and _base_projected(declared) and looks_like_degrees(bounds):
+        error = _degrees_error(source, bounds, declared, target)
+        if not (fix_crs and target is not None):
+            raise error
+        frame = source.frame.set_crs(4326, allow_override=True).to_crs(target)
+        note = (f"Đã đọc tọa độ là độ WGS 84 theo yêu cầu (tệp .prj khai báo {crs_label(declared)}) và chuyển sang "
+                f"{_crs_name(target)}.", f"Coordinates read as WGS 84 degrees as asked (the .prj declared "
+                f"{crs_label(declared)}) and reprojected to {_crs_name(target)}.")
+        _check_position(source, frame, declared=None, chosen=chosen, target=target)
+        return frame, [note]
+    if declared is not None and declared.is_geographic and not looks_like_degrees(bounds):
+        fix = target if target is not None and _fits(bounds, target, _area_for(target, chosen)) else None
+        if not (fix_crs and fix is not None):
+            raise PlacementError(
+                f"Tệp «{source.path.name}» khai báo tọa độ độ ({declared.name}) nhưng tọa độ "
+                f"({bounds[0]:.0f}, {bounds[1]:.0f}) – ({bounds[2]:.0f}, {bounds[3]:.0f}) là mét, không phải kinh độ, "
+                "vĩ độ. Tệp .prj sai: hãy xóa nó và chọn tỉnh (--province TÊN)"
+                + (f", hoặc nhập lại với --fix-crs để gán {crs_label(fix)}." if fix is not None else "."),
+                f"'{source.path.name}' declares degrees ({declared.name}) but its coordinates "
+                f"({bounds[0]:.0f}, {bounds[1]:.0f}) – ({bounds[2]:.0f}, {bounds[3]:.0f}) are metres, not longitudes "
+                "and latitudes. The .prj is wrong: delete it and pick the province (--province NAME)"
+                + (f", or import again with --fix-crs to assign {crs_label(fix)}." if fix is not None else "."),
+                fix=fix)
+        frame = source.frame.set_crs(fix, allow_override=True)
+        return frame, [(f"Đã gán {_crs_name(fix)} thay cho tệp .prj theo yêu cầu.",
+                        f"Assigned {_crs_name(fix)} instead of the .prj, as asked.")]
+    frame, notes = _place_declared(source, province=province, crs=crs, fix_crs=fix_crs)
+    try:
+        _check_position(source, frame, declared=declared, chosen=chosen, target=target)
+    except PlacementError as exc:
+        if not (fix_crs and isinstance(exc.fix, CRS)):
+            raise
+        fixed = source.frame.set_crs(exc.fix, allow_override=True)
+        _check_position(source, fixed, declared=None, chosen=chosen, target=target)
+        return fixed, [(f"Đã gán {_crs_name(exc.fix)} thay cho tệp .prj theo yêu cầu (tọa độ nằm đúng trong vùng).",
+                        f"Assigned {_crs_name(exc.fix)} instead of the .prj, as asked (the coordinates fall in place).")]
+    return frame, notes
+
+
+def _base_projected(crs: CRS) -> bool:
+    base = crs.source_crs if crs.is_bound and crs.source_crs is not None else crs
+    return bool(base.is_projected)
+
+
+def _area_for(crs: CRS | None, chosen: Province | None) -> Area | None:
+    if chosen is not None:
+        return province_area(chosen)
+    return zone_area(crs) if crs is not None else None
+
+
+def _check_position(source: Source, frame: gpd.GeoDataFrame, *, declared: CRS | None, chosen: Province | None,
+                    target: CRS | None) -> None:
+    """Raise :class:`PlacementError` when the placed layer falls outside the province or its CRS's zone."""
+    placed = frame.crs
+    bounds = sane_bounds(frame)
+    if placed is None or bounds is None:
+        return
+    raw = sane_bounds(source.frame)
+    areas = [a for a in (province_area(chosen) if chosen is not None else None, zone_area(placed)) if a is not None]
+    for area in areas:
+        away = outside(bounds, placed, area)
+        if away is None:
+            continue
+        fix = None
+        if (raw is not None and target is not None and declared is not None and not looks_like_degrees(raw)
+                and not target.equals(declared) and _fits(raw, target, area)):
+            fix = target
+        raise _outside_error(source, raw or bounds, placed, area, away, fix=fix, declared=declared)
+
+
+def _place_declared(source: Source, *, province: str | Province | None = None, crs: str | CRS | None = None,
+                    fix_crs: bool = False) -> tuple[gpd.GeoDataFrame, list[tuple[str, str]]]:
     """The layer in VN-2000 TM-3 (metres), ready for areas, with notes on what was done.
 
     * A recognised VN-2000 zone stays as it is (the zone belongs to the survey, not to today's province).

@@ -7,11 +7,18 @@ Every row carries the time it was last changed and who changed it (``changed_by`
 ``local:<OS user>`` for the user of this machine, see :mod:`gis.accounts`). Every change also appends a row
 (time, user, action, object) to the ``audit`` table in the same transaction; that table refuses updates and
 deletes (SQLite triggers). Files made before these columns existed get them at their next change.
+
+Faults of the workspace itself (a read-only folder or file, a full disk, a damaged file) raise
+:class:`WorkspaceError` with a message that says what is wrong and what to do; :func:`workspace_fault`
+finds them before any work, so a page can show what it can read and refuse only the saving. A damaged file
+is never repaired nor replaced: it is opened read-only to look at it, and kept as it is.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import sqlite3
 import struct
 from collections.abc import Iterator
@@ -33,6 +40,162 @@ FIELDS_TABLE = "planned_fields"
 VALUES_TABLE = "manual_values"
 AUDIT_TABLE = "audit"
 _TIMEOUT_S = 30.0
+#: Below this much free space (bytes) in the workspace's folder, saving is refused before it is tried.
+MIN_FREE_BYTES = 1 << 20
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+_READ_ONLY_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM}
+_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+class WorkspaceError(DataSourceError):
+    """The workspace cannot be written or read: ``kind`` is ``read_only``, ``full``, ``corrupt`` or ``other``."""
+
+    def __init__(self, vi: str, en: str, *, kind: str = "other") -> None:
+        super().__init__(vi, en)
+        self.kind = kind
+
+
+def _read_only_error(path: Path, detail: object) -> WorkspaceError:
+    return WorkspaceError(
+        f"Không ghi được vào không gian làm việc «{path}»: thư mục hoặc tệp chỉ cho phép đọc ({detail}). Vẫn xem "
+        "được dữ liệu, nhưng không lưu được gì. Hãy cấp quyền ghi cho thư mục này (hoặc chép nó ra ổ đĩa ghi được) "
+        "rồi thử lại.",
+        f"Cannot write to the workspace '{path}': the folder or file is read-only ({detail}). The data can still "
+        "be viewed, but nothing can be saved. Give write permission to this folder (or copy it to a writable "
+        "drive) and try again.", kind="read_only")
+
+
+def _full_error(path: Path, detail: object) -> WorkspaceError:
+    return WorkspaceError(
+        f"Ổ đĩa chứa không gian làm việc «{path}» đã đầy ({detail}): không lưu được gì, dữ liệu đã lưu vẫn nguyên. "
+        "Hãy giải phóng chỗ trống trên ổ đĩa (xóa tệp tạm, tệp cũ không cần) rồi lưu lại.",
+        f"The drive holding the workspace '{path}' is full ({detail}): nothing can be saved; what was saved is "
+        "intact. Free some space on the drive (delete temporary or old files you do not need) and save again.",
+        kind="full")
+
+
+def _busy_error(path: Path, detail: object) -> WorkspaceError:
+    return WorkspaceError(
+        f"Không gian làm việc «{path}» đang bận (một lần lưu khác chưa xong: {detail}). Hãy thử lại sau ít giây.",
+        f"The workspace '{path}' is busy (another save has not finished: {detail}). Try again in a few seconds.")
+
+
+def _corrupt_error(path: Path, detail: object) -> WorkspaceError:
+    if "locked" in str(detail).lower() or "busy" in str(detail).lower():
+        return _busy_error(path, detail)
+    return WorkspaceError(
+        f"Tệp không gian làm việc «{path}» bị hỏng ({detail}). Tệp được giữ nguyên, không sửa, không ghi đè. "
+        "Hãy chép bản sao lưu gần nhất vào chỗ của nó, hoặc đổi tên tệp hỏng (ví dụ thêm «.hong») để phần mềm tạo "
+        "tệp mới; cho đến khi đó không lưu được gì.",
+        f"The workspace file '{path}' is damaged ({detail}). It is kept as it is: not repaired, not overwritten. "
+        "Copy the latest backup in its place, or rename the damaged file (e.g. add '.broken') so that a new one is "
+        "made; until then nothing can be saved.", kind="corrupt")
+
+
+def free_bytes(path: Path) -> int | None:
+    """Free space on the drive holding ``path`` (or its nearest existing parent); None when unknown."""
+    folder = next((p for p in (path, *path.parents) if p.exists()), None)
+    try:
+        return shutil.disk_usage(folder).free if folder is not None else None
+    except OSError:
+        return None
+
+
+def check_free_space(path: Path) -> None:
+    """Refuse to start writing under ``path`` when its drive has less than :data:`MIN_FREE_BYTES` free."""
+    free = free_bytes(path)
+    if free is not None and free < MIN_FREE_BYTES:
+        raise _full_error(path, f"còn {free} byte trống, cần ít nhất {MIN_FREE_BYTES} byte")
+
+
+def workspace_write_error(path: Path, exc: BaseException) -> WorkspaceError:
+    """The :class:`WorkspaceError` for a failure to write under ``path`` (an OSError, SQLite or GDAL error).
+
+    GDAL does not always say that the disk is full (a GeoPackage cut short reports a missing table): when
+    the drive has under 64 KB free after the failure, that is taken as the cause.
+    """
+    if isinstance(exc, WorkspaceError):
+        return exc
+    free = free_bytes(path)
+    if free is not None and free < 64 * 1024 and not isinstance(exc, sqlite3.DatabaseError | OSError):
+        return _full_error(path, f"{exc}; còn {free} byte trống")
+    if isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS:
+        return _full_error(path, exc.strerror or exc)
+    if isinstance(exc, OSError) and exc.errno in _READ_ONLY_ERRNOS:
+        return _read_only_error(path, exc.strerror or exc)
+    text = str(exc)
+    lower = text.lower()
+    if "disk is full" in lower or "no space" in lower or "sqlite_full" in lower:
+        return _full_error(path, text)
+    if "readonly" in lower or "read-only" in lower or "read only" in lower or "permission denied" in lower:
+        return _read_only_error(path, text)
+    if "malformed" in lower or "not a database" in lower or "corrupt" in lower or "locked" in lower:
+        return _corrupt_error(path, text)  # "locked": told as busy, not damaged
+    return WorkspaceError(
+        f"Không ghi được vào không gian làm việc «{path}»: {text}. Hãy kiểm tra ổ đĩa và quyền ghi rồi thử lại.",
+        f"Cannot write to the workspace '{path}': {text}. Check the drive and the write permission and try again.")
+
+
+def _verify(path: Path) -> None:
+    """Raise :class:`WorkspaceError` (``corrupt``) when ``path`` is not a readable workspace; never writes."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(100)
+    except OSError as exc:
+        raise WorkspaceError(
+            f"Không đọc được tệp không gian làm việc «{path}» ({exc.strerror or exc}). Hãy kiểm tra quyền đọc.",
+            f"Cannot read the workspace file '{path}' ({exc.strerror or exc}). Check the read permission.") from exc
+    if not head.startswith(_SQLITE_HEADER):
+        raise _corrupt_error(path, "không phải tệp GeoPackage/SQLite" if head else "tệp rỗng")
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=_TIMEOUT_S)
+        try:
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            check = con.execute("PRAGMA quick_check(1)").fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        raise _corrupt_error(path, exc) from exc
+    if check is None or check[0] != "ok":
+        raise _corrupt_error(path, check[0] if check else "quick_check")
+    missing = [t for t in (FIELDS_TABLE, VALUES_TABLE) if t not in tables]
+    if missing:
+        raise _corrupt_error(path, f"thiếu bảng {', '.join(missing)}")
+
+
+def _writable(path: Path) -> WorkspaceError | None:
+    """Why the workspace at ``path`` cannot be written, tried without writing anything; None when it can."""
+    folder = path.parent if path.exists() else next((p for p in path.parents if p.exists()), path.parent)
+    if not os.access(folder, os.W_OK):
+        return _read_only_error(folder, "không có quyền ghi thư mục")
+    if path.exists():
+        try:
+            with open(path, "r+b"):
+                pass  # opened for writing, nothing written: refused on a read-only mount or file
+        except OSError as exc:
+            return workspace_write_error(path, exc)
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return None
+    if free < MIN_FREE_BYTES:
+        return _full_error(path, f"còn {free} byte trống")
+    return None
+
+
+def workspace_fault(path: str | Path | None = None) -> WorkspaceError | None:
+    """What stops the workspace at ``path`` from being read or written (damaged, read-only, full), or None.
+
+    Reads only: a damaged file is looked at read-only and kept as it is.
+    """
+    path = Path(path) if path is not None else workspace_path()
+    if path.exists():
+        try:
+            _verify(path)
+        except WorkspaceError as exc:
+            return exc
+    return _writable(path)
 
 
 def workspace_path() -> Path:
@@ -67,6 +230,24 @@ def _from_blob(blob: bytes) -> shapely.Geometry:
     return shapely.from_wkb(blob[8 + envelope:])
 
 
+def empty_fields(srs_id: int = LUONG_PHONG_EPSG) -> gpd.GeoDataFrame:
+    """No planned fields, with the columns :meth:`Workspace.fields` returns (for a workspace that cannot be read)."""
+    cols = ["field_id", "name", "village", "note", "created_at", "updated_at"]
+    return gpd.GeoDataFrame(pd.DataFrame({c: pd.Series(dtype="int64" if c == "field_id" else "object") for c in cols}),
+                            geometry=gpd.GeoSeries([], crs=srs_id), crs=srs_id)
+
+
+def read_planned(path: str | Path | None = None) -> gpd.GeoDataFrame:
+    """The planned fields of the workspace at ``path``; none when it does not exist or cannot be read."""
+    path = Path(path) if path is not None else workspace_path()
+    if not path.exists():
+        return empty_fields()
+    try:
+        return Workspace.open(path).fields()
+    except WorkspaceError:
+        return empty_fields()
+
+
 @dataclass
 class Workspace:
     """A workspace file; create it with :meth:`open`."""
@@ -79,8 +260,17 @@ class Workspace:
         """Open the workspace at ``path``, creating an empty one (both tables) the first time."""
         path = Path(path) if path is not None else workspace_path()
         ws = cls(path=path, srs_id=srs_id)
-        if not path.exists():
-            ws._create()
+        if path.exists():
+            _verify(path)
+        else:
+            try:
+                ws._create()
+            except (OSError, sqlite3.Error) as exc:
+                raise workspace_write_error(path, exc) from exc
+            except Exception as exc:  # GDAL's errors (pyogrio.errors.*) while writing the new file
+                if type(exc).__module__.startswith("pyogrio"):
+                    raise workspace_write_error(path, exc) from exc
+                raise
         return ws
 
     def _create(self) -> None:
@@ -113,19 +303,22 @@ class Workspace:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        fault = _writable(self.path)
+        if fault is not None:
+            raise fault
         try:
             con = sqlite3.connect(self.path, timeout=_TIMEOUT_S, isolation_level=None)
         except sqlite3.Error as exc:
-            raise DataSourceError(
-                f"Không mở được tệp không gian làm việc «{self.path}»: {exc}.",
-                f"Cannot open the workspace file '{self.path}': {exc}.",
-            ) from exc
+            raise workspace_write_error(self.path, exc) from exc
         try:
             con.execute("BEGIN IMMEDIATE")
             yield con
             con.execute("COMMIT")
+        except sqlite3.Error as exc:
+            _rollback(con)
+            raise workspace_write_error(self.path, exc) from exc
         except BaseException:
-            con.execute("ROLLBACK")
+            _rollback(con)
             raise
         finally:
             con.close()
@@ -168,6 +361,16 @@ class Workspace:
                 if found else []
         con.close()
         return [(at, user, action, obj) for at, user, action, obj in rows]
+
+    def _read(self, sql: str) -> list[tuple]:
+        try:
+            con = sqlite3.connect(self.path, timeout=_TIMEOUT_S)
+            try:
+                return con.execute(sql).fetchall()
+            finally:
+                con.close()
+        except sqlite3.Error as exc:
+            raise _corrupt_error(self.path, exc) from exc
 
     # -- planned concentrated fields ------------------------------------------------------------------
     def save_field(self, geometry: shapely.Geometry, *, name: str, village: str = "", note: str = "",
@@ -225,10 +428,8 @@ class Workspace:
 
     def fields(self) -> gpd.GeoDataFrame:
         """The planned fields, in the workspace CRS."""
-        with sqlite3.connect(self.path, timeout=_TIMEOUT_S) as con:
-            rows = con.execute(
-                f"SELECT field_id, name, village, note, created_at, updated_at, geom FROM {FIELDS_TABLE} "
-                "ORDER BY field_id").fetchall()
+        rows = self._read(f"SELECT field_id, name, village, note, created_at, updated_at, geom FROM {FIELDS_TABLE} "
+                          "ORDER BY field_id")
         cols = ["field_id", "name", "village", "note", "created_at", "updated_at"]
         frame = pd.DataFrame([r[:-1] for r in rows], columns=cols)
         return gpd.GeoDataFrame(frame, geometry=[_from_blob(r[-1]) for r in rows], crs=self.srs_id)
@@ -249,12 +450,29 @@ class Workspace:
 
     def values(self) -> dict[str, tuple[float, str, str]]:
         """The latest value entered for each key: ``{key: (value, entered_at, note)}``."""
-        with sqlite3.connect(self.path, timeout=_TIMEOUT_S) as con:
-            rows = con.execute(
-                f"SELECT key, value, entered_at, note FROM {VALUES_TABLE} ORDER BY entered_at, fid").fetchall()
+        rows = self._read(f"SELECT key, value, entered_at, note FROM {VALUES_TABLE} ORDER BY entered_at, fid")
         return {k: (float(v), at, note or "") for k, v, at, note in rows}
 
     @staticmethod
     def _touch_contents(con: sqlite3.Connection, table: str, stamp: str) -> None:
         con.execute("UPDATE gpkg_contents SET last_change = ? WHERE table_name = ?",
                     (stamp.replace("+00:00", "Z"), table))
+
+
+def _rollback(con: sqlite3.Connection) -> None:
+    try:
+        con.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass  # nothing began (BEGIN itself failed), or SQLite already rolled back after a full disk
+
+
+def open_for_reading(path: str | Path | None = None) -> tuple[Workspace | None, WorkspaceError | None]:
+    """For the commands that only read: the workspace (None when absent or damaged) and its fault, if any.
+
+    A read-only or full workspace is still read (the fault is returned to be told); a damaged one is not.
+    """
+    path = Path(path) if path is not None else workspace_path()
+    fault = workspace_fault(path)
+    if not path.exists() or (fault is not None and fault.kind == "corrupt"):
+        return None, fault
+    return Workspace.open(path), fault

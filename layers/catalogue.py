@@ -25,6 +25,7 @@ from layers import (
     villages,
 )
 from layers.geometry import bounds_wgs84, pack, pack_json, to_display
+from layers.legend import NO_CODE
 from layers.spec import LayerSpec
 
 #: Every layer of the commune map, bottom first. Only the parcels take clicks, so the layers above them
@@ -101,4 +102,6 @@ def prepare(dataset: Dataset) -> PreparedMap:
     outline = dataset.get("commune")
     bounds = bounds_wgs84(outline if outline is not None and not outline.empty else dataset.parcels)
     codes = sorted({c for c in dataset.parcels["land_use"].dropna().unique()})  # ONT+CLN named in the legend
+    if dataset.parcels["land_use_main"].isna().any():
+        codes.append(NO_CODE)  # blank or NULL codes (roads, water): a grey legend entry of their own
     return PreparedMap(layers=out, parcels_display=parcels_display, bounds=bounds, codes=codes)

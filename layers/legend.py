@@ -15,6 +15,8 @@ from layers.spec import LayerSpec
 TITLE = ("Chú giải", "Legend")
 LAND_USE_HEADING = ("Loại đất", "Land use")
 LAYERS_HEADING = ("Lớp bản đồ", "Layers")
+#: The legend's code for parcels with a blank or NULL land-use code.
+NO_CODE = "—"
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,11 @@ def land_use_entries(codes: list[str], *, lang: str = "vi") -> list[LegendEntry]
                            "#7a7a7a")
                for c in known]
     grey = "#{:02x}{:02x}{:02x}".format(*landuse.UNKNOWN_COLOUR)
-    entries += [LegendEntry(c, "Mã không rõ" if lang == "vi" else "Unknown code", grey, "#7a7a7a") for c in unknown]
+    entries += [LegendEntry(c, "Mã không rõ" if lang == "vi" else "Unknown code", grey, "#7a7a7a")
+                for c in unknown if c != NO_CODE]
+    if NO_CODE in codes:
+        entries.append(LegendEntry(NO_CODE, landuse.NO_CODE_NAME[0 if lang == "vi" else 1],
+                                   "#{:02x}{:02x}{:02x}".format(*landuse.NO_CODE_COLOUR), "#7a7a7a"))
     return entries
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 NAME = "fields"
@@ -24,11 +25,13 @@ def run(args: argparse.Namespace) -> int:
     from gis.area import M2_PER_HA
     from gis.i18n import number
     from gis.io import load_dataset
-    from gis.workspace import Workspace, workspace_path
+    from gis.workspace import open_for_reading, workspace_path
 
     dataset = load_dataset(args.data)
-    ws_path = args.workspace or workspace_path()
-    planned = Workspace.open(ws_path).fields() if ws_path.exists() else None
+    ws, fault = open_for_reading(args.workspace or workspace_path())
+    if fault is not None:  # told, and what can be read is still listed
+        print(fault.text(args.lang), file=sys.stderr)
+    planned = ws.fields() if ws is not None else None
     vi = args.lang == "vi"
     if args.action == "suggest":
         found = fields.suggest(dataset, planned=planned, top=args.top, max_ha=args.max_ha)

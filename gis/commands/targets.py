@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 NAME = "targets"
@@ -24,14 +25,15 @@ def run(args: argparse.Namespace) -> int:
     from gis.i18n import number
     from gis.io import load_dataset
     from gis.targets import STATUS_LABELS, evaluate, load_plan
-    from gis.workspace import Workspace, workspace_path
+    from gis.workspace import open_for_reading, workspace_path
 
     plan = load_plan(args.plan)
     dataset = load_dataset(args.data)
-    ws_path = args.workspace or workspace_path()
+    ws, fault = open_for_reading(args.workspace or workspace_path())
+    if fault is not None:  # told; the targets are still measured (without a damaged workspace's contents)
+        print(fault.text(args.lang), file=sys.stderr)
     planned_fields, manual = None, {}
-    if ws_path.exists():
-        ws = Workspace.open(ws_path)
+    if ws is not None:
         planned_fields, manual = ws.fields(), ws.values()
     results = evaluate(plan, dataset, planned_fields=planned_fields, manual=manual)
     if args.out is not None:
