@@ -6,6 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from app_pages.text import literal
 from gis import i18n
 from gis.io import BUILTIN_DATA_DIR, Dataset, load_dataset
 
@@ -58,7 +59,7 @@ def sidebar() -> str:
         )
         folder = data_folder()
         builtin = folder.resolve() == BUILTIN_DATA_DIR.resolve()
-        source = i18n.t("builtin_data", choice) if builtin else str(folder)
+        source = i18n.t("builtin_data", choice) if builtin else literal(folder)
         st.caption(f"{i18n.t('data_source', choice)}: **{source}**")
         if builtin:
             st.warning(i18n.t("demo_note", choice), icon="ℹ️")

@@ -19,6 +19,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages.context import dataset, dataset_key, lang, map_assets, prepared_map, t
+from app_pages.text import literal
 from gis.errors import GisError
 from gis.i18n import number
 from gis.targets import (
@@ -488,7 +489,7 @@ def _save_manual(plan: Plan) -> None:
     try:
         stamp = Workspace.open(workspace_path()).set_value(key, float(value), note=note)
     except GisError as exc:
-        st.session_state[FLASH] = ("error", exc.text(lang()))
+        st.session_state[FLASH] = ("error", literal(exc.text(lang())))
         return
     target = plan.target(key)
     day = "/".join(reversed(stamp[:10].split("-")))
@@ -550,7 +551,7 @@ def main() -> None:
         data = dataset()
     except GisError as exc:
         st.title(t("page_targets"))
-        st.error(f"{t('error')}: {exc.text(lang())}")
+        st.error(f"{t('error')}: {literal(exc.text(lang()))}")
         return
     st.title(tr("title", year=base_plan.year))
     st.caption(base_plan.title_vi if lang() == "vi" else base_plan.title_en)
