@@ -31,6 +31,7 @@ from gis.checks import CheckReport, check_parcels
 from gis.errors import DataSourceError, GisError, SchemaError
 from gis.schema import LABELS, match_fields
 from gis.sources import FieldMapping, Source, apply_mapping, map_fields, place, read_source
+from gis.spreadsheet import write_csv
 from gis.uploads import new_folder, remove_folder, safe_name, workspace_root
 
 
@@ -137,7 +138,7 @@ def write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | N
                                 promote_to_multi=True)
         problems = prepared.report.problems
         pyogrio.write_dataframe(problems, folder / "problems.gpkg", layer="problems", driver="GPKG")
-        prepared.report.table("vi").to_csv(folder / "problems.csv", index=False, encoding="utf-8-sig")
+        write_csv(prepared.report.table("vi"), folder / "problems.csv")
         (folder / "source.json").write_text(
             json.dumps(_provenance(prepared, prepared.source.path), ensure_ascii=False, indent=2, default=str),
             encoding="utf-8")
