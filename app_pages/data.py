@@ -128,6 +128,7 @@ def _page() -> None:
     from gis.imports import prepare, write_dataset
     from gis.provinces import choices
     from gis.schema import LABELS, PARCEL_FIELDS
+    from gis.spreadsheet import csv_bytes
     from gis.uploads import MAX_UPLOAD_BYTES
 
     vi = lang() == "vi"
@@ -230,7 +231,7 @@ def _page() -> None:
             st.caption(_t("problems_map"))
             st.markdown(svg, unsafe_allow_html=True)
         left, right = st.columns(2)
-        left.download_button(_t("download_csv"), table.to_csv(index=False).encode("utf-8-sig"),
+        left.download_button(_t("download_csv"), csv_bytes(table),
                              file_name=f"{path.stem}-loi.csv", mime="text/csv")
         right.download_button(_t("download_gpkg"), _problems_gpkg(report.problems),
                               file_name=f"{path.stem}-loi.gpkg", mime="application/geopackage+sqlite3")
