@@ -112,6 +112,10 @@ def clicked_parcel(map_key: str, seen_key: str, prepared) -> object | None:
         return None
     label = prepared.parcels_display.index[position]
     row = prepared.parcels_display.loc[label]
-    if props.get("s") != row.get("sheet") or props.get("n") != row.get("parcel_no"):
+    from layers.geometry import browser_value
+
+    # compared as the map sent them (integers): a sheet kept as text "12" is still sheet 12
+    if props.get("s") != browser_value(row.get("sheet"), "int") or \
+            props.get("n") != browser_value(row.get("parcel_no"), "int"):
         return None
     return label

@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 import shapely
 from openpyxl import Workbook
+from vn_files import squares
 
 from gis.io import ROOT
 from gis.spreadsheet import csv_bytes, formula_like, make_inert, safe_cell, write_csv
-from tests.vn_files import squares
 
 # Written by hand from OWASP's rule: a string starting with = + - @ tab or CR (also after leading spaces,
 # also in full-width form) gets a leading apostrophe in a CSV; anything else is written unchanged.
