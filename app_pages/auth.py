@@ -18,6 +18,7 @@ import ipaddress
 import streamlit as st
 
 from app_pages import context
+from app_pages.text import literal
 from gis.accounts import Accounts, SessionExpired, User, local_user
 from gis.errors import GisError
 
@@ -104,10 +105,10 @@ def _login_form() -> None:
         if not Accounts.open().has_admin():  # e.g. started by hand on 0.0.0.0 before any account was made
             st.info(context.t("no_accounts", TEXT))
     except GisError as exc:
-        st.error(exc.text(context.lang()))
+        st.error(literal(exc.text(context.lang())))
     message = st.session_state.pop(MESSAGE_KEY, None)
     if isinstance(message, GisError):
-        st.warning(message.text(context.lang()))
+        st.warning(literal(message.text(context.lang())))
     with st.form("login_form", clear_on_submit=True):
         name = st.text_input(context.t("name", TEXT), max_chars=64)
         password = st.text_input(context.t("password", TEXT), type="password", max_chars=256)
@@ -117,7 +118,7 @@ def _login_form() -> None:
     try:
         session = Accounts.open().login(name, password)
     except GisError as exc:
-        st.error(exc.text(context.lang()))
+        st.error(literal(exc.text(context.lang())))
         return
     st.session_state[TOKEN_KEY] = session.token
     st.session_state[USER_KEY] = session.user
@@ -135,7 +136,7 @@ def require_login() -> User:
         except SessionExpired as exc:
             st.session_state[MESSAGE_KEY] = exc
         except GisError as exc:  # the accounts file cannot be read: nobody gets in
-            st.error(exc.text(context.lang()))
+            st.error(literal(exc.text(context.lang())))
         else:
             st.session_state[USER_KEY] = user
             return user

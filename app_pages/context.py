@@ -6,6 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from app_pages.text import literal
 from gis import i18n
 from gis.io import BUILTIN_DATA_DIR, Dataset, load_dataset
 
@@ -58,7 +59,7 @@ def sidebar() -> str:
         )
         folder = data_folder()
         builtin = folder.resolve() == BUILTIN_DATA_DIR.resolve()
-        source = i18n.t("builtin_data", choice) if builtin else str(folder)
+        source = i18n.t("builtin_data", choice) if builtin else literal(folder)
         st.caption(f"{i18n.t('data_source', choice)}: **{source}**")
         if builtin:
             st.warning(i18n.t("demo_note", choice), icon="ℹ️")
@@ -111,6 +112,10 @@ def clicked_parcel(map_key: str, seen_key: str, prepared) -> object | None:
         return None
     label = prepared.parcels_display.index[position]
     row = prepared.parcels_display.loc[label]
-    if props.get("s") != row.get("sheet") or props.get("n") != row.get("parcel_no"):
+    from layers.geometry import browser_value
+
+    # compared as the map sent them (integers): a sheet kept as text "12" is still sheet 12
+    if props.get("s") != browser_value(row.get("sheet"), "int") or \
+            props.get("n") != browser_value(row.get("parcel_no"), "int"):
         return None
     return label

@@ -9,6 +9,7 @@ import streamlit as st
 
 from app_pages import auth
 from app_pages.context import lang, t
+from app_pages.text import literal
 from gis.checks import KINDS
 from gis.errors import GisError, PlacementError
 from gis.i18n import number
@@ -128,7 +129,7 @@ def _earlier_imports() -> None:
             st.rerun()
         for folder in folders[:20]:
             left, right = st.columns([4, 1])
-            left.write(folder.name)
+            left.text(folder.name)
             if right.button(_t("use"), key=f"use:{folder}"):
                 st.session_state["data_folder"] = str(folder)
                 st.rerun()
@@ -138,6 +139,7 @@ def _page() -> None:
     from gis.imports import prepare, write_dataset
     from gis.provinces import choices
     from gis.schema import LABELS, PARCEL_FIELDS
+    from gis.spreadsheet import csv_bytes
 
     vi = lang() == "vi"
     st.title(_t("title"))
@@ -153,7 +155,7 @@ def _page() -> None:
     try:  # save_upload checks the size (upload_mb of gis/limits.toml) before anything is written
         path = _saved_upload(upload)
     except GisError as exc:
-        st.error(exc.text(lang()))
+        st.error(literal(exc.text(lang())))
         return
 
     with st.expander(_t("options"), expanded=False):
@@ -162,7 +164,7 @@ def _page() -> None:
     try:
         source = _read(str(path), path.stat().st_mtime, st.session_state.get("data_layer"), encoding)
     except GisError as exc:
-        st.error(exc.text(lang()))
+        st.error(literal(exc.text(lang())))
         return
     if len(source.layers) > 1:
         st.selectbox(_t("layer"), source.layers, index=source.layers.index(source.layer) if source.layer in
@@ -174,20 +176,20 @@ def _page() -> None:
     cols[1].metric(_t("features"), number(len(source.frame), 0, lang=lang()))
     cols[2].metric(_t("encoding"), source.encoding_name)
     if source.encoding is not None:
-        st.caption(source.encoding.text(lang()))
-    st.markdown(f"**{_t('crs')}:** {source.crs.label}")
-    (st.warning if source.crs.fault else st.info)(source.crs.text(lang()))
+        st.caption(literal(source.encoding.text(lang())))
+    st.markdown(f"**{_t('crs')}:** {literal(source.crs.label)}")
+    (st.warning if source.crs.fault else st.info)(literal(source.crs.text(lang())))
     if source.guess is not None:
-        st.info(source.guess.text(lang()))
+        st.info(literal(source.guess.text(lang())))
     if source.axes_vi:
-        st.markdown(f"**{_t('axes')}:** {source.axes_vi if vi else source.axes_en}")
+        st.markdown(f"**{_t('axes')}:** {literal(source.axes_vi if vi else source.axes_en)}")
     for note_vi, note_en in source.notes:
-        st.caption(note_vi if vi else note_en)
+        st.caption(literal(note_vi if vi else note_en))
 
     needs_province = source.crs.status in ("missing", "geographic", "other")
     options = [None, *choices(lang=lang())]
     province = st.selectbox(_t("province"), options, format_func=lambda p: _t("no_province") if p is None else p,
-                            help=None if not needs_province else source.crs.text(lang()))
+                            help=None if not needs_province else literal(source.crs.text(lang())))
     fix_crs = st.checkbox(_t("fix_crs"), value=False) if source.crs.fault else False
 
     from gis.sources import map_fields
@@ -195,7 +197,8 @@ def _page() -> None:
     columns = [str(c) for c in source.frame.columns if c != source.frame.geometry.name]
     auto = map_fields(columns)
     st.subheader(_t("mapping"))
-    st.caption(", ".join(f"{c} → {LABELS.get(i, (i, i))[0 if vi else 1]}" for c, i in auto.mapping.items()) or "—")
+    st.caption(literal(", ".join(f"{c} → {LABELS.get(i, (i, i))[0 if vi else 1]}" for c, i in auto.mapping.items()))
+               or "—")
     user: dict[str, str] = {}
     missing = [f for f in PARCEL_FIELDS if f not in set(auto.mapping.values())
                and f in ("sheet", "parcel_no", "land_use", "legal_area_m2", "owner", "address")]
@@ -217,20 +220,20 @@ def _page() -> None:
         prepared = prepare(source, province=province, fix_crs=fix_crs, mapping=user, defaults=defaults,
                            require_fields=False)
     except PlacementError as exc:  # the data falls in the wrong place: refused unless the CRS it fits is assigned
-        st.error(exc.text(lang()))
+        st.error(literal(exc.text(lang())))
         if exc.fix is None or not st.checkbox(_t("assign_crs"), value=False, key="assign_crs"):
             return
         try:
             prepared = prepare(source, province=province, fix_crs=True, mapping=user, defaults=defaults,
                                require_fields=False)
         except GisError as again:
-            st.error(again.text(lang()))
+            st.error(literal(again.text(lang())))
             return
     except GisError as exc:
-        st.error(exc.text(lang()))
+        st.error(literal(exc.text(lang())))
         return
     for note_vi, note_en in prepared.notes[len(source.notes):]:
-        st.caption(note_vi if vi else note_en)
+        st.caption(literal(note_vi if vi else note_en))
 
     st.subheader(_t("check"))
     report = prepared.report
@@ -248,7 +251,7 @@ def _page() -> None:
             st.caption(_t("problems_map"))
             st.markdown(svg, unsafe_allow_html=True)
         left, right = st.columns(2)
-        left.download_button(_t("download_csv"), table.to_csv(index=False).encode("utf-8-sig"),
+        left.download_button(_t("download_csv"), csv_bytes(table),
                              file_name=f"{path.stem}-loi.csv", mime="text/csv")
         right.download_button(_t("download_gpkg"), _problems_gpkg(report.problems),
                               file_name=f"{path.stem}-loi.gpkg", mime="application/geopackage+sqlite3")
@@ -257,10 +260,10 @@ def _page() -> None:
         try:
             folder = write_dataset(prepared, by=auth.who())
         except GisError as exc:
-            st.error(exc.text(lang()))
+            st.error(literal(exc.text(lang())))
             return
         st.session_state["data_folder"] = str(folder)
-        st.success(_t("imported").format(n=number(len(report.repaired), 0, lang=lang()), folder=folder.name))
+        st.success(_t("imported").format(n=number(len(report.repaired), 0, lang=lang()), folder=literal(folder.name)))
     if prepared.fields.missing:
         labels = ", ".join(LABELS.get(m, (m, m))[0 if vi else 1] for m in prepared.fields.missing)
         st.warning(("Còn thiếu: " if vi else "Still missing: ") + labels)

@@ -24,6 +24,7 @@ from streamlit_folium import st_folium
 
 from app_pages import auth
 from app_pages.context import clicked_parcel, dataset, dataset_key, lang, map_assets, prepared_map, t
+from app_pages.text import literal
 from gis import fields, landuse, targets
 from gis.errors import GisError
 from gis.i18n import number
@@ -252,7 +253,7 @@ def _take_drawing(data: Dataset) -> None:
     try:
         outline = fields.outline_from_geojson(geometry, data.parcels.crs)
     except GisError as exc:
-        _flash("error", f"{tr('bad_drawing')}: {exc.text(lang())}")
+        _flash("error", f"{tr('bad_drawing')}: {literal(exc.text(lang()))}")
         return
     _set_work(outline, source="draw")
 
@@ -275,7 +276,7 @@ def _take_click(data: Dataset, prepared: PreparedMap, others: gpd.GeoDataFrame) 
     elif row["land_use_main"] in landuse.RICE_CODES:
         chosen.append(label)
     else:
-        _flash("warning", tr("not_rice", n=row.get("parcel_no"), s=row.get("sheet")))
+        _flash("warning", tr("not_rice", n=literal(row.get("parcel_no")), s=literal(row.get("sheet"))))
         return
     _set_work(fields.field_from_parcels(data.parcels, chosen) if chosen else None, source="parcels",
               parcels=[c.item() if hasattr(c, "item") else c for c in chosen])
@@ -322,10 +323,10 @@ def _save(ws_path: Path, data: Dataset, others: gpd.GeoDataFrame) -> None:
                                                   "owners": check.owners}, ensure_ascii=False), by=auth.who())
         saved = ws.fields()
     except GisError as exc:
-        _flash("error", exc.text(lang()))
+        _flash("error", literal(exc.text(lang())))
         return
     stamp = saved.loc[saved["field_id"] == field_id, "updated_at"]
-    _flash("success", tr("saved", name=name, id=field_id, at=_local(stamp.iloc[0] if len(stamp) else "")))
+    _flash("success", tr("saved", name=literal(name), id=field_id, at=_local(stamp.iloc[0] if len(stamp) else "")))
     st.session_state[WORK] = None
     st.session_state[NAME] = ""
     st.session_state[SAVED_PICK] = field_id
@@ -338,9 +339,9 @@ def _rename(ws_path: Path) -> None:
     try:
         Workspace.open(ws_path).rename_field(int(field_id), name, by=auth.who())
     except GisError as exc:
-        _flash("error", exc.text(lang()))
+        _flash("error", literal(exc.text(lang())))
         return
-    _flash("success", tr("renamed", id=field_id, name=name))
+    _flash("success", tr("renamed", id=field_id, name=literal(name)))
     st.session_state[NEW_NAME] = ""
 
 
@@ -351,9 +352,9 @@ def _delete(ws_path: Path, names: dict[int, str]) -> None:
     try:
         Workspace.open(ws_path).delete_field(int(field_id), by=auth.who())
     except GisError as exc:
-        _flash("error", exc.text(lang()))
+        _flash("error", literal(exc.text(lang())))
         return
-    _flash("success", tr("deleted", id=field_id, name=names.get(int(field_id), "")))
+    _flash("success", tr("deleted", id=field_id, name=literal(names.get(int(field_id), ""))))
     st.session_state[CONFIRM] = False
     st.session_state[SAVED_PICK] = None
 
@@ -403,13 +404,13 @@ try:
     ws_path = workspace_path()
     ws_fault = workspace_fault(ws_path)
     if ws_fault is not None:  # shown, and the page stays usable: what can be read is shown, saving is refused
-        st.error(ws_fault.text(lang()), icon=":material/block:")
+        st.error(literal(ws_fault.text(lang())), icon=":material/block:")
     ws_key = (str(ws_path), _stamp(ws_path))
     planned = _planned(*ws_key)
     others = fields.existing_fields(data, planned)
     suggested = _suggestions(*dataset_key(), *ws_key, data)
 except GisError as exc:
-    st.error(f"{t('error')}: {exc.text(lang())}")
+    st.error(f"{t('error')}: {literal(exc.text(lang()))}")
     st.stop()
 
 _take_drawing(data)
@@ -421,7 +422,7 @@ if outline is not None:
     try:
         check = fields.check_field(outline, data, others=others, clipped=st.session_state.get(CLIPPED, False))
     except GisError as exc:
-        _flash("error", exc.text(lang()))
+        _flash("error", literal(exc.text(lang())))
         _clear()
         outline = work = None
 
@@ -437,7 +438,7 @@ try:
     what_if = (_targets(*dataset_key(), *ws_key, _stamp(plan_path), shapely.to_wkb(outline), data)
                if check is not None and check.ok else None)
 except GisError as exc:
-    st.error(tr("no_plan", e=exc.text(lang())))
+    st.error(tr("no_plan", e=literal(exc.text(lang()))))
     results, what_if = {}, None
 if results:
     st.subheader(tr("targets"))
@@ -486,11 +487,11 @@ with panel_col:
             b.metric(tr("outline"), f"{ha(check.outline_ha)} ha")
             a.metric(tr("parcels"), number(check.parcels, 0, lang=lang()))
             b.metric(tr("owners"), number(check.owners, 0, lang=lang()))
-            st.markdown(f"{tr('villages')}: {', '.join(check.villages) or '—'}  \n"
+            st.markdown(f"{tr('villages')}: {literal(', '.join(check.villages)) or '—'}  \n"
                         + (f":green[✔ {tr('connected')}]" if check.connected else
                            f":red[✘ {tr('blocks', n=check.blocks)}]" if check.blocks > 1 else ""))
             for vi_text, en_text in check.refusals:
-                st.error(f"**{tr('refused')}**: {vi_text if lang() == 'vi' else en_text}")
+                st.error(f"**{tr('refused')}**: {literal(vi_text if lang() == 'vi' else en_text)}")
             st.text_input(tr("name"), key=NAME, placeholder=_default_name(check, data))
             st.button(tr("save"), type="primary", disabled=not check.ok or not auth.can("edit_fields"), on_click=_save,
                       args=(ws_path, data, others), icon=":material/save:")
@@ -530,7 +531,7 @@ st.dataframe(pd.DataFrame({
     tr("col_area"): [ha(v) for v in table["area_ha"]],
     tr("col_updated"): [_local(v) for v in table["updated_at"]],
 }), hide_index=True, width="stretch")
-st.caption(tr("workspace", path=ws_path))
+st.caption(tr("workspace", path=literal(ws_path)))
 
 st.subheader(tr("suggestions"))
 st.caption(tr("suggestions_help"))

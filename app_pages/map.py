@@ -16,6 +16,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages.context import clicked_parcel, dataset, lang, map_assets, prepared_map, t
+from app_pages.text import literal
 from gis import landuse
 from gis.errors import GisError
 from gis.i18n import number
@@ -199,14 +200,13 @@ def _attribute_rows(facts: ParcelFacts) -> pd.DataFrame:
 def _card(facts: ParcelFacts) -> None:
     code = lang()
     a = facts.attributes
-    st.subheader(tr("card_title", n=a.get("parcel_no"), s=a.get("sheet")))
+    st.subheader(tr("card_title", n=literal(a.get("parcel_no")), s=literal(a.get("sheet"))))
     main = landuse.primary_code(a.get("land_use"))
     colour = landuse.LAND_USES[main].hex_colour if main in landuse.LAND_USES else "#c8c8c8"
-    st.markdown(
-        f'<span style="display:inline-block;width:14px;height:14px;background:{colour};border:1px solid #777;'
-        f'vertical-align:middle"></span> {_value_text("land_use", a.get("land_use"))}',
-        unsafe_allow_html=True)
-    st.markdown(f"**{_value_text('owner', a.get('owner'))}** · {_value_text('address', a.get('address'))}")
+    # the swatch's colour is one of the tool's own (never from data); the code and its name are data
+    st.markdown(f':color[■]{{foreground="{colour}"}} {literal(_value_text("land_use", a.get("land_use")))}')
+    st.markdown(f"**{literal(_value_text('owner', a.get('owner')))}** · "
+                f"{literal(_value_text('address', a.get('address')))}")
     legal = "—" if facts.legal_area_m2 is None else f"{number(facts.legal_area_m2, 1, lang=code)} m²"
     rows = [f"| {tr('legal_area')} | {legal} |", f"| {tr('map_area')} | {number(facts.map_area_m2, 1, lang=code)} m² |"]
     if facts.difference_m2 is not None:
@@ -220,8 +220,8 @@ def _card(facts: ParcelFacts) -> None:
         st.caption(tr("recovered_none"))
     else:
         whole = facts.remaining_m2 is not None and facts.remaining_m2 < 0.5
-        lines = [tr("recovered_part", area=number(p.area_m2, 1, lang=code), project=p.project, decision=p.decision)
-                 for p in facts.recovered]
+        lines = [tr("recovered_part", area=number(p.area_m2, 1, lang=code), project=literal(p.project),
+                    decision=literal(p.decision)) for p in facts.recovered]
         remaining = number(max(facts.remaining_m2 or 0.0, 0.0), 1, lang=code)
         st.error(f"**{tr('recovered_whole') if whole else tr('recovered_partly')}**: " + " ".join(lines)
                  + f"  \n{tr('remaining')}: {remaining} m²")
@@ -255,7 +255,7 @@ try:
     data = dataset()
     prepared = prepared_map()
 except GisError as exc:
-    st.error(f"{t('error')}: {exc.text(lang())}")
+    st.error(f"{t('error')}: {literal(exc.text(lang()))}")
     st.stop()
 parcels = data.parcels
 _take_click(prepared)
@@ -275,9 +275,9 @@ result = st.session_state.get(SEARCH_RESULT)
 matches = [m for m in st.session_state.get(MATCHES, []) if m in parcels.index]
 if result:
     if result["kind"] == "none":
-        search_col.warning(tr("not_found", q=result["query"]))
+        search_col.warning(tr("not_found", q=literal(result["query"])))
     elif result["kind"] == "owner":
-        search_col.success(tr("found_owner", n=number(result["count"], 0, lang=lang()), q=result["query"]))
+        search_col.success(tr("found_owner", n=number(result["count"], 0, lang=lang()), q=literal(result["query"])))
         if len(matches) > 1:
             # one widget per language: the browser keeps a widget's option texts, so a switch needs a new one
             current = st.session_state.get(RESULT_PICK)

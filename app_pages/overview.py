@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.context import dataset, lang, t
+from app_pages.text import literal
 from gis import landuse
 from gis.errors import GisError
 from gis.i18n import number
@@ -15,7 +16,7 @@ st.title(t("page_overview"))
 try:
     figures = summarise(dataset())
 except GisError as exc:
-    st.error(f"{t('error')}: {exc.text(lang())}")
+    st.error(f"{t('error')}: {literal(exc.text(lang()))}")
     st.stop()
 
 cols = st.columns(4)

@@ -16,6 +16,7 @@ import streamlit.components.v1 as components
 from streamlit_folium import st_folium
 
 from app_pages.context import dataset, dataset_key, lang, map_assets, prepared_map, t
+from app_pages.text import literal
 from gis import i18n, recovery, targets
 from gis.errors import GisError
 from gis.summary import kept_fields, summarise
@@ -162,7 +163,7 @@ folder, stamp = dataset_key()
 ws = workspace_path()
 ws_fault = workspace_fault(ws)
 if ws_fault is not None:  # the presentation only reads: shown without what cannot be read
-    st.warning(ws_fault.text(lang()), icon=":material/warning:")
+    st.warning(literal(ws_fault.text(lang())), icon=":material/warning:")
 views = _views(folder, stamp, lang(), ws.stat().st_mtime if ws.exists() else 0.0)
 step = st.session_state.get(STEP, 0) % len(views)
 view = views[step]
@@ -172,10 +173,13 @@ if st.session_state.get(FULLSCREEN, True):
                 "header[data-testid='stHeader']{display:none}.block-container{padding-top:1rem}</style>",
                 unsafe_allow_html=True)
 
+# the style is the tool's own; the title and the text (a project's name, its decision) are data, shown as text
+st.markdown("<style>.st-key-lp-presentation h1{margin:0;font-size:2.4rem}"
+            ".st-key-lp-presentation p{font-size:1.5rem;margin:.3rem 0 0}</style>", unsafe_allow_html=True)
 head, nav = st.columns([5, 2], vertical_alignment="center")
-with head:
-    st.markdown(f"<div id='lp-presentation'><h1 style='margin:0;font-size:2.4rem'>{view['title']}</h1>"
-                f"<p style='font-size:1.5rem;margin:.3rem 0 0'>{view['text']}</p></div>", unsafe_allow_html=True)
+with head, st.container(key="lp-presentation"):
+    st.title(literal(view["title"]), anchor=False)
+    st.markdown(literal(view["text"]))
 with nav:
     left, middle, right = st.columns([2, 2, 2], vertical_alignment="center")
     left.button(tr("prev"), on_click=_go, args=(-1, len(views)), key="present_prev", use_container_width=True)
@@ -206,7 +210,7 @@ const doc = window.parent.document;
 if (!doc.__lpPresentKeys) {
   doc.__lpPresentKeys = true;
   doc.addEventListener("keydown", (e) => {
-    if (!doc.getElementById("lp-presentation")) return;
+    if (!doc.querySelector(".st-key-lp-presentation")) return;
     const tag = (e.target && e.target.tagName) || "";
     if (["INPUT", "TEXTAREA", "SELECT"].includes(tag)) return;
     const forward = ["ArrowRight", "PageDown", " "].includes(e.key);

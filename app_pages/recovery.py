@@ -10,6 +10,7 @@ A click on a row of the table zooms to its parcel; a click on a parcel selects i
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 from collections.abc import Hashable
 from dataclasses import dataclass, replace
@@ -22,6 +23,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages.context import clicked_parcel, dataset, dataset_key, lang, map_assets, prepared_map, t
+from app_pages.text import literal
 from gis import i18n
 from gis.errors import GisError
 from gis.i18n import number
@@ -273,7 +275,7 @@ def _choose_boundary(data: Dataset) -> tuple[str, str, str | None] | None:
                      on_change=_on_upload, help=tr("upload_help"))
     error = st.session_state.pop("recovery_upload_error", None)
     if error:
-        st.error(error)
+        st.error(literal(error))
     path = st.session_state.get(UPLOAD_PATH)
     if not path:
         return None
@@ -435,7 +437,7 @@ def _legend() -> None:
         items.append(
             f'<div style="margin:2px 0"><span style="display:inline-block;width:18px;height:12px;'
             f'background:{fill};opacity:{0.85 if style.get("fill") else 1};border:2px {border} {style.get("color")};'
-            f'vertical-align:middle;margin-right:6px"></span>{spec.title_in(lang())}</div>')
+            f'vertical-align:middle;margin-right:6px"></span>{html.escape(spec.title_in(lang()))}</div>')
     st.markdown(f'<div class="lp-recovery-legend"><b>{tr("legend")}</b>{"".join(items)}</div>',
                 unsafe_allow_html=True)
 
@@ -443,12 +445,12 @@ def _legend() -> None:
 def _selected_card(result: Recovery, prepared: PreparedMap, label: Hashable) -> None:
     row = prepared.parcels_display.loc[label]
     if label not in result.table.index:
-        st.info(tr("not_taken", n=row.get("parcel_no"), s=row.get("sheet")))
+        st.info(tr("not_taken", n=literal(row.get("parcel_no")), s=literal(row.get("sheet"))))
         st.button(tr("clear"), on_click=_on_clear)
         return
     r = result.table.loc[label]
     code = lang()
-    st.markdown(f"**{tr('selected_title', n=r['parcel_no'], s=r['sheet'])}**")
+    st.markdown(f"**{tr('selected_title', n=literal(r['parcel_no']), s=literal(r['sheet']))}**")
     status = STATUS_LABELS[r["status"]][0 if code == "vi" else 1]
     flags = "; ".join(FLAG_LABELS[f][0 if code == "vi" else 1] for f in r["flags"]) or tr("none")
     head = {"vi": ("Chủ sử dụng đất", "Thôn", "Mã loại đất", "Diện tích pháp lý", "Diện tích thu hồi",
@@ -458,7 +460,7 @@ def _selected_card(result: Recovery, prepared: PreparedMap, label: Hashable) -> 
     values = (r["owner"] or "—", r["village"] or "—", r["land_use"] or "—", f"{num(r['legal_area_m2'])} m²",
               f"{num(r['recovered_m2'])} m²", f"{num(r['remaining_m2'])} m²", f"{num(r['recovered_pct'])} %",
               status, flags)
-    st.markdown("| | |\n|---|---|\n" + "\n".join(f"| {h} | {v} |" for h, v in zip(head, values, strict=True)))
+    st.markdown("| | |\n|---|---|\n" + "\n".join(f"| {h} | {literal(v)} |" for h, v in zip(head, values, strict=True)))
     st.button(tr("clear"), on_click=_on_clear)
 
 
@@ -473,10 +475,10 @@ try:
     prepared = prepared_map()
     recovery_settings = settings()
 except GisError as exc:
-    st.error(f"{t('error')}: {exc.text(code)}")
+    st.error(f"{t('error')}: {literal(exc.text(code))}")
     st.stop()
 if recovery_settings.placeholder:
-    st.warning(tr("placeholder", file=Path(recovery_settings.source).name), icon="⚠️")
+    st.warning(tr("placeholder", file=literal(Path(recovery_settings.source).name)), icon="⚠️")
 builtin = Path(dataset_key()[0]).resolve() == BUILTIN_DATA_DIR.resolve()
 if builtin:
     st.caption(f"ℹ️ {i18n.t('demo_note', code)}")
@@ -515,14 +517,14 @@ _take_row(prepared, outcome)
 
 with status:
     if error is not None:
-        st.error(f"**{tr('bad_boundary')}.** {error.text(code)}")
+        st.error(f"**{tr('bad_boundary')}.** {literal(error.text(code))}")
     elif outcome is None:
         st.info(tr("choose"))
     else:
         result = outcome.result
         notes = [n for n in result.notes if n != placeholder_note(result.settings)]
         for note in notes:
-            st.info(note.text(code))
+            st.info(literal(note.text(code)))
         _metrics(result)
 
 selected = st.session_state.get(SELECTED)

@@ -20,6 +20,7 @@ from streamlit_folium import st_folium
 
 from app_pages import auth
 from app_pages.context import dataset, dataset_key, lang, map_assets, prepared_map, t
+from app_pages.text import literal
 from gis.errors import GisError
 from gis.i18n import number
 from gis.targets import (
@@ -492,7 +493,7 @@ def _save_manual(plan: Plan) -> None:
     try:
         stamp = Workspace.open(workspace_path()).set_value(key, float(value), note=note, by=auth.who())
     except GisError as exc:
-        st.session_state[FLASH] = ("error", exc.text(lang()))
+        st.session_state[FLASH] = ("error", literal(exc.text(lang())))
         return
     target = plan.target(key)
     day = "/".join(reversed(stamp[:10].split("-")))
@@ -557,13 +558,13 @@ def main() -> None:
         data = dataset()
     except GisError as exc:
         st.title(t("page_targets"))
-        st.error(f"{t('error')}: {exc.text(lang())}")
+        st.error(f"{t('error')}: {literal(exc.text(lang()))}")
         return
     st.title(tr("title", year=base_plan.year))
     st.caption(base_plan.title_vi if lang() == "vi" else base_plan.title_en)
     ws_fault = workspace_fault()
     if ws_fault is not None:  # the page stays usable: the targets are measured, saving a value is refused
-        st.error(ws_fault.text(lang()), icon=":material/block:")
+        st.error(literal(ws_fault.text(lang())), icon=":material/block:")
     if data.builtin:
         st.info(tr("demo"), icon="ℹ️")
     params = _parameters(base_plan)

@@ -38,6 +38,7 @@ from gis.checks import CheckReport, check_parcels
 from gis.errors import DataSourceError, GisError, SchemaError
 from gis.schema import LABELS, match_fields
 from gis.sources import FieldMapping, Source, apply_mapping, map_fields, place, read_source
+from gis.spreadsheet import write_csv
 from gis.uploads import safe_name, workspace_root
 from gis.workspace import check_free_space, workspace_write_error
 
@@ -186,7 +187,7 @@ def write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | N
                                 promote_to_multi=True)
         problems = prepared.report.problems
         pyogrio.write_dataframe(problems, scratch / "problems.gpkg", layer="problems", driver="GPKG")
-        prepared.report.table("vi").to_csv(scratch / "problems.csv", index=False, encoding="utf-8-sig")
+        write_csv(prepared.report.table("vi"), scratch / "problems.csv")
         try:
             load_dataset(scratch)
         except (GisError, OSError, ValueError, TypeError, AttributeError, KeyError,

@@ -3,10 +3,12 @@
 - The workbook (bảng tổng hợp) is for people: a title with the project and the date, Vietnamese headers
   (English on request), one sheet per table, a totals row, number formats that Excel shows in the user's
   locale (1.234,5 in Vietnamese), column widths that fit. Values, not formulas, so that any reader sees the
-  same figures; areas are rounded per parcel to 0.1 m² and every total is the sum of the rounded figures it
-  lists. Slivers have their own sheet and stay out of every total.
+  same figures; a name from data that a spreadsheet would read as a formula is a text cell. Areas are
+  rounded per parcel to 0.1 m² and every total is the sum of the rounded figures it lists. Slivers have
+  their own sheet and stay out of every total.
 - The CSV is for machines: one row per parcel touched (slivers included and flagged), the columns of
-  :data:`CSV_COLUMNS` in that order, a dot for decimals, UTF-8.
+  :data:`CSV_COLUMNS` in that order, a dot for decimals, UTF-8 with a BOM, names that begin with
+  ``=``, ``+``, ``-``, ``@`` prefixed with ``'`` (OWASP's CSV-injection rule, :mod:`gis.spreadsheet`).
 - The GeoPackage holds two layers, ``recovered_parts`` and ``remainders``, and the ``boundary``.
 """
 
@@ -22,7 +24,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from gis import landuse
+from gis import landuse, spreadsheet
 from gis.errors import DataSourceError
 from gis.recovery import FLAG_LABELS, STATUS_LABELS, Note, Recovery, recovered_parts
 
@@ -74,10 +76,9 @@ def csv_frame(result: Recovery) -> pd.DataFrame:
 
 
 def write_csv(result: Recovery, path: str | Path) -> Path:
-    """Write the per-parcel CSV (UTF-8, dot decimals, no index)."""
-    path = Path(path)
-    csv_frame(result).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
-    return path
+    """Write the per-parcel CSV (UTF-8 with a BOM, dot decimals, no index; names that a spreadsheet would
+    read as formulas are written as text, see :mod:`gis.spreadsheet`)."""
+    return spreadsheet.write_csv(csv_frame(result), path)
 
 
 # ------------------------------------------------------------------------------------------ GeoPackage
@@ -380,6 +381,7 @@ def write_workbook(
     for row, line in enumerate(lines, start=5):
         notes_sheet.cell(row=row, column=1, value=line).alignment = Alignment(wrap_text=True, vertical="top")
     notes_sheet.column_dimensions["A"].width = 120
+    spreadsheet.make_inert(wb)  # names from data that begin with = + - @ are text, never formulas
     wb.save(path)
     return path
 

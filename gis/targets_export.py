@@ -20,6 +20,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from gis.spreadsheet import make_inert
 from gis.targets import (
     AT_RISK,
     COMPARE_LABELS,
@@ -221,7 +222,7 @@ def build_workbook(plan: Plan, results: list[Result], *, lang: str = "vi", on: d
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = f"{header_row}:{header_row}"
-    return wb
+    return make_inert(wb)  # values only: text from the plan or the data is never a formula
 
 
 def write_targets_xlsx(plan: Plan, results: list[Result], out: str | Path | IO[bytes], *, lang: str = "vi",

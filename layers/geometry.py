@@ -83,6 +83,13 @@ def encode_geometry(geom: shapely.Geometry, cursor: np.ndarray) -> list[Any]:
     return parts
 
 
+def browser_value(value: object, kind: str) -> object:
+    """``value`` as the browser receives it in a packed layer's property of ``kind`` (see :func:`pack`):
+    ``"int"`` an integer (``None`` when not one: a sheet written as text ``"12a"``), ``"float1"`` rounded
+    to 0.1, ``"text"`` a string; ``None`` for a missing value."""
+    return _value(value, kind)
+
+
 def _value(value: object, kind: str) -> object:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return None

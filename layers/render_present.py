@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import mimetypes
 import re
 from pathlib import Path
@@ -84,13 +85,13 @@ def inline_assets() -> AssetUrls:
 def standalone_html(prepared: PreparedMap, *, lang: str, title: str, note: str = "") -> str:
     """The interactive commune map as one HTML file with every asset inside (opens offline on any PC)."""
     m = build_map(prepared, lang=lang, assets=inline_assets(), tiles_option=False)
-    head = f"<title>{title}</title><link rel=\"icon\" href=\"data:,\">"  # no favicon request
+    head = f"<title>{html.escape(title)}</title><link rel=\"icon\" href=\"data:,\">"  # no favicon request
     root = m.get_root()
     assert isinstance(root, Figure)
     if note:
         root.html.add_child(Element(
             "<div style='position:fixed;top:8px;left:50%;transform:translateX(-50%);z-index:1000;"
             "background:#fff8e1;border:1px solid #e0b000;padding:4px 10px;border-radius:4px;"
-            f"font:14px sans-serif'>{note}</div>"))
+            f"font:14px sans-serif'>{html.escape(note)}</div>"))
     root.header.add_child(Element(head))
     return root.render()

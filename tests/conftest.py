@@ -1,6 +1,6 @@
 """Shared fixtures for the browser tests: the real app in its own process, and an offline Chromium page.
 
-``streamlit_app`` starts ``streamlit run app.py`` once per test session on a free port bound to 127.0.0.1
+``streamlit_app`` starts ``streamlit run serve.py`` (app.py behind the security headers) once per test session on a free port bound to 127.0.0.1
 (:func:`start_app` can bind another address and add environment variables),
 in its own process group (stopped by that group's id), from the repository root so that
 ``.streamlit/config.toml`` is read. ``offline_page`` opens a page in Debian's Chromium, driven by
@@ -55,7 +55,7 @@ class RunningApp:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
 
-def start_app(log: Path, *, script: str = "app.py", extra_args: tuple[str, ...] = (), address: str = "127.0.0.1",
+def start_app(log: Path, *, script: str = "serve.py", extra_args: tuple[str, ...] = (), address: str = "127.0.0.1",
               env: dict[str, str] | None = None) -> RunningApp:
     """Start ``streamlit run`` on a free port in a new process group; wait until it is healthy.
 

@@ -308,3 +308,17 @@ def test_export_map_command(tmp_path, capsys):
     assert "Đã lưu" in capsys.readouterr().out
     assert main(["export-map", "--out", str(tmp_path / "map.jpg")]) == 2
     assert "phải có đuôi .pdf hoặc .png" in capsys.readouterr().err
+
+
+def test_text_from_data_is_drawn_as_written_not_as_mathtext(tmp_path):
+    """A name such as "$x^2$" or "Giá 5$ - 7$" is drawn literally, even outside the printing options."""
+    from gis.printing.sheet import new_page
+
+    page = new_page("A4", "portrait")
+    names = ["Thôn $x^2$", "Giá 5$ - 7$", r"$\frac{a}{b}$"]
+    for i, name in enumerate(names):
+        page.text(20, 50 + 10 * i, name, size=12)
+    path = tmp_path / "ten.pdf"
+    page.fig.savefig(path)
+    text = page_text(path)
+    assert all(flat(name) in text for name in names), text

@@ -440,7 +440,8 @@ def test_parcels_without_legal_area_or_address():
 def test_csv_columns_and_flags(tmp_path, cluster):
     _, result = cluster
     path = write_csv(result, tmp_path / "r.csv")
-    with path.open(encoding="utf-8", newline="") as handle:
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM, for Excel
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
     assert tuple(rows[0]) == CSV_COLUMNS
     assert len(rows) - 1 == len(result.table)
@@ -529,7 +530,7 @@ def test_cli_writes_all_three_formats(files, cluster, parcels, boundary, reproje
     assert done.returncode == 0, done.stderr
     assert ("reprojected" in done.stdout) is reprojected
     assert "Wrote" in done.stdout and "placeholders" in done.stdout
-    with (out / "r.csv").open(encoding="utf-8", newline="") as handle:
+    with (out / "r.csv").open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0]) == list(CSV_COLUMNS)
     counted = sum(float(r["recovered_m2"]) for r in rows if "sliver" not in r["flags"].split(";"))

@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def command(*, network: bool, port: int) -> list[str]:
     """The ``streamlit run`` command line for these options (run from the repository root)."""
     address = NETWORK_ADDRESS if network else LOCAL_ADDRESS
-    return [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", address,
+    return [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.address", address,
             "--server.port", str(port), "--server.headless", "true"]
 
 

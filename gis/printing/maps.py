@@ -201,7 +201,8 @@ def _label(ax: Axes, x: float, y: float, text: str, *, size: float, weight: str 
         if x - hx < minx or x + hx > maxx or y - hy < miny or y + hy > maxy:
             return
     kw: dict[str, Any] = {"fontproperties": font(size, weight=weight, style=style), "ha": "center", "va": "center",
-                          "rotation": rotation, "rotation_mode": "anchor", "clip_on": True}
+                          "rotation": rotation, "rotation_mode": "anchor", "clip_on": True,
+                          "parse_math": False}  # a name from data is drawn as written, never as mathtext
     if halo:  # the halo alone (drawn as outlines), then the text itself, which stays text in the PDF
         ax.text(x, y, checked(text), color="white", zorder=zorder - 0.01, path_effects=HALO, **kw)
     ax.text(x, y, checked(text), color=color, zorder=zorder, **kw)
@@ -586,7 +587,7 @@ def _label_parcels(ax: Axes, frame: MapFrame, parcels: gpd.GeoDataFrame, *, size
             angle = float(np.degrees(np.arctan2(dy, dx)))
             angle = angle - 180 if angle > 90 else angle + 180 if angle < -90 else angle
         ax.text(p.x, p.y, checked(text), fontproperties=prop, ha="center", va="center", rotation=angle,
-                rotation_mode="anchor", color="#303030", zorder=11, clip_on=True)
+                rotation_mode="anchor", color="#303030", zorder=11, clip_on=True, parse_math=False)
 
 
 def fields_sheet(dataset: Dataset, *, day: dt.date, planned: gpd.GeoDataFrame | None = None,

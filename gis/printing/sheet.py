@@ -175,8 +175,9 @@ class Page:
 
     def text(self, x: float, y: float, s: str, *, size: float, weight: str = "normal", style: str = "normal",
              ha: str = "left", va: str = "baseline", color: str = INK, **kw: Any) -> None:
+        # parse_math=False: text from data ("$x^2$", a price in "$") is drawn as written, never as mathtext
         self.ax.text(x, y, checked(s), fontproperties=font(size, weight=weight, style=style), ha=ha, va=va,
-                     color=color, **kw)
+                     color=color, parse_math=False, **kw)
 
     def axes_at(self, x: float, y: float, w: float, h: float) -> Axes:
         """A new axes over the page rectangle (x, y, w, h) in millimetres."""

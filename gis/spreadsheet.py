@@ -1,0 +1,127 @@
+"""Workbooks and CSV files that a spreadsheet opens as data, never as formulas (OWASP's CSV injection rule).
+
+An owner, a village or a project name read from a user's file may begin with ``=``, ``+``, ``-`` or ``@``
+(``=HYPERLINK("http://…")``, ``=cmd|' /C calc'!A0``, ``@SUM(1+1)``): Excel, LibreOffice and Google Sheets
+read such a cell as a formula, which can open links, run commands or leak the sheet. OWASP's rule: a value
+that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is written as text.
+
+- :func:`formula_like` says whether a value would be read as a formula: a string whose first character,
+  after any leading spaces, is one of :data:`FORMULA_STARTS` (the full-width ``＝＋－＠`` too, which Excel
+  in an East Asian locale reads the same way). Numbers are numbers: ``-3.5`` is not text.
+- :func:`safe_cell` is the rule for CSV: such a string gets a leading apostrophe (``'=HYPERLINK(…)``), the
+  rest unchanged; :func:`csv_bytes` and :func:`write_csv` apply it to every cell and write UTF-8 with a BOM
+  (so that Excel reads the Vietnamese letters right).
+- :func:`make_inert` is the rule for workbooks (openpyxl): every cell holding such a string is a text cell
+  (``data_type`` ``"s"``) with the style's *quote prefix* set, so Excel shows it exactly as written and does
+  not evaluate it, not even after the cell is edited. The tool writes values, never formulas, in its
+  workbooks; any formula cell there came from data, and :func:`make_inert` turns it back into its text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
+#: First characters that make a spreadsheet read a cell as a formula (ASCII and full-width forms).
+FORMULA_STARTS = frozenset("=+-@\t\r＝＋－＠")
+#: Leading characters skipped before looking at the first one (spreadsheets skip them too).
+_LEADING = " \u00a0\u3000"
+#: The encoding of every CSV the tool writes: UTF-8 with a byte order mark.
+CSV_ENCODING = "utf-8-sig"
+
+
+def formula_like(value: object) -> bool:
+    """Whether a spreadsheet would read ``value`` as a formula: a string starting (after spaces) with
+    ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or their full-width forms.
+
+    Parameters
+    ----------
+    value
+        A cell's value; only strings can be formula-like (numbers, dates, ``None`` are not).
+
+    Returns
+    -------
+    bool
+        ``True`` when the value must be written as text.
+    """
+    if not isinstance(value, str):
+        return False
+    rest = value.lstrip(_LEADING)
+    return bool(rest) and rest[0] in FORMULA_STARTS
+
+
+def safe_cell(value: object) -> object:
+    """``value`` for a CSV cell: a formula-like string with a leading apostrophe, anything else unchanged.
+
+    Parameters
+    ----------
+    value
+        A cell's value.
+
+    Returns
+    -------
+    object
+        ``"'" + value`` when :func:`formula_like`, else ``value`` itself (numbers stay numbers).
+
+    Examples
+    --------
+    >>> safe_cell("=1+1"), safe_cell("Nguyễn Văn An"), safe_cell(-2.5)
+    ("'=1+1", 'Nguyễn Văn An', -2.5)
+    """
+    return "'" + value if formula_like(value) else value  # type: ignore[operator]
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with :func:`safe_cell` applied to every cell of its text columns (headers too)."""
+    out = frame.copy()
+    for column in out.columns:
+        if not (pd.api.types.is_numeric_dtype(out[column]) or pd.api.types.is_bool_dtype(out[column])):
+            out[column] = out[column].map(safe_cell)
+    out.columns = [safe_cell(c) for c in out.columns]
+    return out
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """``frame`` as CSV (no index, ``\\n`` line ends, UTF-8 with a BOM), every cell made safe."""
+    text = safe_frame(frame).to_csv(index=False, lineterminator="\n")
+    return text.encode(CSV_ENCODING)
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` to ``path`` as :func:`csv_bytes` does; returns the path."""
+    path = Path(path)
+    path.write_bytes(csv_bytes(frame))
+    return path
+
+
+def make_inert(workbook: Workbook) -> Workbook:
+    """Make every formula-like cell of ``workbook`` a text cell that shows its value as written.
+
+    Every cell whose value is a string that :func:`formula_like` (openpyxl has typed those starting with
+    ``=`` as formulas) becomes a text cell (``data_type`` ``"s"``) with its style's quote prefix set; the
+    value is unchanged. The tool writes no formulas on purpose, so none is lost. Call it just before saving.
+
+    Parameters
+    ----------
+    workbook
+        An openpyxl workbook, changed in place.
+
+    Returns
+    -------
+    Workbook
+        The same workbook.
+    """
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f" or formula_like(cell.value):
+                    if not isinstance(cell.value, str):  # an ArrayFormula or the like: keep its text
+                        cell.value = str(getattr(cell.value, "text", cell.value))
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+    return workbook
