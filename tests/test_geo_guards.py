@@ -16,6 +16,7 @@ from hostile import geo
 from hostile.geo import CASES
 from pyproj import CRS, Geod
 
+from app_pages.text import literal
 from gis.__main__ import main
 from gis.checks import check_parcels, legal_area_value
 from gis.crs import LUONG_PHONG_CENTRE, Area, bearing_text, looks_like_degrees, offset_m, outside, zone_area
@@ -269,7 +270,7 @@ def test_every_page_opens_on_blank_codes(page: str, blank_dataset: tuple[Path, P
     at.switch_page(f"app_pages/{page}.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert any(str(folder) in c.value for c in at.sidebar.caption)  # the imported dataset is the one in use
+    assert any(literal(str(folder)) in c.value for c in at.sidebar.caption)  # the imported dataset is the one in use
     if page == "map":
         args = json.loads(at.get("component_instance")[0].proto.json_args)
         assert "chưa có loại đất" in args["script"]  # the legend's grey entry for parcels with no code
