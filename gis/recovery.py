@@ -15,8 +15,8 @@ The computation, in the order it runs:
    intersected. This is exact, and within a
    small factor of the bare GEOS intersection of the cut parcels (``benchmarks/recovery.py``).
 3. :func:`recover` turns the measurement into the officer's table: recovered area (rounded to 0.1 m², as on
-   certificates), remaining area (legal area minus recovered), drawn remainder, share, status (``whole`` or
-   ``partial``) and flags, then the summaries by land-use code and group, village and owner, and the totals.
+   certificates), remaining area (the drawn remainder, so that recovered + remaining = drawn area), the
+   remainder from the legal area (its own column), share, status (``whole`` or ``partial``) and flags, then the summaries by land-use code and group, village and owner, and the totals.
 4. :func:`recovered_parts` gives the recovered parts and the remainders as geometries, for the map and the
    GeoPackage export.
 
@@ -30,7 +30,9 @@ Flags (a parcel can carry several):
 ``below_minimum``
     the remaining area of a partly recovered parcel is below the minimum parcel size of its land-use group.
 ``area_mismatch``
-    legal and drawn area differ by more than the tolerance.
+    legal and drawn area differ by more than the cadastral tolerance ΔP = 0.0004 × M × √P at the scale
+    1:M of the parcel's sheet (:func:`gis.checks.area_tolerance_m2`, the rule of the Data page's check and
+    the parcel card too): a hint to check ("cần kiểm tra"), not an error.
 
 Nothing here imports streamlit or folium, reads a file other than the settings, or mutates its inputs.
 """
@@ -53,6 +55,7 @@ import shapely
 from pyproj import CRS
 
 from gis import landuse
+from gis.checks import DEFAULT_SCALE, area_tolerance_m2, parcel_scales, parse_scale
 from gis.crs import describe, require_crs, require_projected
 from gis.errors import DataSourceError, GeometryError, SchemaError
 
@@ -69,7 +72,8 @@ FLAG_LABELS: dict[str, tuple[str, str]] = {
     "remainder_sliver": ("Phần còn lại dưới ngưỡng, tính thu hồi toàn bộ",
                          "Remainder under tolerance, counted as whole"),
     "below_minimum": ("Phần còn lại nhỏ hơn diện tích tối thiểu", "Remainder below minimum parcel size"),
-    "area_mismatch": ("Diện tích pháp lý và đo trên bản đồ chênh lệch", "Legal and drawn area differ"),
+    "area_mismatch": ("Diện tích pháp lý và đo trên bản đồ chênh lệch quá hạn sai, cần kiểm tra",
+                      "Legal and drawn area differ beyond the tolerance: to check"),
 }
 STATUS_LABELS: dict[str, tuple[str, str]] = {
     "whole": ("Thu hồi toàn bộ", "Wholly recovered"),
@@ -111,10 +115,14 @@ class RecoverySettings:
     ----------
     sliver_m2
         Recovered parts (and remainders) under this area are slivers.
-    area_mismatch_m2, area_mismatch_pct
-        Legal and drawn area are flagged when they differ by more than both.
-    severe_share_pct
-        Owners losing at least this share of their farm land are severely affected.
+    default_scale, sheet_scales
+        The map scale (M of 1:M) of the legal-area tolerance (:func:`gis.checks.area_tolerance_m2`): per
+        map sheet (keys as the sheet numbers are written), else ``default_scale``; a scale field in the
+        data wins over both.
+    severe_share_pct, over_share_pct
+        The support tiers for households losing farm land (Nghị định 88/2024/NĐ-CP, Điều 19 khoản 1):
+        from ``severe_share_pct`` to ``over_share_pct`` (both included), and over ``over_share_pct``.
+        Households in either tier are severely affected.
     minimum_parcel_m2
         Minimum parcel size per land-use group; groups not listed have none.
     placeholder
@@ -124,18 +132,18 @@ class RecoverySettings:
     """
 
     sliver_m2: float = 1.0
-    area_mismatch_m2: float = 5.0
-    area_mismatch_pct: float = 1.0
+    default_scale: int = DEFAULT_SCALE
+    sheet_scales: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     severe_share_pct: float = 30.0
+    over_share_pct: float = 70.0
     minimum_parcel_m2: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     placeholder: bool = True
     source: str = "built-in defaults"
 
 
 _SETTINGS_KEYS: dict[str, dict[str, str]] = {
-    "tolerances": {"sliver_m2": "sliver_m2", "area_mismatch_m2": "area_mismatch_m2",
-                   "area_mismatch_pct": "area_mismatch_pct"},
-    "households": {"severe_share_pct": "severe_share_pct"},
+    "tolerances": {"sliver_m2": "sliver_m2"},
+    "households": {"severe_share_pct": "severe_share_pct", "over_share_pct": "over_share_pct"},
 }
 
 
@@ -177,7 +185,7 @@ def settings_from_dict(data: Mapping[str, Any], *, source: str = "settings") -> 
             return None
         return float(value)
 
-    known_top = {"placeholder", "minimum_parcel_m2", *_SETTINGS_KEYS}
+    known_top = {"placeholder", "minimum_parcel_m2", "area_tolerance", *_SETTINGS_KEYS}
     for key in data:
         if key not in known_top:
             problems.append((f"mục «{key}» không được hỗ trợ", f"unknown entry '{key}'"))
@@ -199,6 +207,32 @@ def settings_from_dict(data: Mapping[str, Any], *, source: str = "settings") -> 
             parsed = number(f"{table}.{key}", value)
             if parsed is not None:
                 values[keys[key]] = parsed
+    tolerance = data.get("area_tolerance", {})
+    sheet_scales: dict[str, int] = {}
+    if not isinstance(tolerance, Mapping):
+        problems.append(("«area_tolerance» phải là một bảng [area_tolerance]",
+                         "'area_tolerance' must be an [area_tolerance] table"))
+        tolerance = {}
+    for key, value in tolerance.items():
+        if key == "default_scale":
+            if parse_scale(value) is None or isinstance(value, str):
+                problems.append((f"«area_tolerance.default_scale» phải là mẫu số tỷ lệ, ví dụ 2000 (đang là "
+                                 f"{value!r})", f"'area_tolerance.default_scale' must be a scale denominator such "
+                                 f"as 2000 (it is {value!r})"))
+            else:
+                values["default_scale"] = parse_scale(value)
+        elif key == "sheet_scales" and isinstance(value, Mapping):
+            for sheet, scale in value.items():
+                parsed_scale = None if isinstance(scale, str) else parse_scale(scale)
+                if parsed_scale is None:
+                    problems.append((f"«area_tolerance.sheet_scales.{sheet}» phải là mẫu số tỷ lệ, ví dụ 1000 "
+                                     f"(đang là {scale!r})", f"'area_tolerance.sheet_scales.{sheet}' must be a "
+                                     f"scale denominator such as 1000 (it is {scale!r})"))
+                else:
+                    sheet_scales[str(sheet).strip()] = parsed_scale
+        elif key not in ("formula", "source"):
+            problems.append((f"khóa «area_tolerance.{key}» không được hỗ trợ (dùng: default_scale, sheet_scales)",
+                             f"unknown key 'area_tolerance.{key}' (known: default_scale, sheet_scales)"))
     minimum = data.get("minimum_parcel_m2", {})
     sizes: dict[str, float] = {}
     if not isinstance(minimum, Mapping):
@@ -212,12 +246,16 @@ def settings_from_dict(data: Mapping[str, Any], *, source: str = "settings") -> 
             parsed = number(f"minimum_parcel_m2.{group}", value)
             if parsed is not None:
                 sizes[group] = parsed
+    if values.get("severe_share_pct", 30.0) > values.get("over_share_pct", 70.0):
+        problems.append(("«households.severe_share_pct» phải nhỏ hơn «households.over_share_pct»",
+                         "'households.severe_share_pct' must be below 'households.over_share_pct'"))
     if problems:
         raise SchemaError(
             f"Tệp cấu hình thu hồi đất «{source}» có lỗi: " + "; ".join(p[0] for p in problems) + ".",
             f"Land recovery settings '{source}' have errors: " + "; ".join(p[1] for p in problems) + ".",
         )
-    return RecoverySettings(minimum_parcel_m2=MappingProxyType(sizes), source=source, **values)
+    return RecoverySettings(minimum_parcel_m2=MappingProxyType(sizes), sheet_scales=MappingProxyType(sheet_scales),
+                            source=source, **values)
 
 
 def is_organisation(owner: object, *, prefixes: tuple[str, ...] = ORGANISATION_PREFIXES) -> bool:
@@ -711,7 +749,9 @@ class Totals:
     severe_owners: int
     recovered_m2: float
     legal_m2: float
+    drawn_m2: float
     remaining_m2: float
+    remaining_legal_m2: float
     rice_m2: float
     pond_m2: float
     farm_m2: float
@@ -745,12 +785,16 @@ class Recovery:
     ----------
     table
         One row per parcel touched (slivers included, flagged), indexed like the parcels: ``sheet``,
-        ``parcel_no``, ``land_use``, ``land_use_main``, ``group``, ``owner``, ``village``, ``legal_area_m2``,
-        ``map_area_m2``, ``recovered_m2`` (to 0.1 m²), ``recovered_exact_m2``, ``inside`` (wholly inside,
-        not intersected), ``remaining_m2`` (legal
-        minus recovered; 0 when wholly recovered), ``remaining_map_m2`` (drawn remainder: drawn minus exact
-        recovered), ``recovered_pct``, ``status`` (``whole``/``partial``), ``flags`` (a tuple of flag names)
-        and one boolean column per flag.
+        ``parcel_no``, ``land_use``, ``land_use_main``, ``group``, ``owner``, ``village``, ``owner_id``,
+        ``legal_area_m2``, ``map_area_m2`` (drawn area to 0.1 m²), ``map_area_exact_m2``, ``recovered_m2``
+        (to 0.1 m²), ``recovered_exact_m2``, ``inside``
+        (wholly inside, not intersected), ``remaining_m2`` (the drawn remainder: ``map_area_m2`` minus
+        ``recovered_m2``, so the two add up to the drawn area; a ``remainder_sliver`` keeps its sliver here
+        though the parcel counts as whole), ``remaining_legal_m2`` (legal area minus
+        recovered, 0 when wholly recovered: what the minimum parcel size is checked on), ``scale`` and
+        ``area_tolerance_m2`` (the sheet's scale denominator and the legal-area tolerance at it),
+        ``recovered_pct``, ``status`` (``whole``/``partial``), ``flags`` (a tuple of flag names) and one
+        boolean column per flag.
     status
         ``outside``/``whole``/``partial`` for every parcel, aligned to the parcels (for the map).
     by_land_use, by_group, by_village, by_owner
@@ -877,23 +921,34 @@ def recover(
     near_whole = ~measured["inside"].to_numpy() & (remainder_map < settings.sliver_m2) & ~sliver
     remainder_sliver = near_whole & (remainder_map > NOISE_M2)  # not when the boundary follows the edges
     whole = measured["inside"].to_numpy() | near_whole
+    # Areas to 0.1 m² as certificates give them; the remainder is the drawn one, so that recovered +
+    # remaining = drawn area for every parcel, in every output (a remainder sliver stays in it, flagged).
+    drawn01 = _round01(drawn)
     recovered = _round01(exact)
-    remaining = np.where(whole, 0.0, np.maximum(_round01(legal - recovered), 0.0))
+    remaining = np.round(drawn01 - recovered, 1)
+    remaining_legal = np.where(whole, 0.0, np.maximum(_round01(legal - recovered), 0.0))
     # the minimum parcel size follows the main code's group (a mixed ONT+CLN lot keeps the residential one)
     groups = table["land_use_main"].map(landuse.group_of).astype("object").to_numpy()
     minimum = np.array([settings.minimum_parcel_m2.get(g, 0.0) if isinstance(g, str) else 0.0 for g in groups])
-    below = ~whole & ~sliver & (remaining < minimum)
-    diff = np.abs(legal - drawn)
-    mismatch = legal_known & (diff > settings.area_mismatch_m2) & (
-        diff > settings.area_mismatch_pct / 100.0 * np.abs(legal))
+    below = ~whole & ~sliver & (remaining_legal < minimum)
+    # the one rule of legal against drawn area (the Data page's check and the parcel card use it too)
+    scales = parcel_scales(_column(parcels, "scale", idx) if "scale" in parcels.columns else None,
+                           table["sheet"], n=len(idx), sheet_scales=settings.sheet_scales,
+                           default_scale=settings.default_scale)
+    legal_positive = legal_known & (legal > 0)
+    allowed = area_tolerance_m2(np.where(legal_positive, legal, 0.0), scale=scales)
+    mismatch = legal_positive & (np.abs(drawn - legal) > allowed)
     flag_arrays = {"sliver": sliver, "remainder_sliver": remainder_sliver, "below_minimum": below,
                    "area_mismatch": mismatch}
     table["legal_area_m2"] = legal
-    table["map_area_m2"] = drawn
+    table["map_area_m2"] = drawn01
+    table["map_area_exact_m2"] = drawn
     table["recovered_m2"] = recovered
     table["recovered_exact_m2"] = exact
     table["remaining_m2"] = remaining
-    table["remaining_map_m2"] = remainder_map
+    table["remaining_legal_m2"] = remaining_legal
+    table["area_tolerance_m2"] = allowed
+    table["scale"] = scales.astype(int)
     table["inside"] = measured["inside"].to_numpy()
     table["recovered_pct"] = np.where(drawn > 0, exact / np.where(drawn > 0, drawn, 1.0) * 100.0, 0.0)
     table["status"] = np.where(whole, "whole", "partial")
@@ -931,7 +986,9 @@ def recover(
         severe_owners=int(by_owner["severe"].sum()),
         recovered_m2=round(float(counted["recovered_m2"].sum()), 1),
         legal_m2=round(float(counted["legal_area_m2"].sum()), 1),
+        drawn_m2=round(float(counted["map_area_m2"].sum()), 1),
         remaining_m2=round(float(counted["remaining_m2"].sum()), 1),
+        remaining_legal_m2=round(float(counted["remaining_legal_m2"].sum()), 1),
         rice_m2=round(float(counted.loc[counted["land_use_main"].isin(landuse.RICE_CODES), "recovered_m2"]
                             .sum()), 1),
         pond_m2=round(float(counted.loc[counted["land_use_main"].isin(landuse.AQUACULTURE_CODES),

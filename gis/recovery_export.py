@@ -6,7 +6,9 @@
   same figures; areas are rounded per parcel to 0.1 m² and every total is the sum of the rounded figures it
   lists. Slivers have their own sheet and stay out of every total.
 - The CSV is for machines: one row per parcel touched (slivers included and flagged), the columns of
-  :data:`CSV_COLUMNS` in that order, a dot for decimals, UTF-8.
+  :data:`CSV_COLUMNS` in that order, a dot for decimals, UTF-8 with a byte-order mark (so that Excel shows
+  Vietnamese). ``remaining_m2`` is the drawn remainder everywhere (recovered + remaining = drawn area);
+  ``remaining_legal_m2`` is the remainder counted from the legal area.
 - The GeoPackage holds two layers, ``recovered_parts`` and ``remainders``, and the ``boundary``.
 """
 
@@ -28,7 +30,7 @@ from gis.recovery import FLAG_LABELS, STATUS_LABELS, Note, Recovery, recovered_p
 
 #: The CSV's columns, in this order.
 CSV_COLUMNS = ("sheet", "parcel", "land_use", "owner", "village", "legal_area_m2", "map_area_m2",
-               "recovered_m2", "remaining_m2", "recovered_pct", "status", "flags")
+               "recovered_m2", "remaining_m2", "remaining_legal_m2", "recovered_pct", "status", "flags")
 
 FORMATS = (".xlsx", ".gpkg", ".csv")
 
@@ -67,6 +69,7 @@ def csv_frame(result: Recovery) -> pd.DataFrame:
         "map_area_m2": t["map_area_m2"].round(1).to_numpy(),
         "recovered_m2": t["recovered_m2"].round(1).to_numpy(),
         "remaining_m2": t["remaining_m2"].round(1).to_numpy(),
+        "remaining_legal_m2": t["remaining_legal_m2"].round(1).to_numpy(),
         "recovered_pct": t["recovered_pct"].round(2).to_numpy(),
         "status": t["status"].to_numpy(),
         "flags": t["flags"].map(";".join).to_numpy(),
@@ -74,9 +77,10 @@ def csv_frame(result: Recovery) -> pd.DataFrame:
 
 
 def write_csv(result: Recovery, path: str | Path) -> Path:
-    """Write the per-parcel CSV (UTF-8, dot decimals, no index)."""
+    """Write the per-parcel CSV (UTF-8 with a byte-order mark, so that Excel shows Vietnamese; dot decimals,
+    no index)."""
     path = Path(path)
-    csv_frame(result).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    csv_frame(result).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
     return path
 
 
@@ -137,6 +141,7 @@ def parcel_rows(table: pd.DataFrame, lang: str) -> pd.DataFrame:
         "drawn": table["map_area_m2"].round(1).to_numpy(),
         "recovered": table["recovered_m2"].round(1).to_numpy(),
         "remaining": table["remaining_m2"].round(1).to_numpy(),
+        "remaining_legal": table["remaining_legal_m2"].round(1).to_numpy(),
         "pct": table["recovered_pct"].round(1).to_numpy(),
         "status": table["status"].map(lambda s: _label(STATUS_LABELS[s], lang)).to_numpy(),
         "flags": table["flags"].map(lambda f: _flags_text(f, lang)).to_numpy(),
@@ -153,7 +158,9 @@ PARCEL_COLUMNS = (
     Column("legal", ("Diện tích pháp lý (m²)", "Legal area (m²)"), M2, True),
     Column("drawn", ("Diện tích đo trên bản đồ (m²)", "Drawn area (m²)"), M2, True),
     Column("recovered", ("Diện tích thu hồi (m²)", "Recovered area (m²)"), M2, True),
-    Column("remaining", ("Diện tích còn lại (m²)", "Remaining area (m²)"), M2, True),
+    Column("remaining", ("Diện tích còn lại (đo trên bản đồ, m²)", "Remaining area (drawn, m²)"), M2, True),
+    Column("remaining_legal", ("Còn lại theo diện tích pháp lý (m²)", "Remaining from the legal area (m²)"), M2,
+           True),
     Column("pct", ("Tỷ lệ thu hồi (%)", "Recovered share (%)"), PCT),
     Column("status", ("Hình thức thu hồi", "Recovery")),
     Column("flags", ("Ghi chú", "Notes")),
@@ -368,14 +375,18 @@ def write_workbook(
     s = result.settings
     minimum = ", ".join(f"{landuse.group_name(g, lang=lang)} {v:g} m²" for g, v in s.minimum_parcel_m2.items())
     lines += [
-        (f"Ngưỡng phần sót: {s.sliver_m2:g} m²; chênh lệch diện tích: trên {s.area_mismatch_m2:g} m² và trên "
-         f"{s.area_mismatch_pct:g}%; diện tích tối thiểu: {minimum or 'không đặt'}. Nguồn: {s.source}.") if vi else
-        (f"Sliver tolerance: {s.sliver_m2:g} m²; area mismatch: over {s.area_mismatch_m2:g} m² and over "
-         f"{s.area_mismatch_pct:g}%; minimum parcel size: {minimum or 'none'}. Source: {s.source}."),
-        ("Diện tích thu hồi làm tròn đến 0,1 m² cho từng thửa; các dòng tổng là tổng các số đã làm tròn. Diện "
-         "tích còn lại = diện tích pháp lý − diện tích thu hồi.") if vi else
-        ("Recovered areas are rounded to 0.1 m² per parcel; totals sum the rounded figures. Remaining area = "
-         "legal area − recovered area."),
+        (f"Ngưỡng phần sót: {s.sliver_m2:g} m²; chênh lệch diện tích pháp lý và đo vẽ: quá hạn sai ΔP = 0,0004 × M "
+         f"× √P m² (Thông tư 25/2014/TT-BTNMT), M là mẫu số tỷ lệ tờ bản đồ (mặc định 1:{s.default_scale}); "
+         f"diện tích tối thiểu: {minimum or 'không đặt'}. Nguồn: {s.source}.") if vi else
+        (f"Sliver tolerance: {s.sliver_m2:g} m²; legal against drawn area: beyond ΔP = 0.0004 × M × √P m² "
+         f"(Circular 25/2014/TT-BTNMT), M the sheet's scale denominator (default 1:{s.default_scale}); minimum "
+         f"parcel size: {minimum or 'none'}. Source: {s.source}."),
+        ("Diện tích làm tròn đến 0,1 m² cho từng thửa; các dòng tổng là tổng các số đã làm tròn. Diện tích còn "
+         "lại = diện tích đo trên bản đồ − diện tích thu hồi (thửa thu hồi toàn bộ: toàn bộ diện tích đo); cột "
+         "«còn lại theo diện tích pháp lý» = diện tích pháp lý − diện tích thu hồi.") if vi else
+        ("Areas are rounded to 0.1 m² per parcel; totals sum the rounded figures. Remaining area = drawn area − "
+         "recovered area (a wholly recovered parcel: its whole drawn area); the column 'remaining from the "
+         "legal area' = legal area − recovered area."),
     ]
     for row, line in enumerate(lines, start=5):
         notes_sheet.cell(row=row, column=1, value=line).alignment = Alignment(wrap_text=True, vertical="top")
