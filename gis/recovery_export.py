@@ -26,10 +26,18 @@ import pyogrio
 
 from gis import landuse
 from gis.errors import DataSourceError
-from gis.recovery import FLAG_LABELS, STATUS_LABELS, Note, Recovery, recovered_parts
+from gis.recovery import (
+    FLAG_LABELS,
+    STATUS_LABELS,
+    Note,
+    Recovery,
+    identity_label,
+    recovered_parts,
+    tier_labels,
+)
 
 #: The CSV's columns, in this order.
-CSV_COLUMNS = ("sheet", "parcel", "land_use", "owner", "village", "legal_area_m2", "map_area_m2",
+CSV_COLUMNS = ("sheet", "parcel", "land_use", "owner", "owner_id", "village", "legal_area_m2", "map_area_m2",
                "recovered_m2", "remaining_m2", "remaining_legal_m2", "recovered_pct", "status", "flags")
 
 FORMATS = (".xlsx", ".gpkg", ".csv")
@@ -64,6 +72,7 @@ def csv_frame(result: Recovery) -> pd.DataFrame:
         "parcel": t["parcel_no"].to_numpy(),
         "land_use": t["land_use"].to_numpy(),
         "owner": t["owner"].to_numpy(),
+        "owner_id": t["owner_id"].to_numpy(),
         "village": t["village"].to_numpy(),
         "legal_area_m2": t["legal_area_m2"].round(1).to_numpy(),
         "map_area_m2": t["map_area_m2"].round(1).to_numpy(),
@@ -173,8 +182,9 @@ def summary_sheets(result: Recovery, lang: str) -> list[Sheet]:
         group_name=result.by_land_use["group"].map(lambda g: landuse.group_name(g, lang=lang)))
     by_group = result.by_group.assign(
         group_name=result.by_group["group"].map(lambda g: landuse.group_name(g, lang=lang)))
+    tiers = tier_labels(result.settings, lang=lang)
     owners = result.by_owner.assign(
-        severe=result.by_owner["severe"].map(lambda s: ("Có" if lang == "vi" else "Yes") if s else ""),
+        tier=result.by_owner["tier"].map(lambda k: tiers.get(k, "")),
         kind=result.by_owner["household"].map(lambda h: _label(OWNER_KINDS[bool(h)], lang)),
         farm_m2=result.by_owner["farm_m2"].round(1),
         farm_recovered_m2=result.by_owner["farm_recovered_m2"].round(1),
@@ -185,7 +195,6 @@ def summary_sheets(result: Recovery, lang: str) -> list[Sheet]:
               Column("partial", ("Thu hồi một phần (thửa)", "Partly recovered (parcels)"), COUNT, True),
               Column("recovered_m2", ("Diện tích thu hồi (m²)", "Recovered area (m²)"), M2, True),
               Column("recovered_ha", ("Diện tích thu hồi (ha)", "Recovered area (ha)"), HA, True))
-    threshold = f"{result.settings.severe_share_pct:g}"
     return [
         Sheet(("Theo loại đất", "By land use"), ("TỔNG HỢP DIỆN TÍCH THU HỒI THEO LOẠI ĐẤT",
                                                  "RECOVERED AREA BY LAND-USE CODE"), by_code,
@@ -208,27 +217,36 @@ def summary_sheets(result: Recovery, lang: str) -> list[Sheet]:
                       M2, True),
                Column("farm_share_pct", ("Tỷ lệ đất nông nghiệp bị thu hồi (%)", "Share of farm land lost (%)"),
                       PCT),
-               Column("severe", (f"Bị ảnh hưởng nặng (≥ {threshold}%)", f"Severely affected (≥ {threshold}%)")))),
+               Column("tier", ("Mức hỗ trợ ổn định đời sống (Điều 19 Nghị định 88/2024/NĐ-CP)",
+                               "Life-stabilisation support tier (Decree 88/2024, art. 19)")))),
     ]
 
 
 def totals_rows(result: Recovery, lang: str) -> list[tuple[str, float | int, str]]:
     t = result.totals
     vi = lang == "vi"
+    tiers = tier_labels(result.settings, lang=lang)
     return [
         ("Số thửa bị thu hồi" if vi else "Parcels recovered", t.parcels, COUNT),
         ("  trong đó thu hồi toàn bộ" if vi else "  of which wholly", t.whole, COUNT),
         ("  trong đó thu hồi một phần" if vi else "  of which partly", t.partial, COUNT),
         ("Tổng diện tích thu hồi (m²)" if vi else "Recovered area (m²)", t.recovered_m2, M2),
         ("Tổng diện tích thu hồi (ha)" if vi else "Recovered area (ha)", t.recovered_ha, HA),
+        ("Tổng diện tích đo trên bản đồ của các thửa (m²)" if vi else "Drawn area of these parcels (m²)", t.drawn_m2,
+         M2),
+        ("Tổng diện tích còn lại (đo trên bản đồ, m²)" if vi else "Remaining area (drawn, m²)", t.remaining_m2, M2),
         ("Đất trồng lúa bị thu hồi (m²)" if vi else "Rice land recovered (m²)", t.rice_m2, M2),
         ("Đất nuôi trồng thủy sản bị thu hồi (m²)" if vi else "Aquaculture ponds recovered (m²)", t.pond_m2, M2),
         ("Đất nông nghiệp bị thu hồi (m²)" if vi else "Farm land recovered (m²)", t.farm_m2, M2),
         ("Số chủ sử dụng bị ảnh hưởng" if vi else "Land users affected", t.owners, COUNT),
         ("  trong đó hộ gia đình" if vi else "  of which households", t.households, COUNT),
-        (f"Số hộ gia đình bị ảnh hưởng nặng (≥ {result.settings.severe_share_pct:g}% đất nông nghiệp)" if vi
-         else f"Households severely affected (≥ {result.settings.severe_share_pct:g}% of farm land)",
+        (f"Số hộ gia đình bị ảnh hưởng nặng (từ {result.settings.severe_share_pct:g}% đất nông nghiệp trở lên)" if vi
+         else f"Households severely affected ({result.settings.severe_share_pct:g} % of farm land or more)",
          t.severe_owners, COUNT),
+        (f"  trong đó {tiers['30_70'][0].lower()}{tiers['30_70'][1:]}" if vi else f"  of which {tiers['30_70']}",
+         t.tier_30_70, COUNT),
+        (f"  trong đó {tiers['over_70'][0].lower()}{tiers['over_70'][1:]}" if vi else f"  of which {tiers['over_70']}",
+         t.tier_over_70, COUNT),
         ("Thửa còn lại nhỏ hơn diện tích tối thiểu" if vi else "Remainders below minimum size",
          t.below_minimum, COUNT),
         ("Thửa chênh lệch diện tích pháp lý / đo vẽ" if vi else "Legal and drawn area differ",
@@ -372,6 +390,11 @@ def write_workbook(
     notes_sheet = wb.create_sheet("Ghi chú" if vi else "Notes")
     heading(notes_sheet, "GHI CHÚ" if vi else "NOTES", 1)
     lines = [n.text(lang) for n in (*result.notes, *notes)]
+    lines.append(identity_label(result.owner_identity, lang=lang) + ".")
+    lines.append(("Mức hỗ trợ ổn định đời sống theo khoản 1 Điều 19 Nghị định 88/2024/NĐ-CP: " if vi else
+                  "Life-stabilisation support tiers of Decree 88/2024/NĐ-CP, art. 19(1): ")
+                 + "; ".join(tier_labels(result.settings, lang=lang).values())
+                 + (". Tổ chức không tính là hộ gia đình." if vi else ". Organisations are not households."))
     s = result.settings
     minimum = ", ".join(f"{landuse.group_name(g, lang=lang)} {v:g} m²" for g, v in s.minimum_parcel_m2.items())
     lines += [
