@@ -621,3 +621,83 @@ def test_recovered_plus_remaining_is_drawn_when_legal_areas_differ(shape, factor
     legal_rows = legal[parcels.index.get_indexer(table.index)]
     expected_legal = np.where(table["status"] == "whole", 0.0, np.maximum(legal_rows - table["recovered_m2"], 0.0))
     np.testing.assert_allclose(table["remaining_legal_m2"], expected_legal, rtol=0, atol=0.1 + 1e-9)
+
+
+# ------------------------------------------------------------------------------------------- land users
+
+
+def households(**columns) -> gpd.GeoDataFrame:
+    """Parcels 100 m x 10 m (1 000 m² each), one row of them along x, in the internal schema."""
+    n = len(columns["TENCHU"])
+    raw = gpd.GeoDataFrame({"SHBANDO": 7, "SHTHUA": np.arange(1, n + 1), "MALOAIDAT": ["LUC"] * n, **columns},
+                           geometry=[rel_box(0, 20 * k, 100, 20 * k + 10) for k in range(n)], crs=EPSG)
+    return normalise_parcels(raw, source="households")
+
+
+def test_namesakes_in_two_villages_are_two_users_and_one_citizen_id_in_two_villages_is_one():
+    boundary = prepare_boundary(frame_of(rel_box(-1, -1, 50, 200)), crs=EPSG)  # half of every parcel
+    same_name = households(TENCHU=["Nguyễn Văn An", "Nguyễn  văn An", "Lê Thị Bình"],
+                           DIACHI=["Thôn Đông, xã Lương Phong", "Thôn Chùa, xã Lương Phong", "Thôn Chùa"])
+    result = recover(same_name, boundary, settings=SETTINGS)
+    assert result.owner_identity == "name_address"
+    assert result.totals.owners == 3  # the two Nguyễn Văn An live in two villages: two users
+    assert sorted(result.by_owner["parcels"]) == [1, 1, 1]
+    # the same two parcels with one citizen ID: one user with two parcels, in two villages
+    with_id = households(TENCHU=["Nguyễn Văn An", "Nguyễn Văn An", "Lê Thị Bình"],
+                         DIACHI=["Thôn Đông", "Thôn Chùa", "Thôn Chùa"],
+                         CCCD=["024 090 000 123", "024090000123", "024090000999"])
+    result = recover(with_id, boundary, settings=SETTINGS)
+    assert result.owner_identity == "citizen_id"
+    owners = result.by_owner.set_index("owner")
+    assert result.totals.owners == 2 and owners.loc["Nguyễn Văn An", "parcels"] == 2
+    assert set(owners.loc["Nguyễn Văn An", "village"].split("; ")) == {"Đông", "Chùa"}
+    assert owners.loc["Nguyễn Văn An", "recovered_m2"] == pytest.approx(1_000.0)
+    # and the parcel card's "other parcels" uses the same identity
+    from gis.io import Dataset
+    from gis.parcel_info import parcel_facts
+
+    first = with_id.index[0]
+    facts = parcel_facts(Dataset(folder=Path("."), layers={"parcels": with_id}), first, settings=SETTINGS)
+    assert facts.other_parcels["parcel_no"].tolist() == [2]
+    facts = parcel_facts(Dataset(folder=Path("."), layers={"parcels": same_name}), first, settings=SETTINGS)
+    assert facts.other_parcels.empty
+
+
+@pytest.mark.parametrize(("taken_m", "share", "tier"), [
+    (29.9, 29.9, ""), (30.0, 30.0, "30_70"), (70.0, 70.0, "30_70"), (70.1, 70.1, "over_70"), (100.0, 100.0, "over_70"),
+])
+def test_support_tiers_at_their_bounds(taken_m, share, tier):
+    # one household with one 1 000 m² rice parcel (100 m long): a boundary taking `taken_m` metres of it
+    parcels = households(TENCHU=["Hộ Ông Tư", "UBND xã Lương Phong"], DIACHI=["Thôn Tứ", "Thôn Tứ"])
+    boundary = prepare_boundary(frame_of(rel_box(-1, -1, taken_m, 40)), crs=EPSG)
+    result = recover(parcels, boundary, settings=load_settings())
+    owners = result.by_owner.set_index("owner")
+    assert owners.loc["Hộ Ông Tư", "farm_share_pct"] == share
+    assert owners.loc["Hộ Ông Tư", "tier"] == tier
+    assert owners.loc["UBND xã Lương Phong", "tier"] == ""  # an organisation is never a household
+    assert result.totals.severe_owners == (1 if tier else 0)
+    assert result.totals.tier_30_70 == (tier == "30_70") and result.totals.tier_over_70 == (tier == "over_70")
+
+
+@pytest.mark.parametrize("encoding", ["tcvn3", "vni", "cp1258"])
+def test_cli_reads_legacy_encoded_shapefiles_without_cpg(tmp_path, encoding):
+    import json
+
+    import vn_files as vf
+
+    parcels = vf.shapefile(tmp_path / encoding, encoding=encoding, cpg=None)
+    assert not parcels.with_suffix(".cpg").exists()
+    boundary = tmp_path / "ranh_gioi.geojson"
+    # the first column of the 3 x 2 grid, half of it: parcels 1 (LUC) and 4 (LUC), 50 % of each
+    pyogrio.write_dataframe(gpd.GeoDataFrame({"TENDUAN": ["Dự án thử"]}, geometry=[
+        box(vf.E0 - 5, vf.N0 - 5, vf.E0 + 50, vf.N0 + 205)], crs=EPSG), boundary)
+    done = run_cli("--lang", "en", "recovery", parcels, boundary, "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    owners = {o["name"]: o for o in report["owners"]}
+    assert set(owners) == {vf.OWNERS[0], vf.OWNERS[3]}  # Nguyễn Văn Ước, Trần Thị Bưởi, decoded right
+    for owner in owners.values():
+        assert owner["parcels"] == 1 and owner["recovered_m2"] == 5_000.0 and owner["farm_share_pct"] == 50.0
+        assert owner["tier"] == "30_70" and owner["household"] and owner["id"]
+    assert report["totals"]["recovered_m2"] == 10_000.0 and report["owner_identity"] == "name_address"
+    assert report["tiers"]["30_70"].startswith("Losing from 30 % to 70 %")
