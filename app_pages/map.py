@@ -21,6 +21,7 @@ from gis import landuse
 from gis.errors import GisError
 from gis.i18n import number
 from gis.parcel_info import ParcelFacts, parcel_facts
+from gis.recovery import identity_label
 from gis.schema import LABELS
 from gis.search import find_parcels
 from layers.catalogue import PreparedMap
@@ -58,7 +59,10 @@ TABLE: dict[str, tuple[str, str]] = {
                        "{area} m² in project '{project}' (decision {decision})."),
     "recovered_whole": ("Thu hồi toàn bộ", "Recovered wholly"),
     "recovered_partly": ("Thu hồi một phần", "Recovered partly"),
-    "remaining": ("Diện tích còn lại", "Remaining area"),
+    "remaining": ("Diện tích còn lại (đo trên bản đồ)", "Remaining area (drawn)"),
+    "tolerance": ("Hạn sai cho phép (tỷ lệ 1:{scale})", "Tolerance (scale 1:{scale})"),
+    "tolerance_ok": ("trong hạn sai", "within"),
+    "tolerance_exceeded": ("**quá hạn sai, cần kiểm tra**", "**beyond it: to check**"),
     "attributes": ("Thông tin thửa đất", "Parcel attributes"),
     "attribute": ("Thông tin", "Attribute"),
     "value": ("Giá trị", "Value"),
@@ -214,15 +218,19 @@ def _card(facts: ParcelFacts) -> None:
         pct = facts.difference_pct or 0.0
         pct_text = "" if abs(pct) < 0.005 else f" ({'+' if pct > 0 else ''}{number(pct, 2, lang=code)} %)"
         rows.append(f"| {tr('difference')} | {'+' if diff > 0 else ''}{number(diff, 1, lang=code)} m²{pct_text} |")
+    if facts.tolerance_m2 is not None:
+        verdict = tr("tolerance_exceeded") if facts.area_mismatch else tr("tolerance_ok")
+        rows.append(f"| {tr('tolerance', scale=facts.scale)} | {number(facts.tolerance_m2, 1, lang=code)} m² · "
+                    f"{verdict} |")
     st.markdown("| | |\n|---|---:|\n" + "\n".join(rows))
     st.markdown(f"**{tr('recovered_title')}**")
     if not facts.recovered:
         st.caption(tr("recovered_none"))
     else:
-        whole = facts.remaining_m2 is not None and facts.remaining_m2 < 0.5
+        whole = facts.remaining_m2 < 0.5
         lines = [tr("recovered_part", area=number(p.area_m2, 1, lang=code), project=literal(p.project),
                     decision=literal(p.decision)) for p in facts.recovered]
-        remaining = number(max(facts.remaining_m2 or 0.0, 0.0), 1, lang=code)
+        remaining = number(facts.remaining_m2, 1, lang=code)
         st.error(f"**{tr('recovered_whole') if whole else tr('recovered_partly')}**: " + " ".join(lines)
                  + f"  \n{tr('remaining')}: {remaining} m²")
     with st.expander(tr("attributes"), expanded=True):
@@ -241,6 +249,7 @@ def _card(facts: ParcelFacts) -> None:
                 LABELS["village"][0 if code == "vi" else 1]: others["village"].to_numpy(),
             })
             st.dataframe(table, hide_index=True, width="stretch", height=min(36 * (len(table) + 1), 320))
+            st.caption(identity_label(facts.owner_identity, lang=code) + ".")
     st.button(tr("clear"), on_click=_select, args=(None,), kwargs={"zoom": False})
 
 

@@ -36,12 +36,13 @@ from gis.recovery import (
     Note,
     Recovery,
     RecoverySettings,
-    load_boundary_file,
+    identity_label,
     load_settings,
     placeholder_note,
     prepare_boundary,
     project_choices,
     recover,
+    tier_labels,
 )
 from gis.recovery_export import (
     COUNT,
@@ -55,6 +56,7 @@ from gis.recovery_export import (
     write_geopackage,
     write_workbook,
 )
+from gis.recovery_files import load_boundary_file
 from layers.catalogue import PreparedMap
 from layers.geometry import zoom_for
 from layers.recovery_parts import SPECS, RecoveryLayers, prepare_recovery
@@ -106,8 +108,11 @@ TABLE: dict[str, tuple[str, str]] = {
                            "{households} households; {severe} severely affected (losing {pct}% or more of their "
                            "farm land). Organisations (the commune, village communities, schools) are not "
                            "households."),
-    "severe_line": ("**{severe}** hộ gia đình bị ảnh hưởng nặng (mất từ {pct}% đất nông nghiệp trở lên).",
-                    "**{severe}** households severely affected (losing {pct}% or more of their farm land)."),
+    "severe_line": ("**{severe}** hộ gia đình bị ảnh hưởng nặng (mất từ {pct}% đất nông nghiệp trở lên), theo "
+                    "khoản 1 Điều 19 Nghị định 88/2024/NĐ-CP:",
+                    "**{severe}** households severely affected (losing {pct}% or more of their farm land), in the "
+                    "tiers of Decree 88/2024/NĐ-CP, art. 19(1):"),
+    "tier_line": ("{label}: **{n}** hộ", "{label}: **{n}** households"),
     "slivers_line": ("{n} phần sót dưới {tol} m² (sai lệch số hóa) được liệt kê nhưng không tính vào tổng.",
                      "{n} slivers under {tol} m² (digitising mismatch) are listed but kept out of the totals."),
     "parcels_title": ("Danh sách thửa đất bị thu hồi", "Parcels taken"),
@@ -422,7 +427,11 @@ def _metrics(result: Recovery) -> None:
     cols[4].metric(tr("metric_owners"), num(tot.owners, 0),
                    help=tr("metric_owners_help", households=num(tot.households, 0), severe=num(tot.severe_owners, 0),
                            pct=pct))
-    lines = [tr("severe_line", severe=num(tot.severe_owners, 0), pct=pct)]
+    tiers = tier_labels(result.settings, lang=lang())
+    lines = [tr("severe_line", severe=num(tot.severe_owners, 0), pct=pct),
+             tr("tier_line", label=tiers["30_70"], n=num(tot.tier_30_70, 0)),
+             tr("tier_line", label=tiers["over_70"], n=num(tot.tier_over_70, 0)),
+             identity_label(result.owner_identity, lang=lang()) + "."]
     if tot.slivers:
         lines.append(tr("slivers_line", n=num(tot.slivers, 0), tol=f"{result.settings.sliver_m2:g}"))
     st.caption("  \n".join(lines))

@@ -55,20 +55,75 @@ UNCLOSED_ATTR = "gis_unclosed_rings"
 
 #: Overlaps and gaps smaller than this (m²) are digitising noise, not problems.
 MIN_AREA_M2 = 0.1
-#: Map scale the legal-area tolerance is computed for (1:2000, the usual scale of farmland sheets).
+#: Map scale (the M of 1:M) the legal-area tolerance is computed for when neither the data (a scale field)
+#: nor the settings (``[area_tolerance]`` of ``gis/recovery_settings.toml``) give a sheet's own: 1:2000, the
+#: usual scale of farmland sheets.
 DEFAULT_SCALE = 2000
+#: The coefficient of the tolerance: ΔP = 0.0004 × M × √P (2 × 0.0002 × M × √P).
+TOLERANCE_COEFFICIENT = 0.0004
 
 _COLUMNS = ["kind", "feature", "sheet", "parcel_no", "area_m2", "detail_vi", "detail_en"]
 
 
-def area_tolerance_m2(legal_m2: float, *, scale: int = DEFAULT_SCALE) -> float:
-    """The difference allowed between legal and drawn area: ΔP = 2 × 0.0002 × M × √P (m²).
+def area_tolerance_m2(legal_m2: Any, *, scale: Any = DEFAULT_SCALE) -> Any:
+    """The difference allowed between legal and drawn area: ΔP = 0.0004 × M × √P (m²).
 
-    The formula of the cadastral survey rules (Circular 25/2014/TT-BTNMT) for an area measured on a map of
-    scale 1:M; as published, worth a second look before it becomes law here. Pass another rule to
-    :func:`check_parcels` to override it.
+    ``P`` is the legal area in m², ``M`` the denominator of the map sheet's scale (1:M). The formula is the
+    cadastral survey rules' limit on the error of a parcel's area read from a map of scale 1:M (Thông tư
+    25/2014/TT-BTNMT on cadastral maps, amended by Thông tư 33/2017/TT-BTNMT; the accuracy rules are its
+    Điều 7). The same rule serves every check of legal against drawn area (the Data page, the recovery
+    table, the parcel card); ``gis/recovery_settings.toml`` holds the scales and writes the formula out.
+    Scalars give a float, arrays an array.
     """
-    return 2 * 0.0002 * scale * math.sqrt(max(legal_m2, 0.0))
+    values = TOLERANCE_COEFFICIENT * np.asarray(scale, dtype=float) * np.sqrt(
+        np.maximum(np.asarray(legal_m2, dtype=float), 0.0))
+    return float(values) if np.ndim(values) == 0 else values
+
+
+def parse_scale(value: object) -> int | None:
+    """The denominator M of a scale as data writes it: ``2000``, ``2000.0``, ``"1:2000"``, ``"1/2000"``,
+    ``"1: 2.000"``; ``None`` for a blank or unreadable value."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | np.integer | np.floating):
+        number_ = float(value)
+    else:
+        text = str(value).strip().replace(" ", "").replace(".", "").replace(",", "")
+        for sep in (":", "/"):
+            if sep in text:
+                head, _, text = text.partition(sep)
+                if head not in ("1", ""):
+                    return None
+        try:
+            number_ = float(text)
+        except ValueError:
+            return None
+    if not math.isfinite(number_) or number_ < 1 or not float(number_).is_integer():
+        return None
+    return int(number_)
+
+
+def sheet_key(value: object) -> str | None:
+    """A map sheet number as the settings' ``sheet_scales`` keys write it (``12.0`` and ``"12"`` give ``"12"``)."""
+    value = _label(value)
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def parcel_scales(scales: pd.Series | None, sheets: pd.Series | None, *, n: int,
+                  sheet_scales: Mapping[str, int] | None = None, default_scale: int = DEFAULT_SCALE) -> np.ndarray:
+    """The scale denominator of each parcel's map sheet: the data's scale field where it holds one, else the
+    settings' scale of its sheet, else ``default_scale``."""
+    out = np.full(n, float(default_scale))
+    if sheets is not None and sheet_scales:
+        per_sheet = np.array([sheet_scales.get(sheet_key(s) or "", np.nan) for s in sheets.tolist()], dtype=float)
+        out = np.where(np.isfinite(per_sheet), per_sheet, out)
+    if scales is not None:
+        parsed = np.array([np.nan if (m := parse_scale(v)) is None else m for v in scales.tolist()], dtype=float)
+        out = np.where(np.isfinite(parsed), parsed, out)
+    return out
 
 
 @dataclass
@@ -210,8 +265,8 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
 
 
 def check_parcels(frame: gpd.GeoDataFrame, *, mapping: Mapping[str, str] | None = None,
-                  tolerance: Callable[[float], float] | None = None, scale: int = DEFAULT_SCALE,
-                  min_area_m2: float = MIN_AREA_M2, layer: str = "layer") -> CheckReport:
+                  tolerance: Callable[[float], float] | None = None, scale: int | None = None,
+                  sheet_scales: Mapping[str, int] | None = None, min_area_m2: float = MIN_AREA_M2, layer: str = "layer") -> CheckReport:
     """Check a parcel layer before use and collect every problem.
 
     Parameters
@@ -224,7 +279,12 @@ def check_parcels(frame: gpd.GeoDataFrame, *, mapping: Mapping[str, str] | None 
         name variants (:func:`gis.schema.match_fields`).
     tolerance
         The allowed difference (m²) between legal and drawn area, as a function of the legal area; by
-        default :func:`area_tolerance_m2` at ``scale``.
+        default :func:`area_tolerance_m2` at each parcel's scale (:func:`parcel_scales`: the data's scale
+        field, else ``sheet_scales``, else ``scale``).
+    scale, sheet_scales
+        The default scale denominator and the scale of each map sheet; when both are ``None``, those of
+        the recovery settings file (:func:`gis.recovery.load_settings`), so that this check and the
+        recovery table flag the same parcels.
     min_area_m2
         Overlaps and gaps smaller than this are ignored.
     layer
@@ -234,7 +294,11 @@ def check_parcels(frame: gpd.GeoDataFrame, *, mapping: Mapping[str, str] | None 
 
     if mapping is None:
         mapping = match_fields([str(c) for c in frame.columns])
-    tolerance = tolerance or (lambda legal: area_tolerance_m2(legal, scale=scale))
+    if scale is None and sheet_scales is None:
+        from gis.recovery import load_settings
+
+        shipped = load_settings()
+        scale, sheet_scales = shipped.default_scale, shipped.sheet_scales
     rows: list[dict[str, object]] = []
     geoms: list[shapely.Geometry | None] = []
 
@@ -415,18 +479,23 @@ def check_parcels(frame: gpd.GeoDataFrame, *, mapping: Mapping[str, str] | None 
     # legal area against drawn area
     if legal is not None and len(positions):
         values = [legal_area_value(v) for v in legal.tolist()]
+        row_scales = parcel_scales(_field(frame, mapping, "scale"), sheets, n=n, sheet_scales=sheet_scales,
+                                   default_scale=scale or DEFAULT_SCALE)
         for pos, area in zip(positions, drawn, strict=True):
             value = values[pos]
             if value is None:
                 continue
-            allowed = float(tolerance(float(value)))
+            allowed = float(tolerance(float(value)) if tolerance is not None
+                            else area_tolerance_m2(float(value), scale=row_scales[pos]))
             diff = float(area) - float(value)
             if abs(diff) > allowed:
+                at_scale = ("", "") if tolerance is not None else (
+                    f" ở tỷ lệ 1:{int(row_scales[pos])}", f" at 1:{int(row_scales[pos])}")
                 add("area_mismatch", int(pos), original[pos],
                     f"Diện tích pháp lý {number(value, 1)} m², đo trên bản đồ {number(float(area), 1)} m² "
-                    f"(chênh {number(diff, 1)} m², cho phép {number(allowed, 1)} m²).",
+                    f"(chênh {number(diff, 1)} m², cho phép {number(allowed, 1)} m²{at_scale[0]}).",
                     f"Legal area {value:.1f} m², drawn {float(area):.1f} m² (difference {diff:.1f} m², allowed "
-                    f"{allowed:.1f} m²).", area=diff, **ids(int(pos)))
+                    f"{allowed:.1f} m²{at_scale[1]}).", area=diff, **ids(int(pos)))
 
     problems = gpd.GeoDataFrame(pd.DataFrame(rows, columns=_COLUMNS), geometry=gpd.GeoSeries(geoms, crs=metric.crs),
                                 crs=metric.crs)

@@ -1,5 +1,7 @@
-"""Everything the parcel card says about one parcel: attributes, drawn against legal area, the part in
-recovered land, and the owner's other parcels. Areas in the data's own metric CRS, never in degrees."""
+"""Everything the parcel card says about one parcel: attributes, drawn against legal area (with the
+tolerance of :func:`gis.checks.area_tolerance_m2`, the rule of the Data page and the recovery table), the part
+in recovered land, and the land user's other parcels (the same identity as the recovery tables,
+:func:`gis.recovery.land_user_keys`). Areas in the data's own metric CRS, never in degrees."""
 
 from __future__ import annotations
 
@@ -9,8 +11,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from gis.area import area_m2
+from gis.checks import area_tolerance_m2, parcel_scales
 from gis.crs import require_projected
 from gis.io import Dataset
+from gis.recovery import RecoverySettings, land_user_keys, load_settings
 
 #: Columns of the owner's other parcels, in the order shown.
 OTHER_COLUMNS = ("sheet", "parcel_no", "land_use", "legal_area_m2", "village")
@@ -35,6 +39,15 @@ class ParcelFacts:
     map_area_m2: float
     recovered: list[RecoveredPart] = field(default_factory=list)
     other_parcels: pd.DataFrame = field(default_factory=pd.DataFrame)
+    scale: int = 2000
+    tolerance_m2: float | None = None
+    owner_identity: str = "name_address"
+
+    @property
+    def area_mismatch(self) -> bool:
+        """Legal and drawn area differ by more than the tolerance (a hint to check, not an error)."""
+        return (self.difference_m2 is not None and self.tolerance_m2 is not None
+                and abs(self.difference_m2) > self.tolerance_m2)
 
     @property
     def difference_m2(self) -> float | None:
@@ -52,10 +65,9 @@ class ParcelFacts:
         return sum(part.area_m2 for part in self.recovered)
 
     @property
-    def remaining_m2(self) -> float | None:
-        """Legal area minus the recovered part (the drawn area when there is no legal area)."""
-        base = self.legal_area_m2 if self.legal_area_m2 is not None else self.map_area_m2
-        return base - self.recovered_m2
+    def remaining_m2(self) -> float:
+        """The drawn remainder: drawn area minus the recovered parts (as in the recovery tables)."""
+        return max(self.map_area_m2 - self.recovered_m2, 0.0)
 
 
 def _clean(value: object) -> object:
@@ -64,11 +76,14 @@ def _clean(value: object) -> object:
     return value.item() if hasattr(value, "item") else value
 
 
-def parcel_facts(dataset: Dataset, label: Hashable, *, min_part_m2: float = 0.05) -> ParcelFacts:
+def parcel_facts(dataset: Dataset, label: Hashable, *, min_part_m2: float = 0.05,
+                 settings: RecoverySettings | None = None) -> ParcelFacts:
     """The card's facts for parcel ``label`` (an index label of ``dataset.parcels``).
 
-    Recovered parts smaller than ``min_part_m2`` are digitising slivers and left out.
+    Recovered parts smaller than ``min_part_m2`` are digitising slivers and left out. ``settings`` give the
+    map scales of the tolerance (the shipped recovery settings when ``None``).
     """
+    settings = settings if settings is not None else load_settings()
     parcels = dataset.parcels
     require_projected(parcels.crs, source="parcels")
     row = parcels.loc[label]
@@ -88,12 +103,19 @@ def parcel_facts(dataset: Dataset, label: Hashable, *, min_part_m2: float = 0.05
                 recovered.append(RecoveredPart(str(_clean(b.get("TENDUAN")) or "—"),
                                                str(_clean(b.get("SOQD")) or "—"), inside))
 
-    owner = attributes.get("owner")
+    keys, identity = land_user_keys(parcels)
+    mine = keys.loc[label]
     others = pd.DataFrame(columns=list(OTHER_COLUMNS))
-    if owner is not None and "owner" in parcels.columns:
-        same = parcels[(parcels["owner"] == owner) & (parcels.index != label)]
+    if mine != "?":
+        same = parcels[(keys == mine).to_numpy() & (parcels.index != label)]
         cols = [c for c in OTHER_COLUMNS if c in same.columns]
         others = pd.DataFrame(same[cols]).sort_values([c for c in ("sheet", "parcel_no") if c in cols])
-    return ParcelFacts(label=label, attributes=attributes,
-                       legal_area_m2=None if legal is None else float(legal),  # type: ignore[arg-type]
-                       map_area_m2=map_area, recovered=recovered, other_parcels=others)
+    row_frame = parcels.loc[[label]]
+    scale = int(parcel_scales(row_frame["scale"] if "scale" in row_frame.columns else None,
+                              row_frame["sheet"] if "sheet" in row_frame.columns else None, n=1,
+                              sheet_scales=settings.sheet_scales, default_scale=settings.default_scale)[0])
+    legal_m2 = None if legal is None else float(legal)  # type: ignore[arg-type]
+    tolerance = None if legal_m2 is None or legal_m2 <= 0 else float(area_tolerance_m2(legal_m2, scale=scale))
+    return ParcelFacts(label=label, attributes=attributes, legal_area_m2=legal_m2, map_area_m2=map_area,
+                       recovered=recovered, other_parcels=others, scale=scale, tolerance_m2=tolerance,
+                       owner_identity=identity)

@@ -15,8 +15,8 @@ The computation, in the order it runs:
    intersected. This is exact, and within a
    small factor of the bare GEOS intersection of the cut parcels (``benchmarks/recovery.py``).
 3. :func:`recover` turns the measurement into the officer's table: recovered area (rounded to 0.1 m², as on
-   certificates), remaining area (legal area minus recovered), drawn remainder, share, status (``whole`` or
-   ``partial``) and flags, then the summaries by land-use code and group, village and owner, and the totals.
+   certificates), remaining area (the drawn remainder, so that recovered + remaining = drawn area), the
+   remainder from the legal area (its own column), share, status (``whole`` or ``partial``) and flags, then the summaries by land-use code and group, village and owner, and the totals.
 4. :func:`recovered_parts` gives the recovered parts and the remainders as geometries, for the map and the
    GeoPackage export.
 
@@ -30,9 +30,13 @@ Flags (a parcel can carry several):
 ``below_minimum``
     the remaining area of a partly recovered parcel is below the minimum parcel size of its land-use group.
 ``area_mismatch``
-    legal and drawn area differ by more than the tolerance.
+    legal and drawn area differ by more than the cadastral tolerance ΔP = 0.0004 × M × √P at the scale
+    1:M of the parcel's sheet (:func:`gis.checks.area_tolerance_m2`, the rule of the Data page's check and
+    the parcel card too): a hint to check ("cần kiểm tra"), not an error.
 
-Nothing here imports streamlit or folium, reads a file other than the settings, or mutates its inputs.
+Nothing here imports streamlit or folium, reads a file other than the settings, or mutates its inputs: the
+user's parcel and boundary files are read by :mod:`gis.recovery_files`, through the same reader as
+``gis import`` (:func:`gis.sources.read_source`).
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ import shapely
 from pyproj import CRS
 
 from gis import landuse
+from gis.checks import DEFAULT_SCALE, area_tolerance_m2, parcel_scales, parse_scale
 from gis.crs import describe, require_crs, require_projected
 from gis.errors import DataSourceError, GeometryError, SchemaError
 
@@ -69,7 +74,8 @@ FLAG_LABELS: dict[str, tuple[str, str]] = {
     "remainder_sliver": ("Phần còn lại dưới ngưỡng, tính thu hồi toàn bộ",
                          "Remainder under tolerance, counted as whole"),
     "below_minimum": ("Phần còn lại nhỏ hơn diện tích tối thiểu", "Remainder below minimum parcel size"),
-    "area_mismatch": ("Diện tích pháp lý và đo trên bản đồ chênh lệch", "Legal and drawn area differ"),
+    "area_mismatch": ("Diện tích pháp lý và đo trên bản đồ chênh lệch quá hạn sai, cần kiểm tra",
+                      "Legal and drawn area differ beyond the tolerance: to check"),
 }
 STATUS_LABELS: dict[str, tuple[str, str]] = {
     "whole": ("Thu hồi toàn bộ", "Wholly recovered"),
@@ -111,10 +117,14 @@ class RecoverySettings:
     ----------
     sliver_m2
         Recovered parts (and remainders) under this area are slivers.
-    area_mismatch_m2, area_mismatch_pct
-        Legal and drawn area are flagged when they differ by more than both.
-    severe_share_pct
-        Owners losing at least this share of their farm land are severely affected.
+    default_scale, sheet_scales
+        The map scale (M of 1:M) of the legal-area tolerance (:func:`gis.checks.area_tolerance_m2`): per
+        map sheet (keys as the sheet numbers are written), else ``default_scale``; a scale field in the
+        data wins over both.
+    severe_share_pct, over_share_pct
+        The support tiers for households losing farm land (Nghị định 88/2024/NĐ-CP, Điều 19 khoản 1):
+        from ``severe_share_pct`` to ``over_share_pct`` (both included), and over ``over_share_pct``.
+        Households in either tier are severely affected.
     minimum_parcel_m2
         Minimum parcel size per land-use group; groups not listed have none.
     placeholder
@@ -124,18 +134,18 @@ class RecoverySettings:
     """
 
     sliver_m2: float = 1.0
-    area_mismatch_m2: float = 5.0
-    area_mismatch_pct: float = 1.0
+    default_scale: int = DEFAULT_SCALE
+    sheet_scales: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     severe_share_pct: float = 30.0
+    over_share_pct: float = 70.0
     minimum_parcel_m2: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     placeholder: bool = True
     source: str = "built-in defaults"
 
 
 _SETTINGS_KEYS: dict[str, dict[str, str]] = {
-    "tolerances": {"sliver_m2": "sliver_m2", "area_mismatch_m2": "area_mismatch_m2",
-                   "area_mismatch_pct": "area_mismatch_pct"},
-    "households": {"severe_share_pct": "severe_share_pct"},
+    "tolerances": {"sliver_m2": "sliver_m2"},
+    "households": {"severe_share_pct": "severe_share_pct", "over_share_pct": "over_share_pct"},
 }
 
 
@@ -177,7 +187,7 @@ def settings_from_dict(data: Mapping[str, Any], *, source: str = "settings") -> 
             return None
         return float(value)
 
-    known_top = {"placeholder", "minimum_parcel_m2", *_SETTINGS_KEYS}
+    known_top = {"placeholder", "minimum_parcel_m2", "area_tolerance", *_SETTINGS_KEYS}
     for key in data:
         if key not in known_top:
             problems.append((f"mục «{key}» không được hỗ trợ", f"unknown entry '{key}'"))
@@ -199,6 +209,32 @@ def settings_from_dict(data: Mapping[str, Any], *, source: str = "settings") -> 
             parsed = number(f"{table}.{key}", value)
             if parsed is not None:
                 values[keys[key]] = parsed
+    tolerance = data.get("area_tolerance", {})
+    sheet_scales: dict[str, int] = {}
+    if not isinstance(tolerance, Mapping):
+        problems.append(("«area_tolerance» phải là một bảng [area_tolerance]",
+                         "'area_tolerance' must be an [area_tolerance] table"))
+        tolerance = {}
+    for key, value in tolerance.items():
+        if key == "default_scale":
+            if parse_scale(value) is None or isinstance(value, str):
+                problems.append((f"«area_tolerance.default_scale» phải là mẫu số tỷ lệ, ví dụ 2000 (đang là "
+                                 f"{value!r})", f"'area_tolerance.default_scale' must be a scale denominator such "
+                                 f"as 2000 (it is {value!r})"))
+            else:
+                values["default_scale"] = parse_scale(value)
+        elif key == "sheet_scales" and isinstance(value, Mapping):
+            for sheet, scale in value.items():
+                parsed_scale = None if isinstance(scale, str) else parse_scale(scale)
+                if parsed_scale is None:
+                    problems.append((f"«area_tolerance.sheet_scales.{sheet}» phải là mẫu số tỷ lệ, ví dụ 1000 "
+                                     f"(đang là {scale!r})", f"'area_tolerance.sheet_scales.{sheet}' must be a "
+                                     f"scale denominator such as 1000 (it is {scale!r})"))
+                else:
+                    sheet_scales[str(sheet).strip()] = parsed_scale
+        elif key not in ("formula", "source"):
+            problems.append((f"khóa «area_tolerance.{key}» không được hỗ trợ (dùng: default_scale, sheet_scales)",
+                             f"unknown key 'area_tolerance.{key}' (known: default_scale, sheet_scales)"))
     minimum = data.get("minimum_parcel_m2", {})
     sizes: dict[str, float] = {}
     if not isinstance(minimum, Mapping):
@@ -212,12 +248,16 @@ def settings_from_dict(data: Mapping[str, Any], *, source: str = "settings") -> 
             parsed = number(f"minimum_parcel_m2.{group}", value)
             if parsed is not None:
                 sizes[group] = parsed
+    if values.get("severe_share_pct", 30.0) > values.get("over_share_pct", 70.0):
+        problems.append(("«households.severe_share_pct» phải nhỏ hơn «households.over_share_pct»",
+                         "'households.severe_share_pct' must be below 'households.over_share_pct'"))
     if problems:
         raise SchemaError(
             f"Tệp cấu hình thu hồi đất «{source}» có lỗi: " + "; ".join(p[0] for p in problems) + ".",
             f"Land recovery settings '{source}' have errors: " + "; ".join(p[1] for p in problems) + ".",
         )
-    return RecoverySettings(minimum_parcel_m2=MappingProxyType(sizes), source=source, **values)
+    return RecoverySettings(minimum_parcel_m2=MappingProxyType(sizes), sheet_scales=MappingProxyType(sheet_scales),
+                            source=source, **values)
 
 
 def is_organisation(owner: object, *, prefixes: tuple[str, ...] = ORGANISATION_PREFIXES) -> bool:
@@ -231,6 +271,104 @@ def is_organisation(owner: object, *, prefixes: tuple[str, ...] = ORGANISATION_P
         if name == head or name.startswith(head + " "):
             return True
     return False
+
+
+#: The fields that identify a land user, in the order they are trusted (internal names of gis.schema): the
+#: citizen ID (CCCD / CMND) and the land-user code of the registry export. The certificate number (số GCN) is
+#: not one: since 2009 a certificate is issued per parcel (the built-in data has 12 442 numbers for 12 459
+#: parcels), so it would make every parcel its own land user and no household would lose a share of its land.
+IDENTITY_FIELDS = ("citizen_id", "user_code")
+
+#: How land users are told apart -> (Vietnamese, English), for the pages and the workbook.
+IDENTITY_LABELS: dict[str, tuple[str, str]] = {
+    "citizen_id": ("Chủ sử dụng được nhận diện theo số CCCD / định danh cá nhân",
+                   "Land users identified by citizen ID"),
+    "user_code": ("Chủ sử dụng được nhận diện theo mã chủ sử dụng", "Land users identified by land-user code"),
+    "name_address": ("Chủ sử dụng được nhận diện theo họ tên và địa chỉ (dữ liệu không có số CCCD hay mã chủ sử "
+                     "dụng): hai người trùng tên, cùng địa chỉ sẽ bị gộp làm một",
+                     "Land users identified by name and address (the data has no citizen ID or land-user code): "
+                     "two namesakes at one address are merged"),
+}
+
+#: The support tiers for households losing agricultural land (Nghị định 88/2024/NĐ-CP, Điều 19 khoản 1, hỗ trợ
+#: ổn định đời sống), with the decree's wording; ``{low}`` and ``{high}`` are the settings' thresholds.
+TIER_WORDING: dict[str, tuple[str, str]] = {
+    "30_70": ("Thu hồi từ {low:g}% đến {high:g}% diện tích đất nông nghiệp đang sử dụng",
+              "Losing from {low:g} % to {high:g} % of the agricultural land in use"),
+    "over_70": ("Thu hồi trên {high:g}% diện tích đất nông nghiệp đang sử dụng",
+                "Losing over {high:g} % of the agricultural land in use"),
+}
+#: The tiers with the shipped thresholds (30 % and 70 %).
+TIERS: dict[str, tuple[str, str]] = {
+    key: (vi.format(low=30, high=70), en.format(low=30, high=70)) for key, (vi, en) in TIER_WORDING.items()}
+
+
+def tier_labels(settings: RecoverySettings, *, lang: str = "vi") -> dict[str, str]:
+    """Tier key -> the decree's wording with the settings' thresholds, in ``lang``."""
+    pos = 0 if lang == "vi" else 1
+    return {key: pair[pos].format(low=settings.severe_share_pct, high=settings.over_share_pct)
+            for key, pair in TIER_WORDING.items()}
+
+
+def tier_of(share_pct: float, *, settings: RecoverySettings) -> str:
+    """The support tier of a household losing ``share_pct`` (to 0.1 %) of its agricultural land: ``"30_70"``
+    from the lower threshold to the upper one (both included), ``"over_70"`` above it, ``""`` below."""
+    share = round(float(share_pct), 1)
+    if share > settings.over_share_pct:
+        return "over_70"
+    if share >= settings.severe_share_pct:
+        return "30_70"
+    return ""
+
+
+def identity_label(basis: str, *, lang: str = "vi") -> str:
+    """How land users were told apart (:func:`land_user_keys`), in ``lang``."""
+    pair = IDENTITY_LABELS.get(basis, IDENTITY_LABELS["name_address"])
+    return pair[0] if lang == "vi" else pair[1]
+
+
+def _plain(value: object) -> str | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[call-overload]
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = " ".join(unicodedata.normalize("NFC", str(value)).split())
+    return text or None
+
+
+def land_user_keys(parcels: pd.DataFrame) -> tuple[pd.Series, str]:
+    """One key per parcel naming its land user, and how users are told apart.
+
+    A land user is identified by the first identity field the data holds (:data:`IDENTITY_FIELDS`: citizen
+    ID, land-user code), compared without spaces and case; otherwise, and on a parcel
+    whose identity field is blank, by name and address (Unicode NFC, case and runs of spaces ignored; the
+    village when there is no address), since many people share a name. A parcel with neither gives ``"?"``.
+    The card's "other parcels", the recovery tables by owner and the count of severely affected households
+    all use these keys.
+
+    Returns
+    -------
+    (keys, basis)
+        ``keys`` aligned to ``parcels``; ``basis`` a key of :data:`IDENTITY_LABELS`.
+    """
+    index = parcels.index
+    basis = "name_address"
+    ids = pd.Series(None, index=index, dtype="object")
+    for name in IDENTITY_FIELDS:
+        if name in parcels.columns:
+            values = [_plain(v) for v in parcels[name].tolist()]
+            if any(v is not None for v in values):
+                basis = name
+                ids = pd.Series([None if v is None else f"{name}:{v.replace(' ', '').casefold()}" for v in values],
+                                index=index, dtype="object")
+                break
+    owner = [_plain(v) for v in _column(parcels, "owner", index).tolist()]
+    where = "address" if "address" in parcels.columns else "village"
+    place = [_plain(v) for v in _column(parcels, where, index).tolist()]
+    by_name = pd.Series([None if o is None else f"name:{o.casefold()}|{(a or '').casefold()}"
+                         for o, a in zip(owner, place, strict=True)], index=index, dtype="object")
+    keys = ids.where(ids.notna(), by_name).fillna("?")
+    return keys.astype("object"), basis
 
 
 # --------------------------------------------------------------------------------------------- boundary
@@ -451,29 +589,6 @@ def prepare_boundary(
                     features=int(len(frame)))
 
 
-def _checked_boundary_file(path: str | Path) -> Path:
-    """``path`` as a Path, once it is known not to be empty (0 bytes) nor a table without geometry."""
-    path = Path(path)
-    if path.is_file() and path.stat().st_size == 0:
-        raise DataSourceError(
-            f"Tệp ranh giới «{path.name}» rỗng (0 byte). Hãy xuất lại ranh giới dự án từ QGIS.",
-            f"Boundary file '{path.name}' is empty (0 bytes). Export the project boundary from QGIS again.",
-        )
-    require_geometry_file(path, role=("ranh giới", "boundary"))
-    return path
-
-
-def read_boundary(path: str | Path, *, crs: CRS | str | int, project: str | None = None) -> Boundary:
-    """Read a boundary file (any vector format :func:`gis.io.read_layer` reads) and prepare it.
-
-    A file of zero bytes is reported as empty rather than as unreadable.
-    """
-    from gis.io import read_layer
-
-    path = _checked_boundary_file(path)
-    return prepare_boundary(read_layer(path), crs=crs, source=path.name, project=project)
-
-
 def project_choices(frame: pd.DataFrame) -> list[tuple[str, str]]:
     """The projects of a boundary layer as ``(value, label)`` pairs for a picker.
 
@@ -492,52 +607,6 @@ def project_choices(frame: pd.DataFrame) -> list[tuple[str, str]]:
             label += f" ({decision.strip()})"
         out.append((str(pos + 1), label))
     return out
-
-
-def load_boundary_file(path: str | Path, *, crs: CRS | str | int, project: str | None = None,
-                       scratch_root: Path | None = None) -> Boundary:
-    """Read a boundary the user brought (an upload) with :func:`gis.sources.read_source` and prepare it.
-
-    Unlike :func:`read_boundary`, archives (a zipped shapefile, KMZ) are checked before anything is unpacked
-    and unpacked only into the workspace's scratch folder (``scratch_root``), text in old Vietnamese
-    encodings is decoded, and a surveyor's coordinate table works too. ``project`` as in
-    :func:`prepare_boundary`. Every problem is a :class:`gis.errors.GisError` saying what to do.
-    """
-    from gis.sources import read_source
-
-    path = _checked_boundary_file(path)
-    source = read_source(path, scratch_root=scratch_root)
-    frame = source.frame
-    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
-        raise GeometryError(
-            f"Tệp ranh giới «{path.name}» không có hình học. Hãy chọn tệp bản đồ (.zip shapefile, .gpkg, "
-            ".geojson, .kml).",
-            f"Boundary file '{path.name}' has no geometry. Choose a map file (zipped shapefile, .gpkg, "
-            ".geojson, .kml).",
-        )
-    return prepare_boundary(frame, crs=crs, source=path.name, project=project)
-
-
-def require_geometry_file(path: str | Path, *, role: tuple[str, str] = ("lớp", "layer")) -> None:
-    """Raise :class:`GeometryError` for a readable file with no geometry at all (a CSV or a bare table).
-
-    ``role`` names the file's part (Vietnamese, English). Missing or unreadable files are left to
-    :func:`gis.io.read_layer`, which reports them.
-    """
-    import pyogrio
-
-    path = Path(path)
-    try:
-        info = pyogrio.read_info(path)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
-        return
-    if info.get("geometry_type") is None:
-        raise GeometryError(
-            f"Tệp {role[0]} «{path.name}» không có hình học (chỉ có bảng thuộc tính). Hãy chọn tệp bản đồ "
-            "(.shp, .gpkg, .geojson, .kml).",
-            f"{role[1].capitalize()} file '{path.name}' has no geometry (only a table of attributes). Choose a "
-            "map file (.shp, .gpkg, .geojson, .kml).",
-        )
 
 
 def boundary_from_geometry(geometry: shapely.Geometry, *, crs: CRS | str | int, name: str = "",
@@ -709,9 +778,13 @@ class Totals:
     owners: int
     households: int
     severe_owners: int
+    tier_30_70: int
+    tier_over_70: int
     recovered_m2: float
     legal_m2: float
+    drawn_m2: float
     remaining_m2: float
+    remaining_legal_m2: float
     rice_m2: float
     pond_m2: float
     farm_m2: float
@@ -745,18 +818,25 @@ class Recovery:
     ----------
     table
         One row per parcel touched (slivers included, flagged), indexed like the parcels: ``sheet``,
-        ``parcel_no``, ``land_use``, ``land_use_main``, ``group``, ``owner``, ``village``, ``legal_area_m2``,
-        ``map_area_m2``, ``recovered_m2`` (to 0.1 m²), ``recovered_exact_m2``, ``inside`` (wholly inside,
-        not intersected), ``remaining_m2`` (legal
-        minus recovered; 0 when wholly recovered), ``remaining_map_m2`` (drawn remainder: drawn minus exact
-        recovered), ``recovered_pct``, ``status`` (``whole``/``partial``), ``flags`` (a tuple of flag names)
-        and one boolean column per flag.
+        ``parcel_no``, ``land_use``, ``land_use_main``, ``group``, ``owner``, ``village``, ``owner_id``,
+        ``legal_area_m2``, ``map_area_m2`` (drawn area to 0.1 m²), ``map_area_exact_m2``, ``recovered_m2``
+        (to 0.1 m²), ``recovered_exact_m2``, ``inside``
+        (wholly inside, not intersected), ``remaining_m2`` (the drawn remainder: ``map_area_m2`` minus
+        ``recovered_m2``, so the two add up to the drawn area; a ``remainder_sliver`` keeps its sliver here
+        though the parcel counts as whole), ``remaining_legal_m2`` (legal area minus
+        recovered, 0 when wholly recovered: what the minimum parcel size is checked on), ``scale`` and
+        ``area_tolerance_m2`` (the sheet's scale denominator and the legal-area tolerance at it),
+        ``recovered_pct``, ``status`` (``whole``/``partial``), ``flags`` (a tuple of flag names) and one
+        boolean column per flag.
     status
         ``outside``/``whole``/``partial`` for every parcel, aligned to the parcels (for the map).
     by_land_use, by_group, by_village, by_owner
-        Summaries, slivers excluded.
+        Summaries, slivers excluded; ``by_owner`` has one row per land user (``owner_id``, see
+        :func:`land_user_keys`) with the support ``tier`` of households.
     totals
         :class:`Totals`.
+    owner_identity
+        How land users were told apart (a key of :data:`IDENTITY_LABELS`).
     """
 
     table: pd.DataFrame
@@ -769,6 +849,7 @@ class Recovery:
     boundary: Boundary
     settings: RecoverySettings
     notes: tuple[Note, ...] = ()
+    owner_identity: str = "name_address"
 
     @property
     def counted(self) -> pd.DataFrame:
@@ -866,6 +947,8 @@ def recover(
     table = pd.DataFrame(index=idx)
     for name in ("sheet", "parcel_no", "land_use", "land_use_main", "group", "owner", "village"):
         table[name] = _column(parcels, name, idx)
+    keys, identity = land_user_keys(parcels)
+    table["owner_id"] = keys.reindex(idx)
     drawn = measured["map_area_m2"].to_numpy()
     exact = measured["recovered_m2"].to_numpy()
     legal_source = _column(parcels, "legal_area_m2", idx)
@@ -877,23 +960,34 @@ def recover(
     near_whole = ~measured["inside"].to_numpy() & (remainder_map < settings.sliver_m2) & ~sliver
     remainder_sliver = near_whole & (remainder_map > NOISE_M2)  # not when the boundary follows the edges
     whole = measured["inside"].to_numpy() | near_whole
+    # Areas to 0.1 m² as certificates give them; the remainder is the drawn one, so that recovered +
+    # remaining = drawn area for every parcel, in every output (a remainder sliver stays in it, flagged).
+    drawn01 = _round01(drawn)
     recovered = _round01(exact)
-    remaining = np.where(whole, 0.0, np.maximum(_round01(legal - recovered), 0.0))
+    remaining = np.round(drawn01 - recovered, 1)
+    remaining_legal = np.where(whole, 0.0, np.maximum(_round01(legal - recovered), 0.0))
     # the minimum parcel size follows the main code's group (a mixed ONT+CLN lot keeps the residential one)
     groups = table["land_use_main"].map(landuse.group_of).astype("object").to_numpy()
     minimum = np.array([settings.minimum_parcel_m2.get(g, 0.0) if isinstance(g, str) else 0.0 for g in groups])
-    below = ~whole & ~sliver & (remaining < minimum)
-    diff = np.abs(legal - drawn)
-    mismatch = legal_known & (diff > settings.area_mismatch_m2) & (
-        diff > settings.area_mismatch_pct / 100.0 * np.abs(legal))
+    below = ~whole & ~sliver & (remaining_legal < minimum)
+    # the one rule of legal against drawn area (the Data page's check and the parcel card use it too)
+    scales = parcel_scales(_column(parcels, "scale", idx) if "scale" in parcels.columns else None,
+                           table["sheet"], n=len(idx), sheet_scales=settings.sheet_scales,
+                           default_scale=settings.default_scale)
+    legal_positive = legal_known & (legal > 0)
+    allowed = area_tolerance_m2(np.where(legal_positive, legal, 0.0), scale=scales)
+    mismatch = legal_positive & (np.abs(drawn - legal) > allowed)
     flag_arrays = {"sliver": sliver, "remainder_sliver": remainder_sliver, "below_minimum": below,
                    "area_mismatch": mismatch}
     table["legal_area_m2"] = legal
-    table["map_area_m2"] = drawn
+    table["map_area_m2"] = drawn01
+    table["map_area_exact_m2"] = drawn
     table["recovered_m2"] = recovered
     table["recovered_exact_m2"] = exact
     table["remaining_m2"] = remaining
-    table["remaining_map_m2"] = remainder_map
+    table["remaining_legal_m2"] = remaining_legal
+    table["area_tolerance_m2"] = allowed
+    table["scale"] = scales.astype(int)
     table["inside"] = measured["inside"].to_numpy()
     table["recovered_pct"] = np.where(drawn > 0, exact / np.where(drawn > 0, drawn, 1.0) * 100.0, 0.0)
     table["status"] = np.where(whole, "whole", "partial")
@@ -911,11 +1005,10 @@ def recover(
     by_land_use.insert(1, "group", by_land_use["code"].map(landuse.group_of))
     by_group = _summary(counted, "group", fill="unknown")
     by_village = _summary(counted, "village")
-    owners_per_village = counted.assign(
-        owner=counted["owner"].astype("object").fillna("?"), village=counted["village"].astype("object")
-        .fillna("?")).groupby("village", sort=False)["owner"].nunique()
+    owners_per_village = counted.assign(village=counted["village"].astype("object").fillna("?")).groupby(
+        "village", sort=False)["owner_id"].nunique()
     by_village.insert(1, "owners", by_village["village"].map(owners_per_village).astype(int))
-    by_owner = _owners(parcels, counted, settings=settings)
+    by_owner = _owners(parcels, counted, keys, settings=settings)
 
     is_farm = counted["group"].isin(landuse.FARM_GROUPS)
     boundary_m2 = boundary.area_m2
@@ -929,9 +1022,13 @@ def recover(
         owners=int(len(by_owner)),
         households=int(by_owner["household"].sum()),
         severe_owners=int(by_owner["severe"].sum()),
+        tier_30_70=int((by_owner["tier"] == "30_70").sum()),
+        tier_over_70=int((by_owner["tier"] == "over_70").sum()),
         recovered_m2=round(float(counted["recovered_m2"].sum()), 1),
         legal_m2=round(float(counted["legal_area_m2"].sum()), 1),
+        drawn_m2=round(float(counted["map_area_m2"].sum()), 1),
         remaining_m2=round(float(counted["remaining_m2"].sum()), 1),
+        remaining_legal_m2=round(float(counted["remaining_legal_m2"].sum()), 1),
         rice_m2=round(float(counted.loc[counted["land_use_main"].isin(landuse.RICE_CODES), "recovered_m2"]
                             .sum()), 1),
         pond_m2=round(float(counted.loc[counted["land_use_main"].isin(landuse.AQUACULTURE_CODES),
@@ -954,7 +1051,7 @@ def recover(
         notes.append(placeholder_note(settings))
     return Recovery(table=table, status=status, by_land_use=by_land_use, by_group=by_group,
                     by_village=by_village, by_owner=by_owner, totals=totals, boundary=boundary,
-                    settings=settings, notes=tuple(notes))
+                    settings=settings, notes=tuple(notes), owner_identity=identity)
 
 
 def placeholder_note(settings: RecoverySettings) -> Note:
@@ -967,50 +1064,48 @@ def placeholder_note(settings: RecoverySettings) -> Note:
     )
 
 
-def _owners(parcels: pd.DataFrame, counted: pd.DataFrame, *, settings: RecoverySettings) -> pd.DataFrame:
-    """Per owner (name and village, since one name can recur): parcels, area, share of farm land lost.
+def _owners(parcels: pd.DataFrame, counted: pd.DataFrame, keys: pd.Series, *,
+            settings: RecoverySettings) -> pd.DataFrame:
+    """Per land user (:func:`land_user_keys`): parcels, area, share of farm land lost, support tier.
 
-    The share is the owner's recovered farm land over all of that owner's farm land in the layer (drawn
-    areas, so that it never exceeds 100 %). ``household`` is False for organisations
-    (:func:`is_organisation`: the People's Committee, village communities, schools ...), which are never
-    ``severe``: the severely affected threshold is about households' livelihoods.
+    The share is the user's recovered farm land over all of that user's farm land in the layer (drawn
+    areas, so that it never exceeds 100 %), to 0.1 %. ``household`` is False for organisations
+    (:func:`is_organisation`: the People's Committee, village communities, schools ...), which have no
+    ``tier`` and are never ``severe``: the support tiers are about households' livelihoods.
     """
-    cols = ["owner", "village", "household", "parcels", "recovered_m2", "farm_recovered_m2", "farm_m2",
-            "farm_share_pct", "severe"]
+    cols = ["owner_id", "owner", "village", "household", "parcels", "recovered_m2", "farm_recovered_m2", "farm_m2",
+            "farm_share_pct", "tier", "severe"]
     if counted.empty:
         return pd.DataFrame(columns=cols)
-
-    def key(frame: pd.DataFrame) -> pd.DataFrame:
-        return pd.DataFrame({
-            "owner": _column(frame, "owner", frame.index).astype("object").fillna("?"),
-            "village": _column(frame, "village", frame.index).astype("object").fillna("?"),
-        }, index=frame.index)
-
-    taken = key(counted)
-    taken["recovered_m2"] = counted["recovered_m2"]
-    farm = counted["group"].isin(landuse.FARM_GROUPS)
-    taken["farm_recovered_m2"] = counted["recovered_exact_m2"].where(farm, 0.0)
-    grouped = taken.groupby(["owner", "village"], sort=False)
+    taken = pd.DataFrame({
+        "owner_id": keys.reindex(counted.index),
+        "owner": counted["owner"].astype("object").where(counted["owner"].notna(), "?"),
+        "village": counted["village"].astype("object").where(counted["village"].notna(), "?"),
+        "recovered_m2": counted["recovered_m2"],
+        "farm_recovered_m2": counted["recovered_exact_m2"].where(counted["group"].isin(landuse.FARM_GROUPS), 0.0),
+    }, index=counted.index)
+    grouped = taken.groupby("owner_id", sort=False)
     out = pd.DataFrame({
+        "owner": grouped["owner"].first(),
+        "village": grouped["village"].agg(lambda v: "; ".join(dict.fromkeys(str(x) for x in v))),
         "parcels": grouped.size(),
         "recovered_m2": grouped["recovered_m2"].sum().round(1),
         "farm_recovered_m2": grouped["farm_recovered_m2"].sum(),
     })
-    all_keys = key(parcels)
-    pairs = pd.MultiIndex.from_frame(all_keys)
-    mine = pairs.isin(out.index)
-    holdings = all_keys[mine].assign(
-        farm_m2=np.where(_column(parcels, "group", parcels.index)[mine].isin(landuse.FARM_GROUPS),
-                         parcels.geometry[mine].area.to_numpy(), 0.0))
-    farm_total = holdings.groupby(["owner", "village"], sort=False)["farm_m2"].sum()
+    mine = keys.isin(out.index).to_numpy()
+    farm = _column(parcels, "group", parcels.index).isin(landuse.FARM_GROUPS).to_numpy()
+    held = pd.Series(np.where(farm[mine], parcels.geometry[mine].area.to_numpy(), 0.0), index=parcels.index[mine])
+    farm_total = held.groupby(keys[mine].to_numpy(), sort=False).sum()
     out["farm_m2"] = farm_total.reindex(out.index).fillna(0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(out["farm_m2"] > 0, out["farm_recovered_m2"] / out["farm_m2"] * 100.0, 0.0)
-    out["farm_share_pct"] = np.minimum(share, 100.0)
-    out = out.reset_index()
+    out["farm_share_pct"] = np.round(np.minimum(share, 100.0), 1)
+    out = out.rename_axis("owner_id").reset_index()
     out["household"] = ~out["owner"].map(is_organisation).astype(bool)
-    out["severe"] = out["household"] & (out["farm_recovered_m2"] > 0) & (
-        out["farm_share_pct"] >= settings.severe_share_pct)
+    out["tier"] = [tier_of(pct, settings=settings) if household and farm_lost > 0 else ""
+                   for pct, household, farm_lost in zip(out["farm_share_pct"], out["household"],
+                                                        out["farm_recovered_m2"], strict=True)]
+    out["severe"] = out["tier"] != ""
     out = out.sort_values(["recovered_m2"], ascending=False, kind="stable").reset_index(drop=True)
     return out[cols]
 

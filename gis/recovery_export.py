@@ -7,8 +7,10 @@
   rounded per parcel to 0.1 m² and every total is the sum of the rounded figures it lists. Slivers have
   their own sheet and stay out of every total.
 - The CSV is for machines: one row per parcel touched (slivers included and flagged), the columns of
-  :data:`CSV_COLUMNS` in that order, a dot for decimals, UTF-8 with a BOM, names that begin with
-  ``=``, ``+``, ``-``, ``@`` prefixed with ``'`` (OWASP's CSV-injection rule, :mod:`gis.spreadsheet`).
+  :data:`CSV_COLUMNS` in that order, a dot for decimals, UTF-8 with a BOM (so that Excel shows Vietnamese),
+  names that begin with ``=``, ``+``, ``-``, ``@`` prefixed with ``'`` (OWASP's CSV-injection rule,
+  :mod:`gis.spreadsheet`). ``remaining_m2`` is the drawn remainder everywhere (recovered + remaining = drawn
+  area); ``remaining_legal_m2`` is the remainder counted from the legal area.
 - The GeoPackage holds two layers, ``recovered_parts`` and ``remainders``, and the ``boundary``.
 """
 
@@ -26,11 +28,19 @@ import pyogrio
 
 from gis import landuse, spreadsheet
 from gis.errors import DataSourceError
-from gis.recovery import FLAG_LABELS, STATUS_LABELS, Note, Recovery, recovered_parts
+from gis.recovery import (
+    FLAG_LABELS,
+    STATUS_LABELS,
+    Note,
+    Recovery,
+    identity_label,
+    recovered_parts,
+    tier_labels,
+)
 
 #: The CSV's columns, in this order.
-CSV_COLUMNS = ("sheet", "parcel", "land_use", "owner", "village", "legal_area_m2", "map_area_m2",
-               "recovered_m2", "remaining_m2", "recovered_pct", "status", "flags")
+CSV_COLUMNS = ("sheet", "parcel", "land_use", "owner", "owner_id", "village", "legal_area_m2", "map_area_m2",
+               "recovered_m2", "remaining_m2", "remaining_legal_m2", "recovered_pct", "status", "flags")
 
 FORMATS = (".xlsx", ".gpkg", ".csv")
 
@@ -64,11 +74,13 @@ def csv_frame(result: Recovery) -> pd.DataFrame:
         "parcel": t["parcel_no"].to_numpy(),
         "land_use": t["land_use"].to_numpy(),
         "owner": t["owner"].to_numpy(),
+        "owner_id": t["owner_id"].to_numpy(),
         "village": t["village"].to_numpy(),
         "legal_area_m2": t["legal_area_m2"].round(1).to_numpy(),
         "map_area_m2": t["map_area_m2"].round(1).to_numpy(),
         "recovered_m2": t["recovered_m2"].round(1).to_numpy(),
         "remaining_m2": t["remaining_m2"].round(1).to_numpy(),
+        "remaining_legal_m2": t["remaining_legal_m2"].round(1).to_numpy(),
         "recovered_pct": t["recovered_pct"].round(2).to_numpy(),
         "status": t["status"].to_numpy(),
         "flags": t["flags"].map(";".join).to_numpy(),
@@ -138,6 +150,7 @@ def parcel_rows(table: pd.DataFrame, lang: str) -> pd.DataFrame:
         "drawn": table["map_area_m2"].round(1).to_numpy(),
         "recovered": table["recovered_m2"].round(1).to_numpy(),
         "remaining": table["remaining_m2"].round(1).to_numpy(),
+        "remaining_legal": table["remaining_legal_m2"].round(1).to_numpy(),
         "pct": table["recovered_pct"].round(1).to_numpy(),
         "status": table["status"].map(lambda s: _label(STATUS_LABELS[s], lang)).to_numpy(),
         "flags": table["flags"].map(lambda f: _flags_text(f, lang)).to_numpy(),
@@ -154,7 +167,9 @@ PARCEL_COLUMNS = (
     Column("legal", ("Diện tích pháp lý (m²)", "Legal area (m²)"), M2, True),
     Column("drawn", ("Diện tích đo trên bản đồ (m²)", "Drawn area (m²)"), M2, True),
     Column("recovered", ("Diện tích thu hồi (m²)", "Recovered area (m²)"), M2, True),
-    Column("remaining", ("Diện tích còn lại (m²)", "Remaining area (m²)"), M2, True),
+    Column("remaining", ("Diện tích còn lại (đo trên bản đồ, m²)", "Remaining area (drawn, m²)"), M2, True),
+    Column("remaining_legal", ("Còn lại theo diện tích pháp lý (m²)", "Remaining from the legal area (m²)"), M2,
+           True),
     Column("pct", ("Tỷ lệ thu hồi (%)", "Recovered share (%)"), PCT),
     Column("status", ("Hình thức thu hồi", "Recovery")),
     Column("flags", ("Ghi chú", "Notes")),
@@ -167,8 +182,9 @@ def summary_sheets(result: Recovery, lang: str) -> list[Sheet]:
         group_name=result.by_land_use["group"].map(lambda g: landuse.group_name(g, lang=lang)))
     by_group = result.by_group.assign(
         group_name=result.by_group["group"].map(lambda g: landuse.group_name(g, lang=lang)))
+    tiers = tier_labels(result.settings, lang=lang)
     owners = result.by_owner.assign(
-        severe=result.by_owner["severe"].map(lambda s: ("Có" if lang == "vi" else "Yes") if s else ""),
+        tier=result.by_owner["tier"].map(lambda k: tiers.get(k, "")),
         kind=result.by_owner["household"].map(lambda h: _label(OWNER_KINDS[bool(h)], lang)),
         farm_m2=result.by_owner["farm_m2"].round(1),
         farm_recovered_m2=result.by_owner["farm_recovered_m2"].round(1),
@@ -179,7 +195,6 @@ def summary_sheets(result: Recovery, lang: str) -> list[Sheet]:
               Column("partial", ("Thu hồi một phần (thửa)", "Partly recovered (parcels)"), COUNT, True),
               Column("recovered_m2", ("Diện tích thu hồi (m²)", "Recovered area (m²)"), M2, True),
               Column("recovered_ha", ("Diện tích thu hồi (ha)", "Recovered area (ha)"), HA, True))
-    threshold = f"{result.settings.severe_share_pct:g}"
     return [
         Sheet(("Theo loại đất", "By land use"), ("TỔNG HỢP DIỆN TÍCH THU HỒI THEO LOẠI ĐẤT",
                                                  "RECOVERED AREA BY LAND-USE CODE"), by_code,
@@ -202,27 +217,36 @@ def summary_sheets(result: Recovery, lang: str) -> list[Sheet]:
                       M2, True),
                Column("farm_share_pct", ("Tỷ lệ đất nông nghiệp bị thu hồi (%)", "Share of farm land lost (%)"),
                       PCT),
-               Column("severe", (f"Bị ảnh hưởng nặng (≥ {threshold}%)", f"Severely affected (≥ {threshold}%)")))),
+               Column("tier", ("Mức hỗ trợ ổn định đời sống (Điều 19 Nghị định 88/2024/NĐ-CP)",
+                               "Life-stabilisation support tier (Decree 88/2024, art. 19)")))),
     ]
 
 
 def totals_rows(result: Recovery, lang: str) -> list[tuple[str, float | int, str]]:
     t = result.totals
     vi = lang == "vi"
+    tiers = tier_labels(result.settings, lang=lang)
     return [
         ("Số thửa bị thu hồi" if vi else "Parcels recovered", t.parcels, COUNT),
         ("  trong đó thu hồi toàn bộ" if vi else "  of which wholly", t.whole, COUNT),
         ("  trong đó thu hồi một phần" if vi else "  of which partly", t.partial, COUNT),
         ("Tổng diện tích thu hồi (m²)" if vi else "Recovered area (m²)", t.recovered_m2, M2),
         ("Tổng diện tích thu hồi (ha)" if vi else "Recovered area (ha)", t.recovered_ha, HA),
+        ("Tổng diện tích đo trên bản đồ của các thửa (m²)" if vi else "Drawn area of these parcels (m²)", t.drawn_m2,
+         M2),
+        ("Tổng diện tích còn lại (đo trên bản đồ, m²)" if vi else "Remaining area (drawn, m²)", t.remaining_m2, M2),
         ("Đất trồng lúa bị thu hồi (m²)" if vi else "Rice land recovered (m²)", t.rice_m2, M2),
         ("Đất nuôi trồng thủy sản bị thu hồi (m²)" if vi else "Aquaculture ponds recovered (m²)", t.pond_m2, M2),
         ("Đất nông nghiệp bị thu hồi (m²)" if vi else "Farm land recovered (m²)", t.farm_m2, M2),
         ("Số chủ sử dụng bị ảnh hưởng" if vi else "Land users affected", t.owners, COUNT),
         ("  trong đó hộ gia đình" if vi else "  of which households", t.households, COUNT),
-        (f"Số hộ gia đình bị ảnh hưởng nặng (≥ {result.settings.severe_share_pct:g}% đất nông nghiệp)" if vi
-         else f"Households severely affected (≥ {result.settings.severe_share_pct:g}% of farm land)",
+        (f"Số hộ gia đình bị ảnh hưởng nặng (từ {result.settings.severe_share_pct:g}% đất nông nghiệp trở lên)" if vi
+         else f"Households severely affected ({result.settings.severe_share_pct:g} % of farm land or more)",
          t.severe_owners, COUNT),
+        (f"  trong đó {tiers['30_70'][0].lower()}{tiers['30_70'][1:]}" if vi else f"  of which {tiers['30_70']}",
+         t.tier_30_70, COUNT),
+        (f"  trong đó {tiers['over_70'][0].lower()}{tiers['over_70'][1:]}" if vi else f"  of which {tiers['over_70']}",
+         t.tier_over_70, COUNT),
         ("Thửa còn lại nhỏ hơn diện tích tối thiểu" if vi else "Remainders below minimum size",
          t.below_minimum, COUNT),
         ("Thửa chênh lệch diện tích pháp lý / đo vẽ" if vi else "Legal and drawn area differ",
@@ -366,17 +390,26 @@ def write_workbook(
     notes_sheet = wb.create_sheet("Ghi chú" if vi else "Notes")
     heading(notes_sheet, "GHI CHÚ" if vi else "NOTES", 1)
     lines = [n.text(lang) for n in (*result.notes, *notes)]
+    lines.append(identity_label(result.owner_identity, lang=lang) + ".")
+    lines.append(("Mức hỗ trợ ổn định đời sống theo khoản 1 Điều 19 Nghị định 88/2024/NĐ-CP: " if vi else
+                  "Life-stabilisation support tiers of Decree 88/2024/NĐ-CP, art. 19(1): ")
+                 + "; ".join(tier_labels(result.settings, lang=lang).values())
+                 + (". Tổ chức không tính là hộ gia đình." if vi else ". Organisations are not households."))
     s = result.settings
     minimum = ", ".join(f"{landuse.group_name(g, lang=lang)} {v:g} m²" for g, v in s.minimum_parcel_m2.items())
     lines += [
-        (f"Ngưỡng phần sót: {s.sliver_m2:g} m²; chênh lệch diện tích: trên {s.area_mismatch_m2:g} m² và trên "
-         f"{s.area_mismatch_pct:g}%; diện tích tối thiểu: {minimum or 'không đặt'}. Nguồn: {s.source}.") if vi else
-        (f"Sliver tolerance: {s.sliver_m2:g} m²; area mismatch: over {s.area_mismatch_m2:g} m² and over "
-         f"{s.area_mismatch_pct:g}%; minimum parcel size: {minimum or 'none'}. Source: {s.source}."),
-        ("Diện tích thu hồi làm tròn đến 0,1 m² cho từng thửa; các dòng tổng là tổng các số đã làm tròn. Diện "
-         "tích còn lại = diện tích pháp lý − diện tích thu hồi.") if vi else
-        ("Recovered areas are rounded to 0.1 m² per parcel; totals sum the rounded figures. Remaining area = "
-         "legal area − recovered area."),
+        (f"Ngưỡng phần sót: {s.sliver_m2:g} m²; chênh lệch diện tích pháp lý và đo vẽ: quá hạn sai ΔP = 0,0004 × M "
+         f"× √P m² (Thông tư 25/2014/TT-BTNMT), M là mẫu số tỷ lệ tờ bản đồ (mặc định 1:{s.default_scale}); "
+         f"diện tích tối thiểu: {minimum or 'không đặt'}. Nguồn: {s.source}.") if vi else
+        (f"Sliver tolerance: {s.sliver_m2:g} m²; legal against drawn area: beyond ΔP = 0.0004 × M × √P m² "
+         f"(Circular 25/2014/TT-BTNMT), M the sheet's scale denominator (default 1:{s.default_scale}); minimum "
+         f"parcel size: {minimum or 'none'}. Source: {s.source}."),
+        ("Diện tích làm tròn đến 0,1 m² cho từng thửa; các dòng tổng là tổng các số đã làm tròn. Diện tích còn "
+         "lại = diện tích đo trên bản đồ − diện tích thu hồi (thửa thu hồi toàn bộ: toàn bộ diện tích đo); cột "
+         "«còn lại theo diện tích pháp lý» = diện tích pháp lý − diện tích thu hồi.") if vi else
+        ("Areas are rounded to 0.1 m² per parcel; totals sum the rounded figures. Remaining area = drawn area − "
+         "recovered area (a wholly recovered parcel: its whole drawn area); the column 'remaining from the "
+         "legal area' = legal area − recovered area."),
     ]
     for row, line in enumerate(lines, start=5):
         notes_sheet.cell(row=row, column=1, value=line).alignment = Alignment(wrap_text=True, vertical="top")

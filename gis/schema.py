@@ -26,6 +26,9 @@ PARCEL_FIELDS: dict[str, tuple[str, ...]] = {
     "crop": ("CAYTRONG", "cay_trong"),
     "vietgap": ("VIETGAP",),
     "certificate": ("SOGCN", "SoGCN", "so_gcn", "SoSerial"),
+    "citizen_id": ("CCCD", "SoCCCD", "so_cccd", "SOCMND", "CMND", "so_cmnd", "SoDinhDanh", "MaDinhDanh"),
+    "user_code": ("MACHU", "MaChuSuDung", "ma_chu_sd", "MaNguoiSuDung", "MaChu", "ma_chu"),
+    "scale": ("TYLE", "TyLe", "ty_le", "tyle_bd", "TyLeBanDo", "scale"),
 }
 
 #: The fields without which a parcel layer cannot serve.
@@ -46,6 +49,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "crop": ("Cây trồng", "Crop"),
     "vietgap": ("VietGAP", "VietGAP"),
     "certificate": ("Số GCN QSDĐ", "Certificate no."),
+    "citizen_id": ("Số CCCD / định danh", "Citizen ID"),
+    "user_code": ("Mã chủ sử dụng", "Land-user code"),
+    "scale": ("Tỷ lệ bản đồ", "Map scale"),
 }
 
 

@@ -116,3 +116,36 @@ def test_layer_in_degrees_is_measured_in_metres() -> None:
     overlap = report.problems[report.problems.kind == "overlap"]
     assert overlap.area_m2.iloc[0] == pytest.approx(1000.0, rel=1e-3)
     assert report.problems.crs.to_epsg() == 4326
+
+
+# ΔP = 0.0004 × M × √P, typed by hand from the circular's formula: (scale M, legal area P m², ΔP m²).
+CIRCULAR_TABLE = [
+    (500, 100.0, 2.0),
+    (500, 400.0, 4.0),
+    (1000, 100.0, 4.0),
+    (1000, 2_500.0, 20.0),
+    (2000, 10_000.0, 80.0),
+    (2000, 1_000.0, 25.30),
+    (5000, 40_000.0, 400.0),
+]
+
+
+@pytest.mark.parametrize(("scale", "legal", "allowed"), CIRCULAR_TABLE)
+def test_tolerance_against_the_circulars_formula(scale, legal, allowed) -> None:
+    assert area_tolerance_m2(legal, scale=scale) == pytest.approx(allowed, abs=0.005)
+
+
+def test_tolerance_uses_each_sheets_scale_field_then_settings_then_default() -> None:
+    from gis.checks import parse_scale
+
+    assert [parse_scale(v) for v in (1000, 2000.0, "1:500", "1/2000", "1: 1.000", "", None, "abc", 0)] == [
+        1000, 2000, 500, 2000, 1000, None, None, None, None]
+    frame = vf.parcels()  # six 1 ha squares, legal 10 000 m²
+    frame["DIENTICH"] = 10_000.0 - 50.0  # 50 m² off: within 1:2000 (80 m²), beyond 1:1000 (40 m²) and 1:500
+    assert check_parcels(frame, scale=2000).counts["area_mismatch"] == 0
+    assert check_parcels(frame, scale=1000).counts["area_mismatch"] == 6
+    frame["TYLE"] = ["1:500", "1:2000", None, None, 1000, ""]
+    report = check_parcels(frame, scale=2000, sheet_scales={"12": 1000})
+    # rows 0 and 4 by their own field (1:500, 1:1000), rows 2, 3, 5 by sheet 12's setting (1:1000)
+    assert report.counts["area_mismatch"] == 5
+    assert "1:500" in " ".join(report.problems["detail_vi"])

@@ -31,13 +31,13 @@ from gis.recovery import (
     load_settings,
     measure,
     prepare_boundary,
-    read_boundary,
     recover,
     recovered_parts,
     select_project,
     settings_from_dict,
 )
 from gis.recovery_export import CSV_COLUMNS, csv_frame, write_csv, write_geopackage, write_workbook
+from gis.recovery_files import read_boundary
 from gis.schema import normalise_parcels
 
 EPSG = 9214
@@ -144,10 +144,14 @@ def test_flags_sliver_minimum_mismatch_and_remainder_sliver():
     result = recover(parcels, prepare_boundary(frame_of(shape), crs=EPSG), settings=SETTINGS)
     table = result.table.set_index("parcel_no")
     assert table.loc[1, "status"] == "whole" and table.loc[1, "flags"] == ("remainder_sliver",)
-    assert table.loc[1, "remaining_m2"] == 0.0
+    # counted as whole, but the drawn remainder keeps its 0.5 m² sliver: recovered + remaining = drawn
+    assert table.loc[1, "recovered_m2"] == 9_999.5 and table.loc[1, "remaining_m2"] == 0.5
+    assert table.loc[1, "remaining_legal_m2"] == 0.0
     assert table.loc[2, "flags"] == ("below_minimum",) and table.loc[2, "remaining_m2"] == 40.0
     assert table.loc[3, "flags"] == ("area_mismatch",)
-    assert table.loc[3, "remaining_m2"] == 10_300.0 - 6_000.0
+    # the remainder is the drawn one (10 000 m² drawn); the legal one has its own column
+    assert table.loc[3, "remaining_m2"] == 10_000.0 - 6_000.0
+    assert table.loc[3, "remaining_legal_m2"] == 10_300.0 - 6_000.0
     assert table.loc[4, "flags"] == ("sliver",) and table.loc[4, "recovered_m2"] == 0.5
     assert result.totals.slivers == 1
     assert result.totals.recovered_m2 == pytest.approx(9_999.5 + 9_960.0 + 6_000.0)
@@ -162,7 +166,7 @@ def test_owner_share_of_farm_land_and_severe_threshold():
     result = recover(parcels, boundary, settings=RecoverySettings(severe_share_pct=40.0))
     owners_table = result.by_owner.set_index("owner")
     assert owners_table.loc["An", "farm_share_pct"] == pytest.approx(50.0)  # 1 of 2 rice parcels; ONT not farm
-    assert owners_table.loc["Bình", "farm_share_pct"] == pytest.approx(100 / 3)
+    assert owners_table.loc["Bình", "farm_share_pct"] == 33.3  # 1 of 3, to 0.1 %
     assert bool(owners_table.loc["An", "severe"]) and not bool(owners_table.loc["Bình", "severe"])
     assert result.totals.severe_owners == 1 and result.totals.owners == 2
 
@@ -209,8 +213,10 @@ def test_inputs_are_not_mutated(builtin, projects):
 def test_recovered_plus_remaining_is_the_drawn_area_for_every_parcel(builtin, cluster):
     boundary, result = cluster
     table = result.table
-    np.testing.assert_allclose(table["recovered_exact_m2"] + table["remaining_map_m2"], table["map_area_m2"],
-                               rtol=0, atol=1e-6)
+    np.testing.assert_allclose(table["recovered_m2"] + table["remaining_m2"], table["map_area_m2"],
+                               rtol=0, atol=1e-9)
+    np.testing.assert_allclose(table["map_area_m2"], builtin.geometry.area.reindex(table.index), rtol=0,
+                               atol=0.05 + 1e-9)
     parts = recovered_parts(builtin, result)
     by_part = parts.pivot_table(index="parcel_id", columns="part", values="area_m2", aggfunc="sum", fill_value=0)
     drawn = builtin.geometry.area.reindex(by_part.index)
@@ -314,7 +320,10 @@ def test_recover_totals_and_parts_hold_for_random_boundaries(shape):
     result = recover(VORONOI, boundary, settings=SETTINGS)
     table = result.table
     assert (table["recovered_m2"] <= table["map_area_m2"].round(1) + 0.05).all()
-    assert ((table["status"] == "whole") == (table["remaining_map_m2"] < 1.0)).all()
+    remainder = table["map_area_exact_m2"] - table["recovered_exact_m2"]
+    assert ((table["status"] == "whole") == (remainder < 1.0)).all()
+    np.testing.assert_allclose(table["recovered_m2"] + table["remaining_m2"], table["map_area_m2"], rtol=0,
+                               atol=1e-9)
     assert result.totals.recovered_m2 == pytest.approx(result.counted["recovered_m2"].sum(), abs=1e-6)
     parts = recovered_parts(VORONOI, result)
     total = parts.groupby("parcel_id")["area_m2"].sum()
@@ -445,8 +454,9 @@ def test_csv_columns_and_flags(tmp_path, cluster):
         rows = list(csv.reader(handle))
     assert tuple(rows[0]) == CSV_COLUMNS
     assert len(rows) - 1 == len(result.table)
-    assert {r[10] for r in rows[1:]} <= {"whole", "partial"}
-    flags = [r[11] for r in rows[1:]]
+    status, flag = CSV_COLUMNS.index("status"), CSV_COLUMNS.index("flags")
+    assert {r[status] for r in rows[1:]} <= {"whole", "partial"}
+    flags = [r[flag] for r in rows[1:]]
     assert "" in flags and any(";" in f for f in flags)
     assert all(set(f.split(";")) <= {"sliver", "remainder_sliver", "below_minimum", "area_mismatch"}
                for f in flags if f)
@@ -530,6 +540,7 @@ def test_cli_writes_all_three_formats(files, cluster, parcels, boundary, reproje
     assert done.returncode == 0, done.stderr
     assert ("reprojected" in done.stdout) is reprojected
     assert "Wrote" in done.stdout and "placeholders" in done.stdout
+    assert (out / "r.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # a BOM, for Excel
     with (out / "r.csv").open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0]) == list(CSV_COLUMNS)
@@ -555,3 +566,139 @@ def test_cli_messages_in_vietnamese(files, tmp_path):
     assert done.returncode == 2 and "không có hình học" in done.stderr and "table.csv" in done.stderr
     done = run_cli("recovery", files / "parcels.gpkg", files / "projects.shp", "--out", tmp_path / "all.csv")
     assert done.returncode == 0 and "6 đối tượng" in done.stdout
+
+
+# ------------------------------------------------------------------------------------ one rule, one truth
+
+
+def test_data_page_check_and_recovery_table_flag_the_same_parcels(tmp_path):
+    """The Data page's check (gis.imports.prepare -> check_parcels) and the recovery table count the same
+    legal-area mismatches, and both agree with ΔP = 0.0004 × M × √P computed here."""
+    from gis.checks import check_parcels
+    from gis.imports import prepare
+    from gis.sources import read_source
+
+    # nine 1 ha parcels; legal areas off by 0, 30, 79, 81, 200 ... m²: at 1:2000 ΔP = 80 m² for 1 ha, at
+    # 1:1000 (sheet 2, set in the settings) 40 m²
+    offsets = [0.0, 30.0, 79.0, 81.0, 200.0, -85.0, -20.0, 45.0, -45.0]
+    legal = np.array([10_000.0 + d for d in offsets])
+    raw = gpd.GeoDataFrame({
+        "SHBANDO": [1, 1, 1, 1, 1, 1, 2, 2, 2], "SHTHUA": np.arange(1, 10), "MALOAIDAT": ["LUC"] * 9,
+        "TENCHU": [f"Hộ {k}" for k in range(9)], "DIACHI": ["Thôn Đông"] * 9, "DIENTICH": legal,
+    }, geometry=[rel_box(100 * (k % 3), 100 * (k // 3), 100 * (k % 3 + 1), 100 * (k // 3 + 1)) for k in range(9)],
+        crs=EPSG)
+    scale = np.array([2000] * 6 + [1000] * 3)
+    expected = int((np.abs(10_000.0 - legal) > 0.0004 * scale * np.sqrt(legal)).sum())
+    assert expected == 5  # 81, 200, -85 at 1:2000; 45, -45 at 1:1000
+
+    settings_ = RecoverySettings(sheet_scales={"2": 1000})
+    boundary = prepare_boundary(frame_of(rel_box(-10, -10, 310, 310)), crs=EPSG)
+    recovered = recover(normalise_parcels(raw, source="grid"), boundary, settings=settings_)
+    assert recovered.totals.area_mismatch == expected
+
+    path = tmp_path / "grid.gpkg"
+    pyogrio.write_dataframe(raw, path)
+    prepared = prepare(read_source(path))
+    page = check_parcels(prepared.frame, scale=settings_.default_scale, sheet_scales=settings_.sheet_scales)
+    assert page.counts["area_mismatch"] == expected
+    # with the shipped settings (every sheet at the default 1:2000) both count the same too
+    shipped = recover(normalise_parcels(raw, source="grid"), boundary, settings=load_settings())
+    at_2000 = int((np.abs(10_000.0 - legal) > 0.0004 * 2000 * np.sqrt(legal)).sum())
+    assert prepared.report.counts["area_mismatch"] == shipped.totals.area_mismatch == at_2000 == 3
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shape=star, factors=st.lists(st.floats(0.5, 1.5), min_size=1, max_size=8))
+def test_recovered_plus_remaining_is_drawn_when_legal_areas_differ(shape, factors):
+    legal = VORONOI.geometry.area.to_numpy() * np.resize(np.array(factors), len(VORONOI))
+    parcels = VORONOI.assign(legal_area_m2=legal)
+    result = recover(parcels, prepare_boundary(frame_of(shape), crs=EPSG), settings=SETTINGS)
+    table = result.table
+    drawn = parcels.geometry.area.reindex(table.index).to_numpy()
+    # recovered + remaining = the drawn area (to 0.1 m², as shown), never the legal one
+    np.testing.assert_allclose(table["recovered_m2"] + table["remaining_m2"], np.round(drawn, 1), rtol=0, atol=0.1 + 1e-9)
+    np.testing.assert_allclose(table["recovered_m2"] + table["remaining_m2"], table["map_area_m2"], rtol=0, atol=1e-9)
+    assert (table["remaining_m2"] >= 0).all()
+    legal_rows = legal[parcels.index.get_indexer(table.index)]
+    expected_legal = np.where(table["status"] == "whole", 0.0, np.maximum(legal_rows - table["recovered_m2"], 0.0))
+    np.testing.assert_allclose(table["remaining_legal_m2"], expected_legal, rtol=0, atol=0.1 + 1e-9)
+
+
+# ------------------------------------------------------------------------------------------- land users
+
+
+def households(**columns) -> gpd.GeoDataFrame:
+    """Parcels 100 m x 10 m (1 000 m² each), one row of them along x, in the internal schema."""
+    n = len(columns["TENCHU"])
+    raw = gpd.GeoDataFrame({"SHBANDO": 7, "SHTHUA": np.arange(1, n + 1), "MALOAIDAT": ["LUC"] * n, **columns},
+                           geometry=[rel_box(0, 20 * k, 100, 20 * k + 10) for k in range(n)], crs=EPSG)
+    return normalise_parcels(raw, source="households")
+
+
+def test_namesakes_in_two_villages_are_two_users_and_one_citizen_id_in_two_villages_is_one():
+    boundary = prepare_boundary(frame_of(rel_box(-1, -1, 50, 200)), crs=EPSG)  # half of every parcel
+    same_name = households(TENCHU=["Nguyễn Văn An", "Nguyễn  văn An", "Lê Thị Bình"],
+                           DIACHI=["Thôn Đông, xã Lương Phong", "Thôn Chùa, xã Lương Phong", "Thôn Chùa"])
+    result = recover(same_name, boundary, settings=SETTINGS)
+    assert result.owner_identity == "name_address"
+    assert result.totals.owners == 3  # the two Nguyễn Văn An live in two villages: two users
+    assert sorted(result.by_owner["parcels"]) == [1, 1, 1]
+    # the same two parcels with one citizen ID: one user with two parcels, in two villages
+    with_id = households(TENCHU=["Nguyễn Văn An", "Nguyễn Văn An", "Lê Thị Bình"],
+                         DIACHI=["Thôn Đông", "Thôn Chùa", "Thôn Chùa"],
+                         CCCD=["024 090 000 123", "024090000123", "024090000999"])
+    result = recover(with_id, boundary, settings=SETTINGS)
+    assert result.owner_identity == "citizen_id"
+    owners = result.by_owner.set_index("owner")
+    assert result.totals.owners == 2 and owners.loc["Nguyễn Văn An", "parcels"] == 2
+    assert set(owners.loc["Nguyễn Văn An", "village"].split("; ")) == {"Đông", "Chùa"}
+    assert owners.loc["Nguyễn Văn An", "recovered_m2"] == pytest.approx(1_000.0)
+    # and the parcel card's "other parcels" uses the same identity
+    from gis.io import Dataset
+    from gis.parcel_info import parcel_facts
+
+    first = with_id.index[0]
+    facts = parcel_facts(Dataset(folder=Path("."), layers={"parcels": with_id}), first, settings=SETTINGS)
+    assert facts.other_parcels["parcel_no"].tolist() == [2]
+    facts = parcel_facts(Dataset(folder=Path("."), layers={"parcels": same_name}), first, settings=SETTINGS)
+    assert facts.other_parcels.empty
+
+
+@pytest.mark.parametrize(("taken_m", "share", "tier"), [
+    (29.9, 29.9, ""), (30.0, 30.0, "30_70"), (70.0, 70.0, "30_70"), (70.1, 70.1, "over_70"), (100.0, 100.0, "over_70"),
+])
+def test_support_tiers_at_their_bounds(taken_m, share, tier):
+    # one household with one 1 000 m² rice parcel (100 m long): a boundary taking `taken_m` metres of it
+    parcels = households(TENCHU=["Hộ Ông Tư", "UBND xã Lương Phong"], DIACHI=["Thôn Tứ", "Thôn Tứ"])
+    boundary = prepare_boundary(frame_of(rel_box(-1, -1, taken_m, 40)), crs=EPSG)
+    result = recover(parcels, boundary, settings=load_settings())
+    owners = result.by_owner.set_index("owner")
+    assert owners.loc["Hộ Ông Tư", "farm_share_pct"] == share
+    assert owners.loc["Hộ Ông Tư", "tier"] == tier
+    assert owners.loc["UBND xã Lương Phong", "tier"] == ""  # an organisation is never a household
+    assert result.totals.severe_owners == (1 if tier else 0)
+    assert result.totals.tier_30_70 == (tier == "30_70") and result.totals.tier_over_70 == (tier == "over_70")
+
+
+@pytest.mark.parametrize("encoding", ["tcvn3", "vni", "cp1258"])
+def test_cli_reads_legacy_encoded_shapefiles_without_cpg(tmp_path, encoding):
+    import json
+
+    import vn_files as vf
+
+    parcels = vf.shapefile(tmp_path / encoding, encoding=encoding, cpg=None)
+    assert not parcels.with_suffix(".cpg").exists()
+    boundary = tmp_path / "ranh_gioi.geojson"
+    # the first column of the 3 x 2 grid, half of it: parcels 1 (LUC) and 4 (LUC), 50 % of each
+    pyogrio.write_dataframe(gpd.GeoDataFrame({"TENDUAN": ["Dự án thử"]}, geometry=[
+        box(vf.E0 - 5, vf.N0 - 5, vf.E0 + 50, vf.N0 + 205)], crs=EPSG), boundary)
+    done = run_cli("--lang", "en", "recovery", parcels, boundary, "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    owners = {o["name"]: o for o in report["owners"]}
+    assert set(owners) == {vf.OWNERS[0], vf.OWNERS[3]}  # Nguyễn Văn Ước, Trần Thị Bưởi, decoded right
+    for owner in owners.values():
+        assert owner["parcels"] == 1 and owner["recovered_m2"] == 5_000.0 and owner["farm_share_pct"] == 50.0
+        assert owner["tier"] == "30_70" and owner["household"] and owner["id"]
+    assert report["totals"]["recovered_m2"] == 10_000.0 and report["owner_identity"] == "name_address"
+    assert report["tiers"]["30_70"].startswith("Losing from 30 % to 70 %")

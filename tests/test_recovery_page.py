@@ -14,7 +14,8 @@ from app_pages.text import literal
 from gis.errors import GisError
 from gis.i18n import number
 from gis.io import ROOT, load_dataset
-from gis.recovery import load_boundary_file, load_settings, prepare_boundary, recover
+from gis.recovery import load_settings, prepare_boundary, recover
+from gis.recovery_files import load_boundary_file
 
 PAGE = "app_pages/recovery.py"
 CLUSTER = "1"  # the first project of the built-in layer: Cụm công nghiệp Đoan Bái - Lương Phong
@@ -84,8 +85,8 @@ def test_choosing_the_cluster_shows_its_table_totals_and_overlay(cluster):
     assert len(table) == len(cluster.table)
     assert list(table.columns) == [
         "Tờ bản đồ số", "Thửa số", "Mã loại đất", "Chủ sử dụng đất", "Thôn", "Diện tích pháp lý (m²)",
-        "Diện tích đo trên bản đồ (m²)", "Diện tích thu hồi (m²)", "Diện tích còn lại (m²)", "Tỷ lệ thu hồi (%)",
-        "Hình thức thu hồi", "Ghi chú"]
+        "Diện tích đo trên bản đồ (m²)", "Diện tích thu hồi (m²)", "Diện tích còn lại (đo trên bản đồ, m²)",
+        "Còn lại theo diện tích pháp lý (m²)", "Tỷ lệ thu hồi (%)", "Hình thức thu hồi", "Ghi chú"]
     assert set(table["Hình thức thu hồi"]) == {"Thu hồi toàn bộ", "Thu hồi một phần"}
     first = cluster.table.iloc[0]
     assert table.iloc[0]["Diện tích thu hồi (m²)"] == number(first["recovered_m2"], 1)
@@ -222,3 +223,63 @@ def test_a_polygon_drawn_on_the_map_is_the_boundary(data, cluster):
     assert metrics(at)["Thửa bị thu hồi"] == number(cluster.totals.parcels, 0)
     assert len(at.dataframe[0].value) == len(cluster.table)
     assert '"key":"recovered_parts"' in map_args(at)["feature_group"]
+
+
+def _vi_number(text: str) -> float:
+    """A figure as the page writes it in Vietnamese (1.234,5) back to a float."""
+    return float(str(text).replace(".", "").replace(",", "."))
+
+
+def test_totals_agree_between_every_sheet_the_page_and_the_csv(tmp_path, cluster):
+    """Read everything back: each workbook sheet's totals row, the summary sheet, the CSV and the page's
+    metric and tables agree on the recovered area to 0.1 m²; recovered + remaining = drawn in each."""
+    import csv
+
+    import openpyxl
+
+    from gis.recovery_export import write_csv, write_workbook
+
+    t = cluster.totals
+    book = openpyxl.load_workbook(write_workbook(cluster, tmp_path / "r.xlsx"))
+    figures: dict[str, float] = {}
+    for sheet in book.worksheets:
+        rows = list(sheet.iter_rows(values_only=True))
+        if sheet.title == "Tổng hợp":
+            figures[sheet.title] = dict((r[0], r[1]) for r in rows[5:])["Tổng diện tích thu hồi (m²)"]
+            continue
+        header = rows[4]
+        totals = [r for r in rows if r[0] == "Tổng cộng"]
+        if "Diện tích thu hồi (m²)" not in header or not totals:
+            continue
+        column = header.index("Diện tích thu hồi (m²)")
+        figures[sheet.title] = totals[0][column]
+        body = [r for r in rows[5:] if r[0] not in ("Tổng cộng", None)]
+        assert sum(r[column] for r in body) == pytest.approx(totals[0][column], abs=0.05)
+        if sheet.title == "Danh sách thửa":
+            drawn = header.index("Diện tích đo trên bản đồ (m²)")
+            remaining = header.index("Diện tích còn lại (đo trên bản đồ, m²)")
+            for r in body:
+                assert r[column] + r[remaining] == pytest.approx(r[drawn], abs=1e-6)
+    assert set(figures) >= {"Tổng hợp", "Danh sách thửa", "Theo loại đất", "Theo nhóm đất", "Theo thôn",
+                            "Theo chủ sử dụng"}
+    path = write_csv(cluster, tmp_path / "r.csv")
+    assert path.read_bytes()[:3] == b"\xef\xbb\xbf"
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    figures["csv"] = sum(float(r["recovered_m2"]) for r in rows if "sliver" not in r["flags"].split(";"))
+    for r in rows:
+        assert float(r["recovered_m2"]) + float(r["remaining_m2"]) == pytest.approx(float(r["map_area_m2"]),
+                                                                                    abs=1e-6)
+
+    at = choose_cluster(page())
+    assert not at.exception
+    figures["page metric"] = _vi_number(metrics(at)["Diện tích thu hồi"].removesuffix(" m²"))
+    shown = at.dataframe[1].value.set_index("Chỉ tiêu")["Giá trị"]
+    figures["page totals"] = _vi_number(shown["Tổng diện tích thu hồi (m²)"])
+    for frame in at.dataframe[2:]:
+        table = frame.value
+        if "Diện tích thu hồi (m²)" in table.columns:
+            figures[f"page {list(table.columns)[0]}"] = sum(_vi_number(v) for v in table["Diện tích thu hồi (m²)"])
+    assert len(figures) >= 12, figures
+    for name, value in figures.items():
+        assert value == pytest.approx(t.recovered_m2, abs=0.1 + 1e-6), (name, value, t.recovered_m2)
