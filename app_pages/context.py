@@ -34,29 +34,14 @@ def _load(folder: str, stamp: float) -> Dataset:
     return load_dataset(Path(folder))
 
 
-def _imports_stamp(root: Path) -> int:
-    """The ``imports/`` folder's modification time (ns): changes when an import is added, completed or removed."""
-    try:
-        return (root / "imports").stat().st_mtime_ns
-    except OSError:
-        return 0
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _active(root: str, key: tuple[str, int], imports: int) -> datasets.Active:
-    return datasets.active(Path(root))
-
-
 def active() -> datasets.Active:
     """The workspace's active dataset (:func:`gis.datasets.active`), read from the workspace, not the session.
 
-    Keyed on the active file's content and modification time: a switch made in another tab, another browser
-    or by the command line is followed at the next rerun.
+    Read afresh at every rerun (a small file and one folder: about a millisecond), so a switch made in another
+    tab, another browser or by the command line is followed at once, and the caches keyed on
+    :func:`dataset_key` follow it.
     """
-    from gis.uploads import workspace_root
-
-    root = workspace_root()
-    return _active(str(root), datasets.active_key(root), _imports_stamp(root))
+    return datasets.active()
 
 
 def data_folder() -> Path:

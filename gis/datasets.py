@@ -27,6 +27,7 @@ active one makes the built-in one active. Every change is recorded in the worksp
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -107,11 +108,16 @@ def _parcel_count(folder: Path) -> int | None:
     if path is None:
         return None
     try:
-        import pyogrio
-
-        return int(pyogrio.read_info(path)["features"])
+        return _feature_count(str(path), path.stat().st_mtime_ns)
     except Exception:  # noqa: BLE001 - a count for the list only; the dataset itself is read elsewhere
         return None
+
+
+@functools.lru_cache(maxsize=64)
+def _feature_count(path: str, mtime_ns: int) -> int:
+    import pyogrio
+
+    return int(pyogrio.read_info(path)["features"])
 
 
 def _unit(value: object) -> dict[str, Any] | None:
@@ -170,10 +176,15 @@ def _half_made(name: str, root: Path) -> bool:
 
 def find(name: str, root: Path | None = None) -> DatasetInfo:
     """The dataset called ``name``; :class:`DatasetError` naming the datasets there are when there is none."""
+    from gis.imports import MARKER
+
     root = _root(root)
-    for info in list_datasets(root):
-        if info.name == name:
-            return info
+    if name == BUILTIN:
+        return builtin()
+    folder = root / "imports" / name
+    if (name == Path(name).name and not name.startswith(".") and (folder / "parcels.gpkg").is_file()
+            and (folder / MARKER).is_file()):  # a complete import (see gis.imports.imported_folders)
+        return _imported(folder)
     raise _not_found(name, root)
 
 
@@ -195,15 +206,6 @@ def _not_found(name: str, root: Path) -> DatasetError:
 def active_path(root: Path | None = None) -> Path:
     """The file naming the active dataset of the workspace at ``root``."""
     return _root(root) / ACTIVE_FILE
-
-
-def active_key(root: Path | None = None) -> tuple[str, int]:
-    """The active file's content and modification time (ns): changes with every switch, in any tab or command."""
-    path = active_path(root)
-    try:
-        return path.read_text(encoding="utf-8"), path.stat().st_mtime_ns
-    except OSError:
-        return "", 0
 
 
 def active_name(root: Path | None = None) -> str:

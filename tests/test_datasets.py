@@ -113,6 +113,9 @@ def test_unknown_and_half_made_names_are_refused_with_what_there_is(tmp_path: Pa
     with pytest.raises(datasets.DatasetError) as caught:
         datasets.use("khong_co")
     assert "«khong_co»" in caught.value.vi and f"builtin, {folder.name}" in caught.value.vi
+    for climbing in (f"../imports/{folder.name}", f"{folder.name}/.", "..", str(folder)):
+        with pytest.raises(datasets.DatasetError):  # only a name, never a path into or out of the workspace
+            datasets.use(climbing)
     (folder / "source.json").unlink()  # an import cut short
     with pytest.raises(datasets.DatasetError) as caught:
         datasets.use(folder.name)
