@@ -224,27 +224,31 @@ def _offer_new() -> None:
 
 
 def _page() -> None:
-    from gis.imports import prepare, write_dataset
-    from gis.provinces import choices
-    from gis.schema import PARCEL_FIELDS
-    from gis.spreadsheet import csv_bytes
-
-    vi = lang() == "vi"
     st.title(_t("title"))
     st.caption(_t("intro"))
     _datasets()
     if not auth.can("import"):
         st.info(auth.denied("import"))
         return
-    _offer_new()
     # keyed widgets: their identity (and so the upload) survives a language switch, which changes the labels
     uploads = st.file_uploader(_t("upload"), type=["zip", "shp", "shx", "dbf", "prj", "cpg", "gpkg", "geojson",
                                                    "json", "kml", "kmz", "dxf", "dgn", "csv", "txt", "xlsx"],
                                accept_multiple_files=True, key="data_upload")
-    if not uploads:
-        return
+    if uploads:
+        _import_flow(list(uploads))
+    _offer_new()  # at the end: beside the import button the officer just pressed
+
+
+def _import_flow(uploads: list) -> None:
+    """What was found in the upload, the reading options, the field mapping, the preview, the check, the import."""
+    from gis.imports import prepare, write_dataset
+    from gis.provinces import choices
+    from gis.schema import PARCEL_FIELDS
+    from gis.spreadsheet import csv_bytes
+
+    vi = lang() == "vi"
     try:  # save_uploads checks the parts and the sizes (upload_mb of gis/limits.toml) before anything is written
-        paths = _saved_uploads(list(uploads))
+        paths = _saved_uploads(uploads)
     except GisError as exc:
         st.error(literal(exc.text(lang())))
         return
@@ -361,7 +365,7 @@ def _page() -> None:
             return
         st.session_state[NEW_KEY] = folder.name
         st.session_state[IMPORTED_KEY] = len(report.repaired)
-        st.rerun()  # the page's top tells the import and offers the new dataset
+        st.rerun()  # the page's end tells the import and offers the new dataset
     if prepared.fields.missing:
         labels = ", ".join(_label(m) for m in prepared.fields.missing)
         st.warning(("Còn thiếu: " if vi else "Still missing: ") + labels)
