@@ -7,8 +7,9 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages.text import literal
-from gis import i18n
-from gis.io import BUILTIN_DATA_DIR, Dataset, load_dataset
+from gis import datasets, i18n
+from gis.errors import GisError
+from gis.io import Dataset, load_dataset
 
 LANG_KEY = "lang"
 
@@ -33,13 +34,26 @@ def _load(folder: str, stamp: float) -> Dataset:
     return load_dataset(Path(folder))
 
 
+def active() -> datasets.Active:
+    """The workspace's active dataset (:func:`gis.datasets.active`), read from the workspace, not the session.
+
+    Read afresh at every rerun (a small file and one folder: about a millisecond), so a switch made in another
+    tab, another browser or by the command line is followed at once, and the caches keyed on
+    :func:`dataset_key` follow it.
+    """
+    return datasets.active()
+
+
 def data_folder() -> Path:
-    """The folder of the dataset in use (the built-in data unless the user imported their own)."""
-    return Path(st.session_state.get("data_folder", str(BUILTIN_DATA_DIR)))
+    """The folder of the dataset in use: the workspace's active dataset (the built-in data until one is chosen)."""
+    return active().info.folder
 
 
 def dataset_key() -> tuple[str, float]:
-    """The folder in use and its files' newest modification time: a cache key for what pages derive."""
+    """The folder in use and its files' newest modification time: a cache key for what pages derive.
+
+    The folder comes from the workspace's active file, so the key follows a switch made anywhere.
+    """
     folder = data_folder()
     return str(folder), _folder_stamp(folder)
 
@@ -50,18 +64,61 @@ def dataset() -> Dataset:
     return _load(str(folder), _folder_stamp(folder))
 
 
+SIDEBAR: dict[str, tuple[str, str]] = {
+    "choose": ("Chọn bộ dữ liệu", "Choose a dataset"),
+    "use": ("Dùng bộ dữ liệu này", "Use this dataset"),
+    "in_use": ("đang dùng", "in use"),
+}
+
+
+def _choice_label(info: datasets.DatasetInfo, current: str, language: str) -> str:
+    """A dataset as the select box shows it (plain text there: no Markdown)."""
+    label = info.title(language)
+    if info.imported_at:
+        label += f" ({info.imported_at.replace('T', ' ')[:16]})"
+    if info.name == current:
+        label += f" — {i18n.t('in_use', language, SIDEBAR)}"
+    return label
+
+
+def _switch(current: datasets.Active, language: str) -> None:
+    """The explicit switch: a select box of the workspace's datasets and a button (officers and admins)."""
+    from app_pages import auth
+
+    if not auth.can("import"):  # who may import may choose the dataset every page uses
+        return
+    choices = {info.name: info for info in datasets.list_datasets()}
+    names = list(choices)
+    chosen = st.session_state.get("dataset_choice")
+    if chosen not in choices:  # the first time, or the chosen one was removed meanwhile
+        st.session_state.pop("dataset_choice", None)
+    choice = st.selectbox(i18n.t("choose", language, SIDEBAR), names,
+                          index=names.index(current.info.name) if current.info.name in names else 0,
+                          format_func=lambda n: _choice_label(choices[n], current.info.name, language),
+                          key="dataset_choice")
+    if st.button(i18n.t("use", language, SIDEBAR), key="use_dataset", disabled=choice == current.info.name):
+        try:
+            datasets.use(choice, by=auth.who())
+        except GisError as exc:
+            st.error(literal(exc.text(language)))
+            return
+        st.rerun()
+
+
 def sidebar() -> str:
-    """Draw the shared sidebar (language, data source, demonstration note) and return the language."""
+    """Draw the shared sidebar (language, the dataset in use and the switch, the demonstration note when the
+    built-in data is in use) and return the language."""
     with st.sidebar:
         choice = st.radio(
             i18n.t("language", lang()), options=["vi", "en"], horizontal=True, key=LANG_KEY,
             format_func=lambda code: "Tiếng Việt" if code == "vi" else "English",
         )
-        folder = data_folder()
-        builtin = folder.resolve() == BUILTIN_DATA_DIR.resolve()
-        source = i18n.t("builtin_data", choice) if builtin else literal(folder)
-        st.caption(f"{i18n.t('data_source', choice)}: **{source}**")
-        if builtin:
+        current = active()
+        st.caption(f"{i18n.t('data_source', choice)}: **{literal(current.info.title(choice))}**")
+        if current.notice is not None:
+            st.warning(literal(current.notice.text(choice)))
+        _switch(current, choice)
+        if current.info.builtin:
             st.warning(i18n.t("demo_note", choice), icon="ℹ️")
     return choice
 

@@ -23,7 +23,14 @@ STRINGS: dict[str, tuple[str, str]] = {
         "DGN, or a CSV/Excel coordinate table). The tool recognises the encoding and the coordinate system and "
         "checks the data before importing it.",
     ),
-    "upload": ("Tải tệp lên", "Upload a file"),
+    "upload": ("Tải tệp lên (một tệp .zip, hoặc cùng lúc các tệp .shp, .shx, .dbf, .prj, .cpg của một shapefile)",
+               "Upload files (one .zip, or the .shp, .shx, .dbf, .prj, .cpg files of a shapefile together)"),
+    "pick": ("Tệp dùng để nhập", "File to import"),
+    "preview": ("Các dòng đầu như sẽ được lưu", "The first rows as they will be stored"),
+    "preview_help": ("Kiểm tra chữ tiếng Việt hiển thị đúng (tên chủ, địa chỉ): nếu sai dấu, hãy chọn bảng mã khác "
+                     "trong «Tùy chọn đọc».",
+                     "Check that the Vietnamese text reads right (owners, addresses): if the accents are wrong, "
+                     "choose another encoding under 'Reading options'."),
     "options": ("Tùy chọn đọc", "Reading options"),
     "encoding": ("Bảng mã", "Text encoding"),
     "auto": ("Tự nhận ra", "Detect"),
@@ -54,12 +61,30 @@ STRINGS: dict[str, tuple[str, str]] = {
     "download_csv": ("Tải bảng lỗi (CSV)", "Download the problems (CSV)"),
     "download_gpkg": ("Tải lớp lỗi (GeoPackage)", "Download the problems (GeoPackage)"),
     "import": ("Nhập vào không gian làm việc", "Import into the workspace"),
-    "imported": ("Đã nhập {n} thửa vào «{folder}». Các trang đang dùng dữ liệu này.",
-                 "Imported {n} parcels into '{folder}'. The pages now use this data."),
-    "earlier": ("Dữ liệu đã nhập trước đây", "Data imported before"),
-    "use": ("Dùng dữ liệu này", "Use this data"),
-    "use_builtin": ("Dùng dữ liệu minh họa có sẵn", "Use the built-in demonstration data"),
+    "imported": ("Đã nhập {n} thửa vào bộ dữ liệu «{folder}».", "Imported {n} parcels into the dataset '{folder}'."),
+    "offer": ("Các trang vẫn dùng bộ dữ liệu cũ cho đến khi chọn bộ mới.",
+              "The pages keep using the previous dataset until the new one is chosen."),
+    "use_new": ("Dùng bộ dữ liệu này", "Use this dataset"),
+    "now_used": ("Mọi trang đang dùng bộ dữ liệu «{name}».", "Every page now uses the dataset '{name}'."),
+    "datasets": ("Các bộ dữ liệu của không gian làm việc", "The workspace's datasets"),
+    "col_name": ("Tên", "Name"),
+    "col_title": ("Mô tả", "Description"),
+    "col_active": ("Đang dùng", "In use"),
+    "col_date": ("Ngày nhập", "Imported"),
+    "col_by": ("Người nhập", "Imported by"),
+    "col_file": ("Tệp gốc", "Source file"),
+    "col_count": ("Số thửa", "Parcels"),
+    "col_unit": ("Đơn vị hành chính", "Administrative unit"),
+    "switch_hint": ("Chọn bộ dữ liệu dùng cho mọi trang ở thanh bên («Dùng bộ dữ liệu này»).",
+                    "Choose the dataset every page uses in the sidebar ('Use this dataset')."),
 }
+
+#: Labels of the parcel fields the schema has no label for.
+_MORE_LABELS: dict[str, tuple[str, str]] = {"area_m2_field": ("Diện tích (m²)", "Area (m²)")}
+
+
+#: The session's keys for the dataset just imported (its name) and its parcel count.
+NEW_KEY, IMPORTED_KEY = "data_new_dataset", "data_imported_count"
 
 
 def _t(key: str) -> str:
@@ -73,14 +98,39 @@ def _read(path: str, stamp: float, layer: str | None, encoding: str | None):  # 
     return read_source(path, layer=layer, encoding=encoding)
 
 
-def _saved_upload(upload) -> Path:  # noqa: ANN001 - streamlit's UploadedFile
-    """Keep the upload once in the workspace (not on every rerun)."""
-    from gis.uploads import save_upload
+def _label(field: str) -> str:
+    """A parcel field as the user reads it (never the internal key)."""
+    from gis.schema import LABELS
 
-    key = f"upload:{upload.file_id}"
+    pair = LABELS.get(field) or _MORE_LABELS.get(field) or (field, field)
+    return pair[0 if lang() == "vi" else 1]
+
+
+def _saved_uploads(uploads: list) -> list[Path]:  # noqa: ANN001 - streamlit's UploadedFile
+    """Keep the uploaded files once in the workspace (not on every rerun); the readable paths (a shapefile's
+    loose parts give its .shp).
+
+    Kept in the session under the files' ids, so a rerun (a language switch) finds them again.
+    """
+    from gis.uploads import save_uploads
+
+    key = "upload:" + "|".join(sorted(u.file_id for u in uploads))
     if key not in st.session_state:
-        st.session_state[key] = str(save_upload(upload.name, upload.getvalue()))
-    return Path(st.session_state[key])
+        st.session_state[key] = [str(p) for p in save_uploads([(u.name, u.getvalue()) for u in uploads])]
+    return [Path(p) for p in st.session_state[key]]
+
+
+def _preview(prepared) -> None:  # noqa: ANN001 - gis.imports.Prepared
+    """The first rows as they will be written, headed by the fields' Vietnamese labels (text cells)."""
+    from gis.schema import match_fields
+
+    rows = prepared.report.repaired
+    table = rows.drop(columns=rows.geometry.name).head(10).reset_index(drop=True)
+    known = match_fields([str(c) for c in table.columns])
+    table.columns = [f"{_label(known[str(c)])} ({c})" if str(c) in known else str(c) for c in table.columns]
+    st.subheader(_t("preview"))
+    st.caption(_t("preview_help"))
+    st.dataframe(table, hide_index=True, width="stretch")
 
 
 def _svg(parcels, problems, *, size: int = 520) -> str:  # noqa: ANN001 - GeoDataFrames
@@ -114,53 +164,102 @@ def _problems_gpkg(problems) -> bytes:  # noqa: ANN001
         return path.read_bytes()
 
 
-def _earlier_imports() -> None:
-    from gis.imports import imported_folders, incomplete_folders
-    from gis.io import BUILTIN_DATA_DIR
+def _unit_text(unit: dict | None) -> str:
+    """``xã Hiệp Hòa, tỉnh Bắc Ninh (xã Lương Phong cũ)``; empty when the unit is not known."""
+    if not unit:
+        return ""
+    current = unit.get("current") or {}
+    text = f"{current.get('level', '')} {current.get('name', '')}, tỉnh {current.get('province', '')}".strip()
+    former = unit.get("former")
+    if former:
+        text += f" ({former.get('level', '')} {former.get('name', '')} {'cũ' if lang() == 'vi' else 'former'})"
+    return text
 
-    folders = imported_folders()
-    half_made = incomplete_folders()
-    with st.expander(_t("earlier"), expanded=False):
-        if half_made:  # never offered: told, so that they can be deleted
+
+def _datasets() -> None:
+    """Every dataset of the workspace with its details, the one in use marked; half-made imports named."""
+    import pandas as pd
+
+    from app_pages.context import active
+    from gis.datasets import list_datasets
+    from gis.imports import incomplete_folders
+
+    current = active().info.name
+    rows = [{_t("col_active"): "✓" if info.name == current else "", _t("col_name"): info.name,
+             _t("col_title"): info.title(lang()), _t("col_date"): (info.imported_at or "").replace("T", " "),
+             _t("col_by"): info.imported_by or "", _t("col_file"): info.source_file or "",
+             _t("col_count"): info.parcel_count, _t("col_unit"): _unit_text(info.admin_unit)}
+            for info in list_datasets()]
+    with st.expander(_t("datasets"), expanded=False):
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")  # cells are text: data is safe here
+        st.caption(_t("switch_hint"))
+        half_made = incomplete_folders()
+        if half_made:  # never offered: told, so that they can be removed
             st.warning(_t("half_made").format(n=len(half_made)))
             st.text("\n".join(p.name for p in half_made))  # folder names as plain text, never markup
-        if st.button(_t("use_builtin"), key="use_builtin"):
-            st.session_state["data_folder"] = str(BUILTIN_DATA_DIR)
-            st.rerun()
-        for folder in folders[:20]:
-            left, right = st.columns([4, 1])
-            left.text(folder.name)
-            if right.button(_t("use"), key=f"use:{folder}"):
-                st.session_state["data_folder"] = str(folder)
-                st.rerun()
+
+
+def _offer_new() -> None:
+    """After an import: the button that makes the new dataset the one every page uses."""
+    from app_pages.context import active
+    from gis import datasets
+
+    name = st.session_state.get(NEW_KEY)
+    if not name:
+        return
+    count = st.session_state.get(IMPORTED_KEY)
+    if count is not None:
+        st.success(_t("imported").format(n=number(count, 0, lang=lang()), folder=literal(name)))
+    if active().info.name == name:
+        st.success(_t("now_used").format(name=literal(name)))
+        return
+    st.info(_t("offer"))
+    if st.button(_t("use_new"), key="use_new_dataset", type="primary") and auth.can("import"):
+        try:
+            datasets.use(name, by=auth.who())
+        except GisError as exc:
+            st.error(literal(exc.text(lang())))
+            return
+        st.rerun()
 
 
 def _page() -> None:
-    from gis.imports import prepare, write_dataset
-    from gis.provinces import choices
-    from gis.schema import LABELS, PARCEL_FIELDS
-    from gis.spreadsheet import csv_bytes
-
-    vi = lang() == "vi"
     st.title(_t("title"))
     st.caption(_t("intro"))
-    _earlier_imports()
+    _datasets()
     if not auth.can("import"):
         st.info(auth.denied("import"))
         return
-    upload = st.file_uploader(_t("upload"), type=["zip", "shp", "gpkg", "geojson", "json", "kml", "kmz", "dxf",
-                                                  "dgn", "csv", "txt", "xlsx"], accept_multiple_files=False)
-    if upload is None:
-        return
-    try:  # save_upload checks the size (upload_mb of gis/limits.toml) before anything is written
-        path = _saved_upload(upload)
+    # keyed widgets: their identity (and so the upload) survives a language switch, which changes the labels
+    uploads = st.file_uploader(_t("upload"), type=["zip", "shp", "shx", "dbf", "prj", "cpg", "gpkg", "geojson",
+                                                   "json", "kml", "kmz", "dxf", "dgn", "csv", "txt", "xlsx"],
+                               accept_multiple_files=True, key="data_upload")
+    if uploads:
+        _import_flow(list(uploads))
+    _offer_new()  # at the end: beside the import button the officer just pressed
+
+
+def _import_flow(uploads: list) -> None:
+    """What was found in the upload, the reading options, the field mapping, the preview, the check, the import."""
+    from gis.imports import prepare, write_dataset
+    from gis.provinces import choices
+    from gis.schema import PARCEL_FIELDS
+    from gis.spreadsheet import csv_bytes
+
+    vi = lang() == "vi"
+    try:  # save_uploads checks the parts and the sizes (upload_mb of gis/limits.toml) before anything is written
+        paths = _saved_uploads(uploads)
     except GisError as exc:
         st.error(literal(exc.text(lang())))
         return
+    path = paths[0]
+    if len(paths) > 1:
+        path = st.selectbox(_t("pick"), paths, format_func=lambda p: p.name, key="data_pick")
 
     with st.expander(_t("options"), expanded=False):
         encodings = [None, "utf-8", "cp1258", "tcvn3", "vni", "unicode"]
-        encoding = st.selectbox(_t("encoding"), encodings, format_func=lambda e: _t("auto") if e is None else e)
+        encoding = st.selectbox(_t("encoding"), encodings, format_func=lambda e: _t("auto") if e is None else e,
+                                key="data_encoding")
     try:
         source = _read(str(path), path.stat().st_mtime, st.session_state.get("data_layer"), encoding)
     except GisError as exc:
@@ -187,18 +286,18 @@ def _page() -> None:
         st.caption(literal(note_vi if vi else note_en))
 
     needs_province = source.crs.status in ("missing", "geographic", "other")
-    options = [None, *choices(lang=lang())]
-    province = st.selectbox(_t("province"), options, format_func=lambda p: _t("no_province") if p is None else p,
+    shown = dict(zip(choices(lang="vi"), choices(lang=lang()), strict=True))  # one value in both languages
+    province = st.selectbox(_t("province"), [None, *shown], key="data_province",
+                            format_func=lambda p: _t("no_province") if p is None else shown[p],
                             help=None if not needs_province else literal(source.crs.text(lang())))
-    fix_crs = st.checkbox(_t("fix_crs"), value=False) if source.crs.fault else False
+    fix_crs = st.checkbox(_t("fix_crs"), value=False, key="data_fix_crs") if source.crs.fault else False
 
     from gis.sources import map_fields
 
     columns = [str(c) for c in source.frame.columns if c != source.frame.geometry.name]
     auto = map_fields(columns)
     st.subheader(_t("mapping"))
-    st.caption(literal(", ".join(f"{c} → {LABELS.get(i, (i, i))[0 if vi else 1]}" for c, i in auto.mapping.items()))
-               or "—")
+    st.caption(literal(", ".join(f"{c} → {_label(i)}" for c, i in auto.mapping.items())) or "—")
     user: dict[str, str] = {}
     missing = [f for f in PARCEL_FIELDS if f not in set(auto.mapping.values())
                and f in ("sheet", "parcel_no", "land_use", "legal_area_m2", "owner", "address")]
@@ -207,7 +306,7 @@ def _page() -> None:
         st.caption(_t("mapping_help"))
         grid = st.columns(3)
         for n, field in enumerate(missing):
-            choice = grid[n % 3].selectbox(LABELS.get(field, (field, field))[0 if vi else 1], [None, *auto.unmapped],
+            choice = grid[n % 3].selectbox(_label(field), [None, *auto.unmapped],
                                            format_func=lambda c: _t("none") if c is None else c, key=f"map:{field}")
             if choice:
                 user[choice] = field
@@ -234,6 +333,7 @@ def _page() -> None:
         return
     for note_vi, note_en in prepared.notes[len(source.notes):]:
         st.caption(literal(note_vi if vi else note_en))
+    _preview(prepared)
 
     st.subheader(_t("check"))
     report = prepared.report
@@ -256,16 +356,18 @@ def _page() -> None:
         right.download_button(_t("download_gpkg"), _problems_gpkg(report.problems),
                               file_name=f"{path.stem}-loi.gpkg", mime="application/geopackage+sqlite3")
 
-    if st.button(_t("import"), type="primary", disabled=bool(prepared.fields.missing)) and auth.can("import"):
+    if st.button(_t("import"), type="primary", disabled=bool(prepared.fields.missing), key="data_import") \
+            and auth.can("import"):
         try:
             folder = write_dataset(prepared, by=auth.who())
         except GisError as exc:
             st.error(literal(exc.text(lang())))
             return
-        st.session_state["data_folder"] = str(folder)
-        st.success(_t("imported").format(n=number(len(report.repaired), 0, lang=lang()), folder=literal(folder.name)))
+        st.session_state[NEW_KEY] = folder.name
+        st.session_state[IMPORTED_KEY] = len(report.repaired)
+        st.rerun()  # the page's end tells the import and offers the new dataset
     if prepared.fields.missing:
-        labels = ", ".join(LABELS.get(m, (m, m))[0 if vi else 1] for m in prepared.fields.missing)
+        labels = ", ".join(_label(m) for m in prepared.fields.missing)
         st.warning(("Còn thiếu: " if vi else "Still missing: ") + labels)
 
 

@@ -9,6 +9,7 @@ workspace's ``logs/`` folder, exit 3. ``--debug`` (or ``LUONGPHONG_DEBUG=1``) pr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import pkgutil
@@ -96,6 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Đã dừng." if args.lang == "vi" else "Stopped.", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (`... | head`): not a bug; stop quietly
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - so that the interpreter's final flush is silent
+        return 0
     except Exception as exc:  # noqa: BLE001 - MemoryError included: a bug gets a message, never a traceback
         if debug:
             raise

@@ -138,6 +138,80 @@ def save_upload(name: str, data: bytes, *, root: Path | None = None, limit: int 
     return target
 
 
+#: The files of a shapefile, by suffix; :data:`REQUIRED_PARTS` must all be there to read it.
+SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qpj", ".sbn", ".sbx", ".qix", ".shp.xml")
+#: Without these a shapefile cannot be read (the ``.prj`` can be replaced by choosing the province).
+REQUIRED_PARTS = (".shp", ".shx", ".dbf")
+
+
+def _part_suffix(name: str) -> str | None:
+    lower = name.lower()
+    return next((s for s in sorted(SHAPEFILE_PARTS, key=len, reverse=True) if lower.endswith(s)), None)
+
+
+def save_uploads(files: list[tuple[str, bytes]], *, root: Path | None = None,
+                 limit: int = MAX_UPLOAD_BYTES) -> list[Path]:
+    """Keep several uploaded files together in one new folder ``uploads/<stamp>/``; returns what can be read.
+
+    Loose parts of a shapefile (``.shp``, ``.shx``, ``.dbf``, ``.prj``, ``.cpg`` ...) are grouped by their
+    name without suffix (case ignored) and saved under one name, so they are read as one layer; each group
+    gives its ``.shp`` path. Every other file (a ``.zip``, a GeoPackage ...) gives its own path.
+
+    Everything is checked before anything is written: a group missing a required part (:data:`REQUIRED_PARTS`),
+    two files of the same name, an empty file, or files together larger than ``limit`` (``upload_mb`` of
+    ``gis/limits.toml``) raise :class:`DataSourceError` naming the files and what to do.
+    """
+    if not files:
+        raise DataSourceError("Chưa có tệp nào được tải lên.", "No file was uploaded.")
+    seen: set[str] = set()
+    groups: dict[str, dict[str, tuple[str, bytes]]] = {}
+    others: list[tuple[str, bytes]] = []
+    for name, data in files:
+        base = safe_name(name)
+        if base.lower() in seen:
+            raise DataSourceError(
+                f"Tệp «{base}» được chọn hai lần. Hãy chọn mỗi tệp một lần.",
+                f"File '{base}' was chosen twice. Choose each file once.")
+        seen.add(base.lower())
+        check_size(len(data), name=base, limit=limit)
+        suffix = _part_suffix(base)
+        if suffix is None:
+            others.append((base, data))
+        else:
+            groups.setdefault(base[: -len(suffix)].lower(), {})[suffix] = (base, data)
+    problems_vi, problems_en = [], []
+    for parts in groups.values():
+        missing = [s for s in REQUIRED_PARTS if s not in parts]
+        if missing:
+            some = next(iter(parts.values()))[0]
+            stem = some[: -len(_part_suffix(some) or "")]
+            problems_vi.append(f"«{stem}» thiếu {', '.join(missing)}")
+            problems_en.append(f"'{stem}' lacks {', '.join(missing)}")
+    if problems_vi:
+        raise DataSourceError(
+            f"Shapefile chưa đủ phần: {'; '.join(problems_vi)}. Hãy chọn cùng lúc mọi tệp cùng tên (.shp, .shx, "
+            ".dbf, và .prj, .cpg nếu có), hoặc nén chúng thành một tệp .zip rồi tải lên.",
+            f"Shapefile parts missing: {'; '.join(problems_en)}. Choose every file of the same name at once (.shp, "
+            ".shx, .dbf, and .prj, .cpg if there are), or zip them into one .zip file and upload that.")
+    total = sum(len(data) for _, data in files)
+    check_size(total, name=" + ".join(safe_name(n) for n, _ in files)[:200], limit=limit)
+    root = root or workspace_root()
+    folder = new_folder(root / "uploads", _stamp())
+    found: list[Path] = []
+    for parts in groups.values():
+        stem = parts[".shp"][0][: -len(".shp")]
+        for suffix, (_, data) in parts.items():
+            with open(_inside(folder / f"{stem}{suffix}", root), "xb") as out:
+                out.write(data)
+        found.append(folder / f"{stem}.shp")
+    for base, data in others:
+        target = _inside(folder / base, root)
+        with open(target, "xb") as out:
+            out.write(data)
+        found.append(target)
+    return found
+
+
 @contextmanager
 def scratch_dir(root: Path | None = None) -> Iterator[Path]:
     """A new folder under the workspace's ``tmp/``, removed afterwards."""

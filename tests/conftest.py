@@ -97,6 +97,21 @@ def stop_app(app: RunningApp) -> None:
         app.process.wait(timeout=15)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test (and every app the tests start) uses a workspace in the test run's temporary folder unless
+    it sets its own: what a developer keeps in ``./workspace`` (an active dataset, fields) never leaks into a
+    test, and no test writes into the checkout."""
+    previous = os.environ.get("LUONGPHONG_WORKSPACE")
+    path = tmp_path_factory.mktemp("session-workspace") / "workspace.gpkg"
+    os.environ["LUONGPHONG_WORKSPACE"] = str(path)
+    yield path
+    if previous is None:
+        os.environ.pop("LUONGPHONG_WORKSPACE", None)
+    else:
+        os.environ["LUONGPHONG_WORKSPACE"] = previous
+
+
 @pytest.fixture(scope="session")
 def streamlit_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     """The real app, served on 127.0.0.1 for the whole test session."""

@@ -67,8 +67,8 @@ def test_on_the_network_only_the_login_form_until_logged_in(accounts: Accounts, 
     assert at.error[0].value.startswith("Sai tên đăng nhập hoặc mật khẩu")
     log_in(at, "lan", PASSWORD)
     assert [t.value for t in at.sidebar.text] == ["Người dùng: lan (cán bộ)"]
-    assert [b.label for b in at.sidebar.button] == ["Đăng xuất"]
-    at.sidebar.button[0].click().run()
+    assert [b.label for b in at.sidebar.button] == ["Dùng bộ dữ liệu này", "Đăng xuất"]  # an officer may switch
+    at.sidebar.button(key="auth_logout").click().run()
     assert [t.label for t in at.text_input] == ["Tên đăng nhập", "Mật khẩu"]
     with sqlite3.connect(accounts.path) as con:
         assert con.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] == 0  # the log-out ended it

@@ -188,6 +188,10 @@ def test_payloads_in_every_field_stay_text_on_every_page(payload_app, chromium, 
         page.get_by_text(f"Đã nhập {N + 1} thửa").wait_for(timeout=TIMEOUT_MS)
         settle(page)
         check(page, record, dialogs, "data page, after the import")
+        page.locator("[data-testid='stMain']").get_by_role("button", name="Dùng bộ dữ liệu này").click()
+        page.get_by_text("Mọi trang đang dùng bộ dữ liệu").wait_for(timeout=TIMEOUT_MS)
+        settle(page)
+        check(page, record, dialogs, "data page, the new dataset in use")
 
         # the map: a tooltip, a click on a parcel and its card
         open_page(page, "Bản đồ", "Bản đồ xã Lương Phong")

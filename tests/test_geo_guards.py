@@ -16,7 +16,6 @@ from hostile import geo
 from hostile.geo import CASES
 from pyproj import CRS, Geod
 
-from app_pages.text import literal
 from gis.__main__ import main
 from gis.checks import check_parcels, legal_area_value
 from gis.crs import LUONG_PHONG_CENTRE, Area, bearing_text, looks_like_degrees, offset_m, outside, zone_area
@@ -261,16 +260,18 @@ def test_every_page_opens_on_blank_codes(page: str, blank_dataset: tuple[Path, P
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     from streamlit.testing.v1 import AppTest
 
+    from app_pages.text import literal
+    from gis import datasets
     from gis.io import ROOT
 
     folder, root = blank_dataset
     monkeypatch.setenv("LUONGPHONG_WORKSPACE", str(root / "workspace.gpkg"))
+    datasets.use(folder.name, root=root)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    at.session_state["data_folder"] = str(folder)
     at.switch_page(f"app_pages/{page}.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert any(literal(str(folder)) in c.value for c in at.sidebar.caption)  # the imported dataset is the one in use
+    assert any(literal(folder.name) in c.value for c in at.sidebar.caption)  # the imported dataset is in use
     if page == "map":
         args = json.loads(at.get("component_instance")[0].proto.json_args)
         assert "chưa có loại đất" in args["script"]  # the legend's grey entry for parcels with no code
@@ -282,6 +283,7 @@ def test_every_page_opens_on_blank_codes(page: str, blank_dataset: tuple[Path, P
 def test_the_parcel_card_names_a_blank_code(blank_dataset: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     from streamlit.testing.v1 import AppTest
 
+    from gis import datasets
     from gis.io import ROOT, load_dataset
 
     folder, root = blank_dataset
@@ -289,8 +291,8 @@ def test_the_parcel_card_names_a_blank_code(blank_dataset: tuple[Path, Path], mo
     parcels = load_dataset(folder).parcels
     label = parcels[parcels["land_use_main"].isna()].index[0]
     row = parcels.loc[label]
+    datasets.use(folder.name, root=root)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    at.session_state["data_folder"] = str(folder)
     at.run()
     at.session_state["commune_map"] = {
         "last_active_drawing": {"type": "Feature", "properties": {

@@ -131,3 +131,50 @@ def test_nothing_outside_the_workspace_is_removed(tmp_path: Path, root: Path) ->
     with pytest.raises(DataSourceError):
         remove_folder(outside)
     assert outside.exists()
+
+
+# -- several files at once: the loose parts of a shapefile ---------------------------------------------------
+
+def _shapefile_parts(folder: Path, *, name: str = "thua_dat") -> list[tuple[str, bytes]]:
+    import vn_files as vf
+
+    shp = vf.shapefile(folder, encoding="cp1258", name=name)
+    return [(p.name, p.read_bytes()) for p in sorted(folder.iterdir()) if p.stem == shp.stem]
+
+
+def test_loose_parts_are_kept_together_and_read_as_one_layer(tmp_path: Path, root: Path) -> None:
+    import vn_files as vf
+
+    from gis.sources import read_source
+    from gis.uploads import save_uploads
+
+    parts = _shapefile_parts(tmp_path / "src")
+    renamed = [(n.replace("thua_dat", "Thua_Dat") if n.endswith(".dbf") else n.upper() if n.endswith(".shx") else n,
+                data) for n, data in parts]  # names as a Windows machine may give them: case differs
+    other = ("ranh_gioi.geojson", (tmp_path / "src" / "thua_dat.prj").read_bytes())
+    found = save_uploads([*renamed, other])
+    assert [p.name for p in found] == ["thua_dat.shp", "ranh_gioi.geojson"]
+    folder = found[0].parent
+    assert folder.parent == root / "uploads" and found[1].parent == folder
+    assert sorted(p.name for p in folder.iterdir() if p.stem == "thua_dat") == sorted(
+        f"thua_dat{Path(n).suffix.lower()}" for n, _ in parts)
+    source = read_source(found[0])
+    assert list(source.frame["TENCHU"]) == vf.OWNERS and len(source.frame) == 6
+
+
+def test_missing_parts_duplicates_and_sizes_are_refused_before_writing(tmp_path: Path, root: Path) -> None:
+    from gis.uploads import save_uploads
+
+    parts = dict(_shapefile_parts(tmp_path / "src"))
+    with pytest.raises(DataSourceError) as err:
+        save_uploads([("thua_dat.shp", parts["thua_dat.shp"]), ("thua_dat.prj", parts["thua_dat.prj"]),
+                      ("ao.dbf", parts["thua_dat.dbf"])])
+    assert "«thua_dat» thiếu .shx, .dbf" in err.value.vi and "«ao» thiếu .shp, .shx" in err.value.vi
+    assert "'thua_dat' lacks .shx, .dbf" in err.value.en
+    with pytest.raises(DataSourceError, match="twice"):
+        save_uploads([(n, d) for n, d in parts.items()] + [("THUA_DAT.shp", parts["thua_dat.shp"])])
+    total = sum(len(d) for d in parts.values())
+    with pytest.raises(DataSourceError) as err:  # every part under the limit, together over it
+        save_uploads(list(parts.items()), limit=total - 1)
+    assert "quá giới hạn" in err.value.vi and "upload_mb" in err.value.vi
+    assert not (root / "uploads").exists()

@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="default: landscape")
     parser.add_argument("--out", type=Path, required=True, help="output file ending in .pdf or .png")
     parser.add_argument("--dpi", type=int, default=300, help="PNG resolution, at least 300 (default 300)")
-    parser.add_argument("--data", type=Path, default=None, help="data folder (default: the built-in data)")
+    parser.add_argument("--data", type=Path, default=None, help="data folder (default: the active dataset)")
     parser.add_argument("--workspace", type=Path, default=None,
                         help="workspace GeoPackage with planned fields (fields theme)")
     parser.add_argument("--date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
@@ -30,13 +30,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from gis.commands import active_folder
     from gis.io import load_dataset
     from gis.printing import export_map
     from gis.printing.maps import check_output
     from gis.workspace import Workspace, workspace_path
 
     check_output(args.out, dpi=args.dpi)  # before the slow part
-    dataset = load_dataset(args.data)
+    dataset = load_dataset(active_folder(args.data, args.workspace.parent if args.workspace else None, lang=args.lang))
     planned = None
     if args.theme == "fields":
         ws_path = args.workspace or workspace_path()

@@ -15,7 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=("suggest", "list"))
     parser.add_argument("--top", type=int, default=5, help="how many suggestions (default 5)")
     parser.add_argument("--max-ha", type=float, default=40.0, help="largest suggested field, ha (default 40)")
-    parser.add_argument("--data", type=Path, default=None, help="data folder (default: the built-in data)")
+    parser.add_argument("--data", type=Path, default=None, help="data folder (default: the active dataset)")
     parser.add_argument("--workspace", type=Path, default=None, help="workspace GeoPackage with saved fields")
     parser.add_argument("--json", action="store_true")
 
@@ -23,11 +23,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from gis import fields
     from gis.area import M2_PER_HA
+    from gis.commands import active_folder
     from gis.i18n import number
     from gis.io import load_dataset
     from gis.workspace import open_for_reading, workspace_path
 
-    dataset = load_dataset(args.data)
+    dataset = load_dataset(active_folder(args.data, args.workspace.parent if args.workspace else None, lang=args.lang))
     ws, fault = open_for_reading(args.workspace or workspace_path())
     if fault is not None:  # told, and what can be read is still listed
         print(fault.text(args.lang), file=sys.stderr)

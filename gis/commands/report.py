@@ -17,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--map-orientation", choices=("portrait", "landscape"), default="landscape",
                         help="orientation of the map pages (text pages are portrait; default: landscape)")
     parser.add_argument("--plan", type=Path, default=None, help="plan file (default: data/plans/2024.toml)")
-    parser.add_argument("--data", type=Path, default=None, help="data folder (default: the built-in data)")
+    parser.add_argument("--data", type=Path, default=None, help="data folder (default: the active dataset)")
     parser.add_argument("--workspace", type=Path, default=None,
                         help="workspace GeoPackage with planned fields and values entered by hand")
     parser.add_argument("--date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
@@ -26,6 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from gis.commands import active_folder
     from gis.errors import GisError
     from gis.io import load_dataset
     from gis.printing import build_report
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out.suffix.lower() != ".pdf":
         raise GisError(f"Báo cáo «{args.out.name}» phải là tệp .pdf.",
                        f"The report '{args.out.name}' must be a .pdf file.")
-    dataset = load_dataset(args.data)
+    dataset = load_dataset(active_folder(args.data, args.workspace.parent if args.workspace else None, lang=args.lang))
     ws_path = args.workspace or workspace_path()
     planned, manual = None, {}
     if ws_path.exists():

@@ -12,17 +12,18 @@ HELP = "Area figures of a commune (built-in data or a folder of the same layers)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("data_dir", nargs="?", type=Path, default=None,
-                        help="folder with parcels.shp and the other layers (default: the built-in data)")
+                        help="folder with parcels.shp and the other layers (default: the active dataset)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def run(args: argparse.Namespace) -> int:
     from gis import landuse
+    from gis.commands import active_folder
     from gis.i18n import number
     from gis.io import load_dataset
     from gis.summary import summarise
 
-    dataset = load_dataset(args.data_dir)
+    dataset = load_dataset(active_folder(args.data_dir, lang=args.lang))
     figures = summarise(dataset)
     if args.json:
         print(json.dumps(figures.as_dict(), ensure_ascii=False, indent=2))

@@ -13,7 +13,7 @@ HELP = "The plan's targets, measured on the data: planned, measured, status."
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plan", type=Path, default=None, help="plan file (default: data/plans/2024.toml)")
-    parser.add_argument("--data", type=Path, default=None, help="data folder (default: the built-in data)")
+    parser.add_argument("--data", type=Path, default=None, help="data folder (default: the active dataset)")
     parser.add_argument("--workspace", type=Path, default=None,
                         help="workspace GeoPackage with planned fields and values entered by hand")
     parser.add_argument("--json", action="store_true", help="print a JSON list, one object per target")
@@ -22,13 +22,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from gis.commands import active_folder
     from gis.i18n import number
     from gis.io import load_dataset
     from gis.targets import STATUS_LABELS, evaluate, load_plan
     from gis.workspace import open_for_reading, workspace_path
 
     plan = load_plan(args.plan)
-    dataset = load_dataset(args.data)
+    dataset = load_dataset(active_folder(args.data, args.workspace.parent if args.workspace else None, lang=args.lang))
     ws, fault = open_for_reading(args.workspace or workspace_path())
     if fault is not None:  # told; the targets are still measured (without a damaged workspace's contents)
         print(fault.text(args.lang), file=sys.stderr)
