@@ -181,11 +181,12 @@ def of_dataset(dataset: Any) -> AdminUnit | None:
 
 
 def dataset_name(dataset: Any) -> str:
-    """A dataset's name: its ``name`` attribute, the ``name`` in its folder's files, else the folder's name."""
+    """A dataset's name: its ``name`` attribute, the ``name`` in its folder's files, else the folder's name
+    (``dataset`` may also be the folder itself)."""
     name = getattr(dataset, "name", None)
     if isinstance(name, str) and name.strip():
         return name.strip()
-    folder = Path(dataset.folder)
+    folder = Path(dataset) if isinstance(dataset, str | Path) else Path(dataset.folder)
     for data in _folder_json(folder):
         if isinstance(data.get("name"), str) and data["name"].strip():
             return str(data["name"]).strip()
@@ -269,6 +270,35 @@ def place(dataset: Any, lang: str = "vi") -> str:
     (never another dataset's unit)."""
     unit = of_dataset(dataset)
     return title(unit, lang) if unit is not None else dataset_name(dataset)
+
+
+NO_UNIT = ("khu vực dữ liệu", "data area")
+
+
+def heading(unit: AdminUnit | None, lang: str = "vi") -> tuple[str, str]:
+    """The words of a page heading: the commune (``xã Hiệp Hòa``; ``khu vực dữ liệu`` for data with no unit)
+    and the line under it (``Địa bàn xã Lương Phong cũ (...)``, or ``""``)."""
+    if unit is None:
+        return NO_UNIT[_i(lang)], ""
+    cover = coverage(unit, lang)
+    return unit_name(unit, lang), cover[:1].upper() + cover[1:]
+
+
+def app_title(unit: AdminUnit | None, name: str, lang: str = "vi") -> str:
+    """The app's title (the browser tab): ``Bản đồ đất đai xã Hiệp Hòa``; with no unit, the dataset's name
+    (``Bản đồ đất đai — thua_dat``), never another dataset's unit."""
+    from gis.i18n import t
+
+    words = t("app_title", lang)
+    if unit is None:
+        return f"{words} — {name}" if name else words
+    return f"{words} {unit_name(unit)}" if lang == "vi" else f"{words} of {unit_name(unit, lang)}"
+
+
+def full_place(dataset: Any, lang: str = "vi") -> str:
+    """Like :func:`place`, with what the data covers: :func:`full` of its unit, or its name."""
+    unit = of_dataset(dataset)
+    return full(unit, lang) if unit is not None else dataset_name(dataset)
 
 
 # ------------------------------------------------------------------------------------------ the merger list

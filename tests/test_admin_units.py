@@ -135,6 +135,18 @@ def test_a_malformed_unit_is_refused_in_both_languages(bad):
     assert err.value.vi and err.value.en and err.value.vi != err.value.en
 
 
+def test_app_title_and_page_heading_words():
+    unit = au.from_dict(BUILTIN_UNIT)
+    assert au.app_title(unit, "shapefiles") == "Bản đồ đất đai xã Hiệp Hòa"
+    assert au.app_title(unit, "shapefiles", "en") == "Land map of Hiệp Hòa commune"
+    assert au.app_title(None, "thua_dat-20261127") == "Bản đồ đất đai — thua_dat-20261127"
+    assert au.heading(unit) == ("xã Hiệp Hòa", "Địa bàn xã Lương Phong cũ (huyện Hiệp Hòa, tỉnh Bắc Giang cũ)")
+    assert au.heading(None) == ("khu vực dữ liệu", "")
+    # the app's title is made from the dataset in use: the built-in folder's unit
+    assert au.app_title(au.of_folder(BUILTIN_DATA_DIR), au.dataset_name(BUILTIN_DATA_DIR)) == \
+        "Bản đồ đất đai xã Hiệp Hòa"
+
+
 def test_builtin_dataset_carries_its_unit():
     data = json.loads((BUILTIN_DATA_DIR / "dataset.json").read_text(encoding="utf-8"))
     assert data == {"name": "Dữ liệu minh họa — xã Hiệp Hòa (địa bàn xã Lương Phong cũ)", "admin_unit": BUILTIN_UNIT}
