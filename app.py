@@ -5,6 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import auth, context
+from gis import admin_units
+from gis.errors import GisError
 from layers.offline import install
 
 
@@ -14,7 +16,17 @@ def _start_up() -> None:
     install()
 
 
-st.set_page_config(page_title="Lương Phong", page_icon="🗺️", layout="wide")
+def _page_title() -> str:
+    """The browser tab's title, from the administrative unit of the dataset in use (its name if it has none)."""
+    folder = context.data_folder()
+    try:
+        unit = admin_units.of_folder(folder)
+    except GisError:  # a damaged unit: the dataset's name still says which data this is
+        unit = None
+    return admin_units.app_title(unit, admin_units.dataset_name(folder), context.lang())
+
+
+st.set_page_config(page_title=_page_title(), page_icon="🗺️", layout="wide")
 _start_up()
 
 user = auth.require_login()  # without a live session (when one is needed): only the login form, then stop

@@ -17,7 +17,7 @@ from streamlit_folium import st_folium
 
 from app_pages.context import clicked_parcel, dataset, lang, map_assets, prepared_map, t
 from app_pages.text import literal
-from gis import landuse
+from gis import admin_units, landuse
 from gis.errors import GisError
 from gis.i18n import number
 from gis.parcel_info import ParcelFacts, parcel_facts
@@ -29,7 +29,7 @@ from layers.geometry import zoom_for
 from layers.render import MAP_HEIGHT_PX, MAP_WIDTH_PX, build_map, selection_group
 
 TABLE: dict[str, tuple[str, str]] = {
-    "title": ("Bản đồ xã Lương Phong", "Lương Phong commune map"),
+    "title": ("Bản đồ {place}", "{place} map"),
     "search": ("Tìm thửa đất", "Find a parcel"),
     "search_help": ("Nhập tờ/thửa (ví dụ 12/345) hoặc tên chủ sử dụng, có dấu hay không dấu (ví dụ: nguyen van an).",
                     "Type sheet/parcel (e.g. 12/345) or a land user's name, with or without accents "
@@ -259,7 +259,18 @@ def _result_label(parcels: pd.DataFrame, label: Hashable) -> str:
               village=row.get("village") or "—")
 
 
-st.title(tr("title"))
+def _heading() -> tuple[str, str]:
+    """The commune of the dataset in use and what its data covers (see :func:`gis.admin_units.heading`)."""
+    try:
+        return admin_units.heading(admin_units.of_dataset(dataset()), lang())
+    except GisError:  # told below, where the dataset is loaded again
+        return admin_units.heading(None, lang())
+
+
+_place, _coverage = _heading()
+st.title(literal(tr("title", place=_place[:1].upper() + _place[1:] if lang() == "en" else _place)))
+if _coverage:
+    st.caption(literal(_coverage))
 try:
     data = dataset()
     prepared = prepared_map()

@@ -17,7 +17,7 @@ from streamlit_folium import st_folium
 
 from app_pages.context import dataset, dataset_key, lang, map_assets, prepared_map, t
 from app_pages.text import literal
-from gis import i18n, recovery, targets
+from gis import admin_units, i18n, recovery, targets
 from gis.errors import GisError
 from gis.summary import kept_fields, summarise
 from gis.workspace import read_planned, workspace_fault, workspace_path
@@ -33,7 +33,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "fullscreen": ("Toàn màn hình (ẩn thanh bên)", "Full screen (hide the sidebar)"),
     "save_html": ("Lưu bản đồ thành một tệp HTML (mở được khi không có Internet)",
                   "Save the map as one HTML file (opens with no internet)"),
-    "commune": ("Toàn cảnh xã Lương Phong", "Lương Phong commune"),
+    "commune": ("Toàn cảnh {place}", "{place}"),
     "commune_text": ("{parcels} thửa đất trên {area} ha. Đất trồng lúa {rice_before} ha trước thu hồi, "
                      "còn {rice_after} ha sau thu hồi.",
                      "{parcels} parcels over {area} ha. Rice land {rice_before} ha before recovery, "
@@ -85,7 +85,9 @@ def _views(folder: str, stamp: float, language: str, ws_stamp: float) -> list[di
     views: list[dict] = []
     commune = data.get("commune")
     base = bounds_wgs84(commune if commune is not None and not commune.empty else data.parcels)
-    views.append({"title": tr("commune"), "bounds": base, "text": tr(
+    place = admin_units.heading(admin_units.of_dataset(data), language)[0]
+    views.append({"title": tr("commune", place=place[:1].upper() + place[1:] if language == "en" else place),
+                  "bounds": base, "text": tr(
         "commune_text", parcels=i18n.number(figures.parcel_count, 0, lang=language), area=_n(figures.commune_ha),
         rice_before=_n(figures.rice_ha_before_recovery), rice_after=_n(figures.rice_ha_after_recovery))})
     projects = data.get("recovered_land")
@@ -128,8 +130,10 @@ def _views(folder: str, stamp: float, language: str, ws_stamp: float) -> list[di
 @st.cache_data(show_spinner=False, max_entries=4)
 def _html(folder: str, stamp: float, language: str, _prepared) -> str:
     """The map as one offline HTML file, made once per dataset and language (not at every rerun)."""
-    return standalone_html(_prepared, lang=language, title=t("app_title"),
-                           note=t("demo_note") if dataset().builtin else "")
+    data = dataset()
+    title = admin_units.app_title(admin_units.of_dataset(data), admin_units.dataset_name(data), language)
+    return standalone_html(_prepared, lang=language, title=title,
+                           note=t("demo_note") if data.builtin else "")
 
 
 def _planned() -> gpd.GeoDataFrame | None:

@@ -24,7 +24,7 @@ from streamlit_folium import st_folium
 
 from app_pages.context import clicked_parcel, dataset, dataset_key, lang, map_assets, prepared_map, t
 from app_pages.text import literal
-from gis import i18n
+from gis import admin_units, i18n
 from gis.errors import GisError
 from gis.i18n import number
 from gis.io import BUILTIN_DATA_DIR, Dataset
@@ -225,7 +225,8 @@ def _exports(key: tuple, code: str, builtin: bool, _outcome: Outcome, _data: Dat
              ) if builtin else ()
     out: dict[str, bytes] = {}
     with scratch_dir() as folder:
-        write_workbook(_outcome.result, folder / "thu_hoi.xlsx", date=dt.date.today(), lang=code, notes=notes)
+        write_workbook(_outcome.result, folder / "thu_hoi.xlsx", date=dt.date.today(), lang=code, notes=notes,
+                       place=admin_units.full_place(_data, code))
         write_geopackage(_data.parcels, _outcome.result, folder / "thu_hoi.gpkg")
         write_csv(_outcome.result, folder / "thu_hoi.csv")
         for name in ("xlsx", "gpkg", "csv"):

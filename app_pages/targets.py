@@ -21,6 +21,7 @@ from streamlit_folium import st_folium
 from app_pages import auth
 from app_pages.context import dataset, dataset_key, lang, map_assets, prepared_map, t
 from app_pages.text import literal
+from gis import admin_units
 from gis.errors import GisError
 from gis.i18n import number
 from gis.targets import (
@@ -561,7 +562,7 @@ def main() -> None:
         st.error(f"{t('error')}: {literal(exc.text(lang()))}")
         return
     st.title(tr("title", year=base_plan.year))
-    st.caption(base_plan.title_vi if lang() == "vi" else base_plan.title_en)
+    st.caption(base_plan.label(lang()))
     ws_fault = workspace_fault()
     if ws_fault is not None:  # the page stays usable: the targets are measured, saving a value is refused
         st.error(literal(ws_fault.text(lang())), icon=":material/block:")
@@ -618,7 +619,8 @@ def main() -> None:
     _manual_section(plan, results, ws_state)
 
     st.download_button(
-        tr("export"), data=targets_xlsx_bytes(plan, results, lang=lang(), demo=data.builtin),
+        tr("export"), data=targets_xlsx_bytes(plan, results, lang=lang(), demo=data.builtin,
+                                              place=admin_units.place(data, lang())),
         file_name=f"chi-tieu-ke-hoach-{plan.year}-{date.today():%Y%m%d}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 LANGS = ("vi", "en")
 
 STRINGS: dict[str, tuple[str, str]] = {
-    "app_title": ("Bản đồ đất đai xã Lương Phong", "Lương Phong land map"),
+    "app_title": ("Bản đồ đất đai", "Land map"),  # the unit follows: gis.admin_units.app_title
     "language": ("Ngôn ngữ", "Language"),
     "data_source": ("Nguồn dữ liệu", "Data source"),
     "builtin_data": ("Dữ liệu minh họa có sẵn", "Built-in demonstration data"),

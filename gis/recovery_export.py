@@ -286,8 +286,10 @@ def write_workbook(
     date: dt.date | None = None,
     lang: str = "vi",
     notes: Sequence[Note] = (),
+    place: str = "",
 ) -> Path:
-    """Write the recovery workbook (bảng tổng hợp).
+    """Write the recovery workbook (bảng tổng hợp); ``place`` (the dataset's unit and what it covers, or its
+    name) follows the project on the second title line.
 
     Sheets: the totals, the parcels touched, by land-use code, by group, by village, by land user, the
     slivers, and the notes (repairs, reprojection, placeholder thresholds). Each table has a title with the
@@ -301,7 +303,7 @@ def write_workbook(
     date = date or dt.date.today()
     vi = lang == "vi"
     project = result.boundary.name or result.boundary.source
-    subtitle = (f"Dự án: {project}" if vi else f"Project: {project}")
+    subtitle = (f"Dự án: {project}" if vi else f"Project: {project}") + (f" — {place}" if place else "")
     dated = (f"Ngày lập: {date:%d/%m/%Y}" if vi else f"Date: {date:%d/%m/%Y}")
     bold = Font(bold=True)
     thin = Side(style="thin", color="999999")
@@ -427,8 +429,10 @@ def export(
     date: dt.date | None = None,
     lang: str = "vi",
     notes: Sequence[Note] = (),
+    place: str = "",
 ) -> Path:
-    """Write ``result`` in the format its extension names: ``.xlsx``, ``.gpkg`` or ``.csv``."""
+    """Write ``result`` in the format its extension names: ``.xlsx``, ``.gpkg`` or ``.csv`` (``place``: see
+    :func:`write_workbook`)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
@@ -442,7 +446,7 @@ def export(
             f"Folder '{path.parent}' does not exist, so '{path.name}' cannot be written.",
         )
     if suffix == ".xlsx":
-        return write_workbook(result, path, date=date, lang=lang, notes=notes)
+        return write_workbook(result, path, date=date, lang=lang, notes=notes, place=place)
     if suffix == ".gpkg":
         return write_geopackage(parcels, result, path)
     return write_csv(result, path)

@@ -77,6 +77,15 @@ class Plan:
     title_en: str
     parameters: dict[str, float]
     targets: tuple[Target, ...]
+    unit: str = ""  # whose plan: "xã Lương Phong (cũ)" for a plan of a former commune
+    label_vi: str = ""  # how the tool names the plan: "Kế hoạch năm 2024 của xã Lương Phong (cũ)"
+    label_en: str = ""
+
+    def label(self, lang: str = "vi") -> str:
+        """The plan's label in ``lang`` (its title when the file gives no label)."""
+        if lang == "vi":
+            return self.label_vi or self.title_vi
+        return self.label_en or self.title_en or self.label_vi or self.title_vi
 
     def target(self, key: str) -> Target:
         return next(t for t in self.targets if t.key == key)
@@ -254,7 +263,8 @@ def load_plan(path: str | Path | None = None) -> Plan:
         )
     return Plan(path=path, year=int(data.get("year", 0)), title_vi=data.get("title_vi", ""),
                 title_en=data.get("title_en", ""), parameters={k: float(v) for k, v in params.items()},
-                targets=tuple(targets))
+                targets=tuple(targets), unit=str(data.get("unit", "")), label_vi=str(data.get("label_vi", "")),
+                label_en=str(data.get("label_en", "")))
 
 
 # -- comparing ----------------------------------------------------------------------------------------

@@ -155,16 +155,17 @@ def _display_len(value: object, column: Column) -> int:
 
 
 def build_workbook(plan: Plan, results: list[Result], *, lang: str = "vi", on: date | None = None,
-                   demo: bool = False) -> Workbook:
-    """The targets table as a workbook (one sheet), in ``lang``, dated ``on`` (today by default)."""
+                   demo: bool = False, place: str = "") -> Workbook:
+    """The targets table as a workbook (one sheet), in ``lang``, dated ``on`` (today by default); ``place``
+    (the dataset's unit, ``xã Hiệp Hòa, tỉnh Bắc Ninh``, or its name) ends the title."""
     i = _i(lang)
     on = on or date.today()
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET_TITLE[i]
     last = get_column_letter(len(COLUMNS))
-    title = (f"BẢNG THEO DÕI CHỈ TIÊU: {(plan.title_vi or '').upper()}" if lang == "vi"
-             else f"TARGETS: {(plan.title_en or plan.title_vi).upper()}")
+    title = (f"BẢNG THEO DÕI CHỈ TIÊU: {plan.label('vi').upper()}" if lang == "vi"
+             else f"TARGETS: {plan.label('en').upper()}") + (f" — {place.upper()}" if place else "")
     ws["A1"] = title
     ws["A1"].font = Font(bold=True, size=14)
     ws.merge_cells(f"A1:{last}1")
@@ -226,14 +227,14 @@ def build_workbook(plan: Plan, results: list[Result], *, lang: str = "vi", on: d
 
 
 def write_targets_xlsx(plan: Plan, results: list[Result], out: str | Path | IO[bytes], *, lang: str = "vi",
-                       on: date | None = None, demo: bool = False) -> None:
+                       on: date | None = None, demo: bool = False, place: str = "") -> None:
     """Write the targets workbook to a path or a binary file object."""
-    build_workbook(plan, results, lang=lang, on=on, demo=demo).save(out)
+    build_workbook(plan, results, lang=lang, on=on, demo=demo, place=place).save(out)
 
 
 def targets_xlsx_bytes(plan: Plan, results: list[Result], *, lang: str = "vi", on: date | None = None,
-                       demo: bool = False) -> bytes:
+                       demo: bool = False, place: str = "") -> bytes:
     """The targets workbook as bytes (for a download button)."""
     buffer = BytesIO()
-    write_targets_xlsx(plan, results, buffer, lang=lang, on=on, demo=demo)
+    write_targets_xlsx(plan, results, buffer, lang=lang, on=on, demo=demo, place=place)
     return buffer.getvalue()

@@ -127,8 +127,11 @@ def test_a_search_finds_an_owner_typed_without_accents(streamlit_app, offline_pa
 def test_the_language_switch_changes_the_labels(streamlit_app, offline_page):
     page = offline_page.page
     open_map(streamlit_app, offline_page)
+    # the browser tab is titled from the dataset's unit of today, in the user's language
+    page.wait_for_function("document.title === 'Bản đồ đất đai xã Hiệp Hòa'", timeout=TIMEOUT_MS)
     page.get_by_text("English", exact=True).click()
-    page.get_by_role("heading", name="Lương Phong commune map").wait_for(timeout=TIMEOUT_MS)
+    page.get_by_role("heading", name="Hiệp Hòa commune map").wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_function("document.title === 'Land map of Hiệp Hòa commune'", timeout=TIMEOUT_MS)
     page.wait_for_function(f"""() => {{
         const f = document.querySelector('{IFRAME}');
         const d = f && f.contentDocument;

@@ -174,7 +174,7 @@ def test_payloads_in_every_field_stay_text_on_every_page(payload_app, chromium, 
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     try:
         page.goto(payload_app.url, wait_until="domcontentloaded")
-        page.get_by_role("heading", name="Bản đồ xã Lương Phong").wait_for(timeout=TIMEOUT_MS)
+        page.get_by_role("heading", name="Bản đồ xã Hiệp Hòa").wait_for(timeout=TIMEOUT_MS)
         settle(page)
 
         # import through the Data page, as an officer would
@@ -194,7 +194,7 @@ def test_payloads_in_every_field_stay_text_on_every_page(payload_app, chromium, 
         check(page, record, dialogs, "data page, the new dataset in use")
 
         # the map: a tooltip, a click on a parcel and its card
-        open_page(page, "Bản đồ", "Bản đồ xã Lương Phong")
+        open_page(page, "Bản đồ", "Bản đồ khu vực dữ liệu")  # the import records no unit: no commune named
         frame = map_frame(page)
         assert frame.evaluate("lpmap.layers.parcels.all.length") == N + 1
         lat, lng = parcel_point(CLICKED)
@@ -230,7 +230,7 @@ def test_payloads_in_every_field_stay_text_on_every_page(payload_app, chromium, 
                               ("Chỉ tiêu kế hoạch", "Chỉ tiêu kế hoạch"),
                               ("Tổng hợp diện tích", "Tổng hợp diện tích"),
                               ("Dữ liệu", "Dữ liệu của xã"),
-                              ("Trình chiếu", "Toàn cảnh xã Lương Phong")):  # last: it hides the sidebar
+                              ("Trình chiếu", "Toàn cảnh khu vực dữ liệu")):  # last: it hides the sidebar
             open_page(page, name, heading)
             if page.locator(MAP_IFRAME).count():
                 map_frame(page)

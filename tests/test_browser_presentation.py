@@ -23,7 +23,7 @@ def test_the_arrow_keys_step_through_the_views(streamlit_app, offline_page):
     # open the app and follow the sidebar link (a deep URL makes Streamlit probe /presentation/_stcore/...)
     page.goto(streamlit_app.url, wait_until="domcontentloaded")
     page.get_by_role("link", name="Trình chiếu").click(timeout=TIMEOUT_MS)
-    page.get_by_role("heading", name="Toàn cảnh xã Lương Phong").wait_for(timeout=TIMEOUT_MS)
+    page.get_by_role("heading", name="Toàn cảnh xã Hiệp Hòa").wait_for(timeout=TIMEOUT_MS)
     frame = page.wait_for_selector(IFRAME, state="attached", timeout=TIMEOUT_MS).content_frame()
     frame.wait_for_function("window.map && window.lpmap && lpmap.layers.parcels", timeout=TIMEOUT_MS)
     zoom_before = frame.evaluate("map.getZoom()")
@@ -34,7 +34,7 @@ def test_the_arrow_keys_step_through_the_views(streamlit_app, offline_page):
     frame.wait_for_function(f"map.getZoom() > {zoom_before}", timeout=TIMEOUT_MS)  # zoomed on the cluster
     assert frame.evaluate("getComputedStyle(document.querySelector('.lp-label span')).fontSize") == "22px"
     page.keyboard.press("ArrowLeft")
-    page.get_by_role("heading", name="Toàn cảnh xã Lương Phong").wait_for(timeout=TIMEOUT_MS)
+    page.get_by_role("heading", name="Toàn cảnh xã Hiệp Hòa").wait_for(timeout=TIMEOUT_MS)
     assert offline_page.problems() == []
 
 

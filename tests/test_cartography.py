@@ -38,7 +38,7 @@ from gis.printing.style import (
 DAY = dt.date(2026, 11, 27)
 PT_PER_MM = 72 / 25.4
 TITLE = "BẢN ĐỒ HIỆN TRẠNG SỬ DỤNG ĐẤT NĂM 2024"
-PLACE = "XÃ LƯƠNG PHONG, HUYỆN HIỆP HÒA, TỈNH BẮC GIANG"
+PLACE = "XÃ HIỆP HÒA, TỈNH BẮC NINH"  # the unit of today (since 1/7/2025)
 CRS_LINE = "Hệ tọa độ VN-2000, kinh tuyến trục 107°00', múi chiếu 3°"
 DEMO = "Dữ liệu minh họa, không phải dữ liệu đo đạc thực tế"
 
@@ -115,6 +115,7 @@ def test_landuse_title_keeps_its_diacritics(landuse_pdf):
     text = page_text(landuse_pdf)
     assert TITLE in text
     assert PLACE in text
+    assert "Địa bàn xã Lương Phong cũ (huyện Hiệp Hòa, tỉnh Bắc Giang cũ)" in text
     meta = pypdf.PdfReader(landuse_pdf).metadata
     assert meta.title == f"{TITLE} — {PLACE}"
 
@@ -142,9 +143,9 @@ def test_landuse_sheet_states_scale_crs_date_source_and_demo_note(landuse_pdf):
     assert "Ngày lập: 27/11/2026" in text
     assert "Nguồn dữ liệu: dữ liệu minh họa" in text
     assert DEMO in text
-    assert "SƠ ĐỒ VỊ TRÍ" in text and "Xã Lương Phong trong huyện Hiệp Hòa" in text
+    assert "SƠ ĐỒ VỊ TRÍ" in text and "Xã Hiệp Hòa trong tỉnh Bắc Ninh (ranh giới gần đúng)" in text
     assert "0 250 500 750 1.000 m" in text  # the scale bar, in round metres and Vietnamese thousands
-    assert "Thôn Vân An" in text and "Xã Đoan Bái" in text  # labels stay text, with their halo drawn apart
+    assert "Thôn Vân An" in text and "Xã Đoan Bái cũ" in text  # labels stay text, with their halo drawn apart
 
 
 def test_every_font_is_embedded_truetype(landuse_pdf, recovery_pdf, fields_pdf):

@@ -35,13 +35,13 @@ def test_the_buttons_step_through_the_prepared_views_and_wrap_around(tmp_path, m
     monkeypatch.setenv("LUONGPHONG_WORKSPACE", str(tmp_path / "ws.gpkg"))
     at = app().run()
     assert not at.exception
-    assert "Toàn cảnh xã Lương Phong" in heading(at) and "Bước 1/5" in " ".join(m.value for m in at.markdown)
+    assert "Toàn cảnh xã Hiệp Hòa" in heading(at) and "Bước 1/5" in " ".join(m.value for m in at.markdown)
     titles = []
     for _ in range(5):
         at.button(key="present_next").click().run()
         titles.append(title(at))
     assert titles == ["Cụm công nghiệp Đoan Bái - Lương Phong", "Các dự án thu hồi đất năm 2023",
-                      "Cánh đồng tập trung", "Chỉ tiêu kế hoạch năm 2024", "Toàn cảnh xã Lương Phong"]
+                      "Cánh đồng tập trung", "Chỉ tiêu kế hoạch năm 2024", "Toàn cảnh xã Hiệp Hòa"]
     at.button(key="present_prev").click().run()
     assert "Chỉ tiêu kế hoạch năm 2024" in heading(at) and "Đạt " in heading(at)
 

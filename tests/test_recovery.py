@@ -477,6 +477,11 @@ def test_workbook_totals_headers_title(tmp_path, cluster):
     sheet = wb["Danh sách thửa"]
     assert sheet["A1"].value == "DANH SÁCH THỬA ĐẤT THU HỒI" and CLUSTER in sheet["A2"].value
     assert sheet["A3"].value.startswith("Ngày lập: ")
+    # with the dataset's unit: the project line names it, the former commune marked as such
+    place = "xã Hiệp Hòa, tỉnh Bắc Ninh — địa bàn xã Lương Phong cũ (huyện Hiệp Hòa, tỉnh Bắc Giang cũ)"
+    placed = openpyxl.load_workbook(write_workbook(result, tmp_path / "p.xlsx", place=place))
+    for ws in placed.worksheets[:2]:
+        assert ws["A2"].value.startswith("Dự án: ") and ws["A2"].value.endswith(f" — {place}")
     header, total, body = totals_row(sheet)
     col = header.index("Diện tích thu hồi (m²)")
     assert total[col] == pytest.approx(result.totals.recovered_m2, abs=1e-6)

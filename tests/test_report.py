@@ -70,10 +70,11 @@ def test_page_sizes(report, pages):
 
 def test_cover(pages, dataset):
     cover = pages[0]
-    for text in ("ỦY BAN NHÂN DÂN XÃ LƯƠNG PHONG", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-                 "Độc lập - Tự do - Hạnh phúc", "Lương Phong, ngày 27 tháng 11 năm 2026",
+    for text in ("ỦY BAN NHÂN DÂN XÃ HIỆP HÒA", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                 "Độc lập - Tự do - Hạnh phúc", "Hiệp Hòa, ngày 27 tháng 11 năm 2026",
                  "HIỆN TRẠNG SỬ DỤNG ĐẤT, THU HỒI ĐẤT, CÁNH ĐỒNG TẬP TRUNG",
-                 "Trình kỳ họp Hội đồng nhân dân xã Lương Phong", "Số thửa đất 14.877",
+                 "Trình kỳ họp Hội đồng nhân dân xã Hiệp Hòa",
+                 "(Địa bàn xã Lương Phong cũ (huyện Hiệp Hòa, tỉnh Bắc Giang cũ))", "Số thửa đất 14.877",
                  "Dữ liệu minh họa, không phải dữ liệu đo đạc thực tế"):
         assert text in cover, text
     for name in dataset.layers["recovered_land"]["TENDUAN"]:

@@ -57,10 +57,12 @@ def rows_by_key(ws) -> dict[str, list[dict]]:
 
 def test_the_workbook_has_a_dated_title_vietnamese_headers_and_the_demo_note(tmp_path, plan, results):
     path = tmp_path / "chi-tieu.xlsx"
-    build_workbook(plan, results, on=date(2024, 6, 30), demo=True).save(path)
+    build_workbook(plan, results, on=date(2024, 6, 30), demo=True, place="xã Hiệp Hòa, tỉnh Bắc Ninh").save(path)
     ws = openpyxl.load_workbook(path).active
     assert ws.title == "Chỉ tiêu"
-    assert "KẾ HOẠCH PHÁT TRIỂN KINH TẾ - XÃ HỘI NĂM 2024" in ws["A1"].value and ws["A1"].font.bold
+    # the plan of the former commune, in the unit of today
+    assert ws["A1"].value == "BẢNG THEO DÕI CHỈ TIÊU: KẾ HOẠCH NĂM 2024 CỦA XÃ LƯƠNG PHONG (CŨ) — XÃ HIỆP HÒA, TỈNH BẮC NINH"
+    assert ws["A1"].font.bold
     assert "30/06/2024" in ws["A2"].value and "2024.toml" in ws["A2"].value
     assert "dữ liệu minh họa" in ws["A3"].value.lower()
     headers = [c.value for c in ws[HEADER_ROW]]

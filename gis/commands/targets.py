@@ -22,6 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from gis import admin_units
     from gis.commands import active_folder
     from gis.i18n import number
     from gis.io import load_dataset
@@ -38,12 +39,12 @@ def run(args: argparse.Namespace) -> int:
         planned_fields, manual = ws.fields(), ws.values()
     results = evaluate(plan, dataset, planned_fields=planned_fields, manual=manual)
     if args.out is not None:
-        _write_excel(args, plan, results, demo=dataset.builtin)
+        _write_excel(args, plan, results, demo=dataset.builtin, place=admin_units.place(dataset, args.lang))
     if args.json:
         print(json.dumps([r.as_dict(args.lang) for r in results], ensure_ascii=False, indent=2))
         return 0
     vi = args.lang == "vi"
-    print(plan.title_vi if vi else plan.title_en)
+    print(f"{plan.label(args.lang)} — {admin_units.full_place(dataset, args.lang)}")
     if dataset.builtin:
         print("Dữ liệu minh họa, không phải dữ liệu đo đạc thực tế." if vi else "Demonstration data, not real survey data.")
     for r in results:
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_excel(args: argparse.Namespace, plan, results, *, demo: bool) -> None:
+def _write_excel(args: argparse.Namespace, plan, results, *, demo: bool, place: str = "") -> None:
     import sys
 
     from gis.errors import DataSourceError
@@ -70,7 +71,7 @@ def _write_excel(args: argparse.Namespace, plan, results, *, demo: bool) -> None
         raise DataSourceError(f"Tệp xuất «{out}» phải có đuôi .xlsx.", f"The output file '{out}' must end in .xlsx.")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        write_targets_xlsx(plan, results, out, lang=args.lang, demo=demo)
+        write_targets_xlsx(plan, results, out, lang=args.lang, demo=demo, place=place)
     except OSError as exc:
         raise DataSourceError(f"Không ghi được tệp «{out}»: {exc}.", f"Cannot write the file '{out}': {exc}.") from exc
     vi = args.lang == "vi"

@@ -20,7 +20,7 @@ import shapely
 from matplotlib.axes import Axes
 from pyproj import CRS
 
-from gis import landuse
+from gis import admin_units, landuse
 from gis.area import M2_PER_HA
 from gis.crs import describe
 from gis.errors import DataSourceError, GisError
@@ -81,21 +81,34 @@ def _prefixed(value: object, prefix: str) -> str:
 
 
 def place_name(dataset: Dataset) -> str:
-    """``xã Lương Phong, huyện Hiệp Hòa, tỉnh Bắc Giang`` from the commune layer (empty when it has none)."""
-    commune = dataset.get("commune")
-    if commune is None or commune.empty:
-        return ""
-    row = commune.iloc[0]
-    parts = [_prefixed(row.get("TEN"), "Xã"), _prefixed(row.get("HUYEN"), "Huyện"),
-             _prefixed(row.get("TINH"), "Tỉnh")]
-    parts = [p[0].lower() + p[1:] for p in parts if p]
-    return ", ".join(parts)
+    """The words naming the dataset on a sheet: its unit (``xã Hiệp Hòa, tỉnh Bắc Ninh``), or the dataset's
+    name when it has no unit (never another dataset's unit, never the commune layer's old names)."""
+    return admin_units.place(dataset)
+
+
+def _initial(text: str) -> str:
+    """``text`` with its first letter in capitals (the rest as written: ``Xã Hiệp Hòa``)."""
+    return text[:1].upper() + text[1:]
+
+
+def _former_era(dataset: Dataset) -> bool:
+    """Whether the dataset predates the 2025 merger (its unit names a former one): its context layers (the
+    neighbouring communes) then name former units too, and are labelled "cũ"."""
+    unit = admin_units.of_dataset(dataset)
+    return unit is not None and unit.former is not None
+
+
+def coverage_text(dataset: Dataset) -> str:
+    """The line under a title for data older than the 2025 merger: ``Địa bàn xã Lương Phong cũ (huyện Hiệp
+    Hòa, tỉnh Bắc Giang cũ)``; empty for a dataset with no former unit."""
+    unit = admin_units.of_dataset(dataset)
+    return _initial(admin_units.coverage(unit)) if unit is not None else ""
 
 
 def commune_name(dataset: Dataset) -> str:
-    """``xã Lương Phong`` (or ``xã`` alone when the data does not say)."""
-    place = place_name(dataset)
-    return place.split(",")[0] if place else "xã"
+    """``xã Hiệp Hòa`` (the current commune), or ``""`` when the dataset has no unit."""
+    unit = admin_units.of_dataset(dataset)
+    return admin_units.unit_name(unit) if unit is not None else ""
 
 
 def crs_text(crs: Any) -> str:
@@ -154,12 +167,28 @@ def _district(dataset: Dataset) -> gpd.GeoDataFrame | None:
     return district.to_crs(dataset.parcels.crs)
 
 
-def _inset(dataset: Dataset) -> Inset | None:
-    district = _district(dataset)
+def _inset(dataset: Dataset) -> Inset:
+    """The location inset. For a unit formed by the 2025 merger whose province outline the tool holds: the
+    new commune (the union of its former units' 2009 census outlines, approximate) inside the province.
+    Otherwise the data's own district layer (if any) with the commune."""
     commune = _commune_shape(dataset)
-    place = place_name(dataset)
-    huyen = [p.strip() for p in place.split(",") if p.strip().startswith("huyện")]
-    caption = f"{commune_name(dataset)[0].upper()}{commune_name(dataset)[1:]}" + (f" trong {huyen[0]}" if huyen else "")
+    unit = admin_units.of_dataset(dataset)
+    crs = dataset.parcels.crs
+    if unit is not None:
+        located = admin_units.location(unit, crs)
+        if located is not None:
+            province, new_commune = located
+            caption = f"{_initial(admin_units.unit_name(unit))} trong tỉnh {unit.current.province} " \
+                      "(ranh giới gần đúng)"
+            return Inset(title="SƠ ĐỒ VỊ TRÍ", caption=caption, district=province, commune=new_commune,
+                         highlight=commune)
+    district = _district(dataset)
+    if unit is not None:
+        caption = _initial(admin_units.unit_name(unit))
+        if unit.former is not None and district is not None:
+            caption = f"{_initial(admin_units.former_name(unit))} và các xã lân cận"
+    else:
+        caption = admin_units.dataset_name(dataset)
     return Inset(title="SƠ ĐỒ VỊ TRÍ", caption=caption,
                  district=district.geometry if district is not None else None, commune=commune)
 
@@ -243,13 +272,14 @@ def _draw_context(ax: Axes, frame: MapFrame, dataset: Dataset, commune: shapely.
     paths.add_polygons(ax, others.geometry.difference(commune), facecolor="#f5f5f5", edgecolor="#9a9a9a",
                        linewidth=0.5, zorder=0.5)
     min_area = frame.metres(22.0) ** 2
+    old = f" {admin_units.WORD_OLD[0]}" if _former_era(dataset) else ""
     for name, geom in zip(others.get("TEN", pd.Series("", index=others.index)), others.geometry, strict=True):
         piece = geom.intersection(view).difference(commune.buffer(frame.metres(2.0)))
         if piece.is_empty or piece.area < min_area or not str(name or "").strip():
             continue
         p = piece.representative_point() if piece.geom_type == "Polygon" else \
             max(shapely.get_parts(piece), key=lambda g: g.area).representative_point()
-        _label(ax, p.x, p.y, str(name), size=size, style="italic", color="#7a7a7a", frame=frame)
+        _label(ax, p.x, p.y, f"{name}{old}", size=size, style="italic", color="#7a7a7a", frame=frame)
 
 
 def _draw_parcels(ax: Axes, frame: MapFrame, parcels: gpd.GeoDataFrame, *,
@@ -370,7 +400,8 @@ def _draw_network(ax: Axes, frame: MapFrame, dataset: Dataset, *, size: float) -
 def _draw_boundaries(ax: Axes, frame: MapFrame, dataset: Dataset, commune: shapely.Geometry, *, size: float,
                      village_labels: bool = True) -> list[LegendEntry]:
     """Village boundaries and names, then the commune boundary; returns their legend entries."""
-    entries = [LegendEntry("Ranh giới xã", kind="line", edgecolor=INK, linewidth=1.4, linestyle=BOUNDARY_DASH)]
+    entries = [LegendEntry(boundary_label(dataset), kind="line", edgecolor=INK, linewidth=1.4,
+                           linestyle=BOUNDARY_DASH)]
     villages = dataset.get("villages")
     if villages is not None and len(villages):
         villages = villages.to_crs(dataset.parcels.crs)
@@ -393,6 +424,15 @@ def _draw_boundaries(ax: Axes, frame: MapFrame, dataset: Dataset, commune: shape
                        zorder=31)
     paths.add_lines(ax, commune, color=INK, linewidth=1.4, linestyle=BOUNDARY_DASH, zorder=7)
     return entries
+
+
+def boundary_label(dataset: Dataset) -> str:
+    """The commune boundary's legend entry: the boundary drawn is the data's own commune, so for data older
+    than the merger it is the former one's (``Ranh giới xã Lương Phong cũ``)."""
+    unit = admin_units.of_dataset(dataset)
+    if unit is not None and unit.former is not None:
+        return f"Ranh giới {admin_units.former_name(unit)}"
+    return "Ranh giới xã"
 
 
 def _label_size(frame: MapFrame) -> float:
@@ -423,13 +463,14 @@ def landuse_sheet(dataset: Dataset, *, day: dt.date, year: int | None = None) ->
 
 def _sheet(dataset: Dataset, **fields) -> MapSheet:
     """A sheet of ``dataset``: the place, CRS line, source and demonstration flag every theme shares."""
-    return MapSheet(place=place_name(dataset).upper(), crs_text=crs_text(dataset.parcels.crs),
-                    source=source_text(dataset), demo=dataset.builtin, **fields)
+    return MapSheet(place=place_name(dataset).upper(), coverage=coverage_text(dataset),
+                    crs_text=crs_text(dataset.parcels.crs), source=source_text(dataset), demo=dataset.builtin,
+                    **fields)
 
 
-def _provisional_other() -> tuple[LegendEntry, ...]:
+def _provisional_other(dataset: Dataset) -> tuple[LegendEntry, ...]:
     """Stand-ins for the line symbols, to size the legend before the map is drawn."""
-    return tuple(LegendEntry(x, kind="line") for x in ("Ranh giới xã", "Ranh giới thôn", "Kênh mương chính, cấp 2",
+    return tuple(LegendEntry(x, kind="line") for x in (boundary_label(dataset), "Ranh giới thôn", "Kênh mương chính, cấp 2",
                                                        "Đường ngõ xóm, nội đồng", "Quốc lộ", "Đường trục xã"))
 
 
@@ -437,7 +478,7 @@ def _provisional_landuse_legend(dataset: Dataset) -> list[LegendSection]:
     codes = sorted(dataset.parcels["land_use"].dropna().astype(str).unique().tolist(), key=_code_order)
     if dataset.parcels["land_use"].isna().any():
         codes.append("?")
-    return [LegendSection("Loại đất", _landuse_entries(codes)), LegendSection("Ký hiệu khác", _provisional_other())]
+    return [LegendSection("Loại đất", _landuse_entries(codes)), LegendSection("Ký hiệu khác", _provisional_other(dataset))]
 
 
 def _projects(dataset: Dataset) -> gpd.GeoDataFrame:
@@ -517,10 +558,9 @@ def recovery_sheet(dataset: Dataset, project: str | None, *, day: dt.date) -> Ma
     legend = [LegendSection("Thu hồi đất", recovery_entries),
               LegendSection("Loại đất của thửa bị thu hồi", (*_landuse_entries(sorted(affected_codes)),
                                                              LegendEntry("Thửa đất không bị thu hồi"))),
-              LegendSection("Ký hiệu khác", _provisional_other())]
+              LegendSection("Ký hiệu khác", _provisional_other(dataset))]
     inset = _inset(dataset)
-    if inset is not None:
-        inset = Inset(inset.title, inset.caption, inset.district, inset.commune, highlight=shapely.box(*bounds))
+    inset = Inset(inset.title, inset.caption, inset.district, inset.commune, highlight=shapely.box(*bounds))
     subtitle = None
     if decision:
         subtitle = f"Quyết định thu hồi đất số {decision}" + (f" năm {int(year)}" if pd.notna(year) else "")
@@ -648,7 +688,7 @@ def fields_sheet(dataset: Dataset, *, day: dt.date, planned: gpd.GeoDataFrame | 
                  LegendSection("Loại đất", _landuse_entries(sorted(fields_mod.rice_parcels(parcels)
                                                                    ["land_use_main"].unique())) +
                                (LegendEntry("Các loại đất khác", facecolor=OTHER_LAND),)),
-                 LegendSection("Ký hiệu khác", (LegendEntry("Ranh giới xã", kind="line"),
+                 LegendSection("Ký hiệu khác", (LegendEntry(boundary_label(dataset), kind="line"),
                                                 LegendEntry("Ranh giới thôn", kind="line")))]
     year = year or data_year(dataset, day)
     return _sheet(dataset, title=f"BẢN ĐỒ CÁNH ĐỒNG TẬP TRUNG NĂM {year}", bounds=tuple(shapely.bounds(commune)),

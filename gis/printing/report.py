@@ -19,10 +19,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
+from gis import admin_units
 from gis.errors import GisError
 from gis.io import Dataset
 from gis.printing.maps import (
-    commune_name,
+    coverage_text,
     data_year,
     fields_sheet,
     landuse_sheet,
@@ -161,24 +162,33 @@ def paginate(table: Table, *, width: float, size: float, first: float, rest: flo
 
 
 def _header(page: Page, box: tuple[float, float, float, float], dataset: Dataset, day: dt.date) -> float:
-    """The official header: the commune's People's Committee left, the national motto right, then the place
-    and date; returns the y below it."""
+    """The official header: the current commune's People's Committee left, the national motto right, then the
+    place and date; returns the y below it. A dataset with no administrative unit leaves the commune's name
+    dotted, to be written in by hand, as on a blank form."""
     x0, _, x1, top = box
     size = 10.0 * page.k**0.5
     lh = line_height_mm(size, 1.35)
-    commune = commune_name(dataset)
+    unit = admin_units.of_dataset(dataset)
     left = x0 + (x1 - x0) * 0.2
     right = x0 + (x1 - x0) * 0.68
+    committee = admin_units.committee(unit) if unit is not None else "ỦY BAN NHÂN DÂN XÃ ……………"
     page.text(left, top - lh, "ỦY BAN NHÂN DÂN", size=size, ha="center")
-    page.text(left, top - 2 * lh, commune.upper(), size=size, weight="bold", ha="center")
+    page.text(left, top - 2 * lh, committee.removeprefix("ỦY BAN NHÂN DÂN "), size=size, weight="bold",
+              ha="center")
     page.ax.add_line(Line2D([left - 12, left + 12], [top - 2 * lh - 1.6] * 2, lw=0.6, color=INK))
-    page.text(right, top - lh, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=size, weight="bold", ha="center")
-    page.text(right, top - 2 * lh, "Độc lập - Tự do - Hạnh phúc", size=size * 1.05, weight="bold", ha="center")
+    page.text(right, top - lh, admin_units.MOTTO[0], size=size, weight="bold", ha="center")
+    page.text(right, top - 2 * lh, admin_units.MOTTO[1], size=size * 1.05, weight="bold", ha="center")
     page.ax.add_line(Line2D([right - 27, right + 27], [top - 2 * lh - 1.6] * 2, lw=0.6, color=INK))
-    place = commune.split(" ", 1)[-1] if commune.startswith("xã ") else commune
+    place = admin_units.signing_place(unit) if unit is not None else "……………"
     page.text(right, top - 3.4 * lh, f"{place}, {fmt_date_long(day)}", size=size * 0.95, style="italic",
               ha="center")
     return top - 4.4 * lh
+
+
+def _council(dataset: Dataset) -> str:
+    """``Hội đồng nhân dân xã Hiệp Hòa``, or ``Hội đồng nhân dân xã`` for a dataset with no unit."""
+    unit = admin_units.of_dataset(dataset)
+    return f"Hội đồng nhân dân {admin_units.unit_name(unit) if unit is not None else 'xã'}"
 
 
 def render_cover(dataset: Dataset, *, paper: str, day: dt.date, year: int, figures: Sequence[tuple[str, str]],
@@ -196,8 +206,11 @@ def render_cover(dataset: Dataset, *, paper: str, day: dt.date, year: int, figur
                  f"VÀ KẾT QUẢ THỰC HIỆN CHỈ TIÊU KẾ HOẠCH NĂM {year}"):
         page.text(cx, y, line, size=12.5 * page.k**0.8, weight="bold", ha="center")
         y -= line_height_mm(12.5 * page.k**0.8, 1.35)
-    page.text(cx, y - 1, f"Trình kỳ họp Hội đồng nhân dân {commune_name(dataset)}", size=11 * page.k**0.8,
-              style="italic", ha="center")
+    page.text(cx, y - 1, f"Trình kỳ họp {_council(dataset)}", size=11 * page.k**0.8, style="italic", ha="center")
+    cover = coverage_text(dataset)
+    if cover:
+        y -= line_height_mm(11 * page.k**0.8, 1.5)
+        page.text(cx, y - 1, f"({cover})", size=10 * page.k**0.8, style="italic", ha="center")
     y -= 16 * page.k
     width = (x1 - x0) * 0.8
     tx = cx - width / 2
@@ -285,13 +298,19 @@ def _targets_layout(paper: str, *, year: int, place: str, plan_title: str,
 # ------------------------------------------------------------------------------------------ the report
 
 
+def _area_of(dataset: Dataset) -> str:
+    """Whose area the data measures: ``xã Lương Phong cũ`` for data of a former commune, else ``xã``."""
+    unit = admin_units.of_dataset(dataset)
+    return admin_units.former_name(unit) if unit is not None and unit.former is not None else "xã"
+
+
 def key_figures(dataset: Dataset, results: Sequence[Any], projects: int) -> list[tuple[str, str]]:
     """The cover's figures: areas, parcels, rice land, recovery, fields and the targets' statuses."""
     from gis.summary import summarise
 
     s = summarise(dataset)
     rows = [
-        ("Diện tích tự nhiên của xã (ha)", fmt(s.commune_ha, 2)),
+        (f"Diện tích tự nhiên của {_area_of(dataset)} (ha)", fmt(s.commune_ha, 2)),
         ("Số thửa đất", fmt(s.parcel_count, 0)),
         ("Đất trồng lúa trước thu hồi (ha)", fmt(s.rice_ha_before_recovery, 2)),
         ("Đất trồng lúa sau thu hồi (ha)", fmt(s.rice_ha_after_recovery, 2)),
@@ -325,7 +344,7 @@ def build_report(dataset: Dataset, out: str | Path, *, paper: str = "A4", map_or
     place = place_name(dataset)
     table = targets_table(results)
     width, size, first_room, rest_room = _targets_layout(paper, year=plan.year, place=place,
-                                                         plan_title=plan.title_vi, has_demo=dataset.builtin)
+                                                         plan_title=plan.label("vi"), has_demo=dataset.builtin)
     parts = paginate(table, width=width, size=size, first=first_room, rest=rest_room)
 
     sections: list[str] = ["Trang bìa và số liệu chính", f"Bản đồ hiện trạng sử dụng đất năm {year}"]
@@ -350,10 +369,10 @@ def build_report(dataset: Dataset, out: str | Path, *, paper: str = "A4", map_or
         counts = status_counts(results)
         for i, part in enumerate(parts):
             figures.append(render_targets_page(part, paper=paper, year=plan.year, place=place,
-                                               plan_title=plan.title_vi, counts=counts, first=i == 0,
+                                               plan_title=plan.label("vi"), counts=counts, first=i == 0,
                                                demo=dataset.builtin, page_label=label(len(figures) + 1),
                                                size=size))
         title = f"BÁO CÁO ĐẤT ĐAI VÀ CHỈ TIÊU KẾ HOẠCH NĂM {plan.year} — {place.upper()}"
-        save(figures, out, dpi=150, title=title, subject=f"Trình kỳ họp Hội đồng nhân dân {commune_name(dataset)}")
+        save(figures, out, dpi=150, title=title, subject=f"Trình kỳ họp {_council(dataset)}")
     return ReportResult(path=out, pages=len(figures), contents=contents, seconds=time.perf_counter() - start)
 

@@ -127,7 +127,8 @@ class MapFrame:
 
 @dataclass(frozen=True)
 class Inset:
-    """The overview inset: the district's communes, the commune, and what the main map shows."""
+    """The location inset: the surroundings (the province, or the district's communes), the commune, and
+    what the main map shows (``highlight``, framed)."""
 
     title: str
     caption: str
@@ -154,6 +155,7 @@ class MapSheet:
     subtitle: str | None = None
     notes: list[str] = field(default_factory=list)
     min_scale: int = 0
+    coverage: str = ""  # the former unit the data covers, on its own line under the title
 
     @property
     def full_title(self) -> str:
@@ -667,7 +669,7 @@ def render_sheet(sheet: MapSheet, *, paper: str, orientation: str, page_label: s
     box = draw_frame(page)
     if page_label:
         draw_page_number(page, page_label)
-    subtitles = [sheet.subtitle] if sheet.subtitle else []
+    subtitles = ([sheet.coverage] if sheet.coverage else []) + ([sheet.subtitle] if sheet.subtitle else [])
     body_top = title_layout(page, box, sheet.title, sheet.place, len(subtitles) + 1)[-1] - 1.5
     if page.width > page.height:
         frame = _landscape(page, sheet, box, body_top)
