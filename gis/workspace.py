@@ -231,7 +231,7 @@ class Workspace:
         planned fields' state, decision, dataset and CRS (existing fields become drafts, recorded in the audit)."""
         for table in (FIELDS_TABLE, VALUES_TABLE):
             columns = {row[1] for row in con.execute(f"PRAGMA table_info({table})")}
-            if "changed_by" not in columns:
+            if columns and "changed_by" not in columns:
                 con.execute(f"ALTER TABLE {table} ADD COLUMN changed_by TEXT")
         if not con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
                            (AUDIT_TABLE,)).fetchone():
