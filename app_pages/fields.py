@@ -3,7 +3,8 @@
 A field is planned three ways: draw its outline on the map (Leaflet.draw, served offline), click rice
 parcels to add or remove them, or start from a suggested block of free rice land. The page checks it live
 (:func:`gis.fields.check_field`) and saves it in the workspace GeoPackage (:mod:`gis.workspace`), where it
-can be renamed, deleted and exported. The commune map stays the same from one rerun to the next; what
+can be renamed, deleted and exported. A saved field is a draft, drawn dashed and counted nowhere, until it is
+adopted here with the number and date of the decision that adopts it (:meth:`gis.workspace.Workspace.adopt_field`). The commune map stays the same from one rerun to the next; what
 changes is one overlay group (:func:`layers.render_fields.fields_group`) that streamlit-folium swaps in place.
 """
 
@@ -13,7 +14,7 @@ import dataclasses
 import json
 import tempfile
 import unicodedata
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import geopandas as gpd
@@ -29,10 +30,20 @@ from gis import fields, landuse, targets
 from gis.errors import GisError
 from gis.i18n import number
 from gis.io import Dataset
-from gis.workspace import Workspace, read_planned, workspace_fault, workspace_path
+from gis.workspace import (
+    ADOPTED,
+    DRAFT,
+    Workspace,
+    WorkspaceError,
+    dataset_id,
+    empty_fields,
+    srs_text,
+    workspace_fault,
+    workspace_path,
+)
 from layers.catalogue import PreparedMap
 from layers.geometry import bounds_wgs84, zoom_for
-from layers.planned_fields import SAVED, SUGGESTED, WORKING, WORKING_PARCELS
+from layers.planned_fields import DRAFTS, SAVED, SUGGESTED, WORKING, WORKING_PARCELS
 from layers.render import MAP_HEIGHT_PX, MAP_WIDTH_PX, build_map
 from layers.render_draw import add_draw
 from layers.render_fields import collapse_legend, fields_group
@@ -48,8 +59,18 @@ TABLE: dict[str, tuple[str, str]] = {
     "count_label": ("Số cánh đồng tập trung", "Number of concentrated fields"),
     "total_goal": ("Kế hoạch: trên {n} ha", "Plan: more than {n} ha"),
     "count_goal": ("Kế hoạch: {n} (duy trì 3, phát triển thêm 1)", "Plan: {n} (keep 3, add 1)"),
-    "if_saved": ("Nếu lưu cánh đồng đang lập: {value} — {status}", "If the field being planned is saved: "
-                 "{value} — {status}"),
+    "if_saved": ("Nếu cánh đồng đang lập được lưu và phê duyệt: {value} — {status}",
+                 "If the field being planned is saved and adopted: {value} — {status}"),
+    "counted": ("Chỉ tính cánh đồng hiện có và cánh đồng quy hoạch mới đã có quyết định phê duyệt.",
+                "Only the existing fields and the planned fields adopted by a decision count."),
+    "drafts_apart": ("Dự thảo, chưa tính: {n} cánh đồng, {ha} ha đất lúa.",
+                     "Drafts, not counted: {n} fields, {ha} ha of rice land."),
+    "migrated": ("Tệp không gian làm việc được tạo trước khi có bước phê duyệt: {n} cánh đồng lưu trước đó nay là "
+                 "dự thảo và không được tính vào chỉ tiêu. Cánh đồng nào đã có quyết định phê duyệt, hãy ghi số và "
+                 "ngày quyết định ở mục «Phê duyệt, đổi tên, xóa» bên dưới.",
+                 "This workspace file was made before fields were adopted: the {n} fields saved then are drafts now "
+                 "and do not count toward the targets. For each field a decision has adopted, enter the decision's "
+                 "number and date under 'Adopt, rename or delete' below."),
     "no_plan": ("Không đọc được tệp kế hoạch: {e}", "The plan file cannot be read: {e}"),
     "fields": ("Các cánh đồng", "The fields"),
     "col_name": ("Tên cánh đồng", "Field"),
@@ -60,6 +81,8 @@ TABLE: dict[str, tuple[str, str]] = {
     "col_owners": ("Số chủ sử dụng", "Land users"),
     "col_villages": ("Thôn", "Villages"),
     "col_updated": ("Cập nhật", "Changed"),
+    "col_decision": ("Quyết định phê duyệt", "Adopting decision"),
+    "col_decision_date": ("Ngày quyết định", "Decision date"),
     "col_rank": ("Số", "No."),
     "col_total_if": ("Tổng toàn xã nếu lấy (ha)", "Commune total if taken (ha)"),
     "col_owners_10": ("Chủ / 10 ha", "Users per 10 ha"),
@@ -97,7 +120,9 @@ TABLE: dict[str, tuple[str, str]] = {
     "default_name": ("Cánh đồng tập trung mới thôn {village}", "New concentrated field, {village}"),
     "save": ("Lưu cánh đồng", "Save the field"),
     "clear": ("Bỏ cánh đồng đang lập", "Discard the field being planned"),
-    "saved": ("Đã lưu cánh đồng «{name}» (số {id}) lúc {at}.", "Saved the field '{name}' (no. {id}) at {at}."),
+    "saved": ("Đã lưu cánh đồng «{name}» (số {id}) lúc {at}, là dự thảo: chưa tính vào chỉ tiêu cho đến khi được "
+              "phê duyệt.", "Saved the field '{name}' (no. {id}) at {at} as a draft: it does not count toward the "
+              "targets until it is adopted."),
     "renamed": ("Đã đổi tên cánh đồng số {id} thành «{name}».", "Renamed field {id} to '{name}'."),
     "deleted": ("Đã xóa cánh đồng «{name}» (số {id}).", "Deleted the field '{name}' (no. {id})."),
     "not_rice": ("Thửa {n}, tờ {s} không phải đất trồng lúa: không thêm vào cánh đồng.",
@@ -109,7 +134,25 @@ TABLE: dict[str, tuple[str, str]] = {
                          "The largest connected blocks of rice land in no field and not recovered, ranked by area "
                          "then by fewest land users (fewer users, easier to consolidate). On the map: numbered "
                          "purple outlines."),
-    "manage": ("Đổi tên, xóa cánh đồng đã lưu", "Rename or delete a saved field"),
+    "manage": ("Phê duyệt, đổi tên, xóa cánh đồng đã lưu", "Adopt, rename or delete a saved field"),
+    "state": ("Trạng thái", "State"),
+    "draft_note": ("Dự thảo: chưa tính vào chỉ tiêu. Ghi số và ngày của quyết định phê duyệt để cánh đồng được tính.",
+                   "Draft: not counted toward the targets. Enter the number and date of the adopting decision for "
+                   "the field to count."),
+    "decision": ("Số quyết định phê duyệt", "Adopting decision (number)"),
+    "decision_date": ("Ngày quyết định", "Decision date"),
+    "adopt": ("Phê duyệt", "Adopt"),
+    "adopted_msg": ("Đã phê duyệt cánh đồng số {id} (quyết định ngày {day}): từ nay được tính vào chỉ tiêu.",
+                    "Field {id} is adopted (decision of {day}): it counts toward the targets from now on."),
+    "adopted_as": ("Đã phê duyệt theo: {decision}, ngày {day}.", "Adopted by: {decision}, dated {day}."),
+    "confirm_unadopt": ("Tôi muốn bỏ phê duyệt cánh đồng này (quyết định được giữ trong nhật ký thay đổi)",
+                        "I want to un-adopt this field (the decision is kept in the change log)"),
+    "unadopt_reason": ("Lý do bỏ phê duyệt", "Why it is un-adopted"),
+    "unadopt": ("Bỏ phê duyệt", "Un-adopt"),
+    "unadopted_msg": ("Cánh đồng số {id} nay là dự thảo; quyết định cũ được giữ trong nhật ký thay đổi.",
+                      "Field {id} is a draft again; the withdrawn decision is kept in the change log."),
+    "adopted_locked": ("Cánh đồng đã phê duyệt không xóa được: bỏ phê duyệt trước.",
+                       "An adopted field cannot be deleted: un-adopt it first."),
     "no_saved": ("Chưa lưu cánh đồng quy hoạch mới nào.", "No planned field is saved yet."),
     "pick_saved": ("Cánh đồng đã lưu", "Saved field"),
     "new_name": ("Tên mới", "New name"),
@@ -126,8 +169,9 @@ TABLE: dict[str, tuple[str, str]] = {
     "shp_help": ("Shapefile nén .zip, hệ tọa độ VN-2000, bảng mã UTF-8", "A zipped shapefile in VN-2000, UTF-8"),
     "stamps": ("Tạo lúc {created}, sửa lúc {updated} (giờ Việt Nam).", "Created {created}, changed {updated} "
                "(Vietnam time)."),
-    "workspace": ("Cánh đồng quy hoạch được lưu trong tệp {path} (mở được bằng QGIS).",
-                  "Planned fields are kept in {path} (QGIS opens it)."),
+    "workspace": ("Cánh đồng quy hoạch được lưu trong tệp {path} (mở được bằng QGIS), theo bộ dữ liệu đang mở và "
+                  "trong hệ tọa độ của nó.",
+                  "Planned fields are kept in {path} (QGIS opens it), with the dataset open now and in its CRS."),
     "legend": ("Trên bản đồ", "On the map"),
 }
 
@@ -145,6 +189,10 @@ SAVED_PICK = "fields_saved_pick"
 NEW_NAME = "fields_new_name"
 CONFIRM = "fields_confirm_delete"
 EXPORT_PICK = "fields_export_pick"
+DECISION = "fields_decision"
+DECISION_DATE = "fields_decision_date"
+UNADOPT_CONFIRM = "fields_confirm_unadopt"
+UNADOPT_REASON = "fields_unadopt_reason"
 #: What comes back from the browser: drawings and clicks on parcels (never the view: panning never reruns).
 RETURNED = ["all_drawings", "last_active_drawing", "last_object_clicked"]
 TOP = 5
@@ -175,14 +223,23 @@ def _stamp(path: Path) -> tuple[int, int]:
     return info.st_mtime_ns, info.st_size
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _planned(path: str, stamp: tuple[int, int]) -> gpd.GeoDataFrame:
-    return read_planned(path)  # none when the workspace cannot be read (the fault is shown at the top)
+#: What the page reads from the workspace: its path, its stamp, the dataset's id and CRS (see :func:`_planned`).
+WsKey = tuple[str, tuple[int, int], str, str]
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _table(folder: str, stamp: float, ws: str, ws_stamp: tuple[int, int], _data: Dataset) -> gpd.GeoDataFrame:
-    return fields.field_table(_data, _planned(ws, ws_stamp))
+def _planned(path: str, stamp: tuple[int, int], data_id: str, srs: str) -> gpd.GeoDataFrame:
+    """The fields saved on the dataset ``data_id``, in its CRS ``srs`` (drafts and adopted ones); none when the
+    workspace cannot be read (the fault is shown at the top of the page)."""
+    try:
+        return Workspace.open(path).fields(dataset=data_id, crs=srs)
+    except WorkspaceError:
+        return empty_fields(crs=srs)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _table(folder: str, stamp: float, ws: WsKey, _data: Dataset) -> gpd.GeoDataFrame:
+    return fields.field_table(_data, _planned(*ws))
 
 
 def _plan() -> targets.Plan:
@@ -192,21 +249,21 @@ def _plan() -> targets.Plan:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _targets(folder: str, stamp: float, ws: str, ws_stamp: tuple[int, int], plan_stamp: tuple[int, int],
+def _targets(folder: str, stamp: float, ws: WsKey, plan_stamp: tuple[int, int],
              extra_wkb: bytes | None, _data: Dataset) -> dict[str, targets.Result]:
-    """The two targets measured with the saved fields (and ``extra_wkb``, a field not saved yet)."""
-    planned = _planned(ws, ws_stamp)
+    """The two targets measured with the adopted fields (and ``extra_wkb``, a field as if it were adopted)."""
+    planned = _planned(*ws)
     if extra_wkb is not None:
-        extra = gpd.GeoDataFrame({"field_id": [-2], "name": ["?"]}, geometry=[shapely.from_wkb(extra_wkb)],
-                                 crs=_data.parcels.crs).to_crs(planned.crs)
-        planned = gpd.GeoDataFrame(pd.concat([planned[["field_id", "name", "geometry"]], extra], ignore_index=True),
-                                   crs=planned.crs)
+        extra = gpd.GeoDataFrame({"field_id": [-2], "name": ["?"], "state": [ADOPTED], "dataset": [ws[2]]},
+                                 geometry=[shapely.from_wkb(extra_wkb)], crs=_data.parcels.crs).to_crs(planned.crs)
+        columns = ["field_id", "name", "state", "dataset", "geometry"]
+        planned = gpd.GeoDataFrame(pd.concat([planned[columns], extra], ignore_index=True), crs=planned.crs)
     return {r.target.key: r for r in targets.evaluate(_plan(), _data, planned_fields=planned)}
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _suggestions(folder: str, stamp: float, ws: str, ws_stamp: tuple[int, int], _data: Dataset) -> gpd.GeoDataFrame:
-    return fields.suggest(_data, planned=_planned(ws, ws_stamp), top=TOP)
+def _suggestions(folder: str, stamp: float, ws: WsKey, _data: Dataset) -> gpd.GeoDataFrame:
+    return fields.suggest(_data, planned=_planned(*ws), top=TOP)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -320,7 +377,8 @@ def _save(ws_path: Path, data: Dataset, others: gpd.GeoDataFrame) -> None:
         ws = Workspace.open(ws_path)
         field_id = ws.save_field(outline, name=name, village=villages.mode().iloc[0] if len(villages) else "",
                                  note=json.dumps({"rice_ha": round(check.rice_ha, 4), "parcels": check.parcels,
-                                                  "owners": check.owners}, ensure_ascii=False), by=auth.who())
+                                                  "owners": check.owners}, ensure_ascii=False),
+                                 crs=data.parcels.crs, dataset=dataset_id(data), by=auth.who())
         saved = ws.fields()
     except GisError as exc:
         _flash("error", literal(exc.text(lang())))
@@ -330,6 +388,44 @@ def _save(ws_path: Path, data: Dataset, others: gpd.GeoDataFrame) -> None:
     st.session_state[WORK] = None
     st.session_state[NAME] = ""
     st.session_state[SAVED_PICK] = field_id
+
+
+def _adopt(ws_path: Path) -> None:
+    field_id = st.session_state.get(SAVED_PICK)
+    if field_id is None or not auth.can("edit_fields"):
+        return
+    day = st.session_state.get(DECISION_DATE)
+    try:
+        Workspace.open(ws_path).adopt_field(int(field_id), decision=st.session_state.get(DECISION) or "",
+                                            decision_date=day if day is not None else "", by=auth.who())
+    except GisError as exc:
+        _flash("error", literal(exc.text(lang())))
+        return
+    _flash("success", tr("adopted_msg", id=field_id, day=_day(day.isoformat() if day else "")))
+    st.session_state[DECISION] = ""
+
+
+def _unadopt(ws_path: Path) -> None:
+    field_id = st.session_state.get(SAVED_PICK)
+    if field_id is None or not st.session_state.get(UNADOPT_CONFIRM) or not auth.can("edit_fields"):
+        return
+    try:
+        Workspace.open(ws_path).unadopt_field(int(field_id), reason=st.session_state.get(UNADOPT_REASON) or "",
+                                              by=auth.who())
+    except GisError as exc:
+        _flash("error", literal(exc.text(lang())))
+        return
+    _flash("success", tr("unadopted_msg", id=field_id))
+    st.session_state[UNADOPT_CONFIRM] = False
+    st.session_state[UNADOPT_REASON] = ""
+
+
+def _day(iso: str) -> str:
+    """A decision's date (ISO) as the officer writes it: 10/05/2024."""
+    try:
+        return datetime.strptime(iso, "%Y-%m-%d").strftime("%d/%m/%Y")
+    except ValueError:
+        return iso or "—"
 
 
 def _rename(ws_path: Path) -> None:
@@ -390,6 +486,7 @@ def _legend() -> str:
                 f'border:2px {dash} {style["color"]};vertical-align:middle;margin:0 4px 0 10px"></span>{label}')
     return (f"<small>{tr('legend')}:" + swatch(WORKING, WORKING.title_in(lang()))
             + swatch(WORKING_PARCELS, WORKING_PARCELS.title_in(lang())) + swatch(SAVED, SAVED.title_in(lang()))
+            + swatch(DRAFTS, DRAFTS.title_in(lang()))
             + swatch(SUGGESTED, SUGGESTED.title_in(lang())) + "</small>")
 
 
@@ -405,10 +502,13 @@ try:
     ws_fault = workspace_fault(ws_path)
     if ws_fault is not None:  # shown, and the page stays usable: what can be read is shown, saving is refused
         st.error(literal(ws_fault.text(lang())), icon=":material/block:")
-    ws_key = (str(ws_path), _stamp(ws_path))
+    else:
+        Workspace.open(ws_path)  # made (or migrated) before it is stamped
+    ws_key: WsKey = (str(ws_path), _stamp(ws_path), dataset_id(data), srs_text(data.parcels.crs))
     planned = _planned(*ws_key)
     others = fields.existing_fields(data, planned)
-    suggested = _suggestions(*dataset_key(), *ws_key, data)
+    suggested = _suggestions(*dataset_key(), ws_key, data)
+    migrated = Workspace.open(ws_path).migrated_drafts() if ws_fault is None else 0
 except GisError as exc:
     st.error(f"{t('error')}: {literal(exc.text(lang()))}")
     st.stop()
@@ -430,12 +530,14 @@ flash_slot = st.empty()  # always there, so a message never shifts the map (whic
 flash = st.session_state.pop(FLASH, None)
 if flash:
     getattr(flash_slot, flash[0])(flash[1])
+if migrated and (planned["state"] == DRAFT).any():
+    st.info(tr("migrated", n=migrated), icon="ℹ️")
 
 # the targets: total area against "more than 100 ha", count against "3 kept + 1 new"
 plan_path = targets.default_plan(2024)
 try:
-    results = _targets(*dataset_key(), *ws_key, _stamp(plan_path), None, data)
-    what_if = (_targets(*dataset_key(), *ws_key, _stamp(plan_path), shapely.to_wkb(outline), data)
+    results = _targets(*dataset_key(), ws_key, _stamp(plan_path), None, data)
+    what_if = (_targets(*dataset_key(), ws_key, _stamp(plan_path), shapely.to_wkb(outline), data)
                if check is not None and check.ok else None)
 except GisError as exc:
     st.error(tr("no_plan", e=literal(exc.text(lang()))))
@@ -458,6 +560,10 @@ if results:
         if what_if:
             w = what_if["concentrated_fields"]
             st.caption(tr("if_saved", value=number(w.measured or 0.0, 0, lang=lang()), status=_status_text(w)))
+    table = _table(*dataset_key(), ws_key, data)
+    drafts = table[table["state"] == DRAFT]
+    st.caption(tr("counted") + (" " + tr("drafts_apart", n=len(drafts), ha=ha(float(drafts["rice_ha"].sum())))
+                                if len(drafts) else ""))
 
 map_col, panel_col = st.columns([5, 2], gap="medium")
 with panel_col:
@@ -518,12 +624,21 @@ with map_col:
     st.markdown(_legend(), unsafe_allow_html=True)
 
 # every field: existing (kept, recovered) and planned
-table = _table(*dataset_key(), *ws_key, data)
+table = _table(*dataset_key(), ws_key, data)
 st.subheader(tr("fields"))
 code = 0 if lang() == "vi" else 1
+
+
+def _status_of(status: str, state: str) -> str:
+    label = fields.STATUS_LABELS[status][code]
+    return f"{label} — {fields.state_label(state, lang=lang())}" if state else label
+
+
 st.dataframe(pd.DataFrame({
     tr("col_name"): table["name"],
-    tr("col_status"): [fields.STATUS_LABELS[s][code] for s in table["status"]],
+    tr("col_status"): [_status_of(s, state) for s, state in zip(table["status"], table["state"], strict=True)],
+    tr("col_decision"): table["decision"],
+    tr("col_decision_date"): [_day(d) if d else "" for d in table["decision_date"]],
     tr("col_rice"): [ha(v) for v in table["rice_ha"]],
     tr("col_parcels"): table["parcels"].astype(int),
     tr("col_owners"): table["owners"].astype(int),
@@ -538,7 +653,7 @@ st.caption(tr("suggestions_help"))
 if len(suggested):
     totals = []
     for geom in suggested.geometry:
-        r = _targets(*dataset_key(), *ws_key, _stamp(plan_path), shapely.to_wkb(geom), data) if results else {}
+        r = _targets(*dataset_key(), ws_key, _stamp(plan_path), shapely.to_wkb(geom), data) if results else {}
         totals.append(ha(r["concentrated_fields_total_ha"].measured or 0.0) if r else "—")
     st.dataframe(pd.DataFrame({
         tr("col_rank"): suggested["rank"],
@@ -564,12 +679,32 @@ with manage_col:
         st.selectbox(tr("pick_saved"), list(names), key=SAVED_PICK, format_func=lambda i: f"{i}. {names[i]}")
         row = planned[planned["field_id"] == st.session_state[SAVED_PICK]].iloc[0]
         st.caption(tr("stamps", created=_local(row["created_at"]), updated=_local(row["updated_at"])))
-        st.text_input(tr("new_name"), key=NEW_NAME)
         editable = auth.can("edit_fields")
+        adopted = row["state"] == ADOPTED
+        with st.container(border=True):
+            st.markdown(f"**{tr('state')}: {fields.state_label(row['state'], lang=lang())}**")
+            if adopted:  # the decision is the officer's text: shown as plain text, never as markup
+                st.text(tr("adopted_as", decision=row["decision"], day=_day(row["decision_date"])))
+                st.checkbox(tr("confirm_unadopt"), key=UNADOPT_CONFIRM, disabled=not editable)
+                st.text_input(tr("unadopt_reason"), key=UNADOPT_REASON, disabled=not editable)
+                st.button(tr("unadopt"), on_click=_unadopt, args=(ws_path,), icon=":material/undo:",
+                          disabled=not st.session_state.get(UNADOPT_CONFIRM) or not editable)
+            else:
+                st.caption(tr("draft_note"))
+                st.text_input(tr("decision"), key=DECISION, placeholder="Quyết định số 123/QĐ-UBND",
+                              disabled=not editable)
+                st.date_input(tr("decision_date"), key=DECISION_DATE, value=None, format="DD/MM/YYYY",
+                              min_value=date(1990, 1, 1), max_value=datetime.now(VIETNAM).date(),
+                              disabled=not editable)
+                st.button(tr("adopt"), on_click=_adopt, args=(ws_path,), icon=":material/verified:",
+                          disabled=not editable, type="primary")
+        st.text_input(tr("new_name"), key=NEW_NAME)
         st.button(tr("rename"), on_click=_rename, args=(ws_path,), icon=":material/edit:", disabled=not editable)
-        st.checkbox(tr("confirm_delete"), key=CONFIRM, disabled=not editable)
+        st.checkbox(tr("confirm_delete"), key=CONFIRM, disabled=not editable or adopted)
         st.button(tr("delete"), on_click=_delete, args=(ws_path, names),
-                  disabled=not st.session_state.get(CONFIRM) or not editable, icon=":material/delete:")
+                  disabled=not st.session_state.get(CONFIRM) or not editable or adopted, icon=":material/delete:")
+        if adopted:
+            st.caption(tr("adopted_locked"))
         if not editable:
             st.caption(auth.denied("edit_fields"))
 
@@ -580,12 +715,14 @@ with export_col:
         choices[tr("working")] = (outline, {"ten": tr("working"), "trang_thai": fields.STATUS_LABELS["planned"][0],
                                             "lua_ha": round(check.rice_ha, 4), "so_thua": check.parcels,
                                             "so_chu": check.owners, "thon": ", ".join(check.villages),
-                                            "dt_ha": round(check.outline_ha, 4), "tao_luc": "", "sua_luc": ""})
+                                            "dt_ha": round(check.outline_ha, 4), "tao_luc": "", "sua_luc": "",
+                                            "phe_duyet": "", "quyet_dinh": "", "ngay_qd": ""})
     for row in table.itertuples():
         choices[f"{row.name} ({fields.STATUS_LABELS[row.status][code]})"] = (row.geometry, {
             "ten": row.name, "trang_thai": fields.STATUS_LABELS[row.status][0], "lua_ha": round(row.rice_ha, 4),
             "so_thua": int(row.parcels), "so_chu": int(row.owners), "thon": row.villages,
-            "dt_ha": round(row.area_ha, 4), "tao_luc": row.created_at, "sua_luc": row.updated_at})
+            "dt_ha": round(row.area_ha, 4), "tao_luc": row.created_at, "sua_luc": row.updated_at,
+            "phe_duyet": fields.state_label(row.state), "quyet_dinh": row.decision, "ngay_qd": row.decision_date})
     if choices:
         pick = st.selectbox(tr("pick_export"), list(choices), key=EXPORT_PICK)
         geom, props = choices[pick]

@@ -20,7 +20,7 @@ from app_pages.text import literal
 from gis import admin_units, i18n, recovery, targets
 from gis.errors import GisError
 from gis.summary import kept_fields, summarise
-from gis.workspace import read_planned, workspace_fault, workspace_path
+from gis.workspace import ADOPTED, Workspace, WorkspaceError, dataset_id, workspace_fault, workspace_path
 from layers.geometry import bounds_wgs84, zoom_for
 from layers.render_present import highlight_group, presentation_map, standalone_html
 
@@ -48,7 +48,9 @@ TABLE: dict[str, tuple[str, str]] = {
     "fields": ("Cánh đồng tập trung", "Concentrated fields"),
     "fields_text": ("Đang duy trì {n} cánh đồng, {area} ha; kế hoạch: trên 100 ha với 4 cánh đồng. {planned}",
                     "{n} fields kept, {area} ha; plan: more than 100 ha in 4 fields. {planned}"),
-    "fields_planned": ("Đã quy hoạch thêm {n} cánh đồng mới.", "{n} new fields planned."),
+    "fields_planned": ("Đã phê duyệt quy hoạch thêm {n} cánh đồng mới, {ha} ha.", "{n} new fields adopted, {ha} ha."),
+    "fields_drafts": ("Dự thảo chưa phê duyệt (không tính, viền nét đứt): {n} cánh đồng.",
+                      "Drafts not adopted (not counted, dashed outline): {n} fields."),
     "targets": ("Chỉ tiêu kế hoạch năm 2024", "2024 plan targets"),
     "targets_text": ("Đạt {met}, có nguy cơ không đạt {risk}, chưa đạt {not_met}, chưa đo được {unknown} "
                      "(trên {total} chỉ tiêu).",
@@ -76,6 +78,19 @@ class View:
 
 def _n(value: float, digits: int = 1) -> str:
     return i18n.number(value, digits, lang=lang())
+
+
+def _saved_fields() -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
+    """The workspace's fields drawn on this dataset, in its CRS: ``(adopted, drafts)``."""
+    data = dataset()
+    if not workspace_path().exists():
+        return None, None
+    try:
+        saved = Workspace.open(workspace_path()).fields(dataset=dataset_id(data), crs=data.parcels.crs)
+    except WorkspaceError:  # a damaged workspace: told below the map (workspace_fault), the fields left out
+        return None, None
+    adopted = saved["state"] == ADOPTED
+    return saved[adopted], saved[~adopted]
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -108,11 +123,14 @@ def _views(folder: str, stamp: float, language: str, ws_stamp: float) -> list[di
         views.append({"title": tr("projects"), "bounds": bounds_wgs84(projects), "text": tr(
             "projects_text", n=len(projects), area=_n(figures.recovered_ha)), "highlight": "projects"})
     kept = kept_fields(data.get("concentrated_fields"))
-    planned = _planned()
+    planned, drafts = _saved_fields()
     if kept is not None and not kept.empty:
         shown = kept if planned is None or planned.empty else gpd.GeoDataFrame(
             geometry=list(kept.geometry) + list(planned.to_crs(kept.crs).geometry), crs=kept.crs)
-        extra = tr("fields_planned", n=len(planned)) if planned is not None and len(planned) else ""
+        extra = tr("fields_planned", n=len(planned), ha=_n(float(planned.area.sum()) / 1e4)) \
+            if planned is not None and len(planned) else ""
+        if drafts is not None and len(drafts):
+            extra = f"{extra} {tr('fields_drafts', n=len(drafts))}".strip()
         views.append({"title": tr("fields"), "bounds": bounds_wgs84(shown), "text": tr(
             "fields_text", n=len(kept), area=_n(figures.concentrated_fields_ha), planned=extra),
             "highlight": "fields"})
@@ -136,12 +154,6 @@ def _html(folder: str, stamp: float, language: str, _prepared) -> str:
                            note=t("demo_note") if data.builtin else "")
 
 
-def _planned() -> gpd.GeoDataFrame | None:
-    """The saved planned fields; None when there are none or the workspace cannot be read (shown below)."""
-    planned = read_planned(workspace_path())
-    return planned if len(planned) else None
-
-
 def _go(delta: int, n: int) -> None:
     st.session_state[STEP] = (st.session_state.get(STEP, 0) + delta) % n
 
@@ -155,7 +167,7 @@ def _highlight(kind: str | None) -> gpd.GeoDataFrame | None:
         return projects
     if kind == "fields":
         kept = kept_fields(data.get("concentrated_fields"))
-        planned = _planned()
+        planned, _drafts = _saved_fields()
         if planned is not None and len(planned) and kept is not None:
             return gpd.GeoDataFrame(geometry=list(kept.geometry) + list(planned.to_crs(kept.crs).geometry),
                                     crs=kept.crs)
@@ -198,7 +210,8 @@ zoom = zoom_for(view["bounds"], width_px=1400, height_px=HEIGHT_PX)
 colour = "#d50000" if view.get("highlight") in ("cluster", "projects") else "#00c853"
 st_folium(folium_map, key=MAP_KEY, height=HEIGHT_PX, use_container_width=True, returned_objects=[],
           center=[(south + north) / 2, (west + east) / 2], zoom=zoom,
-          feature_group_to_add=highlight_group(_highlight(view.get("highlight")), lang=lang(), colour=colour))
+          feature_group_to_add=highlight_group(_highlight(view.get("highlight")), lang=lang(), colour=colour,
+                                               drafts=_saved_fields()[1] if view.get("highlight") == "fields" else None))
 
 if dataset().builtin:
     st.caption("ℹ️ " + t("demo_note"))

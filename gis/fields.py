@@ -4,6 +4,9 @@ A field counts only rice land (LUA/LUC/LUK/LUN parcels), either the parcels it h
 each parcel inside its outline. It must be one connected block, where field roads and canals may cross it
 (gaps up to ``bridge_m`` between rice parcels are bridged), and it may not overlap recovered land or another
 field.
+
+A field saved in the workspace is a draft until a decision adopts it (:mod:`gis.workspace`); only adopted fields
+of the dataset at hand count toward the plan's figures (:func:`counted_fields`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from gis.crs import WGS84_EPSG
 from gis.errors import GeometryError
 from gis.io import Dataset
 from gis.summary import RECOVERED_STATUSES, kept_fields, recovered_union
+from gis.workspace import ADOPTED, DRAFT, STATE_LABELS, dataset_id
 
 #: Field roads and in-field canals are up to this wide: rice parcels this close count as touching.
 BRIDGE_M = 6.0
@@ -55,6 +59,30 @@ class FieldCheck:
     @property
     def ok(self) -> bool:
         return not self.refusals and self.parcels > 0
+
+
+def of_dataset(planned: gpd.GeoDataFrame | None, dataset: Dataset) -> gpd.GeoDataFrame | None:
+    """The saved fields drawn on ``dataset`` (all of them when the frame does not say: no ``dataset`` column)."""
+    if planned is None or "dataset" not in planned.columns:
+        return planned
+    return planned[planned["dataset"] == dataset_id(dataset)]
+
+
+def counted_fields(planned: gpd.GeoDataFrame | None, dataset: Dataset) -> gpd.GeoDataFrame | None:
+    """The saved fields that count toward the plan's figures: adopted, and drawn on ``dataset``.
+
+    Drafts never count. A frame with no ``state`` column (fields built by a caller, not read from the
+    workspace) is taken as it is.
+    """
+    mine = of_dataset(planned, dataset)
+    if mine is None or "state" not in mine.columns:
+        return mine
+    return mine[mine["state"] == ADOPTED]
+
+
+def state_label(state: str, *, lang: str = "vi") -> str:
+    """``Dự thảo`` / ``Đã phê duyệt`` (``Draft`` / ``Adopted``); empty for a field of the data."""
+    return STATE_LABELS[state][0 if lang == "vi" else 1] if state in STATE_LABELS else ""
 
 
 def rice_parcels(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -102,6 +130,7 @@ def existing_fields(dataset: Dataset, planned: gpd.GeoDataFrame | None = None, *
         kept = kept.to_crs(crs)
         frames.append(gpd.GeoDataFrame({"name": kept.get("TEN", pd.Series("", index=kept.index)),
                                         "kind": "existing", "field_id": -1}, geometry=kept.geometry, crs=crs))
+    planned = of_dataset(planned, dataset)
     if planned is not None and len(planned):
         p = planned.to_crs(crs)
         if exclude_planned_id is not None:
@@ -283,7 +312,9 @@ def field_table(dataset: Dataset, planned: gpd.GeoDataFrame | None = None) -> gp
     Columns: ``name``, ``status`` (:data:`KEPT`, :data:`RECOVERED`, :data:`PLANNED`), ``field_id`` (the
     workspace id of a planned field, -1 otherwise), ``rice_ha`` (rice land inside the outline, clipped),
     ``parcels`` and ``owners`` (rice parcels mostly inside), ``villages``, ``area_ha`` (the outline),
-    ``created_at``, ``updated_at``; in the parcels' CRS.
+    ``created_at``, ``updated_at``, and for a planned field its ``state`` (:data:`DRAFT` or :data:`ADOPTED`,
+    empty for the data's fields), ``decision`` and ``decision_date``; in the parcels' CRS. Only the planned
+    fields drawn on ``dataset`` are listed.
     """
     crs = dataset.parcels.crs
     rows: list[dict] = []
@@ -296,13 +327,17 @@ def field_table(dataset: Dataset, planned: gpd.GeoDataFrame | None = None) -> gp
         for idx, geom in layer.geometry.items():
             rows.append({"name": str(names[idx] or ""), "field_id": -1, "geometry": geom,
                          "status": RECOVERED if status[idx] in RECOVERED_STATUSES else KEPT,
-                         "created_at": "", "updated_at": ""})
+                         "created_at": "", "updated_at": "", "state": "", "decision": "", "decision_date": ""})
+    planned = of_dataset(planned, dataset)
     if planned is not None and len(planned):
         p = planned.to_crs(crs)
         for row in p.itertuples():
             rows.append({"name": str(row.name), "field_id": int(row.field_id), "geometry": row.geometry,
                          "status": PLANNED, "created_at": str(getattr(row, "created_at", "") or ""),
-                         "updated_at": str(getattr(row, "updated_at", "") or "")})
+                         "updated_at": str(getattr(row, "updated_at", "") or ""),
+                         "state": str(getattr(row, "state", DRAFT) or DRAFT),
+                         "decision": str(getattr(row, "decision", "") or ""),
+                         "decision_date": str(getattr(row, "decision_date", "") or "")})
     rice = rice_parcels(dataset.parcels)
     for row in rows:
         geom = row["geometry"]
@@ -317,7 +352,7 @@ def field_table(dataset: Dataset, planned: gpd.GeoDataFrame | None = None) -> gp
                 "villages": ", ".join(sorted(whole["village"].dropna().unique())) if "village" in whole else "",
                 "area_ha": float(geom.area) / M2_PER_HA}
     columns = ["name", "status", "field_id", "rice_ha", "parcels", "owners", "villages", "area_ha", "created_at",
-               "updated_at"]
+               "updated_at", "state", "decision", "decision_date"]
     if not rows:
         return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=crs)
     frame = pd.DataFrame(rows)

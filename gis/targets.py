@@ -361,7 +361,10 @@ class _Measurer:
         self.plan = plan
         self.dataset = dataset
         self.crs = dataset.parcels.crs
-        self.planned_fields = planned_fields
+        from gis.fields import counted_fields
+
+        # the workspace's fields count only when adopted, and only on the dataset they were drawn on
+        self.planned_fields = counted_fields(planned_fields, dataset)
         self.manual = manual
         self.values: dict[str, float | None] = {}
         self._unions: dict[str, shapely.Geometry] = {}
@@ -650,8 +653,8 @@ def footprints(plan: Plan, target: Target, dataset: Dataset, *,
     else:
         counted, rest = clipped(frame[_mask(frame, m.get("where"))]), frame.iloc[0:0]
     planned = None
-    if m.get("include_planned") and planned_fields is not None and len(planned_fields):
-        planned = planned_fields.to_crs(measurer.crs)
+    if m.get("include_planned") and measurer.planned_fields is not None and len(measurer.planned_fields):
+        planned = measurer.planned_fields.to_crs(measurer.crs)
     return [Footprint(key=target.key, layer=m["layer"], counted=counted, rest=rest, planned=planned)]
 
 

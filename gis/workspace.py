@@ -12,6 +12,16 @@ Faults of the workspace itself (a read-only folder or file, a full disk, a damag
 :class:`WorkspaceError` with a message that says what is wrong and what to do; :func:`workspace_fault`
 finds them before any work, so a page can show what it can read and refuse only the saving. A damaged file
 is never repaired nor replaced: it is opened read-only to look at it, and kept as it is.
+
+A planned field is a draft (``state = 'draft'``) until it is adopted with the number and date of the decision
+that adopts it (:meth:`Workspace.adopt_field`); only adopted fields count toward the plan's figures
+(:func:`gis.fields.counted_fields`). Un-adopting is explicit (:meth:`Workspace.unadopt_field`) and the audit
+keeps the decision that was withdrawn. Each field keeps the CRS it was drawn in (``srs``: ``EPSG:<code>`` or
+the WKT) and the dataset it was drawn on (``dataset``: ``"builtin"`` or the import folder's name, see
+:func:`dataset_id`); its geometry is stored in that CRS, so it comes back where it was drawn. The geometry
+column's declared CRS is the table's (EPSG:9214); a row whose ``srs`` differs holds coordinates of its own CRS.
+Files made before these columns existed are migrated when opened: their fields become drafts of the built-in
+data in EPSG:9214 (what the workspace assumed then), and the migration is recorded in the audit.
 """
 
 from __future__ import annotations
@@ -24,16 +34,21 @@ import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 import shapely
+from pyproj import CRS
 
 from gis.crs import LUONG_PHONG_EPSG
-from gis.errors import DataSourceError
+from gis.errors import DataSourceError, GisError
 from gis.io import ROOT
+
+if TYPE_CHECKING:
+    from gis.io import Dataset
 
 DEFAULT_WORKSPACE = ROOT / "workspace" / "workspace.gpkg"
 FIELDS_TABLE = "planned_fields"
@@ -196,6 +211,18 @@ def workspace_fault(path: str | Path | None = None) -> WorkspaceError | None:
         except WorkspaceError as exc:
             return exc
     return _writable(path)
+#: The audit action of the migration that made the fields of an older file drafts.
+MIGRATION_ACTION = "migrate_fields_to_drafts"
+#: A planned field's state: drawn and saved (dự thảo), or adopted by a decision (đã phê duyệt).
+DRAFT, ADOPTED = "draft", "adopted"
+STATE_LABELS = {DRAFT: ("Dự thảo", "Draft"), ADOPTED: ("Đã phê duyệt", "Adopted")}
+#: The data the workspace's first fields were drawn on (before each field named its dataset).
+BUILTIN_DATASET = "builtin"
+#: Columns a planned field has beyond the first schema: name -> SQL declaration (added by the migration).
+_FIELD_COLUMNS = {"state": f"TEXT NOT NULL DEFAULT '{DRAFT}'", "decision": "TEXT", "decision_date": "TEXT",
+                  "adopted_by": "TEXT", "adopted_at": "TEXT", "dataset": "TEXT", "srs": "TEXT"}
+#: The longest decision text kept (a decision number and its issuer fit in far less).
+DECISION_MAX_CHARS = 200
 
 
 def workspace_path() -> Path:
@@ -217,6 +244,58 @@ def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
+def dataset_id(dataset: Dataset) -> str:
+    """The id that ties saved geometry to its dataset: ``"builtin"``, or the data folder's name (an import's
+    ``imports/<name>-<stamp>`` folder, whose ``source.json`` says where it came from)."""
+    return BUILTIN_DATASET if dataset.builtin else dataset.folder.name
+
+
+def srs_text(crs: object) -> str:
+    """A CRS as stored in the workspace: ``EPSG:<code>`` when it is exactly an EPSG CRS, else its WKT.
+
+    The WKT is GDAL's WKT 1, which keeps a custom VN-2000 zone's datum shift exactly as given (pyproj's WKT 2
+    reads back as a different CRS); WKT 2 only when WKT 1 cannot express the CRS.
+    """
+    parsed = CRS.from_user_input(crs)
+    authority = parsed.to_authority(min_confidence=100)
+    if authority is not None and authority[0] == "EPSG":
+        return f"EPSG:{authority[1]}"
+    return parsed.to_wkt("WKT1_GDAL") or parsed.to_wkt()
+
+
+def parse_decision(decision: str, decision_date: str | date) -> tuple[str, str]:
+    """The decision's number and its date (ISO ``YYYY-MM-DD``), checked.
+
+    Raises :class:`GisError` for an empty or over-long decision, or a date that is not a real
+    ``YYYY-MM-DD`` day or lies in the future.
+    """
+    text = " ".join(str(decision or "").split())
+    if not text:
+        raise GisError("Chưa nhập số quyết định phê duyệt (ví dụ «Quyết định số 123/QĐ-UBND»): chưa phê duyệt.",
+                       "The number of the adopting decision is empty (e.g. 'Quyết định số 123/QĐ-UBND'): "
+                       "not adopted.")
+    if len(text) > DECISION_MAX_CHARS:
+        raise GisError(f"Số quyết định dài quá {DECISION_MAX_CHARS} ký tự: chỉ ghi số và cơ quan ban hành.",
+                       f"The decision is longer than {DECISION_MAX_CHARS} characters: give its number and issuer.")
+    if isinstance(decision_date, date):
+        day = decision_date
+    else:
+        raw = str(decision_date or "").strip()
+        try:
+            day = date.fromisoformat(raw) if len(raw) == 10 else date.min
+        except ValueError:
+            day = date.min
+        if day == date.min:
+            raise GisError(f"Ngày quyết định «{decision_date}» không hợp lệ: ghi theo dạng NNNN-TT-NN, ví dụ "
+                           "2024-05-10.",
+                           f"The decision date '{decision_date}' is not valid: write it as YYYY-MM-DD, e.g. "
+                           "2024-05-10.")
+    if day > datetime.now(UTC).date() + timedelta(days=1):  # a day of slack: Vietnam is ahead of UTC
+        raise GisError(f"Ngày quyết định {day.isoformat()} ở tương lai: ghi ngày quyết định đã ký.",
+                       f"The decision date {day.isoformat()} is in the future: give the date it was signed.")
+    return text, day.isoformat()
+
+
 def _gpkg_blob(geom: shapely.Geometry, srs_id: int) -> bytes:
     """A GeoPackage geometry blob: the standard header with an XY envelope, then little-endian WKB."""
     minx, miny, maxx, maxy = geom.bounds
@@ -230,11 +309,14 @@ def _from_blob(blob: bytes) -> shapely.Geometry:
     return shapely.from_wkb(blob[8 + envelope:])
 
 
-def empty_fields(srs_id: int = LUONG_PHONG_EPSG) -> gpd.GeoDataFrame:
-    """No planned fields, with the columns :meth:`Workspace.fields` returns (for a workspace that cannot be read)."""
-    cols = ["field_id", "name", "village", "note", "created_at", "updated_at"]
+def empty_fields(srs_id: int = LUONG_PHONG_EPSG, *, crs: object | None = None) -> gpd.GeoDataFrame:
+    """No planned fields, with the columns :meth:`Workspace.fields` returns (for a workspace that cannot be read),
+    in ``crs`` (default: the workspace's, EPSG:``srs_id``)."""
+    cols = ["field_id", "name", "village", "note", "state", "decision", "decision_date", "adopted_by",
+            "adopted_at", "dataset", "srs", "created_at", "updated_at", "changed_by"]
+    target = crs if crs is not None else srs_id
     return gpd.GeoDataFrame(pd.DataFrame({c: pd.Series(dtype="int64" if c == "field_id" else "object") for c in cols}),
-                            geometry=gpd.GeoSeries([], crs=srs_id), crs=srs_id)
+                            geometry=gpd.GeoSeries([], crs=target), crs=target)
 
 
 def read_planned(path: str | Path | None = None) -> gpd.GeoDataFrame:
@@ -262,6 +344,13 @@ class Workspace:
         ws = cls(path=path, srs_id=srs_id)
         if path.exists():
             _verify(path)
+            if ws._needs_migration():
+                try:
+                    with ws._transaction() as con:
+                        ws._ensure_schema(con)
+                except WorkspaceError as exc:  # read as it is (older fields read as drafts); migrated when writable
+                    if exc.kind not in ("read_only", "full"):
+                        raise
         else:
             try:
                 ws._create()
@@ -272,6 +361,19 @@ class Workspace:
                     raise workspace_write_error(path, exc) from exc
                 raise
         return ws
+
+    def _needs_migration(self) -> bool:
+        """Whether the file lacks the planned fields' state, decision, dataset and CRS columns."""
+        try:
+            with sqlite3.connect(self.path, timeout=_TIMEOUT_S) as con:
+                columns = {row[1] for row in con.execute(f"PRAGMA table_info({FIELDS_TABLE})")}
+            con.close()
+        except sqlite3.Error as exc:
+            raise DataSourceError(
+                f"Không đọc được tệp không gian làm việc «{self.path}»: {exc}.",
+                f"Cannot read the workspace file '{self.path}': {exc}.",
+            ) from exc
+        return bool(columns) and not set(_FIELD_COLUMNS) <= columns
 
     def _create(self) -> None:
         import pyogrio
@@ -325,13 +427,33 @@ class Workspace:
 
     @staticmethod
     def _ensure_schema(con: sqlite3.Connection) -> None:
-        """Add what older workspace files lack: the ``changed_by`` columns and the append-only audit table."""
+        """Add what older workspace files lack: the ``changed_by`` columns, the append-only audit table, and the
+        planned fields' state, decision, dataset and CRS (existing fields become drafts, recorded in the audit)."""
         for table in (FIELDS_TABLE, VALUES_TABLE):
             columns = {row[1] for row in con.execute(f"PRAGMA table_info({table})")}
-            if "changed_by" not in columns:
+            if columns and "changed_by" not in columns:
                 con.execute(f"ALTER TABLE {table} ADD COLUMN changed_by TEXT")
-        if con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (AUDIT_TABLE,)).fetchone():
+        if not con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                           (AUDIT_TABLE,)).fetchone():
+            Workspace._create_audit(con)
+        columns = {row[1] for row in con.execute(f"PRAGMA table_info({FIELDS_TABLE})")}
+        missing = [c for c in _FIELD_COLUMNS if c not in columns]
+        if not missing:
             return
+        for column in missing:
+            con.execute(f"ALTER TABLE {FIELDS_TABLE} ADD COLUMN {column} {_FIELD_COLUMNS[column]}")
+        row = con.execute("SELECT srs_id FROM gpkg_geometry_columns WHERE table_name = ?", (FIELDS_TABLE,)).fetchone()
+        table_srs = f"EPSG:{row[0] if row else LUONG_PHONG_EPSG}"
+        con.execute(f"UPDATE {FIELDS_TABLE} SET dataset = ? WHERE dataset IS NULL", (BUILTIN_DATASET,))
+        con.execute(f"UPDATE {FIELDS_TABLE} SET srs = ? WHERE srs IS NULL", (table_srs,))
+        n = int(con.execute(f"SELECT COUNT(*) FROM {FIELDS_TABLE}").fetchone()[0])
+        if n:
+            Workspace._audit(con, at=now_iso(), by="system", action=MIGRATION_ACTION,
+                             obj=f"{FIELDS_TABLE}: {n} fields became drafts of dataset '{BUILTIN_DATASET}' in "
+                                 f"{table_srs} (no adopting decision recorded)")
+
+    @staticmethod
+    def _create_audit(con: sqlite3.Connection) -> None:
         con.execute(f"CREATE TABLE {AUDIT_TABLE} (fid INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, "
                     "user TEXT NOT NULL, action TEXT NOT NULL, object TEXT NOT NULL)")
         for event in ("UPDATE", "DELETE"):
@@ -374,13 +496,19 @@ class Workspace:
 
     # -- planned concentrated fields ------------------------------------------------------------------
     def save_field(self, geometry: shapely.Geometry, *, name: str, village: str = "", note: str = "",
-                   field_id: int | None = None, by: str | None = None) -> int:
-        """Save a planned field (a new one, or replace ``field_id``) as changed ``by`` a user; returns its id.
+                   field_id: int | None = None, crs: object | None = None, dataset: str = BUILTIN_DATASET,
+                   by: str | None = None) -> int:
+        """Save a planned field as a draft (a new one, or replace draft ``field_id``) as changed ``by`` a user;
+        returns its id.
 
-        ``by`` is the account name, or ``None`` for the user of this machine (``local:<OS user>``).
+        ``geometry`` is in ``crs``, the CRS of the data it was drawn on (default: the workspace's, EPSG:9214),
+        and is stored in that CRS; ``dataset`` is that data's id (:func:`dataset_id`). ``by`` is the account
+        name, or ``None`` for the user of this machine (``local:<OS user>``). An adopted field is not replaced:
+        un-adopt it first (:meth:`unadopt_field`).
         """
         stamp = now_iso()
         who = _who(by)
+        srs = srs_text(crs if crs is not None else self.srs_id)
         blob = _gpkg_blob(geometry, self.srs_id)
         with self._transaction() as con:
             self._ensure_schema(con)
@@ -389,19 +517,91 @@ class Workspace:
                 field_id = int(row[0])
                 con.execute(
                     f"INSERT INTO {FIELDS_TABLE} (geom, field_id, name, village, note, created_at, updated_at, "
-                    "changed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (blob, field_id, name, village, note, stamp, stamp, who))
+                    "changed_by, state, dataset, srs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (blob, field_id, name, village, note, stamp, stamp, who, DRAFT, dataset, srs))
                 action = "add_field"
             else:
-                cur = con.execute(
+                self._state_of(con, field_id, refuse_adopted=True)
+                con.execute(
                     f"UPDATE {FIELDS_TABLE} SET geom = ?, name = ?, village = ?, note = ?, updated_at = ?, "
-                    "changed_by = ? WHERE field_id = ?", (blob, name, village, note, stamp, who, field_id))
-                if cur.rowcount == 0:
-                    raise DataSourceError(f"Không có cánh đồng số {field_id}.", f"There is no field {field_id}.")
+                    "changed_by = ?, dataset = ?, srs = ? WHERE field_id = ?",
+                    (blob, name, village, note, stamp, who, dataset, srs, field_id))
                 action = "replace_field"
             self._audit(con, at=stamp, by=who, action=action, obj=f"{FIELDS_TABLE}/{field_id}: {name}")
             self._touch_contents(con, FIELDS_TABLE, stamp)
         return field_id
+
+    @staticmethod
+    def _state_of(con: sqlite3.Connection, field_id: int, *, refuse_adopted: bool = False) -> tuple[str, str]:
+        """``(state, name)`` of a field; raises when there is none, or (``refuse_adopted``) when it is adopted."""
+        row = con.execute(f"SELECT state, name, decision FROM {FIELDS_TABLE} WHERE field_id = ?",
+                          (field_id,)).fetchone()
+        if row is None:
+            raise DataSourceError(f"Không có cánh đồng số {field_id}.", f"There is no field {field_id}.")
+        if refuse_adopted and row[0] == ADOPTED:
+            raise GisError(f"Cánh đồng số {field_id} «{row[1]}» đã được phê duyệt ({row[2]}): không sửa hoặc xóa "
+                           "được. Muốn sửa, hãy bỏ phê duyệt trước.",
+                           f"Field {field_id} '{row[1]}' is adopted ({row[2]}): it cannot be changed or deleted. "
+                           "To change it, un-adopt it first.")
+        return str(row[0]), str(row[1] or "")
+
+    def field_id_of(self, name: str) -> int:
+        """The id of the field named ``name`` (or whose id is ``name``); raises when none or several match."""
+        with sqlite3.connect(self.path, timeout=_TIMEOUT_S) as con:
+            rows = con.execute(f"SELECT field_id FROM {FIELDS_TABLE} WHERE name = ? OR CAST(field_id AS TEXT) = ?",
+                               (name.strip(), name.strip())).fetchall()
+        con.close()
+        if len(rows) != 1:
+            what = "không có" if not rows else f"có {len(rows)}"
+            raise GisError(f"Trong không gian làm việc {what} cánh đồng tên «{name}»: ghi đúng tên hoặc số cánh "
+                           "đồng (xem `python -m gis fields list`).",
+                           f"The workspace has {'no' if not rows else len(rows)} field named '{name}': give its "
+                           "exact name or number (see `python -m gis fields list`).")
+        return int(rows[0][0])
+
+    def adopt_field(self, field_id: int, *, decision: str, decision_date: str | date,
+                    by: str | None = None) -> None:
+        """Adopt a draft field by the decision ``decision`` of ``decision_date`` (``YYYY-MM-DD``), as done ``by`` a
+        user; from then on it counts toward the plan's figures.
+
+        Raises :class:`GisError` for an empty decision, a bad or future date, a missing or already adopted field.
+        """
+        text, day = parse_decision(decision, decision_date)
+        stamp = now_iso()
+        who = _who(by)
+        with self._transaction() as con:
+            self._ensure_schema(con)
+            state, name = self._state_of(con, field_id)
+            if state == ADOPTED:
+                raise GisError(f"Cánh đồng số {field_id} «{name}» đã được phê duyệt rồi.",
+                               f"Field {field_id} '{name}' is already adopted.")
+            con.execute(f"UPDATE {FIELDS_TABLE} SET state = ?, decision = ?, decision_date = ?, adopted_by = ?, "
+                        "adopted_at = ?, updated_at = ?, changed_by = ? WHERE field_id = ?",
+                        (ADOPTED, text, day, who, stamp, stamp, who, field_id))
+            self._audit(con, at=stamp, by=who, action="adopt_field",
+                        obj=f"{FIELDS_TABLE}/{field_id}: {name} — {text}, {day}")
+            self._touch_contents(con, FIELDS_TABLE, stamp)
+
+    def unadopt_field(self, field_id: int, *, reason: str = "", by: str | None = None) -> None:
+        """Make an adopted field a draft again, as done ``by`` a user; the field is kept, and the audit keeps the
+        decision withdrawn and ``reason``."""
+        stamp = now_iso()
+        who = _who(by)
+        with self._transaction() as con:
+            self._ensure_schema(con)
+            state, name = self._state_of(con, field_id)
+            if state != ADOPTED:
+                raise GisError(f"Cánh đồng số {field_id} «{name}» chưa được phê duyệt.",
+                               f"Field {field_id} '{name}' is not adopted.")
+            decision, day = con.execute(f"SELECT decision, decision_date FROM {FIELDS_TABLE} WHERE field_id = ?",
+                                        (field_id,)).fetchone()
+            con.execute(f"UPDATE {FIELDS_TABLE} SET state = ?, decision = NULL, decision_date = NULL, "
+                        "adopted_by = NULL, adopted_at = NULL, updated_at = ?, changed_by = ? WHERE field_id = ?",
+                        (DRAFT, stamp, who, field_id))
+            self._audit(con, at=stamp, by=who, action="unadopt_field",
+                        obj=f"{FIELDS_TABLE}/{field_id}: {name} — withdrawn {decision}, {day}"
+                            + (f"; reason: {reason.strip()}" if reason.strip() else ""))
+            self._touch_contents(con, FIELDS_TABLE, stamp)
 
     def rename_field(self, field_id: int, name: str, *, by: str | None = None) -> None:
         """Rename a planned field, as changed ``by`` a user (see :meth:`save_field`)."""
@@ -415,24 +615,69 @@ class Workspace:
             self._touch_contents(con, FIELDS_TABLE, stamp)
 
     def delete_field(self, field_id: int, *, by: str | None = None) -> None:
-        """Delete a planned field, as done ``by`` a user (see :meth:`save_field`)."""
+        """Delete a draft field, as done ``by`` a user (see :meth:`save_field`); an adopted one is refused."""
         stamp = now_iso()
         who = _who(by)
         with self._transaction() as con:
             self._ensure_schema(con)
-            row = con.execute(f"SELECT name FROM {FIELDS_TABLE} WHERE field_id = ?", (field_id,)).fetchone()
+            row = con.execute(f"SELECT name, state, decision FROM {FIELDS_TABLE} WHERE field_id = ?",
+                              (field_id,)).fetchone()
+            if row is not None and row[1] == ADOPTED:
+                self._state_of(con, field_id, refuse_adopted=True)
             con.execute(f"DELETE FROM {FIELDS_TABLE} WHERE field_id = ?", (field_id,))
             self._audit(con, at=stamp, by=who, action="delete_field",
                         obj=f"{FIELDS_TABLE}/{field_id}: {row[0] if row else ''}")
             self._touch_contents(con, FIELDS_TABLE, stamp)
 
-    def fields(self) -> gpd.GeoDataFrame:
-        """The planned fields, in the workspace CRS."""
-        rows = self._read(f"SELECT field_id, name, village, note, created_at, updated_at, geom FROM {FIELDS_TABLE} "
-                          "ORDER BY field_id")
-        cols = ["field_id", "name", "village", "note", "created_at", "updated_at"]
+    def fields(self, *, dataset: str | None = None, crs: object | None = None) -> gpd.GeoDataFrame:
+        """The planned fields (of ``dataset`` only, when given), in ``crs``.
+
+        Without ``crs`` the frame is in the CRS the fields were drawn in when they share one (the fields of one
+        dataset do), else in the first field's; without fields, in the workspace's. Columns: ``field_id``,
+        ``name``, ``village``, ``note``, ``state`` (:data:`DRAFT` or :data:`ADOPTED`), ``decision``,
+        ``decision_date``, ``adopted_by``, ``adopted_at``, ``dataset``, ``srs`` (the CRS it is stored in),
+        ``created_at``, ``updated_at``, ``changed_by``.
+        """
+        cols = ["field_id", "name", "village", "note", "state", "decision", "decision_date", "adopted_by",
+                "adopted_at", "dataset", "srs", "created_at", "updated_at", "changed_by"]
+        params: tuple[str, ...] = ()
+        try:
+            con = sqlite3.connect(self.path, timeout=_TIMEOUT_S)
+            try:
+                have = {row[1] for row in con.execute(f"PRAGMA table_info({FIELDS_TABLE})")}
+                query = f"SELECT {', '.join(c if c in have else 'NULL' for c in cols)}, geom FROM {FIELDS_TABLE}"
+                if dataset is not None and "dataset" in have:
+                    query += " WHERE dataset = ?"
+                    params = (dataset,)
+                rows = con.execute(query + " ORDER BY field_id", params).fetchall()
+            finally:
+                con.close()
+        except sqlite3.Error as exc:
+            raise _corrupt_error(self.path, exc) from exc
         frame = pd.DataFrame([r[:-1] for r in rows], columns=cols)
-        return gpd.GeoDataFrame(frame, geometry=[_from_blob(r[-1]) for r in rows], crs=self.srs_id)
+        if "state" not in have:  # an older file that could not be migrated (read-only): what the migration gives
+            frame["state"], frame["dataset"], frame["srs"] = DRAFT, BUILTIN_DATASET, f"EPSG:{self.srs_id}"
+            if dataset is not None:
+                keep = (frame["dataset"] == dataset).to_numpy()
+                frame, rows = frame[keep].reset_index(drop=True), [r for r, k in zip(rows, keep, strict=True) if k]
+        for col in ("name", "village", "note", "decision", "decision_date", "adopted_by", "adopted_at"):
+            frame[col] = frame[col].fillna("").astype(str)
+        geoms = gpd.GeoSeries([_from_blob(r[-1]) for r in rows], index=frame.index)
+        srs_list = frame["srs"].tolist()
+        target = CRS.from_user_input(crs) if crs is not None else (
+            CRS.from_user_input(srs_list[0]) if srs_list else CRS.from_user_input(self.srs_id))
+        for srs in dict.fromkeys(srs_list):
+            here = frame["srs"] == srs
+            geoms[here] = gpd.GeoSeries(geoms[here], crs=CRS.from_user_input(srs)).to_crs(target).to_numpy()
+        return gpd.GeoDataFrame(frame, geometry=geoms.to_numpy(), crs=target)
+
+    def migrated_drafts(self) -> int:
+        """How many fields the migration to drafts found (0 when this file was made with states)."""
+        found = [obj for _at, _user, action, obj in self.audit() if action == MIGRATION_ACTION]
+        if not found:
+            return 0
+        head = found[0].split(":", 1)[1].strip().split(" ", 1)[0]
+        return int(head) if head.isdigit() else 0
 
     # -- values entered by hand -----------------------------------------------------------------------
     def set_value(self, key: str, value: float, *, note: str = "", by: str | None = None) -> str:

@@ -8,11 +8,21 @@ from __future__ import annotations
 
 from layers.spec import Field, LayerSpec
 
-#: Fields saved in the workspace: a solid blue outline (the existing ones are the map's dashed green).
+#: Saved fields adopted by a decision: a solid blue outline (the existing ones are the map's dashed green).
 SAVED = LayerSpec(
     key="planned_fields",
-    title=("Cánh đồng quy hoạch mới (đã lưu)", "Planned fields (saved)"),
+    title=("Cánh đồng quy hoạch mới (đã phê duyệt)", "Planned fields (adopted)"),
     style={"color": "#1565c0", "weight": 3, "fillColor": "#42a5f5", "fillOpacity": 0.18, "fill": True},
+    fields=(Field("name", "name", "text"),),
+    label="name",
+)
+
+#: Saved fields not adopted yet (drafts): the same blue, dashed and lighter; they count toward nothing.
+DRAFTS = LayerSpec(
+    key="draft_fields",
+    title=("Cánh đồng dự thảo (chưa phê duyệt, chưa tính)", "Draft fields (not adopted, not counted)"),
+    style={"color": "#1565c0", "weight": 2.5, "dashArray": "8 6", "fillColor": "#90caf9", "fillOpacity": 0.08,
+           "fill": True},
     fields=(Field("name", "name", "text"),),
     label="name",
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import folium
 import geopandas as gpd
+import numpy as np
 import shapely
 
 from layers import planned_fields
@@ -29,12 +30,18 @@ def _layer(frame: gpd.GeoDataFrame, spec: LayerSpec, *, lang: str) -> PackedLaye
 def fields_group(*, lang: str, saved: gpd.GeoDataFrame | None = None, suggested: gpd.GeoDataFrame | None = None,
                  working: shapely.Geometry | None = None, working_parcels: gpd.GeoDataFrame | None = None,
                  crs=None) -> folium.FeatureGroup:
-    """The overlay: ``saved`` fields (a ``name`` column), ``suggested`` blocks (a ``label`` column), the
-    ``working`` outline and its ``working_parcels``; frames in any metric CRS, ``working`` in ``crs``.
+    """The overlay: ``saved`` fields (a ``name`` column; drafts, by their ``state`` column, drawn dashed),
+    ``suggested`` blocks (a ``label`` column), the ``working`` outline and its ``working_parcels``; frames in
+    any metric CRS, ``working`` in ``crs``.
     """
     group = folium.FeatureGroup(name="fields", control=False)
     if saved is not None and len(saved):
-        _layer(saved, planned_fields.SAVED, lang=lang).add_to(group)
+        draft = ((saved["state"] != "adopted").to_numpy() if "state" in saved.columns
+                 else np.zeros(len(saved), dtype=bool))
+        if (~draft).any():
+            _layer(saved[~draft], planned_fields.SAVED, lang=lang).add_to(group)
+        if draft.any():
+            _layer(saved[draft], planned_fields.DRAFTS, lang=lang).add_to(group)
     if suggested is not None and len(suggested):
         _layer(suggested, planned_fields.SUGGESTED, lang=lang).add_to(group)
     if working_parcels is not None and len(working_parcels):

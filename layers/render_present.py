@@ -48,14 +48,28 @@ def presentation_map(prepared: PreparedMap, *, lang: str, assets: AssetUrls) -> 
     return m
 
 
-def highlight_group(frame: gpd.GeoDataFrame | None, *, lang: str, colour: str = "#00c853") -> folium.FeatureGroup:
-    """The shapes a presentation step points at (swapped in place by streamlit-folium), or an empty group."""
+#: Draft fields in a presentation step: dashed and unfilled, apart from what counts.
+DRAFT_HIGHLIGHT = LayerSpec(
+    key="present_drafts",
+    title=("Dự thảo (chưa phê duyệt)", "Drafts (not adopted)"),
+    style={"color": "#1565c0", "weight": 4, "dashArray": "10 8", "fill": False},
+)
+
+
+def highlight_group(frame: gpd.GeoDataFrame | None, *, lang: str, colour: str = "#00c853",
+                    drafts: gpd.GeoDataFrame | None = None) -> folium.FeatureGroup:
+    """The shapes a presentation step points at (swapped in place by streamlit-folium), or an empty group;
+    ``drafts`` (fields not adopted) are drawn apart, dashed."""
     group = folium.FeatureGroup(name="present_highlight", control=False)
     if frame is not None and not frame.empty:
         style = {**HIGHLIGHT.style, "color": colour, "fillColor": colour}
         spec = LayerSpec(key=HIGHLIGHT.key, title=HIGHLIGHT.title, style=style)
         display = to_display(frame[[frame.geometry.name]], simplify_m=0.5)
         PackedLayer(spec, pack_json(pack(display, spec)), lang=lang, control=False).add_to(group)
+    if drafts is not None and not drafts.empty:
+        display = to_display(drafts[[drafts.geometry.name]], simplify_m=0.5)
+        PackedLayer(DRAFT_HIGHLIGHT, pack_json(pack(display, DRAFT_HIGHLIGHT)), lang=lang,
+                    control=False).add_to(group)
     return group
 
 

@@ -1,5 +1,6 @@
 """The fields page in a real browser, offline: draw a field with mouse clicks, see its area, save it, reload
-the page and find it again.
+the page and find it again; the targets page does not count it while it is a draft, and counts it once it is
+adopted on the fields page (the figures checked against shapely here).
 
 The app runs in its own process with ``$LUONGPHONG_WORKSPACE`` pointing at a fresh file (the session's
 ``streamlit_app`` may already be running with another workspace). Every request outside 127.0.0.1 is
@@ -14,13 +15,14 @@ import re
 from pathlib import Path
 
 import geopandas as gpd
+import pyogrio
 import pytest
 import shapely
 from conftest import MAP_IFRAME as IFRAME
 from conftest import open_offline_page, start_app, stop_app, wait_parcels_drawn
 
 from gis import fields
-from gis.io import load_dataset
+from gis.io import BUILTIN_DATA_DIR, load_dataset
 from gis.workspace import Workspace
 
 pytestmark = pytest.mark.browser
@@ -161,13 +163,83 @@ def test_draw_a_field_see_its_area_save_it_and_find_it_after_a_reload(fields_app
 
         # a reload: a new session, the map built again, the field read back from the workspace
         frame = open_fields(fields_app, record)
-        frame.wait_for_function("lpmap.layers.planned_fields", timeout=TIMEOUT_MS)
+        frame.wait_for_function("lpmap.layers.draft_fields && !lpmap.layers.planned_fields", timeout=TIMEOUT_MS)
         labels = frame.eval_on_selector_all(".lp-label span", "els => els.map(e => e.textContent)")
         assert NAME in labels
         settle(page)
         picked = page.locator('[data-testid="stSelectbox"] input').evaluate_all("els => els.map(e => e.value)")
         assert f"1. {NAME}" in picked  # the saved-field picker of the rename/delete panel
         whole_page(page, SHOTS / "fields_reloaded.png")
+
+        # the draft does not count on the targets page
+        outline = saved.geometry.iloc[0]
+        assert fields_total_on_targets_page(page) == pytest.approx(fields_total_ha(), abs=0.006)
+        assert not target_frame(page).evaluate("!!lpmap.layers.target_planned")
+
+        # adopted on the fields page, with the decision's number and date
+        frame = open_fields(fields_app, record)
+        settle(page)
+        page.get_by_label("Số quyết định phê duyệt").fill("Quyết định số 123/QĐ-UBND")
+        page.get_by_label("Số quyết định phê duyệt").press("Enter")
+        for part, value in (("day", "10"), ("month", "05"), ("year", "2024")):  # the date field's three parts
+            page.get_by_role("spinbutton", name=f"{part}, Ngày quyết định").click()
+            page.keyboard.type(value)
+        page.keyboard.press("Tab")
+        settle(page)
+        page.get_by_role("button", name="Phê duyệt", exact=True).click()
+        page.get_by_text("Đã phê duyệt cánh đồng số 1").wait_for(timeout=TIMEOUT_MS)
+        adopted = Workspace.open(workspace).fields()
+        assert adopted[["state", "decision", "decision_date"]].values.tolist() == [
+            ["adopted", "Quyết định số 123/QĐ-UBND", "2024-05-10"]]
+        # the overlay swapped in place: the field drawn solid now, its dashed draft outline gone from the map
+        frame.wait_for_function("lpmap.layers.planned_fields && map.hasLayer(lpmap.layers.planned_fields.group) && "
+                                "!(lpmap.layers.draft_fields && map.hasLayer(lpmap.layers.draft_fields.group))",
+                                timeout=TIMEOUT_MS)
+        whole_page(page, SHOTS / "fields_adopted.png")
+
+        # now the targets page counts it
+        total = fields_total_on_targets_page(page)
+        assert total == pytest.approx(fields_total_ha(outline), abs=0.006)
+        assert total > fields_total_ha() + 0.5 * outline.area / 10_000
+        target_frame(page).wait_for_function("!!lpmap.layers.target_planned", timeout=TIMEOUT_MS)
         assert record.problems() == []
     finally:
         context.close()
+
+
+def fields_total_ha(extra: shapely.Geometry | None = None) -> float:
+    """The plan's concentrated-fields total by shapely here: kept fields and ``extra``, outside recovered land."""
+    kept = pyogrio.read_dataframe(BUILTIN_DATA_DIR / "concentrated_fields.shp")
+    recovered = pyogrio.read_dataframe(BUILTIN_DATA_DIR / "recovered_land.shp").to_crs(kept.crs)
+    shape = shapely.union_all(kept[kept["TRANGTHAI"].str.strip() == "Duy trì"].geometry.to_numpy())
+    if extra is not None:
+        shape = shapely.union(shape, extra)
+    return shapely.difference(shape, shapely.union_all(recovered.geometry.to_numpy())).area / 10_000
+
+
+def target_frame(page):
+    """The frame of the targets page's map (the one whose highlight script has run)."""
+    for handle in page.query_selector_all(IFRAME):
+        inner = handle.content_frame()
+        if inner is not None and inner.evaluate("!!(window.lpmap && lpmap.targetCounts)"):
+            return inner
+    raise AssertionError("the targets map is not drawn")
+
+
+def fields_total_on_targets_page(page) -> float:
+    """Go to the targets page, show the concentrated-fields total on its map, and read the measured figure."""
+    page.get_by_role("link", name="Chỉ tiêu kế hoạch").click()
+    page.wait_for_function(f"""() => Array.from(document.querySelectorAll('{IFRAME}')).some(f => {{
+        const w = f.contentWindow;
+        return w && w.map && w.lpmap && w.lpmap.targetCounts;
+    }})""", timeout=TIMEOUT_MS)
+    box = page.get_by_role("combobox", name="Xem trên bản đồ")
+    box.click()
+    page.keyboard.type("Tổng diện tích cánh đồng")
+    page.get_by_role("option", name="Tổng diện tích cánh đồng tập trung toàn xã").click()
+    line = page.locator("[data-testid='stMarkdownContainer']").filter(has_text="Kế hoạch:").filter(has_text="100 ha")
+    line.wait_for(timeout=TIMEOUT_MS)
+    settle(page)
+    found = re.search(r"Đo được: ([\d.]+,\d+) ha", line.inner_text())
+    assert found, line.inner_text()
+    return float(found.group(1).replace(".", "").replace(",", "."))

@@ -4,8 +4,10 @@ saving, renaming, deleting, exports. Each test has its own workspace file ($LUON
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -45,6 +47,10 @@ def fields_page() -> AppTest:
 
 def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
+
+
+def captions(at: AppTest) -> str:
+    return "\n".join(c.value for c in at.caption)
 
 
 def markdown(at: AppTest) -> str:
@@ -91,28 +97,53 @@ def test_targets_suggestions_and_existing_fields_are_shown(ws_path, suggestions)
     assert "L.Control.Draw" in args["script"]
 
 
-def test_saving_the_first_suggestion_makes_the_total_target_met(ws_path, suggestions):
+def test_a_saved_suggestion_is_a_draft_and_meets_the_total_target_once_adopted(ws_path, suggestions):
     at = fields_page()
+    before = metrics(at)
     at.selectbox(key="fields_suggestion").set_value(1).run()
     button(at, "Lấy gợi ý này").click().run()
     m = metrics(at)
     assert m["Đất trồng lúa"] == f"{suggestions['rice_ha'].iloc[0]:.2f}".replace(".", ",") + " ha"
     assert int(m["Số thửa lúa"]) == suggestions["parcels"].iloc[0]
     assert "Một khối liền" in markdown(at)
-    assert "Nếu lưu cánh đồng đang lập: 118,86 ha" in markdown(at)
+    assert "Nếu cánh đồng đang lập được lưu và phê duyệt: 118,86 ha" in captions(at)
     at.text_input(key="fields_name").set_value("Cánh đồng mới thôn Cấm").run()
     button(at, "Lưu cánh đồng").click().run()
     assert not at.exception
-    assert any("Đã lưu cánh đồng «Cánh đồng mới thôn Cấm» (số 1)" in s.value for s in at.success)
+    assert any("Đã lưu cánh đồng «Cánh đồng mới thôn Cấm» (số 1)" in s.value and "dự thảo" in s.value
+               for s in at.success)
+    # a draft counts nowhere: the targets are those of the kept fields, the draft is shown apart
+    m = metrics(at)
+    assert m["Tổng diện tích cánh đồng tập trung"] == before["Tổng diện tích cánh đồng tập trung"]
+    assert m["Số cánh đồng tập trung"] == "3"
+    rice = f"{suggestions['rice_ha'].iloc[0]:.2f}".replace(".", ",")
+    assert f"Dự thảo, chưa tính: 1 cánh đồng, {rice} ha đất lúa." in captions(at)
+    saved = Workspace.open(ws_path).fields()
+    assert saved["name"].tolist() == ["Cánh đồng mới thôn Cấm"] and saved["updated_at"].iloc[0]
+    assert saved["state"].tolist() == ["draft"] and saved["dataset"].tolist() == ["builtin"]
+    table = at.dataframe[0].value
+    assert "Quy hoạch mới — Dự thảo" in set(table["Tình trạng"])
+    group = map_args(at)["feature_group"]
+    assert '"key":"draft_fields"' in group and '"key":"planned_fields"' not in group
+    # adopted on the page: refused without a decision, then counted with one
+    button(at, "Phê duyệt").click().run()
+    assert any("số quyết định" in e.value for e in at.error), [e.value for e in at.error]
+    at.text_input(key="fields_decision").set_value("Quyết định số 123/QĐ-UBND").run()
+    at.date_input(key="fields_decision_date").set_value(date(2024, 5, 10)).run()
+    button(at, "Phê duyệt").click().run()
+    assert not at.exception
+    assert any("Đã phê duyệt cánh đồng số 1" in s.value for s in at.success)
     m = metrics(at)
     assert m["Tổng diện tích cánh đồng tập trung"] == "118,86 ha"
     assert m["Số cánh đồng tập trung"] == "4"
     assert markdown(at).count("Đạt**") >= 2
-    saved = Workspace.open(ws_path).fields()
-    assert saved["name"].tolist() == ["Cánh đồng mới thôn Cấm"] and saved["updated_at"].iloc[0]
     table = at.dataframe[0].value
-    assert "Quy hoạch mới" in set(table["Tình trạng"])
+    row = table[table["Tên cánh đồng"] == "Cánh đồng mới thôn Cấm"].iloc[0]
+    assert (row["Tình trạng"], row["Quyết định phê duyệt"], row["Ngày quyết định"]) == (
+        "Quy hoạch mới — Đã phê duyệt", "Quyết định số 123/QĐ-UBND", "10/05/2024")
+    assert any("Quyết định số 123/QĐ-UBND, ngày 10/05/2024" in t.value for t in at.text)
     assert '"key":"planned_fields"' in map_args(at)["feature_group"]
+    assert Workspace.open(ws_path).fields()["state"].tolist() == ["adopted"]
     # the saved block is no longer suggested
     listed = at.dataframe[1].value
     assert suggestions["rice_ha"].iloc[0] > 0 and len(listed) >= 1
@@ -126,7 +157,7 @@ def test_rename_and_delete_a_saved_field(ws_path, suggestions, data):
     ws = Workspace.open(ws_path)
     field_id = ws.save_field(suggestions.geometry.iloc[2], name="Thử")
     at = fields_page()
-    assert metrics(at)["Số cánh đồng tập trung"] == "4"
+    assert metrics(at)["Số cánh đồng tập trung"] == "3"  # a draft does not count
     at.selectbox(key="fields_saved_pick").set_value(field_id).run()
     at.text_input(key="fields_new_name").set_value("Cánh đồng thôn Chớp").run()
     button(at, "Đổi tên").click().run()
@@ -189,3 +220,33 @@ def test_clicks_add_and_remove_rice_parcels_and_other_land_is_refused(ws_path, s
     click(pond, 4)
     assert any("không phải đất trồng lúa" in w.value for w in at.warning)
     assert metrics(at)["Số thửa lúa"] == "1"
+
+
+def test_an_old_workspace_says_its_fields_became_drafts_and_an_adopted_field_is_locked(ws_path, suggestions):
+    import pyogrio
+
+    from gis.workspace import FIELDS_TABLE, VALUES_TABLE
+
+    old = gpd.GeoDataFrame({"field_id": [1], "name": ["Cánh đồng cũ"], "village": [""], "note": [""],
+                            "created_at": ["2024-03-01T00:00:00+00:00"], "updated_at": ["2024-03-01T00:00:00+00:00"]},
+                           geometry=[suggestions.geometry.iloc[0]], crs=suggestions.crs)
+    ws_path.parent.mkdir(parents=True)
+    pyogrio.write_dataframe(old, ws_path, layer=FIELDS_TABLE, driver="GPKG", geometry_type="Polygon",
+                            layer_options={"SPATIAL_INDEX": "NO"})
+    values = pd.DataFrame({"key": ["pigs"], "value": [1.0], "note": [""], "entered_at": ["2024-03-01T00:00:00+00:00"]})
+    pyogrio.write_dataframe(values, ws_path, layer=VALUES_TABLE, driver="GPKG", append=False)
+    at = fields_page()
+    assert any("1 cánh đồng lưu trước đó nay là dự thảo" in i.value for i in at.info), [i.value for i in at.info]
+    assert metrics(at)["Số cánh đồng tập trung"] == "3"
+    Workspace.open(ws_path).adopt_field(1, decision="Quyết định số 7/QĐ-UBND", decision_date="2024-01-15")
+    at = fields_page()
+    assert not any("nay là dự thảo" in i.value for i in at.info)
+    assert metrics(at)["Số cánh đồng tập trung"] == "4"
+    assert button(at, "Xóa").disabled and at.checkbox(key="fields_confirm_delete").disabled
+    at.checkbox(key="fields_confirm_unadopt").check().run()
+    at.text_input(key="fields_unadopt_reason").set_value("nhập nhầm").run()
+    button(at, "Bỏ phê duyệt").click().run()
+    assert not at.exception
+    assert Workspace.open(ws_path).fields()["state"].tolist() == ["draft"]
+    assert metrics(at)["Số cánh đồng tập trung"] == "3"
+    assert "nhập nhầm" in Workspace.open(ws_path).audit()[-1][3]

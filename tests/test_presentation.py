@@ -59,3 +59,31 @@ def test_the_html_map_carries_every_asset_inside():
     assert not re.findall(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", html)
     assert html.count("data:text/javascript;base64,") + html.count("data:application/javascript;base64,") >= 2
     assert "Dữ liệu minh họa" in html and "<title>Bản đồ xã Lương Phong</title>" in html
+
+
+def test_the_fields_view_counts_adopted_fields_and_shows_drafts_apart(tmp_path, monkeypatch):
+    import json
+
+    from shapely.geometry import box
+
+    from gis.workspace import Workspace
+
+    monkeypatch.setenv("LUONGPHONG_WORKSPACE", str(tmp_path / "ws.gpkg"))
+    ws = Workspace.open(tmp_path / "ws.gpkg")
+    adopted = box(398300, 2359300, 398800, 2359800)  # 25 ha
+    ws.adopt_field(ws.save_field(adopted, name="Phê duyệt"), decision="Quyết định số 1/QĐ-UBND",
+                   decision_date="2024-05-10")
+    ws.save_field(box(398900, 2359300, 399000, 2359400), name="Dự thảo")
+    ws.save_field(box(398900, 2359500, 399000, 2359600), name="Bộ dữ liệu khác", dataset="imports-x")
+    at = app().run()
+    for _ in range(3):
+        at.button(key="present_next").click().run()
+    text = heading(at)
+    assert "Cánh đồng tập trung" in text
+    assert "Đã phê duyệt quy hoạch thêm 1 cánh đồng mới, 25,0 ha." in text
+    assert "Dự thảo chưa phê duyệt (không tính, viền nét đứt): 1 cánh đồng." in text
+    components = [json.loads(c.proto.json_args) for c in at.get("component_instance")]
+    group = next(c["feature_group"] for c in components if "feature_group" in c)
+    assert '"key":"present_drafts"' in group and '"key":"present_highlight"' in group
+    at.button(key="present_next").click().run()  # the targets: 4 fields, the draft not among them
+    assert "Chỉ tiêu kế hoạch năm 2024" in heading(at)

@@ -124,3 +124,41 @@ def test_report_must_be_a_pdf(tmp_path, capsys):
     assert ".pdf" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
 
+
+
+def test_the_fields_section_counts_adopted_fields_and_lists_drafts_apart(dataset, tmp_path):
+    """The report's fields sheet: an adopted field in the totals with its decision, a draft listed and left out,
+    a field of another dataset not there; totals by shapely here."""
+    import datetime as dt
+
+    import pyogrio
+    import shapely
+    from shapely.geometry import box
+
+    from gis.io import BUILTIN_DATA_DIR
+    from gis.printing.maps import export_map, fields_table
+    from gis.workspace import Workspace
+
+    ws = Workspace.open(tmp_path / "ws.gpkg")
+    adopted, draft = box(398300, 2359300, 398800, 2359800), box(398900, 2359300, 399000, 2359400)
+    ws.adopt_field(ws.save_field(adopted, name="Cánh đồng đã duyệt"), decision="Quyết định số 123/QĐ-UBND",
+                   decision_date="2024-05-10")
+    ws.save_field(draft, name="Cánh đồng còn dự thảo")
+    ws.save_field(box(399100, 2359300, 399200, 2359400), name="Của dữ liệu khác", dataset="imports-x")
+    table, shapes = fields_table(dataset, ws.fields())
+    by_name = {row[1]: row for row in table.rows}
+    assert by_name["Cánh đồng đã duyệt"][3] == "Đã phê duyệt" and by_name["Cánh đồng còn dự thảo"][3] == "Dự thảo"
+    assert "Của dữ liệu khác" not in by_name
+    kept = pyogrio.read_dataframe(BUILTIN_DATA_DIR / "concentrated_fields.shp")
+    kept = kept[kept["TRANGTHAI"].str.strip() != "Thu hồi"].to_crs(dataset.parcels.crs)
+    expected_ha = (float(kept.area.sum()) + adopted.area) / 1e4
+    assert float(table.total[4].replace(".", "").replace(",", ".")) == pytest.approx(expected_ha, abs=0.006)
+    assert any("không tính" in n and "dự thảo" in n for n in table.notes)
+    assert any("Quyết định số 123/QĐ-UBND ngày 10/05/2024" in n for n in table.notes)
+    assert shapely.equals_exact(shapes.loc[shapes["kind"] == "draft"].geometry.iloc[0], draft, 1e-6)
+    out = tmp_path / "fields.pdf"
+    export_map(dataset, out, theme="fields", paper="A4", orientation="landscape", day=dt.date(2026, 11, 27),
+               planned_fields=ws.fields())
+    text = flat(pypdf.PdfReader(out).pages[0].extract_text())
+    assert "Cánh đồng dự thảo, chưa phê duyệt (không tính)" in text and "Cánh đồng còn dự thảo" in text
+    assert "Cánh đồng quy hoạch mới đã phê duyệt" in text

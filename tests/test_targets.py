@@ -142,7 +142,8 @@ def test_a_planned_fourth_field_meets_the_target(plan, dataset, tmp_path):
     ws = Workspace.open(tmp_path / "ws.gpkg")
     # a 25 ha block of rice land in thôn Đông's fields, east of the cluster, away from every project
     new = box(398300, 2359300, 398800, 2359800)
-    ws.save_field(new, name="Cánh đồng mới thôn Đông", village="Đông")
+    field_id = ws.save_field(new, name="Cánh đồng mới thôn Đông", village="Đông")
+    ws.adopt_field(field_id, decision="Quyết định số 123/QĐ-UBND", decision_date="2024-05-10")  # drafts never count
     before = by_key(evaluate(plan, dataset))["concentrated_fields_total_ha"].measured
     r = by_key(evaluate(plan, dataset, planned_fields=ws.fields(), manual=ws.values()))
     assert r["concentrated_fields"].measured == 4 and r["concentrated_fields"].status == MET

@@ -135,7 +135,8 @@ def test_the_command_writes_the_workbook_with_values_from_the_workspace(tmp_path
 
     ws_path = tmp_path / "ws.gpkg"
     Workspace.open(ws_path).set_value("pigs", 28000, note="thống kê quý II")
-    Workspace.open(ws_path).save_field(box(588_000, 2_359_000, 588_100, 2_359_100), name="Thử")
+    field_id = Workspace.open(ws_path).save_field(box(588_000, 2_359_000, 588_100, 2_359_100), name="Thử")
+    Workspace.open(ws_path).adopt_field(field_id, decision="Quyết định số 123/QĐ-UBND", decision_date="2024-05-10")
     out = tmp_path / "sub" / "chi-tieu.xlsx"
     env = {"LUONGPHONG_WORKSPACE": str(ws_path), "PATH": "/usr/bin:/bin"}
     done = subprocess.run([sys.executable, "-m", "gis", "targets", "--out", str(out)], cwd=ROOT, env=env,

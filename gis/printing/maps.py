@@ -632,7 +632,8 @@ def _label_parcels(ax: Axes, frame: MapFrame, parcels: gpd.GeoDataFrame, *, size
 
 def fields_sheet(dataset: Dataset, *, day: dt.date, planned: gpd.GeoDataFrame | None = None,
                  year: int | None = None) -> MapSheet:
-    """The concentrated fields (cánh đồng tập trung): kept, recovered and planned, over the rice land."""
+    """The concentrated fields (cánh đồng tập trung): kept, recovered, planned and adopted, and drafts (drawn
+    dashed, listed apart and left out of the totals), over the rice land."""
     from gis import fields as fields_mod
 
     parcels = dataset.parcels
@@ -641,14 +642,17 @@ def fields_sheet(dataset: Dataset, *, day: dt.date, planned: gpd.GeoDataFrame | 
     field_entries = [
         LegendEntry("Cánh đồng tập trung hiện có", facecolor=(0.11, 0.47, 0.22, 0.16), edgecolor=FIELD_GREEN,
                     linewidth=1.4),
-        LegendEntry("Cánh đồng quy hoạch mới", facecolor=(0.13, 0.4, 0.67, 0.14), edgecolor=PLANNED_BLUE,
-                    linewidth=1.4, linestyle=(0, (3, 1.5))),
+        LegendEntry("Cánh đồng quy hoạch mới đã phê duyệt", facecolor=(0.13, 0.4, 0.67, 0.14),
+                    edgecolor=PLANNED_BLUE, linewidth=1.4),
+        LegendEntry("Cánh đồng dự thảo, chưa phê duyệt (không tính)", facecolor="none", edgecolor=PLANNED_BLUE,
+                    linewidth=1.2, linestyle=(0, (3, 1.5))),
         LegendEntry("Cánh đồng đã bị thu hồi", facecolor="none", edgecolor="#707070", linewidth=1.0,
                     hatch="xxx"),
         LegendEntry("Ranh giới dự án thu hồi đất", kind="line", edgecolor=PROJECT_RED, linewidth=1.0),
     ]
     kinds_present = set(shapes["kind"])
-    field_entries = [e for e, k in zip(field_entries, ("existing", "planned", "recovered", "projects"), strict=True)
+    field_entries = [e for e, k in zip(field_entries, ("existing", "planned", "draft", "recovered", "projects"),
+                                        strict=True)
                      if k in kinds_present or (k == "projects" and dataset.get("recovered_land") is not None)]
 
     def colour(code: str | None) -> Any:
@@ -664,8 +668,9 @@ def fields_sheet(dataset: Dataset, *, day: dt.date, planned: gpd.GeoDataFrame | 
         styles: tuple[tuple[str, dict[str, Any]], ...] = (
             ("recovered", {"facecolor": "none", "edgecolor": "#707070", "linewidth": 1.0, "hatch": "xxx"}),
             ("existing", {"facecolor": (0.11, 0.47, 0.22, 0.16), "edgecolor": FIELD_GREEN, "linewidth": 1.6}),
-            ("planned", {"facecolor": (0.13, 0.4, 0.67, 0.14), "edgecolor": PLANNED_BLUE, "linewidth": 1.6,
-                         "linestyle": (0, (3, 1.5))}),
+            ("planned", {"facecolor": (0.13, 0.4, 0.67, 0.14), "edgecolor": PLANNED_BLUE, "linewidth": 1.6}),
+            ("draft", {"facecolor": "none", "edgecolor": PLANNED_BLUE, "linewidth": 1.3,
+                       "linestyle": (0, (3, 1.5))}),
         )
         for kind, style in styles:
             sel = shapes[shapes["kind"] == kind]
@@ -695,12 +700,15 @@ def fields_sheet(dataset: Dataset, *, day: dt.date, planned: gpd.GeoDataFrame | 
                   draw=draw, legend=legend, day=day, inset=_inset(dataset), table=table)
 
 
-FIELD_STATUS = {"existing": "Hiện có", "planned": "Quy hoạch mới", "recovered": "Đã thu hồi"}
+FIELD_STATUS = {"existing": "Hiện có", "planned": "Đã phê duyệt", "draft": "Dự thảo", "recovered": "Đã thu hồi"}
 
 
 def field_shapes(dataset: Dataset, planned: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
-    """Every concentrated field to show: those of the data (kept or recovered) and the planned ones, numbered."""
+    """Every concentrated field to show: those of the data (kept or recovered) and the planned ones drawn on
+    this dataset, numbered: adopted (``planned``) apart from drafts (``draft``), with their decision."""
+    from gis.fields import of_dataset
     from gis.summary import RECOVERED_STATUSES
+    from gis.workspace import ADOPTED
 
     crs = dataset.parcels.crs
     rows: list[dict[str, Any]] = []
@@ -713,14 +721,18 @@ def field_shapes(dataset: Dataset, planned: gpd.GeoDataFrame | None = None) -> g
             rows.append({"name": str(layer.at[idx, "TEN"]) if "TEN" in layer.columns else f"Cánh đồng {i + 1}",
                          "village": str(layer.at[idx, "THON"] or "") if "THON" in layer.columns else "",
                          "year": layer.at[idx, "NAM"] if "NAM" in layer.columns else None,
-                         "kind": "recovered" if recovered else "existing", "geometry": geom})
+                         "kind": "recovered" if recovered else "existing", "geometry": geom,
+                         "decision": "", "decision_date": ""})
+    planned = of_dataset(planned, dataset)
     if planned is not None and len(planned):
         for _, r in planned.to_crs(crs).iterrows():
+            adopted = "state" not in planned.columns or r.get("state") == ADOPTED
             rows.append({"name": str(r.get("name") or ""), "village": str(r.get("village") or ""), "year": None,
-                         "kind": "planned", "geometry": r.geometry})
-    frame = gpd.GeoDataFrame(rows, columns=["name", "village", "year", "kind", "geometry"], geometry="geometry",
-                             crs=crs)
-    order = {"existing": 0, "planned": 1, "recovered": 2}
+                         "kind": "planned" if adopted else "draft", "geometry": r.geometry,
+                         "decision": str(r.get("decision") or ""), "decision_date": str(r.get("decision_date") or "")})
+    frame = gpd.GeoDataFrame(rows, columns=["name", "village", "year", "kind", "geometry", "decision",
+                                            "decision_date"], geometry="geometry", crs=crs)
+    order = {"existing": 0, "planned": 1, "draft": 2, "recovered": 3}
     frame = frame.iloc[np.argsort(frame["kind"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
     frame.insert(0, "number", np.arange(1, len(frame) + 1))
     return frame
@@ -738,12 +750,22 @@ def fields_table(dataset: Dataset, planned: gpd.GeoDataFrame | None = None) -> t
         hits = rice.sindex.query(r.geometry, predicate="intersects")
         rice_m2 = float(rice.iloc[hits].geometry.intersection(r.geometry).area.sum())
         area_m2 = float(r.geometry.area)
-        if r.kind != "recovered":
+        if r.kind not in ("recovered", "draft"):
             area_total += area_m2
             rice_total += rice_m2
         rows.append((str(r.number), r.name, r.village, FIELD_STATUS[r.kind], fmt(area_m2 / M2_PER_HA, 2),
                      fmt(rice_m2 / M2_PER_HA, 2)))
-    notes = ("Tổng cộng không tính cánh đồng đã bị thu hồi.",) if (shapes["kind"] == "recovered").any() else ()
+    left_out = [what for kind, what in (("recovered", "cánh đồng đã bị thu hồi"),
+                                        ("draft", "cánh đồng dự thảo (chưa có quyết định phê duyệt)"))
+                if (shapes["kind"] == kind).any()]
+    notes = tuple([f"Tổng cộng không tính {' và '.join(left_out)}."] if left_out else [])
+    for r in shapes[shapes["kind"] == "planned"].itertuples():
+        if r.decision:
+            try:
+                day = dt.date.fromisoformat(r.decision_date).strftime("%d/%m/%Y")
+            except ValueError:
+                day = r.decision_date
+            notes += (f"Cánh đồng số {r.number} được phê duyệt theo {r.decision}" + (f" ngày {day}." if day else "."),)
     table = Table(
         title="BẢNG TỔNG HỢP CÁNH ĐỒNG TẬP TRUNG",
         columns=("Số", "Tên cánh đồng", "Thôn", "Tình trạng", "Diện tích (ha)", "Đất lúa (ha)"),
