@@ -142,6 +142,7 @@ class Plan:
     rules: dict[str, float] = field(default_factory=lambda: dict(RULE_DEFAULTS))
     roles: dict[str, str] = field(default_factory=dict)
     placeholders: frozenset[str] = frozenset()
+    parameter_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def target(self, key: str) -> Target:
         return next(t for t in self.targets if t.key == key)
@@ -391,13 +392,25 @@ def load_plan(path: str | Path | None = None) -> Plan:
             f"Tệp kế hoạch «{path.name}» có lỗi:\n" + "\n".join(f"  dòng {n}: {vi}" for n, vi, _ in problems),
             f"The plan file '{path.name}' has errors:\n" + "\n".join(f"  line {n}: {en}" for n, _, en in problems),
         )
+    labels: dict[str, tuple[str, str]] = {}
+    for name, value in data.get("parameter_labels", {}).items():
+        if (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)
+                and name in params):
+            labels[name] = (value[0], value[1])
+        else:
+            problems_late = (_field_line(text, 1, name), f"nhãn tham số «{name}» phải là [\"tiếng Việt\", "
+                             "\"English\"] của một tham số có trong [parameters]",
+                             f"parameter label '{name}' must be [\"Vietnamese\", \"English\"] for a parameter "
+                             "in [parameters]")
+            raise PlanError(f"Tệp kế hoạch «{path.name}» có lỗi:\n  dòng {problems_late[0]}: {problems_late[1]}",
+                            f"The plan file '{path.name}' has errors:\n  line {problems_late[0]}: {problems_late[2]}")
     comments = _parameter_comments(text)
     placeholders = frozenset(name for name in params
                              if any(w in comments.get(name, "").casefold() for w in _PLACEHOLDER_WORDS))
     return Plan(path=path, year=int(data.get("year", 0)), title_vi=data.get("title_vi", ""),
                 title_en=data.get("title_en", ""), parameters={k: float(v) for k, v in params.items()},
                 targets=tuple(targets), rules=rules, roles={k: str(v) for k, v in roles.items()},
-                placeholders=placeholders)
+                placeholders=placeholders, parameter_labels=labels)
 
 
 def _parameter_comments(text: str) -> dict[str, str]:
@@ -1065,6 +1078,17 @@ def _plain(value: float, lang: str) -> str:
 
     text = number(value, 2, lang=lang)
     return text.rstrip("0").rstrip(",." if lang == "vi" else ".").rstrip(",") if ("," if lang == "vi" else ".") in text else text
+
+
+def parameter_unit(name: str, lang: str = "vi") -> str:
+    """The unit of a parameter, from its name: ``*_t_ha`` tonnes per hectare, ``*crops*`` crops a year."""
+    return _parameter_unit(name, lang)
+
+
+def parameter_label(plan: Plan, name: str, lang: str = "vi") -> str:
+    """A parameter's label from the plan's ``[parameter_labels]`` (``name = ["vi", "en"]``), else its name."""
+    label = plan.parameter_labels.get(name)
+    return label[0 if lang == "vi" else 1] if label else name
 
 
 def _parameter_unit(name: str, lang: str) -> str:
