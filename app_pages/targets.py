@@ -419,7 +419,7 @@ def _grain_chart(plan: Plan, results: list[Result]) -> alt.LayerChart | None:
     frame = pd.DataFrame(rows)
     bars_order = [estimate] + [tr("grain_plan_bar", section=section) for _, section in figures]
     totals = frame.groupby("bar", sort=False, as_index=False)["t"].sum()
-    totals["text"] = [_num(v, 1 if b == estimate else 0) + " t" for b, v in zip(totals["bar"], totals["t"], strict=True)]
+    totals["text"] = [_num(v, 1 if b == estimate else 0) + f" {target.unit}" for b, v in zip(totals["bar"], totals["t"], strict=True)]
     palette = ["#f9a825", "#8d6e63", "#66bb6a", "#4fc3f7", "#ba68c8"]
     colours = alt.Scale(domain=[*names, tr("series_planned")],
                         range=[palette[i % len(palette)] for i in range(len(names))] + ["#90a4ae"])
