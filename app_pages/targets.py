@@ -596,16 +596,17 @@ def main() -> None:
     by_key = {r.target.key: r for r in results}
     table_col, map_col = st.columns([5, 3], gap="medium")
     with table_col:
-        with st.expander(tr("rules_title")):
-            st.dataframe(pd.DataFrame(rules_table(plan, lang=lang()), columns=[tr("rules_compare"), tr("rules_rule")]),
-                         hide_index=True, width="stretch",
-                         column_config={tr("rules_rule"): st.column_config.TextColumn(width="large")})
         st.caption(tr("click_hint"))
         for group, titles in GROUPS.items():
             members = [r for r in results if group_of(r.target) == group]
             if members:
                 st.subheader(titles[0 if lang() == "vi" else 1])
                 _group_table(plan, group, members)
+        st.markdown(f"**{tr('rules_title')}**")
+        st.dataframe(pd.DataFrame(rules_table(plan, lang=lang()), columns=[tr("rules_compare"), tr("rules_rule")]),
+                     hide_index=True, width="stretch", key="targets_rules",
+                     column_config={tr("rules_compare"): st.column_config.TextColumn(width=90),
+                                    tr("rules_rule"): st.column_config.TextColumn(width="large")})
     with map_col:
         keys = [r.target.key for r in results]
         if st.session_state.get(PICK) not in by_key:
