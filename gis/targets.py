@@ -73,7 +73,7 @@ STATUS_LABELS = {
     NOT_MET: ("Chưa đạt", "Not met"),
     NOT_MEASURED: ("Chưa đo được", "Not measurable yet"),
     TRACKED: ("Theo dõi", "Tracked"),
-    ESTIMATE: ("Ước tính, dựa trên giá trị tạm", "Estimate, rests on a placeholder"),
+    ESTIMATE: ("Ước tính", "Estimate"),
 }
 
 #: The plan-wide thresholds of the status rules (``[rules]`` in the plan file) and their defaults.
@@ -576,7 +576,7 @@ def status_text(status: str, placeholders: tuple[str, ...] | list[str] = (), lan
     """A status in words; an estimate resting on placeholders names them."""
     text = STATUS_LABELS[status][0 if lang == "vi" else 1]
     if status == ESTIMATE and placeholders:
-        text += (" " if lang == "vi" else " ") + ", ".join(placeholders)
+        text += (" — dựa trên giá trị tạm " if lang == "vi" else " — rests on placeholder ") + ", ".join(placeholders)
     return text
 
 

@@ -100,7 +100,7 @@ def test_the_grain_output_has_both_of_the_plans_figures_and_says_they_differ(tmp
     grain = rows_by_key(openpyxl.load_workbook(path).active)["grain_t"]
     assert [r["Kế hoạch"].value for r in grain] == [6670, 6600]
     # the maize yield is a placeholder: an estimate naming it, never met, and no progress
-    assert [r["Đánh giá"].value for r in grain] == ["Ước tính, dựa trên giá trị tạm maize_yield_t_ha"] * 2
+    assert [r["Đánh giá"].value for r in grain] == ["Ước tính — dựa trên giá trị tạm maize_yield_t_ha"] * 2
     assert [r["Tiến độ"].value for r in grain] == [None, None]
     assert all(r["Đánh giá"].fill.fgColor.rgb.endswith(STATUS_COLOURS["estimate"][0]) for r in grain)
     assert all("hai con số khác nhau" in r["Ghi chú"].value for r in grain)

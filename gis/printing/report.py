@@ -109,12 +109,17 @@ def _source(result: Any) -> str:
 
 def targets_table(results: Sequence[Any]) -> Table:
     """The targets as a printed table: planned, measured, unit, status (coloured) and where the value comes from."""
+    from gis.targets import STATUS_LABELS
+
     rows = []
     colours: dict[tuple[int, int], Any] = {}
+    resting: list[str] = []
     for i, r in enumerate(results):
         t = r.target
         rows.append((str(i + 1), t.label("vi"), t.section, _planned(t), _measured(r.measured, t.unit), t.unit,
-                     r.status_label("vi"), _source(r)))
+                     STATUS_LABELS[r.status][0], _source(r)))
+        if r.placeholders:
+            resting.append(f"dòng {i + 1}: {', '.join(r.placeholders)}")
         colours[(i, 6)] = STATUS_COLOURS.get(r.status, "white")
     return Table(
         title="",
@@ -123,9 +128,10 @@ def targets_table(results: Sequence[Any]) -> Table:
         widths=(0.45, 4.4, 1.3, 1.05, 1.0, 0.85, 1.35, 1.5),
         align="llllrlll",
         notes=("Thực hiện: số đo trên bản đồ, ước tính từ các chỉ tiêu khác theo tham số của kế hoạch, hoặc số "
-               "liệu nhập tay trong không gian làm việc. «Chưa đo được»: chưa có số liệu. «Ước tính, dựa trên giá "
-               "trị tạm»: ước tính dùng tham số mà kế hoạch không nêu (tên tham số ghi kèm), không đánh giá đạt "
-               "hay chưa đạt. Cách đánh giá từng loại so sánh: xem tệp kế hoạch và README (bảng quy tắc).",),
+               "liệu nhập tay trong không gian làm việc. «Chưa đo được»: chưa có số liệu. Cách đánh giá từng loại "
+               "so sánh: xem trang Chỉ tiêu kế hoạch và README (bảng quy tắc).",)
+        + ((("«Ước tính»: ước tính dựa trên giá trị tạm mà kế hoạch không nêu, không đánh giá đạt hay chưa đạt ("
+             + "; ".join(resting) + ")."),) if resting else ()),
         cell_colours=colours,
     )
 
