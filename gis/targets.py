@@ -36,6 +36,13 @@ a parcel are its crop-count field (``crops_per_year``, see :mod:`gis.schema`) wh
 the plan's parameter for its land-use code (LUC two crops, LUK one). A parcel with a mixed code (LUK+ONT)
 is not counted as rice: how much of it is rice is not known, and counting it whole would overstate rice
 land; its area is reported apart. The grain estimate multiplies the crop-hectares by the yield per crop.
+
+Years
+-----
+A measure with ``year = 2023`` counts the features of that year only (a year field, or the year of a
+decision date; :func:`feature_years`); a layer with no year makes the figure "not measurable", with the
+reason, never the total of all years. ``outside``/``inside`` another layer use that layer as it stands in
+the plan's year: a recovery decided after it is not subtracted.
 """
 
 from __future__ import annotations
@@ -682,8 +689,15 @@ class _Measurer:
         return frame
 
     def union(self, name: str) -> shapely.Geometry:
+        """The dissolved features of layer ``name`` as they stand in the plan's year: a feature whose year
+        (:func:`feature_years`) is after the plan's is left out (a recovery decided later has not yet taken
+        the land); features with no year, and layers with no year field, count whole."""
         if name not in self._unions:
             frame = self.layer(name)
+            if frame is not None and len(frame) and self.plan.year > 0:
+                found = feature_years(frame)
+                if found is not None:
+                    frame = frame[~(found[0] > self.plan.year).fillna(False).to_numpy(dtype=bool)]
             self._unions[name] = frame.geometry.union_all() if frame is not None and len(frame) else shapely.Polygon()
         return self._unions[name]
 

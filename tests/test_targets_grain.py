@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from shapely.geometry import box
 
@@ -200,6 +201,19 @@ def test_a_year_figure_without_a_year_field_is_not_measurable(tmp_path):
     r = by_key(evaluate(plan, data))["thu_hoi_nam_truoc"]
     assert r.measured is None and r.status == NOT_MEASURED
     assert "2023" in r.reason("vi") and "NAM" in r.reason("en") and "all" in r.reason("en")
+
+
+def test_a_recovery_decided_after_the_plans_year_does_not_take_its_land_yet(tmp_path):
+    folder = write_commune(tmp_path / "data")
+    layer = gpd.read_file(folder / "recovered_land.shp")
+    later = gpd.GeoDataFrame({"TENDUAN": ["Dự án C"], "NAM": [2035]}, geometry=[shifted((0, 0, 100, 100))], crs=CRS)
+    gpd.GeoDataFrame(pd.concat([layer, later], ignore_index=True), crs=CRS).to_file(
+        folder / "recovered_land.shp", encoding="utf-8")
+    r = by_key(evaluate(load_plan(write_plan(tmp_path)), load_dataset(folder)))  # the plan's year is 2031
+    assert r["lua_con_lai"].measured == pytest.approx(expected_by_hand()["rice_ha"])  # 2035 not subtracted
+    plan_2036 = by_key(evaluate(load_plan(write_plan(tmp_path, PLAN.replace("year = 2031", "year = 2036"))),
+                              load_dataset(folder)))
+    assert plan_2036["lua_con_lai"].measured == pytest.approx(expected_by_hand()["rice_ha"] - 1.0)
 
 
 def test_a_year_from_a_decision_date(tmp_path):
