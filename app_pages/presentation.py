@@ -1,7 +1,9 @@
 """Presentation mode: the map full screen with large labels, stepping through prepared views.
 
-For council meetings on a projector, offline. The views are the commune, the industrial cluster, all the
-2023 projects, the concentrated fields and the plan's targets; ◀ and ▶ (or the arrow keys, Page Up and
+For council meetings on a projector, offline. The views are the commune, the project the plan's
+``[roles] first_project`` names (the industrial cluster in 2024), all the recovery projects, the concentrated
+fields and the plan's targets; the plan's figures come from the targets its ``[roles]`` name, so nothing of
+one year's plan is written here; ◀ and ▶ (or the arrow keys, Page Up and
 Page Down of a presenter remote) step through them. The map itself stays the same between steps: only
 its view changes, so nothing reloads. The map can also be saved as one HTML file that opens on any PC.
 """
@@ -20,7 +22,15 @@ from app_pages.text import literal
 from gis import admin_units, i18n, recovery, targets
 from gis.errors import GisError
 from gis.summary import kept_fields, summarise
-from gis.workspace import ADOPTED, Workspace, WorkspaceError, dataset_id, workspace_fault, workspace_path
+from gis.workspace import (
+    ADOPTED,
+    Workspace,
+    WorkspaceError,
+    dataset_id,
+    read_planned,
+    workspace_fault,
+    workspace_path,
+)
 from layers.geometry import bounds_wgs84, zoom_for
 from layers.render_present import highlight_group, presentation_map, standalone_html
 
@@ -42,20 +52,30 @@ TABLE: dict[str, tuple[str, str]] = {
                      "đất lúa {rice} ha, ao {ponds} ha.",
                      "Decision {decision}: {area} ha recovered, {parcels} parcels of {owners} land users; "
                      "rice land {rice} ha, ponds {ponds} ha."),
-    "projects": ("Các dự án thu hồi đất năm 2023", "Land recovered for projects in 2023"),
-    "projects_text": ("{n} dự án, tổng diện tích thu hồi {area} ha (kế hoạch: trên 120 ha).",
-                      "{n} projects, {area} ha recovered in all (plan: more than 120 ha)."),
+    "projects": ("Các dự án thu hồi đất", "Land recovered for projects"),
+    "projects_years": ("Các dự án thu hồi đất năm {years}", "Land recovered for projects in {years}"),
+    "projects_text": ("{n} dự án, tổng diện tích thu hồi {area} ha.", "{n} projects, {area} ha recovered in all."),
+    "no_first_project": ("Kế hoạch không chỉ định dự án trình bày đầu tiên ([roles] first_project): đây là dự án "
+                         "đầu tiên của lớp đất thu hồi.", "The plan names no project to show first ([roles] "
+                         "first_project): this is the first project of the recovered-land layer."),
+    "first_project_missing": ("Không tìm thấy dự án «{name}» của kế hoạch ([roles] first_project) trong lớp đất thu "
+                              "hồi: đây là dự án đầu tiên của lớp.", "The plan's project '{name}' ([roles] "
+                              "first_project) is not in the recovered-land layer: this is the layer's first project."),
+    "role_figure": ("Chỉ tiêu «{label}»: {planned}, đo được {measured} — {status}.",
+                    "Target '{label}': {planned}, measured {measured} — {status}."),
+    "no_role": ("Kế hoạch không chỉ định chỉ tiêu {what} ([roles] {role}).",
+                "The plan names no target for {what} ([roles] {role})."),
     "fields": ("Cánh đồng tập trung", "Concentrated fields"),
-    "fields_text": ("Đang duy trì {n} cánh đồng, {area} ha; kế hoạch: trên 100 ha với 4 cánh đồng. {planned}",
-                    "{n} fields kept, {area} ha; plan: more than 100 ha in 4 fields. {planned}"),
+    "fields_text": ("Đang duy trì {n} cánh đồng, {area} ha. {plan} {planned}",
+                    "{n} fields kept, {area} ha. {plan} {planned}"),
     "fields_planned": ("Đã phê duyệt quy hoạch thêm {n} cánh đồng mới, {ha} ha.", "{n} new fields adopted, {ha} ha."),
     "fields_drafts": ("Dự thảo chưa phê duyệt (không tính, viền nét đứt): {n} cánh đồng.",
                       "Drafts not adopted (not counted, dashed outline): {n} fields."),
-    "targets": ("Chỉ tiêu kế hoạch năm 2024", "2024 plan targets"),
-    "targets_text": ("Đạt {met}, có nguy cơ không đạt {risk}, chưa đạt {not_met}, chưa đo được {unknown} "
-                     "(trên {total} chỉ tiêu).",
-                     "Met {met}, at risk {risk}, not met {not_met}, not measurable yet {unknown} "
-                     "(of {total} targets)."),
+    "targets": ("Chỉ tiêu kế hoạch năm {year}", "{year} plan targets"),
+    "targets_text": ("Đạt {met}, có nguy cơ không đạt {risk}, chưa đạt {not_met}, ước tính dựa trên giá trị tạm "
+                     "{estimate}, chưa đo được {unknown} (trên {total} chỉ tiêu).",
+                     "Met {met}, at risk {risk}, not met {not_met}, estimates on placeholders {estimate}, not "
+                     "measurable yet {unknown} (of {total} targets)."),
 }
 
 MAP_KEY = "presentation_map"
@@ -93,11 +113,63 @@ def _saved_fields() -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
     return saved[adopted], saved[~adopted]
 
 
+def _role_figure(plan: targets.Plan | None, results: dict[str, targets.Result], role: str) -> str:
+    """The plan's figure for ``role`` against what is measured, or a sentence saying the plan names none."""
+    target = plan.role(role) if plan is not None else None
+    if plan is None:
+        return ""
+    if target is None or target.key not in results:
+        i = 0 if lang() == "vi" else 1
+        return tr("no_role", what=targets.ROLES[role][i], role=role)
+    r = results[target.key]
+    i = 0 if lang() == "vi" else 1
+
+    def plain(v: float) -> str:
+        return _n(v, 0 if float(v).is_integer() else 2)
+
+    if isinstance(target.planned, tuple):
+        planned = f"{plain(target.planned[0])}–{plain(target.planned[1])} {target.unit}"
+    elif target.planned is None:
+        planned = targets.COMPARE_LABELS[target.compare][i]
+    else:
+        planned = f"{targets.COMPARE_LABELS[target.compare][i]} {plain(target.planned)} {target.unit}"
+    measured = "—" if r.measured is None else f"{_n(r.measured, 0 if float(r.measured).is_integer() else 1)} {target.unit}"
+    return tr("role_figure", label=target.label(lang()), planned=planned, measured=measured,
+              status=r.status_label(lang()))
+
+
+def _first_project(plan: targets.Plan | None, projects: gpd.GeoDataFrame) -> tuple[int, str]:
+    """The position of the project the plan shows first (its name or decision number), and a note when the
+    plan names none or names one the layer does not hold (then the layer's first project is shown)."""
+    wanted = (plan.roles.get("first_project") or "").strip() if plan is not None else ""
+    if not wanted:
+        return 0, tr("no_first_project")
+    for column in ("SOQD", "TENDUAN"):
+        if column in projects.columns:
+            hits = [i for i, v in enumerate(projects[column].astype(str)) if v.strip() == wanted]
+            if hits:
+                return hits[0], ""
+    return 0, tr("first_project_missing", name=wanted)
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
-def _views(folder: str, stamp: float, language: str, ws_stamp: float) -> list[dict]:
+def _views(folder: str, stamp: float, language: str, ws_stamp: float, plan_key: str = "") -> list[dict]:
     data = dataset()
     figures = summarise(data)
     views: list[dict] = []
+    planned = read_planned(workspace_path())  # every saved field: the targets count the adopted ones of this dataset
+    plan: targets.Plan | None = None
+    by_key: dict[str, targets.Result] = {}
+    targets_text = ""
+    try:
+        plan = targets.load_plan()
+        results = targets.evaluate(plan, data, planned_fields=planned)
+        by_key = {r.target.key: r for r in results}
+        counts = {s: sum(r.status == s for r in results) for s in targets.STATUS_LABELS}
+        targets_text = tr("targets_text", met=counts["met"], risk=counts["at_risk"], not_met=counts["not_met"],
+                          estimate=counts[targets.ESTIMATE], unknown=counts["not_measurable"], total=len(results))
+    except GisError as exc:
+        targets_text = exc.text(language)
     commune = data.get("commune")
     base = bounds_wgs84(commune if commune is not None and not commune.empty else data.parcels)
     place = admin_units.heading(admin_units.of_dataset(data), language)[0]
@@ -107,7 +179,8 @@ def _views(folder: str, stamp: float, language: str, ws_stamp: float) -> list[di
         rice_before=_n(figures.rice_ha_before_recovery), rice_after=_n(figures.rice_ha_after_recovery))})
     projects = data.get("recovered_land")
     if projects is not None and not projects.empty:
-        first = projects.iloc[[0]]
+        index, note = _first_project(plan, projects)
+        first = projects.iloc[[index]]
         row = first.iloc[0]
         name = str(row.get("TENDUAN", "—"))
         try:
@@ -119,9 +192,15 @@ def _views(folder: str, stamp: float, language: str, ws_stamp: float) -> list[di
                       rice=_n(totals.rice_ha), ponds=_n(totals.pond_ha))
         except GisError as exc:
             text = exc.text(language)
-        views.append({"title": name, "bounds": bounds_wgs84(first), "text": text, "highlight": "cluster"})
-        views.append({"title": tr("projects"), "bounds": bounds_wgs84(projects), "text": tr(
-            "projects_text", n=len(projects), area=_n(figures.recovered_ha)), "highlight": "projects"})
+        views.append({"title": name, "bounds": bounds_wgs84(first), "text": f"{text} {note}".strip(),
+                      "highlight": "cluster", "index": index})
+        found = targets.feature_years(projects)
+        years = sorted({int(y) for y in found[0].dropna()}) if found is not None else []
+        title = tr("projects") if not years else tr(
+            "projects_years", years=str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}")
+        views.append({"title": title, "bounds": bounds_wgs84(projects), "text": " ".join(filter(None, [tr(
+            "projects_text", n=len(projects), area=_n(figures.recovered_ha)), _role_figure(plan, by_key, "recovered")])),
+            "highlight": "projects"})
     kept = kept_fields(data.get("concentrated_fields"))
     planned, drafts = _saved_fields()
     if kept is not None and not kept.empty:
@@ -131,17 +210,13 @@ def _views(folder: str, stamp: float, language: str, ws_stamp: float) -> list[di
             if planned is not None and len(planned) else ""
         if drafts is not None and len(drafts):
             extra = f"{extra} {tr('fields_drafts', n=len(drafts))}".strip()
+        role_text = " ".join(filter(None, [_role_figure(plan, by_key, "fields_total"),
+                                           _role_figure(plan, by_key, "fields_count")]))
         views.append({"title": tr("fields"), "bounds": bounds_wgs84(shown), "text": tr(
-            "fields_text", n=len(kept), area=_n(figures.concentrated_fields_ha), planned=extra),
-            "highlight": "fields"})
-    try:
-        results = targets.evaluate(targets.load_plan(), data, planned_fields=planned)
-        counts = {s: sum(r.status == s for r in results) for s in targets.STATUS_LABELS}
-        text = tr("targets_text", met=counts["met"], risk=counts["at_risk"], not_met=counts["not_met"],
-                  unknown=counts["not_measurable"], total=len(results))
-    except GisError as exc:
-        text = exc.text(language)
-    views.append({"title": tr("targets"), "bounds": base, "text": text})
+            "fields_text", n=len(kept), area=_n(figures.concentrated_fields_ha), plan=role_text,
+            planned=extra).strip(), "highlight": "fields"})
+    views.append({"title": tr("targets", year=plan.year) if plan is not None else t("page_targets"),
+                  "bounds": base, "text": targets_text})
     return views
 
 
@@ -158,11 +233,11 @@ def _go(delta: int, n: int) -> None:
     st.session_state[STEP] = (st.session_state.get(STEP, 0) + delta) % n
 
 
-def _highlight(kind: str | None) -> gpd.GeoDataFrame | None:
+def _highlight(kind: str | None, index: int = 0) -> gpd.GeoDataFrame | None:
     data = dataset()
     projects = data.get("recovered_land")
     if kind == "cluster" and projects is not None:
-        return projects.iloc[[0]]
+        return projects.iloc[[index]]
     if kind == "projects":
         return projects
     if kind == "fields":
@@ -180,7 +255,9 @@ ws = workspace_path()
 ws_fault = workspace_fault(ws)
 if ws_fault is not None:  # the presentation only reads: shown without what cannot be read
     st.warning(literal(ws_fault.text(lang())), icon=":material/warning:")
-views = _views(folder, stamp, lang(), ws.stat().st_mtime if ws.exists() else 0.0)
+_plan_path = targets.default_plan()
+_plan_key = f"{_plan_path}:{_plan_path.stat().st_mtime_ns if _plan_path.exists() else 0}"
+views = _views(folder, stamp, lang(), ws.stat().st_mtime if ws.exists() else 0.0, _plan_key)
 step = st.session_state.get(STEP, 0) % len(views)
 view = views[step]
 
@@ -210,7 +287,8 @@ zoom = zoom_for(view["bounds"], width_px=1400, height_px=HEIGHT_PX)
 colour = "#d50000" if view.get("highlight") in ("cluster", "projects") else "#00c853"
 st_folium(folium_map, key=MAP_KEY, height=HEIGHT_PX, use_container_width=True, returned_objects=[],
           center=[(south + north) / 2, (west + east) / 2], zoom=zoom,
-          feature_group_to_add=highlight_group(_highlight(view.get("highlight")), lang=lang(), colour=colour,
+          feature_group_to_add=highlight_group(_highlight(view.get("highlight"), view.get("index", 0)), lang=lang(),
+                                               colour=colour,
                                                drafts=_saved_fields()[1] if view.get("highlight") == "fields" else None))
 
 if dataset().builtin:

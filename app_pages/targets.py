@@ -2,14 +2,17 @@
 
 Every target of the plan file with its planned and measured figures, a progress bar, the status in its
 colour and the source of the figure, grouped as the plan reads (land and projects, crops, production,
-entered by hand). A click on a row (or the select box) shows on the map what the target measures. The
-grain estimate is drawn against both of the plan's figures (6670 t and about 6600 t), which differ; the
-yields behind it are parameters the user may change. Values measured by hand are entered in a form and
+entered by hand), with the rule that sets each status written beside the table. A click on a row (or the
+select box) shows on the map what the target measures. The plan's ``[roles]`` say which target is the rice
+area, the grain output and so on; the page names no key of the plan. The grain estimate is drawn against
+the plan's figures (in 2024, 6670 t and about 6600 t, which differ); the yields and crops a year behind it
+are parameters the user may change. Values measured by hand are entered in a form and
 kept in the workspace with the date they were entered. The table can be exported to Excel.
 """
 
 from __future__ import annotations
 
+import html
 from datetime import date
 from pathlib import Path
 
@@ -27,6 +30,7 @@ from gis.i18n import number
 from gis.targets import (
     AT_RISK,
     COMPARE_LABELS,
+    ESTIMATE,
     GROUPS,
     MET,
     NOT_MEASURED,
@@ -40,9 +44,13 @@ from gis.targets import (
     footprints,
     group_of,
     load_plan,
+    parameter_label,
+    parameter_unit,
     parameters_of,
+    rules_table,
     source_text,
     status_of,
+    status_text,
     with_parameters,
 )
 from gis.targets_export import STATUS_COLOURS, targets_xlsx_bytes
@@ -91,27 +99,35 @@ TABLE: dict[str, tuple[str, str]] = {
     "series_planned": ("Kế hoạch", "Planned"),
     "series_measured": ("Đo được", "Measured"),
     "area_ha": ("Diện tích (ha)", "Area (ha)"),
-    "grain_title": ("Sản lượng lương thực có hạt ước tính", "Estimated grain output"),
-    "grain_formula": ("Diện tích lúa sau thu hồi × số vụ × năng suất lúa + diện tích ngô × năng suất ngô",
-                      "Rice area after recovery × crops per year × rice yield + maize area × maize yield"),
-    "grain_rice": ("Lúa", "Rice"),
-    "grain_maize": ("Ngô", "Maize"),
+    "grain_title": ("Ước tính: {label}", "Estimate: {label}"),
+    "grain_formula": ("Mỗi phần là một chỉ tiêu đo trên bản đồ nhân với tham số của kế hoạch.",
+                      "Each part is a target measured on the map times the plan's parameters."),
+    "grain_none": ("Tệp kế hoạch không chỉ định chỉ tiêu sản lượng (vai trò «grain» trong [roles]): không có "
+                   "biểu đồ ước tính.", "The plan file names no output target (role 'grain' in [roles]): no "
+                   "estimate chart."),
+    "grain_placeholder": ("Ước tính này dựa trên giá trị tạm ({names}) mà kế hoạch không nêu: chưa đánh giá đạt hay "
+                          "chưa đạt. Nhập số của xã ở ô tham số bên cạnh.",
+                          "This estimate rests on placeholders ({names}) the plan gives no figure for: it is not "
+                          "judged met or not met. Enter the commune's figures in the parameters beside it."),
+    "rice_none": ("Tệp kế hoạch không chỉ định chỉ tiêu diện tích lúa (vai trò «rice_before», «rice_area»): không "
+                  "có biểu đồ lúa.", "The plan file names no rice-area target (roles 'rice_before', 'rice_area'): "
+                  "no rice chart."),
+    "rules_title": ("Cách đánh giá và tính tiến độ", "How statuses and progress are set"),
+    "rules_compare": ("So sánh", "Comparison"),
+    "rules_rule": ("Quy tắc", "Rule"),
+    "reason": ("Lý do", "Why"),
     "grain_part": ("Phần", "Part"),
     "grain_estimate": ("Ước tính từ bản đồ", "Estimate from the map"),
     "grain_plan_bar": ("Kế hoạch (mục {section})", "Plan (section {section})"),
     "tonnes": ("Sản lượng (tấn)", "Output (t)"),
-    "grain_vs": ("Ước tính **{estimate} tấn** — so với {figure} tấn (mục {section}): **{status}**",
-                 "Estimate **{estimate} t** — against {figure} t (section {section}): **{status}**"),
+    "grain_vs": ("Ước tính {estimate} {unit} — so với {figure} {unit} (mục {section}): {status}",
+                 "Estimate {estimate} {unit} — against {figure} {unit} (section {section}): {status}"),
     "parameters": ("Tham số ước tính sản lượng", "Parameters of the estimates"),
     "parameters_help": ("Mặc định lấy từ tệp kế hoạch. Sửa theo số liệu của xã; giá trị tạm được đánh dấu.",
                         "Defaults come from the plan file. Change them to the commune's figures; "
                         "placeholders are marked."),
     "placeholder": ("giá trị tạm — kế hoạch không nêu, hãy nhập số của xã",
                     "placeholder — the plan gives none, enter the commune's figure"),
-    "param_rice_crops_per_year": ("Số vụ lúa mỗi năm", "Rice crops per year"),
-    "param_rice_yield_t_ha": ("Năng suất lúa (tấn/ha/vụ)", "Rice yield (t/ha per crop)"),
-    "param_maize_yield_t_ha": ("Năng suất ngô (tấn/ha)", "Maize yield (t/ha)"),
-    "param_fish_yield_t_ha": ("Năng suất thủy sản (tấn/ha/năm)", "Fish yield (t/ha per year)"),
     "reset": ("Về giá trị của kế hoạch", "Back to the plan's values"),
     "manual_title": ("Nhập số liệu đo tay", "Enter figures measured by hand"),
     "manual_help": ("Bảo hiểm, hộ nghèo, chăn nuôi… không đo được trên bản đồ: nhập số liệu của xã tại đây. "
@@ -138,7 +154,7 @@ MAP_HEIGHT_PX = 520
 PARAM = "targets_param_"
 MANUAL_KEY, MANUAL_VALUE, MANUAL_NOTE = "targets_manual_key", "targets_manual_value", "targets_manual_note"
 FLASH = "targets_flash"
-STATUS_ORDER = (MET, AT_RISK, NOT_MET, NOT_MEASURED, TRACKED)
+STATUS_ORDER = (MET, AT_RISK, NOT_MET, ESTIMATE, NOT_MEASURED, TRACKED)
 
 
 def tr(key: str, **kwargs: object) -> str:
@@ -164,9 +180,7 @@ def _plain(value: float) -> str:
 
 
 def _factor_unit(name: str) -> str:
-    if name.endswith("per_year"):
-        return "vụ" if lang() == "vi" else "crops"
-    return "tấn/ha" if lang() == "vi" else "t/ha"
+    return parameter_unit(name, lang())
 
 
 # -- data, cached ---------------------------------------------------------------------------------------
@@ -240,9 +254,11 @@ def _measured_text(result: Result) -> str:
 
 
 def _status_text(result: Result) -> str:
-    text = _status(result.status)
+    text = result.status_label(lang())
     if result.target.also and result.also_status:
-        text += f" / {_status(result.also_status)} ({_num(float(result.target.also['planned']))})"
+        also = _status(result.also_status) if result.also_status == result.status == ESTIMATE else \
+            status_text(result.also_status, result.placeholders, lang())
+        text += f" / {also} ({_num(float(result.target.also['planned']))})"
     return text
 
 
@@ -390,14 +406,16 @@ def _area_chart(results: list[Result], keys: list[str], title: str) -> alt.Layer
 
 def _grain_chart(plan: Plan, results: list[Result]) -> alt.LayerChart | None:
     """Three columns: the estimate (rice and maize stacked) and each of the plan's two figures."""
-    grain = next((r for r in results if r.target.key == "grain_t"), None)
-    if grain is None or grain.measured is None:
+    role = plan.role("grain")
+    grain = next((r for r in results if role is not None and r.target.key == role.key), None)
+    if grain is None or grain.measured is None or grain.target.measure.get("kind") != "estimate":
         return None
     target = grain.target
-    names = {"rice_area_2024_ha": tr("grain_rice"), "maize_ha": tr("grain_maize")}
     estimate = tr("grain_estimate")
-    rows = [{"bar": estimate, "part": names.get(term.key, term.key), "t": term.value or 0.0, "order": i}
-            for i, term in enumerate(estimate_terms(plan, results, "grain_t"))]
+    terms = estimate_terms(plan, results, target.key)
+    names = [plan.target(term.key).label(lang()) for term in terms]
+    rows = [{"bar": estimate, "part": name, "t": term.value or 0.0, "order": i}
+            for i, (term, name) in enumerate(zip(terms, names, strict=True))]
     figures = [(float(target.planned), target.section)]  # type: ignore[arg-type]
     if target.also:
         figures.append((float(target.also["planned"]), str(target.also.get("section", ""))))
@@ -407,9 +425,10 @@ def _grain_chart(plan: Plan, results: list[Result]) -> alt.LayerChart | None:
     frame = pd.DataFrame(rows)
     bars_order = [estimate] + [tr("grain_plan_bar", section=section) for _, section in figures]
     totals = frame.groupby("bar", sort=False, as_index=False)["t"].sum()
-    totals["text"] = [_num(v, 1 if b == estimate else 0) + " t" for b, v in zip(totals["bar"], totals["t"], strict=True)]
-    colours = alt.Scale(domain=[tr("grain_rice"), tr("grain_maize"), tr("series_planned")],
-                        range=["#f9a825", "#8d6e63", "#90a4ae"])
+    totals["text"] = [_num(v, 1 if b == estimate else 0) + f" {target.unit}" for b, v in zip(totals["bar"], totals["t"], strict=True)]
+    palette = ["#f9a825", "#8d6e63", "#66bb6a", "#4fc3f7", "#ba68c8"]
+    colours = alt.Scale(domain=[*names, tr("series_planned")],
+                        range=[palette[i % len(palette)] for i in range(len(names))] + ["#90a4ae"])
     x = alt.X("bar:N", title=None, sort=bars_order, axis=alt.Axis(labelAngle=0, labelLimit=220))
     bars = alt.Chart(frame).mark_bar(size=70).encode(
         x=x, y=alt.Y("sum(t):Q", title=tr("tonnes"), axis=alt.Axis(format=",.0f")),
@@ -423,36 +442,45 @@ def _grain_chart(plan: Plan, results: list[Result]) -> alt.LayerChart | None:
 
 
 def _grain_section(plan: Plan, results: list[Result]) -> None:
-    grain = next((r for r in results if r.target.key == "grain_t"), None)
-    if grain is None:
+    role = plan.role("grain")
+    grain = next((r for r in results if role is not None and r.target.key == role.key), None)
+    if grain is None or grain.target.measure.get("kind") != "estimate":
+        st.info(tr("grain_none"))
         return
-    st.markdown(f"**{tr('grain_title')}**")
+    st.subheader(tr("grain_title", label=grain.target.label(lang())))
     st.caption(tr("grain_formula"))
-    terms = estimate_terms(plan, results, "grain_t")
+    terms = estimate_terms(plan, results, grain.target.key)
     parts = []
     for term in terms:
         if term.base is None:
             continue
+        base = plan.target(term.key)
         factors = " × ".join(f"{_plain(v)} {_factor_unit(name)}".strip() for name, v in term.factors)
-        parts.append(f"{_num(term.base)} ha × {factors}")
+        parts.append(f"{base.label(lang())}: {_num(term.base, 2)} {base.unit} × {factors}")
     if grain.measured is None:
         st.info(_status(NOT_MEASURED))
         return
-    st.markdown(" + ".join(parts) + f" = **{_num(grain.measured, 1)} tấn**")
+    for part in parts:  # labels come from the plan file: plain text, never markup
+        st.text(part)
+    st.text(f"= {_num(grain.measured, 1)} {grain.target.unit}")
+    if grain.placeholders:
+        st.warning(tr("grain_placeholder", names=literal(", ".join(grain.placeholders))), icon="⚠️")
     chart = _grain_chart(plan, results)
     if chart is not None:
         st.altair_chart(chart.configure(locale=_locale()), width="stretch")
     target = grain.target
     lines = [tr("grain_vs", estimate=_num(grain.measured, 1), figure=_num(float(target.planned), 0),  # type: ignore[arg-type]
-                section=target.section, status=_status(grain.status))]
+                section=target.section, status=grain.status_label(lang()), unit=target.unit)]
     if target.also:
         also_status = grain.also_status or status_of(str(target.also.get("compare", "about")),
                                                      float(target.also["planned"]), grain.measured)
         lines.append(tr("grain_vs", estimate=_num(grain.measured, 1), figure=_num(float(target.also["planned"]), 0),
-                        section=target.also.get("section", ""), status=_status(also_status)))
-    st.markdown("\n".join(f"- {line}" for line in lines))
+                        section=target.also.get("section", ""), unit=target.unit,
+                        status=status_text(also_status, grain.placeholders, lang())))
+    for line in lines:
+        st.text("• " + line)
     if target.also:
-        st.warning(target.note_vi if lang() == "vi" else target.note_en, icon="⚠️")
+        st.warning(literal(target.note_vi if lang() == "vi" else target.note_en), icon="⚠️")
 
 
 def _parameters(plan: Plan) -> dict[str, float]:
@@ -469,14 +497,12 @@ def _parameter_inputs(plan: Plan) -> None:
     st.markdown(f"**{tr('parameters')}**")
     st.caption(tr("parameters_help"))
     for p in parameters_of(plan):
-        label = t(f"param_{p.name}", TABLE)
-        if label == f"param_{p.name}":
-            label = p.name
+        label = parameter_label(plan, p.name, lang())
         if p.placeholder:
             label += f" ⚠ {tr('placeholder')}"
         if PARAM + p.name not in st.session_state:
             st.session_state[PARAM + p.name] = p.value
-        whole = p.name.endswith("per_year")
+        whole = "crops" in p.name
         st.number_input(label, min_value=0.0, max_value=1000.0, step=1.0 if whole else 0.1, format="%.0f" if whole
                         else "%.2f", key=PARAM + p.name, help=p.comment or None)
     st.button(tr("reset"), on_click=_reset_parameters, args=(plan,))
@@ -541,7 +567,7 @@ def _manual_section(plan: Plan, results: list[Result], ws_state: tuple[str, int]
 
 def _summary(results: list[Result]) -> None:
     counts = {s: sum(1 for r in results if r.status == s) for s in STATUS_ORDER}
-    columns = st.columns(6)
+    columns = st.columns(len(STATUS_ORDER) + 1)
     columns[0].metric(tr("summary_total"), _num(len(results), 0))
     for column, status in zip(columns[1:], STATUS_ORDER, strict=True):
         bg, fg = STATUS_COLOURS[status]
@@ -562,7 +588,7 @@ def main() -> None:
         st.error(f"{t('error')}: {literal(exc.text(lang()))}")
         return
     st.title(tr("title", year=base_plan.year))
-    st.caption(base_plan.label(lang()))
+    st.caption(literal(base_plan.label(lang())))
     ws_fault = workspace_fault()
     if ws_fault is not None:  # the page stays usable: the targets are measured, saving a value is refused
         st.error(literal(ws_fault.text(lang())), icon=":material/block:")
@@ -585,26 +611,38 @@ def main() -> None:
             if members:
                 st.subheader(titles[0 if lang() == "vi" else 1])
                 _group_table(plan, group, members)
+        st.markdown(f"**{tr('rules_title')}**")
+        st.dataframe(pd.DataFrame(rules_table(plan, lang=lang()), columns=[tr("rules_compare"), tr("rules_rule")]),
+                     hide_index=True, width="stretch", key="targets_rules",
+                     column_config={tr("rules_compare"): st.column_config.TextColumn(width=90),
+                                    tr("rules_rule"): st.column_config.TextColumn(width="large")})
     with map_col:
         keys = [r.target.key for r in results]
         if st.session_state.get(PICK) not in by_key:
-            st.session_state[PICK] = "rice_area_2024_ha" if "rice_area_2024_ha" in by_key else keys[0]
+            first = plan.role("rice_area")
+            st.session_state[PICK] = first.key if first is not None else keys[0]
         st.selectbox(tr("on_map"), keys, key=PICK, format_func=lambda k: by_key[k].target.label(lang()))
         picked = by_key[st.session_state[PICK]]
         bg, fg = STATUS_COLOURS[picked.status]
         st.markdown(
-            f"{tr('planned')}: **{_planned_text(picked)}** · {tr('measured')}: **{_measured_text(picked)}** · "
+            f"{tr('planned')}: **{literal(_planned_text(picked))}** · "
+            f"{tr('measured')}: **{literal(_measured_text(picked))}** · "
             f'<span style="background:#{bg};color:#{fg};padding:1px 8px;border-radius:4px;font-weight:600">'
-            f"{_status_text(picked)}</span>", unsafe_allow_html=True)
-        st.caption(f"{tr('source')}: {source_text(picked, plan, lang=lang())}")
+            f"{html.escape(_status_text(picked))}</span>", unsafe_allow_html=True)
+        st.caption(f"{tr('source')}: {literal(source_text(picked, plan, lang=lang()))}")
+        if picked.reason_vi:
+            st.caption(f"{tr('reason')}: {literal(picked.reason(lang()))}")
         _map(plan, picked, data, ws_state)
 
     st.header(tr("charts"))
     rice_col, crop_col = st.columns(2, gap="large")
     with rice_col:
-        chart = _area_chart(results, ["rice_land_2023_ha", "rice_area_2024_ha"], tr("rice_chart"))
+        rice = [t.key for t in (plan.role("rice_before"), plan.role("rice_area")) if t is not None]
+        chart = _area_chart(results, rice, tr("rice_chart")) if rice else None
         if chart is not None:
             st.altair_chart(chart.configure(locale=_locale()), width="stretch")
+        else:
+            st.caption(tr("rice_none"))
     with crop_col:
         crops = [r.target.key for r in results if group_of(r.target) == "crops" and r.target.unit == "ha"]
         chart = _area_chart(results, crops, tr("crop_chart"))

@@ -24,6 +24,8 @@ PARCEL_FIELDS: dict[str, tuple[str, ...]] = {
     "address": ("DIACHI", "DiaChi", "dia_chi"),
     "commune_code": ("MaXa", "XAID", "MAXA"),
     "crop": ("CAYTRONG", "cay_trong"),
+    # crops a year on a rice parcel (1, 2 or 3): overrides the land-use code's count in the grain estimate
+    "crops_per_year": ("SOVU", "so_vu", "SoVuLua", "so_vu_lua", "SOVUTRONG", "crops_per_year"),
     "vietgap": ("VIETGAP",),
     "certificate": ("SOGCN", "SoGCN", "so_gcn", "SoSerial"),
     "citizen_id": ("CCCD", "SoCCCD", "so_cccd", "SOCMND", "CMND", "so_cmnd", "SoDinhDanh", "MaDinhDanh"),
@@ -47,6 +49,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "village": ("Thôn", "Village"),
     "commune_code": ("Mã xã", "Commune code"),
     "crop": ("Cây trồng", "Crop"),
+    "crops_per_year": ("Số vụ lúa mỗi năm", "Rice crops per year"),
     "vietgap": ("VietGAP", "VietGAP"),
     "certificate": ("Số GCN QSDĐ", "Certificate no."),
     "citizen_id": ("Số CCCD / định danh", "Citizen ID"),

@@ -1,11 +1,13 @@
 """The plan's targets as an Excel workbook (openpyxl), for a meeting or for the district.
 
-One sheet: a title with the plan and the date, the demonstration-data note when it applies, then one row
+The targets sheet: a title with the plan and the date, the demonstration-data note when it applies, then one row
 per target grouped as on the page (land and projects, crops, production, entered by hand), with planned
 and measured figures as numbers (Excel shows them in the reader's own format: 1.234,5 in a Vietnamese
 Excel), the status in words on its colour, the progress as a percentage and where the figure comes from.
 A target with a second figure in the plan (the grain output: 6670 t and about 6600 t) gets a second row
-and a note saying that the plan's figures differ.
+and a note saying that the plan's figures differ. An estimate resting on a placeholder parameter says so in
+its status (naming the parameter) and has no progress. A second sheet writes the status rule of each
+comparison (:func:`gis.targets.rules_table`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from gis.spreadsheet import make_inert
 from gis.targets import (
     AT_RISK,
     COMPARE_LABELS,
+    ESTIMATE,
     GROUPS,
     MET,
     NOT_MEASURED,
@@ -33,8 +36,11 @@ from gis.targets import (
     Plan,
     Result,
     group_of,
+    progress_of,
+    rules_table,
     source_text,
     status_of,
+    status_text,
 )
 
 #: Background and text colour of each status (the page uses the same).
@@ -44,10 +50,13 @@ STATUS_COLOURS: dict[str, tuple[str, str]] = {
     NOT_MET: ("FFCDD2", "B71C1C"),
     NOT_MEASURED: ("E0E0E0", "424242"),
     TRACKED: ("BBDEFB", "0D47A1"),
+    ESTIMATE: ("F3E5F5", "4A148C"),
 }
 
 DEMO_NOTE = ("Dữ liệu minh họa, không phải dữ liệu đo đạc thực tế.", "Demonstration data, not real survey data.")
 SHEET_TITLE = ("Chỉ tiêu", "Targets")
+RULES_TITLE = ("Cách đánh giá", "Status rules")
+RULES_HEADER = (("So sánh", "Quy tắc đánh giá và tiến độ"), ("Comparison", "Status and progress rule"))
 
 
 @dataclass(frozen=True)
@@ -124,6 +133,7 @@ def rows_of(plan: Plan, results: list[Result], *, lang: str = "vi") -> list[dict
                 "section": t.section, "compare": COMPARE_LABELS[t.compare][i], "planned": planned,
                 "measured": None if r.measured is None else round(r.measured, 2), "unit": t.unit,
                 "progress": None if progress is None else round(progress, 4), "status": r.status,
+                "status_label": r.status_label(lang),
                 "source": source, "entered_at": _day(r.entered_at),
                 "note": (t.note_vi if lang == "vi" else t.note_en) if t.also else "",
             })
@@ -132,13 +142,16 @@ def rows_of(plan: Plan, results: list[Result], *, lang: str = "vi") -> list[dict
                 also_compare = str(t.also.get("compare", "about"))
                 also_status = r.also_status or status_of(also_compare, also_planned, r.measured,
                                                          risk_pct=t.risk_pct, tolerance_pct=t.tolerance_pct)
+                also_progress = None if also_status == ESTIMATE else progress_of(
+                    also_compare, also_planned, r.measured, risk_pct=t.risk_pct, tolerance_pct=t.tolerance_pct)
                 rows.append({
                     "no": None, "key": t.key, "label": ("— theo mục " if lang == "vi" else "— per section ")
                     + str(t.also.get("section", "")), "section": str(t.also.get("section", "")),
                     "compare": COMPARE_LABELS[also_compare][i], "planned": also_planned,
                     "measured": None if r.measured is None else round(r.measured, 2), "unit": t.unit,
-                    "progress": None if r.measured is None else round(r.measured / also_planned, 4),
-                    "status": also_status, "source": source, "entered_at": "",
+                    "progress": None if also_progress is None else round(also_progress, 4),
+                    "status": also_status, "status_label": status_text(also_status, r.placeholders, lang),
+                    "source": source, "entered_at": "",
                     "note": t.note_vi if lang == "vi" else t.note_en,
                 })
     return rows
@@ -199,7 +212,7 @@ def build_workbook(plan: Plan, results: list[Result], *, lang: str = "vi", on: d
             value = item.get(column.key)
             if column.key == "status":
                 status = str(value)
-                value = STATUS_LABELS[status][i]
+                value = str(item.get("status_label") or STATUS_LABELS[status][i])
             cell = ws.cell(row=row, column=col, value=value)
             cell.border = _BORDER
             cell.alignment = Alignment(vertical="top", wrap_text=column.wrap)
@@ -223,6 +236,14 @@ def build_workbook(plan: Plan, results: list[Result], *, lang: str = "vi", on: d
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = f"{header_row}:{header_row}"
+    rules = wb.create_sheet(RULES_TITLE[i])
+    rules.append(list(RULES_HEADER[i]))
+    for cell in rules[1]:
+        cell.font = Font(bold=True)
+    for compare, rule in rules_table(plan, lang=lang):
+        rules.append([compare, rule])
+    rules.column_dimensions["A"].width = 14
+    rules.column_dimensions["B"].width = 110
     return make_inert(wb)  # values only: text from the plan or the data is never a formula
 
 

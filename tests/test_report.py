@@ -162,3 +162,13 @@ def test_the_fields_section_counts_adopted_fields_and_lists_drafts_apart(dataset
     text = flat(pypdf.PdfReader(out).pages[0].extract_text())
     assert "Cánh đồng dự thảo, chưa phê duyệt (không tính)" in text and "Cánh đồng còn dự thảo" in text
     assert "Cánh đồng quy hoạch mới đã phê duyệt" in text
+
+
+def test_estimates_on_placeholders_are_named_never_met(pages):
+    """The grain and fish estimates rest on the placeholder yields: "Ước tính", the placeholder named in a note."""
+    text = " ".join(t for t in pages if "BẢNG ĐÁNH GIÁ THỰC HIỆN CHỈ TIÊU" in t)
+    keys = [t.key for t in load_plan().targets]
+    grain, fish = keys.index("grain_t") + 1, keys.index("aquaculture_t") + 1
+    assert f"dòng {grain}: maize_yield_t_ha" in text and f"dòng {fish}: fish_yield_t_ha" in text
+    assert re.search(r"Tổng sản lượng lương thực có hạt \(lúa, ngô\) I\.2\.1 ≥ 6\.670 6\.192,14 tấn Ước tính", text)
+    assert "Ước tính: 2" in text

@@ -85,7 +85,7 @@ def test_every_target_has_its_row_with_numbers_statuses_in_colour_and_sources(tm
     assert 540 <= rice["Đo được"].value <= 550 and rice["Đo được"].number_format == "#,##0.00"
     assert rice["Đánh giá"].value == "Đạt"
     assert rice["Đánh giá"].fill.fgColor.rgb.endswith(STATUS_COLOURS["met"][0])
-    assert rice["Tiến độ"].number_format == "0%" and rice["Tiến độ"].value == pytest.approx(1.0, abs=0.02)
+    assert rice["Tiến độ"].number_format == "0%" and rice["Tiến độ"].value == 1.0  # inside its range
     assert "trừ phần đất thu hồi" in rice["Nguồn số liệu"].value
     fields = rows["concentrated_fields_total_ha"][0]
     assert fields["Đánh giá"].value == "Chưa đạt" and fields["Kế hoạch"].value == 100
@@ -101,9 +101,14 @@ def test_the_grain_output_has_both_of_the_plans_figures_and_says_they_differ(tmp
     build_workbook(plan, results).save(path)
     grain = rows_by_key(openpyxl.load_workbook(path).active)["grain_t"]
     assert [r["Kế hoạch"].value for r in grain] == [6670, 6600]
-    assert [r["Đánh giá"].value for r in grain] == ["Có nguy cơ không đạt", "Đạt"]
+    # the maize yield is a placeholder: an estimate naming it, never met, and no progress
+    assert [r["Đánh giá"].value for r in grain] == ["Ước tính — dựa trên giá trị tạm maize_yield_t_ha"] * 2
+    assert [r["Tiến độ"].value for r in grain] == [None, None]
+    assert all(r["Đánh giá"].fill.fgColor.rgb.endswith(STATUS_COLOURS["estimate"][0]) for r in grain)
     assert all("hai con số khác nhau" in r["Ghi chú"].value for r in grain)
-    assert grain[0]["Đo được"].value == pytest.approx(6598.2, abs=0.5)
+    assert grain[0]["Đo được"].value == pytest.approx(6192.14, abs=0.01)
+    rules = openpyxl.load_workbook(path)["Cách đánh giá"]
+    assert rules["A1"].value == "So sánh" and rules.max_row == 1 + 8
 
 
 def test_the_columns_are_wide_enough_for_their_text(tmp_path, plan, results):
@@ -168,11 +173,16 @@ def test_groups_parameters_and_placeholders(plan):
 
 def test_the_grain_estimate_follows_the_yields(plan, dataset, results):
     terms = estimate_terms(plan, results, "grain_t")
-    rice = next(r for r in results if r.target.key == "rice_area_2024_ha").measured
-    assert terms[0].value == pytest.approx(rice * 2 * 5.9)
+    crop_ha = next(r for r in results if r.target.key == "rice_crop_ha_2024").measured
+    assert terms[0].value == pytest.approx(crop_ha * 5.9)
     higher = with_parameters(plan, {"rice_yield_t_ha": 6.0})
     grain = next(r for r in evaluate(higher, dataset) if r.target.key == "grain_t")
-    assert grain.measured == pytest.approx(rice * 2 * 6.0 + terms[1].value)
+    assert grain.measured == pytest.approx(crop_ha * 6.0 + terms[1].value)
+    # one crop less on LUK land: the LUK hectares × 5,9 t fewer
+    one_more = with_parameters(plan, {"rice_crops_LUK": 2})
+    luk_ha = next(r for r in results if r.target.key == "rice_crop_ha_2024").details["LUK_ha"]
+    more = next(r for r in evaluate(one_more, dataset) if r.target.key == "grain_t")
+    assert more.measured == pytest.approx(terms[0].value + terms[1].value + luk_ha * 5.9)
     assert "5,9 tấn/ha" in source_text(next(r for r in results if r.target.key == "grain_t"), plan)
 
 
@@ -183,5 +193,7 @@ def test_footprints_are_what_the_figures_count(plan, dataset, results):
     assert rice.counted.area.sum() / 10_000 == pytest.approx(measured["rice_area_2024_ha"], rel=1e-6)
     (gcn,) = footprints(plan, plan.target("gcn_completion"), dataset)
     assert 100 * len(gcn.counted) / (len(gcn.counted) + len(gcn.rest)) == pytest.approx(measured["gcn_completion"])
-    assert [f.key for f in footprints(plan, plan.target("grain_t"), dataset)] == ["rice_area_2024_ha", "maize_ha"]
+    assert [f.key for f in footprints(plan, plan.target("grain_t"), dataset)] == ["rice_crop_ha_2024", "maize_ha"]
+    (crops,) = footprints(plan, plan.target("rice_crop_ha_2024"), dataset)
+    assert crops.counted.area.sum() / 10_000 == pytest.approx(measured["rice_area_2024_ha"], rel=1e-6)
     assert footprints(plan, plan.target("pigs"), dataset) == []

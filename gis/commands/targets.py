@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from gis.commands import active_folder
     from gis.i18n import number
     from gis.io import load_dataset
-    from gis.targets import STATUS_LABELS, evaluate, load_plan
+    from gis.targets import evaluate, load_plan, status_text
     from gis.workspace import open_for_reading, workspace_path
 
     plan = load_plan(args.plan)
@@ -52,10 +52,11 @@ def run(args: argparse.Namespace) -> int:
         planned = ("–".join(f"{v:g}" for v in t.planned) if isinstance(t.planned, tuple)
                    else "" if t.planned is None else f"{t.planned:g}")
         measured = "—" if r.measured is None else number(r.measured, 2, lang=args.lang)
-        status = STATUS_LABELS[r.status][0 if vi else 1]
-        print(f"{t.key:<32} {planned:>10} {measured:>12} {t.unit:<10} {status}")
+        print(f"{t.key:<32} {planned:>10} {measured:>12} {t.unit:<10} {r.status_label(args.lang)}")
+        if r.reason_vi:
+            print(f"{'':<32} {r.reason(args.lang)}")
         if t.also:
-            also = STATUS_LABELS[r.also_status or "not_measurable"][0 if vi else 1]
+            also = status_text(r.also_status or "not_measurable", r.placeholders, args.lang)
             print(f"{'':<32} {t.also['planned']:>10g} {'':>12} {t.unit:<10} {also}  ({t.note_vi if vi else t.note_en})")
     return 0
 

@@ -57,6 +57,7 @@ STATUS_COLOURS = {
     "not_met": "#f7cfcf",
     "not_measurable": "#ececec",
     "tracked": "#dce7f5",
+    "estimate": "#eee0f3",
 }
 _COUNT_UNITS = frozenset({"cánh đồng", "thôn", "thửa", "người", "con", "trang trại", "trường", "hộ"})
 
@@ -113,10 +114,13 @@ def targets_table(results: Sequence[Any]) -> Table:
 
     rows = []
     colours: dict[tuple[int, int], Any] = {}
+    resting: list[str] = []
     for i, r in enumerate(results):
         t = r.target
         rows.append((str(i + 1), t.label("vi"), t.section, _planned(t), _measured(r.measured, t.unit), t.unit,
                      STATUS_LABELS[r.status][0], _source(r)))
+        if r.placeholders:
+            resting.append(f"dòng {i + 1}: {', '.join(r.placeholders)}")
         colours[(i, 6)] = STATUS_COLOURS.get(r.status, "white")
     return Table(
         title="",
@@ -125,7 +129,10 @@ def targets_table(results: Sequence[Any]) -> Table:
         widths=(0.45, 4.4, 1.3, 1.05, 1.0, 0.85, 1.35, 1.5),
         align="llllrlll",
         notes=("Thực hiện: số đo trên bản đồ, ước tính từ các chỉ tiêu khác theo tham số của kế hoạch, hoặc số "
-               "liệu nhập tay trong không gian làm việc. «Chưa đo được»: chưa có số liệu.",),
+               "liệu nhập tay trong không gian làm việc. «Chưa đo được»: chưa có số liệu. Cách đánh giá từng loại "
+               "so sánh: xem trang Chỉ tiêu kế hoạch và README (bảng quy tắc).",)
+        + ((("«Ước tính»: ước tính dựa trên giá trị tạm mà kế hoạch không nêu, không đánh giá đạt hay chưa đạt ("
+             + "; ".join(resting) + ")."),) if resting else ()),
         cell_colours=colours,
     )
 
