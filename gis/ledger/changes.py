@@ -32,7 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -579,6 +579,14 @@ class ParcelHistory:
                 "parents": self.parents, "children": self.children, "changes": [i.as_dict() for i in self.items]}
 
 
+def _own_initial(entry: Entry, parcel_id: str) -> Entry:
+    """The initial entry cut down to the versions of ``parcel_id`` (it opened every parcel of the dataset)."""
+    if entry.kind != "initial":
+        return entry
+    keep = [(v, p) for v, p in zip(entry.after, entry.after_parcels, strict=True) if p == parcel_id]
+    return replace(entry, after=tuple(v for v, _ in keep), after_parcels=tuple(p for _, p in keep))
+
+
 def history(store: LandStore, ref: str | None = None, *, parcel_id: str | None = None) -> ParcelHistory:
     """The history of parcel ``ref`` (``"SHEET/PARCEL"``; the current parcel of that number, else the last that
     had it) or of the parcel with identity ``parcel_id``."""
@@ -590,7 +598,7 @@ def history(store: LandStore, ref: str | None = None, *, parcel_id: str | None =
                               f"There is no parcel {sheet}/{number} in the ledger.")
         live = store.find(sheet, number)
         parcel_id = str(live["parcel_id"].iloc[0]) if len(live) else ids[-1]
-    entries = store.entries(parcel_ids=[parcel_id])
+    entries = [_own_initial(e, parcel_id) for e in store.entries(parcel_ids=[parcel_id])]
     version_ids = {v for e in entries for v in (*e.before, *e.after)}
     versions = store.versions(sorted(version_ids))
     refs = {r["version_id"]: ref_of(r) for _, r in versions.iterrows()}
