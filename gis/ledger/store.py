@@ -412,22 +412,23 @@ class SqliteLandStore:
         columns: list[str] = json.loads(meta.get("columns", "[]"))
         dtypes: dict[str, str] = json.loads(meta.get("dtypes", "{}"))
         records = [json.loads(r[7]) for r in rows]
-        frame = pd.DataFrame.from_records(records) if records else pd.DataFrame(columns=columns)
-        for col in columns:
-            if col not in frame.columns:
-                frame[col] = None
-        frame = frame[[*columns, *(c for c in frame.columns if c not in columns)]]
-        for col, dtype in dtypes.items():
-            if col in frame.columns:
+        extra = sorted({k for rec in records for k in rec} - set(columns))
+        data: dict[str, list[Any]] = {c: [rec.get(c) for rec in records] for c in (*columns, *extra)}
+        for pos, col in enumerate(VERSION_COLUMNS):
+            data[col] = [r[pos] for r in rows]
+        data["seq"] = [r[6] for r in rows]
+        frame = pd.DataFrame(data)
+        for col in ("entry_from", "entry_to"):
+            frame[col] = pd.array(data[col], dtype="Int64")
+        known = {c: t for c, t in dtypes.items() if c in frame.columns}
+        try:
+            frame = frame.astype(known)
+        except (TypeError, ValueError):  # a value of another type entered later: cast column by column
+            for col, dtype in known.items():
                 try:
                     frame[col] = frame[col].astype(dtype)
                 except (TypeError, ValueError):
-                    pass  # a value of another type entered later: the column stays as it is
-        for pos, col in enumerate(VERSION_COLUMNS):
-            frame[col] = [r[pos] for r in rows]
-        for col in ("entry_from", "entry_to"):
-            frame[col] = pd.array(frame[col].tolist(), dtype="Int64")
-        frame["seq"] = [r[6] for r in rows]
+                    pass
         geoms = [_from_blob(r[8]) for r in rows]
         out = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=self.crs), crs=self.crs)
         return derive(out)
