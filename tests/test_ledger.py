@@ -434,3 +434,120 @@ def test_cli_refusals_are_messages_not_tracebacks(grid_folder, capsys):
     code, out, err = _cli(capsys, "--lang", "en", "changes", "add", "--data", data, "--kind", "split", "--parcel",
                           "12/1", "--line", "a b, c", "--decision", "1", "--date", "2024-03-01")
     assert code == 2 and "cannot be read" in err
+
+
+# ------------------------------------------------------------------------------------------------ site clearance
+
+HEADER = ["STT", "Tờ", "Thửa", "Chủ sử dụng", "Giai đoạn", "Ngày", "Văn bản", "Ghi chú"]
+
+
+def workbook(path: Path, rows: list[list[object]]) -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Theo dõi giải phóng mặt bằng — dự án Cụm công nghiệp"])  # a title line above the header
+    sheet.append(HEADER)
+    for n, row in enumerate(rows, start=1):
+        sheet.append([n, *row])
+    book.save(path)
+    return path
+
+
+def test_clearance_spreadsheet_rows_matched_unmatched_and_conflicting(tmp_path):
+    from gis.ledger import clearance as cl
+
+    store = new_store(tmp_path)
+    project = "Cụm công nghiệp Lương Phong"
+    cl.record(store, project, "12/1", "notice", date=dt.date(2024, 1, 10), document="01/TB-UBND")
+    cl.record(store, project, "12/2", "notice", date=dt.date(2024, 1, 10), document="01/TB-UBND")
+    path = workbook(tmp_path / "gpmb.xlsx", [
+        [12, 1, "", "Kiểm đếm", dt.datetime(2024, 1, 15), "BB 12", ""],                  # row 3: recorded
+        ["", "", "nguyễn văn ước", "Công khai phương án", "01/02/2024", "05/TB", ""],     # 4: 12/1 and 12/2
+        [12, 99, "", "Kiểm đếm", "15/01/2024", "", ""],                                   # 5: no parcel
+        [12, 3, "Nguyễn Văn Ước", "Kiểm đếm", "15/01/2024", "", ""],                      # 6: not his parcel
+        [12, 1, "", "kiem dem", "20/01/2024", "", ""],                                    # 7: other date in file
+        [12, 2, "", "Thông báo thu hồi đất", "10/01/2024", "01/TB-UBND", ""],             # 8: already
+        ["", "", "Trần Thị Bưởi", "Thông báo", "10/01/2024", "", ""],                     # 9: none in project
+        ["", "", "Người Lạ", "Thông báo", "10/01/2024", "", ""],                          # 10: unknown user
+        [12, 5, "", "đang làm", "10/01/2024", "", ""],                                    # 11: unknown stage
+        [12, 5, "", "Thông báo", "", "", ""],                                             # 12: no date
+        [12, 1, "", "Thông báo", "12/01/2024", "", ""],                                   # 13: other date in store
+        [12, 2, "", "Bàn giao mặt bằng", "01/03/2024", "", ""],                           # 14: no --land-use/--to
+        [12, 4, "", "Thông báo thu hồi đất", "05/01/2024", "02/TB", "hộ vắng nhà"],  # 15: recorded
+    ])
+    result = cl.load(store, project, path, by="can_bo")
+    outcome = {r.row: (r.outcome, r.parcels, r.reason_en) for r in result.rows}
+    assert outcome[3][:2] == ("recorded", ["12/1"])
+    assert outcome[4][:2] == ("recorded", ["12/1", "12/2"])
+    assert outcome[5][0] == "unmatched" and "no parcel 12/99" in outcome[5][2]
+    assert outcome[6][0] == "conflict" and "Đỗ Đức Mạnh" in outcome[6][2]
+    assert outcome[7][0] == "conflict" and "recorded on 15/01/2024" in outcome[7][2]
+    assert outcome[8][0] == "already"
+    assert outcome[9][0] == "unmatched" and "no parcel in the project" in outcome[9][2]
+    assert outcome[10][0] == "unmatched" and "no land user 'Người Lạ'" in outcome[10][2]
+    assert outcome[11][0] == "unmatched" and "unknown stage" in outcome[11][2]
+    assert outcome[12][0] == "unmatched" and "date" in outcome[12][2]
+    assert outcome[13][0] == "conflict" and "recorded on 10/01/2024" in outcome[13][2]
+    assert outcome[14][0] == "unmatched" and "--land-use" in outcome[14][2]
+    assert outcome[15][:2] == ("recorded", ["12/4"])
+    assert len(result.rows) == 13
+    assert [e.kind for e in store.entries()] == ["initial"]  # nothing handed over yet
+
+    found = cl.status(store, project, today=dt.date(2024, 3, 15))
+    assert found.by_stage["plan_published"].parcels == 2 and found.by_stage["plan_published"].households == 1
+    assert found.by_stage["plan_published"].area_m2 == pytest.approx(20_000.0)
+    assert found.by_stage["notice"].parcels == 1
+    assert sorted(found.stuck["parcel"]) == ["12/1", "12/2", "12/4"]
+
+    # handing over: the step and the parcel's recovery in the ledger, together; going back is a conflict
+    later = workbook(tmp_path / "gpmb2.xlsx", [
+        [12, 2, "", "Bàn giao mặt bằng", "01/03/2024", "09/QĐ-UBND", ""],
+        [12, 2, "", "Kiểm đếm", "05/03/2024", "", ""],  # 2 has no inventory, but is further on
+    ])
+    result = cl.load(store, project, later, handover=cl.HandOver("SKN", "Ban QLDA huyện"))
+    assert [r.outcome for r in result.rows] == ["recorded", "conflict"]
+    assert "later step" in result.rows[1].reason_en
+    recovery = store.entries()[-1]
+    assert recovery.kind == "recovery" and recovery.decision.number == "09/QĐ-UBND"
+    assert recovery.detail["project"] == project
+    now = store.as_of().set_index("parcel_no")
+    assert now.loc[2, "land_use"] == "SKN" and now.loc[2, "owner"] == "Ban QLDA huyện"
+    handed = [s for s in store.stages(project) if s.stage == "handed_over"]
+    assert len(handed) == 1 and handed[0].entry_id == recovery.entry_id
+    assert handed[0].land_user == "Nguyễn Văn Ước"  # the user who handed it over
+    found = cl.status(store, project, today=dt.date(2024, 3, 15))
+    assert found.by_stage["handed_over"].parcels == 1 and "12/2" not in set(found.stuck["parcel"])
+    assert store.problems() == []
+    with pytest.raises(LedgerError, match="Projects with steps: Cụm công nghiệp"):
+        cl.status(store, "Đường trục")
+
+
+def test_clearance_commands(grid_folder, tmp_path, capsys):
+    from openpyxl import load_workbook
+
+    data = str(grid_folder)
+    path = workbook(tmp_path / "gpmb.xlsx", [
+        [12, 1, "", "Thông báo", "10/01/2024", "01/TB", "+84 912 345 678 gọi lại"],
+        [12, 2, "", "Bàn giao mặt bằng", "01/03/2024", "09/QĐ", ""],
+        [12, 77, "", "Thông báo", "10/01/2024", "", ""],
+    ])
+    code, out, err = _cli(capsys, "clearance", "load", "CCN", str(path), "--data", data, "--land-use", "SKN",
+                          "--to", "Ban QLDA")
+    assert code == 0, err
+    assert "đã ghi: 2" in out and "dòng 5: không khớp" in out
+    code, out, err = _cli(capsys, "clearance", "status", "CCN", "--data", data, "--today", "2024-03-15", "--json")
+    found = json.loads(out)
+    assert found["by_stage"]["notice"]["parcels"] == 1 and found["by_stage"]["handed_over"]["parcels"] == 1
+    report = tmp_path / "bao-cao.xlsx"
+    code, out, err = _cli(capsys, "clearance", "report", "CCN", "--data", data, "--out", str(report),
+                          "--today", "2024-03-15")
+    assert code == 0, err
+    book = load_workbook(report)
+    assert book.sheetnames[0] == "Tong hop"
+    cells = [c for row in book.worksheets[1].iter_rows() for c in row if c.value == "+84 912 345 678 gọi lại"]
+    assert cells and all(c.data_type == "s" and c.quotePrefix for c in cells)  # formula-like text stays text
+    code, out, err = _cli(capsys, "history", "--data", data, "12/2", "--json")
+    assert [c["kind"] for c in json.loads(out)["changes"]] == ["initial", "recovery"]
+    code, out, err = _cli(capsys, "--lang", "en", "clearance", "status", "Nothing", "--data", data)
+    assert code == 2 and "Projects with steps: CCN" in err

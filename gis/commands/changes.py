@@ -36,13 +36,11 @@ def add_data_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def open_ledger(args: argparse.Namespace):
-    """The dataset and its ledger store for a command (``--data`` or the active dataset)."""
+    """The ledger store of the dataset of a command (``--data`` or the active dataset)."""
     from gis.commands import active_folder
-    from gis.io import load_dataset
-    from gis.ledger.changes import open_store
+    from gis.ledger.changes import open_folder_store
 
-    dataset = load_dataset(active_folder(args.data, lang=args.lang))
-    return dataset, open_store(dataset)
+    return open_folder_store(active_folder(args.data, lang=args.lang))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -111,7 +109,7 @@ def _add(args: argparse.Namespace) -> int:
     from gis.ledger import changes as ch
     from gis.ledger.store import Decision, LedgerError
 
-    dataset, store = open_ledger(args)
+    store = open_ledger(args)
     decision = Decision(args.decision, args.decision_date or args.date, args.body)
     common = {"date": args.date, "decision": decision, "note": args.note}
     numbers = [int(n) if n.isdigit() else n for n in args.number] or None
@@ -175,7 +173,7 @@ def _list(args: argparse.Namespace) -> int:
     if args.date_from and args.date_to and args.date_from > args.date_to:
         raise LedgerError(f"--from {args.date_from} sau --to {args.date_to}.",
                           f"--from {args.date_from} is after --to {args.date_to}.")
-    _, store = open_ledger(args)
+    store = open_ledger(args)
     summary = ch.changes_between(store, args.date_from, args.date_to)
     refs = ch.entries_refs(store, summary.entries)
     if args.json:

@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
     from gis.commands.changes import open_ledger
     from gis.ledger.changes import history
 
-    _, store = open_ledger(args)
+    store = open_ledger(args)
     found = history(store, args.parcel)
     if args.json:
         print(json.dumps(found.as_dict(), ensure_ascii=False, indent=1))

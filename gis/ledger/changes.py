@@ -51,6 +51,7 @@ from gis.ledger.store import (
     LedgerError,
     NewEntry,
     SqliteLandStore,
+    StageRecord,
     key_text,
     new_id,
 )
@@ -109,6 +110,17 @@ def open_store(dataset: Dataset, *, root: Path | None = None, by: str | None = N
         store.seed(dataset.parcels, date=date or data_date(dataset.folder), by=by, source=str(dataset.folder),
                    note="Hiện trạng ban đầu, từ lớp thửa đất của bộ dữ liệu")
     return store
+
+
+def open_folder_store(folder: Path, *, root: Path | None = None, by: str | None = None) -> SqliteLandStore:
+    """The ledger of the dataset in ``folder``, read from the workspace at ``root``; the dataset's layers are
+    read only the first time, to seed it (see :func:`open_store`)."""
+    from gis.datasets import describe
+    from gis.io import load_dataset
+
+    name = describe(folder).name
+    store = SqliteLandStore.open(ledger_path(name, root), dataset=name)
+    return store if store.is_seeded() else open_store(load_dataset(folder), root=root, by=by)
 
 
 # ------------------------------------------------------------------------------------------------ references
@@ -463,11 +475,12 @@ def correct_geometry(store: LandStore, shapes: Mapping[str, shapely.Geometry], *
 
 def recover(store: LandStore, ref: str, *, date: dt.date, decision: Decision | str, land_use: str,
             owner: str, part: shapely.Geometry | None = None, project: str = "", by: str | None = None,
-            settings: RecoverySettings | None = None, note: str = "") -> Entry:
+            settings: RecoverySettings | None = None, note: str = "", stages: Sequence[StageRecord] = ()) -> Entry:
     """Parcel ``ref`` recovered by the State for ``project``: wholly (a new version with ``land_use`` and
     ``owner``, e.g. ``"SKN"`` and the body the land is handed to) or, with ``part``, the part inside it as a
     new parcel of that use and user and the remainder as another, both with new numbers. A remainder under
-    the sliver tolerance is refused: recover the whole parcel."""
+    the sliver tolerance counts as none (the whole parcel is recovered). ``stages``: the site-clearance steps
+    this recovery completes (handing over), written in the same transaction."""
     from gis.ledger.store import derive
 
     code = landuse.normalise(land_use)
@@ -503,7 +516,7 @@ def recover(store: LandStore, ref: str, *, date: dt.date, decision: Decision | s
         detail["part"] = part.wkt
         detail["new"] = [ref_of(r) for _, r in new.iterrows()]
     return store.commit(NewEntry("recovery", date, _decision(decision), note=note, detail=detail),
-                        ends=ends, adds=new, by=by)
+                        ends=ends, adds=new, by=by, stages=stages)
 
 
 def reverse(store: LandStore, entry_id: int, *, date: dt.date, decision: Decision | str, by: str | None = None,

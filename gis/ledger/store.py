@@ -36,7 +36,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -80,6 +80,7 @@ VERSIONS = "parcel_versions"
 LEDGER = "ledger"
 LINKS = "ledger_parcels"
 META = "ledger_meta"
+STAGES = "clearance_stages"
 PAUSE_ENV = "LUONGPHONG_LEDGER_PAUSE"
 _TIMEOUT_S = 30.0
 #: Columns recomputed on reading (never stored in ``attrs``).
@@ -147,6 +148,32 @@ class NewEntry:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class StageRecord:
+    """One step of site clearance (giải phóng mặt bằng) reached by a parcel of a project: the stage (see
+    :data:`gis.ledger.clearance.STAGES`), its date and document, the parcel (identity and number) and its land
+    user at the time, a note, who entered it and when, and the ledger entry of the recovery it made (handing
+    over the land), if any."""
+
+    project: str
+    parcel_id: str
+    ref: str
+    land_user: str
+    stage: str
+    date: dt.date
+    document: str = ""
+    note: str = ""
+    entered_by: str = ""
+    entered_at: str = ""
+    entry_id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"project": self.project, "parcel_id": self.parcel_id, "parcel": self.ref,
+                "land_user": self.land_user, "stage": self.stage, "date": self.date.isoformat(),
+                "document": self.document, "note": self.note, "entered_by": self.entered_by,
+                "entered_at": self.entered_at, "entry_id": self.entry_id}
+
+
 class LandStore(Protocol):
     """What the jobs and the pages need of a store; see the module for the meaning of each part."""
 
@@ -181,10 +208,19 @@ class LandStore(Protocol):
         """One entry; :class:`LedgerError` when there is none."""
         ...
 
-    def commit(self, entry: NewEntry, *, ends: Sequence[str], adds: gpd.GeoDataFrame, by: str | None = None
-               ) -> Entry:
+    def commit(self, entry: NewEntry, *, ends: Sequence[str], adds: gpd.GeoDataFrame, by: str | None = None,
+               stages: Sequence[StageRecord] = ()) -> Entry:
         """Write ``entry``, close the versions ``ends`` on its date and open ``adds`` (frame of :meth:`as_of`
-        columns; ``parcel_id`` given, ``version_id`` assigned when missing), all or nothing."""
+        columns; ``parcel_id`` given, ``version_id`` assigned when missing), and the clearance ``stages`` it
+        completes (their ``entry_id`` set to the new entry's), all or nothing."""
+        ...
+
+    def stages(self, project: str | None = None) -> list[StageRecord]:
+        """The clearance steps recorded (of ``project``, or every project), oldest first."""
+        ...
+
+    def add_stages(self, records: Sequence[StageRecord], *, by: str | None = None) -> None:
+        """Append clearance steps, all or nothing."""
         ...
 
     def sheet_numbers(self, sheet: str) -> list[str]:
@@ -332,6 +368,7 @@ class SqliteLandStore:
         con.execute(f"CREATE TABLE IF NOT EXISTS {LINKS} (entry_id INTEGER NOT NULL REFERENCES {LEDGER}(entry_id), "
                     "role TEXT NOT NULL CHECK (role IN ('before', 'after')), version_id TEXT NOT NULL, "
                     "parcel_id TEXT NOT NULL)")
+        SqliteLandStore._create_stages(con)
         con.execute(f"CREATE INDEX IF NOT EXISTS ix_{LINKS}_entry ON {LINKS}(entry_id)")
         con.execute(f"CREATE INDEX IF NOT EXISTS ix_{LINKS}_parcel ON {LINKS}(parcel_id)")
         for table in (LEDGER, LINKS):
@@ -352,6 +389,19 @@ class SqliteLandStore:
                                   (LINKS, "attributes", "parcel versions closed and opened by each change")):
             con.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) "
                         "VALUES (?, ?, ?, ?)", (table, kind, table, what))
+
+    @staticmethod
+    def _create_stages(con: sqlite3.Connection) -> None:
+        con.execute(f"CREATE TABLE IF NOT EXISTS {STAGES} (fid INTEGER PRIMARY KEY AUTOINCREMENT, project TEXT NOT "
+                    "NULL, parcel_id TEXT NOT NULL, ref TEXT NOT NULL, land_user TEXT, stage TEXT NOT NULL, date TEXT "
+                    "NOT NULL, document TEXT, note TEXT, entered_by TEXT NOT NULL, entered_at TEXT NOT NULL, "
+                    f"entry_id INTEGER REFERENCES {LEDGER}(entry_id))")
+        con.execute(f"CREATE INDEX IF NOT EXISTS ix_{STAGES}_project ON {STAGES}(project, parcel_id)")
+        for event in ("UPDATE", "DELETE"):
+            con.execute(f"CREATE TRIGGER IF NOT EXISTS {STAGES}_no_{event.lower()} BEFORE {event} ON {STAGES} "
+                        f"BEGIN SELECT RAISE(ABORT, 'the {STAGES} table is append-only'); END")
+        con.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) "
+                    "VALUES (?, 'attributes', ?, 'site clearance, parcel by parcel')", (STAGES, STAGES))
 
     def _register_geometry(self, con: sqlite3.Connection, crs: CRS) -> int:
         """Register the versions table as the GeoPackage's feature table in ``crs``; returns its srs_id."""
@@ -634,8 +684,8 @@ class SqliteLandStore:
             con.close()
         return self.entry(entry_id)
 
-    def commit(self, entry: NewEntry, *, ends: Sequence[str], adds: gpd.GeoDataFrame, by: str | None = None
-               ) -> Entry:
+    def commit(self, entry: NewEntry, *, ends: Sequence[str], adds: gpd.GeoDataFrame, by: str | None = None,
+               stages: Sequence[StageRecord] = ()) -> Entry:
         who = _who(by)
         day = entry.date.isoformat()
         if not self.is_seeded():
@@ -673,6 +723,8 @@ class SqliteLandStore:
             con.executemany(f"UPDATE {VERSIONS} SET valid_to = ?, entry_to = ? WHERE version_id = ?",
                             [(day, entry_id, v) for v in ends])
             self._insert_versions(con, adds, entry_id=entry_id, day=day)
+            if stages:
+                self._insert_stages(con, [replace(r, entry_id=entry_id) for r in stages], by=who)
             con.execute("COMMIT")
         except sqlite3.Error as exc:
             _rollback(con)
@@ -683,6 +735,42 @@ class SqliteLandStore:
         finally:
             con.close()
         return self.entry(entry_id)
+
+    # -- site clearance ------------------------------------------------------------------------------
+    def _insert_stages(self, con: sqlite3.Connection, records: Sequence[StageRecord], *, by: str) -> None:
+        self._create_stages(con)
+        stamp = now_iso()
+        con.executemany(
+            f"INSERT INTO {STAGES} (project, parcel_id, ref, land_user, stage, date, document, note, entered_by, "
+            "entered_at, entry_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(r.project, r.parcel_id, r.ref, r.land_user, r.stage, r.date.isoformat(), r.document, r.note, by, stamp,
+              r.entry_id) for r in records])
+
+    def add_stages(self, records: Sequence[StageRecord], *, by: str | None = None) -> None:
+        if not records:
+            return
+        who = _who(by)
+        con = self._transaction()
+        try:
+            self._insert_stages(con, records, by=who)
+            con.execute("COMMIT")
+        except sqlite3.Error as exc:
+            _rollback(con)
+            raise workspace_write_error(self.path, exc) from exc
+        except BaseException:
+            _rollback(con)
+            raise
+        finally:
+            con.close()
+
+    def stages(self, project: str | None = None) -> list[StageRecord]:
+        if not self._query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (STAGES,)):
+            return []
+        where, params = ("WHERE project = ?", [project]) if project is not None else ("", [])
+        rows = self._query(f"SELECT project, parcel_id, ref, land_user, stage, date, document, note, entered_by, "
+                           f"entered_at, entry_id FROM {STAGES} {where} ORDER BY fid", params)
+        return [StageRecord(r[0], r[1], r[2], r[3] or "", r[4], dt.date.fromisoformat(r[5]), r[6] or "", r[7] or "",
+                            r[8], r[9], r[10]) for r in rows]
 
     # -- consistency ---------------------------------------------------------------------------------
     def problems(self) -> list[str]:
