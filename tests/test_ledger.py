@@ -551,3 +551,13 @@ def test_clearance_commands(grid_folder, tmp_path, capsys):
     assert [c["kind"] for c in json.loads(out)["changes"]] == ["initial", "recovery"]
     code, out, err = _cli(capsys, "--lang", "en", "clearance", "status", "Nothing", "--data", data)
     assert code == 2 and "Projects with steps: CCN" in err
+
+
+def test_each_dataset_has_its_own_ledger(tmp_path, monkeypatch):
+    monkeypatch.setenv("LUONGPHONG_WORKSPACE", str(tmp_path / "ws" / "workspace.gpkg"))
+    assert ch.ledger_name(ROOT / "data" / "shapefiles") == "builtin"
+    imported = tmp_path / "ws" / "imports" / "luong-phong-20240101"
+    imported.mkdir(parents=True)
+    assert ch.ledger_name(imported) == "luong-phong-20240101"
+    a, b = tmp_path / "a" / "data", tmp_path / "b" / "data"
+    assert ch.ledger_name(a) != ch.ledger_name(b) and ch.ledger_name(a).startswith("data-")

@@ -78,6 +78,22 @@ def ledger_path(name: str, root: Path | None = None) -> Path:
     return Path(root) / LEDGER_DIR / f"{name}.gpkg"
 
 
+def ledger_name(folder: Path, root: Path | None = None) -> str:
+    """The name of the ledger of the dataset in ``folder``: the dataset's name (``builtin``, an import's folder
+    name); for any other folder of layers, its name and a hash of its full path, so that two folders of the
+    same name never share a ledger."""
+    import hashlib
+
+    from gis.datasets import describe
+    from gis.uploads import workspace_root
+
+    info = describe(folder)
+    resolved = Path(folder).resolve()
+    if info.builtin or resolved.parent == (Path(root or workspace_root()) / "imports").resolve():
+        return info.name
+    return f"{resolved.name}-{hashlib.sha1(str(resolved).encode('utf-8')).hexdigest()[:8]}"
+
+
 def data_date(folder: Path) -> dt.date:
     """The date of a dataset's data: ``data_date`` of its ``dataset.json`` or ``source.json``, else the day
     it was imported, else :data:`BUILTIN_DATA_DATE`."""
@@ -102,9 +118,7 @@ def open_store(dataset: Dataset, *, root: Path | None = None, by: str | None = N
                date: dt.date | None = None) -> SqliteLandStore:
     """The ledger of ``dataset`` in the workspace at ``root``; the first time, seeded from its parcels with an
     ``initial`` entry dated ``date`` (default :func:`data_date`)."""
-    from gis.datasets import describe
-
-    name = describe(dataset.folder).name
+    name = ledger_name(dataset.folder, root)
     store = SqliteLandStore.open(ledger_path(name, root), dataset=name)
     if not store.is_seeded():
         store.seed(dataset.parcels, date=date or data_date(dataset.folder), by=by, source=str(dataset.folder),
@@ -115,10 +129,9 @@ def open_store(dataset: Dataset, *, root: Path | None = None, by: str | None = N
 def open_folder_store(folder: Path, *, root: Path | None = None, by: str | None = None) -> SqliteLandStore:
     """The ledger of the dataset in ``folder``, read from the workspace at ``root``; the dataset's layers are
     read only the first time, to seed it (see :func:`open_store`)."""
-    from gis.datasets import describe
     from gis.io import load_dataset
 
-    name = describe(folder).name
+    name = ledger_name(folder, root)
     store = SqliteLandStore.open(ledger_path(name, root), dataset=name)
     return store if store.is_seeded() else open_store(load_dataset(folder), root=root, by=by)
 
