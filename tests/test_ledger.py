@@ -561,3 +561,45 @@ def test_each_dataset_has_its_own_ledger(tmp_path, monkeypatch):
     assert ch.ledger_name(imported) == "luong-phong-20240101"
     a, b = tmp_path / "a" / "data", tmp_path / "b" / "data"
     assert ch.ledger_name(a) != ch.ledger_name(b) and ch.ledger_name(a).startswith("data-")
+
+
+LOOP_SCRIPT = """
+import datetime as dt, sys
+from pathlib import Path
+from gis.ledger.store import SqliteLandStore
+from gis.ledger import changes as ch
+store = SqliteLandStore.open(Path(sys.argv[1]), dataset="grid")
+day = max(e.date for e in store.entries())  # go on from the last change of the previous run
+names = ["Lương Thị Hằng", "Nguyễn Văn Ước"]
+print("ready", flush=True)
+n = 0
+while True:
+    n += 1
+    ch.change_land_user(store, "12/2", names[n % 2], date=day + dt.timedelta(days=n), decision=f"{n}/HĐ")
+"""
+
+
+def test_kill_9_at_random_points_of_a_stream_of_changes(tmp_path):
+    """A process entering change after change is killed at random moments: every time, each entry has its
+    parcel versions and every version its entry, and the parcel has exactly one current version."""
+    import random
+
+    store = new_store(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    rng = random.Random(15)
+    written = 0
+    for _ in range(3):
+        proc = subprocess.Popen([sys.executable, "-c", LOOP_SCRIPT, str(store.path)], env=env, cwd=tmp_path,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.3, 1.5))  # a random moment of the stream, not a wait for a condition
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        proc.stdout.close()
+        entries = store.entries()
+        assert store.problems() == []
+        assert len(store.find("12", "2")) == 1
+        assert store.replay() == set(store.as_of()["version_id"])
+        assert len(entries) >= written + 1
+        written = len(entries)
+    assert written > 1  # changes were made, and kills landed among them

@@ -377,6 +377,16 @@ def merge(store: LandStore, refs: Sequence[str], *, date: dt.date, decision: Dec
           number: object | None = None, note: str = "") -> Entry:
     """Merge neighbouring parcels ``refs`` (same sheet, land use and land user) into one new parcel numbered
     ``number`` (default: the next free number of the sheet)."""
+    parts, child = merge_preview(store, refs, number=number)
+    detail = {"parcels": list(refs), "new": [ref_of(child.iloc[0])]}
+    return store.commit(NewEntry("merge", date, _decision(decision), note=note, detail=detail),
+                        ends=list(parts["version_id"]), adds=child, by=by)
+
+
+def merge_preview(store: LandStore, refs: Sequence[str], *, number: object | None = None
+                  ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """What :func:`merge` would write, without writing: ``(parts, merged)``, the merged parcel with its
+    proposed number and areas. Raises the same refusals."""
     from gis.ledger.store import derive
 
     if len(set(refs)) < 2:
@@ -401,9 +411,7 @@ def merge(store: LandStore, refs: Sequence[str], *, date: dt.date, decision: Dec
     new_number = number if number is not None else next_numbers(store, sheet, 1)[0]
     child = derive(_new_parcels(parts, [merged], [new_number]))
     check_coverage(store, parts, child)
-    detail = {"parcels": list(refs), "new": [ref_of(child.iloc[0])]}
-    return store.commit(NewEntry("merge", date, _decision(decision), note=note, detail=detail),
-                        ends=list(parts["version_id"]), adds=child, by=by)
+    return parts, child
 
 
 def change_land_use(store: LandStore, ref: str, land_use: str, *, date: dt.date, decision: Decision | str,
