@@ -603,3 +603,19 @@ def test_kill_9_at_random_points_of_a_stream_of_changes(tmp_path):
         assert len(entries) >= written + 1
         written = len(entries)
     assert written > 1  # changes were made, and kills landed among them
+
+
+def test_clearance_sheet_over_the_rows_limit_is_refused_before_reading(tmp_path):
+    from openpyxl import Workbook
+
+    from gis.errors import DataSourceError
+    from gis.ledger import clearance as cl
+    from gis.limits import limits
+
+    store = new_store(tmp_path)
+    book = Workbook()
+    book.active.append(HEADER)
+    book.active.cell(row=limits().rows + 1, column=1, value="x")  # one far cell declares the whole range
+    book.save(tmp_path / "big.xlsx")
+    with pytest.raises(DataSourceError, match="'rows' in gis/limits.toml"):
+        cl.load(store, "CCN", tmp_path / "big.xlsx")

@@ -208,7 +208,8 @@ class LoadResult:
 
 def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """The rows of the first sheet of an .xlsx file as ``(row number, {internal column: value})``; the header
-    row is the first row naming a parcel or land-user column. :class:`DataSourceError` when there is none."""
+    row is the first row naming a parcel or land-user column. :class:`DataSourceError` when there is none; a
+    sheet declaring more rows than the ``rows`` limit (``gis/limits.toml``) is refused before it is read."""
     from openpyxl import load_workbook
 
     try:
@@ -217,7 +218,9 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
         raise DataSourceError(f"Không đọc được bảng tính «{path.name}» ({exc}). Hãy dùng tệp Excel .xlsx.",
                               f"Cannot read the workbook '{path.name}' ({exc}). Use an Excel .xlsx file.") from exc
     try:
-        rows = list(book.worksheets[0].iter_rows(values_only=True))
+        sheet = book.worksheets[0]
+        _check_rows(path, sheet)
+        rows = list(sheet.iter_rows(values_only=True))
     finally:
         book.close()
     for pos, row in enumerate(rows[:20]):
@@ -235,6 +238,21 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
         f"Bảng tính «{path.name}» không có dòng tiêu đề với cột giai đoạn và cột thửa hoặc chủ sử dụng ({wanted}).",
         f"The workbook '{path.name}' has no header row with a stage column and a parcel or land-user column "
         f"({wanted}).")
+
+
+def _check_rows(path: Path, sheet: Any) -> None:
+    """Refuse a sheet declaring more rows than the ``rows`` limit of ``gis/limits.toml``, before reading it."""
+    from gis.limits import limits, over_limit
+
+    lim = limits()
+    declared = int(getattr(sheet, "max_row", None) or 0)
+    if declared > lim.rows:
+        raise over_limit(
+            f"Bảng tính «{path.name}» khai báo {declared} dòng", f"The workbook '{path.name}' declares {declared} rows",
+            found=f"{declared} dòng", found_en=f"{declared} rows", limit=f"{lim.rows} dòng",
+            limit_en=f"{lim.rows} rows", key="rows",
+            todo_vi="Hãy chép riêng các dòng có dữ liệu sang một trang mới, lưu lại rồi nạp lại.",
+            todo_en="Copy only the rows with data into a new sheet, save it and load it again.")
 
 
 def load(store: LandStore, project: str, path: Path, *, by: str | None = None,
