@@ -619,3 +619,18 @@ def test_clearance_sheet_over_the_rows_limit_is_refused_before_reading(tmp_path)
     book.save(tmp_path / "big.xlsx")
     with pytest.raises(DataSourceError, match="'rows' in gis/limits.toml"):
         cl.load(store, "CCN", tmp_path / "big.xlsx")
+
+
+def test_a_new_land_users_id_goes_where_the_data_keeps_identities(tmp_path):
+    store = new_store(tmp_path)  # the grid has no citizen ID nor land-user code
+    ch.change_land_user(store, "12/1", "Lương Thị Hằng", owner_id="001190012345", date=D1, decision="1")
+    row = store.as_of().set_index("parcel_no").loc[1]
+    assert row["owner"] == "Lương Thị Hằng" and row["owner_id"] == "001190012345"
+    assert "citizen_id" not in store.as_of().columns
+    with_ids = grid()
+    with_ids["citizen_id"] = [f"0011900{n:05d}" for n in range(6)]
+    other = SqliteLandStore.open(tmp_path / "ids.gpkg", dataset="ids")
+    other.seed(with_ids, date=SEED)
+    ch.change_land_user(other, "12/1", "Lương Thị Hằng", owner_id="001190099999", date=D1, decision="1")
+    assert other.as_of().set_index("parcel_no").loc[1, "citizen_id"] == "001190099999"
+    assert other.as_of(SEED).set_index("parcel_no").loc[1, "citizen_id"] == "001190000000"

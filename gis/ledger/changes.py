@@ -436,17 +436,22 @@ def change_land_use(store: LandStore, ref: str, land_use: str, *, date: dt.date,
 
 def change_land_user(store: LandStore, ref: str, owner: str, *, date: dt.date, decision: Decision | str,
                      owner_id: str | None = None, by: str | None = None, note: str = "") -> Entry:
-    """A new version of parcel ``ref`` whose land user is ``owner`` (``owner_id``: the citizen ID, when known;
-    the old one is cleared otherwise)."""
+    """A new version of parcel ``ref`` whose land user is ``owner``. ``owner_id`` (the new user's citizen ID or
+    land-user code) goes into the identity field the data has (``citizen_id``, else ``user_code``; the old
+    user's is cleared), else into ``owner_id``, which does not change how land users are told apart."""
     from gis.ledger.store import derive
 
     owner = " ".join(str(owner).split())
     if not owner:
         raise LedgerError("Hãy ghi tên chủ sử dụng mới.", "Give the new land user's name.")
     row = current(store, ref)
-    changes: dict[str, object] = {"owner": owner, "citizen_id": owner_id or None}
-    if "user_code" in row.columns:
-        changes["user_code"] = None
+    changes: dict[str, object] = {"owner": owner}
+    # the identity goes where the data keeps identities (gis.recovery.IDENTITY_FIELDS), so that a single
+    # entered ID does not change how the whole dataset's land users are told apart
+    held = [f for f in ("citizen_id", "user_code") if f in row.columns]
+    for name in held:
+        changes[name] = None
+    changes[held[0] if held else "owner_id"] = owner_id or None
     new = derive(_new_version(row, **changes))
     detail = {"parcel": ref, "owner_before": row["owner"].iloc[0] if "owner" in row.columns else None,
               "owner": owner, "owner_id": owner_id}
