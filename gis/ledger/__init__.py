@@ -8,4 +8,7 @@
     The jobs: split, merge, change of land use or land user, corrections, recovery and reversal, each
     checked (overlap, gap, minimum size) before it is written; the state of any date, a parcel's history,
     and the changes between two dates.
+:mod:`gis.ledger.clearance`
+    Site clearance (giải phóng mặt bằng) of each recovery project, parcel by parcel: the stages, the officer's
+    spreadsheet loaded row by row, the status and the weekly report; handing over enters the recovery.
 """

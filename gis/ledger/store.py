@@ -17,6 +17,9 @@ What is kept
     body), who entered it and when, the entry it reverses (for a reversal), a note and the job's parameters
     (JSON). ``ledger_parcels`` lists the versions each entry closed (``before``) and opened (``after``).
     Both are append-only (triggers): a wrong entry is undone by a reversing entry, never edited.
+``clearance_stages``
+    The steps of site clearance reached by each parcel of each project (:class:`StageRecord`), append-only;
+    a handing over is written in the same transaction as the recovery entry it makes.
 
 Every change (:meth:`SqliteLandStore.commit`) is one SQLite transaction taken with ``BEGIN IMMEDIATE``:
 the ledger rows and the parcel versions are written together or not at all, and a change whose parcels
