@@ -303,7 +303,7 @@ from pathlib import Path
 import shapely
 from gis.ledger.store import SqliteLandStore
 from gis.ledger import changes as ch
-store = SqliteLandStore.open(Path(sys.argv[1]), dataset="grid")
+store = SqliteLandStore.open(Path(sys.argv[1]), dataset="grid", audit=Path(sys.argv[2]))
 ch.split(store, "12/1", shapely.LineString([(397040, 2360990), (397040, 2361200)]), date=dt.date(2024, 3, 1),
          decision="killed")
 print("done")
@@ -311,14 +311,18 @@ print("done")
 
 
 def test_kill_9_in_the_middle_of_a_change_leaves_both_or_neither(tmp_path):
+    from gis.workspace import Workspace
+
     store = new_store(tmp_path)
+    audit = tmp_path / "ws" / "workspace.gpkg"  # the workspace's audit table is written in the same transaction
+    Workspace.open(audit)
     before = snapshot(store.as_of())
     marker = tmp_path / "paused"
     env = {**os.environ, PAUSE_ENV: str(marker), "PYTHONPATH": str(ROOT)}
     errors = tmp_path / "stderr.txt"
     with errors.open("wb") as err:
-        proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(store.path)], env=env, cwd=tmp_path,
-                                stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(store.path), str(audit)], env=env,
+                                cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=err)
     deadline = time.monotonic() + 60
     while not marker.exists():
         assert proc.poll() is None, errors.read_text()
@@ -332,15 +336,17 @@ def test_kill_9_in_the_middle_of_a_change_leaves_both_or_neither(tmp_path):
     assert [e.kind for e in reopened.entries()] == ["initial"]
     assert snapshot(reopened.as_of()) == before
     assert reopened.problems() == []
+    assert [a for a in Workspace.open(audit).audit() if a[2].startswith("ledger_")] == []
     # and the store still works: the same change, not killed, writes both
     marker.unlink(missing_ok=True)
     env.pop(PAUSE_ENV)
-    done = subprocess.run([sys.executable, "-c", KILL_SCRIPT, str(store.path)], env=env, cwd=tmp_path,
+    done = subprocess.run([sys.executable, "-c", KILL_SCRIPT, str(store.path), str(audit)], env=env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert [e.kind for e in reopened.entries()] == ["initial", "split"]
     assert sorted(reopened.as_of()["parcel_no"]) == [2, 3, 4, 5, 6, 7, 8]
     assert reopened.problems() == []
+    assert [a[2] for a in Workspace.open(audit).audit() if a[2].startswith("ledger_")] == ["ledger_split"]
 
 
 # ------------------------------------------------------------------------------------------------ commands
@@ -406,6 +412,11 @@ def test_cli_end_to_end(grid_folder, tmp_path, capsys):
     assert found["changes"][0]["decision"]["number"] == "17/QĐ"
     code, out, err = _cli(capsys, "history", "--data", data, "12/1")
     assert code == 0 and "12/7, 12/8" in out and "15/QĐ-UBND" in out
+    from gis.workspace import Workspace, workspace_path
+
+    actions = [a[2] for a in Workspace.open(workspace_path()).audit() if a[2].startswith("ledger_")]
+    assert actions == ["ledger_initial", "ledger_split", "ledger_split", "ledger_merge", "ledger_change_land_use",
+                       "ledger_change_land_user", "ledger_reversal"]
 
     # summary as of the day before each change equals the summary of the data before it
     original = summarise(load_dataset(grid_folder)).as_dict()

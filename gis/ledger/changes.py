@@ -114,12 +114,20 @@ def data_date(folder: Path) -> dt.date:
     return BUILTIN_DATA_DATE
 
 
+def workspace_file(root: Path | None = None) -> Path:
+    """The workspace file (:mod:`gis.workspace`) of the workspace folder ``root`` (the workspace's by default),
+    whose audit table records every change of the ledger."""
+    from gis.workspace import workspace_path
+
+    return workspace_path() if root is None else Path(root) / workspace_path().name
+
+
 def open_store(dataset: Dataset, *, root: Path | None = None, by: str | None = None,
                date: dt.date | None = None) -> SqliteLandStore:
     """The ledger of ``dataset`` in the workspace at ``root``; the first time, seeded from its parcels with an
     ``initial`` entry dated ``date`` (default :func:`data_date`)."""
     name = ledger_name(dataset.folder, root)
-    store = SqliteLandStore.open(ledger_path(name, root), dataset=name)
+    store = SqliteLandStore.open(ledger_path(name, root), dataset=name, audit=workspace_file(root))
     if not store.is_seeded():
         store.seed(dataset.parcels, date=date or data_date(dataset.folder), by=by, source=str(dataset.folder),
                    note="Hiện trạng ban đầu, từ lớp thửa đất của bộ dữ liệu")
@@ -132,7 +140,7 @@ def open_folder_store(folder: Path, *, root: Path | None = None, by: str | None 
     from gis.io import load_dataset
 
     name = ledger_name(folder, root)
-    store = SqliteLandStore.open(ledger_path(name, root), dataset=name)
+    store = SqliteLandStore.open(ledger_path(name, root), dataset=name, audit=workspace_file(root))
     return store if store.is_seeded() else open_store(load_dataset(folder), root=root, by=by)
 
 

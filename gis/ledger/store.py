@@ -309,16 +309,20 @@ def _date(value: str | None) -> dt.date | None:
 class SqliteLandStore:
     """The land store of one dataset in a GeoPackage file (see the module); create it with :meth:`open`."""
 
-    def __init__(self, path: Path, dataset: str) -> None:
+    def __init__(self, path: Path, dataset: str, audit: Path | None = None) -> None:
         self.path = Path(path)
         self.dataset = dataset
+        self.audit_path = Path(audit) if audit is not None else None
+        self._audit_ready = False
         self._meta_cache: dict[str, str] | None = None
 
     # -- opening -------------------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | Path, *, dataset: str) -> SqliteLandStore:
-        """The store at ``path`` (made empty, without parcels, when it is not there)."""
-        store = cls(Path(path), dataset)
+    def open(cls, path: str | Path, *, dataset: str, audit: str | Path | None = None) -> SqliteLandStore:
+        """The store at ``path`` (made empty, without parcels, when it is not there). With ``audit`` (the
+        workspace file, :class:`gis.workspace.Workspace`), every change also appends a row to the workspace's
+        audit table, in the same transaction (the workspace is attached to it)."""
+        store = cls(Path(path), dataset, Path(audit) if audit is not None else None)
         if not store.path.exists():
             fault = _writable(store.path)
             if fault is not None:
@@ -595,12 +599,27 @@ class SqliteLandStore:
         fault = _writable(self.path)
         if fault is not None:
             raise fault
+        if self.audit_path is not None and not self._audit_ready:
+            from gis.workspace import Workspace
+
+            workspace = Workspace.open(self.audit_path)  # made the first time, else checked
+            with workspace._transaction() as con:
+                workspace._ensure_schema(con)
+            self._audit_ready = True
         try:
             con = sqlite3.connect(self.path, timeout=_TIMEOUT_S, isolation_level=None)
+            if self.audit_path is not None:
+                con.execute("ATTACH DATABASE ? AS ws", (str(self.audit_path),))
             con.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise workspace_write_error(self.path, exc) from exc
         return con
+
+    def _audit(self, con: sqlite3.Connection, *, by: str, action: str, obj: str) -> None:
+        """Append the workspace's audit row of a change, in the change's transaction (when there is a workspace)."""
+        if self.audit_path is not None:
+            con.execute("INSERT INTO ws.audit (at, user, action, object) VALUES (?, ?, ?, ?)",
+                        (now_iso(), by, action, obj))
 
     def _insert_entry(self, con: sqlite3.Connection, entry: NewEntry, *, by: str) -> tuple[int, str]:
         if entry.kind not in KINDS:
@@ -674,6 +693,8 @@ class SqliteLandStore:
             written = self._insert_versions(con, frame, entry_id=entry_id, day=date.isoformat())
             con.executemany(f"INSERT INTO {LINKS} (entry_id, role, version_id, parcel_id) VALUES (?, 'after', ?, ?)",
                             [(entry_id, v, p) for v, p in written])
+            self._audit(con, by=who, action="ledger_initial",
+                        obj=f"{LEDGER}/{self.dataset}#{entry_id}: {len(written)} parcels from {source}")
             con.execute("COMMIT")
         except sqlite3.Error as exc:
             _rollback(con)
@@ -728,6 +749,8 @@ class SqliteLandStore:
             self._insert_versions(con, adds, entry_id=entry_id, day=day)
             if stages:
                 self._insert_stages(con, [replace(r, entry_id=entry_id) for r in stages], by=who)
+            self._audit(con, by=who, action=f"ledger_{entry.kind}", obj=f"{LEDGER}/{self.dataset}#{entry_id}: "
+                        f"{len(ends)} -> {len(adds)} parcel versions, {entry.decision.number}")
             con.execute("COMMIT")
         except sqlite3.Error as exc:
             _rollback(con)
@@ -756,6 +779,9 @@ class SqliteLandStore:
         con = self._transaction()
         try:
             self._insert_stages(con, records, by=who)
+            projects = ", ".join(sorted({r.project for r in records}))
+            self._audit(con, by=who, action="clearance_stages",
+                        obj=f"{STAGES}/{self.dataset}: {len(records)} steps of {projects}")
             con.execute("COMMIT")
         except sqlite3.Error as exc:
             _rollback(con)
