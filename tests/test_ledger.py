@@ -645,3 +645,31 @@ def test_a_new_land_users_id_goes_where_the_data_keeps_identities(tmp_path):
     ch.change_land_user(other, "12/1", "Lương Thị Hằng", owner_id="001190099999", date=D1, decision="1")
     assert other.as_of().set_index("parcel_no").loc[1, "citizen_id"] == "001190099999"
     assert other.as_of(SEED).set_index("parcel_no").loc[1, "citizen_id"] == "001190000000"
+
+
+def test_cli_corrections_and_recovery_from_files(grid_folder, tmp_path, capsys):
+    data = str(grid_folder)
+    shapes = tmp_path / "shapes.geojson"
+    gpd.GeoDataFrame(geometry=[shapely.box(E0, N0, E0 + 110, N0 + 100), shapely.box(E0 + 110, N0, E0 + 200, N0 + 100)],
+                     crs=9214).to_file(shapes)
+    code, out, err = _cli(capsys, "changes", "add", "--data", data, "--kind", "correct_geometry", "--parcel", "12/1",
+                          "--parcel", "12/2", "--shape-file", str(shapes), "--decision", "3/BB", "--date", "2024-03-01",
+                          "--json")
+    assert code == 0, err
+    assert json.loads(out)["after_refs"] == ["12/1", "12/2"]
+    code, out, err = _cli(capsys, "changes", "add", "--data", data, "--kind", "correct_area", "--parcel", "12/1",
+                          "--area", "11000.4", "--decision", "4/QĐ", "--date", "2024-03-02")
+    assert code == 0, err
+    part = tmp_path / "part.geojson"
+    gpd.GeoDataFrame(geometry=[shapely.box(E0 + 200, N0 - 10, E0 + 230, N0 + 110)], crs=9214).to_file(part)
+    code, out, err = _cli(capsys, "--lang", "en", "changes", "add", "--data", data, "--kind", "recovery", "--parcel",
+                          "12/3", "--land-use", "DGT", "--owner", "UBND xã Hiệp Hòa", "--part-file", str(part),
+                          "--project", "Đường trục", "--decision", "5/QĐ-UBND", "--date", "2024-04-01")
+    assert code == 0, err
+    assert "12/7, 12/8" in out
+    store = ch.open_folder_store(grid_folder)
+    now = store.as_of().set_index("parcel_no")
+    assert now.loc[1, "map_area_m2"] == pytest.approx(11_000.0) and now.loc[1, "legal_area_m2"] == 11000.4
+    assert now.loc[7, "land_use"] == "DGT" and now.loc[7, "map_area_m2"] == pytest.approx(3000.0)
+    assert now.loc[8, "land_use"] == "NTS" and now.loc[8, "map_area_m2"] == pytest.approx(7000.0)
+    assert store.problems() == []
