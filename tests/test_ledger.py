@@ -673,3 +673,26 @@ def test_cli_corrections_and_recovery_from_files(grid_folder, tmp_path, capsys):
     assert now.loc[7, "land_use"] == "DGT" and now.loc[7, "map_area_m2"] == pytest.approx(3000.0)
     assert now.loc[8, "land_use"] == "NTS" and now.loc[8, "map_area_m2"] == pytest.approx(7000.0)
     assert store.problems() == []
+
+
+def test_clearance_counts_the_parcels_of_the_boundary_not_started(grid_folder, tmp_path, capsys):
+    from openpyxl import load_workbook
+
+    data = str(grid_folder)
+    gpd.GeoDataFrame({"TENDUAN": ["Cụm công nghiệp", "Đường"]},
+                     geometry=[shapely.box(E0 + 50, N0 + 20, E0 + 250, N0 + 80), shapely.box(0, 0, 1, 1)],
+                     crs=9214).to_file(grid_folder / "recovered_land.gpkg")
+    path = workbook(tmp_path / "gpmb.xlsx", [[12, 2, "", "Kiểm đếm", "10/01/2024", "", ""]])
+    assert _cli(capsys, "clearance", "load", "cụm công nghiệp", str(path), "--data", data)[0] == 0
+    code, out, err = _cli(capsys, "clearance", "status", "Cụm công nghiệp", "--data", data, "--today", "2024-01-20",
+                          "--json")
+    found = json.loads(out)
+    assert code == 0, err
+    assert found["by_stage"]["not_started"]["parcels"] == 2  # 12/1 and 12/3 are taken too
+    assert found["by_stage"]["inventory"]["parcels"] == 1
+    waiting = [p for p in found["parcels"] if p["stage"] == "not_started"]
+    assert sorted(p["parcel"] for p in waiting) == ["12/1", "12/3"] and waiting[0]["date"] is None
+    report = tmp_path / "r.xlsx"
+    assert _cli(capsys, "clearance", "report", "Cụm công nghiệp", "--data", data, "--out", str(report))[0] == 0
+    rows = list(load_workbook(report).worksheets[1].iter_rows(values_only=True))
+    assert rows[1][2] == "Chưa bắt đầu" and rows[1][7] is None

@@ -2,7 +2,9 @@
 
 ``status PROJECT [--json]``: parcels, area and households at each stage, and those stuck; ``load PROJECT
 FILE.xlsx``: record the steps of the officer's spreadsheet, listing every row not matched or in conflict with
-its reason; ``report PROJECT --out FILE.xlsx``: the weekly report. Handing over enters the parcel's recovery
+its reason; ``report PROJECT --out FILE.xlsx``: the weekly report. A project named in the dataset's
+``recovered_land`` layer (``TENDUAN``) counts the parcels its boundary takes with no step yet as not started.
+Handing over enters the parcel's recovery
 into the land ledger (``--land-use CODE --to NAME``: the land's new use and the body receiving it).
 """
 
@@ -40,6 +42,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     rep.add_argument("--out", type=Path, required=True, metavar="FILE.xlsx")
 
 
+def _boundary(args: argparse.Namespace, store):
+    """The project's boundary in the dataset's ``recovered_land`` layer (by its name), or None."""
+    from gis.commands import active_folder
+    from gis.io import find_layer_file, read_layer
+    from gis.ledger.clearance import project_boundary
+
+    path = find_layer_file(active_folder(args.data, lang=args.lang), "recovered_land")
+    return project_boundary(read_layer(path), args.project, store.crs) if path is not None else None
+
+
 def run(args: argparse.Namespace) -> int:
     from gis.commands.changes import open_ledger
     from gis.errors import DataSourceError
@@ -67,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
                 what = words[r.outcome][0 if vi else 1]
                 print(f"  {'dòng' if vi else 'row'} {r.row}: {what}: {r.reason_vi if vi else r.reason_en}")
         return 0
-    found = cl.status(store, args.project, today=args.today, stuck_days=args.stuck_days)
+    found = cl.status(store, args.project, today=args.today, stuck_days=args.stuck_days,
+                      boundary=_boundary(args, store))
     if args.action == "report":
         if args.out.suffix.lower() != ".xlsx":
             raise DataSourceError(f"Tệp báo cáo «{args.out}» phải có đuôi .xlsx.",

@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
+import shapely
 
 from gis.errors import DataSourceError
 from gis.ledger.changes import recover, ref_of
@@ -43,6 +45,9 @@ STAGE_WORDS: dict[str, tuple[str, ...]] = {
     "plan_approved": ("phe duyet",), "paid": ("chi tra", "da tra tien", "nhan tien"),
     "handed_over": ("ban giao",),
 }
+#: The pseudo-stage of a parcel inside the project's boundary with no step recorded yet.
+NOT_STARTED = "not_started"
+NOT_STARTED_LABEL = ("Chưa bắt đầu", "Not started")
 #: Days after which a parcel not handed over, whose last step is older, is "stuck" (vướng mắc).
 STUCK_DAYS = 30
 
@@ -100,7 +105,8 @@ def _date(value: object) -> dt.date | None:
 
 
 def label(stage: str, lang: str = "vi") -> str:
-    pair = STAGE_LABELS.get(stage, (stage, stage))
+    """The name of ``stage`` (or of :data:`NOT_STARTED`) in ``lang``."""
+    pair = NOT_STARTED_LABEL if stage == NOT_STARTED else STAGE_LABELS.get(stage, (stage, stage))
     return pair[0] if lang == "vi" else pair[1]
 
 
@@ -113,6 +119,15 @@ class HandOver:
 
     land_use: str
     owner: str
+
+
+def project_name(store: LandStore, project: str) -> str:
+    """``project`` as first recorded (names are compared ignoring case and runs of spaces), else as given."""
+    wanted = _name(project)
+    for rec in store.stages():
+        if _name(rec.project) == wanted:
+            return rec.project
+    return " ".join(str(project).split())
 
 
 def latest(store: LandStore, project: str) -> dict[str, StageRecord]:
@@ -151,6 +166,7 @@ def record(store: LandStore, project: str, ref: str, stage: str, *, date: dt.dat
                           f"Unknown stage '{stage}' (known: {', '.join(STAGES)}).")
     from gis.ledger.changes import current
 
+    project = project_name(store, project)
     row = current(store, ref).iloc[0]
     rec = StageRecord(project, str(row["parcel_id"]), ref_of(row), str(row.get("owner") or ""), stage, date,
                       document, note)
@@ -268,6 +284,7 @@ def load(store: LandStore, project: str, path: Path, *, by: str | None = None,
     transaction, then each handing over with its recovery in its own; nothing is written for the others."""
     from gis.ledger.changes import current
 
+    project = project_name(store, project)
     rows = read_rows(Path(path))
     now = store.as_of()
     furthest = latest(store, project)
@@ -393,16 +410,52 @@ class ClearanceStatus:
     def as_dict(self) -> dict[str, Any]:
         return {"project": self.project, "today": self.today.isoformat(), "stuck_days": self.stuck_days,
                 "by_stage": {k: v.as_dict() for k, v in self.by_stage.items()},
-                "parcels": [{**r, "date": r["date"].isoformat()} for r in self.parcels.to_dict(orient="records")]}
+                "parcels": [{**r, "date": r["date"].isoformat() if isinstance(r["date"], dt.date) else None,
+                             "days": None if pd.isna(r["days"]) else int(r["days"])}
+                            for r in self.parcels.to_dict(orient="records")]}
 
 
-def status(store: LandStore, project: str, *, today: dt.date | None = None, stuck_days: int = STUCK_DAYS
-           ) -> ClearanceStatus:
-    """Where ``project``'s clearance stands (see :class:`ClearanceStatus`); :class:`LedgerError` when nothing
-    is recorded for it, naming the projects that have steps."""
+def project_boundary(layer: gpd.GeoDataFrame | None, project: str, crs: Any) -> shapely.Geometry | None:
+    """The boundary of ``project`` in a layer of project boundaries (the dataset's ``recovered_land``): the
+    features whose name (``TENDUAN`` ...) is ``project`` (ignoring case), dissolved, in ``crs``; None when
+    there is none."""
+    from gis.recovery import NAME_FIELDS
+
+    if layer is None or layer.empty:
+        return None
+    lower = {c.lower(): c for c in layer.columns}
+    column = next((lower[n.lower()] for n in NAME_FIELDS if n.lower() in lower), None)
+    if column is None:
+        return None
+    hits = layer[layer[column].map(_name) == _name(project)]
+    if hits.empty:
+        return None
+    if hits.crs != crs:
+        hits = hits.to_crs(crs)
+    return shapely.union_all(hits.geometry.to_numpy())
+
+
+def project_parcels(store: LandStore, boundary: shapely.Geometry, *, min_m2: float = 1.0) -> gpd.GeoDataFrame:
+    """The current parcels ``boundary`` takes more than ``min_m2`` of (the sliver tolerance by default)."""
+    near = store.as_of(None, bbox=tuple(boundary.bounds))  # type: ignore[arg-type]
+    if near.empty:
+        return near
+    taken = shapely.area(shapely.intersection(near.geometry.to_numpy(), boundary))
+    return near[taken >= min_m2]
+
+
+def status(store: LandStore, project: str, *, today: dt.date | None = None, stuck_days: int = STUCK_DAYS,
+           boundary: shapely.Geometry | None = None) -> ClearanceStatus:
+    """Where ``project``'s clearance stands (see :class:`ClearanceStatus`). With ``boundary`` (see
+    :func:`project_boundary`), the parcels it takes that have no step yet count as :data:`NOT_STARTED`.
+    :class:`LedgerError` when there is nothing to tell, naming the projects that have steps."""
     today = today or dt.date.today()
+    project = project_name(store, project)
     furthest = latest(store, project)
-    if not furthest:
+    waiting = project_parcels(store, boundary) if boundary is not None else None
+    if waiting is not None:
+        waiting = waiting[~waiting["parcel_id"].isin(set(furthest))]
+    if not furthest and (waiting is None or waiting.empty):
         known = sorted({r.project for r in store.stages()})
         raise LedgerError(
             f"Chưa có bước giải phóng mặt bằng nào của dự án «{project}». Các dự án đã có: "
@@ -418,10 +471,16 @@ def status(store: LandStore, project: str, *, today: dt.date | None = None, stuc
                      "date": rec.date, "document": rec.document, "note": rec.note,
                      "area_m2": round(float(area.get(pid, 0.0)), 1), "days": days,
                      "stuck": rec.stage != "handed_over" and days > stuck_days})
-    frame = pd.DataFrame(rows).sort_values(["stage", "parcel"], key=lambda s: s.map(
-        lambda v: STAGES.index(v) if v in STAGES else v) if s.name == "stage" else s).reset_index(drop=True)
+    for _, row in (waiting if waiting is not None else pd.DataFrame()).iterrows():
+        rows.append({"parcel": ref_of(row), "parcel_id": row["parcel_id"], "land_user": str(row.get("owner") or ""),
+                     "stage": NOT_STARTED, "date": None, "document": "", "note": "",
+                     "area_m2": round(float(row["map_area_m2"]), 1), "days": None, "stuck": False})
+    order = (NOT_STARTED, *STAGES)
+    frame = pd.DataFrame(rows)
+    frame["_order"] = frame["stage"].map(order.index)
+    frame = frame.sort_values(["_order", "parcel"]).drop(columns="_order").reset_index(drop=True)
     by_stage: dict[str, StageCount] = {}
-    for stage in STAGES:
+    for stage in order if waiting is not None else STAGES:
         part = frame[frame["stage"] == stage]
         by_stage[stage] = StageCount(len(part), float(part["area_m2"].sum()),
                                      part["land_user"].map(_name).nunique())
@@ -455,7 +514,7 @@ def report_workbook(found: ClearanceStatus, path: Path, *, lang: str = "vi") -> 
         sheet.append(headers)
         for r in frame.itertuples():
             sheet.append([r.parcel, r.land_user, label(r.stage, lang), r.date, r.document, r.note, r.area_m2,
-                          r.days])
+                          None if pd.isna(r.days) else int(r.days)])
     make_inert(book)
     path = Path(path)
     book.save(path)
