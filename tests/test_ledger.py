@@ -10,8 +10,8 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import geopandas as gpd
@@ -270,29 +270,31 @@ OPS = st.lists(st.one_of(
     st.tuples(st.just("merge"), st.integers(0, 50), st.integers(0, 5))), min_size=1, max_size=8)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(ops=OPS)
-def test_any_splits_and_merges_keep_area_coverage_and_replay(ops):
+def test_any_splits_and_merges_keep_area_coverage_and_replay(tmp_path, ops):
     parcels = grid(3, 2, w=60.0, h=45.0, uses=["LUC"] * 6, owners=["Ngô Quý Ỷ"] * 6)
     area0 = float(parcels.geometry.area.sum())
     union0 = shapely.union_all(parcels.geometry.to_numpy())
-    with tempfile.TemporaryDirectory() as folder:
-        store = new_store(Path(folder), parcels)
-        _run_ops(store, ops)
-        now = store.as_of()
-        geoms = now.geometry.to_numpy()
-        assert abs(float(now["map_area_m2"].sum()) - area0) <= 1e-6 * area0
-        assert shapely.coverage_is_valid(shapely.GeometryCollection(list(geoms)))
-        assert abs(shapely.union_all(geoms).area - union0.area) <= 1e-6 * area0
-        assert store.problems() == []
-        assert store.replay() == set(now["version_id"])
-        assert snapshot(store.as_of(D1)) == snapshot(store.as_of(SEED))  # the past is untouched
-        entries = [e for e in store.entries() if e.kind != "initial"]
-        if entries:  # reversing the last change gives back the state before it
-            last = entries[-1]
-            earlier = snapshot(store.as_of(last.date - dt.timedelta(days=1)))
-            ch.reverse(store, last.entry_id, date=last.date + dt.timedelta(days=1), decision="undo")
-            assert snapshot(store.as_of()) == earlier
+    folder = tmp_path / uuid.uuid4().hex  # one store per example, inside the test's tmp_path
+    folder.mkdir()
+    store = new_store(folder, parcels)
+    _run_ops(store, ops)
+    now = store.as_of()
+    geoms = now.geometry.to_numpy()
+    assert abs(float(now["map_area_m2"].sum()) - area0) <= 1e-6 * area0
+    assert shapely.coverage_is_valid(shapely.GeometryCollection(list(geoms)))
+    assert abs(shapely.union_all(geoms).area - union0.area) <= 1e-6 * area0
+    assert store.problems() == []
+    assert store.replay() == set(now["version_id"])
+    assert snapshot(store.as_of(D1)) == snapshot(store.as_of(SEED))  # the past is untouched
+    entries = [e for e in store.entries() if e.kind != "initial"]
+    if entries:  # reversing the last change gives back the state before it
+        last = entries[-1]
+        earlier = snapshot(store.as_of(last.date - dt.timedelta(days=1)))
+        ch.reverse(store, last.entry_id, date=last.date + dt.timedelta(days=1), decision="undo")
+        assert snapshot(store.as_of()) == earlier
 
 
 # ------------------------------------------------------------------------------------------------ kill -9
