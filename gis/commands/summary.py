@@ -1,8 +1,10 @@
-"""``python -m gis summary [DATA_DIR] [--json]``: the commune's area figures."""
+"""``python -m gis summary [DATA_DIR] [--as-of YYYY-MM-DD] [--json]``: the commune's area figures; with
+``--as-of``, of the parcels in force on that date in the dataset's land ledger (:mod:`gis.ledger`)."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -14,6 +16,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("data_dir", nargs="?", type=Path, default=None,
                         help="folder with parcels.shp and the other layers (default: the active dataset)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--as-of", dest="as_of", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
+                        help="the figures of the parcels in force on this date (from the land ledger)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -24,11 +28,21 @@ def run(args: argparse.Namespace) -> int:
     from gis.summary import summarise
 
     dataset = load_dataset(active_folder(args.data_dir, lang=args.lang))
+    if args.as_of is not None:
+        from gis.ledger.changes import dataset_as_of, open_store
+
+        dataset = dataset_as_of(dataset, open_store(dataset), args.as_of)
     figures = summarise(dataset)
     if args.json:
-        print(json.dumps(figures.as_dict(), ensure_ascii=False, indent=2))
+        out = figures.as_dict()
+        if args.as_of is not None:
+            out["as_of"] = args.as_of.isoformat()
+        print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
     vi = args.lang == "vi"
+    if args.as_of is not None:
+        print(f"Hiện trạng ngày {args.as_of:%d/%m/%Y} (theo sổ biến động)." if vi else
+              f"The land as of {args.as_of:%d/%m/%Y} (from the land ledger).")
 
     def _ha(value: float) -> str:
         return number(value, 2, lang=args.lang)
