@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import auth, context
+from app_pages import auth, context, ui
 from layers.offline import install
 
 
@@ -19,6 +19,7 @@ _start_up()
 
 user = auth.require_login()  # without a live session (when one is needed): only the login form, then stop
 lang = context.sidebar()
+ui.install_style(lang)
 auth.sidebar(user)
 pages = [
     st.Page("app_pages/map.py", title=context.t("page_map"), icon=":material/map:", url_path="map", default=True),

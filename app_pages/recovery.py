@@ -20,10 +20,12 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 import streamlit as st
+from pandas.io.formats.style import Styler
 from streamlit_folium import st_folium
 
 from app_pages.context import clicked_parcel, dataset, dataset_key, lang, map_assets, prepared_map, t
 from app_pages.text import literal
+from app_pages.ui import number_table
 from gis import i18n
 from gis.errors import GisError
 from gis.i18n import number
@@ -399,16 +401,24 @@ def _cell(value: object, fmt: str | None) -> object:
     return "" if value is None or (isinstance(value, float) and pd.isna(value)) else value
 
 
-def _shown(frame: pd.DataFrame, columns) -> pd.DataFrame:
-    """A workbook table as the page shows it: the same headers, numbers in the user's convention."""
+def _shown(frame: pd.DataFrame, columns) -> Styler:
+    """A workbook table as the page shows it: the same headers, numbers in the user's convention.
+
+    The number columns stay numbers (a click on the header sorts them as numbers); a ``Styler`` shows them.
+    """
     code = lang()
-    return pd.DataFrame({
-        (c.header[0] if code == "vi" else c.header[1]): [_cell(v, c.fmt) for v in frame[c.key]]
+
+    def head(c) -> str:
+        return c.header[0] if code == "vi" else c.header[1]
+
+    table = pd.DataFrame({
+        head(c): (frame[c.key].to_numpy() if c.fmt in _DIGITS else [_cell(v, c.fmt) for v in frame[c.key]])
         for c in columns
     })
+    return number_table(table, {head(c): _DIGITS[c.fmt] for c in columns if c.fmt in _DIGITS}, lang=code)
 
 
-def _parcel_table(result: Recovery) -> pd.DataFrame:
+def _parcel_table(result: Recovery) -> Styler:
     from gis.recovery_export import PARCEL_COLUMNS
 
     columns = [c for c in PARCEL_COLUMNS if c.key != "no"]

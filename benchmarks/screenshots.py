@@ -35,8 +35,8 @@ PAGES = [
     ("fields", "Cánh đồng tập trung", "Concentrated fields", True),
     ("targets", "Chỉ tiêu kế hoạch", "Plan targets", True),
     ("overview", "Tổng hợp diện tích", "Area summary", False),
-    ("presentation", "Trình chiếu", "Presentation", True),
     ("data", "Dữ liệu", "Data", False),
+    ("presentation", "Trình chiếu", "Presentation", True),  # last: it hides the sidebar and its links
 ]
 TIMEOUT_MS = 90_000
 MAP_IFRAME = 'iframe[src*="streamlit_folium"]'
