@@ -25,7 +25,7 @@ from streamlit_folium import st_folium
 
 from app_pages.context import clicked_parcel, dataset, dataset_key, lang, map_assets, prepared_map, t
 from app_pages.text import literal
-from app_pages.ui import number_table
+from app_pages.ui import number_table, short_number
 from gis import i18n
 from gis.errors import GisError
 from gis.i18n import number
@@ -427,7 +427,7 @@ def _parcel_table(result: Recovery) -> Styler:
 
 def _metrics(result: Recovery) -> None:
     tot = result.totals
-    pct = f"{result.settings.severe_share_pct:g}"
+    pct = short_number(result.settings.severe_share_pct, lang=lang())
     cols = st.columns(5)
     cols[0].metric(tr("metric_parcels"), num(tot.parcels, 0),
                    help=tr("metric_parcels_help", whole=num(tot.whole, 0), partial=num(tot.partial, 0)))
@@ -443,7 +443,7 @@ def _metrics(result: Recovery) -> None:
              tr("tier_line", label=tiers["over_70"], n=num(tot.tier_over_70, 0)),
              identity_label(result.owner_identity, lang=lang()) + "."]
     if tot.slivers:
-        lines.append(tr("slivers_line", n=num(tot.slivers, 0), tol=f"{result.settings.sliver_m2:g}"))
+        lines.append(tr("slivers_line", n=num(tot.slivers, 0), tol=short_number(result.settings.sliver_m2, lang=lang())))
     st.caption("  \n".join(lines))
 
 

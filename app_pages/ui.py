@@ -43,6 +43,13 @@ def install_style(lang: str) -> None:
     st.html(f"<style>{style_css(lang)}</style>")
 
 
+def short_number(value: float, *, lang: str, max_digits: int = 4) -> str:
+    """A setting as written, without trailing zeros: ``30`` and ``0,5`` in Vietnamese, ``0.5`` in English."""
+    text = i18n.number(value, max_digits, lang=lang)
+    point = "," if lang == "vi" else "."
+    return text.rstrip("0").rstrip(point) if point in text else text
+
+
 def _shown(value: object, digits: int, lang: str, suffix: str) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return "—"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from app_pages.ui import VIETNAMESE_PART, number_table, style_css
+from app_pages.ui import VIETNAMESE_PART, number_table, short_number, style_css
 
 
 def test_number_table_shows_each_language_and_keeps_numbers():
@@ -25,3 +25,9 @@ def test_the_vietnamese_words_are_left_out_in_english():
     assert VIETNAMESE_PART in vi and "Kéo thả tệp vào đây" in vi and '--lp-upload-mb:"200"' in vi
     assert VIETNAMESE_PART not in en and "Kéo thả" not in en
     assert "padding-top" in en  # the layout applies in both
+
+
+def test_short_number_drops_trailing_zeros_in_each_convention():
+    assert short_number(30.0, lang="vi") == "30"
+    assert short_number(0.5, lang="vi") == "0,5" and short_number(0.5, lang="en") == "0.5"
+    assert short_number(1250.25, lang="vi") == "1.250,25" and short_number(1250.25, lang="en") == "1,250.25"
