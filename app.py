@@ -16,10 +16,10 @@ def _start_up() -> None:
 
 st.set_page_config(page_title="Lương Phong", page_icon="🗺️", layout="wide")
 _start_up()
+ui.install_style(context.lang())  # before the login form too: its words are Streamlit's as well
 
 user = auth.require_login()  # without a live session (when one is needed): only the login form, then stop
 lang = context.sidebar()
-ui.install_style(lang)
 auth.sidebar(user)
 pages = [
     st.Page("app_pages/map.py", title=context.t("page_map"), icon=":material/map:", url_path="map", default=True),

@@ -38,7 +38,9 @@ with left:
         t("land_use"): [landuse.name_of(None if c == "?" else c, lang=lang()) for c in figures.by_land_use],
         t("area_ha"): list(figures.by_land_use.values()),
     })
-    st.dataframe(number_table(table, {t("area_ha"): 2}, lang=lang()), hide_index=True, width="stretch")
+    # the long names wrap into a medium column, so the areas stay in sight on a 1366-px screen
+    st.dataframe(number_table(table, {t("area_ha"): 2}, lang=lang()), hide_index=True, width="stretch",
+                 column_config={t("land_use"): st.column_config.TextColumn(width="medium")})
 with right:
     st.subheader(t("by_village"))
     table = pd.DataFrame({t("village"): list(figures.by_village),
