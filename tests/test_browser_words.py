@@ -78,6 +78,13 @@ def _table_toolbar(page) -> list[str]:
         seen += _english(page)
     page.locator('[data-testid="stElementToolbar"] button[aria-label="Search"]').first.click()
     page.wait_for_selector('[data-testid="search-input"]', timeout=TIMEOUT_MS)
+    seen += _english(page)
+    page.keyboard.press("Escape")
+    # a column's menu (opened from the right end of the last column's header, in the other table)
+    box = page.locator('[data-testid="stDataFrame"]').nth(1).bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.9, box["y"] + 17)
+    page.mouse.click(box["x"] + box["width"] * 0.98, box["y"] + 17)
+    page.wait_for_selector('[data-testid="stDataFrameColumnMenu"]', state="attached", timeout=TIMEOUT_MS)
     return seen + _english(page)
 
 
