@@ -18,22 +18,23 @@ pytestmark = pytest.mark.browser
 TIMEOUT_MS = 60_000
 
 
-#: The presentation's map (not one left from the page before): its parcels are drawn.
-MAP_READY = f"""(() => {{
-    const f = document.querySelector('.st-key-lp-presentation') && document.querySelector('{IFRAME}');
-    return !!(f && f.getBoundingClientRect().height > 300 && f.contentWindow.lpmap
-              && f.contentWindow.lpmap.layers.parcels);
-}})()"""
+#: The presentation's map, not the one left from the page before (marked before leaving it): drawn, full size.
+NEW_MAP = f"""[...document.querySelectorAll('{IFRAME}')].find(f => !f.dataset.lpOld
+    && f.getBoundingClientRect().height > 300 && f.contentWindow.lpmap && f.contentWindow.lpmap.layers.parcels)"""
 
 
 def _open_presentation(app, record):
     page = record.page
     # open the app and follow the sidebar link (a deep URL makes Streamlit probe /presentation/_stcore/...)
     page.goto(app.url, wait_until="domcontentloaded")
-    page.get_by_role("link", name="Trình chiếu").click(timeout=TIMEOUT_MS)
+    link = page.get_by_role("link", name="Trình chiếu")
+    page.wait_for_selector(IFRAME, state="attached", timeout=TIMEOUT_MS)  # the first page's map, then marked
+    page.evaluate(f"document.querySelectorAll('{IFRAME}').forEach(f => f.dataset.lpOld = '1')")
+    link.click(timeout=TIMEOUT_MS)
     page.locator(".st-key-lp-presentation h1").first.wait_for(timeout=TIMEOUT_MS)
-    page.wait_for_function(MAP_READY, timeout=TIMEOUT_MS)
-    return page, page.query_selector(IFRAME).content_frame()
+    handle = page.wait_for_function(NEW_MAP, timeout=TIMEOUT_MS).as_element()
+    page.wait_for_selector(f"{IFRAME}[data-lp-old]", state="detached", timeout=TIMEOUT_MS)  # the old one gone
+    return page, handle.content_frame()
 
 
 def test_the_arrow_keys_step_through_the_views(streamlit_app, offline_page):
