@@ -72,9 +72,9 @@ TABLE: dict[str, tuple[str, str]] = {
               "what is left."),
     "placeholder": ("Các ngưỡng tính toán (diện tích tối thiểu được tách thửa, phần sót, hộ bị ảnh hưởng nặng) "
                     "đang là **giá trị tạm**, chưa phải số liệu của tỉnh. Hãy nhập số liệu theo quyết định của "
-                    "UBND tỉnh vào tệp `{file}` rồi đặt `placeholder = false` trước khi trình ký bảng tổng hợp.",
+                    "UBND tỉnh vào tệp «{file}» rồi đặt `placeholder = false` trước khi trình ký bảng tổng hợp.",
                     "The thresholds (minimum parcel size, sliver, severely affected) are **placeholders**, not "
-                    "the province's figures. Enter the province's figures in `{file}` and set "
+                    "the province's figures. Enter the province's figures in “{file}” and set "
                     "`placeholder = false` before the table is signed."),
     "source": ("Ranh giới dự án lấy từ", "Project boundary from"),
     "src_project": ("Dự án có sẵn", "Built-in project"),
