@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import auth, context
+from app_pages import auth, context, ui
 from gis import admin_units
 from gis.errors import GisError
 from layers.offline import install
@@ -28,6 +28,7 @@ def _page_title() -> str:
 
 st.set_page_config(page_title=_page_title(), page_icon="🗺️", layout="wide")
 _start_up()
+ui.install_style(context.lang())  # before the login form too: its words are Streamlit's as well
 
 user = auth.require_login()  # without a live session (when one is needed): only the login form, then stop
 lang = context.sidebar()

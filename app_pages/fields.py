@@ -26,6 +26,7 @@ from streamlit_folium import st_folium
 from app_pages import auth
 from app_pages.context import clicked_parcel, dataset, dataset_key, lang, map_assets, prepared_map, t
 from app_pages.text import literal
+from app_pages.ui import number_table
 from gis import fields, landuse, targets
 from gis.errors import GisError
 from gis.i18n import number
@@ -634,18 +635,19 @@ def _status_of(status: str, state: str) -> str:
     return f"{label} — {fields.state_label(state, lang=lang())}" if state else label
 
 
-st.dataframe(pd.DataFrame({
+st.dataframe(number_table(pd.DataFrame({
     tr("col_name"): table["name"],
     tr("col_status"): [_status_of(s, state) for s, state in zip(table["status"], table["state"], strict=True)],
     tr("col_decision"): table["decision"],
     tr("col_decision_date"): [_day(d) if d else "" for d in table["decision_date"]],
-    tr("col_rice"): [ha(v) for v in table["rice_ha"]],
+    tr("col_rice"): table["rice_ha"],
     tr("col_parcels"): table["parcels"].astype(int),
     tr("col_owners"): table["owners"].astype(int),
     tr("col_villages"): table["villages"],
-    tr("col_area"): [ha(v) for v in table["area_ha"]],
+    tr("col_area"): table["area_ha"],
     tr("col_updated"): [_local(v) for v in table["updated_at"]],
-}), hide_index=True, width="stretch")
+}), {tr("col_rice"): 2, tr("col_parcels"): 0, tr("col_owners"): 0, tr("col_area"): 2}, lang=lang()),
+    hide_index=True, width="stretch")
 st.caption(tr("workspace", path=literal(ws_path)))
 
 st.subheader(tr("suggestions"))
@@ -654,16 +656,17 @@ if len(suggested):
     totals = []
     for geom in suggested.geometry:
         r = _targets(*dataset_key(), ws_key, _stamp(plan_path), shapely.to_wkb(geom), data) if results else {}
-        totals.append(ha(r["concentrated_fields_total_ha"].measured or 0.0) if r else "—")
-    st.dataframe(pd.DataFrame({
+        totals.append((r["concentrated_fields_total_ha"].measured or 0.0) if r else None)
+    st.dataframe(number_table(pd.DataFrame({
         tr("col_rank"): suggested["rank"],
-        tr("col_rice"): [ha(v) for v in suggested["rice_ha"]],
+        tr("col_rice"): suggested["rice_ha"],
         tr("col_parcels"): suggested["parcels"],
         tr("col_owners"): suggested["owners"],
-        tr("col_owners_10"): [ha(v, 1) for v in suggested["owners_per_10ha"]],
+        tr("col_owners_10"): suggested["owners_per_10ha"],
         tr("col_villages"): suggested["villages"],
         tr("col_total_if"): totals,
-    }), hide_index=True, width="stretch")
+    }), {tr("col_rice"): 2, tr("col_parcels"): 0, tr("col_owners"): 0, tr("col_owners_10"): 1,
+         tr("col_total_if"): 2}, lang=lang()), hide_index=True, width="stretch")
 else:
     st.caption(tr("no_suggestion"))
 

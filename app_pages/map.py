@@ -17,6 +17,7 @@ from streamlit_folium import st_folium
 
 from app_pages.context import clicked_parcel, dataset, lang, map_assets, prepared_map, t
 from app_pages.text import literal
+from app_pages.ui import number_table
 from gis import admin_units, landuse
 from gis.errors import GisError
 from gis.i18n import number
@@ -244,11 +245,11 @@ def _card(facts: ParcelFacts) -> None:
                 tr("sheet"): others["sheet"].to_numpy(),
                 tr("parcel"): others["parcel_no"].to_numpy(),
                 LABELS["land_use"][0 if code == "vi" else 1]: others["land_use"].to_numpy(),
-                tr("legal_area") + " (m²)": [number(v, 1, lang=code) if pd.notna(v) else "—"
-                                            for v in others["legal_area_m2"]],
+                tr("legal_area") + " (m²)": others["legal_area_m2"].to_numpy(),
                 LABELS["village"][0 if code == "vi" else 1]: others["village"].to_numpy(),
             })
-            st.dataframe(table, hide_index=True, width="stretch", height=min(36 * (len(table) + 1), 320))
+            st.dataframe(number_table(table, {tr("legal_area") + " (m²)": 1}, lang=code), hide_index=True,
+                         width="stretch", height=min(36 * (len(table) + 1), 320))
             st.caption(identity_label(facts.owner_identity, lang=code) + ".")
     st.button(tr("clear"), on_click=_select, args=(None,), kwargs={"zoom": False})
 

@@ -7,6 +7,7 @@ import streamlit as st
 
 from app_pages.context import dataset, lang, t
 from app_pages.text import literal
+from app_pages.ui import number_table
 from gis import landuse
 from gis.errors import GisError
 from gis.i18n import number
@@ -35,11 +36,13 @@ with left:
     table = pd.DataFrame({
         t("code"): list(figures.by_land_use),
         t("land_use"): [landuse.name_of(None if c == "?" else c, lang=lang()) for c in figures.by_land_use],
-        t("area_ha"): [round(v, 2) for v in figures.by_land_use.values()],
+        t("area_ha"): list(figures.by_land_use.values()),
     })
-    st.dataframe(table, hide_index=True, width="stretch")
+    # the long names wrap into a medium column, so the areas stay in sight on a 1366-px screen
+    st.dataframe(number_table(table, {t("area_ha"): 2}, lang=lang()), hide_index=True, width="stretch",
+                 column_config={t("land_use"): st.column_config.TextColumn(width="medium")})
 with right:
     st.subheader(t("by_village"))
     table = pd.DataFrame({t("village"): list(figures.by_village),
-                          t("area_ha"): [round(v, 2) for v in figures.by_village.values()]})
-    st.dataframe(table, hide_index=True, width="stretch")
+                          t("area_ha"): list(figures.by_village.values())})
+    st.dataframe(number_table(table, {t("area_ha"): 2}, lang=lang()), hide_index=True, width="stretch")

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import streamlit as st
-import streamlit.components.v1 as components
 from streamlit_folium import st_folium
 
 from app_pages.context import dataset, dataset_key, lang, map_assets, prepared_map, t
@@ -298,13 +297,16 @@ st.checkbox(tr("fullscreen"), key=FULLSCREEN, value=True)
 st.download_button(tr("save_html"), data=_html(folder, stamp, lang(), prepared),
                    file_name="ban_do_luong_phong.html", mime="text/html", key="present_html")
 
-# The arrow keys and a presenter remote's Page Up/Page Down press the buttons above (only on this page).
-components.html("""
+# The arrow keys and a presenter remote's Page Up/Page Down press the buttons above (only on this page), also
+# after a click on the map: the map is a same-origin frame, so the handler is put into a frame when it takes
+# the focus (the page's window loses it), and Leaflet's own arrow-key panning gives way there.
+st.html("""
 <script>
-const doc = window.parent.document;
-if (!doc.__lpPresentKeys) {
+(() => {
+  const doc = document;
+  if (doc.__lpPresentKeys) return;
   doc.__lpPresentKeys = true;
-  doc.addEventListener("keydown", (e) => {
+  const onKey = (e) => {
     if (!doc.querySelector(".st-key-lp-presentation")) return;
     const tag = (e.target && e.target.tagName) || "";
     if (["INPUT", "TEXTAREA", "SELECT"].includes(tag)) return;
@@ -313,8 +315,19 @@ if (!doc.__lpPresentKeys) {
     if (!forward && !back) return;
     const mark = forward ? "▶" : "◀";
     const button = [...doc.querySelectorAll("button")].find((b) => b.innerText.includes(mark));
-    if (button) { e.preventDefault(); button.click(); }
-  });
-}
+    if (button) { e.preventDefault(); e.stopPropagation(); button.click(); }
+  };
+  doc.addEventListener("keydown", onKey);
+  const adopt = () => {
+    const frame = doc.activeElement;
+    if (!frame || frame.tagName !== "IFRAME") return;
+    let win;
+    try { win = frame.contentWindow; void win.document; } catch (err) { return; }  // another origin: leave it
+    if (!win || win.__lpPresentKeys) return;
+    win.__lpPresentKeys = true;
+    win.addEventListener("keydown", onKey, true);
+  };
+  window.addEventListener("blur", () => setTimeout(adopt, 0));
+})();
 </script>
-""", height=0)
+""", unsafe_allow_javascript=True)

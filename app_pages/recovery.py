@@ -20,10 +20,12 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 import streamlit as st
+from pandas.io.formats.style import Styler
 from streamlit_folium import st_folium
 
 from app_pages.context import clicked_parcel, dataset, dataset_key, lang, map_assets, prepared_map, t
 from app_pages.text import literal
+from app_pages.ui import number_table, short_number
 from gis import admin_units, i18n
 from gis.errors import GisError
 from gis.i18n import number
@@ -70,9 +72,9 @@ TABLE: dict[str, tuple[str, str]] = {
               "what is left."),
     "placeholder": ("Các ngưỡng tính toán (diện tích tối thiểu được tách thửa, phần sót, hộ bị ảnh hưởng nặng) "
                     "đang là **giá trị tạm**, chưa phải số liệu của tỉnh. Hãy nhập số liệu theo quyết định của "
-                    "UBND tỉnh vào tệp `{file}` rồi đặt `placeholder = false` trước khi trình ký bảng tổng hợp.",
+                    "UBND tỉnh vào tệp «{file}» rồi đặt `placeholder = false` trước khi trình ký bảng tổng hợp.",
                     "The thresholds (minimum parcel size, sliver, severely affected) are **placeholders**, not "
-                    "the province's figures. Enter the province's figures in `{file}` and set "
+                    "the province's figures. Enter the province's figures in “{file}” and set "
                     "`placeholder = false` before the table is signed."),
     "source": ("Ranh giới dự án lấy từ", "Project boundary from"),
     "src_project": ("Dự án có sẵn", "Built-in project"),
@@ -400,16 +402,24 @@ def _cell(value: object, fmt: str | None) -> object:
     return "" if value is None or (isinstance(value, float) and pd.isna(value)) else value
 
 
-def _shown(frame: pd.DataFrame, columns) -> pd.DataFrame:
-    """A workbook table as the page shows it: the same headers, numbers in the user's convention."""
+def _shown(frame: pd.DataFrame, columns) -> Styler:
+    """A workbook table as the page shows it: the same headers, numbers in the user's convention.
+
+    The number columns stay numbers (a click on the header sorts them as numbers); a ``Styler`` shows them.
+    """
     code = lang()
-    return pd.DataFrame({
-        (c.header[0] if code == "vi" else c.header[1]): [_cell(v, c.fmt) for v in frame[c.key]]
+
+    def head(c) -> str:
+        return c.header[0] if code == "vi" else c.header[1]
+
+    table = pd.DataFrame({
+        head(c): (frame[c.key].to_numpy() if c.fmt in _DIGITS else [_cell(v, c.fmt) for v in frame[c.key]])
         for c in columns
     })
+    return number_table(table, {head(c): _DIGITS[c.fmt] for c in columns if c.fmt in _DIGITS}, lang=code)
 
 
-def _parcel_table(result: Recovery) -> pd.DataFrame:
+def _parcel_table(result: Recovery) -> Styler:
     from gis.recovery_export import PARCEL_COLUMNS
 
     columns = [c for c in PARCEL_COLUMNS if c.key != "no"]
@@ -418,7 +428,7 @@ def _parcel_table(result: Recovery) -> pd.DataFrame:
 
 def _metrics(result: Recovery) -> None:
     tot = result.totals
-    pct = f"{result.settings.severe_share_pct:g}"
+    pct = short_number(result.settings.severe_share_pct, lang=lang())
     cols = st.columns(5)
     cols[0].metric(tr("metric_parcels"), num(tot.parcels, 0),
                    help=tr("metric_parcels_help", whole=num(tot.whole, 0), partial=num(tot.partial, 0)))
@@ -434,7 +444,7 @@ def _metrics(result: Recovery) -> None:
              tr("tier_line", label=tiers["over_70"], n=num(tot.tier_over_70, 0)),
              identity_label(result.owner_identity, lang=lang()) + "."]
     if tot.slivers:
-        lines.append(tr("slivers_line", n=num(tot.slivers, 0), tol=f"{result.settings.sliver_m2:g}"))
+        lines.append(tr("slivers_line", n=num(tot.slivers, 0), tol=short_number(result.settings.sliver_m2, lang=lang())))
     st.caption("  \n".join(lines))
 
 

@@ -174,10 +174,20 @@ def bounds_wgs84(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
     return west, south, east, north
 
 
+#: Room kept clear on every side of a view, in pixels: the map's controls sit there (zoom buttons and scale on
+#: the left, the layer switch and the folded legend on the right), so an area zoomed to is never under them.
+VIEW_PADDING_PX = 48
+
+
 def zoom_for(bounds: tuple[float, float, float, float], *, width_px: int = 800, height_px: int = 600,
-             max_zoom: int = 19) -> int:
-    """The largest web-map zoom level at which ``bounds`` fit in a view of the given size."""
+             max_zoom: int = 19, padding_px: int = VIEW_PADDING_PX) -> int:
+    """The largest web-map zoom level at which ``bounds`` fit in a view of the given size.
+
+    ``padding_px`` is kept clear on every side (see :data:`VIEW_PADDING_PX`).
+    """
     west, south, east, north = bounds
+    width_px = max(width_px - 2 * padding_px, 64)
+    height_px = max(height_px - 2 * padding_px, 64)
 
     def merc_y(lat: float) -> float:
         s = math.sin(math.radians(lat))

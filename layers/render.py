@@ -26,10 +26,14 @@ from layers.spec import LayerSpec
 
 #: The map's height in pixels (the page and the zoom computation share it).
 MAP_HEIGHT_PX = 640
-#: The width assumed when choosing a zoom level for a view (the map is about two thirds of a wide page).
-MAP_WIDTH_PX = 900
+#: The width assumed when choosing a zoom level for a view: the map's column on the smallest screen the tool
+#: is used on (1366 x 768, sidebar open); wider screens only add room around the area.
+MAP_WIDTH_PX = 700
 
 TILES_TITLE = ("Bản đồ nền OpenStreetMap (cần Internet)", "OpenStreetMap background (needs the Internet)")
+#: Shown on the map while the switched-on online background cannot load.
+TILES_FAILED = ("Không tải được bản đồ nền trực tuyến (máy không có mạng?)",
+                "The online background map cannot be loaded (is this computer offline?)")
 
 
 def _script_json(value: object, *, encoded: bool = False) -> str:
@@ -87,11 +91,12 @@ def use_local_assets(assets: AssetUrls) -> None:
 
 
 def build_map(prepared: PreparedMap, *, lang: str, assets: AssetUrls, tiles_option: bool = True,
-              legend_open: bool = True) -> folium.Map:
+              legend_open: bool = False) -> folium.Map:
     """The commune map: every layer, a layer control, the legend and a scale bar; no basemap tiles.
 
     ``tiles_option`` offers an OpenStreetMap background in the layer control, off by default (it needs
-    the Internet; the commune's own layers are the basemap).
+    the Internet; the commune's own layers are the basemap); when it is switched on and cannot load, a notice
+    on the map says so. The legend starts folded (``legend_open``) so that it covers nothing until opened.
     """
     west, south, east, north = prepared.bounds
     m = folium.Map(
@@ -109,6 +114,8 @@ def build_map(prepared: PreparedMap, *, lang: str, assets: AssetUrls, tiles_opti
     if tiles_option:
         folium.TileLayer("OpenStreetMap", name=TILES_TITLE[0] if lang == "vi" else TILES_TITLE[1],
                          overlay=True, show=False, control=True, max_zoom=21, max_native_zoom=19).add_to(m)
+        notice = TILES_FAILED[0] if lang == "vi" else TILES_FAILED[1]
+        Script(f"lpmap.tileNotice({{map}}, {_script_json(notice)});").add_to(m)
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
     legend = legend_html(prepared.codes, [layer.spec for layer in prepared.layers], lang=lang, open_=legend_open)
     Script(f"lpmap.control({{map}}, {_script_json(legend)}, 'lp-legend', 'bottomright');").add_to(m)

@@ -146,16 +146,15 @@ def target_group(highlight: TargetHighlight, *, lang: str) -> folium.FeatureGrou
 
     Parcels the target counts keep their land-use colour with a dark outline, a share's base parcels that
     do not count turn red, and the other parcels fade (they still show their tooltip). The script restyles
-    only the parcels whose role changes, so groups can be swapped in place; the legend starts folded once
-    so that it does not hide the highlight.
+    only the parcels whose role changes, so groups can be swapped in place; it runs as soon as the parcel
+    layer exists (``lpmap.whenLayer``: no polling); the legend is folded once so that it does not hide the
+    highlight.
     """
     group = folium.FeatureGroup(name="target", control=False)
     for key, data_json, _count in highlight.packed:
         PackedLayer(_spec_by_key(key), data_json, lang=lang, control=False).add_to(group)
     focus = "false" if highlight.parcels_shown is None else "true"
-    code = f"""(function apply(tries) {{
-  var e = window.lpmap && lpmap.layers.parcels;
-  if (!e) {{ if (tries < 300) setTimeout(function () {{ apply(tries + 1); }}, 100); return; }}
+    code = f"""lpmap.whenLayer('parcels', function (e) {{
   if (!lpmap.targetLegendFolded) {{
     var d = document.querySelector('.lp-legend details');
     if (d) d.removeAttribute('open');
@@ -180,6 +179,6 @@ def target_group(highlight: TargetHighlight, *, lang: str) -> folium.FeatureGrou
   }});
   lpmap.targetRoles = now;
   lpmap.targetCounts = counts;
-}})(0);"""
+}});"""
     Script(code).add_to(group)
     return group

@@ -85,7 +85,10 @@ def test_the_map_draws_every_parcel_offline_with_legend_and_scale(streamlit_app,
     assert a > 200 and abs(r - 170) < 40 and g > 220 and b > 220, (r, g, b, a)
     legend = frame.locator(".lp-legend")
     assert legend.is_visible()
-    assert "Chú giải" in legend.inner_text() and "Đất chuyên trồng lúa" in legend.inner_text()
+    assert frame.evaluate("document.querySelector('.lp-legend details').open") is False  # starts folded
+    assert "Chú giải" in legend.inner_text() and "Đất chuyên trồng lúa" not in legend.inner_text()
+    legend.locator("summary").click()
+    assert "Đất chuyên trồng lúa" in legend.inner_text()
     assert re.search(r"\d+ (m|km)", frame.locator(".leaflet-control-scale-line").inner_text())
     assert frame.locator(".leaflet-control-layers").count() == 1
     assert frame.locator(".lp-label", has_text="Vân An").count() == 1
@@ -136,7 +139,24 @@ def test_the_language_switch_changes_the_labels(streamlit_app, offline_page):
         const f = document.querySelector('{IFRAME}');
         const d = f && f.contentDocument;
         const legend = d && d.querySelector('.lp-legend');
-        return legend && legend.innerText.includes('Legend') && legend.innerText.includes('Rice-only land');
+        return legend && legend.innerText.includes('Legend') && legend.textContent.includes('Rice-only land');
     }}""", timeout=TIMEOUT_MS)
     assert page.get_by_role("textbox", name="Find a parcel").is_visible()
     assert offline_page.problems() == []
+
+
+def test_an_online_background_that_cannot_load_says_so_in_vietnamese(streamlit_app, offline_page):
+    page = offline_page.page
+    frame = open_map(streamlit_app, offline_page)
+    assert frame.locator(".lp-tile-notice").count() == 0
+    frame.locator(".leaflet-control-layers").hover()
+    frame.locator(".leaflet-control-layers-overlays label", has_text="OpenStreetMap").locator("input").check()
+    notice = frame.locator(".lp-tile-notice")
+    notice.wait_for(state="visible", timeout=TIMEOUT_MS)  # every tile request was aborted: the notice shows
+    assert notice.inner_text() == "Không tải được bản đồ nền trực tuyến (máy không có mạng?)"
+    # what was refused is the background's tiles only, and the page itself went on without errors
+    assert offline_page.outside and all("tile.openstreetmap.org" in u for u in offline_page.outside)
+    assert offline_page.errors == []
+    frame.locator(".leaflet-control-layers-overlays label", has_text="OpenStreetMap").locator("input").uncheck()
+    assert frame.locator(".lp-tile-notice").count() == 0  # switched off: the notice goes with it
+    assert page.get_by_role("heading", level=1).count() == 1

@@ -18,23 +18,56 @@ pytestmark = pytest.mark.browser
 TIMEOUT_MS = 60_000
 
 
-def test_the_arrow_keys_step_through_the_views(streamlit_app, offline_page):
-    page = offline_page.page
+#: The presentation's map, not the one left from the page before (marked before leaving it): drawn, full size.
+NEW_MAP = f"""[...document.querySelectorAll('{IFRAME}')].find(f => !f.dataset.lpOld
+    && f.getBoundingClientRect().height > 300 && f.contentWindow.lpmap && f.contentWindow.lpmap.layers.parcels)"""
+
+
+def _open_presentation(app, record):
+    page = record.page
     # open the app and follow the sidebar link (a deep URL makes Streamlit probe /presentation/_stcore/...)
-    page.goto(streamlit_app.url, wait_until="domcontentloaded")
-    page.get_by_role("link", name="Trình chiếu").click(timeout=TIMEOUT_MS)
-    page.get_by_role("heading", name="Toàn cảnh xã Hiệp Hòa").wait_for(timeout=TIMEOUT_MS)
-    frame = page.wait_for_selector(IFRAME, state="attached", timeout=TIMEOUT_MS).content_frame()
-    frame.wait_for_function("window.map && window.lpmap && lpmap.layers.parcels", timeout=TIMEOUT_MS)
+    page.goto(app.url, wait_until="domcontentloaded")
+    link = page.get_by_role("link", name="Trình chiếu")
+    page.wait_for_selector(IFRAME, state="attached", timeout=TIMEOUT_MS)  # the first page's map, then marked
+    page.evaluate(f"document.querySelectorAll('{IFRAME}').forEach(f => f.dataset.lpOld = '1')")
+    link.click(timeout=TIMEOUT_MS)
+    page.locator(".st-key-lp-presentation h1").first.wait_for(timeout=TIMEOUT_MS)
+    handle = page.wait_for_function(NEW_MAP, timeout=TIMEOUT_MS).as_element()
+    page.wait_for_selector(f"{IFRAME}[data-lp-old]", state="detached", timeout=TIMEOUT_MS)  # the old one gone
+    return page, handle.content_frame()
+
+
+def test_the_arrow_keys_step_through_the_views(streamlit_app, offline_page):
+    page, frame = _open_presentation(streamlit_app, offline_page)
+    first = page.locator(".st-key-lp-presentation h1").inner_text()
     zoom_before = frame.evaluate("map.getZoom()")
-    page.locator("h1", has_text="Toàn cảnh").click()  # focus the page, not the map
+    page.locator(".st-key-lp-presentation h1").click()  # focus the page, not the map
     page.keyboard.press("ArrowRight")
     page.get_by_role("heading", name="Cụm công nghiệp Đoan Bái - Lương Phong").wait_for(timeout=TIMEOUT_MS)
     frame = page.query_selector(IFRAME).content_frame()
     frame.wait_for_function(f"map.getZoom() > {zoom_before}", timeout=TIMEOUT_MS)  # zoomed on the cluster
     assert frame.evaluate("getComputedStyle(document.querySelector('.lp-label span')).fontSize") == "22px"
     page.keyboard.press("ArrowLeft")
-    page.get_by_role("heading", name="Toàn cảnh xã Hiệp Hòa").wait_for(timeout=TIMEOUT_MS)
+    page.get_by_role("heading", name=first).wait_for(timeout=TIMEOUT_MS)
+    assert offline_page.problems() == []
+
+
+def test_the_keys_still_step_after_a_click_on_the_map(streamlit_app, offline_page):
+    page, frame = _open_presentation(streamlit_app, offline_page)
+    first = page.locator(".st-key-lp-presentation h1").inner_text()
+    box = page.query_selector(IFRAME).bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # the map takes the focus
+    assert page.evaluate(f"document.activeElement === document.querySelector('{IFRAME}')")
+    center = frame.evaluate("[map.getCenter().lat, map.getCenter().lng]")
+    page.keyboard.press("ArrowRight")
+    page.get_by_role("heading", name="Cụm công nghiệp Đoan Bái - Lương Phong").wait_for(timeout=TIMEOUT_MS)
+    page.keyboard.press("PageUp")  # a presenter remote's "back"
+    page.get_by_role("heading", name=first).wait_for(timeout=TIMEOUT_MS)
+    page.keyboard.press("PageDown")  # and "next"
+    page.get_by_role("heading", name="Cụm công nghiệp Đoan Bái - Lương Phong").wait_for(timeout=TIMEOUT_MS)
+    frame = page.query_selector(IFRAME).content_frame()
+    frame.wait_for_function(f"map.getCenter().lat !== {center[0]} || map.getCenter().lng !== {center[1]}",
+                            timeout=TIMEOUT_MS)  # and the map moved on to the cluster
     assert offline_page.problems() == []
 
 

@@ -111,7 +111,38 @@
       layer = L.featureGroup([gj, L.layerGroup(labels)]);
     }
     lpmap.layers[spec.key] = {group: gj, all: gj.getLayers(), layer: layer};
+    var waiting = (lpmap.waiting || {})[spec.key] || [];
+    delete (lpmap.waiting || {})[spec.key];
+    waiting.forEach(function (fn) { fn(lpmap.layers[spec.key]); });
     return layer;
+  };
+
+  /* Run fn(entry) once the layer `key` exists: now if it does, else as soon as lpmap.add makes it. */
+  lpmap.whenLayer = function (key, fn) {
+    if (lpmap.layers[key]) { fn(lpmap.layers[key]); return; }
+    lpmap.waiting = lpmap.waiting || {};
+    (lpmap.waiting[key] = lpmap.waiting[key] || []).push(fn);
+  };
+
+  /* A notice on the map while a switched-on online background cannot load (no network, blocked). */
+  lpmap.tileNotice = function (map, text) {
+    var notice = null;
+    function show() {
+      if (notice) return;
+      notice = L.control({position: "bottomleft"});
+      notice.onAdd = function () {
+        var div = L.DomUtil.create("div", "leaflet-control lp-tile-notice");
+        div.setAttribute("role", "status");
+        div.textContent = text;
+        return div;
+      };
+      notice.addTo(map);
+    }
+    function hide() { if (notice) { notice.remove(); notice = null; } }
+    map.on("layeradd", function (e) {
+      if (e.layer instanceof L.TileLayer) e.layer.on("tileerror", show).on("tileload", hide);
+    });
+    map.on("layerremove", function (e) { if (e.layer instanceof L.TileLayer) hide(); });
   };
 
   /* Show only the features whose index is in `indices` (all when null); hidden ones take no clicks. */

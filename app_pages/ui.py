@@ -1,0 +1,87 @@
+"""How every page looks: the one style sheet, Streamlit's own words in the user's language, and number tables.
+
+- :func:`install_style` puts ``app_pages/style.css`` on the page once per run (``app.py`` calls it). Its
+  first part (layout) always applies; the rest puts Streamlit's own English words (the upload box, "No
+  results", "Press Enter to apply", the tables' toolbar) into Vietnamese and is left out when the interface
+  is in English, so English stays Streamlit's own.
+- :func:`number_table` shows a table's number columns in the user's convention (``1.234,5`` in Vietnamese,
+  ``1,234.5`` in English) while the values stay numbers, so that a click on a column's header sorts them as
+  numbers. Streamlit's ``NumberColumn`` formats cannot do this: a printf format keeps the decimal point, and
+  ``"localized"`` follows the browser's locale, not the language chosen in the app (an office PC often runs
+  an English browser). A pandas ``Styler`` gives each cell its display text and keeps the value underneath.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+from pandas.io.formats.style import Styler
+
+from gis import i18n
+from gis.uploads import MAX_UPLOAD_BYTES
+
+STYLE_SHEET = Path(__file__).with_name("style.css")
+#: The line of the style sheet after which everything is Streamlit's words in Vietnamese.
+VIETNAMESE_PART = "/* -- Streamlit's own words in Vietnamese"
+
+
+def style_css(lang: str) -> str:
+    """The style sheet for the interface in ``lang`` (``"vi"`` or ``"en"``)."""
+    text = STYLE_SHEET.read_text(encoding="utf-8")
+    layout, _, words = text.partition(VIETNAMESE_PART)
+    if lang != "vi":
+        return layout
+    megabytes = i18n.number(MAX_UPLOAD_BYTES / 2**20, 0, lang="vi")
+    return f':root{{--lp-upload-mb:"{megabytes}"}}\n{layout}{VIETNAMESE_PART}{words}'
+
+
+def install_style(lang: str) -> None:
+    """Put the style sheet on the page (a ``<style>`` only: Streamlit gives it no room on the page)."""
+    st.html(f"<style>{style_css(lang)}</style>")
+
+
+def short_number(value: float, *, lang: str, max_digits: int = 4) -> str:
+    """A setting as written, without trailing zeros: ``30`` and ``0,5`` in Vietnamese, ``0.5`` in English."""
+    text = i18n.number(value, max_digits, lang=lang)
+    point = "," if lang == "vi" else "."
+    return text.rstrip("0").rstrip(point) if point in text else text
+
+
+def _shown(value: object, digits: int, lang: str, suffix: str) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "—"
+    return i18n.number(float(value), digits, lang=lang) + suffix  # type: ignore[arg-type]
+
+
+def number_table(frame: pd.DataFrame, digits: Mapping[str, int], *, lang: str,
+                 suffix: Mapping[str, str] | None = None) -> Styler:
+    """``frame`` to pass to ``st.dataframe``, its number columns shown in ``lang``'s convention.
+
+    Parameters
+    ----------
+    frame
+        The table, number columns as numbers (a missing value as NaN or ``None``: shown as "—").
+    digits
+        The decimals of each number column, by column name.
+    lang
+        ``"vi"`` or ``"en"``.
+    suffix
+        Text after the number in a column (``" %"``), by column name.
+
+    Returns
+    -------
+    Styler
+        The same values (sorted as numbers by the table), each number cell with its display text.
+    """
+    table = frame.copy()
+    for col in digits:
+        table[col] = pd.to_numeric(table[col], errors="coerce")
+    after = dict(suffix or {})
+
+    def formatter(col: str):
+        return lambda v: _shown(v, digits[col], lang, after.get(col, ""))
+
+    return table.style.format({col: formatter(col) for col in digits})
