@@ -51,15 +51,15 @@ from layers.render_fields import collapse_legend, fields_group
 
 TABLE: dict[str, tuple[str, str]] = {
     "title": ("Cánh đồng tập trung", "Concentrated fields"),
-    "intro": ("Kế hoạch năm 2024 (mục 1.3.1): duy trì 3 cánh đồng tập trung (thôn Cấm, Giữa, Vân An), cánh đồng "
-              "thôn Chùa bị thu hồi cho cụm công nghiệp, phát triển thêm 1 cánh đồng để toàn xã có trên 100 ha.",
-              "The 2024 plan (section 1.3.1): keep 3 concentrated fields (Cấm, Giữa, Vân An), Chùa's is recovered "
-              "for the industrial cluster, add 1 so that the commune keeps more than 100 ha."),
+    "intro": ("Cánh đồng tập trung theo kế hoạch: {goals}", "Concentrated fields in the plan: {goals}"),
+    "no_roles": ("Kế hoạch không chỉ định chỉ tiêu cánh đồng tập trung ([roles] fields_total, fields_count): trang "
+                 "vẫn vẽ và lưu cánh đồng, nhưng không so với kế hoạch.",
+                 "The plan names no concentrated-field targets ([roles] fields_total, fields_count): fields can still "
+                 "be drawn and saved, but are not compared with the plan."),
     "targets": ("Chỉ tiêu", "Targets"),
     "total_label": ("Tổng diện tích cánh đồng tập trung", "Concentrated fields, total area"),
     "count_label": ("Số cánh đồng tập trung", "Number of concentrated fields"),
-    "total_goal": ("Kế hoạch: trên {n} ha", "Plan: more than {n} ha"),
-    "count_goal": ("Kế hoạch: {n} (duy trì 3, phát triển thêm 1)", "Plan: {n} (keep 3, add 1)"),
+    "goal": ("Kế hoạch: {goal}", "Plan: {goal}"),
     "if_saved": ("Nếu cánh đồng đang lập được lưu và phê duyệt: {value} — {status}",
                  "If the field being planned is saved and adopted: {value} — {status}"),
     "counted": ("Chỉ tính cánh đồng hiện có và cánh đồng quy hoạch mới đã có quyết định phê duyệt.",
@@ -197,7 +197,8 @@ UNADOPT_REASON = "fields_unadopt_reason"
 #: What comes back from the browser: drawings and clicks on parcels (never the view: panning never reruns).
 RETURNED = ["all_drawings", "last_active_drawing", "last_object_clicked"]
 TOP = 5
-TARGET_KEYS = ("concentrated_fields_total_ha", "concentrated_fields")
+#: The plan's roles this page measures (see gis.targets.ROLES): the fields' total area and their number.
+FIELD_ROLES = ("fields_total", "fields_count")
 VIETNAM = timezone(timedelta(hours=7))
 STATUS_COLOURS = {targets.MET: "green", targets.AT_RISK: "orange", targets.NOT_MET: "red",
                   targets.NOT_MEASURED: "gray", targets.TRACKED: "gray"}
@@ -244,9 +245,26 @@ def _table(folder: str, stamp: float, ws: WsKey, _data: Dataset) -> gpd.GeoDataF
 
 
 def _plan() -> targets.Plan:
-    """The plan's two concentrated-field targets (nothing else needs measuring here)."""
-    plan = targets.load_plan(targets.default_plan(2024))
-    return dataclasses.replace(plan, targets=tuple(x for x in plan.targets if x.key in TARGET_KEYS))
+    """The plan's concentrated-field targets, found by their roles (nothing else needs measuring here)."""
+    plan = targets.load_plan(targets.default_plan())
+    keys = {t.key for t in (plan.role(r) for r in FIELD_ROLES) if t is not None}
+    return dataclasses.replace(plan, targets=tuple(x for x in plan.targets if x.key in keys))
+
+
+def _role_key(plan: targets.Plan, role: str) -> str | None:
+    target = plan.role(role)
+    return target.key if target is not None else None
+
+
+def _goal(target: targets.Target) -> str:
+    """The plan's figure of a target as the page writes it: "> 100 ha", "= 4", "90–110 ha"."""
+    i = 0 if lang() == "vi" else 1
+    unit = f" {target.unit}" if target.unit and target.unit != "fields" else ""
+    if isinstance(target.planned, tuple):
+        return f"{number(target.planned[0], 0, lang=lang())}–{number(target.planned[1], 0, lang=lang())}{unit}"
+    if target.planned is None:
+        return targets.COMPARE_LABELS[target.compare][i]
+    return f"{targets.COMPARE_LABELS[target.compare][i]} {number(float(target.planned), 0, lang=lang())}{unit}"
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -495,7 +513,13 @@ def _legend() -> str:
 
 st.title(tr("title"))
 st.warning(t("demo_note"), icon="ℹ️")
-st.caption(tr("intro"))
+_fields_plan: targets.Plan | None = None
+try:
+    _fields_plan = _plan()
+    _goals = "; ".join(f"{t.label(lang())} {_goal(t)}" for t in _fields_plan.targets)
+    st.caption(tr("intro", goals=literal(_goals)) if _goals else tr("no_roles"))
+except GisError:  # told below, where the targets are measured
+    pass
 try:
     data = dataset()
     prepared = prepared_map()
@@ -534,33 +558,36 @@ if flash:
 if migrated and (planned["state"] == DRAFT).any():
     st.info(tr("migrated", n=migrated), icon="ℹ️")
 
-# the targets: total area against "more than 100 ha", count against "3 kept + 1 new"
-plan_path = targets.default_plan(2024)
+# the targets the plan gives the roles fields_total and fields_count (e.g. "more than 100 ha", "4 fields")
+plan_path = targets.default_plan()
 try:
     results = _targets(*dataset_key(), ws_key, _stamp(plan_path), None, data)
     what_if = (_targets(*dataset_key(), ws_key, _stamp(plan_path), shapely.to_wkb(outline), data)
                if check is not None and check.ok else None)
+    total_key = _role_key(_fields_plan, "fields_total") if _fields_plan is not None else None
+    count_key = _role_key(_fields_plan, "fields_count") if _fields_plan is not None else None
 except GisError as exc:
     st.error(tr("no_plan", e=literal(exc.text(lang()))))
-    results, what_if = {}, None
+    results, what_if, total_key, count_key = {}, None, None, None
 if results:
     st.subheader(tr("targets"))
-    total, count = results["concentrated_fields_total_ha"], results["concentrated_fields"]
     c1, c2 = st.columns(2)
-    with c1.container(border=True):
-        st.metric(tr("total_label"), f"{ha(total.measured or 0.0)} ha")
-        st.markdown(f"{tr('total_goal', n=number(float(total.target.planned), 0, lang=lang()))} · "  # type: ignore[arg-type]
-                    f"{_status_text(total)}")
-        if what_if:
-            w = what_if["concentrated_fields_total_ha"]
-            st.caption(tr("if_saved", value=f"{ha(w.measured or 0.0)} ha", status=_status_text(w)))
-    with c2.container(border=True):
-        st.metric(tr("count_label"), number(count.measured or 0.0, 0, lang=lang()))
-        st.markdown(f"{tr('count_goal', n=number(float(count.target.planned), 0, lang=lang()))} · "  # type: ignore[arg-type]
-                    f"{_status_text(count)}")
-        if what_if:
-            w = what_if["concentrated_fields"]
-            st.caption(tr("if_saved", value=number(w.measured or 0.0, 0, lang=lang()), status=_status_text(w)))
+    if total_key in results:
+        total = results[total_key]
+        with c1.container(border=True):
+            st.metric(tr("total_label"), f"{ha(total.measured or 0.0)} ha")
+            st.markdown(f"{tr('goal', goal=literal(_goal(total.target)))} · {_status_text(total)}")
+            if what_if:
+                w = what_if[total_key]
+                st.caption(tr("if_saved", value=f"{ha(w.measured or 0.0)} ha", status=_status_text(w)))
+    if count_key in results:
+        count = results[count_key]
+        with c2.container(border=True):
+            st.metric(tr("count_label"), number(count.measured or 0.0, 0, lang=lang()))
+            st.markdown(f"{tr('goal', goal=literal(_goal(count.target)))} · {_status_text(count)}")
+            if what_if:
+                w = what_if[count_key]
+                st.caption(tr("if_saved", value=number(w.measured or 0.0, 0, lang=lang()), status=_status_text(w)))
     table = _table(*dataset_key(), ws_key, data)
     drafts = table[table["state"] == DRAFT]
     st.caption(tr("counted") + (" " + tr("drafts_apart", n=len(drafts), ha=ha(float(drafts["rice_ha"].sum())))
@@ -656,7 +683,7 @@ if len(suggested):
     totals = []
     for geom in suggested.geometry:
         r = _targets(*dataset_key(), ws_key, _stamp(plan_path), shapely.to_wkb(geom), data) if results else {}
-        totals.append((r["concentrated_fields_total_ha"].measured or 0.0) if r else None)
+        totals.append((r[total_key].measured or 0.0) if r and total_key in r else None)
     st.dataframe(number_table(pd.DataFrame({
         tr("col_rank"): suggested["rank"],
         tr("col_rice"): suggested["rice_ha"],

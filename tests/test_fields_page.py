@@ -81,7 +81,8 @@ def test_targets_suggestions_and_existing_fields_are_shown(ws_path, suggestions)
     m = metrics(at)
     assert m["Tổng diện tích cánh đồng tập trung"] == "76,87 ha"
     assert m["Số cánh đồng tập trung"] == "3"
-    assert "Kế hoạch: trên 100 ha" in markdown(at) and "Chưa đạt" in markdown(at)
+    # the plan's figure, from the target with the role fields_total (escaped: "\\> 100 ha")
+    assert "Kế hoạch: \\> 100 ha" in markdown(at) and "Chưa đạt" in markdown(at)
     existing, listed = at.dataframe[0].value, at.dataframe[1].value
     assert set(existing["Tình trạng"]) == {"Duy trì", "Thu hồi"}
     assert len(existing) == 4 and existing["Số thửa"].min() > 0
