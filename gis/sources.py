@@ -51,7 +51,7 @@ from gis.errors import CrsError, DataSourceError, PlacementError, SchemaError
 from gis.i18n import number
 from gis.limits import Deadline, limits, mb, over_limit
 from gis.provinces import Province, find_province, province_area
-from gis.schema import PARCEL_FIELDS, REQUIRED, match_fields
+from gis.schema import PARCEL_FIELDS, REQUIRED, map_values, match_fields
 
 #: Format key -> (Vietnamese, English) name.
 FORMATS: dict[str, tuple[str, str]] = {
@@ -320,11 +320,11 @@ def _repair_text(frame: gpd.GeoDataFrame, encoding: str | None) -> tuple[gpd.Geo
     values = [v for c in cols for v in frame[c].dropna().astype(str).tolist()]
     found = _cells_encoding(values, encoding)
     out = frame.copy()
-    for c in cols:
+    for c in cols:  # once per distinct value: a layer repeats its codes, villages and owners many times
         if found.encoding == enc.UNICODE:
-            out[c] = out[c].map(_nfc)
+            out[c] = map_values(out[c], _nfc)
         else:
-            out[c] = out[c].map(lambda v: enc.repair(v, encoding=found.encoding)[0] if isinstance(v, str) else v)
+            out[c] = map_values(out[c], lambda v: enc.repair(v, encoding=found.encoding)[0] if isinstance(v, str) else v)
     return out, found
 
 

@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     if args.dataset == "hiep-hoa":
         import time
 
-        from gis import merged_demo
+        import gis.merged_demo as merged_demo
 
         start = time.perf_counter()
         folder = merged_demo.write(args.out or merged_demo.default_folder(), outline=args.outline or REFERENCE_OUTLINE)
