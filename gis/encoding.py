@@ -897,10 +897,15 @@ def read_dbf_text(path: str | Path, encoding: str | None = None) -> tuple[list[d
     else:
         found = detect((v for row in raw for v in row), declared=declared)
     names = [decode(f.name, found.encoding, errors="replace") for f in text_fields]
-    out = [
-        {name: decode(value, found.encoding, errors="replace") for name, value in zip(names, row, strict=True)}
-        for row in raw
-    ]
+    decoded: dict[bytes, str] = {}  # once per distinct value: codes, villages and owners repeat
+
+    def text(value: bytes) -> str:
+        got = decoded.get(value)
+        if got is None:
+            got = decoded[value] = decode(value, found.encoding, errors="replace")
+        return got
+
+    out = [{name: text(value) for name, value in zip(names, row, strict=True)} for row in raw]
     return out, found
 
 

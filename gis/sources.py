@@ -1150,8 +1150,10 @@ def sane_bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float] | 
     geoms = frame.geometry.to_numpy()
     boxes = shapely.bounds(geoms)
     ok = np.isfinite(boxes).all(axis=1) & (np.abs(np.nan_to_num(boxes, nan=np.inf)) < MAX_COORDINATE).all(axis=1)
-    coords_ok = np.array([bool(ok[i]) and bool(np.isfinite(shapely.get_coordinates(g)).all()) if g is not None else False
-                          for i, g in enumerate(geoms)], dtype=bool)
+    xy, index = shapely.get_coordinates(geoms, return_index=True)  # all at once, not a call per feature
+    finite = np.ones(len(geoms), dtype=bool)
+    finite[index[~np.isfinite(xy).all(axis=1)]] = False
+    coords_ok = ok & finite & ~shapely.is_missing(geoms)
     if not coords_ok.any():
         return None
     b = boxes[coords_ok]
