@@ -30,6 +30,7 @@ bytes so that a wrong or missing ``.cpg`` never mangles a name.
 
 from __future__ import annotations
 
+import itertools
 import re
 import struct
 import unicodedata
@@ -753,7 +754,7 @@ def detect_text(texts: Iterable[str], *, limit: int = 2000) -> Detection:
     Detection
         ``encoding`` is ``"unicode"`` when the text reads best as it is, else the encoding to repair from.
     """
-    chosen = [t for t in texts if not _PLAIN_TEXT.fullmatch(t)][:limit]
+    chosen = list(itertools.islice((t for t in texts if not _PLAIN_TEXT.fullmatch(t)), limit))  # stop at limit
     readings = _repair_readings(chosen)
     return _choose(readings, what_vi="Văn bản", what_en="texts", declared=None, default=UNICODE)
 
