@@ -100,8 +100,9 @@ def summarise(dataset: Dataset) -> CommuneSummary:
     parcels = dataset.parcels
     crs = parcels.crs
     recovered = recovered_union(dataset.get("recovered_land"), crs)
-    rice = parcels[parcels["land_use_main"].isin(landuse.RICE_CODES)]
-    ponds = parcels[parcels["land_use_main"].isin(landuse.AQUACULTURE_CODES)]
+    slim = parcels[["land_use_main", "map_area_m2", parcels.geometry.name]]  # the columns used: light to filter
+    rice = slim[slim["land_use_main"].isin(landuse.RICE_CODES)]
+    ponds = slim[slim["land_use_main"].isin(landuse.AQUACULTURE_CODES)]
     rec_frame = gpd.GeoSeries([recovered], crs=crs)
     rice_before = float(rice["map_area_m2"].sum())
     rice_taken = float(clip_area_m2(rice, rec_frame, source="parcels").sum()) if not recovered.is_empty else 0.0
