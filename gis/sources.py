@@ -231,7 +231,9 @@ def _read_ogr(path: Path, *, layer: str | None = None, **kwargs: Any) -> gpd.Geo
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's notes on odd files are reported by us
             try:
-                frame = pyogrio.read_dataframe(path, layer=layer, **kwargs)
+                # a GeoPackage through Arrow: 2-3x faster (other formats keep the reader whose faults are known)
+                arrow = {"use_arrow": True} if Path(path).suffix.lower() == ".gpkg" and "encoding" not in kwargs else {}
+                frame = pyogrio.read_dataframe(path, layer=layer, **arrow, **kwargs)
             except shapely.errors.GEOSException:  # a ring GEOS will not build (unclosed): closed, and counted
                 frame = _read_ogr_fixing(path, layer=layer, **kwargs)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
