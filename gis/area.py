@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from gis.crs import require_projected
 
@@ -38,6 +39,12 @@ def clip_area_m2(
         return out
     hits = frame.sindex.query(shape, predicate="intersects")
     if len(hits):
-        sub = frame.geometry.iloc[hits]
-        out.iloc[hits] = sub.intersection(shape).area.to_numpy()
+        # a geometry properly inside the mask is inside whole: only those the mask's edge cuts are intersected
+        geoms = frame.geometry.to_numpy()[hits]
+        shapely.prepare(shape)
+        areas = shapely.area(geoms)
+        cut = ~shapely.contains_properly(shape, geoms)
+        if cut.any():
+            areas[cut] = shapely.area(shapely.intersection(geoms[cut], shape))
+        out.iloc[hits] = areas
     return out

@@ -28,6 +28,7 @@ import shapely
 
 from gis import landuse
 from gis.i18n import number
+from gis.schema import map_values
 
 #: Kind -> (Vietnamese, English) label, in the order reports list them.
 KINDS: dict[str, tuple[str, str]] = {
@@ -118,10 +119,10 @@ def parcel_scales(scales: pd.Series | None, sheets: pd.Series | None, *, n: int,
     settings' scale of its sheet, else ``default_scale``."""
     out = np.full(n, float(default_scale))
     if sheets is not None and sheet_scales:
-        per_sheet = np.array([sheet_scales.get(sheet_key(s) or "", np.nan) for s in sheets.tolist()], dtype=float)
+        per_sheet = map_values(sheets, lambda s: sheet_scales.get(sheet_key(s) or "", np.nan)).to_numpy(dtype=float)
         out = np.where(np.isfinite(per_sheet), per_sheet, out)
     if scales is not None:
-        parsed = np.array([np.nan if (m := parse_scale(v)) is None else m for v in scales.tolist()], dtype=float)
+        parsed = map_values(scales, lambda v: np.nan if (m := parse_scale(v)) is None else m).to_numpy(dtype=float)
         out = np.where(np.isfinite(parsed), parsed, out)
     return out
 
@@ -220,6 +221,17 @@ def _sane(geom: shapely.Geometry) -> bool:
     return bool(np.isfinite(xy).all() and (np.abs(xy) < MAX_COORDINATE).all())
 
 
+def _insane(geoms: np.ndarray) -> np.ndarray:
+    """For each geometry, whether a coordinate is NaN, infinite or not below :data:`MAX_COORDINATE` (all at once;
+    missing geometries are not)."""
+    xy, index = shapely.get_coordinates(geoms, return_index=True)
+    with np.errstate(invalid="ignore"):
+        bad_row = ~(np.isfinite(xy).all(axis=1) & (np.abs(xy) < MAX_COORDINATE).all(axis=1))
+    out = np.zeros(len(geoms), dtype=bool)
+    out[index[bad_row]] = True
+    return out
+
+
 def _blank(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) \
         or (isinstance(value, str) and not value.strip())
@@ -262,6 +274,83 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
         parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
         return shapely.union_all(parts) if parts else shapely.Polygon()
     return shapely.Polygon()
+
+
+def _suspects(polys: np.ndarray) -> np.ndarray | None:
+    """Positions of the polygons with an edge GEOS's coverage validator rejects (None when it cannot run).
+
+    A polygon whose interior another polygon enters has such an edge (an edge inside the other polygon, or
+    crossing its edges, or the same outline twice), so every overlap has at least one suspect in it; edges
+    that meet without sharing vertices (a T-junction) are suspects too, and are measured and dropped.
+    """
+    try:
+        edges = shapely.coverage_invalid_edges(polys, gap_width=0.0)
+    except shapely.errors.GEOSException:
+        return None
+    return np.flatnonzero(~shapely.is_empty(edges))
+
+
+def overlaps_and_gaps(polys: np.ndarray, *, min_area_m2: float = MIN_AREA_M2,
+                      ) -> tuple[list[tuple[int, int, shapely.Geometry, float]], list[shapely.Polygon]]:
+    """The overlaps between valid polygons and the gaps between them, coverage tools first.
+
+    GEOS's coverage validator (:func:`shapely.coverage_invalid_edges`) finds the few polygons that can
+    overlap another; only the pairs with one of them in it are intersected and measured. The gaps are the
+    holes of the union: the union of the polygons the validator passes is a coverage union (edges shared by
+    two polygons dropped, linear), and the suspects are added to it with a plain union.
+
+    Parameters
+    ----------
+    polys
+        Valid polygons and multipolygons, in metres.
+    min_area_m2
+        Overlaps and gaps smaller than this are left out.
+
+    Returns
+    -------
+    overlaps, gaps
+        ``(a, b, intersection, area_m2)`` for each pair of positions ``a < b`` overlapping by at least
+        ``min_area_m2``, in order of ``a`` then ``b``; and each hole of the union (a polygon) of at least
+        ``min_area_m2``.
+    """
+    n = len(polys)
+    tree = shapely.STRtree(polys)
+    suspects = _suspects(polys)
+    if suspects is None:  # the validator cannot run: every touching pair is measured
+        left, right = tree.query(polys, predicate="intersects")
+    else:
+        found_in, tree_idx = tree.query(polys[suspects], predicate="intersects")
+        found = suspects[found_in]
+        left, right = np.minimum(found, tree_idx), np.maximum(found, tree_idx)
+    pick = left < right
+    pairs = np.unique(np.column_stack([left[pick], right[pick]]), axis=0) if pick.any() else np.empty((0, 2), int)
+    overlaps: list[tuple[int, int, shapely.Geometry, float]] = []
+    if len(pairs):
+        inter = _intersections(polys[pairs[:, 0]], polys[pairs[:, 1]])
+        areas = shapely.area(inter)
+        for (a, b), geom, area in zip(pairs, inter, areas, strict=True):
+            if area >= min_area_m2:
+                overlaps.append((int(a), int(b), geom, float(area)))
+    try:
+        if suspects is None:
+            union = shapely.union_all(polys)
+        else:
+            clean = np.ones(n, dtype=bool)
+            clean[suspects] = False
+            union = shapely.coverage_union_all(polys[clean]) if clean.any() else shapely.Polygon()
+            if len(suspects):
+                union = shapely.union_all(np.array([union, *polys[suspects]], dtype=object))
+    except shapely.errors.GEOSException:  # a topology GEOS cannot resolve: gaps are not looked for
+        union = shapely.Polygon()
+    holes: list[shapely.Polygon] = []
+    for part in shapely.get_parts(union):
+        if part.geom_type != "Polygon":
+            continue
+        for ring in part.interiors:
+            hole = shapely.Polygon(ring)
+            if hole.area >= min_area_m2:
+                holes.append(hole)
+    return overlaps, holes
 
 
 def check_parcels(frame: gpd.GeoDataFrame, *, mapping: Mapping[str, str] | None = None,
@@ -333,11 +422,10 @@ def check_parcels(frame: gpd.GeoDataFrame, *, mapping: Mapping[str, str] | None 
     metric = _metric(frame) if n else frame
     original = metric.geometry.to_numpy()
     kinds = shapely.get_type_id(original)
-    is_empty = np.array([g is None or g.is_empty for g in original], dtype=bool)
-    bad_xy = np.array([not e and not _sane(g) for g, e in zip(original, is_empty, strict=True)], dtype=bool)
+    is_empty = shapely.is_missing(original) | shapely.is_empty(original)
+    bad_xy = ~is_empty & _insane(original)
     if bad_xy.any():  # compared with the source's own coordinates too (reprojection turns 1e308 into inf)
-        source_geoms = frame.geometry.to_numpy()
-        bad_xy |= np.array([not e and not _sane(g) for g, e in zip(source_geoms, is_empty, strict=True)], dtype=bool)
+        bad_xy |= ~is_empty & _insane(frame.geometry.to_numpy())
     is_poly = np.isin(kinds, [3, 6]) & ~is_empty & ~bad_xy  # Polygon, MultiPolygon
     repaired = np.array(original, dtype=object)
     for i in np.flatnonzero(bad_xy):
@@ -383,45 +471,26 @@ def check_parcels(frame: gpd.GeoDataFrame, *, mapping: Mapping[str, str] | None 
             f"Invalid geometry ({reason}); repaired, area {before:.1f} -> {after:.1f} m².",
             area=after, **ids(int(i)))
     keep = is_poly.copy()
-    keep[is_poly] = ~np.array([shapely.is_empty(repaired[i]) for i in np.flatnonzero(is_poly)], dtype=bool)
+    keep[is_poly] = ~shapely.is_empty(repaired[is_poly])
     positions = np.flatnonzero(keep)
-    polys = np.array([repaired[i] for i in positions], dtype=object)
+    polys = repaired[positions]
     drawn = shapely.area(polys) if len(polys) else np.array([])
 
-    # overlaps between parcels
+    # overlaps between parcels, and gaps in the coverage (holes of the union of all parcels)
     if len(polys) > 1:
-        tree = shapely.STRtree(polys)
-        left, right = tree.query(polys, predicate="intersects")
-        pick = left < right
-        left, right = left[pick], right[pick]
-        if len(left):
-            inter = _intersections(polys[left], polys[right])
-            areas = shapely.area(inter)
-            for a, b, geom, area in zip(left, right, inter, areas, strict=True):
-                if area < min_area_m2:
-                    continue
-                ia, ib = int(positions[a]), int(positions[b])
-                other = ids(ib)
-                label = f"{_label(other['sheet'])}/{_label(other['parcel'])}" if numbers is not None else f"#{ib}"
-                add("overlap", ia, _polygonal(geom),
-                    f"Chồng lấn {number(float(area), 2)} m² với thửa {label} (đối tượng {ib}).",
-                    f"Overlaps parcel {label} (feature {ib}) by {area:.2f} m².", area=float(area), **ids(ia))
-        # gaps in the coverage: holes of the union of all parcels
-        try:
-            union = shapely.union_all(polys)
-        except shapely.errors.GEOSException:  # a topology GEOS cannot resolve: gaps are not looked for
-            union = shapely.Polygon()
-        for part in shapely.get_parts(union):
-            if part.geom_type != "Polygon":
-                continue
-            for ring in part.interiors:
-                hole = shapely.Polygon(ring)
-                area = float(hole.area)
-                if area < min_area_m2:
-                    continue
-                add("gap", -1, hole,
-                    f"Khe hở {number(area, 2)} m² giữa các thửa (không thuộc thửa nào).",
-                    f"A gap of {area:.2f} m² between parcels (in no parcel).", area=area)
+        overlaps, holes = overlaps_and_gaps(polys, min_area_m2=min_area_m2)
+        for a, b, geom, area in overlaps:
+            ia, ib = int(positions[a]), int(positions[b])
+            other = ids(ib)
+            label = f"{_label(other['sheet'])}/{_label(other['parcel'])}" if numbers is not None else f"#{ib}"
+            add("overlap", ia, _polygonal(geom),
+                f"Chồng lấn {number(float(area), 2)} m² với thửa {label} (đối tượng {ib}).",
+                f"Overlaps parcel {label} (feature {ib}) by {area:.2f} m².", area=float(area), **ids(ia))
+        for hole in holes:
+            area = float(hole.area)
+            add("gap", -1, hole,
+                f"Khe hở {number(area, 2)} m² giữa các thửa (không thuộc thửa nào).",
+                f"A gap of {area:.2f} m² between parcels (in no parcel).", area=area)
 
     # numbers
     if sheets is not None or numbers is not None:
@@ -430,8 +499,8 @@ def check_parcels(frame: gpd.GeoDataFrame, *, mapping: Mapping[str, str] | None 
             if column in frame.columns:
                 key_cols.insert(0, frame[column])
                 break
-        keys = pd.DataFrame({f"k{j}": s.map(lambda v: str(_label(v)).strip() if _label(v) is not None else None).to_numpy()
-                             for j, s in enumerate(key_cols)})
+        keys = pd.DataFrame({f"k{j}": map_values(s, lambda v: str(_label(v)).strip() if _label(v) is not None
+                                                  else None).to_numpy() for j, s in enumerate(key_cols)})
         blank = keys.isna().any(axis=1) | (keys == "").any(axis=1)
         for i in np.flatnonzero(blank.to_numpy()):
             add("missing_number", int(i), original[i] if is_poly[i] else None,
@@ -447,14 +516,20 @@ def check_parcels(frame: gpd.GeoDataFrame, *, mapping: Mapping[str, str] | None 
 
     # land-use codes
     if codes is not None:
-        for row, value in enumerate(codes.tolist()):
+        def _code_status(value: object) -> tuple[bool, list[str]]:
             split = landuse.split_codes(value)
+            return (not split, [c for c in split if c not in landuse.LAND_USES])
+
+        status = map_values(codes, _code_status).tolist()
+        values_ = codes.tolist()
+        for row in [r for r, (blank, unknown) in enumerate(status) if blank or unknown]:
+            value = values_[row]
+            blank, unknown = status[row]
             geom = original[row] if is_poly[row] else None
-            if not split:
+            if blank:
                 add("missing_land_use", row, geom, "Thửa chưa có mã loại đất.", "The parcel has no land-use code.",
                     **ids(row))
                 continue
-            unknown = [c for c in split if c not in landuse.LAND_USES]
             if unknown:
                 add("unknown_land_use", row, geom,
                     f"Mã loại đất không có trong danh mục: {', '.join(unknown)} (giá trị «{value}»). Hãy sửa theo "
@@ -464,9 +539,10 @@ def check_parcels(frame: gpd.GeoDataFrame, *, mapping: Mapping[str, str] | None 
 
     # legal areas that are not positive finite numbers: listed, never compared
     if legal is not None:
-        for row, raw in enumerate(legal.tolist()):
-            if _legal_ok(raw):
-                continue
+        legal_values = map_values(legal, legal_area_value)
+        raws = legal.tolist()
+        for row in np.flatnonzero(legal_values.isna().to_numpy()).tolist():
+            raw = raws[row]
             shown = "trống" if _blank(raw) else str(raw)
             shown_en = "blank" if _blank(raw) else str(raw)
             geom = original[row] if is_poly[row] else None
@@ -478,15 +554,20 @@ def check_parcels(frame: gpd.GeoDataFrame, *, mapping: Mapping[str, str] | None 
 
     # legal area against drawn area
     if legal is not None and len(positions):
-        values = [legal_area_value(v) for v in legal.tolist()]
+        values = map_values(legal, legal_area_value).to_numpy(dtype=float)  # NaN: not a legal area
         row_scales = parcel_scales(_field(frame, mapping, "scale"), sheets, n=n, sheet_scales=sheet_scales,
                                    default_scale=scale or DEFAULT_SCALE)
-        for pos, area in zip(positions, drawn, strict=True):
-            value = values[pos]
-            if value is None:
-                continue
-            allowed = float(tolerance(float(value)) if tolerance is not None
-                            else area_tolerance_m2(float(value), scale=row_scales[pos]))
+        kept_values = values[positions]
+        known = np.isfinite(kept_values)
+        allowed_all = np.full(len(positions), np.nan)
+        if tolerance is not None:
+            allowed_all[known] = [float(tolerance(float(v))) for v in kept_values[known]]
+        else:
+            allowed_all[known] = area_tolerance_m2(kept_values[known], scale=row_scales[positions][known])
+        with np.errstate(invalid="ignore"):
+            beyond = known & (np.abs(drawn - kept_values) > allowed_all)
+        for k in np.flatnonzero(beyond):
+            pos, area, value, allowed = positions[k], drawn[k], float(kept_values[k]), float(allowed_all[k])
             diff = float(area) - float(value)
             if abs(diff) > allowed:
                 at_scale = ("", "") if tolerance is not None else (

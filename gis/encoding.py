@@ -30,6 +30,7 @@ bytes so that a wrong or missing ``.cpg`` never mangles a name.
 
 from __future__ import annotations
 
+import itertools
 import re
 import struct
 import unicodedata
@@ -753,7 +754,7 @@ def detect_text(texts: Iterable[str], *, limit: int = 2000) -> Detection:
     Detection
         ``encoding`` is ``"unicode"`` when the text reads best as it is, else the encoding to repair from.
     """
-    chosen = [t for t in texts if not _PLAIN_TEXT.fullmatch(t)][:limit]
+    chosen = list(itertools.islice((t for t in texts if not _PLAIN_TEXT.fullmatch(t)), limit))  # stop at limit
     readings = _repair_readings(chosen)
     return _choose(readings, what_vi="Văn bản", what_en="texts", declared=None, default=UNICODE)
 
@@ -897,10 +898,15 @@ def read_dbf_text(path: str | Path, encoding: str | None = None) -> tuple[list[d
     else:
         found = detect((v for row in raw for v in row), declared=declared)
     names = [decode(f.name, found.encoding, errors="replace") for f in text_fields]
-    out = [
-        {name: decode(value, found.encoding, errors="replace") for name, value in zip(names, row, strict=True)}
-        for row in raw
-    ]
+    decoded: dict[bytes, str] = {}  # once per distinct value: codes, villages and owners repeat
+
+    def text(value: bytes) -> str:
+        got = decoded.get(value)
+        if got is None:
+            got = decoded[value] = decode(value, found.encoding, errors="replace")
+        return got
+
+    out = [{name: text(value) for name, value in zip(names, row, strict=True)} for row in raw]
     return out, found
 
 

@@ -26,6 +26,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -81,16 +82,57 @@ def _missing_fields_error(source: Source, fields: FieldMapping) -> SchemaError:
     )
 
 
+#: The last layers prepared, by what they were read from and the choices made (see :func:`prepare`).
+_RECENT: OrderedDict[tuple, Prepared] = OrderedDict()
+_RECENT_MAX = 2
+
+
+def _prepared_key(source: Source, **choices: object) -> tuple | None:
+    """What a prepared layer depends on: the file's name, layer and encoding, the layer's content (a digest
+    of its attributes and coordinates, about 0.1 s per 100 000 parcels) and the choices; None when the
+    content cannot be digested (nothing is remembered then)."""
+    import hashlib
+
+    import pandas as pd
+    import shapely
+
+    frame = source.frame
+    try:
+        digest = hashlib.blake2b(digest_size=16)
+        attrs = frame.drop(columns=frame.geometry.name)
+        digest.update(pd.util.hash_pandas_object(attrs, index=False).to_numpy().tobytes())
+        digest.update("|".join(map(str, attrs.columns)).encode())
+        geoms = frame.geometry.to_numpy()
+        digest.update(shapely.get_type_id(geoms).tobytes())
+        digest.update(shapely.get_num_coordinates(geoms).tobytes())
+        digest.update(shapely.get_coordinates(geoms).tobytes())
+        digest.update(str(frame.crs).encode())
+    except (TypeError, ValueError):
+        return None
+    frozen = tuple(sorted((k, tuple(sorted((str(a), str(b)) for a, b in v.items())) if isinstance(v, Mapping)
+                           else v) for k, v in choices.items()))
+    return (str(source.path), source.layer, source.encoding_name, digest.hexdigest(), frozen)
+
+
 def prepare(source: Source, *, province: str | None = None, crs: str | None = None, fix_crs: bool = False,
             mapping: Mapping[str, str] | None = None, defaults: Mapping[str, object] | None = None,
             require_fields: bool = True) -> Prepared:
     """Place, map and check a layer read by :func:`gis.sources.read_source`.
+
+    The check runs once per file and choices: the Data page shows the problems and then, on the rerun its
+    import button makes, writes the same prepared layer; the last two are remembered (by the file's name,
+    layer and encoding, a digest of the layer's content, and every choice) and given back as they are.
 
     Raises :class:`gis.errors.CrsError` when the province is needed and not given,
     :class:`gis.errors.PlacementError` when the data falls outside the province or its CRS's zone or is in
     degrees under a metric CRS (see :func:`gis.sources.place`), and (with ``require_fields``)
     :class:`SchemaError` when a required field has no column nor default.
     """
+    key = _prepared_key(source, province=province, crs=crs, fix_crs=fix_crs, mapping=mapping or {},
+                        defaults=defaults or {}, require_fields=require_fields)
+    if key is not None and key in _RECENT:
+        _RECENT.move_to_end(key)
+        return _RECENT[key]
     frame, notes = place(source, province=province, crs=crs, fix_crs=fix_crs)
     columns = [str(c) for c in frame.columns if c != frame.geometry.name]
     fields = map_fields(columns, mapping)
@@ -102,7 +144,12 @@ def prepare(source: Source, *, province: str | None = None, crs: str | None = No
         raise _missing_fields_error(source, fields)
     mapped = apply_mapping(frame, fields, defaults=defaults)
     report = check_parcels(mapped, mapping=match_fields([str(c) for c in mapped.columns]), layer=source.path.name)
-    return Prepared(source=source, frame=mapped, fields=fields, report=report, notes=list(source.notes) + notes)
+    prepared = Prepared(source=source, frame=mapped, fields=fields, report=report, notes=list(source.notes) + notes)
+    if key is not None:
+        _RECENT[key] = prepared
+        while len(_RECENT) > _RECENT_MAX:
+            _RECENT.popitem(last=False)
+    return prepared
 
 
 def _provenance(prepared: Prepared, original: Path, *, by: str) -> dict[str, object]:

@@ -60,6 +60,7 @@ from gis import landuse
 from gis.checks import DEFAULT_SCALE, area_tolerance_m2, parcel_scales, parse_scale
 from gis.crs import describe, require_crs, require_projected
 from gis.errors import DataSourceError, GeometryError, SchemaError
+from gis.schema import map_values
 
 M2_PER_HA = 10_000.0
 DEFAULT_SETTINGS_PATH = Path(__file__).with_name("recovery_settings.toml")
@@ -356,15 +357,15 @@ def land_user_keys(parcels: pd.DataFrame) -> tuple[pd.Series, str]:
     ids = pd.Series(None, index=index, dtype="object")
     for name in IDENTITY_FIELDS:
         if name in parcels.columns:
-            values = [_plain(v) for v in parcels[name].tolist()]
+            values = map_values(parcels[name], _plain).tolist()  # once per distinct value
             if any(v is not None for v in values):
                 basis = name
                 ids = pd.Series([None if v is None else f"{name}:{v.replace(' ', '').casefold()}" for v in values],
                                 index=index, dtype="object")
                 break
-    owner = [_plain(v) for v in _column(parcels, "owner", index).tolist()]
+    owner = map_values(_column(parcels, "owner", index), _plain).tolist()
     where = "address" if "address" in parcels.columns else "village"
-    place = [_plain(v) for v in _column(parcels, where, index).tolist()]
+    place = map_values(_column(parcels, where, index), _plain).tolist()
     by_name = pd.Series([None if o is None else f"name:{o.casefold()}|{(a or '').casefold()}"
                          for o, a in zip(owner, place, strict=True)], index=index, dtype="object")
     keys = ids.where(ids.notna(), by_name).fillna("?")

@@ -7,7 +7,11 @@ adds the derived columns every other module relies on.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from gis import landuse
@@ -31,6 +35,7 @@ PARCEL_FIELDS: dict[str, tuple[str, ...]] = {
     "citizen_id": ("CCCD", "SoCCCD", "so_cccd", "SOCMND", "CMND", "so_cmnd", "SoDinhDanh", "MaDinhDanh"),
     "user_code": ("MACHU", "MaChuSuDung", "ma_chu_sd", "MaNguoiSuDung", "MaChu", "ma_chu"),
     "scale": ("TYLE", "TyLe", "ty_le", "tyle_bd", "TyLeBanDo", "scale"),
+    "former_unit": ("XA_CU", "XaCu", "TenXaCu", "former_unit"),
 }
 
 #: The fields without which a parcel layer cannot serve.
@@ -55,6 +60,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "citizen_id": ("Số CCCD / định danh", "Citizen ID"),
     "user_code": ("Mã chủ sử dụng", "Land-user code"),
     "scale": ("Tỷ lệ bản đồ", "Map scale"),
+    "former_unit": ("Xã, thị trấn cũ", "Former commune"),
 }
 
 
@@ -74,12 +80,41 @@ def match_fields(columns: list[str], variants: dict[str, tuple[str, ...]] = PARC
     return mapping
 
 
+#: Kinds of column (:func:`pandas.api.types.infer_dtype`) whose equal values are the same value.
+_ONE_TYPE = frozenset({"string", "empty", "integer", "floating", "boolean", "decimal", "categorical", "bytes"})
+
+
+def map_values(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
+    """``values.map(fn)``, calling ``fn`` once per distinct value (a commune has a few dozen land-use codes and
+    villages among 100 000 parcels); aligned to ``values``' index, object dtype."""
+    if pd.api.types.infer_dtype(values, skipna=True) not in _ONE_TYPE:
+        # mixed types (1 and 1.0 and True hash alike but may read differently), unhashable values: one call a row
+        return values.map(fn).astype(object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    missing = values[codes < 0]
+    na = fn(missing.iloc[0]) if len(missing) else None
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [fn(u) for u in uniques]
+    mapped[-1] = na
+    return pd.Series(mapped[codes], index=values.index, dtype=object, name=values.name)
+
+
+def _legal_areas(values: pd.Series) -> pd.Series:
+    """Legal areas as positive finite floats, NaN where a value is not one (see :func:`gis.checks.legal_area_value`)."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        numbers = values.astype(float)
+        return numbers.where(np.isfinite(numbers) & (numbers > 0))
+    from gis.checks import legal_area_value
+
+    return pd.to_numeric(map_values(values, legal_area_value), errors="coerce")
+
+
 def village_from_address(address: object) -> str | None:
     """The village name in an address: ``"Thôn Cấm, xã Lương Phong"`` gives ``"Cấm"``."""
     if address is None or (isinstance(address, float) and pd.isna(address)):
         return None
     first = str(address).split(",")[0].strip()
-    for prefix in ("thôn ", "Thôn ", "THÔN ", "xóm ", "Xóm ", "tổ ", "Tổ "):
+    for prefix in ("thôn ", "Thôn ", "THÔN ", "xóm ", "Xóm ", "tổ dân phố ", "Tổ dân phố ", "TDP ", "tổ ", "Tổ "):
         if first.startswith(prefix):
             return first[len(prefix) :].strip() or None
     return first or None
@@ -110,13 +145,11 @@ def normalise_parcels(frame: gpd.GeoDataFrame, *, source: str) -> gpd.GeoDataFra
     if "legal_area_m2" not in out.columns and "area_m2_field" in out.columns:
         out = out.rename(columns={"area_m2_field": "legal_area_m2"})
     if "legal_area_m2" in out.columns:  # only positive finite areas: −100, 0, NaN, inf, text become missing
-        from gis.checks import legal_area_value
-
-        out["legal_area_m2"] = pd.to_numeric(out["legal_area_m2"].map(legal_area_value), errors="coerce")
-    out["land_use"] = out["land_use"].map(landuse.normalise)
-    out["land_use_main"] = out["land_use"].map(landuse.primary_code)
-    out["group"] = out["land_use"].map(landuse.group_of)
+        out["legal_area_m2"] = _legal_areas(out["legal_area_m2"])
+    out["land_use"] = map_values(out["land_use"], landuse.normalise)
+    out["land_use_main"] = map_values(out["land_use"], landuse.primary_code)
+    out["group"] = map_values(out["land_use"], landuse.group_of)
     if "address" in out.columns:
-        out["village"] = out["address"].map(village_from_address)
+        out["village"] = map_values(out["address"], village_from_address)
     out["map_area_m2"] = area_m2(out, source=source)
     return out

@@ -51,7 +51,7 @@ from gis.errors import CrsError, DataSourceError, PlacementError, SchemaError
 from gis.i18n import number
 from gis.limits import Deadline, limits, mb, over_limit
 from gis.provinces import Province, find_province, province_area
-from gis.schema import PARCEL_FIELDS, REQUIRED, match_fields
+from gis.schema import PARCEL_FIELDS, REQUIRED, map_values, match_fields
 
 #: Format key -> (Vietnamese, English) name.
 FORMATS: dict[str, tuple[str, str]] = {
@@ -231,7 +231,9 @@ def _read_ogr(path: Path, *, layer: str | None = None, **kwargs: Any) -> gpd.Geo
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's notes on odd files are reported by us
             try:
-                frame = pyogrio.read_dataframe(path, layer=layer, **kwargs)
+                # a GeoPackage through Arrow: 2-3x faster (other formats keep the reader whose faults are known)
+                arrow = {"use_arrow": True} if Path(path).suffix.lower() == ".gpkg" and "encoding" not in kwargs else {}
+                frame = pyogrio.read_dataframe(path, layer=layer, **arrow, **kwargs)
             except shapely.errors.GEOSException:  # a ring GEOS will not build (unclosed): closed, and counted
                 frame = _read_ogr_fixing(path, layer=layer, **kwargs)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
@@ -320,11 +322,11 @@ def _repair_text(frame: gpd.GeoDataFrame, encoding: str | None) -> tuple[gpd.Geo
     values = [v for c in cols for v in frame[c].dropna().astype(str).tolist()]
     found = _cells_encoding(values, encoding)
     out = frame.copy()
-    for c in cols:
+    for c in cols:  # once per distinct value: a layer repeats its codes, villages and owners many times
         if found.encoding == enc.UNICODE:
-            out[c] = out[c].map(_nfc)
+            out[c] = map_values(out[c], _nfc)
         else:
-            out[c] = out[c].map(lambda v: enc.repair(v, encoding=found.encoding)[0] if isinstance(v, str) else v)
+            out[c] = map_values(out[c], lambda v: enc.repair(v, encoding=found.encoding)[0] if isinstance(v, str) else v)
     return out, found
 
 
@@ -1150,8 +1152,10 @@ def sane_bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float] | 
     geoms = frame.geometry.to_numpy()
     boxes = shapely.bounds(geoms)
     ok = np.isfinite(boxes).all(axis=1) & (np.abs(np.nan_to_num(boxes, nan=np.inf)) < MAX_COORDINATE).all(axis=1)
-    coords_ok = np.array([bool(ok[i]) and bool(np.isfinite(shapely.get_coordinates(g)).all()) if g is not None else False
-                          for i, g in enumerate(geoms)], dtype=bool)
+    xy, index = shapely.get_coordinates(geoms, return_index=True)  # all at once, not a call per feature
+    finite = np.ones(len(geoms), dtype=bool)
+    finite[index[~np.isfinite(xy).all(axis=1)]] = False
+    coords_ok = ok & finite & ~shapely.is_missing(geoms)
     if not coords_ok.any():
         return None
     b = boxes[coords_ok]

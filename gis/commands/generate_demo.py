@@ -6,13 +6,16 @@ import argparse
 from pathlib import Path
 
 NAME = "generate-demo"
-HELP = "Write the built-in Lương Phong demonstration shapefiles (deterministic)."
+HELP = ("Write the demonstration data (deterministic): the built-in Lương Phong shapefiles, or the merged "
+        "commune xã Hiệp Hòa (mới) with --dataset hiep-hoa.")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from gis.io import BUILTIN_DATA_DIR
-
-    parser.add_argument("--out", type=Path, default=BUILTIN_DATA_DIR, help="folder to write (default: %(default)s)")
+    parser.add_argument("--dataset", choices=("luong-phong", "hiep-hoa"), default="luong-phong",
+                        help="luong-phong: the built-in shapefiles; hiep-hoa: the merged commune xã Hiệp Hòa (mới), "
+                        "five former units, as GeoParquet (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="folder to write (default: data/shapefiles, or the cache folder for hiep-hoa)")
     parser.add_argument("--outline", type=Path, default=None,
                         help="the Hiệp Hòa communes GeoJSON (default: data/reference/hiep-hoa-communes-2009.geojson)")
     parser.add_argument("--seed", type=int, default=None)
@@ -20,9 +23,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from gis import demo_data
-    from gis.io import REFERENCE_OUTLINE
+    from gis.io import BUILTIN_DATA_DIR, REFERENCE_OUTLINE
 
+    if args.dataset == "hiep-hoa":
+        import time
+
+        import gis.merged_demo as merged_demo
+
+        start = time.perf_counter()
+        folder = merged_demo.write(args.out or merged_demo.default_folder(), outline=args.outline or REFERENCE_OUTLINE)
+        seconds = time.perf_counter() - start
+        print(folder)
+        print(f"{'Đã tạo trong' if args.lang == 'vi' else 'Generated in'} {seconds:.1f} s")
+        return 0
     layers = demo_data.generate(args.outline or REFERENCE_OUTLINE, seed=args.seed or demo_data.SEED)
-    for path in demo_data.write(layers, args.out):
+    for path in demo_data.write(layers, args.out or BUILTIN_DATA_DIR):
         print(path)
     return 0

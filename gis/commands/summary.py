@@ -18,6 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--as-of", dest="as_of", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
                         help="the figures of the parcels in force on this date (from the land ledger)")
+    parser.add_argument("--by", metavar="FIELD", default=None,
+                        help="also the figures per value of a parcel field, such as former_unit (the former "
+                        "communes of a merged commune); they sum to the whole")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,10 +36,17 @@ def run(args: argparse.Namespace) -> int:
 
         dataset = dataset_as_of(dataset, open_store(dataset), args.as_of)
     figures = summarise(dataset)
+    parts = None
+    if args.by:
+        from gis.summary import summarise_by
+
+        parts = summarise_by(dataset, args.by)
     if args.json:
         out = figures.as_dict()
         if args.as_of is not None:
             out["as_of"] = args.as_of.isoformat()
+        if parts is not None:
+            out["by"] = {args.by: {k: v.as_dict() for k, v in parts.items()}}
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
     vi = args.lang == "vi"
@@ -76,4 +86,14 @@ def run(args: argparse.Namespace) -> int:
     print("Theo thôn (ha):" if vi else "By village (ha):")
     for name, ha in figures.by_village.items():
         print(f"  {name:<12} {_ha(ha):>10}")
+    if parts is not None:
+        print()
+        print(f"Theo {args.by}:" if vi else f"By {args.by}:")
+        head = ("Số thửa", "Diện tích (ha)", "Lúa (ha)", "Thủy sản (ha)") if vi else (
+            "Parcels", "Area (ha)", "Rice (ha)", "Aquaculture (ha)")
+        width = max([len(k) for k in parts] + [12])
+        print(f"  {'':<{width}} {head[0]:>10} {head[1]:>15} {head[2]:>12} {head[3]:>14}")
+        for name, part in parts.items():
+            print(f"  {name:<{width}} {number(part.parcel_count, 0, lang=args.lang):>10} {_ha(part.commune_ha):>15} "
+                  f"{_ha(part.rice_ha_before_recovery):>12} {_ha(part.aquaculture_ha_before_recovery):>14}")
     return 0

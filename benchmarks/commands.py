@@ -1,0 +1,182 @@
+"""The commands end to end, as a user runs them, before and after in the same run.
+
+Run: ``python -m benchmarks.commands [--before /work/main] [--repeat 3] [--quick]``
+
+Each figure is the median wall time of ``--repeat`` separate processes (``python -m gis ...``) and the
+largest peak memory among them (``os.wait4``), for this checkout ("after") and, with ``--before``, for
+another checkout given as ``PYTHONPATH`` ("before"), interleaved so that both see the same load:
+
+- ``gis inspect`` and ``gis import`` of a 100 000-parcel shapefile with 300 overlaps and 300 gaps planted
+  (:mod:`benchmarks.synthetic`; the counts both must report are checked), target < 5 s together;
+- ``gis summary`` of a 1 000 000-parcel dataset folder (GeoPackage), target < 5 s and < 1.5 GB
+  (``--quick``: 100 000 parcels);
+- ``gis --help``: the start-up.
+
+The synthetic files are written on first use under ``benchmarks/.cache/`` (git-ignored). The machine is
+shared: read the ratios, not the absolute figures. ``gis recovery`` end to end is in
+:mod:`benchmarks.recovery` (``--cli``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = Path(__file__).resolve().parent / ".cache"
+
+
+def run_cli(argv: list[str], *, pythonpath: Path, workspace: Path | None = None,
+            cwd: Path | None = None) -> tuple[float, float, int, str]:
+    """Run ``python ARGV`` with ``PYTHONPATH``; wall seconds, peak MB, exit code and stdout of that process."""
+    env = dict(os.environ, PYTHONPATH=str(pythonpath))
+    if workspace is not None:
+        env["LUONGPHONG_WORKSPACE"] = str(workspace / "workspace.gpkg")
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        child = subprocess.Popen([sys.executable, *argv], cwd=cwd or pythonpath, env=env, stdout=out, stderr=err,
+                                 stdin=subprocess.DEVNULL)
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        text = out.read().decode("utf-8", errors="replace")
+        if child.returncode != 0:
+            print(err.read().decode("utf-8", errors="replace")[-2000:], file=sys.stderr)
+    return seconds, usage.ru_maxrss / 1024, child.returncode, text
+
+
+def planted_shapefile(n: int = 100_000) -> tuple[Path, dict[str, int]]:
+    """The planted coverage of ``n`` parcels as a UTF-8 shapefile with owners and villages, and its counts."""
+    import numpy as np
+    import pyogrio
+
+    from benchmarks.synthetic import planted
+
+    path = CACHE / f"planted-{n}.shp"
+    counts_path = path.with_suffix(".json")
+    if not path.exists() or not counts_path.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        frame, counts = planted(n, per_kind=100)
+        rng = np.random.default_rng(1)
+        villages = np.array(["Thôn Cấm", "Thôn Chớp", "Thôn Chùa", "Thôn Đông", "Thôn Giữa"], dtype=object)
+        frame["TENCHU"] = np.array([f"Nguyễn Văn {i % 5000}" for i in range(len(frame))], dtype=object)
+        frame["DIACHI"] = villages[rng.integers(0, len(villages), len(frame))]
+        pyogrio.write_dataframe(frame, path, encoding="UTF-8")
+        counts_path.write_text(json.dumps(counts))
+    return path, json.loads(counts_path.read_text())
+
+
+def summary_folder(n: int) -> Path:
+    """A dataset folder of ``n`` Voronoi parcels (:func:`benchmarks.recovery.generate`) with a commune outline."""
+    import geopandas as gpd
+    import pyogrio
+    import shapely
+
+    from benchmarks.recovery import load, project_boundary
+
+    folder = CACHE / f"summary-{n}"
+    if not (folder / "parcels.gpkg").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        parcels = load(n)
+        x0, y0, x1, y1 = parcels.total_bounds
+        pyogrio.write_dataframe(gpd.GeoDataFrame({"TEN": ["Xã thử"]}, geometry=[shapely.box(x0, y0, x1, y1)],
+                                                 crs=parcels.crs), folder / "commune.gpkg")
+        pyogrio.write_dataframe(gpd.GeoDataFrame({"TENDUAN": ["Dự án thử"]}, geometry=[project_boundary(parcels)],
+                                                 crs=parcels.crs), folder / "recovered_land.gpkg")
+        pyogrio.write_dataframe(parcels, folder / "parcels.partial.gpkg", layer="parcels")
+        os.replace(folder / "parcels.partial.gpkg", folder / "parcels.gpkg")
+    return folder
+
+
+def measure(label: str, argv: list[str], checkouts: dict[str, Path], repeat: int, *,
+            workspace: bool = False, check=None) -> dict[str, tuple[float, float]]:
+    """Median wall time and peak memory of ``argv`` for each checkout, runs interleaved."""
+    times: dict[str, list[float]] = {k: [] for k in checkouts}
+    peaks: dict[str, float] = {k: 0.0 for k in checkouts}
+    for _ in range(repeat):
+        for name, path in checkouts.items():
+            with tempfile.TemporaryDirectory() as ws:
+                seconds, mb, code, out = run_cli(argv, pythonpath=path, workspace=Path(ws) if workspace else None)
+            if code != 0:
+                raise SystemExit(f"{label} ({name}) exited with {code}")
+            if check is not None:
+                check(name, out)
+            times[name].append(seconds)
+            peaks[name] = max(peaks[name], mb)
+    return {k: (statistics.median(v), peaks[k]) for k, v in times.items()}
+
+
+def _row(label: str, figures: dict[str, tuple[float, float]]) -> str:
+    after = figures["after"]
+    text = f"{label:<44} after {after[0]:7.2f} s {after[1]:7.0f} MB"
+    if "before" in figures:
+        before = figures["before"]
+        text += f" | before {before[0]:7.2f} s {before[1]:7.0f} MB | {before[0] / after[0]:5.1f}x faster"
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", type=Path, default=None, help="another checkout to compare (PYTHONPATH)")
+    parser.add_argument("--repeat", type=int, default=3, help="processes per figure (median), default 3")
+    parser.add_argument("--quick", action="store_true", help="summary of 100 000 parcels instead of 1 000 000")
+    parser.add_argument("--only", choices=("help", "import", "summary"), action="append", default=None)
+    args = parser.parse_args(argv)
+    checkouts = {"after": ROOT}
+    if args.before is not None:
+        checkouts["before"] = args.before.resolve()
+    only = set(args.only or ("help", "import", "summary"))
+    failed: list[str] = []
+    print(f"Medians of {args.repeat} processes each; peak memory is the largest of them.")
+
+    if "help" in only:
+        figures = measure("gis --help", ["-m", "gis", "--help"], checkouts, args.repeat)
+        print(_row("gis --help", figures))
+
+    if "import" in only:
+        shp, counts = planted_shapefile()
+
+        def planted_found(name: str, out: str) -> None:
+            report = json.loads(out)
+            found = {"overlap": report["problems"]["overlap"], "gap": report["problems"]["gap"]}
+            if found != counts:
+                failed.append(f"inspect ({name}) found {found}, planted {counts}")
+
+        inspect = measure("inspect", ["-m", "gis", "inspect", str(shp), "--json"], checkouts, args.repeat,
+                          workspace=True, check=planted_found)
+        imported = measure("import", ["-m", "gis", "import", str(shp)], checkouts, args.repeat, workspace=True)
+        print(_row("gis inspect, 100 000 parcels (planted)", inspect))
+        print(_row("gis import, 100 000 parcels (planted)", imported))
+        together = {k: (inspect[k][0] + imported[k][0], max(inspect[k][1], imported[k][1])) for k in inspect}
+        print(_row("inspect + import together", together))
+        if together["after"][0] >= 5.0:
+            failed.append(f"inspect + import took {together['after'][0]:.1f} s (target < 5 s)")
+
+    if "summary" in only:
+        n = 100_000 if args.quick else 1_000_000
+        folder = summary_folder(n)
+        figures = measure("summary", ["-m", "gis", "summary", str(folder), "--json"], checkouts, args.repeat)
+        print(_row(f"gis summary, {n:,} parcels", figures))
+        per = {k: v[1] * 1024 / n for k, v in figures.items()}
+        print(f"{'  memory per parcel (peak / parcels)':<44} after {per['after']:7.2f} kB"
+              + (f" | before {per['before']:7.2f} kB" if "before" in per else ""))
+        if n == 1_000_000 and (figures["after"][0] >= 5.0 or figures["after"][1] >= 1536):
+            failed.append(f"summary took {figures['after'][0]:.1f} s, {figures['after'][1]:.0f} MB (< 5 s, < 1.5 GB)")
+
+    for line in failed:
+        print("FAIL:", line)
+    print("all checks and targets met" if not failed else f"{len(failed)} check(s) or target(s) missed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

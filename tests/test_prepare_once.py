@@ -1,0 +1,34 @@
+"""The check runs once per file and choices: the Data page's rerun after its import button gets the layer it
+checked, not a second check; a change of file content or of a choice checks again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import shapely
+import vn_files as vf
+
+from gis.imports import prepare
+from gis.sources import read_source
+
+
+def test_the_same_file_and_choices_are_checked_once(tmp_path: Path) -> None:
+    path = vf.shapefile(tmp_path / "in")
+    first = prepare(read_source(path), province="Bắc Giang")
+    again = prepare(read_source(path), province="Bắc Giang")  # read again, as a rerun does: an equal copy
+    assert again is first
+    assert prepare(read_source(path), province="Bắc Giang", mapping={}, defaults={}) is first
+
+
+def test_a_change_of_content_or_choice_checks_again(tmp_path: Path) -> None:
+    path = vf.shapefile(tmp_path / "in")
+    first = prepare(read_source(path), province="Bắc Giang")
+    other = prepare(read_source(path), province="Bắc Giang", defaults={"sheet": 3})
+    assert other is not first
+    moved = read_source(path)
+    geoms = list(moved.frame.geometry)
+    geoms[0] = shapely.box(vf.E0, vf.N0, vf.E0 + 110, vf.N0 + 100)  # now overlaps its neighbour
+    moved.frame = moved.frame.set_geometry(geoms, crs=moved.frame.crs)
+    changed = prepare(moved, province="Bắc Giang")
+    assert changed is not first
+    assert changed.report.counts["overlap"] == 1 and first.report.counts["overlap"] == 0
