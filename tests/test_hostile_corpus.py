@@ -2,8 +2,8 @@
 upload path, with the outcome its case expects: a named Vietnamese message (exit 2), a counted problem, or
 an import that works; never a traceback, never a file outside the workspace, nothing left in its ``tmp/``.
 
-Heavy cases run the commands in a subprocess whose peak memory and wall time are measured (``os.wait4``
-gives that child's own resource usage) and held under :data:`HEAVY_MAX_RSS_MB` and :data:`HEAVY_MAX_SECONDS`.
+Heavy cases run the commands in a subprocess whose peak memory and wall time are measured (a small launcher
+reports the command's own peak, see :data:`_LAUNCHER`) and held under :data:`HEAVY_MAX_RSS_MB` and :data:`HEAVY_MAX_SECONDS`.
 """
 
 from __future__ import annotations
@@ -45,19 +45,29 @@ def _main(argv: list[str]) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+#: A small Python process that runs the command and reports that command's own peak memory. Measured from
+#: the test process itself, the peak would include the test process's memory: a child started with vfork
+#: shares its parent's pages until it runs the new program, and the kernel counts them as the child's.
+_LAUNCHER = """
+import os, resource, subprocess, sys
+done = subprocess.run(sys.argv[2:], stdin=subprocess.DEVNULL)
+with open(sys.argv[1], "w") as fh:
+    fh.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+sys.exit(done.returncode)
+"""
+
+
 def _subprocess(argv: list[str], ws: Path, tmp: Path) -> tuple[int, str, str, float, float]:
-    """Run ``python -m gis ARGV``; exit code, output, error, peak memory (MB) and wall time (s) of that child."""
+    """Run ``python -m gis ARGV``; exit code, output, error, peak memory (MB) and wall time (s) of that command."""
     env = dict(os.environ, LUONGPHONG_WORKSPACE=str(ws / "workspace.gpkg"), PYTHONPATH=str(ROOT))
-    out_path, err_path = tmp / "stdout.txt", tmp / "stderr.txt"
+    out_path, err_path, rss_path = tmp / "stdout.txt", tmp / "stderr.txt", tmp / "maxrss.txt"
     start = time.monotonic()
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
-        child = subprocess.Popen([sys.executable, "-m", "gis", *argv], cwd=ROOT, env=env, stdout=out, stderr=err,
-                                 stdin=subprocess.DEVNULL)
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)  # reaped here; tell Popen
+        done = subprocess.run([sys.executable, "-c", _LAUNCHER, str(rss_path), sys.executable, "-m", "gis", *argv],
+                              cwd=ROOT, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL, check=False)
     seconds = time.monotonic() - start
-    return (child.returncode, out_path.read_text(encoding="utf-8"), err_path.read_text(encoding="utf-8"),
-            usage.ru_maxrss / 1024, seconds)
+    return (done.returncode, out_path.read_text(encoding="utf-8"), err_path.read_text(encoding="utf-8"),
+            int(rss_path.read_text()) / 1024, seconds)
 
 
 def _options(path: Path, args: tuple[str, ...]) -> argparse.Namespace:
