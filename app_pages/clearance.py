@@ -196,6 +196,8 @@ def _load(project: str) -> None:
                 st.session_state[LOADED] = (upload.file_id, None, literal(exc.text(code)))
             else:
                 st.session_state[LOADED] = (upload.file_id, result, None)
+                if result.of("recorded"):
+                    st.rerun()  # the stages table above counts the steps just written
     loaded = st.session_state.get(LOADED)
     if loaded and upload is not None:
         _, result, error = loaded
