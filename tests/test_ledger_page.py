@@ -141,3 +141,33 @@ def test_a_line_that_leaves_a_piece_under_the_minimum_is_refused_with_its_reason
     assert not at.exception, at.exception
     assert "Không ghi được" in text(at)
     assert not [b for b in at.button if b.label == "Lưu tách thửa"]
+
+
+def test_change_of_land_use_then_the_map_page_card_lists_it(ws_path, data):
+    ref, _ = big_parcel(data.parcels)
+    at = ledger_page()
+    at.text_input(key="ledger_ref_input").set_value(ref).run()
+    at.selectbox(key="ledger_new_use").set_value("SKN")
+    at.text_input(key="ledger_dec_no").set_value("88/QĐ-UBND")
+    at.run()
+    [b for b in at.button if b.label == "Lưu chuyển mục đích"][0].click().run()
+    assert not at.exception, at.exception
+    assert any("Chuyển mục đích sử dụng đất" in s.value for s in at.success)
+    history = frames(at)[0]
+    assert list(history["Loại biến động"]) == ["Hiện trạng ban đầu", "Chuyển mục đích sử dụng đất"]
+    assert at.session_state["ledger_ref"] == ref  # same parcel, same number
+
+    # the map page's card: the parcel's changes in the expander "Lịch sử biến động"
+    keys = data.parcels["sheet"].map(key_text) + "/" + data.parcels["parcel_no"].map(key_text)
+    at.switch_page("app_pages/map.py")
+    at.session_state["map_selected"] = data.parcels.index[(keys == ref).to_numpy()][0]
+    at.run()
+    assert not at.exception, at.exception
+    (expander,) = [e for e in at.expander if e.label == "Lịch sử biến động"]
+    (table,) = [d.value for d in expander.dataframe]
+    assert list(table["Loại biến động"]) == ["Hiện trạng ban đầu", "Chuyển mục đích sử dụng đất"]
+    assert table["Văn bản"].iloc[-1] == "88/QĐ-UBND"
+    assert [b.label for b in expander.button] == ["Mở trang biến động đất đai"]
+    expander.button[0].click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["ledger_ref"] == ref and at.title[0].value == "Biến động đất đai"
