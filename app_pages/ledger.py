@@ -28,6 +28,7 @@ from gis.ledger.store import KIND_LABELS, Decision, Entry, LedgerError
 from layers.geometry import bounds_wgs84, zoom_for
 from layers.render import MAP_HEIGHT_PX, MAP_WIDTH_PX, build_map, selection_group
 from layers.render_draw import DRAW_COLOUR, add_draw
+from layers.render_fields import collapse_legend
 
 TABLE: dict[str, tuple[str, str]] = {
     "title": ("Biến động đất đai", "Land changes"),
@@ -358,6 +359,7 @@ with card_col:
 with map_col:
     assets = map_assets()
     folium_map = build_map(prepared, lang=lang(), assets=assets)
+    collapse_legend(folium_map)  # the map is narrow: the legend folded, not over the parcel picked
     if auth.can("edit_fields"):
         add_draw(folium_map, assets, lang=lang(), shapes=("polyline",))
     view: dict = {}
