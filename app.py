@@ -30,6 +30,12 @@ st.set_page_config(page_title=_page_title(), page_icon="🗺️", layout="wide")
 _start_up()
 ui.install_style(context.lang())  # before the login form too: its words are Streamlit's as well
 
+#: The titles of the land-change pages (the other pages' are in gis/i18n.py).
+PAGES: dict[str, tuple[str, str]] = {
+    "page_ledger": ("Biến động đất đai", "Land changes"),
+    "page_clearance": ("Giải phóng mặt bằng", "Site clearance"),
+}
+
 user = auth.require_login()  # without a live session (when one is needed): only the login form, then stop
 lang = context.sidebar()
 auth.sidebar(user)
@@ -41,6 +47,10 @@ pages = [
     st.Page("app_pages/overview.py", title=context.t("page_overview"), icon=":material/table_chart:", url_path="overview"),
     st.Page("app_pages/presentation.py", title=context.t("page_presentation"), icon=":material/slideshow:",
             url_path="presentation"),
+    st.Page("app_pages/ledger.py", title=context.t("page_ledger", PAGES), icon=":material/history:",
+            url_path="ledger"),
+    st.Page("app_pages/clearance.py", title=context.t("page_clearance", PAGES), icon=":material/engineering:",
+            url_path="clearance"),
     st.Page("app_pages/data.py", title=context.t("page_data"), icon=":material/folder_open:", url_path="data"),
 ]
 st.navigation(pages).run()

@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from app_pages import ledger_ui
 from app_pages.context import clicked_parcel, dataset, lang, map_assets, prepared_map, t
 from app_pages.text import literal
 from app_pages.ui import number_table
@@ -251,6 +252,7 @@ def _card(facts: ParcelFacts) -> None:
             st.dataframe(number_table(table, {tr("legal_area") + " (m²)": 1}, lang=code), hide_index=True,
                          width="stretch", height=min(36 * (len(table) + 1), 320))
             st.caption(identity_label(facts.owner_identity, lang=code) + ".")
+    ledger_ui.history_expander(a)
     st.button(tr("clear"), on_click=_select, args=(None,), kwargs={"zoom": False})
 
 

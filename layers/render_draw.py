@@ -3,7 +3,7 @@
 ``folium.plugins.Draw`` loads Leaflet.draw from cdnjs, which leaves the map undrawn offline (see
 ``docs/offline-maps.md``). :class:`LocalDraw` is the same control pointed at the vendored Leaflet.draw 1.0.4
 (``layers/assets/vendor/leaflet-draw``, copied to ``static/vendor`` by :mod:`layers.offline`), offering
-polygons only, with its toolbar and drawing hints in Vietnamese or English (``L.drawLocal``).
+polygons only (or lines, see :func:`add_draw`), with its toolbar and drawing hints in Vietnamese or English (``L.drawLocal``).
 
 streamlit-folium finds the drawn shapes through the control's ``drawnItems`` group and returns them in
 ``all_drawings`` (all of them) and ``last_active_drawing`` (the latest), as GeoJSON in WGS84.
@@ -30,7 +30,7 @@ DRAW_LOCAL: dict[str, dict] = {
                 "actions": {"title": "Hủy vẽ", "text": "Hủy"},
                 "finish": {"title": "Kết thúc vẽ", "text": "Xong"},
                 "undo": {"title": "Xóa điểm vừa vẽ", "text": "Xóa điểm cuối"},
-                "buttons": {"polygon": "Vẽ ranh giới cánh đồng (đa giác)"},
+                "buttons": {"polygon": "Vẽ ranh giới cánh đồng (đa giác)", "polyline": "Vẽ đường chia thửa"},
             },
             "handlers": {
                 "polygon": {"tooltip": {"start": "Bấm vào bản đồ để bắt đầu vẽ ranh giới.",
@@ -48,7 +48,8 @@ DRAW_LOCAL: dict[str, dict] = {
                 "actions": {"title": "Cancel drawing", "text": "Cancel"},
                 "finish": {"title": "Finish drawing", "text": "Finish"},
                 "undo": {"title": "Delete last point drawn", "text": "Delete last point"},
-                "buttons": {"polygon": "Draw a field's outline (polygon)"},
+                "buttons": {"polygon": "Draw a field's outline (polygon)",
+                            "polyline": "Draw a line to split a parcel"},
             },
             "handlers": {
                 "polygon": {"tooltip": {"start": "Click on the map to start drawing the outline.",
@@ -64,7 +65,8 @@ DRAW_LOCAL: dict[str, dict] = {
 
 
 class LocalDraw(Draw):
-    """Leaflet.draw's control from local files: polygons only, no edit toolbar, words in ``lang``.
+    """Leaflet.draw's control from local files: polygons (or, with ``shapes``, lines), no edit toolbar, words in
+    ``lang``.
 
     The drawn layers go into ``drawnItems_<name>``, which streamlit-folium renames ``drawnItems`` and reads
     for ``all_drawings``.
@@ -100,16 +102,18 @@ class LocalDraw(Draw):
     )
 
     def __init__(self, assets: AssetUrls, *, lang: str = "vi", position: str = "topleft",
-                 colour: str = DRAW_COLOUR) -> None:
+                 colour: str = DRAW_COLOUR, shapes: tuple[str, ...] = ("polygon",)) -> None:
         polygon = {
             "allowIntersection": False,
             "showArea": False,  # 1.0.4's area readout assigns an undeclared `type`: an error in strict code
             "shapeOptions": {"color": colour, "weight": 3, "fillOpacity": 0.15},
             "drawError": {"color": "#d50000", "timeout": 2500},
         }
+        polyline = {"shapeOptions": {"color": colour, "weight": 4}, "showLength": False}
         super().__init__(
             position=position, show_geometry_on_click=False,
-            draw_options={"polygon": polygon, "polyline": False, "rectangle": False, "circle": False,
+            draw_options={"polygon": polygon if "polygon" in shapes else False,
+                          "polyline": polyline if "polyline" in shapes else False, "rectangle": False, "circle": False,
                           "marker": False, "circlemarker": False},
         )
         scripts, sheets = assets.draw
@@ -119,8 +123,10 @@ class LocalDraw(Draw):
             "<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def add_draw(m: folium.Map, assets: AssetUrls, *, lang: str = "vi") -> LocalDraw:
-    """Add the polygon drawing control to ``m`` (a map from :func:`layers.render.build_map`)."""
-    control = LocalDraw(assets, lang=lang)
+def add_draw(m: folium.Map, assets: AssetUrls, *, lang: str = "vi",
+             shapes: tuple[str, ...] = ("polygon",)) -> LocalDraw:
+    """Add the drawing control to ``m`` (a map from :func:`layers.render.build_map`), offering ``shapes``
+    (``"polygon"``, ``"polyline"``: a line, e.g. to split a parcel)."""
+    control = LocalDraw(assets, lang=lang, shapes=shapes)
     control.add_to(m)
     return control

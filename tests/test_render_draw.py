@@ -57,3 +57,15 @@ def test_the_draw_control_loads_local_files_polygons_only_with_vietnamese_words(
     assert words["draw"]["toolbar"]["buttons"]["polygon"].startswith("Vẽ")
     english = render_draw.LocalDraw(offline.asset_urls(), lang="en")
     assert "Draw a field" in english.words_json
+
+
+def test_the_draw_control_can_offer_a_line_only_for_splitting_a_parcel(prepared):
+    from streamlit_folium import _get_map_string
+
+    m = render.build_map(prepared, lang="vi", assets=offline.asset_urls())
+    control = render_draw.add_draw(m, offline.asset_urls(), lang="vi", shapes=("polyline",))
+    assert control.draw_options["polyline"] and not control.draw_options["polygon"]
+    assert control.draw_options["polyline"]["showLength"] is False
+    assert "Vẽ đường chia thửa" in _get_map_string(m)
+    assert render_draw.add_draw(render.build_map(prepared, lang="vi", assets=offline.asset_urls()),
+                                offline.asset_urls()).draw_options["polyline"] is False  # the fields page's

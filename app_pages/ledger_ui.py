@@ -1,0 +1,143 @@
+"""What the ledger pages share: the dataset's land store, the map of a date, a parcel's history as a table.
+
+Kept apart from the pages so that the map page's parcel card can show a parcel's history with one call
+(:func:`history_expander`) and the ledger and clearance pages use the same store and caches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+import streamlit as st
+
+from app_pages.context import data_folder, dataset, dataset_key, lang, t
+from app_pages.text import literal
+from gis.errors import GisError
+from gis.ledger.changes import history, open_store, ref_of
+from gis.ledger.store import SqliteLandStore
+
+TABLE: dict[str, tuple[str, str]] = {
+    "history": ("Lịch sử biến động", "History of changes"),
+    "open_ledger": ("Mở trang biến động đất đai", "Open the land changes page"),
+    "no_history": ("Chưa có biến động nào được ghi cho thửa này.", "No change is recorded for this parcel."),
+    "date": ("Ngày", "Date"),
+    "kind": ("Loại biến động", "Kind of change"),
+    "decision": ("Văn bản", "Document"),
+    "decision_date": ("Ngày văn bản", "Document date"),
+    "body": ("Cơ quan ban hành", "Issued by"),
+    "before": ("Thửa trước", "Parcels before"),
+    "after": ("Thửa sau", "Parcels after"),
+    "entered_by": ("Người ghi", "Entered by"),
+    "entry": ("Mục", "Entry"),
+}
+
+#: Where the ledger page takes a parcel handed over by another page (``"SHEET/PARCEL"``).
+PICK = "ledger_pick"
+
+
+def tr(key: str) -> str:
+    return t(key, TABLE)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _store(folder: str, stamp: float, ledger_file: str) -> SqliteLandStore:
+    from app_pages import auth
+
+    return open_store(dataset(), by=auth.who())
+
+
+def store() -> SqliteLandStore:
+    """The land store (ledger) of the dataset in use; seeded from its parcels the first time."""
+    from gis.ledger.changes import ledger_name, ledger_path
+
+    folder, stamp = dataset_key()
+    return _store(folder, stamp, str(ledger_path(ledger_name(Path(folder)))))
+
+
+def store_stamp(found: SqliteLandStore) -> float:
+    """The store file's modification time: a cache key that changes with every entry written."""
+    try:
+        return Path(found.path).stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+@st.cache_resource(show_spinner=False, max_entries=6)
+def _as_of(ledger_file: str, stamp: float, ledger_stamp: float, day: dt.date | None):
+    from gis.ledger.changes import dataset_as_of
+    from layers.catalogue import prepare
+
+    data = dataset_as_of(dataset(), store(), day)
+    return data, prepare(data)
+
+
+def map_as_of(day: dt.date | None):
+    """``(dataset, prepared map)`` whose parcels are those in force on ``day`` (today's when None), cached per
+    dataset, ledger state and date. The prepared parcels are aligned by position to ``dataset.parcels``."""
+    found = store()
+    _, stamp = dataset_key()
+    return _as_of(str(found.path), stamp, store_stamp(found), day)
+
+
+def history_table(ref: str, language: str) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """A parcel's history as a table (one row per change, oldest first), with its parents and children.
+
+    Raises :class:`gis.ledger.store.LedgerError` when the ledger has no such parcel."""
+    found = history(store(), ref)
+    rows = []
+    for item in found.items:
+        e = item.entry
+        rows.append({
+            tr("entry"): e.entry_id,
+            tr("date"): e.date,
+            tr("kind"): e.label(language),
+            tr("decision"): e.decision.number,
+            tr("decision_date"): e.decision.date,
+            tr("body"): e.decision.body,
+            tr("before"): ", ".join(item.before) if e.kind != "initial" else "",
+            tr("after"): ", ".join(item.after),
+            tr("entered_by"): e.entered_by,
+        })
+    return pd.DataFrame(rows), found.parents, found.children
+
+
+def history_expander(row: pd.Series | dict) -> None:
+    """The map page's addition to a parcel card: an expander listing the parcel's changes, and a button to the
+    land changes page with the parcel picked."""
+    from gis.ledger.changes import ledger_name, ledger_path
+
+    ref = ref_of(row)
+    with st.expander(tr("history"), expanded=False):
+        # the map page never seeds the ledger (seconds for a commune): without one, nothing is recorded yet
+        if ledger_path(ledger_name(data_folder())).is_file():
+            try:
+                table, _, _ = history_table(ref, lang())
+            except GisError as exc:
+                st.caption(literal(exc.text(lang())))
+                table = pd.DataFrame()
+            if len(table) <= 1:
+                st.caption(tr("no_history"))
+            if len(table):
+                st.dataframe(table, hide_index=True, width="stretch")
+        else:
+            st.caption(tr("no_history"))
+        if st.button(tr("open_ledger"), key="ledger_from_map", icon=":material/history:"):
+            st.session_state[PICK] = ref
+            st.switch_page("app_pages/ledger.py")
+
+
+def line_from_geojson(geometry: dict, crs: object) -> shapely.Geometry:
+    """A line drawn on the map (GeoJSON in WGS84) in the dataset's CRS."""
+    from shapely.geometry import shape
+
+    geom = shape(geometry)
+    return gpd.GeoSeries([geom], crs="EPSG:4326").to_crs(crs).iloc[0]
+
+
+def folder_name() -> str:
+    """The dataset folder's name (for file names)."""
+    return Path(data_folder()).name
