@@ -36,6 +36,8 @@ PAGES = [
     ("targets", "Chỉ tiêu kế hoạch", "Plan targets", True),
     ("overview", "Tổng hợp diện tích", "Area summary", False),
     ("data", "Dữ liệu", "Data", False),
+    ("ledger", "Biến động đất đai", "Land changes", True),
+    ("clearance", "Giải phóng mặt bằng", "Site clearance", True),
     ("presentation", "Trình chiếu", "Presentation", True),  # last: it hides the sidebar and its links
 ]
 TIMEOUT_MS = 90_000
