@@ -60,6 +60,8 @@ def read_only(tmp_path: Path) -> Iterator[Path]:
 @pytest.fixture
 def full(tmp_path: Path) -> Iterator[Path]:
     if not ROOT_USER:
+        if os.environ.get("CI"):  # CI runs as root: a missing fault there is a failure, never a skip
+            pytest.fail("a full disk is simulated with a tmpfs, which only root can mount; CI must run as root")
         pytest.skip("a full disk is simulated with a tmpfs, which only root can mount")
     mount = tmp_path / "small_disk"
     mount.mkdir()
