@@ -11,6 +11,7 @@ changes is one overlay group (:func:`layers.render_fields.fields_group`) that st
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
 import tempfile
 import unicodedata
@@ -502,7 +503,7 @@ def _legend() -> str:
         fill = style.get("fillColor", "transparent") if style.get("fill", True) else "transparent"
         dash = "dashed" if "dashArray" in style else "solid"
         return (f'<span style="display:inline-block;width:14px;height:10px;background:{fill};'
-                f'border:2px {dash} {style["color"]};vertical-align:middle;margin:0 4px 0 10px"></span>{label}')
+                f'border:2px {dash} {style["color"]};vertical-align:middle;margin:0 4px 0 10px"></span>{html.escape(label)}')
     return (f"<small>{tr('legend')}:" + swatch(WORKING, WORKING.title_in(lang()))
             + swatch(WORKING_PARCELS, WORKING_PARCELS.title_in(lang())) + swatch(SAVED, SAVED.title_in(lang()))
             + swatch(DRAFTS, DRAFTS.title_in(lang()))

@@ -49,7 +49,7 @@ def _write_log(text: str) -> Path | None:
         path = folder / "loi.txt"
         path.write_text(text, encoding="utf-8")
         return path
-    except Exception:  # noqa: BLE001 - the log is a courtesy; the message is printed either way
+    except (OSError, GisError):  # no log where the workspace cannot be written: the message says --debug instead
         return None
 
 

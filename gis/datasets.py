@@ -104,13 +104,15 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _parcel_count(folder: Path) -> int | None:
+    import pyogrio
+
     path = find_layer_file(folder, "parcels")
     if path is None:
         return None
     try:
         return _feature_count(str(path), path.stat().st_mtime_ns)
-    except Exception:  # noqa: BLE001 - a count for the list only; the dataset itself is read elsewhere
-        return None
+    except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
+        return None  # listed with no count ("—"); opening the dataset says what is wrong with it
 
 
 @functools.lru_cache(maxsize=64)

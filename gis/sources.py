@@ -18,6 +18,7 @@ import math
 import re
 import unicodedata
 import warnings
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ import pandas as pd
 import pyogrio
 import shapely
 from pyproj import CRS
+from pyproj.exceptions import CRSError
 
 from gis import encoding as enc
 from gis import landuse
@@ -772,6 +774,17 @@ def _xlsx_sheets(path: Path, *, deadline: Deadline | None = None) -> dict[str, l
         return _xlsx_rows(path, fh, deadline)
 
 
+def workbook_errors() -> tuple[type[BaseException], ...]:
+    """What openpyxl raises for a file that is not a readable workbook: a damaged zip, broken XML (the
+    standard parser's and lxml's errors are both ``SyntaxError``), missing parts (``KeyError``), values it
+    cannot convert, a read cut short, and its own ``InvalidFileException``. Imported here, when a workbook is
+    read, so that the command line starts without openpyxl."""
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    return (InvalidFileException, zipfile.BadZipFile, SyntaxError, KeyError, IndexError, ValueError, TypeError,
+            AttributeError, EOFError, OSError)
+
+
 def _xlsx_rows(path: Path, fh: Any, deadline: Deadline | None) -> dict[str, list[list[object]]]:
     from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
@@ -781,7 +794,7 @@ def _xlsx_rows(path: Path, fh: Any, deadline: Deadline | None) -> dict[str, list
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # openpyxl's notes on styles it does not know
             book = load_workbook(fh, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken file (zip, xml, key errors)
+    except workbook_errors() as exc:
         raise _unreadable(path, type(exc).__name__, "Hãy mở bằng Excel, lưu lại thành .xlsx rồi tải lên lại.",
                           "Open it in Excel, save it again as .xlsx and upload it again.") from exc
     sheets: dict[str, list[list[object]]] = {}
@@ -810,7 +823,7 @@ def _xlsx_rows(path: Path, fh: Any, deadline: Deadline | None) -> dict[str, list
             sheets[ws.title] = rows
     except DataSourceError:
         raise
-    except Exception as exc:  # a sheet's XML broken half-way: openpyxl raises parser, key and value errors
+    except workbook_errors() as exc:  # a sheet's XML broken half-way
         raise _unreadable(path, type(exc).__name__, "Hãy mở bằng Excel, lưu lại thành .xlsx rồi tải lên lại.",
                           "Open it in Excel, save it again as .xlsx and upload it again.") from exc
     finally:
@@ -1127,7 +1140,7 @@ def resolve_target(province: str | Province | None = None, crs: str | CRS | None
     if crs is not None:
         try:
             return crs if isinstance(crs, CRS) else CRS.from_user_input(crs)
-        except Exception as exc:  # pyproj raises CRSError and others for text it cannot read
+        except (CRSError, TypeError, ValueError) as exc:  # text or a value pyproj cannot read as a CRS
             raise CrsError(
                 f"Không hiểu hệ tọa độ «{crs}». Hãy ghi mã EPSG (ví dụ EPSG:9214) hoặc chọn tỉnh.",
                 f"Cannot read the CRS '{crs}'. Write an EPSG code (e.g. EPSG:9214) or pick the province.",

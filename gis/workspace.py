@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 import shapely
 from pyproj import CRS
 
@@ -356,10 +357,9 @@ class Workspace:
                 ws._create()
             except (OSError, sqlite3.Error) as exc:
                 raise workspace_write_error(path, exc) from exc
-            except Exception as exc:  # GDAL's errors (pyogrio.errors.*) while writing the new file
-                if type(exc).__module__.startswith("pyogrio"):
-                    raise workspace_write_error(path, exc) from exc
-                raise
+            except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
+                    pyogrio.errors.GeometryError) as exc:  # GDAL's errors while writing the new file
+                raise workspace_write_error(path, exc) from exc
         return ws
 
     def _needs_migration(self) -> bool:
@@ -376,8 +376,6 @@ class Workspace:
         return bool(columns) and not set(_FIELD_COLUMNS) <= columns
 
     def _create(self) -> None:
-        import pyogrio
-
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.tmp.gpkg")
         empty = gpd.GeoDataFrame(

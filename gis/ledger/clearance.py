@@ -228,9 +228,11 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     sheet declaring more rows than the ``rows`` limit (``gis/limits.toml``) is refused before it is read."""
     from openpyxl import load_workbook
 
+    from gis.sources import workbook_errors
+
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a file that is not a workbook
+    except workbook_errors() as exc:  # a file that is not a readable workbook
         raise DataSourceError(f"Không đọc được bảng tính «{path.name}» ({exc}). Hãy dùng tệp Excel .xlsx.",
                               f"Cannot read the workbook '{path.name}' ({exc}). Use an Excel .xlsx file.") from exc
     try:
