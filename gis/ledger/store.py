@@ -38,7 +38,8 @@ import os
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -595,7 +596,11 @@ class SqliteLandStore:
             f"SELECT reverses, entry_id FROM {LEDGER} WHERE reverses IS NOT NULL")}
 
     # -- writing -------------------------------------------------------------------------------------
-    def _transaction(self) -> sqlite3.Connection:
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write: ``BEGIN IMMEDIATE`` with the workspace attached for its audit row, ``COMMIT`` at the end
+        (unless the body rolled back itself), ``ROLLBACK`` on any failure, SQLite's errors told as workspace
+        faults (:func:`gis.workspace.workspace_write_error`)."""
         fault = _writable(self.path)
         if fault is not None:
             raise fault
@@ -603,8 +608,8 @@ class SqliteLandStore:
             from gis.workspace import Workspace
 
             workspace = Workspace.open(self.audit_path)  # made the first time, else checked
-            with workspace._transaction() as con:
-                workspace._ensure_schema(con)
+            with workspace._transaction() as ws_con:
+                workspace._ensure_schema(ws_con)
             self._audit_ready = True
         try:
             con = sqlite3.connect(self.path, timeout=_TIMEOUT_S, isolation_level=None)
@@ -613,7 +618,18 @@ class SqliteLandStore:
             con.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise workspace_write_error(self.path, exc) from exc
-        return con
+        try:
+            yield con
+            if con.in_transaction:
+                con.execute("COMMIT")
+        except sqlite3.Error as exc:
+            _rollback(con)
+            raise workspace_write_error(self.path, exc) from exc
+        except BaseException:
+            _rollback(con)
+            raise
+        finally:
+            con.close()
 
     def _audit(self, con: sqlite3.Connection, *, by: str, action: str, obj: str) -> None:
         """Append the workspace's audit row of a change, in the change's transaction (when there is a workspace)."""
@@ -675,37 +691,29 @@ class SqliteLandStore:
         frame["seq"] = np.arange(1, len(frame) + 1)
         columns = [c for c in parcels.columns if c != parcels.geometry.name and c not in DERIVED]
         dtypes = {c: str(parcels[c].dtype) for c in columns}
-        con = self._transaction()
         try:
-            if con.execute(f"SELECT 1 FROM {META} WHERE key = 'crs'").fetchone():
-                con.execute("ROLLBACK")
-                entries = self._entries("WHERE kind = 'initial'")
-                return entries[0]
-            srs_id = self._register_geometry(con, CRS.from_user_input(parcels.crs))
-            meta = {"dataset": self.dataset, "source": source, "data_date": date.isoformat(),
-                    "seeded_at": now_iso(), "crs": CRS.from_user_input(parcels.crs).to_wkt(),
-                    "srs_id": str(srs_id), "columns": json.dumps(columns), "dtypes": json.dumps(dtypes)}
-            con.executemany(f"INSERT INTO {META} (key, value) VALUES (?, ?)", list(meta.items()))
-            self._meta_cache = meta
-            entry_id, _ = self._insert_entry(con, NewEntry("initial", date, Decision(""), note=note,
-                                                           detail={"source": source, "parcels": len(frame)}),
-                                             by=who)
-            written = self._insert_versions(con, frame, entry_id=entry_id, day=date.isoformat())
-            con.executemany(f"INSERT INTO {LINKS} (entry_id, role, version_id, parcel_id) VALUES (?, 'after', ?, ?)",
-                            [(entry_id, v, p) for v, p in written])
-            self._audit(con, by=who, action="ledger_initial",
-                        obj=f"{LEDGER}/{self.dataset}#{entry_id}: {len(written)} parcels from {source}")
-            con.execute("COMMIT")
-        except sqlite3.Error as exc:
-            _rollback(con)
-            self._meta_cache = None
-            raise workspace_write_error(self.path, exc) from exc
+            with self._transaction() as con:
+                if con.execute(f"SELECT 1 FROM {META} WHERE key = 'crs'").fetchone():
+                    con.execute("ROLLBACK")
+                    entries = self._entries("WHERE kind = 'initial'")
+                    return entries[0]
+                srs_id = self._register_geometry(con, CRS.from_user_input(parcels.crs))
+                meta = {"dataset": self.dataset, "source": source, "data_date": date.isoformat(),
+                        "seeded_at": now_iso(), "crs": CRS.from_user_input(parcels.crs).to_wkt(),
+                        "srs_id": str(srs_id), "columns": json.dumps(columns), "dtypes": json.dumps(dtypes)}
+                con.executemany(f"INSERT INTO {META} (key, value) VALUES (?, ?)", list(meta.items()))
+                self._meta_cache = meta
+                entry_id, _ = self._insert_entry(con, NewEntry("initial", date, Decision(""), note=note,
+                                                               detail={"source": source, "parcels": len(frame)}),
+                                                 by=who)
+                written = self._insert_versions(con, frame, entry_id=entry_id, day=date.isoformat())
+                con.executemany(f"INSERT INTO {LINKS} (entry_id, role, version_id, parcel_id) VALUES (?, 'after', ?, ?)",
+                                [(entry_id, v, p) for v, p in written])
+                self._audit(con, by=who, action="ledger_initial",
+                            obj=f"{LEDGER}/{self.dataset}#{entry_id}: {len(written)} parcels from {source}")
         except BaseException:
-            _rollback(con)
             self._meta_cache = None
             raise
-        finally:
-            con.close()
         return self.entry(entry_id)
 
     def commit(self, entry: NewEntry, *, ends: Sequence[str], adds: gpd.GeoDataFrame, by: str | None = None,
@@ -714,8 +722,7 @@ class SqliteLandStore:
         day = entry.date.isoformat()
         if not self.is_seeded():
             raise LedgerError("Sổ biến động chưa có hiện trạng ban đầu.", "The ledger has no initial state yet.")
-        con = self._transaction()
-        try:
+        with self._transaction() as con:
             for version_id in ends:
                 row = con.execute(f"SELECT valid_from, valid_to, sheet, parcel_no FROM {VERSIONS} "
                                   "WHERE version_id = ?", (version_id,)).fetchone()
@@ -751,15 +758,6 @@ class SqliteLandStore:
                 self._insert_stages(con, [replace(r, entry_id=entry_id) for r in stages], by=who)
             self._audit(con, by=who, action=f"ledger_{entry.kind}", obj=f"{LEDGER}/{self.dataset}#{entry_id}: "
                         f"{len(ends)} -> {len(adds)} parcel versions, {entry.decision.number}")
-            con.execute("COMMIT")
-        except sqlite3.Error as exc:
-            _rollback(con)
-            raise workspace_write_error(self.path, exc) from exc
-        except BaseException:
-            _rollback(con)
-            raise
-        finally:
-            con.close()
         return self.entry(entry_id)
 
     # -- site clearance ------------------------------------------------------------------------------
@@ -776,21 +774,11 @@ class SqliteLandStore:
         if not records:
             return
         who = _who(by)
-        con = self._transaction()
-        try:
+        with self._transaction() as con:
             self._insert_stages(con, records, by=who)
             projects = ", ".join(sorted({r.project for r in records}))
             self._audit(con, by=who, action="clearance_stages",
                         obj=f"{STAGES}/{self.dataset}: {len(records)} steps of {projects}")
-            con.execute("COMMIT")
-        except sqlite3.Error as exc:
-            _rollback(con)
-            raise workspace_write_error(self.path, exc) from exc
-        except BaseException:
-            _rollback(con)
-            raise
-        finally:
-            con.close()
 
     def stages(self, project: str | None = None) -> list[StageRecord]:
         if not self._query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (STAGES,)):
