@@ -10,7 +10,6 @@ on any HTTP status of 400 or more. Screenshots go to ``/tmp/fields_*.png``.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -40,15 +39,8 @@ def workspace(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def fields_app(tmp_path_factory, workspace):
     """The real app with its own workspace file."""
-    before = os.environ.get("LUONGPHONG_WORKSPACE")
-    os.environ["LUONGPHONG_WORKSPACE"] = str(workspace)
-    try:
-        app = start_app(tmp_path_factory.mktemp("fields_app") / "streamlit.log")
-    finally:
-        if before is None:
-            os.environ.pop("LUONGPHONG_WORKSPACE", None)
-        else:
-            os.environ["LUONGPHONG_WORKSPACE"] = before
+    workspace_file = str(workspace)
+    app = start_app(tmp_path_factory.mktemp("fields_app") / "streamlit.log", env={"LUONGPHONG_WORKSPACE": workspace_file})
     try:
         yield app
     finally:

@@ -11,7 +11,6 @@ or any element a payload created (in every frame); and it checks the payload tex
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -103,15 +102,8 @@ def payload_file(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def payload_app(tmp_path_factory):
     """The real app with its own workspace (the import writes there)."""
-    before = os.environ.get("LUONGPHONG_WORKSPACE")
-    os.environ["LUONGPHONG_WORKSPACE"] = str(tmp_path_factory.mktemp("payload_ws") / "workspace.gpkg")
-    try:
-        app = start_app(tmp_path_factory.mktemp("payload_app") / "streamlit.log")
-    finally:
-        if before is None:
-            os.environ.pop("LUONGPHONG_WORKSPACE", None)
-        else:
-            os.environ["LUONGPHONG_WORKSPACE"] = before
+    workspace_file = str(tmp_path_factory.mktemp("payload_ws") / "workspace.gpkg")
+    app = start_app(tmp_path_factory.mktemp("payload_app") / "streamlit.log", env={"LUONGPHONG_WORKSPACE": workspace_file})
     try:
         yield app
     finally:

@@ -3,7 +3,6 @@ and the map still drawn behind them in a real browser (its frames are the app's 
 
 from __future__ import annotations
 
-import os
 import urllib.request
 
 import pytest
@@ -14,15 +13,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    before = os.environ.get("LUONGPHONG_WORKSPACE")
-    os.environ["LUONGPHONG_WORKSPACE"] = str(tmp_path_factory.mktemp("serve_ws") / "workspace.gpkg")
-    try:
-        app = start_app(tmp_path_factory.mktemp("serve_app") / "streamlit.log", script="serve.py")
-    finally:
-        if before is None:
-            os.environ.pop("LUONGPHONG_WORKSPACE", None)
-        else:
-            os.environ["LUONGPHONG_WORKSPACE"] = before
+    workspace_file = str(tmp_path_factory.mktemp("serve_ws") / "workspace.gpkg")
+    app = start_app(tmp_path_factory.mktemp("serve_app") / "streamlit.log", script="serve.py", env={"LUONGPHONG_WORKSPACE": workspace_file})
     try:
         yield app
     finally:
