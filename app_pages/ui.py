@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -28,8 +29,10 @@ STYLE_SHEET = Path(__file__).with_name("style.css")
 VIETNAMESE_PART = "/* -- Streamlit's own words in Vietnamese"
 
 
+@functools.lru_cache(maxsize=2)
 def style_css(lang: str) -> str:
-    """The style sheet for the interface in ``lang`` (``"vi"`` or ``"en"``)."""
+    """The style sheet for the interface in ``lang`` (``"vi"`` or ``"en"``), read once per language, not at
+    every rerun (the file ships with the tool)."""
     text = STYLE_SHEET.read_text(encoding="utf-8")
     layout, _, words = text.partition(VIETNAMESE_PART)
     if lang != "vi":
