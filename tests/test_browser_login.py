@@ -132,7 +132,8 @@ def test_an_officer_may_import(network_app, offline_page):
     page = offline_page.page
     open_login(network_app, page)
     log_in(page, OFFICER, PASSWORD)
-    assert "canbo (cán bộ)" in page.locator('[data-testid="stSidebar"]').inner_text(timeout=TIMEOUT_MS)
+    # the sidebar names the officer once the rerun after the login has drawn it (waited for, not read at once)
+    page.locator('[data-testid="stSidebar"]').get_by_text("canbo (cán bộ)").wait_for(timeout=TIMEOUT_MS)
     page.wait_for_selector(MAP_IFRAME, state="attached", timeout=TIMEOUT_MS)
     page.get_by_role("link", name="Dữ liệu").click()
     page.wait_for_selector('[data-testid="stFileUploader"]', timeout=TIMEOUT_MS)
