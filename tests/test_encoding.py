@@ -1,4 +1,4 @@
-"""Tests of gis.encoding: the TCVN3 and VNI tables, round trips, detection, repair and DBF reading.
+"""Tests of gis.files: the TCVN3 and VNI tables, round trips, detection, repair and DBF reading.
 
 glibc's iconv is the independent reference for TCVN3 (``TCVN5712-1``) and cp1258 (``CP1258``); there is none
 for VNI, so VNI is checked against spellings taken from the VNI chart and by its structure. These tests need
@@ -20,24 +20,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from gis.encoding import (
+from gis.errors import GisError
+from gis.files.codecs import (
     ENCODINGS,
     VIETNAMESE_LETTERS,
-    DbfError,
     EncodingError,
     canonical_encoding,
     decode,
-    detect,
-    detect_text,
     encode,
-    is_vietnamese_syllable,
-    read_dbf_text,
-    repair,
     restore_caps_font,
-    write_dbf,
-    write_legacy_shapefile,
 )
-from gis.errors import GisError
+from gis.files.dbf import DbfError, read_dbf_text, write_dbf, write_legacy_shapefile
+from gis.files.detect import detect, detect_text, is_vietnamese_syllable, repair
 
 PRINTABLE_ASCII = "".join(chr(c) for c in range(0x20, 0x7F))
 
@@ -436,7 +430,7 @@ def test_missing_and_broken_dbf(tmp_path: Path) -> None:
 
 
 def test_no_ui_imports() -> None:
-    code = "import sys, gis.encoding; print('streamlit' in sys.modules or 'folium' in sys.modules)"
+    code = "import sys, gis.files.dbf; print('streamlit' in sys.modules or 'folium' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parent.parent)
     assert out.stdout.strip() == "False"
