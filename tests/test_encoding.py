@@ -373,6 +373,20 @@ def test_deleted_records_are_skipped_as_gdal_does(tmp_path: Path) -> None:
     assert found.encoding == "tcvn3"
 
 
+@pytest.mark.parametrize("encoding", ["tcvn3", "vni", "cp1258", "utf-8"])
+def test_every_letter_reaches_the_decoder_unchanged_through_gdal(tmp_path: Path, encoding: str) -> None:
+    # TCVN3 puts the capitals with a tone at bytes 0x01-0x17 and 0x80-0x9F: control characters in latin-1,
+    # which GDAL must hand over as they are for the bytes to decode right.
+    values = ["".join(VIETNAMESE_LETTERS[i:i + 20]) for i in range(0, len(VIETNAMESE_LETTERS), 20)]
+    raw = [encode(v, encoding) for v in values]
+    if encoding == "tcvn3":
+        assert any(0x01 <= b <= 0x17 for r in raw for b in r) and any(0x80 <= b <= 0x9F for r in raw for b in r)
+    dbf = write_dbf(tmp_path / "letters.dbf", {"TEN": values, "SO": list(range(len(values)))}, encoding=encoding)
+    records, found = read_dbf_text(dbf, encoding=encoding)
+    assert [r["TEN"] for r in records] == values
+    assert set(records[0]) == {"TEN"}  # the numeric field is not text
+
+
 def test_caps_font_fixture(tmp_path: Path) -> None:
     dbf = write_dbf(tmp_path / "t.dbf", {"TEN": ["THÔN SƠN QUẢ 1", "Lương Phong"]}, encoding="tcvn3", caps_font=True)
     records, _ = read_dbf_text(dbf)

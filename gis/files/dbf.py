@@ -2,8 +2,10 @@
 
 :func:`read_dbf_text` reads the character fields of a shapefile's ``.dbf`` as bytes, detects their encoding
 with :func:`gis.files.detect.detect` (the ``.cpg`` file is only a hint: a wrong one is common) and decodes
-them, so that a wrong or missing ``.cpg`` never mangles a name. It parses the dBASE table itself because
-the bytes must reach the detector undecoded; GDAL would decode them with whatever the ``.cpg`` says.
+them, so that a wrong or missing ``.cpg`` never mangles a name. The table is read by GDAL (pyogrio) told
+that it is latin-1: every byte 0x01-0xFF then comes back as the code point of the same number, so
+``str.encode("latin-1")`` gives the stored bytes back undecoded, whatever the ``.cpg`` says; no dBASE parser
+of our own is needed to reach them.
 
 :func:`write_dbf` and :func:`write_legacy_shapefile` write tables and shapefiles whose text is in TCVN3,
 VNI, cp1258 or UTF-8, as old software left them: the tests, the hostile-input corpus and the demonstration
@@ -14,10 +16,12 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+import pyogrio
+import pyogrio.errors
 
 from gis.errors import DataSourceError
 from gis.files.codecs import EncodingError, canonical_encoding, decode, encode
@@ -28,15 +32,6 @@ __all__ = ["DbfError", "read_dbf_text", "write_dbf", "write_legacy_shapefile"]
 
 class DbfError(DataSourceError):
     """A ``.dbf`` file that is missing, truncated or not a dBASE table."""
-
-
-@dataclass(frozen=True)
-class _Field:
-    name: bytes
-    kind: str
-    offset: int
-    length: int
-    decimals: int
 
 
 def _dbf_path(path: str | Path) -> Path:
@@ -72,38 +67,30 @@ def _broken(dbf: Path, vi: str, en: str) -> DbfError:
     )
 
 
-def _parse_dbf(dbf: Path) -> tuple[list[_Field], list[bytes]]:
-    data = dbf.read_bytes()
-    if len(data) < 33:
-        raise _broken(dbf, "tệp quá ngắn", "the file is too short")
-    count, header_len, record_len = struct.unpack("<IHH", data[4:12])
-    if header_len < 33 or record_len < 1 or header_len > len(data):
-        raise _broken(dbf, "phần đầu tệp không hợp lệ", "its header is not valid")
-    fields: list[_Field] = []
-    offset = 1
-    for start in range(32, header_len - 1, 32):
-        if data[start] == 0x0D:
-            break
-        desc = data[start:start + 32]
-        if len(desc) < 32:
-            raise _broken(dbf, "mô tả trường bị cắt cụt", "a field descriptor is cut short")
-        name = desc[:11].split(b"\x00", 1)[0]
-        fields.append(_Field(name, chr(desc[11]), offset, desc[16], desc[17]))
-        offset += desc[16]
-    if offset > record_len:
-        raise _broken(dbf, "độ dài bản ghi không khớp với các trường", "the record length does not match the fields")
-    end = header_len + count * record_len
-    if end > len(data):
-        raise _broken(dbf, f"thiếu bản ghi (phần đầu ghi {count})",
-                      f"records are missing (the header says {count})")
-    records = [data[p:p + record_len] for p in range(header_len, end, record_len)]
-    return fields, records
+def _raw_text(dbf: Path) -> tuple[list[bytes], list[list[bytes]]]:
+    """The names and values (bytes, trailing blanks removed) of the character fields of ``dbf``, as stored.
+
+    GDAL reads the table as latin-1, so every byte 0x01-0xFF comes back as the code point of the same
+    number and ``str.encode("latin-1")`` gives the stored bytes back; records marked deleted are skipped.
+    """
+    try:
+        info = pyogrio.read_info(dbf, encoding="latin1")
+        names = [str(n) for n, kind in zip(info["fields"], info["ogr_types"], strict=True) if kind == "OFTString"]
+        frame = pyogrio.read_dataframe(dbf, encoding="latin1", read_geometry=False, columns=names)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
+            pyogrio.errors.FeatureError) as exc:
+        raise _broken(dbf, f"GDAL không đọc được ({exc})", f"GDAL cannot read it ({exc})") from exc
+    columns = [[v.encode("latin-1").rstrip(b" ") if isinstance(v, str) else b"" for v in frame[n].tolist()]
+               for n in names]
+    rows = [list(row) for row in zip(*columns, strict=True)] if columns else [[] for _ in range(len(frame))]
+    return [n.encode("latin-1") for n in names], rows
 
 
 def read_dbf_text(path: str | Path, encoding: str | None = None) -> tuple[list[dict[str, str]], Detection]:
     """Read the text fields of a shapefile's DBF from its raw bytes, detecting the encoding.
 
-    The ``.cpg`` file, if any, is only a hint: a wrong one is common, so the bytes decide.
+    The ``.cpg`` file, if any, is only a hint: a wrong one is common, so the bytes decide. GDAL (through
+    pyogrio) reads the table as latin-1, which hands every byte over unchanged; this function decodes them.
 
     Parameters
     ----------
@@ -116,23 +103,20 @@ def read_dbf_text(path: str | Path, encoding: str | None = None) -> tuple[list[d
     Returns
     -------
     records : list of dict
-        One dict per record that is not marked deleted (as GDAL skips those), in file order, mapping each
-        character (``C``) field's name to its text with trailing blanks removed. Bytes the encoding does
-        not define read as U+FFFD.
+        One dict per record that is not marked deleted (GDAL skips those), in file order, mapping each
+        character (``C``) field's name to its text with trailing blanks removed (a blank value is ``""``).
+        Bytes the encoding does not define read as U+FFFD.
     detection : Detection
         The encoding used and why.
     """
     dbf = _dbf_path(path)
     declared = _read_cpg(dbf)
-    fields, records = _parse_dbf(dbf)
-    text_fields = [f for f in fields if f.kind in ("C", "c")]
-    live = [r for r in records if r[:1] != b"*"]
-    raw = [[r[f.offset:f.offset + f.length].rstrip(b" \x00") for f in text_fields] for r in live]
+    raw_names, raw = _raw_text(dbf)
     if encoding is not None:
         found = user_choice(encoding, declared)
     else:
         found = detect((v for row in raw for v in row), declared=declared)
-    names = [decode(f.name, found.encoding, errors="replace") for f in text_fields]
+    names = [decode(name, found.encoding, errors="replace") for name in raw_names]
     decoded: dict[bytes, str] = {}  # once per distinct value: codes, villages and owners repeat
 
     def text(value: bytes) -> str:
