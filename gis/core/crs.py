@@ -4,9 +4,10 @@ Cadastral data is in VN-2000 (EPSG:4756) on a 3-degree Transverse Mercator zone 
 :mod:`gis.provinces`). This module holds the EPSG codes and datum shift of those zones (:func:`tm3_crs`
 builds the custom definition of the two zones with no code), short names of a CRS for the user
 (:func:`describe`, :func:`crs_label`), the refusals of a layer with no CRS or in degrees
-(:func:`require_crs`, :func:`require_projected`), and :func:`offset_m`, the distance between where two CRSs
-put the same coordinates. What a ``.prj`` says and its faults are in :mod:`gis.core.crs_faults`; where
-coordinates fall, in :mod:`gis.core.placement`.
+(:func:`require_crs`, :func:`require_projected`), the reading of a Transverse Mercator CRS's parameters
+(:func:`tm_parameters`), :func:`offset_m` (the distance between where two CRSs put the same coordinates),
+and the ranges of VN-2000 coordinates and of Việt Nam's longitudes and latitudes. What a ``.prj`` says and
+its faults are in :mod:`gis.core.crs_faults`; where coordinates fall, in :mod:`gis.core.placement`.
 """
 
 from __future__ import annotations
@@ -53,8 +54,6 @@ TM3_NORTHING_RANGE = (900_000.0, 2_620_000.0)
 #: Longitudes and latitudes of Việt Nam, with a margin (degrees).
 LON_RANGE = (101.5, 118.0)
 LAT_RANGE = (7.5, 24.0)
-
-FAULTS = ("wrong_rotation_signs", "no_datum_shift", "other_shift")
 
 _GEOD = Geod(ellps="WGS84")
 

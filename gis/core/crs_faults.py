@@ -36,7 +36,6 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from gis.core.crs import (
-    FAULTS,
     LUONG_PHONG_CENTRE,
     TM3_EPSG,
     UTM_EPSG,
@@ -53,6 +52,9 @@ from gis.i18n import number
 # --------------------------------------------------------------------------------------------------
 # What a file says about its coordinates
 # --------------------------------------------------------------------------------------------------
+
+#: The statuses of a CRS that misplaces VN-2000 data (and that :func:`apply_fix` corrects).
+FAULTS = ("wrong_rotation_signs", "no_datum_shift", "other_shift")
 
 
 @dataclass(frozen=True)

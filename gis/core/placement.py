@@ -1,10 +1,11 @@
 """Where coordinates fall: a guess at the CRS from the numbers alone, and the area a layer must lie in.
 
 :func:`guess_from_coordinates` says what a layer with no CRS probably is (VN-2000 TM-3 metres, degrees, or
-neither) from its bounds; :func:`zone_area` is the area of use of a CRS's zone, :func:`outside` measures
-how far a layer's bounds lie outside an :class:`Area` (the zone, or the chosen province), and
-:func:`bearing_text` names the direction for the message. :func:`looks_like_degrees` tells bounds in degrees
-from bounds in metres.
+neither) from its bounds; :func:`zone_area` is the area of use of a CRS's zone; :func:`outside` says how
+far, and in which direction, a layer lies from an :class:`Area` (the zone, or the chosen province) when any
+corner of it falls outside; :func:`bearing_text` names the direction from one point to another.
+:func:`looks_like_degrees` tells bounds in degrees from bounds in metres. The margins and the usable band of
+a zone are named here (:data:`AREA_MARGIN_DEG`, :data:`TM_HALF_WIDTH_DEG`).
 """
 
 from __future__ import annotations

@@ -6,11 +6,12 @@ recovered project boundaries and the concentrated fields are generated so that t
 Red River delta commune's cadastre and match the figures of the commune's 2024 plan (rice land about 680 ha
 before recovery and 540-550 ha after it, ponds about 58 ha before and 55 ha after).
 
-The generator is pure geometry and pseudo-random numbers from one seed: the same seed writes the same
-files, byte for byte (the DBF header's date is fixed). Run it with ``python -m gis generate-demo``.
-This module holds the commune's invented places (villages, roads, canals, recovery projects),
-:func:`generate` and :func:`write`; the geometry tools are in :mod:`gis.demo.shapes`, the parcels'
-attributes in :mod:`gis.demo.cadastre`, the layers drawn from the parcels in :mod:`gis.demo.derived`.
+The generator is pure geometry and pseudo-random numbers from one seed: the same seed writes the same files,
+byte for byte (the DBF header's date is fixed). Run it with ``python -m gis generate-demo``. This module holds
+the commune's invented places (villages, highway, canal, recovery projects), the reading of the census
+outlines it starts from (:func:`commune_outlines`), :func:`generate` and :func:`write`; the geometry tools are
+in :mod:`gis.demo.shapes`, the parcels' attributes in :mod:`gis.demo.cadastre`, the layers drawn from the
+parcels in :mod:`gis.demo.derived`.
 """
 
 from __future__ import annotations

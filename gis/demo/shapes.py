@@ -1,10 +1,11 @@
 """Geometry tools of the demonstration-data generators: shapes, cuts and clean-ups of a generated cadastre.
 
-A local frame that turns the field grid axis-aligned (:class:`Frame`), irregular village cores
-(:func:`blob`, :func:`fit_area`), corridors along lines (:func:`corridor`), a minimum spanning tree of lanes
-(:func:`mst_edges`), the cutting of blocks into strips and cells (:func:`cut`, :func:`strips`,
-:func:`cells`), and the clean-ups that leave a true tiling (:func:`merge_small`, :func:`explode_and_absorb`,
-:func:`node`). Used by :mod:`gis.demo.builtin` and :mod:`gis.merged_demo`; pure geometry, no files.
+A local frame that turns the field grid axis-aligned (:class:`Frame`), irregular village cores (:func:`blob`,
+:func:`fit_area`), corridors along lines (:func:`corridor`), the minimum spanning tree that joins the villages
+by commune roads (:func:`mst_edges`), the cutting of blocks into strips and cells (:func:`cut`,
+:func:`strips`, :func:`cells`), and the clean-ups that leave a true tiling (:func:`merge_small`,
+:func:`explode_and_absorb`, :func:`node`). Used by :mod:`gis.demo.builtin` and :mod:`gis.merged_demo`; pure
+geometry, no files.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 ``xã Hiệp Hòa, tỉnh Bắc Ninh`` for a dataset's unit (:func:`place_name`), the line under a title for data
 older than the 2025 merger (:func:`coverage_text`), the coordinate-system line (:func:`crs_text`), the
-source line (:func:`source_text`), the year a land-use map states (:func:`data_year`) and the commune
-boundary's legend entry (:func:`boundary_label`). No drawing here.
+source line (:func:`source_text`), the year a land-use map states (:func:`data_year`), the commune
+boundary's legend entry (:func:`boundary_label`), and the small text helpers the drawing shares
+(:func:`prefixed`, :func:`initial_capital`, :func:`former_era`). No drawing here.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The map themes (:mod:`gis.printing.themes`) call these on the map's axes: the neighbouring communes
 (:func:`draw_context`), the parcels filled by land-use value (:func:`draw_parcels`), the roads and canals
 detailed as the scale allows (:func:`draw_network`), the village and commune boundaries
-(:func:`draw_boundaries`), the parcel numbers (:func:`label_parcels`), and the location inset
+(:func:`draw_boundaries`), the parcel numbers (:func:`label_parcels`), and what the location inset shows
 (:func:`inset`). The colours and dashes of these symbols are here too.
 """
 
