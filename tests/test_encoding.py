@@ -387,6 +387,19 @@ def test_every_letter_reaches_the_decoder_unchanged_through_gdal(tmp_path: Path,
     assert set(records[0]) == {"TEN"}  # the numeric field is not text
 
 
+def test_a_table_without_text_has_a_record_per_row(tmp_path: Path) -> None:
+    dbf = write_dbf(tmp_path / "numbers.dbf", {"SO": [1, 2, 3], "DT": [1.5, 2.5, 3.5]}, encoding="tcvn3")
+    records, found = read_dbf_text(dbf)
+    assert records == [{}, {}, {}]
+    assert found.encoding == "utf-8" and found.confidence == 1.0  # nothing to tell the encodings apart
+
+
+def test_blanks_around_a_value_are_removed_as_gdal_does(tmp_path: Path) -> None:
+    dbf = write_dbf(tmp_path / "t.dbf", {"TEN": ["  Lương Phong  ", "Thôn\tCấm", ""]}, encoding="tcvn3")
+    records, _ = read_dbf_text(dbf, encoding="tcvn3")
+    assert [r["TEN"] for r in records] == ["Lương Phong", "Thôn\tCấm", ""]
+
+
 def test_caps_font_fixture(tmp_path: Path) -> None:
     dbf = write_dbf(tmp_path / "t.dbf", {"TEN": ["THÔN SƠN QUẢ 1", "Lương Phong"]}, encoding="tcvn3", caps_font=True)
     records, _ = read_dbf_text(dbf)

@@ -68,7 +68,7 @@ def _broken(dbf: Path, vi: str, en: str) -> DbfError:
 
 
 def _raw_text(dbf: Path) -> tuple[list[bytes], list[list[bytes]]]:
-    """The names and values (bytes, trailing blanks removed) of the character fields of ``dbf``, as stored.
+    """The names and values (bytes, blanks around them removed) of the character fields of ``dbf``, as stored.
 
     GDAL reads the table as latin-1, so every byte 0x01-0xFF comes back as the code point of the same
     number and ``str.encode("latin-1")`` gives the stored bytes back; records marked deleted are skipped.
@@ -76,7 +76,8 @@ def _raw_text(dbf: Path) -> tuple[list[bytes], list[list[bytes]]]:
     try:
         info = pyogrio.read_info(dbf, encoding="latin1")
         names = [str(n) for n, kind in zip(info["fields"], info["ogr_types"], strict=True) if kind == "OFTString"]
-        frame = pyogrio.read_dataframe(dbf, encoding="latin1", read_geometry=False, columns=names)
+        # With no text field, every field is read, only to count the records.
+        frame = pyogrio.read_dataframe(dbf, encoding="latin1", read_geometry=False, columns=names or None)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
             pyogrio.errors.FeatureError) as exc:
         raise _broken(dbf, f"GDAL không đọc được ({exc})", f"GDAL cannot read it ({exc})") from exc
@@ -104,7 +105,8 @@ def read_dbf_text(path: str | Path, encoding: str | None = None) -> tuple[list[d
     -------
     records : list of dict
         One dict per record that is not marked deleted (GDAL skips those), in file order, mapping each
-        character (``C``) field's name to its text with trailing blanks removed (a blank value is ``""``).
+        character (``C``) field's name to its text with leading and trailing blanks removed, as GDAL reads
+        them (a blank value is ``""``).
         Bytes the encoding does not define read as U+FFFD.
     detection : Detection
         The encoding used and why.
