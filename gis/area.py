@@ -6,7 +6,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from gis.crs import require_projected
+from gis.core.crs import require_projected
 
 M2_PER_HA = 10_000.0
 

@@ -23,7 +23,7 @@ import shapely
 
 from gis import landuse
 from gis.area import M2_PER_HA
-from gis.crs import WGS84_EPSG
+from gis.core.crs import WGS84_EPSG
 from gis.errors import GeometryError
 from gis.io import Dataset
 from gis.summary import RECOVERED_STATUSES, kept_fields, recovered_union

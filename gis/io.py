@@ -16,7 +16,7 @@ from typing import Any
 import geopandas as gpd
 import pyogrio
 
-from gis.crs import require_crs
+from gis.core.crs import require_crs
 from gis.errors import DataSourceError
 from gis.schema import normalise_parcels
 

@@ -4,7 +4,7 @@ Since 1 July 2025 thị trấn Thắng and the communes Lương Phong, Đông L�
 Hòa, tỉnh Bắc Ninh (Nghị quyết 1658/NQ-UBTVQH15). This module writes that commune as one dataset folder:
 
 - the Lương Phong part is the built-in data, parcel for parcel (the layers of ``data/shapefiles`` that
-  :func:`gis.demo_data.generate` writes), so every figure of the 2024 plan still holds there;
+  :func:`gis.demo.builtin.generate` writes), so every figure of the 2024 plan still holds there;
 - the other four units are generated from their outlines in the 2009 census map
   (``data/reference/hiep-hoa-communes-2009.geojson``) with the same machinery (village cores, the field grid
   of roads and canals, strips of rice, pond and garden cells, residential lots, road and canal parcels,
@@ -40,8 +40,9 @@ import pandas as pd
 import shapely
 from shapely.geometry import LineString, Point, Polygon
 
-from gis import demo_data as dd
-from gis.crs import LUONG_PHONG_EPSG
+from gis.core.crs import LUONG_PHONG_EPSG
+from gis.demo import builtin as builtin_demo
+from gis.demo import cadastre, shapes
 
 #: The name of the dataset folder (and of the dataset, for ``gis datasets``).
 NAME = "hiep-hoa"
@@ -81,7 +82,7 @@ class Unit:
         return f"{self.level} {self.name}"
 
 
-LUONG_PHONG = Unit(dd.COMMUNE_ID, "xã", "Lương Phong", dd.COMMUNE_CODE, dd.SEED, dd.GRID_ANGLE_DEG, ())
+LUONG_PHONG = Unit(cadastre.COMMUNE_ID, "xã", "Lương Phong", cadastre.COMMUNE_CODE, builtin_demo.SEED, builtin_demo.GRID_ANGLE_DEG, ())
 #: The four units generated here, in the order their outlines are cut (village names invented).
 UNITS: tuple[Unit, ...] = (
     Unit(2210901, "thị trấn", "Thắng", "07840", 101, 12.0,
@@ -119,12 +120,12 @@ def unit_outlines(outline_source: Path) -> dict[int, shapely.Geometry]:
     order of :data:`UNITS`; the holes between the coarse outlines are given to the generated unit sharing
     the longest edge with them.
     """
-    district = dd.commune_outlines(outline_source).set_index("commune_id")
-    lp = shapely.set_precision(district.geometry[dd.COMMUNE_ID], 0.001)
+    district = builtin_demo.commune_outlines(outline_source).set_index("commune_id")
+    lp = shapely.set_precision(district.geometry[cadastre.COMMUNE_ID], 0.001)
     whole = shapely.union_all([district.geometry[u.census_id] for u in ALL_UNITS])
     whole = shapely.Polygon(max(getattr(whole, "geoms", [whole]), key=lambda g: g.area).exterior)
     taken = lp
-    out: dict[int, shapely.Geometry] = {dd.COMMUNE_ID: lp}
+    out: dict[int, shapely.Geometry] = {cadastre.COMMUNE_ID: lp}
     for unit in UNITS:
         own = shapely.difference(district.geometry[unit.census_id], taken)
         own = shapely.set_precision(own, 0.001)
@@ -182,20 +183,20 @@ def _field_uses(rng: np.random.Generator, core_dist: np.ndarray, area: np.ndarra
 def generate_unit(unit: Unit, territory: shapely.Geometry) -> gpd.GeoDataFrame:
     """The parcels of one former unit (internal columns: ``use``, ``crop``, ``village``, ``kind``, ``note``)."""
     rng = np.random.default_rng(unit.seed)
-    frame = dd.Frame(origin=(territory.centroid.x, territory.centroid.y), angle=unit.angle_deg)
+    frame = shapes.Frame(origin=(territory.centroid.x, territory.centroid.y), angle=unit.angle_deg)
     names = [v[0] for v in unit.villages]
     seeds = _village_seeds(rng, territory, len(names))
     inner = territory.buffer(-25)
-    cores = [dd._blob(rng, (x, y), ha * dd.CORE_SCALE * 10_000) for (x, y), (_, ha) in zip(seeds, unit.villages,
+    cores = [shapes.blob(rng, (x, y), ha * builtin_demo.CORE_SCALE * 10_000) for (x, y), (_, ha) in zip(seeds, unit.villages,
                                                                                               strict=True)]
     town = Polygon()
     if unit.town_ha:
-        town = shapely.intersection(dd._blob(rng, tuple(seeds[0]), unit.town_ha * 10_000), inner)
+        town = shapely.intersection(shapes.blob(rng, tuple(seeds[0]), unit.town_ha * 10_000), inner)
     cores = [shapely.intersection(c, inner) for c in cores]
     cores = [max(getattr(c, "geoms", [c]), key=lambda g: g.area) if not c.is_empty else c for c in cores]
     core_union = shapely.union_all([*cores, town])
 
-    commune_roads = [LineString([seeds[i], seeds[j]]) for i, j in dd._mst_edges(seeds)] if len(seeds) > 1 else []
+    commune_roads = [LineString([seeds[i], seeds[j]]) for i, j in shapes.mst_edges(seeds)] if len(seeds) > 1 else []
     local = frame.to_local(territory)
     lminx, lminy, lmaxx, lmaxy = local.bounds
     field_zone = local.difference(frame.to_local(core_union).buffer(8))
@@ -224,7 +225,7 @@ def generate_unit(unit: Unit, territory: shapely.Geometry) -> gpd.GeoDataFrame:
         lines += [LineString([(cminx - 10, y), (cmaxx + 10, y)]) for y in ys]
         lanes.append(frame.to_real(shapely.intersection(shapely.union_all(lines), lc)))
     roads_poly = shapely.union_all([
-        dd._corridor(commune_roads, 8.0) if commune_roads else Polygon(),
+        shapes.corridor(commune_roads, 8.0) if commune_roads else Polygon(),
         field_roads.buffer(2.5, cap_style="flat", join_style="mitre"),
         *[lane.buffer(2.0, cap_style="flat", join_style="mitre") for lane in lanes],
     ]).intersection(territory)
@@ -260,15 +261,15 @@ def generate_unit(unit: Unit, territory: shapely.Geometry) -> gpd.GeoDataFrame:
     for g, pt, use, crop in zip(fp, points, uses, crops, strict=True):
         lg = frame.to_local(g)
         if use in ("LUC", "LUK"):  # a little narrower than Lương Phong's: the other units' fields are more split
-            parts = dd._merge_small(dd._strips(rng, lg, low=8, high=19, row_depth=55), 220)
+            parts = shapes.merge_small(shapes.strips(rng, lg, low=8, high=19, row_depth=55), 220)
         elif use == "HNK":
-            parts = dd._merge_small(dd._strips(rng, lg, low=10, high=24, row_depth=62), 200)
+            parts = shapes.merge_small(shapes.strips(rng, lg, low=10, high=24, row_depth=62), 200)
         elif use == "NTS":
-            parts = dd._merge_small(dd._cells(rng, lg, cell_x=55, cell_y=45), 900)
+            parts = shapes.merge_small(shapes.cells(rng, lg, cell_x=55, cell_y=45), 900)
         elif use == "CLN":
-            parts = dd._merge_small(dd._cells(rng, lg, cell_x=52, cell_y=62), 500)
+            parts = shapes.merge_small(shapes.cells(rng, lg, cell_x=52, cell_y=62), 500)
         elif use == "CNT":
-            parts = dd._merge_small(dd._cells(rng, lg, cell_x=75, cell_y=62), 1500)
+            parts = shapes.merge_small(shapes.cells(rng, lg, cell_x=75, cell_y=62), 1500)
         else:
             parts = [lg]
         emit(parts, use=use, crop=crop, village=names[village_of(pt)], kind="field", note="")
@@ -296,28 +297,28 @@ def generate_unit(unit: Unit, territory: shapely.Geometry) -> gpd.GeoDataFrame:
         in_town = not town.is_empty and town.contains(pt)
         if i in special:
             code, note = special[i]
-            parts = dd._merge_small(dd._strips(rng, lg, low=12, high=25, row_depth=24), 150) if code == "DCH" else [lg]
+            parts = shapes.merge_small(shapes.strips(rng, lg, low=12, high=25, row_depth=24), 150) if code == "DCH" else [lg]
             emit(parts, use=code, crop="", village=names[k], kind="residential", note=note)
             continue
         draw = rng.random()
         if in_town:
-            code, parts = ("TMD" if draw < 0.15 else "ODT"), dd._merge_small(
-                dd._strips(rng, lg, low=5, high=9, row_depth=18), 60)
+            code, parts = ("TMD" if draw < 0.15 else "ODT"), shapes.merge_small(
+                shapes.strips(rng, lg, low=5, high=9, row_depth=18), 60)
         elif draw < 0.06 and g.area > 1200:
             code, parts = "MNC", [lg]
         elif draw < 0.16 and g.area > 1200:
-            code, parts = "CLN", dd._merge_small(dd._cells(rng, lg, cell_x=35, cell_y=24), 300)
+            code, parts = "CLN", shapes.merge_small(shapes.cells(rng, lg, cell_x=35, cell_y=24), 300)
         elif Point(seeds[k]).distance(pt) > 0.72 * math.sqrt(max(cores[k].area, 1.0) / math.pi):
-            code, parts = "ONT+CLN", dd._merge_small(dd._strips(rng, lg, low=12, high=22, row_depth=48), 200)
+            code, parts = "ONT+CLN", shapes.merge_small(shapes.strips(rng, lg, low=12, high=22, row_depth=48), 200)
         else:
-            code, parts = "ONT", dd._merge_small(dd._strips(rng, lg, low=9, high=17, row_depth=24), 95)
+            code, parts = "ONT", shapes.merge_small(shapes.strips(rng, lg, low=9, high=17, row_depth=24), 95)
         emit(parts, use=code, crop="Cây ăn quả" if code == "CLN" else "", village=names[k], kind="residential",
              note="")
 
     lx = np.arange(x0 - px * 1.5, lmaxx + 2 * px, px * 2)
     ly = np.arange(y0 - py * 1.5, lmaxy + 2 * py, py * 2)
     for poly, use in ((roads_poly, "DGT"), (canals_poly, "DTL")):
-        for part in dd._cut(frame.to_local(poly), lx, ly):
+        for part in shapes.cut(frame.to_local(poly), lx, ly):
             g = frame.to_real(part)
             records.append({"geometry": g, "use": use, "crop": "", "village": names[village_of(g.representative_point())],
                             "kind": "corridor", "note": ""})
@@ -325,11 +326,11 @@ def generate_unit(unit: Unit, territory: shapely.Geometry) -> gpd.GeoDataFrame:
     parcels = gpd.GeoDataFrame(records, geometry="geometry", crs=LUONG_PHONG_EPSG)
     parcels["geometry"] = shapely.set_precision(parcels.geometry.values, 0.001)
     parcels = parcels[~parcels.geometry.is_empty].reset_index(drop=True)
-    parcels = dd._explode_and_absorb(parcels, min_area=20.0)
-    parcels = dd._node(parcels)
-    parcels = dd._explode_and_absorb(parcels, min_area=20.0)
-    parcels = dd._corridor_villages(parcels)
-    return dd._number(parcels, territory)
+    parcels = shapes.explode_and_absorb(parcels, min_area=20.0)
+    parcels = shapes.node(parcels)
+    parcels = shapes.explode_and_absorb(parcels, min_area=20.0)
+    parcels = cadastre.corridor_villages(parcels)
+    return cadastre.number(parcels, territory)
 
 
 def unit_attributes(rng: np.random.Generator, parcels: gpd.GeoDataFrame, unit: Unit) -> gpd.GeoDataFrame:
@@ -345,7 +346,7 @@ def unit_attributes(rng: np.random.Generator, parcels: gpd.GeoDataFrame, unit: U
     for v in pd.unique(village):
         mine = village == v
         home_idx = np.flatnonzero(mine & homes)
-        heads = np.array([dd._person(rng) for _ in range(max(len(home_idx), 1))], dtype=object)
+        heads = np.array([cadastre.person(rng) for _ in range(max(len(home_idx), 1))], dtype=object)
         owners[home_idx] = heads[: len(home_idx)]
         farm_idx = np.flatnonzero(mine & farm)
         weights = rng.gamma(2.0, 1.0, len(heads))
@@ -360,7 +361,7 @@ def unit_attributes(rng: np.random.Generator, parcels: gpd.GeoDataFrame, unit: U
     factor = 1 + np.clip(rng.normal(0, 0.04, n), -0.12, 0.12)
     legal[differ] = np.round(drawn[differ] * factor[differ], 1)
     has = private & (owners != public) & (rng.random(n) < 0.9)
-    series = np.array(dd.GCN_SERIES, dtype=object)[rng.integers(len(dd.GCN_SERIES), size=n)]
+    series = np.array(cadastre.GCN_SERIES, dtype=object)[rng.integers(len(cadastre.GCN_SERIES), size=n)]
     numbers = rng.integers(100000, 999999, size=n)
     cert = np.where(has, [f"{s} {k:06d}" for s, k in zip(series, numbers, strict=True)], "")
     address = [f"{unit.prefix} {v}" for v in village]
@@ -385,10 +386,10 @@ def generate(outline_source: Path, *, builtin: dict[str, gpd.GeoDataFrame] | Non
              ) -> dict[str, gpd.GeoDataFrame]:
     """Every layer of the merged commune, in EPSG:9214.
 
-    ``builtin`` is the built-in dataset's layers as :func:`gis.demo_data.generate` makes them (generated
+    ``builtin`` is the built-in dataset's layers as :func:`gis.demo.builtin.generate` makes them (generated
     when not given): its parcels are the Lương Phong part, unchanged but for the ``XA_CU`` column.
     """
-    builtin = builtin if builtin is not None else dd.generate(outline_source)
+    builtin = builtin if builtin is not None else builtin_demo.generate(outline_source)
     territories = unit_outlines(outline_source)
     lp = builtin["parcels"].copy()
     lp[FORMER_COLUMN] = LUONG_PHONG.name
@@ -398,7 +399,7 @@ def generate(outline_source: Path, *, builtin: dict[str, gpd.GeoDataFrame] | Non
         attrs = unit_attributes(np.random.default_rng(unit.seed + 1), raw, unit)
         parts.append(attrs)
         names = list(pd.unique(raw["village"]))
-        v = dd._villages(raw, names)
+        v = cadastre.villages(raw, names)
         v["LOAI"] = unit.prefix
         villages.append(v.assign(XA_CU=unit.name))
     for unit in ALL_UNITS:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from gis.area import area_m2
 from gis.checks import area_tolerance_m2, parcel_scales
-from gis.crs import require_projected
+from gis.core.crs import require_projected
 from gis.io import Dataset
 from gis.recovery import RecoverySettings, land_user_keys, load_settings
 

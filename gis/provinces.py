@@ -5,7 +5,7 @@ k0 0.9999, false easting 500 000 m, central meridian set by the province. The me
 the circular's table for the 63 provinces of 2008-2025; every one that has an EPSG code agrees with the
 "area of use" of that code in the EPSG database (EPSG:9205-9218 and 5899). Two meridians have no provincial
 code: 105°00' (Hà Nội, Vĩnh Phúc, Hà Nam, Ninh Bình, Thanh Hóa, Đồng Tháp, Cần Thơ, Hậu Giang, Bạc Liêu) and
-108°00' (Quảng Ngãi); they get a custom definition with the VN-2000 datum shift (see :func:`gis.crs.tm3_crs`).
+108°00' (Quảng Ngãi); they get a custom definition with the VN-2000 datum shift (see :func:`gis.core.crs.tm3_crs`).
 
 Since 1 July 2025 the 63 provinces are merged into 34 (Resolution 202/2025/QH15). A survey keeps the zone it
 was made in, so a merged province may hold data in several zones: its entry lists the former provinces and
@@ -37,7 +37,7 @@ class Province:
     @property
     def epsg(self) -> int | None:
         """The EPSG code of the zone, or None when it has none (105°00', 108°00')."""
-        from gis.crs import TM3_EPSG
+        from gis.core.crs import TM3_EPSG
 
         return TM3_EPSG.get(self.central_meridian)
 
@@ -195,17 +195,17 @@ _UNCODED_AREAS: dict[float, tuple[float, float, float, float]] = {
 }
 
 
-def province_area(province: Province):  # noqa: ANN201 - gis.crs.Area (imported late: crs imports this module)
+def province_area(province: Province):  # noqa: ANN201 - gis.core.placement.Area (imported where used, like pyproj)
     """The box a province's data must fall in, in longitude and latitude.
 
     No province outlines are shipped, so this is the EPSG area of use of the province's TM-3 zone: one box
     around every province on that meridian (for Bắc Giang, Bắc Giang and Thừa Thiên Huế together). It catches
     data placed in another zone or hundreds of km away, not data in a neighbouring province of the same zone.
-    :func:`gis.crs.outside` adds a margin of :data:`gis.crs.AREA_MARGIN_DEG`.
+    :func:`gis.core.placement.outside` adds a margin of :data:`gis.core.placement.AREA_MARGIN_DEG`.
     """
     from pyproj import CRS
 
-    from gis.crs import Area
+    from gis.core.placement import Area
 
     others = [name for name in provinces_with_meridian(province.central_meridian) if name != province.name]
     shared_vi = f" (khung chung của các tỉnh dùng kinh tuyến trục {province.meridian_text}" + (

@@ -58,7 +58,7 @@ from pyproj import CRS
 
 from gis import landuse
 from gis.checks import DEFAULT_SCALE, area_tolerance_m2, parcel_scales, parse_scale
-from gis.crs import describe, require_crs, require_projected
+from gis.core.crs import describe, require_crs, require_projected
 from gis.errors import DataSourceError, GeometryError, SchemaError
 from gis.schema import map_values
 

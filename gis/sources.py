@@ -32,24 +32,15 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from gis import encoding as enc
 from gis import landuse
 from gis.checks import MAX_COORDINATE, UNCLOSED_ATTR
-from gis.crs import (
-    Area,
-    CoordinateGuess,
-    CrsFinding,
-    analyse_crs,
-    apply_fix,
-    crs_label,
-    guess_from_coordinates,
-    looks_like_degrees,
-    offset_m,
-    outside,
-    tm3_crs,
-    zone_area,
-)
+from gis.core.crs import crs_label, offset_m, tm3_crs
+from gis.core.crs_faults import CrsFinding, analyse_crs, apply_fix
+from gis.core.placement import Area, CoordinateGuess, guess_from_coordinates, looks_like_degrees, outside, zone_area
 from gis.errors import CrsError, DataSourceError, PlacementError, SchemaError
+from gis.files.codecs import UNICODE, canonical_encoding, decode, encode
+from gis.files.dbf import read_dbf_text
+from gis.files.detect import Detection, detect, detect_text, repair
 from gis.i18n import number
 from gis.limits import Deadline, limits, mb, over_limit
 from gis.provinces import Province, find_province, province_area
@@ -114,7 +105,7 @@ class Source:
     layers: list[str]
     layer: str | None
     frame: gpd.GeoDataFrame
-    encoding: enc.Detection | None
+    encoding: Detection | None
     crs: CrsFinding
     guess: CoordinateGuess | None = None
     axes_vi: str | None = None
@@ -134,7 +125,7 @@ class Source:
         """``"TCVN3 (ABC)"``, ``"UTF-8"`` ...; ``"UTF-8"`` for formats that are Unicode by definition."""
         if self.encoding is None:
             return "UTF-8"
-        if self.encoding.encoding == enc.UNICODE:
+        if self.encoding.encoding == UNICODE:
             return "UTF-8"
         return self.encoding.name
 
@@ -318,28 +309,28 @@ def _nfc(value: Any) -> Any:
     return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
 
 
-def _repair_text(frame: gpd.GeoDataFrame, encoding: str | None) -> tuple[gpd.GeoDataFrame, enc.Detection]:
+def _repair_text(frame: gpd.GeoDataFrame, encoding: str | None) -> tuple[gpd.GeoDataFrame, Detection]:
     """Decode text that a Unicode format holds as mojibake (TCVN3/VNI bytes misread), or keep it."""
     cols = _text_columns(frame)
     values = [v for c in cols for v in frame[c].dropna().astype(str).tolist()]
     found = _cells_encoding(values, encoding)
     out = frame.copy()
     for c in cols:  # once per distinct value: a layer repeats its codes, villages and owners many times
-        if found.encoding == enc.UNICODE:
+        if found.encoding == UNICODE:
             out[c] = map_values(out[c], _nfc)
         else:
-            out[c] = map_values(out[c], lambda v: enc.repair(v, encoding=found.encoding)[0] if isinstance(v, str) else v)
+            out[c] = map_values(out[c], lambda v: repair(v, encoding=found.encoding)[0] if isinstance(v, str) else v)
     return out, found
 
 
-def _cells_encoding(values: list[str], encoding: str | None) -> enc.Detection:
+def _cells_encoding(values: list[str], encoding: str | None) -> Detection:
     if encoding is None:
-        return enc.detect_text(values)
-    if encoding.strip().lower() in (enc.UNICODE, "utf-8", "utf8"):
-        return enc.Detection(enc.UNICODE, 1.0, "Giữ nguyên văn bản Unicode (người dùng chọn).",
+        return detect_text(values)
+    if encoding.strip().lower() in (UNICODE, "utf-8", "utf8"):
+        return Detection(UNICODE, 1.0, "Giữ nguyên văn bản Unicode (người dùng chọn).",
                              "Unicode text kept as it is (user's choice).", overridden=True)
-    chosen = enc.canonical_encoding(encoding)
-    return enc.Detection(chosen, 1.0, f"Bảng mã {chosen} do người dùng chọn.", f"{chosen} chosen by the user.",
+    chosen = canonical_encoding(encoding)
+    return Detection(chosen, 1.0, f"Bảng mã {chosen} do người dùng chọn.", f"{chosen} chosen by the user.",
                          overridden=True)
 
 
@@ -412,7 +403,7 @@ def _check_shp_complete(shp: Path) -> None:
         )
 
 
-def _read_shapefile(shp: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, enc.Detection, str | None]:
+def _read_shapefile(shp: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, Detection, str | None]:
     if shp.suffix.lower() != ".shp":
         shp = _sibling(shp, ".shp") or shp.with_suffix(".shp")
     missing = [ext for ext in (".shp", ".shx", ".dbf") if _sibling(shp, ext) is None]
@@ -429,14 +420,14 @@ def _read_shapefile(shp: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, 
     if prj is not None:
         analyse_crs(prj)  # a .prj nobody can read: say so before GDAL stumbles on it
     frame = _read_ogr(shp, encoding="latin1")
-    records, found = enc.read_dbf_text(shp, encoding=encoding)
+    records, found = read_dbf_text(shp, encoding=encoding)
     if len(records) != len(frame):
         raise _unreadable(shp, f"{len(records)} != {len(frame)}", "Tệp .dbf không khớp với .shp: hãy xuất lại.",
                           "The .dbf does not match the .shp: export it again.")
     if records:
         renames = {}
         for raw_name in records[0]:
-            latin = enc.encode(raw_name, found.encoding, errors="replace").decode("latin-1") \
+            latin = encode(raw_name, found.encoding, errors="replace").decode("latin-1") \
                 if found.encoding != "utf-8" else raw_name.encode("utf-8").decode("latin-1")
             for column in (latin, raw_name):
                 if column in frame.columns:
@@ -445,7 +436,7 @@ def _read_shapefile(shp: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, 
                     break
         frame = frame.rename(columns=renames)
     else:
-        frame = frame.rename(columns={c: enc.decode(c.encode("latin-1"), found.encoding, errors="replace")
+        frame = frame.rename(columns={c: decode(c.encode("latin-1"), found.encoding, errors="replace")
                                       for c in _text_columns(frame)})
     return frame, found, prj
 
@@ -623,7 +614,7 @@ def _check_table_size(path: Path, size: int) -> None:
             "coordinate columns, or split it by map sheet.")
 
 
-def _decode_csv(path: Path, encoding: str | None) -> tuple[str, enc.Detection]:
+def _decode_csv(path: Path, encoding: str | None) -> tuple[str, Detection]:
     _check_table_size(path, path.stat().st_size)
     data = path.read_bytes()
     utf16 = _check_text_bytes(path, data)
@@ -632,22 +623,22 @@ def _decode_csv(path: Path, encoding: str | None) -> tuple[str, enc.Detection]:
             text = data.decode(utf16)
         except UnicodeDecodeError as exc:
             raise _not_text(path, f"UTF-16 hỏng ({exc.reason})", f"broken UTF-16 ({exc.reason})") from exc
-        return unicodedata.normalize("NFC", text.lstrip("\ufeff")), enc.Detection(
+        return unicodedata.normalize("NFC", text.lstrip("\ufeff")), Detection(
             "utf-8", 1.0, "Tệp ghi bằng Unicode UTF-16 (Excel «Unicode Text»).",
             "The file is Unicode UTF-16 text (Excel's 'Unicode Text').")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
         if encoding is None:
-            return data.decode("utf-8", errors="replace"), enc.Detection(
+            return data.decode("utf-8", errors="replace"), Detection(
                 "utf-8", 1.0, "Tệp bắt đầu bằng dấu BOM của UTF-8.", "The file starts with a UTF-8 byte-order mark.")
     if encoding is not None:
-        chosen = enc.canonical_encoding(encoding)
-        found = enc.Detection(chosen, 1.0, f"Bảng mã {chosen} do người dùng chọn.", f"{chosen} chosen by the user.",
+        chosen = canonical_encoding(encoding)
+        found = Detection(chosen, 1.0, f"Bảng mã {chosen} do người dùng chọn.", f"{chosen} chosen by the user.",
                               overridden=True)
     else:
         samples = [v for line in data.splitlines() for v in re.split(rb"[,;\t|]", line)]
-        found = enc.detect(samples)
-    return unicodedata.normalize("NFC", enc.decode(data, found.encoding, errors="replace")), found
+        found = detect(samples)
+    return unicodedata.normalize("NFC", decode(data, found.encoding, errors="replace")), found
 
 
 def _too_many(path: Path, what_vi: str, what_en: str, *, found: str, limit: int, key: str) -> DataSourceError:
@@ -935,7 +926,7 @@ def _plain_id(value: object) -> object:
 
 
 def _read_table(path: Path, kind: str, layer: str | None, encoding: str | None, deadline: Deadline | None = None,
-                ) -> tuple[gpd.GeoDataFrame, list[str], str | None, enc.Detection, str, str]:
+                ) -> tuple[gpd.GeoDataFrame, list[str], str | None, Detection, str, str]:
     if kind == "csv_table":
         text, found = _decode_csv(path, encoding)
         sheets: dict[str, list[list[object]]] = {
@@ -944,8 +935,8 @@ def _read_table(path: Path, kind: str, layer: str | None, encoding: str | None, 
         sheets = _xlsx_sheets(path, deadline=deadline)
         found = _cells_encoding([v for rows in sheets.values() for r in rows for v in r if isinstance(v, str)],
                                 encoding)
-        if found.encoding != enc.UNICODE:
-            sheets = {name: [[enc.repair(v, encoding=found.encoding)[0] if isinstance(v, str) else v for v in r]
+        if found.encoding != UNICODE:
+            sheets = {name: [[repair(v, encoding=found.encoding)[0] if isinstance(v, str) else v for v in r]
                              for r in rows] for name, rows in sheets.items()}
         else:
             sheets = {name: [[_nfc(v) for v in r] for r in rows] for name, rows in sheets.items()}
@@ -1073,7 +1064,7 @@ def read_source(path: str | Path, *, layer: str | None = None, encoding: str | N
     notes: list[tuple[str, str]] = []
     axes_vi = axes_en = None
     prj_text: str | None = None
-    found: enc.Detection | None
+    found: Detection | None
     chosen_layer: str | None
     if kind == "shapefile":
         frame, found, prj_text = _read_shapefile(path, encoding)
@@ -1108,9 +1099,9 @@ def read_source(path: str | Path, *, layer: str | None = None, encoding: str | N
             frame = frame.drop(columns=[c for c in _KML_HOUSEKEEPING if c in frame.columns
                                         and (c in _KML_ALWAYS or frame[c].isna().all())])
         frame, found = _repair_text(frame, encoding)
-        if kind in ("gpkg", "geojson", "esrijson", "kml") and found.encoding == enc.UNICODE and encoding is None:
+        if kind in ("gpkg", "geojson", "esrijson", "kml") and found.encoding == UNICODE and encoding is None:
             found = None
-        elif kind in ("dxf", "dgn") and found.encoding == enc.UNICODE and not _text_columns(frame):
+        elif kind in ("dxf", "dgn") and found.encoding == UNICODE and not _text_columns(frame):
             found = None
     if len(frame) > 1 and "level_0" in frame.columns:
         frame = frame.drop(columns="level_0")
@@ -1251,7 +1242,7 @@ def place(source: Source, *, province: str | Province | None = None, crs: str | 
     Then where the data falls is checked (on the features with sane coordinates, :func:`sane_bounds`):
     degrees under a metric CRS, or metres under a geographic one; outside the chosen province
     (:func:`gis.provinces.province_area`); outside the area of use of the CRS it ends in
-    (:func:`gis.crs.zone_area`). Each raises :class:`PlacementError`, which names the CRS the coordinates
+    (:func:`gis.core.placement.zone_area`). Each raises :class:`PlacementError`, which names the CRS the coordinates
     fit when one is found (the province's zone): with ``fix_crs`` that CRS is assigned instead.
 
     Raises :class:`CrsError` when the province (or a CRS) is needed and not given, or the coordinates are

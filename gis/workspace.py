@@ -44,7 +44,7 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
-from gis.crs import LUONG_PHONG_EPSG
+from gis.core.crs import LUONG_PHONG_EPSG
 from gis.errors import DataSourceError, GisError
 from gis.io import ROOT
 

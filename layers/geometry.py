@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gis.crs import WGS84_EPSG
+from gis.core.crs import WGS84_EPSG
 from layers.spec import LayerSpec
 
 #: Coordinates are sent as integers of this many units per degree (6 decimals, about 0.1 m).

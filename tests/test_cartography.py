@@ -20,7 +20,7 @@ from gis.__main__ import main
 from gis.errors import GisError
 from gis.io import load_dataset
 from gis.printing import export_map, map_sheet
-from gis.printing.maps import crs_text, recovery_table
+from gis.printing.captions import crs_text
 from gis.printing.sheet import render_sheet
 from gis.printing.style import (
     GlyphError,
@@ -34,6 +34,7 @@ from gis.printing.style import (
     page_size_mm,
     printing_context,
 )
+from gis.printing.themes import recovery_table
 
 DAY = dt.date(2026, 11, 27)
 PT_PER_MM = 72 / 25.4
@@ -313,7 +314,7 @@ def test_export_map_command(tmp_path, capsys):
 
 def test_text_from_data_is_drawn_as_written_not_as_mathtext(tmp_path):
     """A name such as "$x^2$" or "Giá 5$ - 7$" is drawn literally, even outside the printing options."""
-    from gis.printing.sheet import new_page
+    from gis.printing.page import new_page
 
     page = new_page("A4", "portrait")
     names = ["Thôn $x^2$", "Giá 5$ - 7$", r"$\frac{a}{b}$"]

@@ -8,17 +8,9 @@ import pytest
 import vn_files as vf
 from pyproj import CRS
 
-from gis.crs import (
-    TM3_EPSG,
-    VN2000_TOWGS84,
-    VN2000_TOWGS84_PUBLISHED,
-    analyse_crs,
-    apply_fix,
-    guess_from_coordinates,
-    offset_m,
-    tm3_crs,
-    vn2000_tm3_proj,
-)
+from gis.core.crs import TM3_EPSG, VN2000_TOWGS84, VN2000_TOWGS84_PUBLISHED, offset_m, tm3_crs, vn2000_tm3_proj
+from gis.core.crs_faults import analyse_crs, apply_fix
+from gis.core.placement import guess_from_coordinates
 from gis.errors import CrsError
 from gis.provinces import MERGED_PROVINCES, PROVINCES, choices, find_province
 from gis.sources import place, read_source

@@ -11,7 +11,8 @@ import pyogrio
 import pytest
 import shapely
 
-from gis import demo_data, landuse
+from gis import landuse
+from gis.demo import builtin, cadastre
 from gis.io import BUILTIN_DATA_DIR, LAYERS, REFERENCE_OUTLINE
 
 VILLAGES = ["Cấm", "Chớp", "Chùa", "Đông", "Giữa", "Khánh", "Sơn Quả 1", "Sơn Quả 2", "Sơn Quả 3",
@@ -41,7 +42,7 @@ def test_every_layer_is_a_utf8_shapefile_in_epsg_9214(name):
 
 def test_the_outline_is_the_census_map_of_luong_phong(commune):
     census = gpd.read_file(REFERENCE_OUTLINE).to_crs(9214)
-    lp = census[census["commune_id"] == demo_data.COMMUNE_ID].geometry.iloc[0]
+    lp = census[census["commune_id"] == cadastre.COMMUNE_ID].geometry.iloc[0]
     # rounding the vertices to 1 mm moves the 16 km outline by under a millimetre: a few m² in all
     diff = commune.geometry.iloc[0].symmetric_difference(lp)
     assert diff.area < 10.0 and diff.buffer(-0.002).is_empty
@@ -81,7 +82,7 @@ def test_public_parcels_exist_where_the_plan_puts_them(parcels):
 
 
 def test_many_owners_hold_several_parcels(parcels):
-    private = parcels[parcels["TENCHU"] != demo_data.PUBLIC_OWNER]
+    private = parcels[parcels["TENCHU"] != cadastre.PUBLIC_OWNER]
     counts = private.groupby(["TENCHU", "DIACHI"]).size()
     assert (counts >= 3).sum() > 1_000
 
@@ -147,7 +148,7 @@ def test_roads_and_canals_name_highway_37_and_the_dao_canal():
 
 
 def test_the_generator_writes_the_same_files_byte_for_byte(tmp_path: Path):
-    demo_data.write(demo_data.generate(REFERENCE_OUTLINE), tmp_path)
+    builtin.write(builtin.generate(REFERENCE_OUTLINE), tmp_path)
     names = sorted(p.name for p in BUILTIN_DATA_DIR.iterdir() if p.suffix in (".shp", ".shx", ".dbf", ".prj", ".cpg"))
     match, mismatch, errors = filecmp.cmpfiles(BUILTIN_DATA_DIR, tmp_path, names, shallow=False)
     assert mismatch == [] and errors == []

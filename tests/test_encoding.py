@@ -1,4 +1,4 @@
-"""Tests of gis.encoding: the TCVN3 and VNI tables, round trips, detection, repair and DBF reading.
+"""Tests of gis.files: the TCVN3 and VNI tables, round trips, detection, repair and DBF reading.
 
 glibc's iconv is the independent reference for TCVN3 (``TCVN5712-1``) and cp1258 (``CP1258``); there is none
 for VNI, so VNI is checked against spellings taken from the VNI chart and by its structure. These tests need
@@ -20,24 +20,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from gis.encoding import (
+from gis.errors import GisError
+from gis.files.codecs import (
     ENCODINGS,
     VIETNAMESE_LETTERS,
-    DbfError,
     EncodingError,
     canonical_encoding,
     decode,
-    detect,
-    detect_text,
     encode,
-    is_vietnamese_syllable,
-    read_dbf_text,
-    repair,
     restore_caps_font,
-    write_dbf,
-    write_legacy_shapefile,
 )
-from gis.errors import GisError
+from gis.files.dbf import DbfError, read_dbf_text, write_dbf, write_legacy_shapefile
+from gis.files.detect import detect, detect_text, is_vietnamese_syllable, repair
 
 PRINTABLE_ASCII = "".join(chr(c) for c in range(0x20, 0x7F))
 
@@ -379,6 +373,33 @@ def test_deleted_records_are_skipped_as_gdal_does(tmp_path: Path) -> None:
     assert found.encoding == "tcvn3"
 
 
+@pytest.mark.parametrize("encoding", ["tcvn3", "vni", "cp1258", "utf-8"])
+def test_every_letter_reaches_the_decoder_unchanged_through_gdal(tmp_path: Path, encoding: str) -> None:
+    # TCVN3 puts the capitals with a tone at bytes 0x01-0x17 and 0x80-0x9F: control characters in latin-1,
+    # which GDAL must hand over as they are for the bytes to decode right.
+    values = ["".join(VIETNAMESE_LETTERS[i:i + 20]) for i in range(0, len(VIETNAMESE_LETTERS), 20)]
+    raw = [encode(v, encoding) for v in values]
+    if encoding == "tcvn3":
+        assert any(0x01 <= b <= 0x17 for r in raw for b in r) and any(0x80 <= b <= 0x9F for r in raw for b in r)
+    dbf = write_dbf(tmp_path / "letters.dbf", {"TEN": values, "SO": list(range(len(values)))}, encoding=encoding)
+    records, found = read_dbf_text(dbf, encoding=encoding)
+    assert [r["TEN"] for r in records] == values
+    assert set(records[0]) == {"TEN"}  # the numeric field is not text
+
+
+def test_a_table_without_text_has_a_record_per_row(tmp_path: Path) -> None:
+    dbf = write_dbf(tmp_path / "numbers.dbf", {"SO": [1, 2, 3], "DT": [1.5, 2.5, 3.5]}, encoding="tcvn3")
+    records, found = read_dbf_text(dbf)
+    assert records == [{}, {}, {}]
+    assert found.encoding == "utf-8" and found.confidence == 1.0  # nothing to tell the encodings apart
+
+
+def test_blanks_around_a_value_are_removed_as_gdal_does(tmp_path: Path) -> None:
+    dbf = write_dbf(tmp_path / "t.dbf", {"TEN": ["  Lương Phong  ", "Thôn\tCấm", ""]}, encoding="tcvn3")
+    records, _ = read_dbf_text(dbf, encoding="tcvn3")
+    assert [r["TEN"] for r in records] == ["Lương Phong", "Thôn\tCấm", ""]
+
+
 def test_caps_font_fixture(tmp_path: Path) -> None:
     dbf = write_dbf(tmp_path / "t.dbf", {"TEN": ["THÔN SƠN QUẢ 1", "Lương Phong"]}, encoding="tcvn3", caps_font=True)
     records, _ = read_dbf_text(dbf)
@@ -436,7 +457,7 @@ def test_missing_and_broken_dbf(tmp_path: Path) -> None:
 
 
 def test_no_ui_imports() -> None:
-    code = "import sys, gis.encoding; print('streamlit' in sys.modules or 'folium' in sys.modules)"
+    code = "import sys, gis.files.dbf; print('streamlit' in sys.modules or 'folium' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parent.parent)
     assert out.stdout.strip() == "False"

@@ -23,7 +23,7 @@ from pyproj import CRS
 from shapely.geometry import box
 
 from gis import fields
-from gis.crs import tm3_crs
+from gis.core.crs import tm3_crs
 from gis.errors import GisError
 from gis.io import BUILTIN_DATA_DIR, ROOT, load_dataset
 from gis.targets import MET, NOT_MET, evaluate, load_plan

@@ -18,7 +18,8 @@ from pyproj import CRS, Geod
 
 from gis.__main__ import main
 from gis.checks import check_parcels, legal_area_value
-from gis.crs import LUONG_PHONG_CENTRE, Area, bearing_text, looks_like_degrees, offset_m, outside, zone_area
+from gis.core.crs import LUONG_PHONG_CENTRE, offset_m
+from gis.core.placement import Area, bearing_text, looks_like_degrees, outside, zone_area
 from gis.imports import MARKER, import_source, imported_folders, incomplete_folders
 from gis.provinces import find_province, province_area
 from gis.sources import read_source, shapefile_counts

@@ -10,8 +10,8 @@ import pytest
 
 from gis.__main__ import main
 from gis.io import load_dataset
+from gis.printing.model import Table
 from gis.printing.report import paginate
-from gis.printing.sheet import Table
 from gis.targets import STATUS_LABELS, evaluate, load_plan
 
 PT_PER_MM = 72 / 25.4
@@ -136,7 +136,8 @@ def test_the_fields_section_counts_adopted_fields_and_lists_drafts_apart(dataset
     from shapely.geometry import box
 
     from gis.io import BUILTIN_DATA_DIR
-    from gis.printing.maps import export_map, fields_table
+    from gis.printing.maps import export_map
+    from gis.printing.themes import fields_table
     from gis.workspace import Workspace
 
     ws = Workspace.open(tmp_path / "ws.gpkg")

@@ -11,8 +11,8 @@ import vn_files as vf
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gis.encoding import VIETNAMESE_LETTERS, decode, encode
 from gis.errors import CrsError, SchemaError
+from gis.files.codecs import VIETNAMESE_LETTERS, decode, encode
 from gis.sources import (
     apply_mapping,
     detect_format,

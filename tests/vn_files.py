@@ -16,8 +16,9 @@ import pyogrio
 import shapely
 from openpyxl import Workbook
 
-from gis.crs import VN2000_TOWGS84, VN2000_TOWGS84_PUBLISHED
-from gis.encoding import encode, write_legacy_shapefile
+from gis.core.crs import VN2000_TOWGS84, VN2000_TOWGS84_PUBLISHED
+from gis.files.codecs import encode
+from gis.files.dbf import write_legacy_shapefile
 
 E0, N0 = 397_000.0, 2_361_000.0
 SIDE = 100.0

@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gis import demo_data
+    from gis.demo import builtin
     from gis.io import BUILTIN_DATA_DIR, REFERENCE_OUTLINE
 
     if args.dataset == "hiep-hoa":
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         print(folder)
         print(f"{'Đã tạo trong' if args.lang == 'vi' else 'Generated in'} {seconds:.1f} s")
         return 0
-    layers = demo_data.generate(args.outline or REFERENCE_OUTLINE, seed=args.seed or demo_data.SEED)
-    for path in demo_data.write(layers, args.out or BUILTIN_DATA_DIR):
+    layers = builtin.generate(args.outline or REFERENCE_OUTLINE, seed=args.seed or builtin.SEED)
+    for path in builtin.write(layers, args.out or BUILTIN_DATA_DIR):
         print(path)
     return 0

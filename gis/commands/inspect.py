@@ -59,7 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def inspect_report(args: argparse.Namespace) -> dict[str, Any]:
     """Read, place (when possible), map and check the file; the report as plain data."""
-    from gis.crs import crs_label
+    from gis.core.crs import crs_label
     from gis.errors import CrsError
     from gis.imports import prepare
     from gis.sources import read_source

@@ -7,8 +7,12 @@ coordinate system, the date, the data source and, for the built-in data, a note 
 data. :func:`build_report` puts the sheets of every theme and the plan's targets into one PDF.
 
 Modules: :mod:`~gis.printing.style` (paper, fonts, number and date formats), :mod:`~gis.printing.paths`
-(shapely to matplotlib), :mod:`~gis.printing.sheet` (the layout and its furniture),
-:mod:`~gis.printing.maps` (the themes), :mod:`~gis.printing.report` (the council report).
+(shapely to matplotlib), :mod:`~gis.printing.model` (what a sheet holds), :mod:`~gis.printing.page` (the page,
+its frame and title), :mod:`~gis.printing.furniture` (legend, table, notes, inset), :mod:`~gis.printing.mapframe`
+(the map at a true scale, scale bar, north arrow), :mod:`~gis.printing.sheet` (the layout, and saving),
+:mod:`~gis.printing.captions` (the words naming the data), :mod:`~gis.printing.drawing` (the layers drawn on
+the map), :mod:`~gis.printing.themes` (land use, recovery, fields), :mod:`~gis.printing.maps` (a theme's sheet
+and its export), :mod:`~gis.printing.report` (the council report).
 """
 
 from __future__ import annotations

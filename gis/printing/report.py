@@ -22,33 +22,13 @@ from matplotlib.patches import Rectangle
 from gis import admin_units
 from gis.errors import GisError
 from gis.io import Dataset
-from gis.printing.maps import (
-    coverage_text,
-    data_year,
-    fields_sheet,
-    landuse_sheet,
-    place_name,
-    project_names,
-    recovery_sheet,
-)
-from gis.printing.sheet import (
-    DEMO_NOTE,
-    DEMO_RED,
-    GREY,
-    INK,
-    NotesBlock,
-    Page,
-    Table,
-    TableBlock,
-    draw_frame,
-    draw_page_number,
-    draw_title,
-    new_page,
-    render_sheet,
-    save,
-    title_layout,
-)
+from gis.printing.captions import coverage_text, data_year, place_name
+from gis.printing.furniture import NotesBlock, TableBlock
+from gis.printing.model import DEMO_NOTE, DEMO_RED, GREY, INK, Table
+from gis.printing.page import Page, draw_frame, draw_page_number, draw_title, new_page, title_layout
+from gis.printing.sheet import render_sheet, save
 from gis.printing.style import checked, fmt, fmt_date, fmt_date_long, fmt_plain, line_height_mm, printing_context
+from gis.printing.themes import fields_sheet, landuse_sheet, project_names, recovery_sheet
 
 #: Background of the status cell, by target status.
 STATUS_COLOURS = {
@@ -242,7 +222,7 @@ def render_cover(dataset: Dataset, *, paper: str, day: dt.date, year: int, figur
 
 
 def _source_line(dataset: Dataset) -> str:
-    from gis.printing.maps import source_text
+    from gis.printing.captions import source_text
 
     return source_text(dataset)
 

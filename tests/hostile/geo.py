@@ -21,7 +21,7 @@ import pyogrio
 import vn_files as vf
 from pyproj import CRS
 
-from gis.encoding import write_legacy_shapefile
+from gis.files.dbf import write_legacy_shapefile
 
 from . import Case
 
