@@ -84,6 +84,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 OUTSIDE = re.compile(r"^(?!(?:https?|wss?)://127\.0\.0\.1[:/]|data:|blob:|about:)")
 IFRAME = 'iframe[src*="streamlit_folium"]'
 TIMEOUT_MS = 180_000
+#: How long a click or a search may take to show its card before it counts as failed (and the run goes on).
+CARD_TIMEOUT_MS = 60_000
 START_TIMEOUT_S = 120
 VIEWPORT = {"width": 1500, "height": 1000}
 #: The issue's targets for the merged commune.
@@ -417,7 +419,7 @@ class Target:
         return f"Thửa đất số {self.number}, tờ bản đồ số {self.sheet}"
 
 
-def click_to_card(tab: Tab, target: Target) -> dict[str, float]:
+def click_to_card(tab: Tab, target: Target) -> dict[str, Any]:
     """Zoom on ``target`` (not timed), click it with the mouse; seconds to its card, bytes until settled."""
     page = tab.page
     frame = map_frame(tab)
@@ -428,13 +430,10 @@ def click_to_card(tab: Tab, target: Target) -> dict[str, float]:
     before = tab.bytes.total
     start = time.perf_counter()
     page.mouse.click(box["x"] + x, box["y"] + y)
-    page.get_by_role("heading", name=target.heading, exact=True).wait_for(timeout=TIMEOUT_MS)
-    seconds = time.perf_counter() - start
-    quiet(tab)
-    return {"s": seconds, "bytes": tab.bytes.total - before}
+    return _card(tab, target, start, before, "click")
 
 
-def search_to_card(tab: Tab, target: Target) -> dict[str, float]:
+def search_to_card(tab: Tab, target: Target) -> dict[str, Any]:
     """Type ``sheet/parcel`` in the search box and press Enter; seconds to its card, bytes until settled."""
     page = tab.page
     box = page.get_by_role("textbox", name="Tìm thửa đất")
@@ -442,7 +441,21 @@ def search_to_card(tab: Tab, target: Target) -> dict[str, float]:
     before = tab.bytes.total
     start = time.perf_counter()
     box.press("Enter")
-    page.get_by_role("heading", name=target.heading, exact=True).wait_for(timeout=TIMEOUT_MS)
+    return _card(tab, target, start, before, "search")
+
+
+def _card(tab: Tab, target: Target, start: float, before: int, what: str) -> dict[str, Any]:
+    """Wait for ``target``'s card: seconds since ``start``, bytes since ``before``; a card that does not come
+    within :data:`CARD_TIMEOUT_MS` is recorded as failed (``nan``, and why) and the run goes on."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        tab.page.get_by_role("heading", name=target.heading, exact=True).wait_for(timeout=CARD_TIMEOUT_MS)
+    except PlaywrightTimeout:
+        print(f"  no card for the {what} of {target.heading!r} within {CARD_TIMEOUT_MS / 1000:.0f} s",
+              file=sys.stderr, flush=True)
+        quiet(tab)
+        return {"s": float("nan"), "bytes": float("nan"), "failed": f"no card within {CARD_TIMEOUT_MS} ms"}
     seconds = time.perf_counter() - start
     quiet(tab)
     return {"s": seconds, "bytes": tab.bytes.total - before}
@@ -462,9 +475,10 @@ def browser_memory(tab: Tab) -> dict[str, float]:
 # The datasets ----------------------------------------------------------------------------------------------
 
 
-def prepare_dataset(name: str, workspace: Path) -> tuple[Path, list[Target], list[Target]]:
-    """Make ``name`` the active dataset of a new workspace (generating the merged commune if needed); two
-    parcels to click (Thắng on the merged commune) and two to search for (Đông Lỗ)."""
+def prepare_dataset(name: str, workspace: Path) -> tuple[Path, int, list[Target], list[Target]]:
+    """Make ``name`` the active dataset of a new workspace (generating the merged commune if needed); its
+    folder, its number of parcels, two parcels to click (Thắng on the merged commune) and two to search for
+    (Đông Lỗ)."""
     import geopandas as gpd
 
     from gis import datasets
@@ -502,13 +516,13 @@ def prepare_dataset(name: str, workspace: Path) -> tuple[Path, list[Target], lis
     merged = "former_unit" in parcels.columns and parcels["former_unit"].notna().any()
     clicks = pick("Thắng" if merged else None, set())
     searches = pick("Đông Lỗ" if merged else None, {(t.sheet, t.number) for t in clicks})
-    return info.folder, clicks, searches
+    return info.folder, len(parcels), clicks, searches
 
 
 def run_dataset(pw, name: str, args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
     workspace = scratch / name / "ws"
     workspace.mkdir(parents=True)
-    folder, clicks, searches = prepare_dataset(name, workspace)
+    folder, count, clicks, searches = prepare_dataset(name, workspace)
     env = {"LUONGPHONG_WORKSPACE": str(workspace / "workspace.gpkg"),
            "LUONGPHONG_TILE_CACHE": str(scratch / name / "tiles")}
     app = start_app(scratch / name / "streamlit.log", env, args.checkout)
@@ -521,7 +535,7 @@ def run_dataset(pw, name: str, args: argparse.Namespace, scratch: Path) -> dict[
         out["first_load"] = load(tab, app.url)
         frame = map_frame(tab)
         out["map"] = frame.evaluate(MAP_KIND)
-        out["parcels"] = int(frame.evaluate("(lpmap.layers.parcels.all || []).length")) or None
+        out["parcels"] = count
         tab.context.close()
         tabs.remove(tab)
         loads = []
@@ -574,7 +588,9 @@ def run_dataset(pw, name: str, args: argparse.Namespace, scratch: Path) -> dict[
 
 
 def _med(values: list[float]) -> float:
-    return statistics.median(values) if values else float("nan")
+    """The median of the values that are numbers (failed actions are ``nan``); ``nan`` when there are none."""
+    numbers = [v for v in values if v == v]
+    return statistics.median(numbers) if numbers else float("nan")
 
 
 def summary(result: dict[str, Any]) -> dict[str, float]:
@@ -632,7 +648,11 @@ def print_report(info: dict[str, Any], results: list[dict[str, Any]], args: argp
     print(f"repeats: {args.repeats} cold loads, {args.steps} zoom/pan steps, {args.clicks} clicks, "
           f"{args.searches} searches, {args.sessions} extra sessions; medians")
     for r in results:
-        print(f"  {r['dataset']}: {r['parcels'] or '?'} parcels drawn as {r['map']['kind']} (Leaflet "
+        failed = [f"{len([a for a in r[k] if 'failed' in a])} of {len(r[k])} {k}" for k in ("clicks", "searches")
+                  if any("failed" in a for a in r[k])]
+        if failed:
+            print(f"  {r['dataset']}: NO CARD for {', '.join(failed)} (medians of the others)")
+        print(f"  {r['dataset']}: {r['parcels']} parcels, drawn as {r['map']['kind']} (Leaflet "
               f"{r['map']['leaflet']}{', lpmap.whenDrawn hook' if r['map']['hook'] else ''})")
     figures = [summary(r) for r in results]
     names = [r["dataset"] for r in results]
