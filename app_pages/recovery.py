@@ -29,7 +29,7 @@ from app_pages.ui import number_table, short_number
 from gis import admin_units, i18n
 from gis.errors import GisError
 from gis.i18n import number
-from gis.io import BUILTIN_DATA_DIR, Dataset
+from gis.io import Dataset
 from gis.recovery import (
     DEFAULT_SETTINGS_PATH,
     FLAG_LABELS,
@@ -499,7 +499,7 @@ except GisError as exc:
     st.stop()
 if recovery_settings.placeholder:
     st.warning(tr("placeholder", file=literal(Path(recovery_settings.source).name)), icon="⚠️")
-builtin = Path(dataset_key()[0]).resolve() == BUILTIN_DATA_DIR.resolve()
+builtin = data.builtin  # either built-in demonstration dataset (the merged commune too): labelled as such
 if builtin:
     st.caption(f"ℹ️ {i18n.t('demo_note', code)}")
 
