@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from app_pages.context import data_folder, dataset, dataset_key, lang, t
+from app_pages.context import data_folder, lang, source_dataset, source_key, t
 from app_pages.text import literal
 from gis.errors import GisError
 from gis.ledger.changes import history, open_store, ref_of
@@ -47,14 +47,14 @@ def tr(key: str) -> str:
 def _store(folder: str, stamp: float, ledger_file: str) -> SqliteLandStore:
     from app_pages import auth
 
-    return open_store(dataset(), by=auth.who())
+    return open_store(source_dataset(), by=auth.who())
 
 
 def store() -> SqliteLandStore:
     """The land store (ledger) of the dataset in use; seeded from its parcels the first time."""
     from gis.ledger.changes import ledger_name, ledger_path
 
-    folder, stamp = dataset_key()
+    folder, stamp = source_key()
     return _store(folder, stamp, str(ledger_path(ledger_name(Path(folder)))))
 
 
@@ -71,7 +71,7 @@ def _as_of(ledger_file: str, stamp: float, ledger_stamp: float, day: dt.date | N
     from gis.ledger.changes import dataset_as_of
     from layers.catalogue import prepare
 
-    data = dataset_as_of(dataset(), store(), day)
+    data = dataset_as_of(source_dataset(), store(), day)
     return data, prepare(data)
 
 
@@ -79,7 +79,7 @@ def map_as_of(day: dt.date | None):
     """``(dataset, prepared map)`` whose parcels are those in force on ``day`` (today's when None), cached per
     dataset, ledger state and date. The prepared parcels are aligned by position to ``dataset.parcels``."""
     found = store()
-    _, stamp = dataset_key()
+    _, stamp = source_key()
     return _as_of(str(found.path), stamp, store_stamp(found), day)
 
 

@@ -16,6 +16,9 @@ as they stand, and the pages say so (:data:`DATED_LAYERS`, :func:`undated_layers
   plan's "before recovery" figures are measured on those, its "after recovery" ones on the parcels of the
   date (recoveries not entered in the ledger are still taken from the recovered-land boundaries).
 
+The parcels of a date are labelled by their order in the ledger, so that a parcel has the label it has in the
+dataset as read at every date (a parcel made by a change has a label of its own).
+
 A date before the ledger's first state (or, without a ledger, before the data's date) is refused: the tool
 knows nothing of the land then.
 """
@@ -133,11 +136,26 @@ def dated(dataset: Dataset, date: dt.date | None = None, *, root: Path | None = 
     from gis.ledger.changes import dataset_as_of
 
     out = replace(dataset_as_of(dataset, found, day), as_of=day)
+    out.layers["parcels"] = _stable_labels(out.parcels)
     if recoveries(found, day):
         # the day before the first recovery entered, reversed or not: a wrong entry undone later must not
         # leave its parcel out of the land "before recovery"
         first = min(e.date for e in found.entries(date_to=day, kinds=["recovery"]))
         out = replace(out, parcels_before_recovery=found.as_of(first - dt.timedelta(days=1)))
+    return out
+
+
+def _stable_labels(parcels):
+    """The parcels labelled by their order in the ledger (``seq - 1``): a parcel keeps the label it has in the
+    dataset as read (seeded in that order) at every date and through changes of its use or user; a parcel made
+    by a change has a label of its own. A selection made on one date points at the same parcel on another."""
+    import pandas as pd
+
+    seq = pd.to_numeric(parcels["seq"], errors="coerce") if "seq" in parcels.columns else None
+    if seq is None or seq.isna().any() or not seq.is_unique:
+        return parcels
+    out = parcels.copy()
+    out.index = pd.Index(seq.astype("int64").to_numpy() - 1)
     return out
 
 
