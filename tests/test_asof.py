@@ -152,3 +152,18 @@ def test_targets_command_as_of_a_date_with_its_workbook(folder, tmp_path, capsys
     assert code == 2 and "31/12/2023" in err and "Traceback" not in err
     code, text, err = _cli(capsys, "targets", "--data", str(folder), "--as-of", "2024-06-01")
     assert "Số liệu tính đến ngày 01/06/2024" in text and "đất thu hồi" in text
+
+
+def test_printed_map_as_of_a_date_says_so(folder, tmp_path, capsys):
+    import pypdf
+
+    data = load_dataset(folder)
+    store = ch.open_store(data)
+    ch.recover(store, "12/1", land_use="SKN", owner="UBND xã Hiệp Hòa", date=RECOVERY_DAY, decision="2315/QĐ")
+    out = tmp_path / "map.pdf"
+    code, text, err = _cli(capsys, "export-map", "--data", str(folder), "--as-of", "2024-06-01", "--paper", "A4",
+                           "--out", str(out))
+    assert code == 0, err
+    words = " ".join(p.extract_text() for p in pypdf.PdfReader(out).pages)
+    assert "Số liệu tính đến ngày 01/06/2024" in " ".join(words.split())
+    assert "đất thu hồi" in words  # the undated layer named
