@@ -75,7 +75,7 @@ def undated_text(dataset: Dataset, lang: str = "vi") -> str:
     return UNDATED_TEXT[i].format(layers=words)
 
 
-def changes(store: LandStore, date: dt.date | None = None) -> list[Entry]:
+def change_entries(store: LandStore, date: dt.date | None = None) -> list[Entry]:
     """The change entries of the ledger (every kind but the initial state), up to ``date`` when given."""
     return store.entries(date_to=date, kinds=[k for k in KINDS if k != "initial"])
 
@@ -111,13 +111,6 @@ def _open(folder: Path, root: Path | None):
     return store if store.is_seeded() else None
 
 
-def has_changes(folder: Path, *, root: Path | None = None) -> bool:
-    """Whether the ledger of the dataset in ``folder`` holds any change (a ledger holding only the initial
-    state, or none, gives the data's figures)."""
-    store = _open(folder, root)
-    return store is not None and bool(changes(store))
-
-
 def dated(dataset: Dataset, date: dt.date | None = None, *, root: Path | None = None,
           store: LandStore | None = None) -> Dataset:
     """``dataset`` as of ``date`` (today when None), from its ledger in the workspace at ``root`` (or
@@ -125,7 +118,7 @@ def dated(dataset: Dataset, date: dt.date | None = None, *, root: Path | None = 
     before the first state the tool knows."""
     day = date or dt.date.today()
     found = store if store is not None else _open(dataset.folder, root)
-    if found is None or not changes(found):
+    if found is None or not change_entries(found):
         from gis.ledger.changes import data_date
 
         _check_start(day, (_first_day(found) if found is not None else None) or data_date(dataset.folder))
