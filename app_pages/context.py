@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import streamlit as st
@@ -55,8 +56,38 @@ def data_folder() -> Path:
     return info.folder
 
 
-def dataset_key() -> tuple[str, float]:
-    """The folder in use and its files' newest modification time: a cache key for what pages derive.
+#: The app-wide "as of" date (the sidebar's date input): every figure, map and export of the pages that use
+#: :func:`dataset` is of the land as it was on that date (see :mod:`gis.ledger.asof`).
+AS_OF_KEY = "as_of"
+AS_OF: dict[str, tuple[str, str]] = {
+    "as_of": ("Số liệu tính đến ngày", "Figures as of"),
+    "as_of_help": ("Các trang Bản đồ, Tổng hợp, Chỉ tiêu, Trình chiếu, Thu hồi đất, Cánh đồng và các tệp xuất "
+                   "tính theo hiện trạng thửa đất của ngày này, theo sổ biến động. Chỉ lớp thửa đất có lịch sử; "
+                   "các lớp khác là hiện trạng đang có.",
+                   "The Map, Overview, Targets, Presentation, Recovery and Fields pages and their exports show "
+                   "the parcels as they were on this date, from the land ledger. Only the parcel layer has a "
+                   "history; the other layers are as they stand."),
+}
+
+
+def as_of() -> dt.date:
+    """The date the pages' figures are asked as of: the sidebar's date, today by default."""
+    day = st.session_state.get(AS_OF_KEY)
+    return day if isinstance(day, dt.date) else dt.date.today()
+
+
+def _ledger_stamp(folder: Path) -> float:
+    """The modification time of the dataset's ledger file, 0 when it has none: changes with every entry."""
+    from gis.ledger.changes import ledger_name, ledger_path
+
+    try:
+        return ledger_path(ledger_name(folder)).stat().st_mtime
+    except (OSError, GisError):
+        return 0.0
+
+
+def source_key() -> tuple[str, float]:
+    """The folder in use and its files' newest modification time (the data as read, whatever the date).
 
     The folder comes from the workspace's active file, so the key follows a switch made anywhere.
     """
@@ -64,10 +95,50 @@ def dataset_key() -> tuple[str, float]:
     return str(folder), _folder_stamp(folder)
 
 
-def dataset() -> Dataset:
-    """The dataset in use, read once per change of its files and shared by every session."""
+def dataset_key() -> tuple[str, float]:
+    """A cache key for what pages derive from :func:`dataset`: the folder in use (followed, when the dataset
+    has a ledger, by the "as of" date and the ledger's state) and its files' newest modification time."""
+    folder, stamp = source_key()
+    ledger = _ledger_stamp(Path(folder))
+    return (f"{folder}|{as_of().isoformat()}|{ledger}" if ledger else folder), stamp
+
+
+def source_dataset() -> Dataset:
+    """The dataset in use as read from its files (the ledger's first state), shared by every session."""
     folder = data_folder()
     return _load(str(folder), _folder_stamp(folder))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _dated(folder: str, stamp: float, ledger_stamp: float, day: dt.date) -> Dataset:
+    from gis.ledger.asof import dated
+
+    return dated(_load(folder, stamp), day)
+
+
+def dataset() -> Dataset:
+    """The dataset in use as of the sidebar's date (:func:`as_of`): its parcels those the land ledger has in
+    force on that date, the data's own when the ledger holds no change; cached per dataset, ledger state and
+    date. Raises :class:`gis.errors.GisError` for a date before the data's first state."""
+    folder = data_folder()
+    return _dated(str(folder), _folder_stamp(folder), _ledger_stamp(folder), as_of())
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _start(folder: str, stamp: float, ledger_stamp: float) -> dt.date:
+    from gis.ledger.asof import start_date
+
+    return start_date(Path(folder))
+
+
+def as_of_note(data: Dataset | None = None) -> None:
+    """The line every page using the date shows: "Số liệu tính đến ngày dd/mm/yyyy", and which layers have
+    no history (they are as they stand, whatever the date)."""
+    from gis.ledger.asof import as_of_text, undated_text
+
+    day = as_of()
+    note = undated_text(data, lang()) if data is not None else ""
+    st.caption(f"**{as_of_text(day, lang())}**" + (f" · {note}" if note else ""))
 
 
 SIDEBAR: dict[str, tuple[str, str]] = {
@@ -111,6 +182,21 @@ def _switch(current: datasets.Active, language: str) -> None:
         st.rerun()
 
 
+def _as_of_input(folder: Path, language: str) -> None:
+    """The app-wide "as of" date: from the data's first state (the ledger's) on, today by default."""
+    try:
+        start = _start(str(folder), _folder_stamp(folder), _ledger_stamp(folder))
+    except (OSError, GisError):  # a damaged ledger: the pages say so; the date still starts at none
+        start = None
+    current = st.session_state.get(AS_OF_KEY)
+    if not isinstance(current, dt.date):
+        st.session_state[AS_OF_KEY] = dt.date.today()
+    elif start is not None and current < start:
+        st.session_state[AS_OF_KEY] = start  # another dataset, starting later, was chosen meanwhile
+    st.date_input(i18n.t("as_of", language, AS_OF), min_value=start, key=AS_OF_KEY, format="DD/MM/YYYY",
+                  help=i18n.t("as_of_help", language, AS_OF))
+
+
 def sidebar() -> str:
     """Draw the shared sidebar (language, the dataset in use and the switch, the demonstration note when the
     built-in data is in use) and return the language."""
@@ -124,6 +210,7 @@ def sidebar() -> str:
         if current.notice is not None:
             st.warning(literal(current.notice.text(choice)))
         _switch(current, choice)
+        _as_of_input(current.info.folder, choice)
         if current.info.builtin:
             st.warning(i18n.t("demo_note", choice), icon="ℹ️")
     return choice

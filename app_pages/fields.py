@@ -25,7 +25,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import auth
-from app_pages.context import clicked_parcel, dataset, dataset_key, lang, map_assets, prepared_map, t
+from app_pages.context import as_of_note, clicked_parcel, dataset, dataset_key, lang, map_assets, prepared_map, t
 from app_pages.text import literal
 from app_pages.ui import number_table
 from gis import fields, landuse, targets
@@ -524,6 +524,7 @@ except GisError:  # told below, where the targets are measured
 try:
     data = dataset()
     prepared = prepared_map()
+    as_of_note(data)
     ws_path = workspace_path()
     ws_fault = workspace_fault(ws_path)
     if ws_fault is not None:  # shown, and the page stays usable: what can be read is shown, saving is refused

@@ -18,7 +18,7 @@ from streamlit_folium import st_folium
 
 from app_pages import auth
 from app_pages.context import clicked_parcel, lang, map_assets, t
-from app_pages.ledger_ui import PICK, history_table, line_from_geojson, map_as_of, store
+from app_pages.ledger_ui import PICK, history_table, line_from_geojson, map_as_of, reverse_form, store
 from app_pages.text import literal
 from gis import landuse
 from gis.errors import GisError
@@ -254,6 +254,7 @@ def _panel(ref: str, parcels, day: dt.date) -> object:
         st.caption(f"{tr('parents')}: {literal(', '.join(parents))}")
     if children:
         st.caption(f"{tr('children')}: {literal(', '.join(children))}")
+    reverse_form(ref, key="ledger")
     st.markdown(f"**{tr('edit')}**")
     if not auth.can("edit_fields"):
         st.caption(tr("denied"))

@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from app_pages.context import data_folder, dataset, dataset_key, lang, t
+from app_pages.context import data_folder, lang, source_dataset, source_key, t
 from app_pages.text import literal
 from gis.errors import GisError
 from gis.ledger.changes import history, open_store, ref_of
@@ -33,6 +33,21 @@ TABLE: dict[str, tuple[str, str]] = {
     "after": ("Thửa sau", "Parcels after"),
     "entered_by": ("Người ghi", "Entered by"),
     "entry": ("Mục", "Entry"),
+    "reverse": ("Hủy một mục đã ghi", "Reverse an entry"),
+    "reverse_help": ("Một mục ghi sai không bị xóa: mục hủy bỏ trả các thửa về như trước mục đó, và cả hai "
+                     "được giữ trong sổ.",
+                     "A wrong entry is never deleted: a reversing entry brings the parcels back as they were "
+                     "before it, and both stay in the ledger."),
+    "reverse_pick": ("Mục cần hủy", "Entry to reverse"),
+    "reverse_no": ("Số văn bản hủy", "Document number"),
+    "reverse_date": ("Ngày văn bản", "Document date"),
+    "reverse_body": ("Cơ quan ban hành", "Issued by"),
+    "reverse_effective": ("Ngày hủy", "Date of the reversal"),
+    "reverse_note": ("Lý do", "Reason"),
+    "reverse_save": ("Ghi mục hủy bỏ", "Enter the reversal"),
+    "reverse_done": ("Đã ghi mục {n}: hủy bỏ mục {m}.", "Entry {n} written: entry {m} reversed."),
+    "reverse_refused": ("Không hủy được", "Not reversed"),
+    "reverse_denied": ("Tài khoản người xem không được hủy mục đã ghi.", "A viewer account cannot reverse entries."),
 }
 
 #: Where the ledger page takes a parcel handed over by another page (``"SHEET/PARCEL"``).
@@ -47,14 +62,14 @@ def tr(key: str) -> str:
 def _store(folder: str, stamp: float, ledger_file: str) -> SqliteLandStore:
     from app_pages import auth
 
-    return open_store(dataset(), by=auth.who())
+    return open_store(source_dataset(), by=auth.who())
 
 
 def store() -> SqliteLandStore:
     """The land store (ledger) of the dataset in use; seeded from its parcels the first time."""
     from gis.ledger.changes import ledger_name, ledger_path
 
-    folder, stamp = dataset_key()
+    folder, stamp = source_key()
     return _store(folder, stamp, str(ledger_path(ledger_name(Path(folder)))))
 
 
@@ -71,7 +86,7 @@ def _as_of(ledger_file: str, stamp: float, ledger_stamp: float, day: dt.date | N
     from gis.ledger.changes import dataset_as_of
     from layers.catalogue import prepare
 
-    data = dataset_as_of(dataset(), store(), day)
+    data = dataset_as_of(source_dataset(), store(), day)
     return data, prepare(data)
 
 
@@ -79,7 +94,7 @@ def map_as_of(day: dt.date | None):
     """``(dataset, prepared map)`` whose parcels are those in force on ``day`` (today's when None), cached per
     dataset, ledger state and date. The prepared parcels are aligned by position to ``dataset.parcels``."""
     found = store()
-    _, stamp = dataset_key()
+    _, stamp = source_key()
     return _as_of(str(found.path), stamp, store_stamp(found), day)
 
 
@@ -105,6 +120,59 @@ def history_table(ref: str, language: str) -> tuple[pd.DataFrame, list[str], lis
     return pd.DataFrame(rows), found.parents, found.children
 
 
+def _entry_label(entry, language: str) -> str:
+    """An entry as the select box shows it (plain text there: no Markdown)."""
+    return f"{entry.entry_id} · {entry.date:%d/%m/%Y} · {entry.label(language)} · {entry.decision.number}"
+
+
+def reverse_form(ref: str, *, key: str) -> None:
+    """Reverse one of the entries of parcel ``ref``'s history with its document (officers and admins): the
+    changes not yet reversed (neither the initial state nor a reversal: a change undone is entered anew), the document's number, date and issuing body, the reversal's date and a reason.
+    A refusal (a later change to reverse first, a date before the entry's) is shown with its reason; ``key``
+    keeps the widgets of two places apart."""
+    from app_pages import auth
+    from gis.ledger.changes import reverse
+    from gis.ledger.store import Decision
+
+    language = lang()
+    message = st.session_state.pop(f"{key}_reverse_msg", None)
+    if message:
+        getattr(st, message[0])(message[1])
+    found = store()
+    done = found.reversed_by()
+    items = [i.entry for i in history(found, ref).items
+             if i.entry.kind not in ("initial", "reversal") and i.entry.entry_id not in done]
+    if not items:
+        return
+    if not auth.can("edit_fields"):
+        st.caption(tr("reverse_denied"))
+        return
+    with st.container(border=True):
+        st.markdown(f"**{tr('reverse')}**", help=tr("reverse_help"))
+        by_id = {e.entry_id: e for e in items}
+        chosen = st.selectbox(tr("reverse_pick"), list(by_id), index=len(by_id) - 1, key=f"{key}_reverse_entry",
+                              format_func=lambda n: _entry_label(by_id[n], language))
+        c1, c2, c3, c4 = st.columns(4)
+        number_ = c1.text_input(tr("reverse_no"), key=f"{key}_reverse_no", placeholder="130/QĐ-UBND")
+        when = c2.date_input(tr("reverse_date"), key=f"{key}_reverse_date", value=None, format="DD/MM/YYYY")
+        body = c3.text_input(tr("reverse_body"), key=f"{key}_reverse_body", placeholder="UBND xã")
+        effective = c4.date_input(tr("reverse_effective"), key=f"{key}_reverse_effective", value=dt.date.today(),
+                                  format="DD/MM/YYYY")
+        note = st.text_input(tr("reverse_note"), key=f"{key}_reverse_note")
+        if st.button(tr("reverse_save"), key=f"{key}_reverse_save", icon=":material/undo:"):
+            try:
+                entry = reverse(found, int(chosen), date=effective, decision=Decision(number_.strip(), when,
+                                                                                       body.strip()),
+                                by=auth.who(), note=note.strip())
+            except GisError as exc:
+                st.session_state[f"{key}_reverse_msg"] = (
+                    "error", f"**{tr('reverse_refused')}**: {literal(exc.text(language))}")
+            else:
+                st.session_state[f"{key}_reverse_msg"] = ("success", tr("reverse_done").format(
+                    n=entry.entry_id, m=chosen))
+            st.rerun()
+
+
 def history_expander(row: pd.Series | dict) -> None:
     """The map page's addition to a parcel card: an expander listing the parcel's changes, and a button to the
     land changes page with the parcel picked."""
@@ -123,6 +191,8 @@ def history_expander(row: pd.Series | dict) -> None:
                 st.caption(tr("no_history"))
             if len(table):
                 st.dataframe(table, hide_index=True, width="stretch")
+            if len(table) > 1:
+                reverse_form(ref, key="card")
         else:
             st.caption(tr("no_history"))
         if st.button(tr("open_ledger"), key="ledger_from_map", icon=":material/history:"):

@@ -16,7 +16,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import ledger_ui
-from app_pages.context import clicked_parcel, dataset, lang, map_assets, prepared_map, t
+from app_pages.context import as_of_note, clicked_parcel, dataset, lang, map_assets, prepared_map, t
 from app_pages.text import literal
 from app_pages.ui import number_table
 from gis import admin_units, landuse
@@ -281,6 +281,7 @@ except GisError as exc:
     st.error(f"{t('error')}: {literal(exc.text(lang()))}")
     st.stop()
 parcels = data.parcels
+as_of_note(data)
 _take_click(prepared)
 
 search_col, village_col, group_col = st.columns([2, 1, 1])

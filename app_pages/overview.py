@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages.context import dataset, lang, t
+from app_pages.context import as_of_note, dataset, lang, t
 from app_pages.text import literal
 from app_pages.ui import number_table
 from gis import landuse
@@ -15,10 +15,12 @@ from gis.summary import summarise
 
 st.title(t("page_overview"))
 try:
-    figures = summarise(dataset())
+    data = dataset()
+    figures = summarise(data)
 except GisError as exc:
     st.error(f"{t('error')}: {literal(exc.text(lang()))}")
     st.stop()
+as_of_note(data)
 
 cols = st.columns(4)
 cols[0].metric(t("parcels"), number(figures.parcel_count, 0, lang=lang()))

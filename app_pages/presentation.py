@@ -16,7 +16,7 @@ import geopandas as gpd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages.context import dataset, dataset_key, lang, map_assets, prepared_map, t
+from app_pages.context import as_of_note, dataset, dataset_key, lang, map_assets, prepared_map, t
 from app_pages.text import literal
 from gis import admin_units, i18n, recovery, targets
 from gis.errors import GisError
@@ -220,12 +220,16 @@ def _views(folder: str, stamp: float, language: str, ws_stamp: float, plan_key: 
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _html(folder: str, stamp: float, language: str, _prepared) -> str:
-    """The map as one offline HTML file, made once per dataset and language (not at every rerun)."""
+def _html(folder: str, stamp: float, language: str, _prepared, day: object = None) -> str:
+    """The map as one offline HTML file, made once per dataset, language and "as of" date ``day`` (not at every
+    rerun)."""
     data = dataset()
     title = admin_units.app_title(admin_units.of_dataset(data), admin_units.dataset_name(data), language)
+    from gis.ledger.asof import as_of_text
+
+    dated = as_of_text(data.as_of, language) + "." if data.as_of is not None else ""
     return standalone_html(_prepared, lang=language, title=title,
-                           note=t("demo_note") if data.builtin else "")
+                           note=" ".join(n for n in (dated, t("demo_note") if data.builtin else "") if n))
 
 
 def _go(delta: int, n: int) -> None:
@@ -290,11 +294,12 @@ st_folium(folium_map, key=MAP_KEY, height=HEIGHT_PX, use_container_width=True, r
                                                colour=colour,
                                                drafts=_saved_fields()[1] if view.get("highlight") == "fields" else None))
 
+as_of_note(dataset())
 if dataset().builtin:
     st.caption("ℹ️ " + t("demo_note"))
 st.caption(tr("keys"))
 st.checkbox(tr("fullscreen"), key=FULLSCREEN, value=True)
-st.download_button(tr("save_html"), data=_html(folder, stamp, lang(), prepared),
+st.download_button(tr("save_html"), data=_html(folder, stamp, lang(), prepared, dataset().as_of),
                    file_name="ban_do_luong_phong.html", mime="text/html", key="present_html")
 
 # The arrow keys and a presenter remote's Page Up/Page Down press the buttons above (only on this page), also

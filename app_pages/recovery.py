@@ -23,7 +23,16 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 from streamlit_folium import st_folium
 
-from app_pages.context import clicked_parcel, dataset, dataset_key, lang, map_assets, prepared_map, t
+from app_pages.context import (
+    as_of_note,
+    clicked_parcel,
+    dataset,
+    dataset_key,
+    lang,
+    map_assets,
+    prepared_map,
+    t,
+)
 from app_pages.text import literal
 from app_pages.ui import number_table, short_number
 from gis import admin_units, i18n
@@ -225,6 +234,10 @@ def _exports(key: tuple, code: str, builtin: bool, _outcome: Outcome, _data: Dat
 
     notes = (Note("Dữ liệu minh họa, không phải dữ liệu đo đạc thực tế.", "Demonstration data, not real survey data."),
              ) if builtin else ()
+    if _data.as_of is not None:  # the figures of the sidebar's date: said in the workbook
+        from gis.ledger.asof import as_of_text
+
+        notes += (Note(as_of_text(_data.as_of, "vi") + ".", as_of_text(_data.as_of, "en") + "."),)
     out: dict[str, bytes] = {}
     with scratch_dir() as folder:
         write_workbook(_outcome.result, folder / "thu_hoi.xlsx", date=dt.date.today(), lang=code, notes=notes,
@@ -497,6 +510,7 @@ try:
 except GisError as exc:
     st.error(f"{t('error')}: {literal(exc.text(code))}")
     st.stop()
+as_of_note(data)
 if recovery_settings.placeholder:
     st.warning(tr("placeholder", file=literal(Path(recovery_settings.source).name)), icon="⚠️")
 builtin = data.builtin  # either built-in demonstration dataset (the merged commune too): labelled as such
@@ -592,7 +606,7 @@ if outcome is not None:
             st.dataframe(_shown(sheet.frame, sheet.columns), hide_index=True, width="stretch")
 
     st.subheader(tr("downloads"))
-    files = _exports(outcome.key, code, builtin, outcome, data)
+    files = _exports((*outcome.key, data.as_of), code, builtin, outcome, data)
     stem = "thu_hoi_dat" if code == "vi" else "land_recovery"
     d1, d2, d3 = st.columns(3)
     d1.download_button(tr("dl_xlsx"), files["xlsx"], file_name=f"{stem}.xlsx", icon=":material/table_view:",

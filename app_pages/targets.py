@@ -22,7 +22,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import auth
-from app_pages.context import dataset, dataset_key, lang, map_assets, prepared_map, t
+from app_pages.context import as_of_note, dataset, dataset_key, lang, map_assets, prepared_map, t
 from app_pages.text import literal
 from gis import admin_units
 from gis.errors import GisError
@@ -589,6 +589,7 @@ def main() -> None:
         return
     st.title(tr("title", year=base_plan.year))
     st.caption(literal(base_plan.label(lang())))
+    as_of_note(data)
     ws_fault = workspace_fault()
     if ws_fault is not None:  # the page stays usable: the targets are measured, saving a value is refused
         st.error(literal(ws_fault.text(lang())), icon=":material/block:")
@@ -658,7 +659,7 @@ def main() -> None:
 
     st.download_button(
         tr("export"), data=targets_xlsx_bytes(plan, results, lang=lang(), demo=data.builtin,
-                                              place=admin_units.place(data, lang())),
+                                              place=admin_units.place(data, lang()), as_of=data.as_of),
         file_name=f"chi-tieu-ke-hoach-{plan.year}-{date.today():%Y%m%d}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
 

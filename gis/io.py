@@ -8,6 +8,7 @@ first features of a large upload, sniffing text encodings) and :func:`layer_sche
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,6 +106,12 @@ class Dataset:
     #: Built-in demonstration data (invented; labelled so wherever it is shown): the built-in Lương Phong data
     #: or a folder written by :mod:`gis.merged_demo` (its ``dataset.json`` has a ``generator_version``).
     builtin: bool = False
+    #: The date whose state the parcels are, when they were asked "as of" a date (:mod:`gis.ledger.asof`);
+    #: ``None`` for the data as read.
+    as_of: dt.date | None = None
+    #: The parcels in force the day before the first recovery entered in the land ledger (up to ``as_of``),
+    #: when the ledger has one: the plan's "before recovery" state (:func:`gis.ledger.asof.dated`).
+    parcels_before_recovery: gpd.GeoDataFrame | None = None
 
     @property
     def parcels(self) -> gpd.GeoDataFrame:

@@ -20,6 +20,10 @@ from gis.recovery import RecoverySettings, land_user_keys, load_settings
 OTHER_COLUMNS = ("sheet", "parcel_no", "land_use", "legal_area_m2", "village")
 
 
+#: The land ledger's bookkeeping columns of a parcel asked as of a date (:data:`gis.ledger.store.VERSION_COLUMNS`
+#: and its order): not shown among the parcel's attributes.
+LEDGER_COLUMNS = frozenset({"version_id", "parcel_id", "valid_from", "valid_to", "entry_from", "entry_to", "seq"})
+
 @dataclass
 class RecoveredPart:
     """The part of a parcel inside one recovery boundary."""
@@ -80,14 +84,18 @@ def parcel_facts(dataset: Dataset, label: Hashable, *, min_part_m2: float = 0.05
                  settings: RecoverySettings | None = None) -> ParcelFacts:
     """The card's facts for parcel ``label`` (an index label of ``dataset.parcels``).
 
-    Recovered parts smaller than ``min_part_m2`` are digitising slivers and left out. ``settings`` give the
+    The attributes are the dataset's fields (for a parcel made by a change in the land ledger, those it took
+    from the parcel it came from, with its own number and area), without the ledger's bookkeeping columns
+    (:data:`LEDGER_COLUMNS`). Recovered parts smaller than ``min_part_m2`` are digitising slivers and left out. ``settings`` give the
     map scales of the tolerance (the shipped recovery settings when ``None``).
     """
     settings = settings if settings is not None else load_settings()
     parcels = dataset.parcels
     require_projected(parcels.crs, source="parcels")
     row = parcels.loc[label]
-    attributes = {k: _clean(v) for k, v in row.items() if k != "geometry"}
+    # a parcel of the land ledger (asked as of a date) carries the ledger's bookkeeping too: identity, version
+    # and the entries that opened and closed it. They are the history's (the card's expander), not attributes.
+    attributes = {k: _clean(v) for k, v in row.items() if k != "geometry" and k not in LEDGER_COLUMNS}
     legal = attributes.get("legal_area_m2")
     geom = row.geometry
     map_area = float(area_m2(parcels.loc[[label]], source="parcels").iloc[0])

@@ -96,7 +96,13 @@ class CommuneSummary:
 
 
 def summarise(dataset: Dataset) -> CommuneSummary:
-    """Compute the commune's figures from its layers."""
+    """Compute the commune's figures from its layers.
+
+    Rice land and ponds "after recovery" are those of the parcels less the recovered-land boundaries; "before
+    recovery" those of the parcels, or, when recoveries were entered in the land ledger
+    (:attr:`gis.io.Dataset.parcels_before_recovery`, see :func:`gis.ledger.asof.dated`), of the parcels in
+    force before the first of them.
+    """
     parcels = dataset.parcels
     crs = parcels.crs
     recovered = recovered_union(dataset.get("recovered_land"), crs)
@@ -104,10 +110,16 @@ def summarise(dataset: Dataset) -> CommuneSummary:
     rice = slim[slim["land_use_main"].isin(landuse.RICE_CODES)]
     ponds = slim[slim["land_use_main"].isin(landuse.AQUACULTURE_CODES)]
     rec_frame = gpd.GeoSeries([recovered], crs=crs)
-    rice_before = float(rice["map_area_m2"].sum())
+    rice_now = float(rice["map_area_m2"].sum())
     rice_taken = float(clip_area_m2(rice, rec_frame, source="parcels").sum()) if not recovered.is_empty else 0.0
-    ponds_before = float(ponds["map_area_m2"].sum())
+    ponds_now = float(ponds["map_area_m2"].sum())
     ponds_taken = float(clip_area_m2(ponds, rec_frame, source="parcels").sum()) if not recovered.is_empty else 0.0
+    rice_before, ponds_before = rice_now, ponds_now
+    earlier = dataset.parcels_before_recovery
+    if earlier is not None:  # recoveries entered in the land ledger: "before" is the land before the first
+        rice_before = float(earlier.loc[earlier["land_use_main"].isin(landuse.RICE_CODES), "map_area_m2"].sum())
+        ponds_before = float(earlier.loc[earlier["land_use_main"].isin(landuse.AQUACULTURE_CODES),
+                                         "map_area_m2"].sum())
 
     fields = kept_fields(dataset.get("concentrated_fields"))
     fields_ha, fields_n = 0.0, 0
@@ -125,9 +137,9 @@ def summarise(dataset: Dataset) -> CommuneSummary:
 
     return CommuneSummary(
         rice_ha_before_recovery=rice_before / M2_PER_HA,
-        rice_ha_after_recovery=(rice_before - rice_taken) / M2_PER_HA,
+        rice_ha_after_recovery=(rice_now - rice_taken) / M2_PER_HA,
         aquaculture_ha_before_recovery=ponds_before / M2_PER_HA,
-        aquaculture_ha_after_recovery=(ponds_before - ponds_taken) / M2_PER_HA,
+        aquaculture_ha_after_recovery=(ponds_now - ponds_taken) / M2_PER_HA,
         recovered_ha=recovered.area / M2_PER_HA,
         concentrated_fields_ha=fields_ha,
         concentrated_fields_count=fields_n,
@@ -163,11 +175,18 @@ def summarise_by(dataset: Dataset, field: str = "former_unit") -> dict[str, Comm
         fidx, pidx = tree.query(shapely.point_on_surface(fields.geometry.to_numpy()), predicate="within")
         field_keys = pd.Series("?", index=range(len(fields)), dtype=object)
         field_keys.iloc[fidx] = keys.to_numpy()[pidx]
+    earlier = dataset.parcels_before_recovery
+    earlier_keys = None
+    if earlier is not None:
+        earlier_keys = (earlier[field].astype(object).where(earlier[field].notna(), "?").astype(str)
+                        if field in earlier.columns else pd.Series("?", index=earlier.index))
     out: dict[str, CommuneSummary] = {}
     for key, part in parcels.groupby(keys.to_numpy(), sort=True):
         layers = {k: v for k, v in dataset.layers.items() if k not in ("commune", "concentrated_fields")}
         layers["parcels"] = part
         if fields is not None and field_keys is not None:
             layers["concentrated_fields"] = fields[(field_keys == key).to_numpy()]
-        out[str(key)] = summarise(Dataset(folder=dataset.folder, layers=layers, builtin=dataset.builtin))
+        before = None if earlier is None or earlier_keys is None else earlier[(earlier_keys == key).to_numpy()]
+        out[str(key)] = summarise(Dataset(folder=dataset.folder, layers=layers, builtin=dataset.builtin,
+                                          as_of=dataset.as_of, parcels_before_recovery=before))
     return out

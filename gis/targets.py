@@ -772,6 +772,10 @@ class _Measurer:
             self.placeholders[target.key] = tuple(resting)
             return total, None
         full = self.layer(m["layer"])
+        if m["layer"] == "parcels" and target.key == self.plan.roles.get("rice_before") \
+                and self.dataset.parcels_before_recovery is not None:
+            # recoveries entered in the land ledger: the land before recovery is the ledger's, before the first
+            full = self.dataset.parcels_before_recovery
         if full is None:
             return None, None
         frame = self.select(full, m, target.key)
@@ -846,6 +850,10 @@ def evaluate(plan: Plan, dataset: Dataset, *, planned_fields: gpd.GeoDataFrame |
              manual: dict[str, tuple[float, str, str]] | None = None) -> list[Result]:
     """Measure every target of ``plan`` on ``dataset``.
 
+    The target of the role ``rice_before`` is measured on the parcels before the first recovery entered in the
+    land ledger when the dataset carries them (:attr:`gis.io.Dataset.parcels_before_recovery`, from
+    :func:`gis.ledger.asof.dated`); every other parcel measure on the dataset's parcels (those of its date).
+
     ``planned_fields`` are new concentrated fields from the workspace (they count where a measure says
     ``include_planned``); ``manual`` holds values entered by hand, ``{key: (value, entered_at, note)}``.
     Estimates are computed after the targets they use.
@@ -868,9 +876,12 @@ def evaluate(plan: Plan, dataset: Dataset, *, planned_fields: gpd.GeoDataFrame |
             if resting and also_status != NOT_MEASURED:
                 also_status = ESTIMATE
         reason = measurer.reasons.get(target.key, ("", ""))
+        source_vi, source_en = _describe(target.measure, "vi"), _describe(target.measure, "en")
+        if target.key == plan.roles.get("rice_before") and dataset.parcels_before_recovery is not None:
+            source_vi += " (theo sổ biến động: hiện trạng trước lần thu hồi đầu tiên đã ghi)"
+            source_en += " (from the land ledger: the land before the first recovery entered)"
         results[target.key] = Result(target=target, measured=value, status=status,
-                                     source_vi=_describe(target.measure, "vi"),
-                                     source_en=_describe(target.measure, "en"), entered_at=entered,
+                                     source_vi=source_vi, source_en=source_en, entered_at=entered,
                                      also_status=also_status, details=measurer.details.get(target.key, {}),
                                      placeholders=resting, reason_vi=reason[0], reason_en=reason[1])
     return [results[t.key] for t in plan.targets]

@@ -168,9 +168,10 @@ def _display_len(value: object, column: Column) -> int:
 
 
 def build_workbook(plan: Plan, results: list[Result], *, lang: str = "vi", on: date | None = None,
-                   demo: bool = False, place: str = "") -> Workbook:
+                   demo: bool = False, place: str = "", as_of: date | None = None) -> Workbook:
     """The targets table as a workbook (one sheet), in ``lang``, dated ``on`` (today by default); ``place``
-    (the dataset's unit, ``xã Hiệp Hòa, tỉnh Bắc Ninh``, or its name) ends the title."""
+    (the dataset's unit, ``xã Hiệp Hòa, tỉnh Bắc Ninh``, or its name) ends the title; ``as_of``, the date the
+    figures were asked as of, is written after the date ("Số liệu tính đến ngày dd/mm/yyyy")."""
     i = _i(lang)
     on = on or date.today()
     wb = Workbook()
@@ -184,6 +185,10 @@ def build_workbook(plan: Plan, results: list[Result], *, lang: str = "vi", on: d
     ws.merge_cells(f"A1:{last}1")
     ws["A2"] = (f"Ngày lập: {on.strftime('%d/%m/%Y')} — tệp kế hoạch: {plan.path.name}" if lang == "vi"
                 else f"Date: {on.strftime('%d/%m/%Y')} — plan file: {plan.path.name}")
+    if as_of is not None:
+        from gis.ledger.asof import as_of_text
+
+        ws["A2"] = f"{ws['A2'].value} — {as_of_text(as_of, lang)}"
     ws["A2"].font = Font(italic=True)
     ws.merge_cells(f"A2:{last}2")
     header_row = 4
@@ -248,14 +253,15 @@ def build_workbook(plan: Plan, results: list[Result], *, lang: str = "vi", on: d
 
 
 def write_targets_xlsx(plan: Plan, results: list[Result], out: str | Path | IO[bytes], *, lang: str = "vi",
-                       on: date | None = None, demo: bool = False, place: str = "") -> None:
-    """Write the targets workbook to a path or a binary file object."""
-    build_workbook(plan, results, lang=lang, on=on, demo=demo, place=place).save(out)
+                       on: date | None = None, demo: bool = False, place: str = "", as_of: date | None = None
+                       ) -> None:
+    """Write the targets workbook to a path or a binary file object (see :func:`build_workbook`)."""
+    build_workbook(plan, results, lang=lang, on=on, demo=demo, place=place, as_of=as_of).save(out)
 
 
 def targets_xlsx_bytes(plan: Plan, results: list[Result], *, lang: str = "vi", on: date | None = None,
-                       demo: bool = False, place: str = "") -> bytes:
+                       demo: bool = False, place: str = "", as_of: date | None = None) -> bytes:
     """The targets workbook as bytes (for a download button)."""
     buffer = BytesIO()
-    write_targets_xlsx(plan, results, buffer, lang=lang, on=on, demo=demo, place=place)
+    write_targets_xlsx(plan, results, buffer, lang=lang, on=on, demo=demo, place=place, as_of=as_of)
     return buffer.getvalue()

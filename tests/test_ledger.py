@@ -431,7 +431,7 @@ def test_cli_end_to_end(grid_folder, tmp_path, capsys):
     assert later["rice_ha_before_recovery"] == pytest.approx(original["rice_ha_before_recovery"] - 0.8)
     assert later["commune_ha"] == pytest.approx(original["commune_ha"])
     code, out, err = _cli(capsys, "summary", data, "--as-of", "2022-01-01", "--json")
-    assert json.loads(out)["parcel_count"] == 0  # before the data's date (source.json data_date) there is nothing
+    assert code == 2 and "31/12/2023" in err  # before the data's date (source.json data_date): refused
 
 
 def test_cli_refusals_are_messages_not_tracebacks(grid_folder, capsys):

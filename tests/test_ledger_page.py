@@ -167,7 +167,7 @@ def test_change_of_land_use_then_the_map_page_card_lists_it(ws_path, data):
     (table,) = [d.value for d in expander.dataframe]
     assert list(table["Loại biến động"]) == ["Hiện trạng ban đầu", "Chuyển mục đích sử dụng đất"]
     assert table["Văn bản"].iloc[-1] == "88/QĐ-UBND"
-    assert [b.label for b in expander.button] == ["Mở trang biến động đất đai"]
-    expander.button[0].click().run()
+    assert [b.label for b in expander.button] == ["Ghi mục hủy bỏ", "Mở trang biến động đất đai"]  # officer
+    expander.button(key="ledger_from_map").click().run()
     assert not at.exception, at.exception
     assert at.session_state["ledger_ref"] == ref and at.title[0].value == "Biến động đất đai"

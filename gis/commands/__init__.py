@@ -33,3 +33,22 @@ def generate_if_needed(info: DatasetInfo, *, lang: str = "vi") -> Path:
         print(datasets.GENERATING[0 if lang == "vi" else 1], file=sys.stderr, flush=True)
         datasets.generate(info)
     return info.folder
+
+
+def add_as_of(parser) -> None:
+    """The ``--as-of YYYY-MM-DD`` option of the commands that measure the land (see :mod:`gis.ledger.asof`)."""
+    import datetime as dt
+
+    parser.add_argument("--as-of", dest="as_of", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
+                        help="the figures of the parcels in force on this date, from the land ledger (default: "
+                        "today); the other layers have no history and are as they stand")
+
+
+def as_of_line(dataset, lang: str) -> str:
+    """The line a command prints before figures asked as of a date: the date, and the undated layers."""
+    from gis.ledger.asof import as_of_text, undated_text
+
+    if dataset.as_of is None:
+        return ""
+    note = undated_text(dataset, lang)
+    return as_of_text(dataset.as_of, lang) + "." + (f" {note}" if note else "")

@@ -27,6 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
                         help="date printed on the sheet (default: today)")
     parser.add_argument("--year", type=int, help="year in the title (default: the data's year)")
+    from gis.commands import add_as_of
+
+    add_as_of(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,6 +41,9 @@ def run(args: argparse.Namespace) -> int:
 
     check_output(args.out, dpi=args.dpi)  # before the slow part
     dataset = load_dataset(active_folder(args.data, args.workspace.parent if args.workspace else None, lang=args.lang))
+    from gis.ledger.asof import dated
+
+    dataset = dated(dataset, args.as_of)
     planned = None
     if args.theme == "fields":
         ws_path = args.workspace or workspace_path()

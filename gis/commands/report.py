@@ -23,6 +23,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
                         help="date of the report (default: today)")
     parser.add_argument("--year", type=int, help="year of the land-use map (default: the data's year)")
+    from gis.commands import add_as_of
+
+    add_as_of(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,6 +39,9 @@ def run(args: argparse.Namespace) -> int:
         raise GisError(f"Báo cáo «{args.out.name}» phải là tệp .pdf.",
                        f"The report '{args.out.name}' must be a .pdf file.")
     dataset = load_dataset(active_folder(args.data, args.workspace.parent if args.workspace else None, lang=args.lang))
+    from gis.ledger.asof import dated
+
+    dataset = dated(dataset, args.as_of)
     ws_path = args.workspace or workspace_path()
     planned, manual = None, {}
     if ws_path.exists():

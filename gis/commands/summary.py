@@ -28,13 +28,16 @@ def run(args: argparse.Namespace) -> int:
     from gis.commands import active_folder
     from gis.i18n import number
     from gis.io import load_dataset
+    from gis.ledger.asof import dated
     from gis.summary import summarise
 
     dataset = load_dataset(active_folder(args.data_dir, lang=args.lang))
     if args.as_of is not None:
-        from gis.ledger.changes import dataset_as_of, open_store
+        from gis.ledger.changes import open_store
 
-        dataset = dataset_as_of(dataset, open_store(dataset), args.as_of)
+        dataset = dated(dataset, args.as_of, store=open_store(dataset))
+    else:  # today's land: the ledger's when changes were entered, else the data's (the ledger never seeded here)
+        dataset = dated(dataset)
     figures = summarise(dataset)
     parts = None
     if args.by:
@@ -51,8 +54,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     vi = args.lang == "vi"
     if args.as_of is not None:
-        print(f"Hiện trạng ngày {args.as_of:%d/%m/%Y} (theo sổ biến động)." if vi else
-              f"The land as of {args.as_of:%d/%m/%Y} (from the land ledger).")
+        from gis.commands import as_of_line
+
+        print(as_of_line(dataset, args.lang))
 
     def _ha(value: float) -> str:
         return number(value, 2, lang=args.lang)

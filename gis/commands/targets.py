@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from gis.commands import add_as_of
+
 NAME = "targets"
 HELP = "The plan's targets, measured on the data: planned, measured, status."
 
@@ -19,11 +21,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON list, one object per target")
     parser.add_argument("--out", type=Path, default=None,
                         help="also write the targets table to this Excel file (.xlsx), headers in --lang")
+    add_as_of(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from gis import admin_units
-    from gis.commands import active_folder
+    from gis.commands import active_folder, as_of_line
     from gis.i18n import number
     from gis.io import load_dataset
     from gis.targets import evaluate, load_plan, status_text
@@ -31,6 +34,9 @@ def run(args: argparse.Namespace) -> int:
 
     plan = load_plan(args.plan)
     dataset = load_dataset(active_folder(args.data, args.workspace.parent if args.workspace else None, lang=args.lang))
+    from gis.ledger.asof import dated
+
+    dataset = dated(dataset, args.as_of)
     ws, fault = open_for_reading(args.workspace or workspace_path())
     if fault is not None:  # told; the targets are still measured (without a damaged workspace's contents)
         print(fault.text(args.lang), file=sys.stderr)
@@ -39,12 +45,14 @@ def run(args: argparse.Namespace) -> int:
         planned_fields, manual = ws.fields(), ws.values()
     results = evaluate(plan, dataset, planned_fields=planned_fields, manual=manual)
     if args.out is not None:
-        _write_excel(args, plan, results, demo=dataset.builtin, place=admin_units.place(dataset, args.lang))
+        _write_excel(args, plan, results, demo=dataset.builtin, place=admin_units.place(dataset, args.lang),
+                     as_of=dataset.as_of)
     if args.json:
         print(json.dumps([r.as_dict(args.lang) for r in results], ensure_ascii=False, indent=2))
         return 0
     vi = args.lang == "vi"
     print(f"{plan.label(args.lang)} — {admin_units.full_place(dataset, args.lang)}")
+    print(as_of_line(dataset, args.lang))
     if dataset.builtin:
         print("Dữ liệu minh họa, không phải dữ liệu đo đạc thực tế." if vi else "Demonstration data, not real survey data.")
     for r in results:
@@ -61,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_excel(args: argparse.Namespace, plan, results, *, demo: bool, place: str = "") -> None:
+def _write_excel(args: argparse.Namespace, plan, results, *, demo: bool, place: str = "", as_of=None) -> None:
     import sys
 
     from gis.errors import DataSourceError
@@ -72,7 +80,7 @@ def _write_excel(args: argparse.Namespace, plan, results, *, demo: bool, place: 
         raise DataSourceError(f"Tệp xuất «{out}» phải có đuôi .xlsx.", f"The output file '{out}' must end in .xlsx.")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        write_targets_xlsx(plan, results, out, lang=args.lang, demo=demo, place=place)
+        write_targets_xlsx(plan, results, out, lang=args.lang, demo=demo, place=place, as_of=as_of)
     except OSError as exc:
         raise DataSourceError(f"Không ghi được tệp «{out}»: {exc}.", f"Cannot write the file '{out}': {exc}.") from exc
     vi = args.lang == "vi"

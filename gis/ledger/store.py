@@ -203,9 +203,9 @@ class LandStore(Protocol):
         ...
 
     def entries(self, *, date_from: dt.date | None = None, date_to: dt.date | None = None,
-                parcel_ids: Iterable[str] | None = None) -> list[Entry]:
-        """The ledger, by date then entry id, optionally limited to dates in ``[date_from, date_to]`` and to
-        entries touching ``parcel_ids``."""
+                parcel_ids: Iterable[str] | None = None, kinds: Iterable[str] | None = None) -> list[Entry]:
+        """The ledger, by date then entry id, optionally limited to dates in ``[date_from, date_to]``, to
+        entries touching ``parcel_ids`` and to entries of the ``kinds`` given."""
         ...
 
     def entry(self, entry_id: int) -> Entry:
@@ -565,9 +565,15 @@ class SqliteLandStore:
         return out
 
     def entries(self, *, date_from: dt.date | None = None, date_to: dt.date | None = None,
-                parcel_ids: Iterable[str] | None = None) -> list[Entry]:
+                parcel_ids: Iterable[str] | None = None, kinds: Iterable[str] | None = None) -> list[Entry]:
         clauses: list[str] = []
         params: list[Any] = []
+        if kinds is not None:
+            wanted = list(kinds)
+            if not wanted:
+                return []
+            clauses.append(f"kind IN ({','.join('?' * len(wanted))})")
+            params += wanted
         if date_from is not None:
             clauses.append("date >= ?")
             params.append(date_from.isoformat())

@@ -37,17 +37,29 @@ class ExportResult:
     seconds: float
 
 
+def dated_notes(sheet: MapSheet, dataset: Dataset) -> MapSheet:
+    """``sheet`` with, first among its notes, "Số liệu tính đến ngày dd/mm/yyyy" and the note on the layers
+    that have no history, when ``dataset`` was asked as of a date (:func:`gis.ledger.asof.dated`)."""
+    if dataset.as_of is None:
+        return sheet
+    from gis.ledger.asof import as_of_text, undated_text
+
+    undated = undated_text(dataset, "vi")
+    sheet.notes[:0] = [as_of_text(dataset.as_of, "vi") + "."] + ([undated] if undated else [])
+    return sheet
+
+
 def map_sheet(dataset: Dataset, theme: str, *, project: str | None = None,
               planned_fields: gpd.GeoDataFrame | None = None, day: dt.date | None = None,
               year: int | None = None) -> MapSheet:
     """The sheet of ``theme`` (``landuse``, ``recovery`` with ``project``, or ``fields``)."""
     day = day or dt.date.today()
     if theme == "landuse":
-        return landuse_sheet(dataset, day=day, year=year)
+        return dated_notes(landuse_sheet(dataset, day=day, year=year), dataset)
     if theme == "recovery":
-        return recovery_sheet(dataset, project, day=day)
+        return dated_notes(recovery_sheet(dataset, project, day=day), dataset)
     if theme == "fields":
-        return fields_sheet(dataset, day=day, planned=planned_fields, year=year)
+        return dated_notes(fields_sheet(dataset, day=day, planned=planned_fields, year=year), dataset)
     raise GisError(f"Chủ đề bản đồ «{theme}» không có; hãy chọn {', '.join(THEMES)}.",
                    f"There is no map theme '{theme}'; choose {', '.join(THEMES)}.")
 

@@ -24,6 +24,7 @@ from gis.errors import GisError
 from gis.io import Dataset
 from gis.printing.captions import coverage_text, data_year, place_name
 from gis.printing.furniture import NotesBlock, TableBlock
+from gis.printing.maps import dated_notes
 from gis.printing.model import DEMO_NOTE, DEMO_RED, GREY, INK, Table
 from gis.printing.page import Page, draw_frame, draw_page_number, draw_title, new_page, title_layout
 from gis.printing.sheet import render_sheet, save
@@ -214,8 +215,13 @@ def render_cover(dataset: Dataset, *, paper: str, day: dt.date, year: int, figur
         page.text(tx + width, y, str(number), size=size, ha="right")
         page.ax.add_line(Line2D([tx + 2, tx + width], [y - 1.3] * 2, lw=0.2, color=GREY, linestyle=(0, (1, 2))))
         y -= line_height_mm(size, 1.5)
-    notes = NotesBlock([f"Nguồn dữ liệu: {_source_line(dataset)}", "Bản đồ và bảng số liệu được lập tự động từ "
-                        "dữ liệu của xã bằng công cụ bản đồ đất đai."], dataset.builtin)
+    lines = [f"Nguồn dữ liệu: {_source_line(dataset)}", "Bản đồ và bảng số liệu được lập tự động từ "
+             "dữ liệu của xã bằng công cụ bản đồ đất đai."]
+    if dataset.as_of is not None:
+        from gis.ledger.asof import as_of_text
+
+        lines.insert(0, as_of_text(dataset.as_of, "vi") + ".")
+    notes = NotesBlock(lines, dataset.builtin)
     nh = notes.height(width, size)
     notes.draw(page, tx, y0 + nh + 4, width, nh, size)
     return page.fig
@@ -350,6 +356,7 @@ def build_report(dataset: Dataset, out: str | Path, *, paper: str = "A4", map_or
         sheets = [landuse_sheet(dataset, day=day, year=year)]
         sheets += [recovery_sheet(dataset, str(i + 1), day=day) for i in range(len(projects))]
         sheets.append(fields_sheet(dataset, day=day, planned=planned_fields, year=year))
+        sheets = [dated_notes(sheet, dataset) for sheet in sheets]
         for sheet in sheets:
             figures.append(render_sheet(sheet, paper=paper, orientation=map_orientation,
                                         page_label=label(len(figures) + 1)))
