@@ -55,6 +55,7 @@ __all__ = [
     "detect_text",
     "encode",
     "is_vietnamese_syllable",
+    "read_dbf_columns",
     "read_dbf_text",
     "repair",
     "restore_caps_font",
@@ -837,7 +838,9 @@ def _broken(dbf: Path, vi: str, en: str) -> DbfError:
     )
 
 
-def _parse_dbf(dbf: Path) -> tuple[list[_Field], list[bytes]]:
+def _parse_dbf(dbf: Path, *, split: bool = True) -> tuple[list[_Field], Any]:
+    """The fields and the records of a DBF (as bytes, one per record; with ``split=False`` the bytes of all
+    records and the record length)."""
     data = dbf.read_bytes()
     if len(data) < 33:
         raise _broken(dbf, "tệp quá ngắn", "the file is too short")
@@ -861,8 +864,19 @@ def _parse_dbf(dbf: Path) -> tuple[list[_Field], list[bytes]]:
     if end > len(data):
         raise _broken(dbf, f"thiếu bản ghi (phần đầu ghi {count})",
                       f"records are missing (the header says {count})")
+    if not split:
+        return fields, (data[header_len:end], record_len)
     records = [data[p:p + record_len] for p in range(header_len, end, record_len)]
     return fields, records
+
+
+def _parse_dbf_block(dbf: Path):
+    """:func:`_parse_dbf` with the records as one ``(count, record length)`` array of bytes (numpy)."""
+    import numpy as np
+
+    fields, records = _parse_dbf(dbf, split=False)
+    length = max(1, records[1])
+    return fields, np.frombuffer(records[0], dtype=np.uint8).reshape(-1, length)
 
 
 def read_dbf_text(path: str | Path, encoding: str | None = None) -> tuple[list[dict[str, str]], Detection]:
@@ -887,27 +901,44 @@ def read_dbf_text(path: str | Path, encoding: str | None = None) -> tuple[list[d
     detection : Detection
         The encoding used and why.
     """
+    columns, count, found = read_dbf_columns(path, encoding=encoding)
+    names = list(columns)
+    if not names:
+        return [{} for _ in range(count)], found
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)], found
+
+
+def read_dbf_columns(path: str | Path, encoding: str | None = None) -> tuple[dict[str, list[str]], int, Detection]:
+    """:func:`read_dbf_text` column by column: each character field's name to its texts, in record order;
+    the number of records read (those not marked deleted) and the encoding.
+
+    The records are cut into fields with numpy, and each distinct value is decoded once (codes, villages and
+    owners repeat); the detection sees the values in the same order as :func:`read_dbf_text` describes.
+    """
+    import numpy as np
+    import pandas as pd
+
     dbf = _dbf_path(path)
     declared = _read_cpg(dbf)
-    fields, records = _parse_dbf(dbf)
+    fields, block = _parse_dbf_block(dbf)
     text_fields = [f for f in fields if f.kind in ("C", "c")]
-    live = [r for r in records if r[:1] != b"*"]
-    raw = [[r[f.offset:f.offset + f.length].rstrip(b" \x00") for f in text_fields] for r in live]
+    live = block[block[:, 0] != ord("*")] if len(block) else block
+    raw: list[np.ndarray] = []
+    for f in text_fields:
+        cells = np.ascontiguousarray(live[:, f.offset:f.offset + f.length]).view(f"S{max(f.length, 1)}").ravel()
+        raw.append(np.strings.rstrip(cells, b" \x00") if f.length else np.full(len(live), b"", dtype="S1"))
+    lists = [col.tolist() for col in raw]
     if encoding is not None:
         found = _override(encoding, declared)
     else:
-        found = detect((v for row in raw for v in row), declared=declared)
-    names = [decode(f.name, found.encoding, errors="replace") for f in text_fields]
-    decoded: dict[bytes, str] = {}  # once per distinct value: codes, villages and owners repeat
-
-    def text(value: bytes) -> str:
-        got = decoded.get(value)
-        if got is None:
-            got = decoded[value] = decode(value, found.encoding, errors="replace")
-        return got
-
-    out = [{name: text(value) for name, value in zip(names, row, strict=True)} for row in raw]
-    return out, found
+        found = detect((row[j] for row in zip(*lists, strict=True) for j in range(len(lists))), declared=declared)
+    out: dict[str, list[str]] = {}
+    for f, values in zip(text_fields, lists, strict=True):
+        codes, distinct = pd.factorize(np.array(values, dtype=object))
+        texts = np.array([decode(v, found.encoding, errors="replace") for v in distinct.tolist()] + [""],
+                         dtype=object)
+        out[decode(f.name, found.encoding, errors="replace")] = texts[codes].tolist()
+    return out, len(live), found
 
 
 def _dbf_field(name: str, values: Sequence[Any], encoded: Sequence[bytes | None]) -> tuple[bytes, str, int, int]:
