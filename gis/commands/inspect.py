@@ -42,11 +42,11 @@ def add_max_features(parser: argparse.ArgumentParser) -> None:
 
 
 def allow_max_features(args: argparse.Namespace) -> None:
-    """Apply ``--max-features`` to this process (see :func:`gis.limits.allow_features`)."""
-    if getattr(args, "max_features", None) is not None:
-        from gis.limits import allow_features
+    """Apply ``--max-features`` to this process, or the file's limit without it (see
+    :func:`gis.limits.allow_features`)."""
+    from gis.limits import allow_features
 
-        allow_features(args.max_features)
+    allow_features(getattr(args, "max_features", None))
 
 
 def parse_pairs(items: list[str], *, option: str) -> dict[str, str]:
