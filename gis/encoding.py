@@ -30,6 +30,7 @@ bytes so that a wrong or missing ``.cpg`` never mangles a name.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import struct
@@ -524,8 +525,10 @@ def _tone_well_placed(word: str, onset_len: int, rhyme: str) -> bool:
 _SPLIT = re.compile(r"[\s,.;:!?()\[\]{}\"'/\\\-+=_*&%#@|<>0-9]+")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _word_score(word: str) -> float | None:
-    """Score one word of decoded text: None when it says nothing (pure ASCII), else from -4 to +3."""
+    """Score one word of decoded text: None when it says nothing (pure ASCII), else from -4 to +3 (once per
+    word: names, villages and codes repeat, and every candidate encoding reads the plain words alike)."""
     if word.isascii():
         return None
     if "\ufffd" in word or any(unicodedata.category(c)[0] != "L" for c in word):

@@ -1305,7 +1305,7 @@ def place(source: Source, *, province: str | Province | None = None, crs: str | 
                         f"Assigned {_crs_name(fix)} instead of the .prj, as asked.")]
     frame, notes = _place_declared(source, province=province, crs=crs, fix_crs=fix_crs)
     try:
-        _check_position(source, frame, declared=declared, chosen=chosen, target=target)
+        _check_position(source, frame, declared=declared, chosen=chosen, target=target, raw_bounds=bounds)
     except PlacementError as exc:
         if not (fix_crs and isinstance(exc.fix, CRS)):
             raise
@@ -1328,13 +1328,15 @@ def _area_for(crs: CRS | None, chosen: Province | None) -> Area | None:
 
 
 def _check_position(source: Source, frame: gpd.GeoDataFrame, *, declared: CRS | None, chosen: Province | None,
-                    target: CRS | None) -> None:
-    """Raise :class:`PlacementError` when the placed layer falls outside the province or its CRS's zone."""
+                    target: CRS | None, raw_bounds: tuple[float, float, float, float] | None = None) -> None:
+    """Raise :class:`PlacementError` when the placed layer falls outside the province or its CRS's zone.
+
+    ``raw_bounds``: :func:`sane_bounds` of ``source.frame`` when already known (not measured again)."""
     placed = frame.crs
-    bounds = sane_bounds(frame)
+    raw = sane_bounds(source.frame) if raw_bounds is None else raw_bounds
+    bounds = raw if frame is source.frame else sane_bounds(frame)  # placed as it is: the same bounds
     if placed is None or bounds is None:
         return
-    raw = sane_bounds(source.frame)
     areas = [a for a in (province_area(chosen) if chosen is not None else None, zone_area(placed)) if a is not None]
     for area in areas:
         away = outside(bounds, placed, area)
