@@ -2,7 +2,8 @@
 
 Run: ``python -m benchmarks.commands [--before /work/main] [--repeat 3] [--quick]``
 
-Each figure is the median wall time of ``--repeat`` separate processes (``python -m gis ...``) and the
+Each figure is the median wall time of ``--repeat`` separate processes (``python -m gis ...``), the median
+of their CPU seconds (user + system: on a shared machine the wall time also waits for the cores) and the
 largest peak memory among them (``os.wait4``), for this checkout ("after") and, with ``--before``, for
 another checkout given as ``PYTHONPATH`` ("before"), interleaved so that both see the same load:
 
