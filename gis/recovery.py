@@ -367,7 +367,9 @@ class LandUsers:
     """The land user of each parcel as an integer code (:func:`land_users`): equal codes, equal keys of
     :func:`land_user_keys`; the key text is made only for the codes asked (:meth:`keys`)."""
 
-    codes: np.ndarray  # per parcel: an identity (0 .. len(ids) - 1), a name and place pair (above), or -1 ("?")
+    # per parcel: an identity (0 .. len(ids) - 1), a name and place pair (len(ids) + owner * len(places) + place,
+    # positions in the lists below), or -1 ("?": neither)
+    codes: np.ndarray
     ids: list[str]  # the identity keys ("citizen_id:…")
     owners: list[str | None]  # distinct owner names, case-folded (None: no name)
     places: list[str]  # distinct addresses (or villages), case-folded ("" when blank)
