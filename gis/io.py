@@ -9,7 +9,7 @@ first features of a large upload, sniffing text encodings) and :func:`layer_sche
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,8 +36,9 @@ def _missing_prj(path: Path) -> bool:
     )
 
 
-def read_layer(path: str | Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
-    """Read a vector layer with pyogrio (Arrow), refusing one with no coordinate system.
+def read_layer(path: str | Path, *, layer: str | None = None, columns: list[str] | None = None) -> gpd.GeoDataFrame:
+    """Read a vector layer with pyogrio (Arrow), refusing one with no coordinate system; only the fields
+    ``columns`` (and the geometry) when given.
 
     Raises :class:`DataSourceError` for a missing or unreadable file and :class:`gis.errors.CrsError`
     (naming the file) for a layer with no CRS, such as a shapefile without its ``.prj``.
@@ -49,7 +50,7 @@ def read_layer(path: str | Path, *, layer: str | None = None) -> gpd.GeoDataFram
             f"File '{path}' was not found. Check the path.",
         )
     try:
-        frame = gpd.read_file(path, layer=layer, engine="pyogrio", use_arrow=True)
+        frame = gpd.read_file(path, layer=layer, engine="pyogrio", use_arrow=True, columns=columns)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise DataSourceError(
             f"Không đọc được tệp «{path.name}»: {exc}. Hãy kiểm tra tệp có đủ các phần (.shp, .shx, "
@@ -130,9 +131,29 @@ def find_layer_file(folder: Path, name: str) -> Path | None:
     return None
 
 
-def load_dataset(folder: str | Path | None = None) -> Dataset:
+def _parcel_columns(path: Path, fields: Collection[str]) -> list[str] | None:
+    """The columns of a parcel layer holding ``fields`` or a required field; None (all) when unreadable."""
+    from gis.schema import REQUIRED, match_fields
+
+    try:
+        names = [str(n) for n in pyogrio.read_info(path)["fields"]]
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
+        return None  # the read that follows says what is wrong
+    wanted = set(REQUIRED) | set(fields)
+    if "legal_area_m2" in wanted:
+        wanted.add("area_m2_field")
+    if "village" in wanted:
+        wanted.add("address")
+    mapped = match_fields(names)
+    return [n for n in names if n in wanted or mapped.get(n) in wanted]
+
+
+def load_dataset(folder: str | Path | None = None, *, parcel_fields: Collection[str] | None = None) -> Dataset:
     """Read every known layer in ``folder`` (the built-in data when ``None``).
 
+    ``parcel_fields`` (internal names of :mod:`gis.schema`, or column names as they are in the file) reads
+    only those fields of the parcels, with the required ones (:data:`gis.schema.REQUIRED`) and the geometry:
+    a command that needs a few fields of a large layer reads and holds only those.
     Raises :class:`DataSourceError` when the folder has no parcel layer.
     """
     folder = Path(folder) if folder is not None else BUILTIN_DATA_DIR
@@ -145,7 +166,8 @@ def load_dataset(folder: str | Path | None = None) -> Dataset:
     for name in LAYERS:
         path = find_layer_file(folder, name)
         if path is not None:
-            layers[name] = read_layer(path)
+            columns = _parcel_columns(path, parcel_fields) if name == "parcels" and parcel_fields is not None else None
+            layers[name] = read_layer(path, columns=columns)
     if "parcels" not in layers:
         raise DataSourceError(
             f"Thư mục «{folder}» không có lớp thửa đất (parcels.shp, parcels.gpkg hoặc parcels.geojson).",

@@ -96,6 +96,38 @@ def limits() -> Limits:
     return load_limits()
 
 
+#: The feature count one command was allowed with ``--max-features`` (None: the limits of the file). Set
+#: only by the command line (:func:`allow_features`), for its own process; uploads keep ``features``.
+_ALLOWED_FEATURES: int | None = None
+
+#: The option of the commands that raises ``features`` (and ``vertices`` with it), named in the messages.
+MAX_FEATURES_OPTION = "--max-features"
+
+
+#: Vertices a feature may have on average in a layer let in by ``--max-features`` (parcels have 5 to 30).
+VERTICES_PER_FEATURE = 32
+
+
+def allow_features(count: int | None) -> None:
+    """Let this process (a command run with ``--max-features COUNT``) read layers of up to ``count`` features,
+    and of up to :data:`VERTICES_PER_FEATURE` vertices a feature on average; None goes back to the limits of
+    the file."""
+    global _ALLOWED_FEATURES
+    if count is not None and count <= 0:
+        raise DataSourceError(f"{MAX_FEATURES_OPTION} phải là một số dương (đang là {count}).",
+                              f"{MAX_FEATURES_OPTION} must be a positive number (it is {count}).")
+    _ALLOWED_FEATURES = count
+
+
+def feature_limits() -> tuple[int, int]:
+    """The most features and vertices of one layer in force: ``features`` and ``vertices`` of the file, or
+    as many as :func:`allow_features` allowed."""
+    lim = limits()
+    if _ALLOWED_FEATURES is None or _ALLOWED_FEATURES <= lim.features:
+        return lim.features, lim.vertices
+    return _ALLOWED_FEATURES, max(lim.vertices, VERTICES_PER_FEATURE * _ALLOWED_FEATURES)
+
+
 def mb(n: float) -> str:
     """A size in bytes as MB, the unit of the settings file (``"1536 MB"``, ``"0.5 MB"``)."""
     value = n / _MB
@@ -146,4 +178,5 @@ class Deadline:
                 todo_en="Split the data into smaller files (by map sheet, say) and import them one by one.")
 
 
-__all__ = ["SETTINGS_PATH", "Deadline", "Limits", "check_file_size", "limits", "load_limits", "mb", "over_limit"]
+__all__ = ["MAX_FEATURES_OPTION", "SETTINGS_PATH", "VERTICES_PER_FEATURE", "Deadline", "Limits", "allow_features", "check_file_size",
+           "feature_limits", "limits", "load_limits", "mb", "over_limit"]

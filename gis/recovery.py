@@ -41,6 +41,7 @@ user's parcel and boundary files are read by :mod:`gis.recovery_files`, through 
 
 from __future__ import annotations
 
+import functools
 import math
 import tomllib
 import unicodedata
@@ -267,11 +268,16 @@ def is_organisation(owner: object, *, prefixes: tuple[str, ...] = ORGANISATION_P
     if not isinstance(owner, str):
         return False
     name = unicodedata.normalize("NFC", " ".join(owner.split())).casefold()
-    for prefix in prefixes:
-        head = unicodedata.normalize("NFC", prefix).casefold()
-        if name == head or name.startswith(head + " "):
-            return True
-    return False
+    heads = _heads(prefixes)
+    return name in heads[0] or name.startswith(heads[1])
+
+
+@functools.lru_cache(maxsize=8)
+def _heads(prefixes: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The prefixes as :func:`is_organisation` compares them (NFC, case-folded), once: whole names, and
+    names followed by a space."""
+    heads = [unicodedata.normalize("NFC", prefix).casefold() for prefix in prefixes]
+    return frozenset(heads), tuple(h + " " for h in heads)
 
 
 #: The fields that identify a land user, in the order they are trusted (internal names of gis.schema): the
@@ -352,24 +358,70 @@ def land_user_keys(parcels: pd.DataFrame) -> tuple[pd.Series, str]:
     (keys, basis)
         ``keys`` aligned to ``parcels``; ``basis`` a key of :data:`IDENTITY_LABELS`.
     """
+    users = land_users(parcels)
+    return pd.Series(users.keys(users.codes), index=parcels.index, dtype="object"), users.basis
+
+
+@dataclass(frozen=True)
+class LandUsers:
+    """The land user of each parcel as an integer code (:func:`land_users`): equal codes, equal keys of
+    :func:`land_user_keys`; the key text is made only for the codes asked (:meth:`keys`)."""
+
+    # per parcel: an identity (0 .. len(ids) - 1), a name and place pair (len(ids) + owner * len(places) + place,
+    # positions in the lists below), or -1 ("?": neither)
+    codes: np.ndarray
+    ids: list[str]  # the identity keys ("citizen_id:…")
+    owners: list[str | None]  # distinct owner names, case-folded (None: no name)
+    places: list[str]  # distinct addresses (or villages), case-folded ("" when blank)
+    basis: str
+
+    def keys(self, codes: np.ndarray) -> np.ndarray:
+        """The keys of :func:`land_user_keys` for ``codes``, one string per code (made once per distinct code)."""
+        distinct, inverse = np.unique(np.asarray(codes, dtype=np.int64), return_inverse=True)
+        k, p = len(self.ids), len(self.places)
+        text = [("?" if c < 0 else self.ids[c] if c < k
+                 else f"name:{self.owners[(c - k) // p]}|{self.places[(c - k) % p]}") for c in distinct.tolist()]
+        return np.array(text, dtype=object)[inverse.ravel()] if len(text) else np.empty(0, dtype=object)
+
+
+def land_users(parcels: pd.DataFrame) -> LandUsers:
+    """The land user of each parcel as codes (see :func:`land_user_keys` for how users are told apart): the
+    names, addresses and identity fields are normalised once per distinct value, then compared as integers."""
     index = parcels.index
     basis = "name_address"
-    ids = pd.Series(None, index=index, dtype="object")
+    id_codes: np.ndarray | None = None
+    ids: list[str] = []
     for name in IDENTITY_FIELDS:
         if name in parcels.columns:
-            values = map_values(parcels[name], _plain).tolist()  # once per distinct value
-            if any(v is not None for v in values):
-                basis = name
-                ids = pd.Series([None if v is None else f"{name}:{v.replace(' ', '').casefold()}" for v in values],
-                                index=index, dtype="object")
+            def _id(value: object, name: str = name) -> str | None:
+                plain = _plain(value)
+                return None if plain is None else f"{name}:{plain.replace(' ', '').casefold()}"
+
+            codes, distinct = _codes(map_values(parcels[name], _id))  # once per distinct value
+            if len(distinct) > 1:  # some parcel has an identity
+                basis, id_codes, ids = name, codes, distinct[:-1]  # type: ignore[assignment]
                 break
-    owner = map_values(_column(parcels, "owner", index), _plain).tolist()
     where = "address" if "address" in parcels.columns else "village"
-    place = map_values(_column(parcels, where, index), _plain).tolist()
-    by_name = pd.Series([None if o is None else f"name:{o.casefold()}|{(a or '').casefold()}"
-                         for o, a in zip(owner, place, strict=True)], index=index, dtype="object")
-    keys = ids.where(ids.notna(), by_name).fillna("?")
-    return keys.astype("object"), basis
+    owner_codes, owners = _codes(map_values(_column(parcels, "owner", index), _folded))
+    place_codes, places = _codes(map_values(_column(parcels, where, index), lambda v: _folded(v) or ""))
+    k, p = len(ids), len(places)
+    by_name = np.where(owner_codes == len(owners) - 1, -1, k + owner_codes.astype(np.int64) * p + place_codes)
+    if id_codes is not None:
+        by_name = np.where(id_codes < len(ids), id_codes, by_name)
+    return LandUsers(codes=by_name.astype(np.int64), ids=ids, owners=owners, places=places,  # type: ignore[arg-type]
+                     basis=basis)
+
+
+def _folded(value: object) -> str | None:
+    plain = _plain(value)
+    return None if plain is None else plain.casefold()
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, list[str | None]]:
+    """Codes of ``values`` (strings or None) into a list of its distinct values, None the last one."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    distinct: list[str | None] = [*uniques.tolist(), None]
+    return np.where(codes < 0, len(distinct) - 1, codes), distinct
 
 
 # --------------------------------------------------------------------------------------------- boundary
@@ -948,8 +1000,10 @@ def recover(
     table = pd.DataFrame(index=idx)
     for name in ("sheet", "parcel_no", "land_use", "land_use_main", "group", "owner", "village"):
         table[name] = _column(parcels, name, idx)
-    keys, identity = land_user_keys(parcels)
-    table["owner_id"] = keys.reindex(idx)
+    users = land_users(parcels)  # codes for every parcel; key texts only for the parcels taken
+    identity = users.basis
+    taken_codes = users.codes[parcels.index.get_indexer(idx)]
+    table["owner_id"] = pd.Series(users.keys(taken_codes), index=idx, dtype="object")
     drawn = measured["map_area_m2"].to_numpy()
     exact = measured["recovered_m2"].to_numpy()
     legal_source = _column(parcels, "legal_area_m2", idx)
@@ -968,8 +1022,9 @@ def recover(
     remaining = np.round(drawn01 - recovered, 1)
     remaining_legal = np.where(whole, 0.0, np.maximum(_round01(legal - recovered), 0.0))
     # the minimum parcel size follows the main code's group (a mixed ONT+CLN lot keeps the residential one)
-    groups = table["land_use_main"].map(landuse.group_of).astype("object").to_numpy()
-    minimum = np.array([settings.minimum_parcel_m2.get(g, 0.0) if isinstance(g, str) else 0.0 for g in groups])
+    groups = map_values(table["land_use_main"], landuse.group_of)  # once per distinct code
+    minimum = map_values(groups, lambda g: settings.minimum_parcel_m2.get(g, 0.0) if isinstance(g, str) else 0.0
+                         ).to_numpy(dtype=float)
     below = ~whole & ~sliver & (remaining_legal < minimum)
     # the one rule of legal against drawn area (the Data page's check and the parcel card use it too)
     scales = parcel_scales(_column(parcels, "scale", idx) if "scale" in parcels.columns else None,
@@ -1009,7 +1064,7 @@ def recover(
     owners_per_village = counted.assign(village=counted["village"].astype("object").fillna("?")).groupby(
         "village", sort=False)["owner_id"].nunique()
     by_village.insert(1, "owners", by_village["village"].map(owners_per_village).astype(int))
-    by_owner = _owners(parcels, counted, keys, settings=settings)
+    by_owner = _owners(parcels, counted, users, taken_codes[~sliver], settings=settings)
 
     is_farm = counted["group"].isin(landuse.FARM_GROUPS)
     boundary_m2 = boundary.area_m2
@@ -1065,9 +1120,25 @@ def placeholder_note(settings: RecoverySettings) -> Note:
     )
 
 
-def _owners(parcels: pd.DataFrame, counted: pd.DataFrame, keys: pd.Series, *,
+def _villages_of(taken: pd.DataFrame) -> pd.Series:
+    """Per owner (in order of first appearance), the distinct villages of its parcels joined by "; ", in
+    order of appearance: a join only for the few owners with parcels in more than one village."""
+    pairs = pd.DataFrame({"owner_id": taken["owner_id"].to_numpy(),
+                          "village": taken["village"].map(str).to_numpy()}).drop_duplicates()
+    several = pairs["owner_id"].duplicated(keep=False).to_numpy()
+    out = pd.Series(pairs["village"].to_numpy()[~several], index=pairs["owner_id"].to_numpy()[~several],
+                    dtype="str")
+    if several.any():
+        joined = pairs[several].groupby("owner_id", sort=False)["village"].agg("; ".join)
+        out = pd.concat([out, joined])
+    order = pd.unique(taken["owner_id"].to_numpy())
+    return out.reindex(order)
+
+
+def _owners(parcels: pd.DataFrame, counted: pd.DataFrame, users: LandUsers, counted_codes: np.ndarray, *,
             settings: RecoverySettings) -> pd.DataFrame:
-    """Per land user (:func:`land_user_keys`): parcels, area, share of farm land lost, support tier.
+    """Per land user (:func:`land_user_keys`; ``counted_codes`` are the codes of ``counted``'s parcels):
+    parcels, area, share of farm land lost, support tier.
 
     The share is the user's recovered farm land over all of that user's farm land in the layer (drawn
     areas, so that it never exceeds 100 %), to 0.1 %. ``household`` is False for organisations
@@ -1079,7 +1150,7 @@ def _owners(parcels: pd.DataFrame, counted: pd.DataFrame, keys: pd.Series, *,
     if counted.empty:
         return pd.DataFrame(columns=cols)
     taken = pd.DataFrame({
-        "owner_id": keys.reindex(counted.index),
+        "owner_id": counted["owner_id"],
         "owner": counted["owner"].astype("object").where(counted["owner"].notna(), "?"),
         "village": counted["village"].astype("object").where(counted["village"].notna(), "?"),
         "recovered_m2": counted["recovered_m2"],
@@ -1088,15 +1159,17 @@ def _owners(parcels: pd.DataFrame, counted: pd.DataFrame, keys: pd.Series, *,
     grouped = taken.groupby("owner_id", sort=False)
     out = pd.DataFrame({
         "owner": grouped["owner"].first(),
-        "village": grouped["village"].agg(lambda v: "; ".join(dict.fromkeys(str(x) for x in v))),
+        "village": _villages_of(taken),
         "parcels": grouped.size(),
         "recovered_m2": grouped["recovered_m2"].sum().round(1),
         "farm_recovered_m2": grouped["farm_recovered_m2"].sum(),
     })
-    mine = keys.isin(out.index).to_numpy()
+    mine = np.isin(users.codes, np.unique(counted_codes))  # every parcel of the users the boundary takes from
     farm = _column(parcels, "group", parcels.index).isin(landuse.FARM_GROUPS).to_numpy()
-    held = pd.Series(np.where(farm[mine], parcels.geometry[mine].area.to_numpy(), 0.0), index=parcels.index[mine])
-    farm_total = held.groupby(keys[mine].to_numpy(), sort=False).sum()
+    held = pd.Series(np.where(farm[mine], shapely.area(parcels.geometry.array.to_numpy()[mine]), 0.0),
+                     index=parcels.index[mine])
+    farm_total = held.groupby(users.codes[mine], sort=False).sum()
+    farm_total.index = users.keys(farm_total.index.to_numpy())
     out["farm_m2"] = farm_total.reindex(out.index).fillna(0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(out["farm_m2"] > 0, out["farm_recovered_m2"] / out["farm_m2"] * 100.0, 0.0)

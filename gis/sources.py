@@ -19,7 +19,7 @@ import re
 import unicodedata
 import warnings
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,10 +39,10 @@ from gis.core.crs_faults import CrsFinding, analyse_crs, apply_fix
 from gis.core.placement import Area, CoordinateGuess, guess_from_coordinates, looks_like_degrees, outside, zone_area
 from gis.errors import CrsError, DataSourceError, PlacementError, SchemaError
 from gis.files.codecs import UNICODE, canonical_encoding, decode, encode
-from gis.files.dbf import read_dbf_text
+from gis.files.dbf import read_dbf_columns
 from gis.files.detect import Detection, detect, detect_text, repair
 from gis.i18n import number
-from gis.limits import Deadline, limits, mb, over_limit
+from gis.limits import MAX_FEATURES_OPTION, Deadline, feature_limits, limits, mb, over_limit
 from gis.provinces import Province, find_province, province_area
 from gis.schema import PARCEL_FIELDS, REQUIRED, map_values, match_fields
 
@@ -196,24 +196,29 @@ def _check_feature_count(path: Path, layer: str | None) -> None:
             count = int(pyogrio.read_info(path, layer=layer).get("features") or 0)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
         return  # unreadable: the read that follows says so
-    lim = limits()
-    if count > lim.features:
+    most, _ = feature_limits()
+    if count > most:
         raise over_limit(
             f"Lớp «{layer or path.name}» của tệp «{path.name}» có quá nhiều đối tượng",
             f"Layer '{layer or path.name}' of '{path.name}' has too many features", found=str(count),
-            limit=str(lim.features), key="features",
-            todo_vi="Hãy chỉ xuất các thửa của xã (lọc theo xã hoặc tờ bản đồ) rồi nhập lại.",
-            todo_en="Export only the commune's parcels (filter by commune or map sheet) and import them again.")
+            limit=str(most), key="features",
+            todo_vi="Hãy chỉ xuất các thửa của xã (lọc theo xã hoặc tờ bản đồ) rồi nhập lại. Với lệnh (python -m "
+            f"gis inspect/import/recovery), máy đủ bộ nhớ thì có thể cho phép tệp lớn hơn: {MAX_FEATURES_OPTION} "
+            f"{count} (khoảng 1,5 kB bộ nhớ mỗi thửa); trang Dữ liệu giữ giới hạn này.",
+            todo_en="Export only the commune's parcels (filter by commune or map sheet) and import them again. A "
+            "command (python -m gis inspect/import/recovery) on a machine with the memory for it may take the "
+            f"larger file with {MAX_FEATURES_OPTION} {count} (about 1.5 kB of memory a parcel); the Data page keeps "
+            "this limit.")
 
 
 def _check_vertex_count(path: Path, frame: gpd.GeoDataFrame) -> None:
     """Refuse a layer with more coordinate pairs than ``vertices`` allows, before any work on its geometry."""
-    lim = limits()
+    _, most = feature_limits()
     count = int(shapely.get_num_coordinates(frame.geometry.to_numpy()).sum()) if len(frame) else 0
-    if count > lim.vertices:
+    if count > most:
         raise over_limit(
             f"Lớp của tệp «{path.name}» có quá nhiều đỉnh", f"The layer of '{path.name}' has too many vertices",
-            found=str(count), limit=str(lim.vertices), key="vertices",
+            found=str(count), limit=str(most), key="vertices",
             todo_vi="Hãy chỉ xuất các thửa của xã, hoặc đơn giản hóa hình (Simplify trong QGIS) rồi nhập lại.",
             todo_en="Export only the commune's parcels, or simplify the shapes (Simplify in QGIS), and import again.")
 
@@ -312,7 +317,8 @@ def _nfc(value: Any) -> Any:
 def _repair_text(frame: gpd.GeoDataFrame, encoding: str | None) -> tuple[gpd.GeoDataFrame, Detection]:
     """Decode text that a Unicode format holds as mojibake (TCVN3/VNI bytes misread), or keep it."""
     cols = _text_columns(frame)
-    values = [v for c in cols for v in frame[c].dropna().astype(str).tolist()]
+    # lazily, column by column: the detection stops at its sample (2000 texts), not after every cell
+    values = (v for c in cols for v in frame[c].dropna().astype(str).tolist())
     found = _cells_encoding(values, encoding)
     out = frame.copy()
     for c in cols:  # once per distinct value: a layer repeats its codes, villages and owners many times
@@ -323,7 +329,7 @@ def _repair_text(frame: gpd.GeoDataFrame, encoding: str | None) -> tuple[gpd.Geo
     return out, found
 
 
-def _cells_encoding(values: list[str], encoding: str | None) -> Detection:
+def _cells_encoding(values: Iterable[str], encoding: str | None) -> Detection:
     if encoding is None:
         return detect_text(values)
     if encoding.strip().lower() in (UNICODE, "utf-8", "utf8"):
@@ -420,18 +426,18 @@ def _read_shapefile(shp: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, 
     if prj is not None:
         analyse_crs(prj)  # a .prj nobody can read: say so before GDAL stumbles on it
     frame = _read_ogr(shp, encoding="latin1")
-    records, found = read_dbf_text(shp, encoding=encoding)
-    if len(records) != len(frame):
-        raise _unreadable(shp, f"{len(records)} != {len(frame)}", "Tệp .dbf không khớp với .shp: hãy xuất lại.",
+    columns, count, found = read_dbf_columns(shp, encoding=encoding)
+    if count != len(frame):
+        raise _unreadable(shp, f"{count} != {len(frame)}", "Tệp .dbf không khớp với .shp: hãy xuất lại.",
                           "The .dbf does not match the .shp: export it again.")
-    if records:
+    if count:
         renames = {}
-        for raw_name in records[0]:
+        for raw_name, texts in columns.items():
             latin = encode(raw_name, found.encoding, errors="replace").decode("latin-1") \
                 if found.encoding != "utf-8" else raw_name.encode("utf-8").decode("latin-1")
             for column in (latin, raw_name):
                 if column in frame.columns:
-                    frame[column] = [r[raw_name] if r[raw_name] != "" else None for r in records]
+                    frame[column] = [t if t != "" else None for t in texts]
                     renames[column] = raw_name
                     break
         frame = frame.rename(columns=renames)
@@ -1156,9 +1162,17 @@ def sane_bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float] | 
     geoms = frame.geometry.to_numpy()
     boxes = shapely.bounds(geoms)
     ok = np.isfinite(boxes).all(axis=1) & (np.abs(np.nan_to_num(boxes, nan=np.inf)) < MAX_COORDINATE).all(axis=1)
-    xy, index = shapely.get_coordinates(geoms, return_index=True)  # all at once, not a call per feature
-    finite = np.ones(len(geoms), dtype=bool)
-    finite[index[~np.isfinite(xy).all(axis=1)]] = False
+    # A NaN or infinite vertex makes a line's or a polygon's length NaN or infinite (its box may still be
+    # finite: GEOS skips NaN after the first vertex); points and collections are checked vertex by vertex.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a length overflowing (1e308 coordinates) is not finite
+        finite = np.isfinite(shapely.length(geoms))
+    pointlike = np.isin(shapely.get_type_id(geoms), (0, 4, 7))  # Point, MultiPoint, GeometryCollection
+    if pointlike.any():
+        where = np.flatnonzero(pointlike)
+        xy, index = shapely.get_coordinates(geoms[where], return_index=True)
+        finite[where] = True
+        finite[where[index[~np.isfinite(xy).all(axis=1)]]] = False
     coords_ok = ok & finite & ~shapely.is_missing(geoms)
     if not coords_ok.any():
         return None
@@ -1282,7 +1296,7 @@ def place(source: Source, *, province: str | Province | None = None, crs: str | 
                         f"Assigned {_crs_name(fix)} instead of the .prj, as asked.")]
     frame, notes = _place_declared(source, province=province, crs=crs, fix_crs=fix_crs)
     try:
-        _check_position(source, frame, declared=declared, chosen=chosen, target=target)
+        _check_position(source, frame, declared=declared, chosen=chosen, target=target, raw_bounds=bounds)
     except PlacementError as exc:
         if not (fix_crs and isinstance(exc.fix, CRS)):
             raise
@@ -1305,13 +1319,15 @@ def _area_for(crs: CRS | None, chosen: Province | None) -> Area | None:
 
 
 def _check_position(source: Source, frame: gpd.GeoDataFrame, *, declared: CRS | None, chosen: Province | None,
-                    target: CRS | None) -> None:
-    """Raise :class:`PlacementError` when the placed layer falls outside the province or its CRS's zone."""
+                    target: CRS | None, raw_bounds: tuple[float, float, float, float] | None = None) -> None:
+    """Raise :class:`PlacementError` when the placed layer falls outside the province or its CRS's zone.
+
+    ``raw_bounds``: :func:`sane_bounds` of ``source.frame`` when already known (not measured again)."""
     placed = frame.crs
-    bounds = sane_bounds(frame)
+    raw = sane_bounds(source.frame) if raw_bounds is None else raw_bounds
+    bounds = raw if frame is source.frame else sane_bounds(frame)  # placed as it is: the same bounds
     if placed is None or bounds is None:
         return
-    raw = sane_bounds(source.frame)
     areas = [a for a in (province_area(chosen) if chosen is not None else None, zone_area(placed)) if a is not None]
     for area in areas:
         away = outside(bounds, placed, area)

@@ -81,7 +81,14 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         if not (pd.api.types.is_numeric_dtype(out[column]) or pd.api.types.is_bool_dtype(out[column])):
-            out[column] = out[column].map(safe_cell)
+            # looked at once per distinct value (a column repeats its codes and villages); mapped only when a
+            # cell is formula-like, which text rarely is
+            try:
+                distinct = pd.unique(out[column]).tolist()
+            except TypeError:  # unhashable cells (lists): every cell
+                distinct = out[column].tolist()
+            if any(formula_like(value) for value in distinct):
+                out[column] = out[column].map(safe_cell)
     out.columns = [safe_cell(c) for c in out.columns]
     return out
 

@@ -136,3 +136,39 @@ def test_debug_shows_the_traceback(ws: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("LUONGPHONG_DEBUG", "1")
     with pytest.raises(RuntimeError, match="a bug"):
         main(["provinces"])
+
+
+def test_max_features_lets_a_command_take_a_larger_layer(tmp_path: Path, ws: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+    import json
+
+    import pyogrio
+
+    from gis import limits as limits_module
+    from gis.io import BUILTIN_DATA_DIR, read_layer
+
+    five = read_layer(BUILTIN_DATA_DIR / "parcels.shp").iloc[:5]
+    path = tmp_path / "five.gpkg"
+    pyogrio.write_dataframe(five, path)
+    small = dataclasses.replace(limits(), features=3, vertices=40)
+    monkeypatch.setattr(limits_module, "limits", lambda: small)
+    try:
+        code, _, err = _main("--lang", "en", "inspect", str(path), "--json")
+        assert code == 2
+        assert "5, over the limit of 3 ('features' in gis/limits.toml)" in err and "--max-features 5" in err
+        code, _, err = _main("--lang", "en", "recovery", str(path), str(BUILTIN_DATA_DIR / "recovered_land.shp"),
+                             "--json")
+        assert code == 2 and "--max-features 5" in err
+        assert limits_module.feature_limits() == (3, 40)
+        code, out, err = _main("--lang", "en", "inspect", str(path), "--json", "--max-features", "5")
+        assert code == 0, err
+        assert json.loads(out)["feature_count"] == 5
+        assert limits_module.feature_limits() == (5, 32 * 5)  # vertices: 32 a feature on average
+        code, _, err = _main("--lang", "en", "inspect", str(path), "--json", "--max-features", "4")
+        assert code == 2 and "5, over the limit of 4 ('features'" in err
+        code, _, err = _main("--lang", "en", "inspect", str(path), "--json", "--max-features", "0")
+        assert code == 2 and "--max-features must be a positive number" in err
+    finally:
+        limits_module.allow_features(None)
+    assert limits_module.feature_limits() == (3, 40)  # the next command is held to the file's limits again

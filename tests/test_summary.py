@@ -104,3 +104,14 @@ def test_a_layer_with_no_prj_is_refused_naming_the_file(tmp_path: Path):
 def test_a_folder_without_parcels_says_so(tmp_path: Path):
     result = run_cli("summary", str(tmp_path), check=False)
     assert result.returncode == 2 and "không có lớp thửa đất" in result.stderr
+
+
+def test_reading_only_the_fields_the_figures_use_gives_the_same_figures() -> None:
+    from gis.io import load_dataset
+    from gis.summary import summarise
+
+    whole = load_dataset(BUILTIN_DATA_DIR)
+    slim = load_dataset(BUILTIN_DATA_DIR, parcel_fields=("land_use", "village"))
+    assert "owner" in whole.parcels.columns and "owner" not in slim.parcels.columns  # the owners were not read
+    assert {"sheet", "parcel_no", "land_use", "village"} <= set(slim.parcels.columns)
+    assert summarise(slim).as_dict() == summarise(whole).as_dict()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from gis.commands.inspect import _defaults, add_common, parse_pairs
+from gis.commands.inspect import _defaults, add_common, allow_max_features, parse_pairs
 
 NAME = "import"
 HELP = ("Import a parcel file into the workspace (nhập dữ liệu): decoded, placed in VN-2000 TM-3, fields mapped, "
@@ -21,6 +21,7 @@ def run(args: argparse.Namespace) -> int:
     from gis.i18n import number
     from gis.imports import import_source
 
+    allow_max_features(args)
     result = import_source(args.file, province=args.province, crs=args.crs, fix_crs=args.fix_crs,
                            encoding=args.encoding, layer=args.layer, mapping=parse_pairs(args.map, option="--map"),
                            defaults=_defaults(args.set), name=args.name, by=local_user().name)

@@ -30,6 +30,23 @@ def add_common(parser: argparse.ArgumentParser) -> None:
                         "address ...); repeat for several")
     parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                         help="give every parcel this value of a field no column holds (e.g. sheet=12)")
+    add_max_features(parser)
+
+
+def add_max_features(parser: argparse.ArgumentParser) -> None:
+    """The option that lets a command read a layer above the ``features`` limit of gis/limits.toml."""
+    parser.add_argument("--max-features", dest="max_features", type=int, metavar="N", default=None,
+                        help="read a layer of up to N features (above 'features' in gis/limits.toml) and 32 vertices "
+                        "a feature on average, for a large file on a machine with the memory (about 1.5 kB a parcel); the "
+                        "Data page keeps the limit")
+
+
+def allow_max_features(args: argparse.Namespace) -> None:
+    """Apply ``--max-features`` to this process, or the file's limit without it (see
+    :func:`gis.limits.allow_features`)."""
+    from gis.limits import allow_features
+
+    allow_features(getattr(args, "max_features", None))
 
 
 def parse_pairs(items: list[str], *, option: str) -> dict[str, str]:
@@ -65,6 +82,7 @@ def inspect_report(args: argparse.Namespace) -> dict[str, Any]:
     from gis.sources import read_source
 
     lang = args.lang
+    allow_max_features(args)
     source = read_source(args.file, layer=args.layer, encoding=args.encoding)
     placement_vi = placement_en = None
     try:

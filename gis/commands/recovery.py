@@ -47,6 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="map a column to a parcel field (sheet, parcel_no, land_use, owner, citizen_id ...)")
     parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                         help="give every parcel this value of a field no column holds (e.g. sheet=12)")
+    from gis.commands.inspect import add_max_features
+
+    add_max_features(parser)
 
 
 def owners_records(result) -> list[dict[str, object]]:
@@ -64,7 +67,7 @@ def owners_records(result) -> list[dict[str, object]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gis.commands.inspect import _defaults, parse_pairs
+    from gis.commands.inspect import _defaults, allow_max_features, parse_pairs
     from gis.errors import DataSourceError
     from gis.i18n import number
     from gis.io import BUILTIN_DATA_DIR
@@ -85,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
                 f"Tệp kết quả «{out}» phải có đuôi {', '.join(FORMATS)}.",
                 f"Output file '{out}' must end in {', '.join(FORMATS)}.",
             )
+    allow_max_features(args)
     settings = load_settings(args.settings)
     parcels, read_notes = read_parcels(args.parcels, province=args.province, crs=args.crs, fix_crs=args.fix_crs,
                                        encoding=args.encoding, layer=args.layer,

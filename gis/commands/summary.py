@@ -31,7 +31,10 @@ def run(args: argparse.Namespace) -> int:
     from gis.ledger.asof import dated
     from gis.summary import summarise
 
-    dataset = load_dataset(active_folder(args.data_dir, lang=args.lang))
+    # the figures need the land use and the village (and the --by field) of each parcel: only those are read,
+    # except for --as-of, whose ledger is seeded from the whole layer
+    fields = None if args.as_of is not None else ("land_use", "village", *([args.by] if args.by else []))
+    dataset = load_dataset(active_folder(args.data_dir, lang=args.lang), parcel_fields=fields)
     if args.as_of is not None:
         from gis.ledger.changes import open_store
 

@@ -27,7 +27,7 @@ from gis.errors import DataSourceError
 from gis.files.codecs import EncodingError, canonical_encoding, decode, encode
 from gis.files.detect import Detection, detect, user_choice
 
-__all__ = ["DbfError", "read_dbf_text", "write_dbf", "write_legacy_shapefile"]
+__all__ = ["DbfError", "read_dbf_columns", "read_dbf_text", "write_dbf", "write_legacy_shapefile"]
 
 
 class DbfError(DataSourceError):
@@ -129,6 +129,43 @@ def read_dbf_text(path: str | Path, encoding: str | None = None) -> tuple[list[d
 
     out = [{name: text(value) for name, value in zip(names, row, strict=True)} for row in raw]
     return out, found
+
+
+def read_dbf_columns(path: str | Path, encoding: str | None = None
+                     ) -> tuple[dict[str, list[str]], int, Detection]:
+    """:func:`read_dbf_text` column by column, for large tables.
+
+    Returns
+    -------
+    columns : dict
+        Each character field's decoded name to its texts, in record order.
+    count : int
+        The number of records read (those not marked deleted).
+    detection : Detection
+        The encoding used and why.
+
+    The detection sees the values row by row, as in :func:`read_dbf_text`; each distinct value is decoded
+    once (codes, villages and owners repeat).
+    """
+    dbf = _dbf_path(path)
+    declared = _read_cpg(dbf)
+    raw_names, raw = _raw_text(dbf)
+    if encoding is not None:
+        found = user_choice(encoding, declared)
+    else:
+        found = detect((v for row in raw for v in row), declared=declared)
+    decoded: dict[bytes, str] = {}
+    columns: dict[str, list[str]] = {}
+    for j, raw_name in enumerate(raw_names):
+        values: list[str] = []
+        for row in raw:
+            value = row[j]
+            got = decoded.get(value)
+            if got is None:
+                got = decoded[value] = decode(value, found.encoding, errors="replace")
+            values.append(got)
+        columns[decode(raw_name, found.encoding, errors="replace")] = values
+    return columns, len(raw), found
 
 
 def _dbf_field(name: str, values: Sequence[Any], encoded: Sequence[bytes | None]) -> tuple[bytes, str, int, int]:

@@ -10,6 +10,7 @@ module reads no files.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -119,6 +120,7 @@ def _tone_well_placed(word: str, onset_len: int, rhyme: str) -> bool:
 _SPLIT = re.compile(r"[\s,.;:!?()\[\]{}\"'/\\\-+=_*&%#@|<>0-9]+")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _word_score(word: str) -> float | None:
     """Score one word of decoded text: None when it says nothing (pure ASCII), else from -4 to +3."""
     if word.isascii():
