@@ -53,6 +53,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from gis.errors import GisError
+from gis.paths import package_path
 
 ROLES: tuple[str, ...] = ("viewer", "officer", "admin")
 ROLE_LABELS: dict[str, tuple[str, str]] = {
@@ -68,7 +69,7 @@ ACTIONS: dict[str, str] = {
     "enter_values": "officer",
     "manage_users": "admin",
 }
-DEFAULT_SETTINGS_PATH = Path(__file__).with_name("accounts.toml")
+DEFAULT_SETTINGS_PATH = package_path("accounts.toml")
 ACCOUNTS_FILE = "accounts.sqlite"
 LOCAL_PREFIX = "local:"
 _NAME_RE = re.compile(r"[\w.-]{2,32}")

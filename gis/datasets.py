@@ -3,8 +3,8 @@
 A workspace holds named datasets:
 
 ``builtin``
-    The built-in demonstration data (``data/shapefiles``), always there and never removable. Its name and
-    administrative unit are in ``data/shapefiles/dataset.json``.
+    The built-in demonstration data (``gis/data/shapefiles``), always there and never removable. Its name and
+    administrative unit are in ``gis/data/shapefiles/dataset.json``.
 ``<folder name>``
     Each import (``imports/<name>-<stamp>/``, see :mod:`gis.imports`), described by its ``source.json``:
     when and by whom it was imported, from which file, how many parcels, and its administrative unit

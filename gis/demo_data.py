@@ -1,7 +1,7 @@
 """The built-in demonstration data of Lương Phong commune: a deterministic generator.
 
 Everything written here except the commune outline is invented. The outline comes from the 2009 census
-map of Hiệp Hòa district (see ``data/shapefiles/README.md``); villages, parcels, owners, crops, ponds, the
+map of Hiệp Hòa district (see ``gis/data/shapefiles/README.md``); villages, parcels, owners, crops, ponds, the
 recovered project boundaries and the concentrated fields are generated so that they look and behave like a
 Red River delta commune's cadastre and match the figures of the commune's 2024 plan (rice land about 680 ha
 before recovery and 540-550 ha after it, ponds about 58 ha before and 55 ha after).

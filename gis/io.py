@@ -18,11 +18,14 @@ import pyogrio
 
 from gis.crs import require_crs
 from gis.errors import DataSourceError
+from gis.paths import PACKAGES_DIR, package_path
 from gis.schema import normalise_parcels
 
-ROOT = Path(__file__).resolve().parent.parent
-BUILTIN_DATA_DIR = ROOT / "data" / "shapefiles"
-REFERENCE_OUTLINE = ROOT / "data" / "reference" / "hiep-hoa-communes-2009.geojson"
+#: The folder holding the packages (the repository root in a checkout; see :mod:`gis.paths`).
+ROOT = PACKAGES_DIR
+#: The built-in demonstration data, shipped in the package.
+BUILTIN_DATA_DIR = package_path("data", "shapefiles")
+REFERENCE_OUTLINE = package_path("data", "reference", "hiep-hoa-communes-2009.geojson")
 
 #: The layers of a dataset folder, in drawing order; ``parcels`` is the only one required.
 LAYERS = ("district", "commune", "villages", "parcels", "rice_fields", "aquaculture_ponds",

@@ -46,12 +46,12 @@ from pyproj import CRS
 
 from gis.crs import LUONG_PHONG_EPSG
 from gis.errors import DataSourceError, GisError
-from gis.io import ROOT
+from gis.paths import default_workspace_dir
 
 if TYPE_CHECKING:
     from gis.io import Dataset
 
-DEFAULT_WORKSPACE = ROOT / "workspace" / "workspace.gpkg"
+DEFAULT_WORKSPACE = default_workspace_dir() / "workspace.gpkg"
 FIELDS_TABLE = "planned_fields"
 VALUES_TABLE = "manual_values"
 AUDIT_TABLE = "audit"
@@ -227,7 +227,7 @@ DECISION_MAX_CHARS = 200
 
 
 def workspace_path() -> Path:
-    """The workspace file: ``$LUONGPHONG_WORKSPACE`` when set, else ``workspace/workspace.gpkg``."""
+    """The workspace file: ``$LUONGPHONG_WORKSPACE`` when set, else ``workspace.gpkg`` in :func:`gis.paths.default_workspace_dir`."""
     env = os.environ.get("LUONGPHONG_WORKSPACE")
     return Path(env) if env else DEFAULT_WORKSPACE
 

@@ -20,6 +20,7 @@ from gis.crs import (
     vn2000_tm3_proj,
 )
 from gis.errors import CrsError
+from gis.io import BUILTIN_DATA_DIR
 from gis.provinces import MERGED_PROVINCES, PROVINCES, choices, find_province
 from gis.sources import place, read_source
 
@@ -32,7 +33,7 @@ def _workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_builtin_esri_prj_is_recognised_as_epsg_9214() -> None:
-    prj = (Path(__file__).resolve().parent.parent / "data" / "shapefiles" / "parcels.prj").read_text()
+    prj = (BUILTIN_DATA_DIR / "parcels.prj").read_text()
     finding = analyse_crs(prj)
     assert finding.status == "ok" and finding.epsg == 9214 and finding.label == "EPSG:9214"
 
