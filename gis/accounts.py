@@ -413,7 +413,15 @@ class Accounts:
 
     # -- logging in -----------------------------------------------------------------------------------
     def login(self, name: str, password: str, *, now: float | None = None) -> Session:
-        """Check a name and password and open a session; :class:`LoginError` when refused (see the module)."""
+        """Check a name and password and open a session; :class:`LoginError` when refused (see the module).
+
+        The outcome is logged (``login ok``/``refused``, the name tried; never the password or the token)."""
+        from gis import logs
+
+        with logs.logged("login", user=unicodedata.normalize("NFC", name.strip())[:64], root=self.path.parent):
+            return self._login(name, password, now=now)
+
+    def _login(self, name: str, password: str, *, now: float | None = None) -> Session:
         now = time.time() if now is None else now
         s = self.settings
         key = unicodedata.normalize("NFC", name.strip())[:64]

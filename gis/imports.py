@@ -201,6 +201,20 @@ def _final_name(parent: Path, name: str) -> Path:
 
 def write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | None = None,
                   by: str | None = None) -> Path:
+    """Write a prepared layer as a new dataset folder (:func:`_write_dataset`), and log the import's outcome
+    (``import ok``/``refused``/``failed``, who, the dataset made and the file) in the workspace's log."""
+    from gis import logs
+    from gis.workspace import _who
+
+    with logs.logged("import", root=root, user=_who(by), file=prepared.source.path.name) as line:
+        folder = _write_dataset(prepared, name=name, root=root, by=by)
+        line["dataset"] = f"imports/{folder.name}"
+        line["detail"] = f"{len(prepared.report.repaired)} parcels"
+    return folder
+
+
+def _write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | None = None,
+                   by: str | None = None) -> Path:
     """Write a prepared layer as a new dataset folder under ``root/imports``, check it reads back, and record
     the import ``by`` a user (an account name; ``None`` for the user of this machine) in the workspace.
 

@@ -47,6 +47,13 @@ def default_workspace_dir() -> Path:
     return PACKAGES_DIR / "workspace" if CHECKOUT else Path.home() / APP_DIR_NAME / "workspace"
 
 
+def workspace_file() -> Path:
+    """The workspace GeoPackage: ``$LUONGPHONG_WORKSPACE`` when set, else ``workspace.gpkg`` in
+    :func:`default_workspace_dir`. Everything the tool writes goes into its folder."""
+    env = os.environ.get("LUONGPHONG_WORKSPACE")
+    return Path(env) if env else default_workspace_dir() / "workspace.gpkg"
+
+
 def default_cache_dir() -> Path:
     """The cache folder when ``$LUONGPHONG_CACHE`` is not set (see the module's docstring)."""
     if CHECKOUT:
