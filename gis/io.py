@@ -1,17 +1,16 @@
 """Reading and writing layers: the only module that touches files.
 
-Bulk reading and writing go through pyogrio with Arrow (geopandas' default engine): on the built-in
-parcels it is many times faster than fiona (``benchmarks/read_engines.py`` measures both). fiona serves
-where a file is walked record by record without loading it whole: :func:`iter_records` (peeking at the
-first features of a large upload, sniffing text encodings) and :func:`layer_schema`.
+Reading and writing go through pyogrio with Arrow (geopandas' default engine): on the built-in parcels it
+is many times faster than fiona (``benchmarks/read_engines.py`` measures both), and pyogrio also answers
+what fiona was once kept for (a layer's fields and feature count without its features:
+``pyogrio.read_info``; the first features only: ``max_features``). fiona is no dependency of the tool; the
+tests use it as an independent reader.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import pyogrio
@@ -77,26 +76,6 @@ def write_layer(frame: gpd.GeoDataFrame, path: str | Path, *, layer: str | None 
     path = Path(path)
     pyogrio.write_dataframe(frame, path, layer=layer)
     return path
-
-
-def layer_schema(path: str | Path) -> dict[str, Any]:
-    """The schema, CRS and feature count of a layer, through fiona, without reading the features."""
-    import fiona
-
-    with fiona.open(path) as src:
-        return {"schema": dict(src.schema), "crs": src.crs.to_string() if src.crs else None,
-                "count": len(src), "driver": src.driver}
-
-
-def iter_records(path: str | Path, *, limit: int | None = None) -> Iterator[dict[str, Any]]:
-    """Stream the attribute records of a layer one at a time through fiona (no geometry is built)."""
-    import fiona
-
-    with fiona.open(path) as src:
-        for n, feature in enumerate(src):
-            if limit is not None and n >= limit:
-                return
-            yield dict(feature.properties)
 
 
 @dataclass
