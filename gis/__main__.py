@@ -46,6 +46,11 @@ def _path_args(args: argparse.Namespace) -> list[Path]:
             if isinstance(item, Path)]
 
 
+def _stamps(paths: list[Path]) -> dict[Path, int | None]:
+    """Each path's modification time in ns (None when it is not a file): what a command wrote shows as a change."""
+    return {p: p.stat().st_mtime_ns if p.is_file() else None for p in paths}
+
+
 def _user() -> str | None:
     """The user of this machine, as the workspace records a command's changes; None when unknown."""
     try:
@@ -90,13 +95,14 @@ def main(argv: list[str] | None = None) -> int:
     debug = args.debug or os.environ.get("LUONGPHONG_DEBUG", "") not in ("", "0")
     logs.setup()
     inputs = _input_files(args)
+    before = _stamps(_path_args(args))
     try:
         from gis.limits import check_file_size
 
         for path in inputs:
             check_file_size(path)
         code = handlers[args.command](args)
-        written = [p for p in _path_args(args) if p not in inputs and p.exists()]
+        written = [p for p, stamp in _stamps(list(before)).items() if stamp is not None and stamp != before[p]]
         logs.event("command", "ok" if code == 0 else f"exit {code}", user=_user(), detail=args.command,
                    file=", ".join(map(str, inputs)) or None)
         for path in written:

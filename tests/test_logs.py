@@ -14,7 +14,7 @@ from gis.__main__ import main
 from gis.accounts import Accounts, LoginError
 from gis.errors import GisError
 from gis.imports import import_source
-from gis.io import load_dataset
+from gis.io import BUILTIN_DATA_DIR, load_dataset
 from gis.workspace import Workspace, WorkspaceError
 
 
@@ -85,11 +85,19 @@ def test_a_save_to_a_damaged_workspace_is_logged_as_refused(ws: Path) -> None:
 def test_a_command_and_the_file_it_writes_are_logged(ws: Path, tmp_path: Path,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "chi_tieu.xlsx"
+    out.write_bytes(b"an older export, overwritten")
     assert main(["targets", "--out", str(out)]) == 0
     capsys.readouterr()
     assert "detail=targets" in _line(ws, "command ok")
     export = _line(ws, "export ok")
     assert f"file={out}" in export and "detail=targets" in export and "user=local:" in export
+
+
+def test_a_command_that_writes_nothing_logs_no_export(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["summary", str(BUILTIN_DATA_DIR)]) == 0  # a folder argument, read and left as it was
+    capsys.readouterr()
+    assert "detail=summary" in _line(ws, "command ok")
+    assert not [line for line in _lines(ws) if " export " in line]
 
 
 def test_a_refused_command_is_logged_with_its_input_file(ws: Path, tmp_path: Path,
