@@ -81,6 +81,9 @@ def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
                    check=True, timeout=PIP_TIMEOUT_S, env={**_clean_env(folder), "HOME": str(Path.home())})
     check = subprocess.run([*pip, "check"], capture_output=True, text=True, timeout=120)
     assert check.returncode == 0, check.stdout
+    listed = subprocess.run([*pip, "list", "--format=freeze"], capture_output=True, text=True, timeout=120,
+                            check=True).stdout.lower()
+    assert "fiona==" not in listed and "pytest==" not in listed  # the tool's own dependencies only
     return folder / "bin"
 
 
