@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+from importlib import resources
+from pathlib import Path
+
 import streamlit as st
 
 from app_pages import auth, context, ui
-from gis import admin_units
+from gis import admin_units, logs
 from gis.errors import GisError
-from layers.offline import install
 
-
-@st.cache_resource(show_spinner=False)
-def _start_up() -> None:
-    """Once per server: copy the map's JavaScript and CSS into ``static/vendor/`` (served offline)."""
-    install()
+#: The pages' folder, found through the package (this file is ``gis_app/app.py`` in an installed wheel).
+PAGES_DIR = Path(str(resources.files("app_pages")))
 
 
 def _page_title() -> str:
@@ -26,8 +25,8 @@ def _page_title() -> str:
     return admin_units.app_title(unit, admin_units.dataset_name(folder), context.lang())
 
 
+logs.setup()  # the workspace's log (imports, saves, errors); nothing changes when it is already set
 st.set_page_config(page_title=_page_title(), page_icon="🗺️", layout="wide")
-_start_up()
 ui.install_style(context.lang())  # before the login form too: its words are Streamlit's as well
 
 #: The titles of the land-change pages (the other pages' are in gis/i18n.py).
@@ -40,17 +39,17 @@ user = auth.require_login()  # without a live session (when one is needed): only
 lang = context.sidebar()
 auth.sidebar(user)
 pages = [
-    st.Page("app_pages/map.py", title=context.t("page_map"), icon=":material/map:", url_path="map", default=True),
-    st.Page("app_pages/recovery.py", title=context.t("page_recovery"), icon=":material/crop:", url_path="recovery"),
-    st.Page("app_pages/fields.py", title=context.t("page_fields"), icon=":material/grass:", url_path="fields"),
-    st.Page("app_pages/targets.py", title=context.t("page_targets"), icon=":material/flag:", url_path="targets"),
-    st.Page("app_pages/overview.py", title=context.t("page_overview"), icon=":material/table_chart:", url_path="overview"),
-    st.Page("app_pages/presentation.py", title=context.t("page_presentation"), icon=":material/slideshow:",
+    st.Page(PAGES_DIR / "map.py", title=context.t("page_map"), icon=":material/map:", url_path="map", default=True),
+    st.Page(PAGES_DIR / "recovery.py", title=context.t("page_recovery"), icon=":material/crop:", url_path="recovery"),
+    st.Page(PAGES_DIR / "fields.py", title=context.t("page_fields"), icon=":material/grass:", url_path="fields"),
+    st.Page(PAGES_DIR / "targets.py", title=context.t("page_targets"), icon=":material/flag:", url_path="targets"),
+    st.Page(PAGES_DIR / "overview.py", title=context.t("page_overview"), icon=":material/table_chart:", url_path="overview"),
+    st.Page(PAGES_DIR / "presentation.py", title=context.t("page_presentation"), icon=":material/slideshow:",
             url_path="presentation"),
-    st.Page("app_pages/ledger.py", title=context.t("page_ledger", PAGES), icon=":material/history:",
+    st.Page(PAGES_DIR / "ledger.py", title=context.t("page_ledger", PAGES), icon=":material/history:",
             url_path="ledger"),
-    st.Page("app_pages/clearance.py", title=context.t("page_clearance", PAGES), icon=":material/engineering:",
+    st.Page(PAGES_DIR / "clearance.py", title=context.t("page_clearance", PAGES), icon=":material/engineering:",
             url_path="clearance"),
-    st.Page("app_pages/data.py", title=context.t("page_data"), icon=":material/folder_open:", url_path="data"),
+    st.Page(PAGES_DIR / "data.py", title=context.t("page_data"), icon=":material/folder_open:", url_path="data"),
 ]
 st.navigation(pages).run()

@@ -12,6 +12,11 @@ below adds to every HTTP response (pages, static files, the map's assets, upload
 
 WebSocket traffic is passed through untouched. A full script policy (``script-src``) is not set: Streamlit's
 own front end and its components need inline scripts and styles.
+
+It also serves the map's JavaScript and CSS at ``/app/static/vendor/...`` (:mod:`layers.offline`), straight
+from the installed packages: only the files listed there, so no static folder is needed (Streamlit's own
+static serving is off in ``.streamlit/config.toml``). This file, ``app.py`` and ``.streamlit/config.toml``
+are shipped in the wheel as the package ``gis_app`` (see ``setup.py``); ``python -m gis serve`` starts them.
 """
 
 from __future__ import annotations
@@ -22,6 +27,11 @@ from typing import Any
 import streamlit as st
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from layers.offline import URL_PREFIX, asset_file
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -65,4 +75,29 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-app = st.App("app.py", middleware=[Middleware(SecurityHeaders)])
+#: Content types of the map's assets (a browser refuses a script served as anything else under ``nosniff``).
+CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml"}
+
+
+async def map_asset(request: Request) -> Response:
+    """One of the map's assets, or 404 for any path :func:`layers.offline.asset_file` does not list."""
+    path = asset_file(request.path_params["path"])
+    if path is None:
+        return PlainTextResponse("Not found", status_code=404)
+    return FileResponse(path, media_type=CONTENT_TYPES.get(path.suffix, "text/plain"))
+
+
+def _base_url_path() -> str:
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}" if base else ""
+
+
+def log_script_error(exc: Exception) -> None:
+    """A bug in a page: its traceback goes to the workspace's log (:mod:`gis.logs`); the page shows its message."""
+    from gis import logs
+
+    logs.bug("app", exc=exc)
+
+
+app = st.App("app.py", middleware=[Middleware(SecurityHeaders)], on_script_error=log_script_error,
+             routes=[Route(f"{_base_url_path()}{URL_PREFIX}/{{path:path}}", map_asset, methods=["GET", "HEAD"])])

@@ -17,7 +17,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import auth
-from app_pages.context import dataset, lang, map_assets, prepared_map, t
+from app_pages.context import dataset, lang, log_download, map_assets, prepared_map, t
 from app_pages.ledger_ui import store
 from app_pages.text import literal
 from gis import landuse
@@ -232,7 +232,7 @@ if found is not None:
     st.dataframe(stage_table(found, code), hide_index=True, width="stretch")
     st.download_button(tr("report"), report_bytes(found, code), file_name="bao-cao-gpmb.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       icon=":material/download:")
+                       icon=":material/download:", on_click=log_download("bao-cao-gpmb.xlsx"))
     _stage_map(found)
     st.markdown(f"**{tr('stuck', n=stuck_days, k=len(found.stuck))}**")
     st.dataframe(parcel_table(found.stuck, code), hide_index=True, width="stretch")

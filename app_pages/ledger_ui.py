@@ -197,7 +197,7 @@ def history_expander(row: pd.Series | dict) -> None:
             st.caption(tr("no_history"))
         if st.button(tr("open_ledger"), key="ledger_from_map", icon=":material/history:"):
             st.session_state[PICK] = ref
-            st.switch_page("app_pages/ledger.py")
+            st.switch_page(Path(__file__).with_name("ledger.py"))  # absolute: app.py is elsewhere when installed
 
 
 def line_from_geojson(geometry: dict, crs: object) -> shapely.Geometry:

@@ -16,7 +16,7 @@ import geopandas as gpd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages.context import as_of_note, dataset, dataset_key, lang, map_assets, prepared_map, t
+from app_pages.context import as_of_note, dataset, dataset_key, lang, log_download, map_assets, prepared_map, t
 from app_pages.text import literal
 from gis import admin_units, i18n, recovery, targets
 from gis.errors import GisError
@@ -300,7 +300,8 @@ if dataset().builtin:
 st.caption(tr("keys"))
 st.checkbox(tr("fullscreen"), key=FULLSCREEN, value=True)
 st.download_button(tr("save_html"), data=_html(folder, stamp, lang(), prepared, dataset().as_of),
-                   file_name="ban_do_luong_phong.html", mime="text/html", key="present_html")
+                   file_name="ban_do_luong_phong.html", mime="text/html", key="present_html",
+                   on_click=log_download("ban_do_luong_phong.html"))
 
 # The arrow keys and a presenter remote's Page Up/Page Down press the buttons above (only on this page), also
 # after a click on the map: the map is a same-origin frame, so the handler is put into a frame when it takes

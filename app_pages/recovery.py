@@ -29,6 +29,7 @@ from app_pages.context import (
     dataset,
     dataset_key,
     lang,
+    log_download,
     map_assets,
     prepared_map,
     t,
@@ -610,8 +611,9 @@ if outcome is not None:
     stem = "thu_hoi_dat" if code == "vi" else "land_recovery"
     d1, d2, d3 = st.columns(3)
     d1.download_button(tr("dl_xlsx"), files["xlsx"], file_name=f"{stem}.xlsx", icon=":material/table_view:",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       on_click=log_download(f"{stem}.xlsx"))
     d2.download_button(tr("dl_gpkg"), files["gpkg"], file_name=f"{stem}.gpkg", icon=":material/layers:",
-                       mime="application/geopackage+sqlite3")
+                       mime="application/geopackage+sqlite3", on_click=log_download(f"{stem}.gpkg"))
     d3.download_button(tr("dl_csv"), files["csv"], file_name=f"{stem}.csv", icon=":material/csv:",
-                       mime="text/csv")
+                       mime="text/csv", on_click=log_download(f"{stem}.csv"))

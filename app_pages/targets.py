@@ -22,7 +22,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import auth
-from app_pages.context import as_of_note, dataset, dataset_key, lang, map_assets, prepared_map, t
+from app_pages.context import as_of_note, dataset, dataset_key, lang, log_download, map_assets, prepared_map, t
 from app_pages.text import literal
 from gis import admin_units
 from gis.errors import GisError
@@ -661,7 +661,8 @@ def main() -> None:
         tr("export"), data=targets_xlsx_bytes(plan, results, lang=lang(), demo=data.builtin,
                                               place=admin_units.place(data, lang()), as_of=data.as_of),
         file_name=f"chi-tieu-ke-hoach-{plan.year}-{date.today():%Y%m%d}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
+        on_click=log_download(f"chi-tieu-ke-hoach-{plan.year}-{date.today():%Y%m%d}.xlsx"))
 
 
 main()

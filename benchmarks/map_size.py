@@ -1,6 +1,6 @@
 """How much the commune map sends to the browser, and how long until the parcels are drawn.
 
-Starts the real app (``streamlit run app.py`` on a free 127.0.0.1 port, its own process group), opens it
+Starts the real app (``streamlit run serve.py``, which serves the map's scripts, on a free 127.0.0.1 port, its own process group), opens it
 in headless Debian Chromium with every outside request aborted, and reports for the built-in data:
 
 - map bytes: what the map costs the browser, i.e. the WebSocket messages of the first page run (the map's
@@ -50,7 +50,7 @@ def _free_port() -> int:
 def start(log: Path) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
                                  "--server.address", "127.0.0.1", "--server.headless", "true"],
                                 cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"

@@ -3,7 +3,8 @@
 Every file given to a command is checked against the size limit (``file_mb`` in ``gis/limits.toml``)
 before the command runs. A problem with the user's data (:class:`gis.errors.GisError`) prints its message
 and exits with 2; anything else is a bug: a short message in the user's language, the traceback kept in the
-workspace's ``logs/`` folder, exit 3. ``--debug`` (or ``LUONGPHONG_DEBUG=1``) prints the traceback instead.
+workspace's log (``logs/gis.log``, see :mod:`gis.logs`), exit 3. ``--debug`` (or ``LUONGPHONG_DEBUG=1``) prints
+the traceback instead. Every command's outcome is logged there too, with the files it read and wrote.
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import logging
 import os
 import pkgutil
 import sys
-import traceback
-from datetime import datetime
 from pathlib import Path
 
-from gis import commands
+from gis import commands, logs
 from gis.errors import GisError
 
 #: Exit codes: 2 for the user's data or request, 3 for a bug (or the machine out of memory), 130 for Ctrl+C.
@@ -40,16 +40,24 @@ def _input_files(args: argparse.Namespace) -> list[Path]:
     return found
 
 
-def _write_log(text: str) -> Path | None:
-    """Keep a traceback in the workspace's ``logs/`` folder; None when that cannot be written."""
-    try:
-        from gis.uploads import new_folder, workspace_root
+def _path_args(args: argparse.Namespace) -> list[Path]:
+    """Every path among the command's arguments (files read and files to write)."""
+    return [item for value in vars(args).values() for item in (value if isinstance(value, list) else [value])
+            if isinstance(item, Path)]
 
-        folder = new_folder(workspace_root() / "logs", datetime.now().strftime("%Y%m%d-%H%M%S"))
-        path = folder / "loi.txt"
-        path.write_text(text, encoding="utf-8")
-        return path
-    except (OSError, GisError):  # no log where the workspace cannot be written: the message says --debug instead
+
+def _stamps(paths: list[Path]) -> dict[Path, int | None]:
+    """Each path's modification time in ns (None when it is not a file): what a command wrote shows as a change."""
+    return {p: p.stat().st_mtime_ns if p.is_file() else None for p in paths}
+
+
+def _user() -> str | None:
+    """The user of this machine, as the workspace records a command's changes; None when unknown."""
+    try:
+        from gis.accounts import local_user
+
+        return local_user().name
+    except (OSError, GisError):
         return None
 
 
@@ -85,13 +93,24 @@ def main(argv: list[str] | None = None) -> int:
         handlers[module.NAME] = module.run
     args = parser.parse_args(argv)
     debug = args.debug or os.environ.get("LUONGPHONG_DEBUG", "") not in ("", "0")
+    logs.setup()
+    inputs = _input_files(args)
+    before = _stamps(_path_args(args))
     try:
         from gis.limits import check_file_size
 
-        for path in _input_files(args):
+        for path in inputs:
             check_file_size(path)
-        return handlers[args.command](args)
+        code = handlers[args.command](args)
+        written = [p for p, stamp in _stamps(list(before)).items() if stamp is not None and stamp != before[p]]
+        logs.event("command", "ok" if code == 0 else f"exit {code}", user=_user(), detail=args.command,
+                   file=", ".join(map(str, inputs)) or None)
+        for path in written:
+            logs.event("export", "ok", user=_user(), detail=args.command, file=path)
+        return code
     except GisError as exc:
+        logs.event("command", "refused", user=_user(), file=", ".join(map(str, inputs)) or None,
+                   detail=f"{args.command}: {exc.en}", level=logging.WARNING)
         print(exc.text(args.lang), file=sys.stderr)
         return EXIT_USER
     except KeyboardInterrupt:
@@ -104,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - MemoryError included: a bug gets a message, never a traceback
         if debug:
             raise
-        log = _write_log(traceback.format_exc())
+        log = logs.bug(args.command, user=_user())
         print(_bug_message(exc, args.command, log, args.lang), file=sys.stderr)
         return EXIT_BUG
 

@@ -53,6 +53,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from gis.errors import GisError
+from gis.paths import package_path
 
 ROLES: tuple[str, ...] = ("viewer", "officer", "admin")
 ROLE_LABELS: dict[str, tuple[str, str]] = {
@@ -68,7 +69,7 @@ ACTIONS: dict[str, str] = {
     "enter_values": "officer",
     "manage_users": "admin",
 }
-DEFAULT_SETTINGS_PATH = Path(__file__).with_name("accounts.toml")
+DEFAULT_SETTINGS_PATH = package_path("accounts.toml")
 ACCOUNTS_FILE = "accounts.sqlite"
 LOCAL_PREFIX = "local:"
 _NAME_RE = re.compile(r"[\w.-]{2,32}")
@@ -412,7 +413,15 @@ class Accounts:
 
     # -- logging in -----------------------------------------------------------------------------------
     def login(self, name: str, password: str, *, now: float | None = None) -> Session:
-        """Check a name and password and open a session; :class:`LoginError` when refused (see the module)."""
+        """Check a name and password and open a session; :class:`LoginError` when refused (see the module).
+
+        The outcome is logged (``login ok``/``refused``, the name tried; never the password or the token)."""
+        from gis import logs
+
+        with logs.logged("login", user=unicodedata.normalize("NFC", name.strip())[:64], root=self.path.parent):
+            return self._login(name, password, now=now)
+
+    def _login(self, name: str, password: str, *, now: float | None = None) -> Session:
         now = time.time() if now is None else now
         s = self.settings
         key = unicodedata.normalize("NFC", name.strip())[:64]

@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from gis.errors import GisError
+from gis.paths import package_path
 
-MERGERS_FILE = Path(__file__).resolve().parent / "data" / "admin_units_2025.toml"
+MERGERS_FILE = package_path("data", "admin_units_2025.toml")
 #: Files of a dataset folder that may carry its unit, in the order they are read.
 UNIT_FILES = ("dataset.json", "source.json")
 #: The national motto block that heads every official document (quốc hiệu, tiêu ngữ).
@@ -378,10 +379,10 @@ def merger_of(unit: AdminUnit | None) -> Merger | None:
 
 # ------------------------------------------------------------------------------------------ outlines
 
-REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data" / "reference"
+REFERENCE_DIR = package_path("data", "reference")
 #: The 2009 census outlines of the former communes (by ``census_id``).
 CENSUS_OUTLINES = REFERENCE_DIR / "hiep-hoa-communes-2009.geojson"
-#: Province outlines of 2025 the tool holds, by province code (see ``data/reference/README.md``).
+#: Province outlines of 2025 the tool holds, by province code (see ``gis/data/reference/README.md``).
 PROVINCE_OUTLINES = {"24": REFERENCE_DIR / "bac-ninh-province-2025.geojson"}
 
 

@@ -6,7 +6,7 @@ folder ``imports/<name>-<stamp>/`` under the workspace holding:
 
 ``parcels.gpkg``
     The parcels (invalid geometry repaired, non-polygons left out), fields named as :mod:`gis.schema`
-    reads them; :func:`gis.io.load_dataset` opens the folder like ``data/shapefiles``.
+    reads them; :func:`gis.io.load_dataset` opens the folder like ``gis/data/shapefiles``.
 ``problems.gpkg``, ``problems.csv``
     The check report, to draw and to download.
 ``source.json``
@@ -201,6 +201,20 @@ def _final_name(parent: Path, name: str) -> Path:
 
 def write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | None = None,
                   by: str | None = None) -> Path:
+    """Write a prepared layer as a new dataset folder (:func:`_write_dataset`), and log the import's outcome
+    (``import ok``/``refused``/``failed``, who, the dataset made and the file) in the workspace's log."""
+    from gis import logs
+    from gis.workspace import _who
+
+    with logs.logged("import", root=root, user=_who(by), file=prepared.source.path.name) as line:
+        folder = _write_dataset(prepared, name=name, root=root, by=by)
+        line["dataset"] = f"imports/{folder.name}"
+        line["detail"] = f"{len(prepared.report.repaired)} parcels"
+    return folder
+
+
+def _write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | None = None,
+                   by: str | None = None) -> Path:
     """Write a prepared layer as a new dataset folder under ``root/imports``, check it reads back, and record
     the import ``by`` a user (an account name; ``None`` for the user of this machine) in the workspace.
 

@@ -1,29 +1,32 @@
 """Reading and writing layers: the only module that touches files.
 
-Bulk reading and writing go through pyogrio with Arrow (geopandas' default engine): on the built-in
-parcels it is many times faster than fiona (``benchmarks/read_engines.py`` measures both). fiona serves
-where a file is walked record by record without loading it whole: :func:`iter_records` (peeking at the
-first features of a large upload, sniffing text encodings) and :func:`layer_schema`.
+Reading and writing go through pyogrio with Arrow (geopandas' default engine): on the built-in parcels it
+is many times faster than fiona (``benchmarks/read_engines.py`` measures both), and pyogrio also answers
+what fiona was once kept for (a layer's fields and feature count without its features:
+``pyogrio.read_info``; the first features only: ``max_features``). fiona is no dependency of the tool; the
+tests use it as an independent reader.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import pyogrio
 
 from gis.core.crs import require_crs
 from gis.errors import DataSourceError
+from gis.paths import PACKAGES_DIR, package_path
 from gis.schema import normalise_parcels
 
-ROOT = Path(__file__).resolve().parent.parent
-BUILTIN_DATA_DIR = ROOT / "data" / "shapefiles"
-REFERENCE_OUTLINE = ROOT / "data" / "reference" / "hiep-hoa-communes-2009.geojson"
+#: The folder holding the packages (the repository root in a checkout; see :mod:`gis.paths`).
+ROOT = PACKAGES_DIR
+#: The built-in demonstration data, shipped in the package.
+BUILTIN_DATA_DIR = package_path("data", "shapefiles")
+REFERENCE_OUTLINE = package_path("data", "reference", "hiep-hoa-communes-2009.geojson")
 
 #: The layers of a dataset folder, in drawing order; ``parcels`` is the only one required.
 LAYERS = ("district", "commune", "villages", "parcels", "rice_fields", "aquaculture_ponds",
@@ -76,26 +79,6 @@ def write_layer(frame: gpd.GeoDataFrame, path: str | Path, *, layer: str | None 
     path = Path(path)
     pyogrio.write_dataframe(frame, path, layer=layer)
     return path
-
-
-def layer_schema(path: str | Path) -> dict[str, Any]:
-    """The schema, CRS and feature count of a layer, through fiona, without reading the features."""
-    import fiona
-
-    with fiona.open(path) as src:
-        return {"schema": dict(src.schema), "crs": src.crs.to_string() if src.crs else None,
-                "count": len(src), "driver": src.driver}
-
-
-def iter_records(path: str | Path, *, limit: int | None = None) -> Iterator[dict[str, Any]]:
-    """Stream the attribute records of a layer one at a time through fiona (no geometry is built)."""
-    import fiona
-
-    with fiona.open(path) as src:
-        for n, feature in enumerate(src):
-            if limit is not None and n >= limit:
-                return
-            yield dict(feature.properties)
 
 
 @dataclass

@@ -44,8 +44,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from gis.paths import package_path
+
 #: The code table, package data.
-CODES_FILE = Path(__file__).with_name("data") / "land_use_codes.csv"
+CODES_FILE = package_path("data", "land_use_codes.csv")
 
 #: Land-use groups (keys used across the tool and in recovery_settings.toml), with their Vietnamese and
 #: English names. Agricultural groups follow Luật Đất đai 2024 Điều 9 khoản 2 (rice split out of the annual

@@ -17,9 +17,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from gis.errors import DataSourceError
+from gis.paths import package_path
 
 #: The settings file read by :func:`limits`.
-SETTINGS_PATH = Path(__file__).with_name("limits.toml")
+SETTINGS_PATH = package_path("limits.toml")
 
 _MB = 1024 * 1024
 

@@ -3,10 +3,10 @@
 Since 1 July 2025 thị trấn Thắng and the communes Lương Phong, Đông Lỗ, Đoan Bái and Danh Thắng form xã Hiệp
 Hòa, tỉnh Bắc Ninh (Nghị quyết 1658/NQ-UBTVQH15). This module writes that commune as one dataset folder:
 
-- the Lương Phong part is the built-in data, parcel for parcel (the layers of ``data/shapefiles`` that
+- the Lương Phong part is the built-in data, parcel for parcel (the layers of ``gis/data/shapefiles`` that
   :func:`gis.demo.builtin.generate` writes), so every figure of the 2024 plan still holds there;
 - the other four units are generated from their outlines in the 2009 census map
-  (``data/reference/hiep-hoa-communes-2009.geojson``) with the same machinery (village cores, the field grid
+  (``gis/data/reference/hiep-hoa-communes-2009.geojson``) with the same machinery (village cores, the field grid
   of roads and canals, strips of rice, pond and garden cells, residential lots, road and canal parcels,
   noded so neighbours share vertices), parameterised per unit; thị trấn Thắng has a dense town centre of
   small urban lots (ODT) and streets. Where outlines overlap, Lương Phong keeps its own and the others are
@@ -48,7 +48,7 @@ from gis.demo import cadastre, shapes
 NAME = "hiep-hoa"
 #: Bump when the generated data changes, so a cached copy of an older version is written again.
 VERSION = 1
-#: The dataset's description, the shape of ``data/shapefiles/dataset.json``.
+#: The dataset's description, the shape of ``gis/data/shapefiles/dataset.json``.
 META = {
     "name": "Dữ liệu minh họa — xã Hiệp Hòa (mới): Thắng, Lương Phong, Đông Lỗ, Đoan Bái, Danh Thắng",
     "name_en": "Demonstration data — Hiệp Hòa commune (new): Thắng, Lương Phong, Đông Lỗ, Đoan Bái, Danh Thắng",
@@ -105,12 +105,12 @@ FORMER_FIELD, FORMER_COLUMN = "former_unit", "XA_CU"
 
 
 def default_folder() -> Path:
-    """Where the dataset is generated on first use: ``$LUONGPHONG_CACHE/hiep-hoa``, else ``.cache/hiep-hoa``
-    beside ``data/`` (git-ignored)."""
-    from gis.io import ROOT
+    """Where the dataset is generated on first use: ``$LUONGPHONG_CACHE/hiep-hoa``, else ``hiep-hoa`` in
+    :func:`gis.paths.default_cache_dir` (``.cache/`` in a checkout, git-ignored)."""
+    from gis.paths import default_cache_dir
 
     base = os.environ.get("LUONGPHONG_CACHE")
-    return (Path(base) if base else ROOT / ".cache") / NAME
+    return (Path(base) if base else default_cache_dir()) / NAME
 
 
 def unit_outlines(outline_source: Path) -> dict[int, shapely.Geometry]:

@@ -61,10 +61,11 @@ from gis import landuse
 from gis.checks import DEFAULT_SCALE, area_tolerance_m2, parcel_scales, parse_scale
 from gis.core.crs import describe, require_crs, require_projected
 from gis.errors import DataSourceError, GeometryError, SchemaError
+from gis.paths import package_path
 from gis.schema import map_values
 
 M2_PER_HA = 10_000.0
-DEFAULT_SETTINGS_PATH = Path(__file__).with_name("recovery_settings.toml")
+DEFAULT_SETTINGS_PATH = package_path("recovery_settings.toml")
 
 #: Parcel statuses: ``outside`` only appears in :attr:`Recovery.status`, aligned to every parcel.
 STATUSES = ("outside", "whole", "partial")

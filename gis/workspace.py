@@ -27,6 +27,7 @@ data in EPSG:9214 (what the workspace assumed then), and the migration is record
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import shutil
 import sqlite3
@@ -46,12 +47,12 @@ from pyproj import CRS
 
 from gis.core.crs import LUONG_PHONG_EPSG
 from gis.errors import DataSourceError, GisError
-from gis.io import ROOT
+from gis.paths import default_workspace_dir, workspace_file
 
 if TYPE_CHECKING:
     from gis.io import Dataset
 
-DEFAULT_WORKSPACE = ROOT / "workspace" / "workspace.gpkg"
+DEFAULT_WORKSPACE = default_workspace_dir() / "workspace.gpkg"
 FIELDS_TABLE = "planned_fields"
 VALUES_TABLE = "manual_values"
 AUDIT_TABLE = "audit"
@@ -227,9 +228,8 @@ DECISION_MAX_CHARS = 200
 
 
 def workspace_path() -> Path:
-    """The workspace file: ``$LUONGPHONG_WORKSPACE`` when set, else ``workspace/workspace.gpkg``."""
-    env = os.environ.get("LUONGPHONG_WORKSPACE")
-    return Path(env) if env else DEFAULT_WORKSPACE
+    """The workspace file: ``$LUONGPHONG_WORKSPACE`` when set, else ``workspace.gpkg`` in :func:`gis.paths.default_workspace_dir`."""
+    return workspace_file()
 
 
 def _who(by: str | None) -> str:
@@ -408,6 +408,7 @@ class Workspace:
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         fault = _writable(self.path)
         if fault is not None:
+            log_not_saved(self.path, fault)
             raise fault
         try:
             con = sqlite3.connect(self.path, timeout=_TIMEOUT_S, isolation_level=None)
@@ -415,16 +416,22 @@ class Workspace:
             raise workspace_write_error(self.path, exc) from exc
         try:
             con.execute("BEGIN IMMEDIATE")
+            mark = audit_mark(con)
             yield con
             con.execute("COMMIT")
+            saved = audit_since(con, mark)
         except sqlite3.Error as exc:
             _rollback(con)
-            raise workspace_write_error(self.path, exc) from exc
-        except BaseException:
+            error = workspace_write_error(self.path, exc)
+            log_not_saved(self.path, error)
+            raise error from exc
+        except BaseException as exc:
             _rollback(con)
+            log_not_saved(self.path, exc)
             raise
         finally:
             con.close()
+        log_saved(self.path, saved)
 
     @staticmethod
     def _ensure_schema(con: sqlite3.Connection) -> None:
@@ -703,6 +710,42 @@ class Workspace:
     def _touch_contents(con: sqlite3.Connection, table: str, stamp: str) -> None:
         con.execute("UPDATE gpkg_contents SET last_change = ? WHERE table_name = ?",
                     (stamp.replace("+00:00", "Z"), table))
+
+
+def audit_mark(con: sqlite3.Connection, table: str = AUDIT_TABLE) -> int:
+    """The last audit row's id before a transaction's changes (0 when there is no audit table yet)."""
+    try:
+        return int(con.execute(f"SELECT COALESCE(MAX(fid), 0) FROM {table}").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def audit_since(con: sqlite3.Connection, mark: int, table: str = AUDIT_TABLE) -> list[tuple[str, str, str]]:
+    """``(user, action, object)`` of the audit rows written after ``mark``: what a committed transaction saved."""
+    try:
+        return con.execute(f"SELECT user, action, object FROM {table} WHERE fid > ? ORDER BY fid", (mark,)).fetchall()
+    except sqlite3.Error:  # the change is committed; only its log line is lost
+        return []
+
+
+def log_saved(path: Path, rows: list[tuple[str, str, str]], *, root: Path | None = None) -> None:
+    """One ``save ok`` line per audit row a transaction on ``path`` wrote, in the log of the workspace folder
+    ``root`` (default: ``path``'s folder; see :mod:`gis.logs`)."""
+    from gis import logs
+
+    for user, action, obj in rows:
+        logs.event("save", "ok", user=user, file=path.name, detail=f"{action}: {obj}", root=root or path.parent)
+
+
+def log_not_saved(path: Path, exc: BaseException, *, root: Path | None = None) -> None:
+    """A ``save refused`` (the user's request, a GisError) or ``save failed`` line for a rolled-back change."""
+    from gis import logs
+
+    if isinstance(exc, GisError):
+        logs.event("save", "refused", file=path.name, detail=exc.en, level=logging.WARNING, root=root or path.parent)
+    elif isinstance(exc, Exception):
+        logs.event("save", "failed", file=path.name, detail=f"{type(exc).__name__}: {exc}", level=logging.ERROR,
+                   root=root or path.parent)
 
 
 def _rollback(con: sqlite3.Connection) -> None:

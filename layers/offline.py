@@ -1,34 +1,32 @@
 """The map's JavaScript and CSS, served by the app itself so the map works with no internet.
 
 folium writes CDN addresses into every map and streamlit-folium loads them one after the other: offline,
-the first failure leaves the map undrawn with no error shown (see ``docs/offline-maps.md``). At start-up
-:func:`install` copies Leaflet 1.9.3 and jQuery 3.7.1 (from the ``xstatic-leaflet`` and ``xstatic-jquery``
-wheels), Leaflet.draw 1.0.4 (vendored in ``assets/vendor/leaflet-draw/``, MIT, from npm) and this package's
-own ``assets/`` into ``static/vendor/`` next to ``app.py`` (git-ignored; real
-copies, since Streamlit refuses symlinks out of ``static/``). With ``server.enableStaticServing`` they are
-served at ``/app/static/vendor/...``. Nothing here knows folium: :mod:`layers.render` points maps at
-:func:`asset_urls`.
+the first failure leaves the map undrawn with no error shown (see ``docs/offline-maps.md``). The map instead
+loads Leaflet 1.9.3 and jQuery 3.7.1 (from the ``xstatic-leaflet`` and ``xstatic-jquery`` wheels),
+Leaflet.draw 1.0.4 (vendored in ``assets/vendor/leaflet-draw/``, MIT, from npm) and this package's own
+``assets/`` from ``/app/static/vendor/...``: ``serve.py`` answers those addresses with :func:`asset_file`,
+straight from the installed packages, and only for the files listed here. Nothing is copied, so no folder
+needs to be writable and an installed package serves the map as a checkout does. Nothing here knows folium:
+:mod:`layers.render` points maps at :func:`asset_urls`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import shutil
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import xstatic.pkg.jquery as xjquery
 import xstatic.pkg.leaflet as xleaflet
 
-ROOT = Path(__file__).resolve().parent.parent
-#: Where Streamlit serves ``/app/static/`` from: ``static/`` next to the main script.
-STATIC_DIR = ROOT / "static"
-VENDOR = "vendor"
-ASSETS_DIR = Path(__file__).resolve().parent / "assets"
+#: The address (after ``server.baseUrlPath``) under which the assets are served.
+URL_PREFIX = "/app/static/vendor"
+ASSETS_DIR = Path(str(resources.files("layers").joinpath("assets")))
 #: Leaflet.draw 1.0.4, vendored from the npm registry (see its README there).
 LEAFLET_DRAW_DIR = ASSETS_DIR / "vendor" / "leaflet-draw"
 
-#: (source file, path under static/vendor/)
+#: (source file, path under :data:`URL_PREFIX`)
 _FILES: tuple[tuple[Path, str], ...] = (
     (Path(xleaflet.BASE_DIR) / "leaflet.js", "leaflet/leaflet.js"),
     (Path(xleaflet.BASE_DIR) / "leaflet.css", "leaflet/leaflet.css"),
@@ -72,29 +70,29 @@ class AssetUrls:
         return [("leaflet_draw_js", self.draw_js)], [("leaflet_draw_css", self.draw_css)]
 
 
-def _same(src: Path, dst: Path) -> bool:
-    return dst.is_file() and not dst.is_symlink() and dst.stat().st_size == src.stat().st_size and (
-        dst.read_bytes() == src.read_bytes())
+#: Each served path and its file: nothing outside this table is ever served.
+_BY_PATH: dict[str, Path] = {rel: src for src, rel in _FILES}
 
 
-def install(static_dir: Path = STATIC_DIR) -> list[Path]:
-    """Copy the map's assets into ``static_dir/vendor/`` unless an identical copy is there.
+def asset_file(path: str) -> Path | None:
+    """The file served at ``URL_PREFIX/path``, or None when ``path`` is not one of the map's assets.
 
-    Returns the files written (empty when all were up to date). Safe to call at every start-up.
+    Parameters
+    ----------
+    path
+        The address after :data:`URL_PREFIX` and its slash, e.g. ``"leaflet/leaflet.js"`` (no query).
+
+    Returns
+    -------
+    Path or None
+        The file in the installed package; None for any other path (so no path can reach another file).
     """
-    written = []
-    for src, rel in _FILES:
-        dst = static_dir / VENDOR / rel
-        if _same(src, dst):
-            continue
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        if dst.is_symlink():
-            dst.unlink()
-        tmp = dst.with_name(dst.name + ".tmp")
-        shutil.copyfile(src, tmp)
-        tmp.replace(dst)  # atomic: a browser never gets half a file
-        written.append(dst)
-    return written
+    return _BY_PATH.get(path)
+
+
+def asset_paths() -> list[str]:
+    """Every path served under :data:`URL_PREFIX`, in the table's order."""
+    return list(_BY_PATH)
 
 
 def _version(path: Path) -> str:
@@ -102,12 +100,12 @@ def _version(path: Path) -> str:
 
 
 def asset_urls(base_url_path: str = "") -> AssetUrls:
-    """The assets' addresses under ``/app/static/vendor/`` (after ``server.baseUrlPath`` when set).
+    """The assets' addresses under :data:`URL_PREFIX` (after ``server.baseUrlPath`` when set).
 
     Our own files carry a content hash (``?v=``) so a browser never keeps an old copy after an update.
     """
     base = "/" + base_url_path.strip("/") if base_url_path.strip("/") else ""
-    prefix = f"{base}/app/static/{VENDOR}"
+    prefix = f"{base}{URL_PREFIX}"
     return AssetUrls(
         leaflet_js=f"{prefix}/leaflet/leaflet.js",
         leaflet_css=f"{prefix}/leaflet/leaflet.css",

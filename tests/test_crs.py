@@ -12,6 +12,7 @@ from gis.core.crs import TM3_EPSG, VN2000_TOWGS84, VN2000_TOWGS84_PUBLISHED, off
 from gis.core.crs_faults import analyse_crs, apply_fix
 from gis.core.placement import guess_from_coordinates
 from gis.errors import CrsError
+from gis.io import BUILTIN_DATA_DIR
 from gis.provinces import MERGED_PROVINCES, PROVINCES, choices, find_province
 from gis.sources import place, read_source
 
@@ -24,7 +25,7 @@ def _workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_builtin_esri_prj_is_recognised_as_epsg_9214() -> None:
-    prj = (Path(__file__).resolve().parent.parent / "data" / "shapefiles" / "parcels.prj").read_text()
+    prj = (BUILTIN_DATA_DIR / "parcels.prj").read_text()
     finding = analyse_crs(prj)
     assert finding.status == "ok" and finding.epsg == 9214 and finding.label == "EPSG:9214"
 

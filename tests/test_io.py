@@ -1,4 +1,4 @@
-"""Reading layers: the schema mapping, the CRS checks and the fiona streaming path."""
+"""Reading layers: the schema mapping and the CRS checks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from shapely.geometry import box
 
 from gis.errors import CrsError, DataSourceError, SchemaError
-from gis.io import BUILTIN_DATA_DIR, iter_records, layer_schema, load_dataset, read_layer
+from gis.io import load_dataset, read_layer
 from gis.schema import match_fields, normalise_parcels, village_from_address
 
 E, N = 397_333.0, 2_361_018.0
@@ -71,13 +71,6 @@ def test_a_geojson_in_degrees_reads_but_areas_are_refused(tmp_path: Path):
     assert frame.crs.to_epsg() == 4326
     with pytest.raises(CrsError):
         normalise_parcels(frame.assign(SHBANDO=1, SHTHUA=1, MALOAIDAT="LUC"), source=path.name)
-
-
-def test_fiona_streams_records_without_loading_the_layer():
-    schema = layer_schema(BUILTIN_DATA_DIR / "parcels.shp")
-    assert schema["count"] > 10_000 and "SHBANDO" in schema["schema"]["properties"]
-    first = list(iter_records(BUILTIN_DATA_DIR / "parcels.shp", limit=3))
-    assert len(first) == 3 and first[0]["SHBANDO"] == 1 and first[0]["SHTHUA"] == 1
 
 
 def test_a_table_without_geometry_is_refused_clearly(tmp_path: Path):

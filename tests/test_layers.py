@@ -199,16 +199,18 @@ def test_the_packed_parcels_keep_sheet_number_and_code(dataset, prepared):
 # --- offline assets and the folium map -------------------------------------------------------------------
 
 
-def test_install_copies_leaflet_jquery_and_ours_as_real_files(tmp_path):
-    written = offline.install(tmp_path)
-    vendor = tmp_path / "vendor"
-    for rel in ("leaflet/leaflet.js", "leaflet/leaflet.css", "leaflet/images/layers.png", "jquery/jquery.min.js",
-                "lpmap/lpmap.js", "lpmap/lpmap.css"):
-        path = vendor / rel
-        assert path.is_file() and not path.is_symlink(), rel
-    assert len(written) >= 6
-    assert offline.install(tmp_path) == []  # up to date: nothing copied again
-    assert "Leaflet 1.9.3" in (vendor / "leaflet/leaflet.js").read_text()[:300]
+def test_every_asset_address_is_served_from_a_file_and_nothing_else_is():
+    urls = offline.asset_urls()
+    for url in (urls.leaflet_js, urls.leaflet_css, urls.jquery_js, urls.lpmap_js, urls.lpmap_css, urls.draw_js,
+                urls.draw_css):
+        rel = url.split("?")[0].removeprefix(offline.URL_PREFIX + "/")
+        path = offline.asset_file(rel)
+        assert path is not None and path.is_file(), url
+    assert "Leaflet 1.9.3" in offline.asset_file("leaflet/leaflet.js").read_text()[:300]
+    assert offline.asset_file("leaflet/images/layers.png").read_bytes()[:4] == b"\x89PNG"
+    for other in ("", "leaflet", "../serve.py", "leaflet/../../app.py", "/etc/passwd", "lpmap/lpmap.js/..",
+                  "LEAFLET/leaflet.js"):
+        assert offline.asset_file(other) is None, other
 
 
 def test_asset_urls_are_local_and_follow_the_base_url_path():

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gis.__main__ import main
-from gis.io import load_dataset
+from gis.io import BUILTIN_DATA_DIR, load_dataset
 from gis.ledger import changes as ch
 from gis.ledger.store import PAUSE_ENV, Decision, LedgerError, SqliteLandStore
 from gis.recovery import RecoverySettings
@@ -568,7 +568,7 @@ def test_clearance_commands(grid_folder, tmp_path, capsys):
 
 def test_each_dataset_has_its_own_ledger(tmp_path, monkeypatch):
     monkeypatch.setenv("LUONGPHONG_WORKSPACE", str(tmp_path / "ws" / "workspace.gpkg"))
-    assert ch.ledger_name(ROOT / "data" / "shapefiles") == "builtin"
+    assert ch.ledger_name(BUILTIN_DATA_DIR) == "builtin"
     imported = tmp_path / "ws" / "imports" / "luong-phong-20240101"
     imported.mkdir(parents=True)
     assert ch.ledger_name(imported) == "luong-phong-20240101"

@@ -110,9 +110,11 @@ def test_a_bug_gets_a_message_and_exit_3(ws: Path, monkeypatch: pytest.MonkeyPat
     code, out, err = _main("provinces")
     assert code == 3 and "Traceback" not in err
     assert "lỗi của công cụ" in err and "RuntimeError" in err
-    logs = list((ws / "logs").rglob("loi.txt"))
-    assert len(logs) == 1 and str(logs[0]) in err
-    assert "Traceback" in logs[0].read_text(encoding="utf-8") and "a bug" in logs[0].read_text(encoding="utf-8")
+    log = ws / "logs" / "gis.log"  # the workspace's one log (gis.logs), named in the message
+    assert str(log) in err
+    text = log.read_text(encoding="utf-8")
+    assert "ERROR command failed" in text and "detail=provinces" in text
+    assert "Traceback" in text and "RuntimeError: a bug" in text
 
 
 def test_out_of_memory_gets_a_message(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:

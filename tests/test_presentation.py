@@ -7,6 +7,7 @@ import re
 from streamlit.testing.v1 import AppTest
 
 from gis.io import ROOT, load_dataset
+from gis.targets import PLANS_DIR
 from layers.catalogue import prepare
 from layers.render_present import standalone_html
 
@@ -62,7 +63,7 @@ def test_the_plan_figures_come_from_the_plans_roles(tmp_path, monkeypatch):
 
 def test_another_plan_chooses_the_first_project_and_says_what_it_lacks(tmp_path, monkeypatch):
     monkeypatch.setenv("LUONGPHONG_WORKSPACE", str(tmp_path / "ws.gpkg"))
-    plan = (ROOT / "data" / "plans" / "2024.toml").read_text(encoding="utf-8")
+    plan = (PLANS_DIR / "2024.toml").read_text(encoding="utf-8")
     plan = plan.replace('first_project = "2315/QĐ-UBND"', 'first_project = "903/QĐ-UBND"')
     plan = plan.replace('fields_total = "concentrated_fields_total_ha"\n', "").replace("year = 2024", "year = 2025")
     path = tmp_path / "2025.toml"

@@ -18,6 +18,7 @@ from vn_files import squares
 
 from gis.io import ROOT
 from gis.spreadsheet import csv_bytes, formula_like, make_inert, safe_cell, write_csv
+from gis.targets import PLANS_DIR
 
 # Written by hand from OWASP's rule: a string starting with = + - @ tab or CR (also after leading spaces,
 # also in full-width form) gets a leading apostrophe in a CSV; anything else is written unchanged.
@@ -147,7 +148,7 @@ def test_the_recovery_workbook_and_csv_from_the_command_are_inert(tmp_path):
 
 
 def test_the_targets_workbook_from_the_command_is_inert(tmp_path):
-    plan = (ROOT / "data" / "plans" / "2024.toml").read_text(encoding="utf-8")
+    plan = (PLANS_DIR / "2024.toml").read_text(encoding="utf-8")
     label = '=HYPERLINK("http://evil.example","chỉ tiêu")'
     first = plan.index('label_vi = "Diện tích đất trồng lúa năm 2023')
     end = plan.index("\n", first)

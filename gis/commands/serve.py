@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+from importlib import resources
+from pathlib import Path
 
 NAME = "serve"
 HELP = "Start the app (this machine only; --network opens it to the LAN, with a login)."
@@ -24,16 +26,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8501, help="TCP port (default 8501)")
 
 
+def app_script() -> Path:
+    """The app's ``serve.py``: at the repository root in a checkout, in the package ``gis_app`` when installed.
+
+    Beside it are ``app.py`` and ``.streamlit/config.toml`` (read by Streamlit as the script's own settings).
+    """
+    from gis.paths import CHECKOUT, PACKAGES_DIR
+
+    if CHECKOUT:
+        return PACKAGES_DIR / "serve.py"
+    return Path(str(resources.files("gis_app").joinpath("serve.py")))
+
+
 def command(*, network: bool, port: int) -> list[str]:
-    """The ``streamlit run`` command line for these options (run from the repository root)."""
+    """The ``streamlit run`` command line for these options (run from the folder of :func:`app_script`)."""
     address = NETWORK_ADDRESS if network else LOCAL_ADDRESS
-    return [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.address", address,
+    return [sys.executable, "-m", "streamlit", "run", str(app_script()), "--server.address", address,
             "--server.port", str(port), "--server.headless", "true"]
 
 
 def run(args: argparse.Namespace) -> int:
     from gis.accounts import AccountError, Accounts, accounts_path
-    from gis.io import ROOT
 
     if not 1024 <= args.port <= 65535:
         raise AccountError(f"Cổng {args.port} không dùng được: chọn một số từ 1024 đến 65535.",
@@ -55,6 +68,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"Ứng dụng chỉ mở trên máy này: http://{LOCAL_ADDRESS}:{args.port}" if vi
               else f"The app is open on this machine only: http://{LOCAL_ADDRESS}:{args.port}", flush=True)
     try:
-        return subprocess.call(command(network=args.network, port=args.port), cwd=ROOT)
+        return subprocess.call(command(network=args.network, port=args.port), cwd=app_script().parent)
     except KeyboardInterrupt:
         return 0

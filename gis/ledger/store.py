@@ -59,6 +59,10 @@ from gis.workspace import (
     _rollback,
     _who,
     _writable,
+    audit_mark,
+    audit_since,
+    log_not_saved,
+    log_saved,
     now_iso,
     workspace_write_error,
 )
@@ -624,18 +628,31 @@ class SqliteLandStore:
             con.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise workspace_write_error(self.path, exc) from exc
+        audit = "ws.audit" if self.audit_path is not None else None
+        mark = audit_mark(con, audit) if audit else 0
+        saved: list[tuple[str, str, str]] = []
         try:
             yield con
             if con.in_transaction:
                 con.execute("COMMIT")
+                saved = audit_since(con, mark, audit) if audit else []
         except sqlite3.Error as exc:
             _rollback(con)
-            raise workspace_write_error(self.path, exc) from exc
-        except BaseException:
+            error = workspace_write_error(self.path, exc)
+            log_not_saved(self.path, error, root=self._log_root)
+            raise error from exc
+        except BaseException as exc:
             _rollback(con)
+            log_not_saved(self.path, exc, root=self._log_root)
             raise
         finally:
             con.close()
+        log_saved(self.path, saved, root=self._log_root)
+
+    @property
+    def _log_root(self) -> Path:
+        """The workspace folder whose log records this store's saves."""
+        return (self.audit_path or self.path).parent
 
     def _audit(self, con: sqlite3.Connection, *, by: str, action: str, obj: str) -> None:
         """Append the workspace's audit row of a change, in the change's transaction (when there is a workspace)."""

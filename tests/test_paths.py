@@ -1,0 +1,44 @@
+"""Where the tool finds its shipped files and where it writes by default (gis.paths)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from gis import paths
+from gis.io import BUILTIN_DATA_DIR, REFERENCE_OUTLINE
+from gis.targets import PLANS_DIR
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_shipped_files_are_found_inside_the_package() -> None:
+    package = ROOT / "gis"
+    assert paths.package_path("limits.toml") == package / "limits.toml"
+    assert "file_mb" in tomllib.loads(paths.package_path("limits.toml").read_text(encoding="utf-8"))["limits"]
+    assert BUILTIN_DATA_DIR == package / "data" / "shapefiles" and (BUILTIN_DATA_DIR / "parcels.shp").is_file()
+    assert REFERENCE_OUTLINE.is_file() and REFERENCE_OUTLINE.is_relative_to(package)
+    assert (PLANS_DIR / "2024.toml").is_file() and PLANS_DIR.is_relative_to(package)
+    assert not (ROOT / "data").exists()  # nothing the tool reads is left outside the package
+
+
+def test_a_checkout_writes_beside_its_packages(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert paths.CHECKOUT  # this test runs from the checkout
+    monkeypatch.delenv("LUONGPHONG_WORKSPACE", raising=False)
+    assert paths.workspace_file() == ROOT / "workspace" / "workspace.gpkg"
+    assert paths.default_cache_dir() == ROOT / ".cache"
+
+
+def test_an_installed_package_writes_in_the_users_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(paths, "CHECKOUT", False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("LUONGPHONG_WORKSPACE", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    assert paths.workspace_file() == tmp_path / "home" / "luongphong-gis" / "workspace" / "workspace.gpkg"
+    assert paths.default_cache_dir() == tmp_path / "home" / ".cache" / "luongphong-gis"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert paths.default_cache_dir() == tmp_path / "xdg" / "luongphong-gis"
+    monkeypatch.setenv("LUONGPHONG_WORKSPACE", str(tmp_path / "ws" / "w.gpkg"))
+    assert paths.workspace_file() == tmp_path / "ws" / "w.gpkg"
