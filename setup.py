@@ -3,8 +3,9 @@
 ``gis``, ``layers`` and ``app_pages`` (with every sub-package) are found as usual. The app's entry scripts,
 ``app.py`` and ``serve.py``, stay at the repository root with ``.streamlit/config.toml`` (``streamlit run
 serve.py`` from a checkout) and go into the wheel as the package ``gis_app``: ``python -m gis serve`` runs
-``gis_app/serve.py`` from an installed package. ``pyproject.toml`` cannot map a folder to a package and find
-the other packages at once, hence this file.
+``gis_app/serve.py`` from an installed package. The shipped data (``data/``: the built-in data, reference
+outlines, plans) goes in as the package ``gis_data``. ``pyproject.toml`` cannot map folders to packages and
+find the other packages at once, hence this file.
 """
 
 from setuptools import find_packages, setup
@@ -23,7 +24,8 @@ class BuildPy(build_py):
 
 
 setup(
-    packages=[*find_packages(include=["gis", "gis.*", "layers", "layers.*", "app_pages", "app_pages.*"]), "gis_app"],
-    package_dir={"gis_app": "."},
+    packages=[*find_packages(include=["gis", "gis.*", "layers", "layers.*", "app_pages", "app_pages.*"]), "gis_app",
+              "gis_data"],
+    package_dir={"gis_app": ".", "gis_data": "data"},
     cmdclass={"build_py": BuildPy},
 )

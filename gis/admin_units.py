@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from gis.errors import GisError
-from gis.paths import package_path
+from gis.paths import data_path, package_path
 
 MERGERS_FILE = package_path("data", "admin_units_2025.toml")
 #: Files of a dataset folder that may carry its unit, in the order they are read.
@@ -379,10 +379,10 @@ def merger_of(unit: AdminUnit | None) -> Merger | None:
 
 # ------------------------------------------------------------------------------------------ outlines
 
-REFERENCE_DIR = package_path("data", "reference")
+REFERENCE_DIR = data_path("reference")
 #: The 2009 census outlines of the former communes (by ``census_id``).
 CENSUS_OUTLINES = REFERENCE_DIR / "hiep-hoa-communes-2009.geojson"
-#: Province outlines of 2025 the tool holds, by province code (see ``gis/data/reference/README.md``).
+#: Province outlines of 2025 the tool holds, by province code (see ``data/reference/README.md``).
 PROVINCE_OUTLINES = {"24": REFERENCE_DIR / "bac-ninh-province-2025.geojson"}
 
 

@@ -3,8 +3,8 @@
 A workspace holds named datasets:
 
 ``builtin``
-    The built-in demonstration data (``gis/data/shapefiles``), always there and never removable. Its name and
-    administrative unit are in ``gis/data/shapefiles/dataset.json``.
+    The built-in demonstration data (``data/shapefiles``), always there and never removable. Its name and
+    administrative unit are in ``data/shapefiles/dataset.json``.
 ``hiep-hoa``
     The merged commune xã Hiệp Hòa (mới), five former units (:mod:`gis.merged_demo`): a second built-in
     demonstration dataset, always listed and never removable, generated into the cache folder

@@ -6,7 +6,7 @@ folder ``imports/<name>-<stamp>/`` under the workspace holding:
 
 ``parcels.gpkg``
     The parcels (invalid geometry repaired, non-polygons left out), fields named as :mod:`gis.schema`
-    reads them; :func:`gis.io.load_dataset` opens the folder like ``gis/data/shapefiles``.
+    reads them; :func:`gis.io.load_dataset` opens the folder like ``data/shapefiles``.
 ``problems.gpkg``, ``problems.csv``
     The check report, to draw and to download.
 ``source.json``

@@ -19,14 +19,14 @@ import pyogrio
 
 from gis.core.crs import require_crs
 from gis.errors import DataSourceError
-from gis.paths import PACKAGES_DIR, package_path
+from gis.paths import PACKAGES_DIR, data_path
 from gis.schema import normalise_parcels
 
 #: The folder holding the packages (the repository root in a checkout; see :mod:`gis.paths`).
 ROOT = PACKAGES_DIR
 #: The built-in demonstration data, shipped in the package.
-BUILTIN_DATA_DIR = package_path("data", "shapefiles")
-REFERENCE_OUTLINE = package_path("data", "reference", "hiep-hoa-communes-2009.geojson")
+BUILTIN_DATA_DIR = data_path("shapefiles")
+REFERENCE_OUTLINE = data_path("reference", "hiep-hoa-communes-2009.geojson")
 
 #: The layers of a dataset folder, in drawing order; ``parcels`` is the only one required.
 LAYERS = ("district", "commune", "villages", "parcels", "rice_fields", "aquaculture_ponds",

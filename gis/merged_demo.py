@@ -3,10 +3,10 @@
 Since 1 July 2025 thị trấn Thắng and the communes Lương Phong, Đông Lỗ, Đoan Bái and Danh Thắng form xã Hiệp
 Hòa, tỉnh Bắc Ninh (Nghị quyết 1658/NQ-UBTVQH15). This module writes that commune as one dataset folder:
 
-- the Lương Phong part is the built-in data, parcel for parcel (the layers of ``gis/data/shapefiles`` that
+- the Lương Phong part is the built-in data, parcel for parcel (the layers of ``data/shapefiles`` that
   :func:`gis.demo.builtin.generate` writes), so every figure of the 2024 plan still holds there;
 - the other four units are generated from their outlines in the 2009 census map
-  (``gis/data/reference/hiep-hoa-communes-2009.geojson``) with the same machinery (village cores, the field grid
+  (``data/reference/hiep-hoa-communes-2009.geojson``) with the same machinery (village cores, the field grid
   of roads and canals, strips of rice, pond and garden cells, residential lots, road and canal parcels,
   noded so neighbours share vertices), parameterised per unit; thị trấn Thắng has a dense town centre of
   small urban lots (ODT) and streets. Where outlines overlap, Lương Phong keeps its own and the others are
@@ -48,7 +48,7 @@ from gis.demo import cadastre, shapes
 NAME = "hiep-hoa"
 #: Bump when the generated data changes, so a cached copy of an older version is written again.
 VERSION = 1
-#: The dataset's description, the shape of ``gis/data/shapefiles/dataset.json``.
+#: The dataset's description, the shape of ``data/shapefiles/dataset.json``.
 META = {
     "name": "Dữ liệu minh họa — xã Hiệp Hòa (mới): Thắng, Lương Phong, Đông Lỗ, Đoan Bái, Danh Thắng",
     "name_en": "Demonstration data — Hiệp Hòa commune (new): Thắng, Lương Phong, Đông Lỗ, Đoan Bái, Danh Thắng",

@@ -1,8 +1,8 @@
 """Where the tool finds the files it ships and where it writes by default.
 
-Everything the tool reads of its own (settings, code tables, the built-in data, the plan) is package data
-inside ``gis/`` and is found with :mod:`importlib.resources`, so an installed wheel works as a source
-checkout does. What the tool writes goes to the workspace (``$LUONGPHONG_WORKSPACE``) and the cache
+Everything the tool reads of its own is package data found with :mod:`importlib.resources`, so an installed
+wheel works as a source checkout does: settings and code tables inside ``gis/`` (:func:`package_path`); the
+built-in data, reference outlines and plans in ``data/``, packaged as ``gis_data`` (:func:`data_path`). What the tool writes goes to the workspace (``$LUONGPHONG_WORKSPACE``) and the cache
 (``$LUONGPHONG_CACHE``); without them, a source checkout keeps writing beside its packages
 (``workspace/``, ``.cache/``, git-ignored) and an installed package writes to the user's folders
 (``~/luongphong-gis/workspace``, ``$XDG_CACHE_HOME/luongphong-gis`` or ``~/.cache/luongphong-gis``), never
@@ -24,7 +24,7 @@ APP_DIR_NAME = "luongphong-gis"
 
 
 def package_path(*parts: str) -> Path:
-    """A file or folder shipped in the ``gis`` package, e.g. ``package_path("data", "shapefiles")``.
+    """A file or folder shipped in the ``gis`` package, e.g. ``package_path("limits.toml")``.
 
     Parameters
     ----------
@@ -39,6 +39,28 @@ def package_path(*parts: str) -> Path:
     resource = resources.files("gis").joinpath(*parts)
     if not isinstance(resource, Path):  # a zipped install: the readers need real files
         raise RuntimeError(f"gis is installed inside an archive; install it as files (pip install): {resource}")
+    return resource
+
+
+def data_path(*parts: str) -> Path:
+    """A file or folder of the shipped data (``data/`` in a checkout, the package ``gis_data`` when installed),
+    e.g. ``data_path("shapefiles")``.
+
+    Parameters
+    ----------
+    *parts
+        The path's parts under ``data/``.
+
+    Returns
+    -------
+    Path
+        A real path on disk.
+    """
+    if CHECKOUT:
+        return PACKAGES_DIR.joinpath("data", *parts)
+    resource = resources.files("gis_data").joinpath(*parts)
+    if not isinstance(resource, Path):
+        raise RuntimeError(f"gis_data is installed inside an archive; install it as files (pip install): {resource}")
     return resource
 
 

@@ -1,6 +1,6 @@
 """The plan's targets, set against what the map measures.
 
-A plan file (``gis/data/plans/2024.toml``) lists each target with its figure, how it compares and how it is
+A plan file (``data/plans/2024.toml``) lists each target with its figure, how it compares and how it is
 measured (see the comment at the top of that file). :func:`load_plan` reads and checks it, reporting every
 problem with its line; :func:`evaluate` measures each target on a dataset and gives it a status.
 
@@ -63,9 +63,9 @@ from gis import landuse
 from gis.area import M2_PER_HA
 from gis.errors import GisError
 from gis.io import Dataset
-from gis.paths import package_path
+from gis.paths import data_path
 
-PLANS_DIR = package_path("data", "plans")
+PLANS_DIR = data_path("plans")
 
 COMPARES = ("at_least", "at_most", "more_than", "less_than", "between", "about", "report")
 KINDS = ("area", "union_area", "share", "length_share", "count", "villages_with", "crop_area", "estimate",
@@ -240,7 +240,7 @@ PLAN_ENV = "LUONGPHONG_PLAN"
 
 
 def default_plan(year: int | None = None) -> Path:
-    """The plan file: ``gis/data/plans/{year}.toml`` when a year is given, else ``$LUONGPHONG_PLAN`` or 2024's."""
+    """The plan file: ``data/plans/{year}.toml`` when a year is given, else ``$LUONGPHONG_PLAN`` or 2024's."""
     if year is None:
         chosen = os.environ.get(PLAN_ENV, "").strip()
         if chosen:

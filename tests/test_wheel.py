@@ -30,7 +30,7 @@ from conftest import MAP_IFRAME, RunningApp, free_port, open_offline_page, stop_
 ROOT = Path(__file__).resolve().parent.parent
 #: What the wheel is built from (the rest of the checkout is not packaged).
 SOURCES = ("pyproject.toml", "setup.py", "README.md", "app.py", "serve.py", ".streamlit", "gis", "layers",
-           "app_pages")
+           "app_pages", "data")
 #: The app's entry files at the repository root and where the wheel holds them.
 APP_FILES = {"app.py": "gis_app/app.py", "serve.py": "gis_app/serve.py",
              ".streamlit/config.toml": "gis_app/.streamlit/config.toml"}
@@ -51,6 +51,9 @@ def package_files() -> set[str]:
         for path in (ROOT / package).rglob("*"):
             if path.is_file() and not any(part in ("__pycache__",) for part in path.parts) and path.suffix != ".pyc":
                 found.add(path.relative_to(ROOT).as_posix())
+    for path in (ROOT / "data").rglob("*"):  # the shipped data, packaged as gis_data
+        if path.is_file() and "__pycache__" not in path.parts:
+            found.add("gis_data/" + path.relative_to(ROOT / "data").as_posix())
     return found
 
 

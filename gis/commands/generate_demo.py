@@ -15,9 +15,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="luong-phong: the built-in shapefiles; hiep-hoa: the merged commune xã Hiệp Hòa (mới), "
                         "five former units, as GeoParquet (default: %(default)s)")
     parser.add_argument("--out", type=Path, default=None,
-                        help="folder to write (default: gis/data/shapefiles, or the cache folder for hiep-hoa)")
+                        help="folder to write (default: data/shapefiles, or the cache folder for hiep-hoa)")
     parser.add_argument("--outline", type=Path, default=None,
-                        help="the Hiệp Hòa communes GeoJSON (default: gis/data/reference/hiep-hoa-communes-2009.geojson)")
+                        help="the Hiệp Hòa communes GeoJSON (default: data/reference/hiep-hoa-communes-2009.geojson)")
     parser.add_argument("--seed", type=int, default=None)
 
 

@@ -16,7 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--paper", choices=("A4", "A3"), type=str.upper, default="A4", help="default: A4")
     parser.add_argument("--map-orientation", choices=("portrait", "landscape"), default="landscape",
                         help="orientation of the map pages (text pages are portrait; default: landscape)")
-    parser.add_argument("--plan", type=Path, default=None, help="plan file (default: gis/data/plans/2024.toml)")
+    parser.add_argument("--plan", type=Path, default=None, help="plan file (default: data/plans/2024.toml)")
     parser.add_argument("--data", type=Path, default=None, help="data folder (default: the active dataset)")
     parser.add_argument("--workspace", type=Path, default=None,
                         help="workspace GeoPackage with planned fields and values entered by hand")

@@ -14,7 +14,7 @@ HELP = "The plan's targets, measured on the data: planned, measured, status."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--plan", type=Path, default=None, help="plan file (default: gis/data/plans/2024.toml)")
+    parser.add_argument("--plan", type=Path, default=None, help="plan file (default: data/plans/2024.toml)")
     parser.add_argument("--data", type=Path, default=None, help="data folder (default: the active dataset)")
     parser.add_argument("--workspace", type=Path, default=None,
                         help="workspace GeoPackage with planned fields and values entered by hand")
