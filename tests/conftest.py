@@ -99,17 +99,20 @@ def stop_app(app: RunningApp) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def _session_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Every test (and every app the tests start) uses a workspace in the test run's temporary folder unless
-    it sets its own: what a developer keeps in ``./workspace`` (an active dataset, fields) never leaks into a
-    test, and no test writes into the checkout."""
-    previous = os.environ.get("LUONGPHONG_WORKSPACE")
+    """Every test (and every app the tests start) uses a workspace and a map tile cache in the test run's
+    temporary folder unless it sets its own: what a developer keeps in ``./workspace`` (an active dataset,
+    fields) never leaks into a test, and no test writes into the checkout."""
+    previous = {name: os.environ.get(name) for name in ("LUONGPHONG_WORKSPACE", "LUONGPHONG_TILE_CACHE")}
     path = tmp_path_factory.mktemp("session-workspace") / "workspace.gpkg"
     os.environ["LUONGPHONG_WORKSPACE"] = str(path)
+    # the map's tiles and layer files (gis.tiles) too are written in the run's temporary folder
+    os.environ["LUONGPHONG_TILE_CACHE"] = str(tmp_path_factory.mktemp("tile-cache"))
     yield path
-    if previous is None:
-        os.environ.pop("LUONGPHONG_WORKSPACE", None)
-    else:
-        os.environ["LUONGPHONG_WORKSPACE"] = previous
+    for name, value in previous.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")
