@@ -45,8 +45,14 @@ def active() -> datasets.Active:
 
 
 def data_folder() -> Path:
-    """The folder of the dataset in use: the workspace's active dataset (the built-in data until one is chosen)."""
-    return active().info.folder
+    """The folder of the dataset in use: the workspace's active dataset (the built-in data until one is chosen).
+
+    The merged commune is generated there first, under a spinner, when it is chosen and not there yet."""
+    info = active().info
+    if datasets.needs_generating(info):
+        with st.spinner(i18n.t("generating", lang(), {"generating": datasets.GENERATING})):
+            datasets.generate(info)
+    return info.folder
 
 
 def dataset_key() -> tuple[str, float]:

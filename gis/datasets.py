@@ -5,6 +5,11 @@ A workspace holds named datasets:
 ``builtin``
     The built-in demonstration data (``data/shapefiles``), always there and never removable. Its name and
     administrative unit are in ``data/shapefiles/dataset.json``.
+``hiep-hoa``
+    The merged commune xã Hiệp Hòa (mới), five former units (:mod:`gis.merged_demo`): a second built-in
+    demonstration dataset, always listed and never removable, generated into the cache folder
+    (:func:`gis.merged_demo.default_folder`) the first time it is used (:func:`needs_generating`,
+    :func:`generate`; about a minute, once), never committed.
 ``<folder name>``
     Each import (``imports/<name>-<stamp>/``, see :mod:`gis.imports`), described by its ``source.json``:
     when and by whom it was imported, from which file, how many parcels, and its administrative unit
@@ -31,6 +36,7 @@ import functools
 import json
 import os
 import tempfile
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +47,13 @@ from gis.io import BUILTIN_DATA_DIR, find_layer_file
 
 #: The name of the built-in dataset.
 BUILTIN = "builtin"
+#: The name of the merged commune's dataset (:data:`gis.merged_demo.NAME`), built in but generated on first use.
+HIEP_HOA = "hiep-hoa"
+#: Said while the merged commune is generated on first use (the app's spinner, the commands' stderr).
+GENERATING = ("Đang tạo dữ liệu minh họa xã Hiệp Hòa (mới) lần đầu dùng: khoảng một phút, chỉ một lần. "
+              "Đây là dữ liệu giả định, không phải dữ liệu đo đạc thực tế.",
+              "Generating the demonstration data of Hiệp Hòa commune (new) on first use: about a minute, once "
+              "only. It is invented data, not real survey data.")
 #: The file in the workspace folder that names the active dataset.
 ACTIVE_FILE = "active_dataset.json"
 #: The folder of the workspace where removed datasets are moved.
@@ -67,6 +80,8 @@ class DatasetInfo:
     source_file: str | None = None
     parcel_count: int | None = None
     admin_unit: dict[str, Any] | None = None
+    #: Generated on first use (the merged commune): the folder may not hold it yet (:func:`needs_generating`).
+    generated: bool = False
 
     def title(self, lang: str = "vi") -> str:
         """The name shown to the user, in ``lang``."""
@@ -135,6 +150,40 @@ def builtin(folder: Path = BUILTIN_DATA_DIR) -> DatasetInfo:
                        admin_unit=_unit(meta.get("admin_unit")))
 
 
+def hiep_hoa() -> DatasetInfo:
+    """The merged commune xã Hiệp Hòa (mới): built in, generated on first use into the cache folder (its
+    parcel count is ``None`` until then)."""
+    from gis import merged_demo
+
+    folder = merged_demo.default_folder()
+    meta = merged_demo.META
+    count = _parcel_count(folder) if merged_demo.is_current(folder) else None
+    return DatasetInfo(name=HIEP_HOA, folder=folder, builtin=True, title_vi=str(meta["name"]),
+                       title_en=str(meta["name_en"]), parcel_count=count, admin_unit=_unit(meta["admin_unit"]),
+                       generated=True)
+
+
+def needs_generating(info: DatasetInfo) -> bool:
+    """Whether ``info`` is the merged commune and its folder does not hold it yet (or holds an older version)."""
+    if not info.generated:
+        return False
+    from gis import merged_demo
+
+    return not merged_demo.is_current(info.folder)
+
+
+_GENERATE_LOCK = threading.Lock()
+
+
+def generate(info: DatasetInfo) -> Path:
+    """Generate the merged commune into ``info.folder`` when it is not there yet (:func:`needs_generating`),
+    once: two sessions asking at the same time wait for one generation. Returns the folder."""
+    from gis import merged_demo
+
+    with _GENERATE_LOCK:
+        return merged_demo.ensure(info.folder)
+
+
 def _imported(folder: Path) -> DatasetInfo:
     from gis.imports import MARKER
 
@@ -156,14 +205,18 @@ def describe(folder: str | Path) -> DatasetInfo:
     folder = Path(folder)
     if folder.resolve() == BUILTIN_DATA_DIR.resolve():
         return builtin(folder)
+    merged = hiep_hoa()
+    if folder.resolve() == merged.folder.resolve():
+        return merged
     return _imported(folder)
 
 
 def list_datasets(root: Path | None = None) -> list[DatasetInfo]:
-    """The built-in dataset, then every complete import of the workspace at ``root``, newest first."""
+    """The built-in dataset, the merged commune (:data:`HIEP_HOA`, generated or not yet), then every complete
+    import of the workspace at ``root``, newest first."""
     from gis.imports import imported_folders
 
-    return [builtin(), *(_imported(folder) for folder in imported_folders(_root(root)))]
+    return [builtin(), hiep_hoa(), *(_imported(folder) for folder in imported_folders(_root(root)))]
 
 
 def _names(root: Path) -> str:
@@ -183,6 +236,8 @@ def find(name: str, root: Path | None = None) -> DatasetInfo:
     root = _root(root)
     if name == BUILTIN:
         return builtin()
+    if name == HIEP_HOA:
+        return hiep_hoa()
     folder = root / "imports" / name
     if (name == Path(name).name and not name.startswith(".") and (folder / "parcels.gpkg").is_file()
             and (folder / MARKER).is_file()):  # a complete import (see gis.imports.imported_folders)
@@ -289,7 +344,8 @@ def _record(root: Path, action: str, obj: str, *, by: str) -> None:
 
 def use(name: str, *, root: Path | None = None, by: str | None = None) -> DatasetInfo:
     """Make ``name`` the active dataset of the workspace at ``root``, as chosen ``by`` a user (an account name;
-    ``None`` for the user of this machine), and record it in the audit; returns the dataset."""
+    ``None`` for the user of this machine), and record it in the audit; returns the dataset (the merged
+    commune is not generated here: see :func:`needs_generating`)."""
     from gis.workspace import _who
 
     root = _root(root)
@@ -320,6 +376,12 @@ def removable(name: str, root: Path | None = None) -> Path:
             "liệu đã nhập.",
             "The built-in demonstration data (builtin) cannot be removed: it is always part of the tool. Only "
             "imported datasets can be removed.")
+    if name == HIEP_HOA:
+        raise DatasetError(
+            "Không xóa được dữ liệu minh họa xã Hiệp Hòa (mới) (hiep-hoa): nó luôn có trong công cụ (tạo lại khi "
+            "dùng). Chỉ xóa được các bộ dữ liệu đã nhập.",
+            "The demonstration data of Hiệp Hòa commune (new) (hiep-hoa) cannot be removed: it is always part of "
+            "the tool (generated again when used). Only imported datasets can be removed.")
     folder = next((p for p in (*imported_folders(root), *incomplete_folders(root)) if p.name == name), None)
     if folder is None:
         raise _not_found(name, root)

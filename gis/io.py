@@ -102,6 +102,8 @@ class Dataset:
 
     folder: Path
     layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    #: Built-in demonstration data (invented; labelled so wherever it is shown): the built-in Lương Phong data
+    #: or a folder written by :mod:`gis.merged_demo` (its ``dataset.json`` has a ``generator_version``).
     builtin: bool = False
 
     @property
@@ -143,4 +145,18 @@ def load_dataset(folder: str | Path | None = None) -> Dataset:
             f"Folder '{folder}' has no parcel layer (parcels.shp, parcels.gpkg or parcels.geojson).",
         )
     layers["parcels"] = normalise_parcels(layers["parcels"], source=str(find_layer_file(folder, "parcels")))
-    return Dataset(folder=folder, layers=layers, builtin=folder.resolve() == BUILTIN_DATA_DIR.resolve())
+    return Dataset(folder=folder, layers=layers, builtin=is_demo_folder(folder))
+
+
+def is_demo_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds built-in demonstration data: the built-in data, or the merged commune as
+    :mod:`gis.merged_demo` writes it (a ``dataset.json`` with a ``generator_version``)."""
+    import json
+
+    if Path(folder).resolve() == BUILTIN_DATA_DIR.resolve():
+        return True
+    try:
+        meta = json.loads((Path(folder) / "dataset.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and "generator_version" in meta

@@ -459,11 +459,17 @@ def ensure(folder: Path | None = None, *, outline: Path | None = None) -> Path:
     from gis.io import REFERENCE_OUTLINE
 
     folder = folder or default_folder()
-    meta = folder / "dataset.json"
-    try:
-        current = json.loads(meta.read_text(encoding="utf-8")).get("generator_version") == VERSION
-    except (OSError, ValueError):
-        current = False
-    if not current or not (folder / "parcels.gpkg").is_file():
+    if not is_current(folder):
         write(folder, outline=outline or REFERENCE_OUTLINE)
     return folder
+
+
+def is_current(folder: Path) -> bool:
+    """Whether ``folder`` holds the merged commune as this generator writes it (its parcels and a
+    ``dataset.json`` of this :data:`VERSION`)."""
+    try:
+        meta = json.loads((Path(folder) / "dataset.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and meta.get("generator_version") == VERSION and (
+        Path(folder) / "parcels.gpkg").is_file()

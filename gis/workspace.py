@@ -246,9 +246,12 @@ def now_iso() -> str:
 
 
 def dataset_id(dataset: Dataset) -> str:
-    """The id that ties saved geometry to its dataset: ``"builtin"``, or the data folder's name (an import's
-    ``imports/<name>-<stamp>`` folder, whose ``source.json`` says where it came from)."""
-    return BUILTIN_DATASET if dataset.builtin else dataset.folder.name
+    """The id that ties saved geometry to its dataset: ``"builtin"``, or the data folder's name (``hiep-hoa``
+    for the merged commune, an import's ``imports/<name>-<stamp>`` folder, whose ``source.json`` says where it
+    came from)."""
+    from gis.io import BUILTIN_DATA_DIR
+
+    return BUILTIN_DATASET if dataset.folder.resolve() == BUILTIN_DATA_DIR.resolve() else dataset.folder.name
 
 
 def srs_text(crs: object) -> str:

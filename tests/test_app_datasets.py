@@ -54,7 +54,7 @@ def test_the_sidebar_switch_and_the_demonstration_notice(tmp_path: Path, root: P
     at = data_page()
     assert BUILTIN_TITLE in shown_source(at) and demo_notice(at)
     choice = at.sidebar.selectbox(key="dataset_choice")
-    assert choice.options[0].endswith("— đang dùng") and choice.options[1].startswith(folder.name)
+    assert choice.options[0].endswith("— đang dùng") and choice.options[2].startswith(folder.name)
     choice.set_value(folder.name).run()
     at.sidebar.button(key="use_dataset").click().run()
     assert not at.exception
@@ -132,7 +132,7 @@ def test_loose_parts_preview_language_switch_import_and_offer(tmp_path: Path, ro
     assert any(s.value.startswith("Đã nhập 6 thửa vào bộ dữ liệu") for s in at.success)
     assert BUILTIN_TITLE in shown_source(at)  # not switched until asked
     at.button(key="use_new_dataset").click().run()
-    (imported,) = datasets.list_datasets()[1:]
+    (imported,) = datasets.list_datasets()[2:]
     assert imported.source_file == "thua_dat.shp" and imported.parcel_count == 6
     assert datasets.active().info.name == imported.name
     assert literal(imported.name) in shown_source(at) and not demo_notice(at)

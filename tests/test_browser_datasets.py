@@ -92,7 +92,7 @@ def test_an_imported_dataset_stays_active_across_reload_tabs_and_a_restart(chrom
             open_data_page(page, app.url)
             assert "Dữ liệu minh họa — xã Hiệp Hòa" in shown_dataset(page) and demo_notice_shown(page)
             import_on_the_data_page(page, [archive], 6)
-            (info,) = datasets.list_datasets(root)[1:]
+            (info,) = datasets.list_datasets(root)[2:]
             assert datasets.active(root).info.name == info.name  # written in the workspace
             expect_dataset(page, info.name, "after the switch")
 
@@ -145,7 +145,7 @@ def test_loose_shapefile_parts_are_imported_as_one_layer(chromium, tmp_path: Pat
             open_data_page(page, app.url)  # a fresh page: the uploader empty again
 
             import_on_the_data_page(page, parts, 6)
-            (info,) = datasets.list_datasets(root)[1:]
+            (info,) = datasets.list_datasets(root)[2:]
             assert (info.source_file, info.parcel_count) == ("thua_dat.shp", 6)
             expect_dataset(page, info.name, "after the import of loose parts")
             assert problems(record) == []

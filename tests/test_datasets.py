@@ -42,8 +42,9 @@ def _audit(root: Path) -> list[tuple[str, str, str]]:
     return [(user, action, obj) for _, user, action, obj in Workspace.open(root / "workspace.gpkg").audit()]
 
 
-def test_a_fresh_workspace_has_only_the_builtin_dataset_with_its_unit(root: Path) -> None:
-    (only,) = datasets.list_datasets()
+def test_a_fresh_workspace_has_only_the_builtin_datasets_with_their_unit(root: Path) -> None:
+    only, merged = datasets.list_datasets()
+    assert (merged.name, merged.builtin) == ("hiep-hoa", True)  # the merged commune: tests/test_hiep_hoa_dataset.py
     assert only.name == "builtin" and only.builtin and only.folder == BUILTIN_DATA_DIR
     assert only.title("vi") == "Dữ liệu minh họa — xã Hiệp Hòa (địa bàn xã Lương Phong cũ)"
     assert only.admin_unit == BUILTIN_UNIT
@@ -60,7 +61,7 @@ def test_imports_are_listed_newest_first_with_their_details(tmp_path: Path, root
     second = _import(tmp_path, "thon_thuong")
     os.utime(first, (time.time() - 60, time.time() - 60))  # newest first by the folder's time
     names = [info.name for info in datasets.list_datasets()]
-    assert names == ["builtin", second.name, first.name]
+    assert names == ["builtin", "hiep-hoa", second.name, first.name]
     info = datasets.find(second.name)
     assert (info.source_file, info.parcel_count, info.imported_by, info.builtin) == ("thua_dat.shp", 6, "lan", False)
     assert info.imported_at and info.imported_at[:4].isdigit()
@@ -112,7 +113,7 @@ def test_unknown_and_half_made_names_are_refused_with_what_there_is(tmp_path: Pa
     folder = _import(tmp_path, "xa")
     with pytest.raises(datasets.DatasetError) as caught:
         datasets.use("khong_co")
-    assert "«khong_co»" in caught.value.vi and f"builtin, {folder.name}" in caught.value.vi
+    assert "«khong_co»" in caught.value.vi and f"builtin, hiep-hoa, {folder.name}" in caught.value.vi
     for climbing in (f"../imports/{folder.name}", f"{folder.name}/.", "..", str(folder)):
         with pytest.raises(datasets.DatasetError):  # only a name, never a path into or out of the workspace
             datasets.use(climbing)
@@ -149,7 +150,7 @@ def test_remove_moves_to_the_recycle_folder_and_the_builtin_becomes_active(tmp_p
     assert not drop.exists() and target.parent == root / "recycle" and target.name.startswith(drop.name)
     assert (target / "parcels.gpkg").is_file() and (target / "source.json").is_file()  # kept, not deleted
     assert len(pyogrio.read_dataframe(target / "parcels.gpkg")) == 6
-    assert [i.name for i in datasets.list_datasets()] == ["builtin", keep.name]
+    assert [i.name for i in datasets.list_datasets()] == ["builtin", "hiep-hoa", keep.name]
     current = datasets.active()
     assert current.info.builtin and current.notice is None  # made active explicitly, no fall-back
     assert _audit(root)[-2:] == [("lan", "remove_dataset", f"imports/{drop.name} -> recycle/{target.name}"),
@@ -178,9 +179,10 @@ def test_cli_list_use_and_remove(tmp_path: Path, root: Path, capsys: pytest.Capt
     folder = _import(tmp_path, "xa")
     code, out, _ = _run(capsys, "datasets", "list", "--json")
     items = json.loads(out)
-    assert code == 0 and [(i["name"], i["active"]) for i in items] == [("builtin", True), (folder.name, False)]
-    assert items[0]["admin_unit"] == BUILTIN_UNIT and items[1]["parcel_count"] == 6
-    assert items[1]["source_file"] == "thua_dat.shp" and items[1]["imported_by"] == "lan"
+    assert code == 0 and [(i["name"], i["active"]) for i in items] == [("builtin", True), ("hiep-hoa", False),
+                                                                         (folder.name, False)]
+    assert items[0]["admin_unit"] == BUILTIN_UNIT and items[2]["parcel_count"] == 6
+    assert items[2]["source_file"] == "thua_dat.shp" and items[2]["imported_by"] == "lan"
 
     code, out, _ = _run(capsys, "datasets", "use", folder.name)
     assert code == 0 and f"Đang dùng bộ dữ liệu «{folder.name}»" in out

@@ -4,15 +4,32 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gis.datasets import DatasetInfo
 
 
 def active_folder(folder: Path | None, root: Path | None = None, *, lang: str = "vi") -> Path:
     """``folder`` when the user gave one, else the folder of the workspace's active dataset (see
     :mod:`gis.datasets`; ``root`` is the workspace folder). When the chosen dataset is gone or half-made,
-    the built-in one is used and the reason printed on stderr."""
-    from gis.datasets import resolve_folder
+    the built-in one is used and the reason printed on stderr. The merged commune is generated first when it
+    is the active dataset and not there yet, said on stderr."""
+    from gis import datasets
 
-    found, notice = resolve_folder(folder, root)
-    if notice is not None:
-        print(notice.text(lang), file=sys.stderr)
-    return found
+    if folder is not None:
+        return Path(folder)
+    current = datasets.active(root)
+    if current.notice is not None:
+        print(current.notice.text(lang), file=sys.stderr)
+    return generate_if_needed(current.info, lang=lang)
+
+
+def generate_if_needed(info: DatasetInfo, *, lang: str = "vi") -> Path:
+    """The folder of ``info``, the merged commune generated there first when it is not yet (said on stderr)."""
+    from gis import datasets
+
+    if datasets.needs_generating(info):
+        print(datasets.GENERATING[0 if lang == "vi" else 1], file=sys.stderr, flush=True)
+        datasets.generate(info)
+    return info.folder

@@ -7,7 +7,7 @@ import json
 import sys
 
 NAME = "datasets"
-HELP = ("The workspace's datasets (the built-in one and each import): list them, choose the active one (used by "
+HELP = ("The workspace's datasets (the built-in ones, builtin and hiep-hoa, and each import): list them, choose the active one (used by "
         "every page and by the commands given no folder), or move one to the recycle folder.")
 
 
@@ -16,7 +16,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     listing = sub.add_parser("list", help="every dataset, the active one marked")
     listing.add_argument("--json", action="store_true", help="print a JSON list, one object per dataset")
     use = sub.add_parser("use", help="make NAME the active dataset")
-    use.add_argument("name", metavar="NAME", help="a name from 'datasets list' ('builtin' for the built-in data)")
+    use.add_argument("name", metavar="NAME", help="a name from 'datasets list' ('builtin' for the built-in data, "
+                     "'hiep-hoa' for the merged commune xã Hiệp Hòa (mới), generated on first use)")
     remove = sub.add_parser("remove", help="move NAME to the workspace's recycle folder (never deleted outright)")
     remove.add_argument("name", metavar="NAME")
     remove.add_argument("--yes", action="store_true", help="confirm the removal")
@@ -28,7 +29,10 @@ def run(args: argparse.Namespace) -> int:
 
     vi = args.lang == "vi"
     if args.action == "use":
+        from gis.commands import generate_if_needed
+
         info = datasets.use(args.name)
+        generate_if_needed(info, lang=args.lang)  # the merged commune, on first use: now rather than at the next page
         print(f"Đang dùng bộ dữ liệu «{info.title('vi')}» ({info.name})." if vi
               else f"Now using the dataset '{info.title('en')}' ({info.name}).")
         return 0
@@ -63,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"{mark} {info.name}")
         print(f"    {info.title(args.lang)}")
         details = [f"{count} {'thửa' if vi else 'parcels'}"]
+        if info.generated and datasets.needs_generating(info):
+            details.append("chưa tạo: tạo khi dùng lần đầu" if vi else "not generated yet: generated on first use")
         if info.source_file:
             details.append(f"{'tệp' if vi else 'file'} {info.source_file}")
         if when:
