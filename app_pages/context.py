@@ -166,10 +166,10 @@ def _tiles_map(folder: str, stamp: float, base_url_path: str, _data: Dataset):
     prepared = prepare(_data, pack_parcels=False)
     tile_set = tiles.ensure_tiles(_data.parcels)
     base = "/" + base_url_path.strip("/") if base_url_path.strip("/") else ""
-    urls = {layer.spec.key: f"{base}/lp-map/layers/{tiles.store_layer(layer.data_json)}.json"
-            for layer in prepared.layers if layer.spec.key != "parcels"}
     sources = MapSources(tiles_url=f"{base}/lp-map/tiles/{tile_set.key}/{{z}}/{{x}}/{{y}}.pbf", tiles=tile_set,
-                         layer_urls=urls)
+                         files_url=f"{base}/lp-map/layers/")
+    sources.layer_urls.update({layer.spec.key: sources.file_url(tiles.store_layer(layer.data_json))
+                               for layer in prepared.layers if layer.spec.key != "parcels"})
     return prepared, sources
 
 

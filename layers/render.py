@@ -24,7 +24,8 @@ from folium.template import Template
 
 from gis import landuse
 from gis.tiles import LAYER as TILE_LAYER
-from gis.tiles import TileSet
+from gis.tiles import PROPERTIES as TILE_PROPERTIES
+from gis.tiles import TileSet, store_layer
 from layers import selection
 from layers.catalogue import PreparedMap
 from layers.geometry import pack, pack_json, zoom_for
@@ -80,11 +81,21 @@ class MapSources:
     tiles: TileSet
     #: The address of each other layer's packed data, by layer key.
     layer_urls: dict[str, str] = field(default_factory=dict)
+    #: The address of a stored file (:func:`gis.tiles.store_layer`) is this followed by ``<name>.json``.
+    files_url: str = "/lp-map/layers/"
+
+    def file_url(self, name: str) -> str:
+        """The address of the stored file ``name``."""
+        return f"{self.files_url}{name}.json"
 
 
-def _spec_json(spec: LayerSpec, lang: str) -> str:
-    names = {code: landuse.name_of(code, lang=lang) for code in landuse.LAND_USES}
-    return _script_json(spec.for_browser(lang, names=names))
+def _names(lang: str) -> dict[str, str]:
+    """The land-use codes' names in ``lang``, for the tooltips."""
+    return {code: landuse.name_of(code, lang=lang) for code in landuse.LAND_USES}
+
+
+def _spec_json(spec: LayerSpec, lang: str, *, names: bool = True) -> str:
+    return _script_json(spec.for_browser(lang, names=_names(lang) if names else None))
 
 
 class ParcelTiles(Layer):
@@ -102,7 +113,11 @@ class ParcelTiles(Layer):
     def __init__(self, spec: LayerSpec, url: str, tiles: TileSet, *, lang: str) -> None:
         super().__init__(name=spec.title_in(lang), overlay=True, control=True, show=spec.show)
         self._name = "ParcelTiles"
-        self.spec_json = _spec_json(spec, lang)
+        browser = spec.for_browser(lang)
+        # the tooltip says what the tiles carry (the legal area is on the card, not in every tile)
+        browser["tooltip"] = [line for line in browser.get("tooltip", [])  # type: ignore[attr-defined]
+                              if line["k"] in TILE_PROPERTIES]
+        self.spec_json = _script_json(browser)
         west, south, east, north = tiles.bounds
         self.options_json = _script_json({"url": url, "layer": TILE_LAYER, "bounds": [[south, west], [north, east]],
                                           "minNativeZoom": tiles.min_zoom, "maxNativeZoom": tiles.max_zoom})
@@ -123,7 +138,7 @@ class UrlLayer(Layer):
     def __init__(self, spec: LayerSpec, url: str, *, lang: str, below: bool = False) -> None:
         super().__init__(name=spec.title_in(lang), overlay=True, control=True, show=spec.show)
         self._name = "UrlLayer"
-        self.spec_json = _spec_json(spec, lang)
+        self.spec_json = _spec_json(spec, lang, names=False)
         self.url_json = _script_json(url)
         self.below_json = "true" if below else "false"
 
@@ -191,7 +206,12 @@ def build_map(prepared: PreparedMap, *, lang: str, assets: AssetUrls, tiles_opti
         Script(f"lpmap.tileNotice({{map}}, {_script_json(notice)});").add_to(m)
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
     legend = legend_html(prepared.codes, [layer.spec for layer in prepared.layers], lang=lang, open_=legend_open)
-    Script(f"lpmap.control({{map}}, {_script_json(legend)}, 'lp-legend', 'bottomright');").add_to(m)
+    if sources is None:
+        Script(f"lpmap.control({{map}}, {_script_json(legend)}, 'lp-legend', 'bottomright');").add_to(m)
+    else:  # the legend and the land-use names (for the tooltips) fetched once, not sent at every rerun
+        config = store_layer(json.dumps({"legend": legend, "names": _names(lang)}, ensure_ascii=False))
+        Script(f"lpmap.configFromUrl({{map}}, {_script_json(sources.file_url(config))}, 'lp-legend', "
+               "'bottomright');").add_to(m)
     Script("L.control.scale({metric: true, imperial: false, maxWidth: 180, position: 'bottomleft'})"
            ".addTo({map});").add_to(m)
     return m

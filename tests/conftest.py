@@ -224,3 +224,32 @@ def pixel_at(frame, lat: float, lng: float) -> list[int]:
                                                            Math.round((p.y - origin.y) * scale), 1, 1).data;
             return Array.from(d);
         }""", [lat, lng])
+
+
+# -- a map whose parcels are vector tiles (the map page: gis/tiles.py, lpmap.parcelTiles) -----------------
+
+#: At least one parcel tile drawn (Leaflet marks a tile loaded once VectorGrid has painted it).
+TILES_PAINTED = "document.querySelectorAll('.leaflet-lp-parcels-pane canvas.leaflet-tile-loaded').length > 0"
+
+
+def wait_tiles_painted(frame, *, timeout_ms: int = 60_000) -> None:
+    """Wait until the map in ``frame`` has painted parcel tiles and none is still loading."""
+    frame.wait_for_function(f"{TILES_PAINTED} && !lpmap.layers.parcels.group.isLoading()", timeout=timeout_ms)
+
+
+def tile_pixel_at(frame, lat: float, lng: float) -> list[int]:
+    """The RGBA of the parcel tiles at a place (the tile canvas actually painted there)."""
+    return frame.evaluate(
+        """([lat, lng]) => {
+            const p = map.latLngToContainerPoint([lat, lng]);
+            const box = map.getContainer().getBoundingClientRect();
+            const x = box.left + p.x, y = box.top + p.y;
+            for (const c of document.querySelectorAll('.leaflet-lp-parcels-pane canvas.leaflet-tile-loaded')) {
+                const r = c.getBoundingClientRect();
+                if (x < r.left || x >= r.right || y < r.top || y >= r.bottom) continue;
+                const d = c.getContext('2d').getImageData(Math.floor((x - r.left) * c.width / r.width),
+                                                          Math.floor((y - r.top) * c.height / r.height), 1, 1).data;
+                return Array.from(d);
+            }
+            return null;
+        }""", [lat, lng])

@@ -70,7 +70,7 @@
       var v = p[line.k], text;
       if (v === null || v === undefined || v === "") text = "—";
       else if (line.f === "area_m2") text = num(v, 1, spec.lang) + " m²";
-      else if (line.f === "landuse") text = landuse(v, spec.names || {});
+      else if (line.f === "landuse") text = landuse(v, spec.names || lpmap.names || {});
       else text = esc(v);
       lines.push("<b>" + esc(line.l) + ":</b> " + text);
     });
@@ -276,6 +276,9 @@
      shrink those tiles) and maxNativeZoom (closer views are cut from those tiles, see parcelGridClass). */
   lpmap.parcelTiles = function (map, spec, o) {
     fixTileClicks();
+    // the layers above the parcels (outlines, lines, washes, the highlight) take no clicks: their one canvas
+    // covers the whole map and would keep the mouse from the parcel tiles under it
+    map.getPane("overlayPane").style.pointerEvents = "none";
     var entry = {filter: null, tiles: true};
     var styles = {};
     styles[o.layer] = function tileStyle(p) {
@@ -334,6 +337,20 @@
       holder.addLayer(lpmap.add(spec, data, renderer));
     });
     return holder;
+  };
+
+  /* The map's settings fetched from `url` ({legend: HTML, names: {code: name}}): the legend as a control
+     (made at once, filled when they arrive) and the land-use names the tooltips use. */
+  lpmap.configFromUrl = function (map, url, className, position) {
+    var control = lpmap.control(map, "", className, position);
+    fetch(url).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status + " " + url);
+      return response.json();
+    }).then(function (config) {
+      lpmap.names = config.names;
+      control.getContainer().innerHTML = config.legend;
+    });
+    return control;
   };
 
   /* A plain HTML control (the legend), kept inside the map. */
