@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gis.limits import limits, over_limit
+from gis.limits import Limits, limits, over_limit
 
 #: The tile layer's name inside every tile (what the browser's style is keyed on).
 LAYER = "parcels"
@@ -104,7 +104,8 @@ def _text_or_none(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame.columns:
         return pd.Series(None, index=frame.index, dtype=object)
     values = frame[column]
-    return values.astype(object).where(values.notna(), None).map(lambda v: None if v is None else str(v))
+    texts = [None if missing else str(v) for v, missing in zip(values.tolist(), values.isna().tolist(), strict=True)]
+    return pd.Series(texts, index=frame.index, dtype=object)
 
 
 def feature_properties(parcels: pd.DataFrame, positions: Sequence[int] | None = None) -> pd.DataFrame:
@@ -116,14 +117,17 @@ def feature_properties(parcels: pd.DataFrame, positions: Sequence[int] | None = 
     """
     rows = parcels if positions is None else parcels.iloc[list(positions)]
     fids = np.arange(len(parcels), dtype=np.int64) if positions is None else np.asarray(positions, dtype=np.int64)
-    return pd.DataFrame({
-        "fid": fids,
-        "s": _int_or_none(rows["sheet"]).to_numpy(),
-        "n": _int_or_none(rows["parcel_no"]).to_numpy(),
-        "c": _text_or_none(rows, "land_use").to_numpy(),
-        "v": _text_or_none(rows, "village").to_numpy(),
-        "g": _text_or_none(rows, "group").to_numpy(),
-    }, columns=list(PROPERTIES))
+    columns = {
+        "s": _int_or_none(rows["sheet"]),
+        "n": _int_or_none(rows["parcel_no"]),
+        "c": _text_or_none(rows, "land_use"),
+        "v": _text_or_none(rows, "village"),
+        "g": _text_or_none(rows, "group"),
+    }
+    out = pd.DataFrame({"fid": fids})
+    for name, values in columns.items():  # kept as Python objects: None stays None (no NaN, no string dtype)
+        out[name] = pd.Series(values.tolist(), dtype=object)
+    return out
 
 
 def feature_label(parcels: pd.DataFrame, props: dict) -> Hashable | None:
@@ -165,9 +169,8 @@ def tile_set_at(folder: Path) -> TileSet | None:
         return None
 
 
-def _check_limits(parcels: gpd.GeoDataFrame) -> None:
+def _check_limits(parcels: gpd.GeoDataFrame, lim: Limits) -> None:
     """Refuse a parcel layer over the feature or vertex limits before anything is built."""
-    lim = limits()
     if len(parcels) > lim.features:
         raise over_limit("Quá nhiều thửa đất để dựng bản đồ", "Too many parcels to build the map from",
                          found=f"{len(parcels)} thửa", found_en=f"{len(parcels)} parcels",
@@ -183,15 +186,16 @@ def _check_limits(parcels: gpd.GeoDataFrame) -> None:
                          todo_en="Simplify the parcel outlines or split the dataset.")
 
 
-def build_tiles(parcels: gpd.GeoDataFrame, folder: Path, *, key: str | None = None) -> TileSet:
+def build_tiles(parcels: gpd.GeoDataFrame, folder: Path, *, key: str | None = None,
+                lim: Limits | None = None) -> TileSet:
     """Write the tile set of ``parcels`` into ``folder`` (which must not exist) and describe it there.
 
-    Raises :class:`gis.errors.DataSourceError` for a layer over the ``features`` or ``vertices`` limit
-    (checked first).
+    Raises :class:`gis.errors.DataSourceError` for a layer over the ``features`` or ``vertices`` limit of
+    ``lim`` (default: the limits in force, :func:`gis.limits.limits`), checked first.
     """
     import pyogrio
 
-    _check_limits(parcels)
+    _check_limits(parcels, limits() if lim is None else lim)
     key = key or content_key(parcels)
     start = time.perf_counter()
     keep = ~(parcels.geometry.isna() | parcels.geometry.is_empty).to_numpy()
@@ -230,11 +234,11 @@ def _prune(root: Path, keep: str) -> None:
             shutil.rmtree(partial, ignore_errors=True)
 
 
-def ensure_tiles(parcels: gpd.GeoDataFrame, root: Path | None = None) -> TileSet:
+def ensure_tiles(parcels: gpd.GeoDataFrame, root: Path | None = None, *, lim: Limits | None = None) -> TileSet:
     """The tile set of ``parcels``: read from ``root`` (default :func:`cache_root`) when built, else built now.
 
     A build goes into a temporary folder renamed into place when complete, so no reader ever sees half a tile
-    set; concurrent builds in one process wait for each other.
+    set; concurrent builds in one process wait for each other. ``lim`` as for :func:`build_tiles`.
     """
     root = cache_root() if root is None else root
     key = content_key(parcels)
@@ -250,7 +254,7 @@ def ensure_tiles(parcels: gpd.GeoDataFrame, root: Path | None = None) -> TileSet
         partial = root / f"{key}.building-{os.getpid()}"
         shutil.rmtree(partial, ignore_errors=True)
         try:
-            built = build_tiles(parcels, partial, key=key)
+            built = build_tiles(parcels, partial, key=key, lim=lim)
             try:
                 partial.rename(folder)
             except OSError:  # another process finished the same tiles first
