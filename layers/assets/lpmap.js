@@ -247,6 +247,29 @@
     return lpmap.ParcelGrid;
   }
 
+  /* Remember a layer's or a setting's fetch, for lpmap.whenDrawn. */
+  function pending(promise) {
+    (lpmap.fetches = lpmap.fetches || []).push(promise);
+    return promise;
+  }
+
+  /* A Promise resolved once the map has drawn its current view: every fetched layer added and every tile
+     layer (the parcels, a background) done loading. For benchmarks and tests. */
+  lpmap.whenDrawn = function () {
+    var map = window.map;
+    return Promise.all(lpmap.fetches || []).then(function () {
+      var waits = [];
+      if (map) {
+        map.eachLayer(function (l) {
+          if (l instanceof L.GridLayer && l.isLoading()) {
+            waits.push(new Promise(function (resolve) { l.once("load", resolve); }));
+          }
+        });
+      }
+      return Promise.all(waits);
+    });
+  };
+
   /* A map pane (created once) at z-index `z`: between the background tiles (200) and the overlays (400). */
   function pane(map, name, z) {
     if (!map.getPane(name)) map.createPane(name).style.zIndex = String(z);
@@ -330,12 +353,12 @@
   lpmap.addFromUrl = function (map, spec, url, below) {
     var holder = L.featureGroup();
     var renderer = below ? L.canvas({pane: pane(map, "lp-below", 360)}) : null;
-    fetch(url).then(function (response) {
+    pending(fetch(url).then(function (response) {
       if (!response.ok) throw new Error("HTTP " + response.status + " " + url);
       return response.json();
     }).then(function (data) {
       holder.addLayer(lpmap.add(spec, data, renderer));
-    });
+    }));
     return holder;
   };
 
@@ -343,13 +366,13 @@
      (made at once, filled when they arrive) and the land-use names the tooltips use. */
   lpmap.configFromUrl = function (map, url, className, position) {
     var control = lpmap.control(map, "", className, position);
-    fetch(url).then(function (response) {
+    pending(fetch(url).then(function (response) {
       if (!response.ok) throw new Error("HTTP " + response.status + " " + url);
       return response.json();
     }).then(function (config) {
       lpmap.names = config.names;
       control.getContainer().innerHTML = config.legend;
-    });
+    }));
     return control;
   };
 
