@@ -6,6 +6,7 @@ such request, any page error and any HTTP status of 400 or more. A missing brows
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -168,3 +169,32 @@ def test_an_online_background_that_cannot_load_says_so_in_vietnamese(streamlit_a
     frame.locator(".leaflet-control-layers-overlays label", has_text="OpenStreetMap").locator("input").uncheck()
     assert frame.locator(".lp-tile-notice").count() == 0  # switched off: the notice goes with it
     assert page.get_by_role("heading", level=1).count() == 1
+
+
+def test_a_village_filter_hides_the_other_villages_parcels_in_the_tiles(streamlit_app, offline_page, parcels, pond):
+    from gis.i18n import number
+
+    page = offline_page.page
+    frame = open_map(streamlit_app, offline_page)
+    pond_village = parcels.loc[(parcels["sheet"] == pond.sheet) & (parcels["parcel_no"] == pond.number),
+                               "village"].iloc[0]
+    other = sorted(v for v in parcels["village"].dropna().unique() if v != pond_village)[0]
+    kept = parcels[parcels["village"] == other]
+    inside = gpd.GeoSeries([kept.geometry.iloc[0].representative_point()], crs=parcels.crs).to_crs(4326).iloc[0]
+    choose = page.locator("[data-testid='stMultiSelect']").filter(has_text="Lọc theo thôn").locator("input")
+    choose.click()
+    choose.fill(other)
+    choose.press("Enter")
+    choose.press("Escape")
+    page.get_by_text(f"Đang hiển thị {number(len(kept), 0, lang='vi')} / "
+                     f"{number(len(parcels), 0, lang='vi')} thửa đất.").wait_for(timeout=TIMEOUT_MS)
+    frame = page.query_selector(IFRAME).content_frame()
+    wanted = json.dumps({"v": [other]}, ensure_ascii=False, separators=(",", ":"))
+    frame.wait_for_function(f"JSON.stringify(lpmap.layers.parcels.filter) === {json.dumps(wanted)}",
+                            timeout=TIMEOUT_MS)
+    for lat, lng, painted in ((pond.lat, pond.lng, False), (inside.y, inside.x, True)):
+        frame.evaluate("([lat, lng]) => { map.setView([lat, lng], 18, {animate: false}); }", [lat, lng])
+        wait_tiles_painted(frame, timeout_ms=TIMEOUT_MS)
+        alpha = tile_pixel_at(frame, lat, lng)[3]
+        assert (alpha > 200) if painted else (alpha == 0), (lat, lng, alpha)
+    assert offline_page.problems() == []
