@@ -323,8 +323,9 @@ if result:
                                  format_func=lambda label: _result_label(parcels, label))
 
 visible = _visible_labels(parcels)
+shown = st.empty()  # always there, so that the map keeps its place in the page (and is not drawn again)
 if visible is not None:
-    st.caption(tr("shown", n=number(len(visible), 0, lang=lang()), total=number(len(parcels), 0, lang=lang())))
+    shown.caption(tr("shown", n=number(len(visible), 0, lang=lang()), total=number(len(parcels), 0, lang=lang())))
 
 selected = st.session_state.get(SELECTED)
 if selected is not None and selected not in parcels.index:

@@ -181,6 +181,7 @@ def test_a_village_filter_hides_the_other_villages_parcels_in_the_tiles(streamli
     other = sorted(v for v in parcels["village"].dropna().unique() if v != pond_village)[0]
     kept = parcels[parcels["village"] == other]
     inside = gpd.GeoSeries([kept.geometry.iloc[0].representative_point()], crs=parcels.crs).to_crs(4326).iloc[0]
+    frame.evaluate("window.__same_map = true")
     choose = page.locator("[data-testid='stMultiSelect']").filter(has_text="Lọc theo thôn").locator("input")
     choose.click()
     choose.fill(other)
@@ -190,8 +191,9 @@ def test_a_village_filter_hides_the_other_villages_parcels_in_the_tiles(streamli
                      f"{number(len(parcels), 0, lang='vi')} thửa đất.").wait_for(timeout=TIMEOUT_MS)
     frame = page.query_selector(IFRAME).content_frame()
     wanted = json.dumps({"v": [other]}, ensure_ascii=False, separators=(",", ":"))
-    frame.wait_for_function(f"JSON.stringify(lpmap.layers.parcels.filter) === {json.dumps(wanted)}",
-                            timeout=TIMEOUT_MS)
+    frame.wait_for_function(f"window.lpmap && lpmap.layers.parcels && "
+                            f"JSON.stringify(lpmap.layers.parcels.filter) === {json.dumps(wanted)}", timeout=TIMEOUT_MS)
+    assert frame.evaluate("window.__same_map === true")  # the same map, filtered in place
     for lat, lng, painted in ((pond.lat, pond.lng, False), (inside.y, inside.x, True)):
         frame.evaluate("([lat, lng]) => { map.setView([lat, lng], 18, {animate: false}); }", [lat, lng])
         wait_tiles_painted(frame, timeout_ms=TIMEOUT_MS)

@@ -10,6 +10,7 @@ import asyncio
 import dataclasses
 import gzip
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
 import pandas as pd
@@ -126,8 +127,11 @@ def test_stored_layers_are_named_by_their_content(tmp_path):
 
 
 def _get(endpoint, **params):
+    """The endpoint's response to a GET with these path parameters (run in a thread of its own: the browser
+    tests of the same session keep an event loop running in this one)."""
     request = Request({"type": "http", "method": "GET", "path": "/", "headers": [], "path_params": params})
-    return asyncio.run(endpoint(request))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(endpoint(request))).result()
 
 
 def test_the_app_serves_tiles_and_layers_from_the_cache(built, monkeypatch):

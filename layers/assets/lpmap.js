@@ -221,14 +221,14 @@
   }
 
   /* Leaflet.VectorGrid's protobuf layer, drawing the zoom levels past `lpMaxNative` from the deepest tiles
-     built (parsed once each, the last 32 kept) instead of stretching their pictures. Made once. */
+     built instead of stretching their pictures. Every tile fetched is parsed once (the last 32 kept), so
+     a view seen again or a closer one is drawn without fetching or parsing again. Made once. */
   function parcelGridClass() {
     if (lpmap.ParcelGrid) return lpmap.ParcelGrid;
     var base = L.VectorGrid.Protobuf.prototype._getVectorTilePromise;
     lpmap.ParcelGrid = L.VectorGrid.Protobuf.extend({
       _getVectorTilePromise: function (coords) {
-        var d = coords.z - this.options.lpMaxNative;
-        if (d <= 0) return base.call(this, coords);
+        var d = Math.max(0, coords.z - this.options.lpMaxNative);
         var k = 1 << d, parent = {x: Math.floor(coords.x / k), y: Math.floor(coords.y / k), z: coords.z - d};
         var key = parent.z + "/" + parent.x + "/" + parent.y;
         this._lpParents = this._lpParents || {};
@@ -239,6 +239,7 @@
           this._lpOrder.push(key);
           if (this._lpOrder.length > 32) delete this._lpParents[this._lpOrder.shift()];
         }
+        if (d === 0) return promise;
         return promise.then(function (tile) {
           return subTile(tile, d, coords.x - parent.x * k, coords.y - parent.y * k);
         });
