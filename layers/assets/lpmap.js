@@ -314,13 +314,12 @@
       rendererFactory: L.canvas.tile,
       vectorTileLayerStyles: styles,
       interactive: !!spec.interactive,
-      getFeatureId: function (f) { return f.properties.fid; },
       bounds: L.latLngBounds(o.bounds),
       minNativeZoom: o.minNativeZoom,
       lpMaxNative: o.maxNativeZoom,
       maxZoom: 21
     });
-    var tip = L.tooltip({sticky: true, className: "lp-tooltip", direction: "auto"});
+    var tip = L.tooltip({className: "lp-tooltip", direction: "auto"});  // follows the mouse (moveTip)
     function showTip(e) {
       if (!spec.tooltip || !spec.tooltip.length) return;
       tip.setLatLng(e.latlng).setContent(tooltipText(spec, e.layer.properties));
