@@ -258,19 +258,75 @@ def map_assets():
     return _map_assets(str(st.get_option("server.baseUrlPath") or ""))
 
 
-def clicked_parcel(map_key: str, seen_key: str, prepared) -> object | None:
-    """The label of the parcel just clicked on the map ``map_key``, once per click; ``None`` otherwise.
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _tiles_map(folder: str, stamp: float, base_url_path: str, _data: Dataset):
+    from gis import tiles
+    from layers.catalogue import prepare
+    from layers.render import MapSources
+
+    prepared = prepare(_data, pack_parcels=False)
+    tile_set = tiles.ensure_tiles(_data.parcels)
+    base = "/" + base_url_path.strip("/") if base_url_path.strip("/") else ""
+    sources = MapSources(tiles_url=f"{base}/lp-map/tiles/{tile_set.key}/{{z}}/{{x}}/{{y}}.pbf", tiles=tile_set,
+                         files_url=f"{base}/lp-map/layers/")
+    sources.layer_urls.update({layer.spec.key: sources.file_url(tiles.store_layer(layer.data_json))
+                               for layer in prepared.layers if layer.spec.key != "parcels"})
+    return prepared, sources
+
+
+def tiles_map():
+    """The dataset's map for vector tiles: ``(PreparedMap, MapSources)``, once per dataset.
+
+    The parcels' tiles are built on first use (:func:`gis.tiles.ensure_tiles`, cached on disk by content) and
+    the other layers stored for ``serve.py`` to serve; built again if the cache folder lost them meanwhile.
+    """
+    from gis import tiles
+
+    folder, stamp = dataset_key()
+    args = (folder, stamp, str(st.get_option("server.baseUrlPath") or ""), dataset())
+    prepared, sources = _tiles_map(*args)
+    root = tiles.cache_root()
+    names = [url.rsplit("/", 1)[-1].removesuffix(".json") for url in sources.layer_urls.values()]
+    layer_paths = [tiles.layer_file(root, name) for name in names]
+    if tiles.tile_set_at(sources.tiles.folder) is None or not all(p is not None and p.is_file() for p in layer_paths):
+        _tiles_map.clear()
+        prepared, sources = _tiles_map(*args)
+    return prepared, sources
+
+
+def _new_click(map_key: str, seen_key: str) -> dict:
+    """The properties of the feature just clicked on the map ``map_key``, once per click; ``{}`` otherwise.
 
     streamlit-folium keeps the last click in the widget's value after it happened: ``seen_key`` remembers the
-    one already taken. The clicked feature carries its position in ``prepared.parcels_display`` (``i``) and its
-    sheet and number (``s``, ``n``), checked against the parcel found there.
+    one already taken.
     """
     value = st.session_state.get(map_key) or {}
     click = value.get("last_object_clicked")
     if not click or click == st.session_state.get(seen_key):
-        return None
+        return {}
     st.session_state[seen_key] = click
-    props = ((value.get("last_active_drawing") or {}).get("properties")) or {}
+    return ((value.get("last_active_drawing") or {}).get("properties")) or {}
+
+
+def clicked_tile_parcel(map_key: str, seen_key: str, parcels) -> object | None:
+    """The label of the parcel just clicked on a map whose parcels are vector tiles, once per click.
+
+    The tile feature's attributes are looked up by :func:`gis.tiles.feature_label` (the same definition the
+    tiles were built with).
+    """
+    from gis.tiles import feature_label
+
+    props = _new_click(map_key, seen_key)
+    return feature_label(parcels, props) if props else None
+
+
+def clicked_parcel(map_key: str, seen_key: str, prepared) -> object | None:
+    """The label of the parcel just clicked on the map ``map_key``, once per click; ``None`` otherwise.
+
+    The clicked feature carries its position in ``prepared.parcels_display`` (``i``) and its sheet and number
+    (``s``, ``n``), checked against the parcel found there.
+    """
+    props = _new_click(map_key, seen_key)
     position = props.get("i")
     if not isinstance(position, int) or not 0 <= position < len(prepared.parcels_display):
         return None

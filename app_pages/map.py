@@ -1,7 +1,10 @@
 """The commune map: every layer, a parcel card on click, search by sheet/parcel or owner, filters.
 
 The folium map depends only on the dataset and the language, so reruns hand streamlit-folium the same
-map and it keeps the drawn one (no reload, no flicker, the view kept). A click, a search or a filter only
+map and it keeps the drawn one (no reload, no flicker, the view kept). Its parcels are vector tiles and its
+other layers are fetched by address (:func:`app_pages.context.tiles_map`), so the map's script, which
+streamlit-folium sends again at every rerun, holds no data: a search or a click sends the highlight and the
+card, a few kilobytes, whatever the commune's size. A click, a search or a filter only
 changes the highlight group and, for a search or a filter, the view (``center``/``zoom``), which
 streamlit-folium applies in place. Only clicks on features come back from the browser
 (``returned_objects``): panning and zooming never rerun the script.
@@ -16,7 +19,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import ledger_ui
-from app_pages.context import as_of_note, clicked_parcel, dataset, lang, map_assets, prepared_map, t
+from app_pages.context import as_of_note, clicked_tile_parcel, dataset, lang, map_assets, t, tiles_map
 from app_pages.text import literal
 from app_pages.ui import number_table
 from gis import admin_units, landuse
@@ -32,6 +35,8 @@ from layers.render import MAP_HEIGHT_PX, MAP_WIDTH_PX, build_map, selection_grou
 
 TABLE: dict[str, tuple[str, str]] = {
     "title": ("Bản đồ {place}", "{place} map"),
+    "loading_map": ("Đang chuẩn bị bản đồ (lần đầu với bộ dữ liệu này có thể mất nửa phút)…",
+                    "Preparing the map (the first time with this dataset can take half a minute)…"),
     "search": ("Tìm thửa đất", "Find a parcel"),
     "search_help": ("Nhập tờ/thửa (ví dụ 12/345) hoặc tên chủ sử dụng, có dấu hay không dấu (ví dụ: nguyen van an).",
                     "Type sheet/parcel (e.g. 12/345) or a land user's name, with or without accents "
@@ -119,7 +124,7 @@ def _positions(prepared: PreparedMap, labels: list[Hashable]) -> list[int]:
 def _select(label: Hashable | None, *, zoom: bool) -> None:
     st.session_state[SELECTED] = label
     if label is not None and zoom:
-        prepared = prepared_map()
+        prepared, _ = tiles_map()
         positions = _positions(prepared, [label])
         if positions:
             st.session_state[VIEW] = _view_of(prepared, positions)
@@ -158,7 +163,7 @@ def _visible_labels(parcels: pd.DataFrame) -> pd.Index | None:
 
 def _on_filter() -> None:
     data = dataset()
-    prepared = prepared_map()
+    prepared, _ = tiles_map()
     visible = _visible_labels(data.parcels)
     if visible is None:
         west, south, east, north = prepared.bounds
@@ -168,9 +173,17 @@ def _on_filter() -> None:
         st.session_state[VIEW] = _view_of(prepared, _positions(prepared, list(visible)), max_zoom=17)
 
 
-def _take_click(prepared: PreparedMap) -> None:
+def _tile_filter() -> dict[str, list[str]] | None:
+    """The filters as the tiles' attributes they keep (``v`` village, ``g`` group); ``None`` for all."""
+    kept = {"v": [str(v) for v in st.session_state.get(VILLAGES) or []],
+            "g": [str(g) for g in st.session_state.get(GROUPS) or []]}
+    kept = {k: v for k, v in kept.items() if v}
+    return kept or None
+
+
+def _take_click(parcels: pd.DataFrame) -> None:
     """Select the parcel clicked in the browser, once per click."""
-    label = clicked_parcel(MAP_KEY, CLICK_SEEN, prepared)
+    label = clicked_tile_parcel(MAP_KEY, CLICK_SEEN, parcels)
     if label is not None:
         st.session_state[SELECTED] = label
 
@@ -276,13 +289,14 @@ if _coverage:
     st.caption(literal(_coverage))
 try:
     data = dataset()
-    prepared = prepared_map()
+    with st.spinner(t("loading_map", TABLE)):
+        prepared, sources = tiles_map()
 except GisError as exc:
     st.error(f"{t('error')}: {literal(exc.text(lang()))}")
     st.stop()
 parcels = data.parcels
 as_of_note(data)
-_take_click(prepared)
+_take_click(parcels)
 
 search_col, village_col, group_col = st.columns([2, 1, 1])
 search_col.text_input(tr("search"), key=SEARCH, on_change=_on_search, placeholder=tr("search_placeholder"),
@@ -310,8 +324,9 @@ if result:
                                  format_func=lambda label: _result_label(parcels, label))
 
 visible = _visible_labels(parcels)
+shown = st.empty()  # always there, so that the map keeps its place in the page (and is not drawn again)
 if visible is not None:
-    st.caption(tr("shown", n=number(len(visible), 0, lang=lang()), total=number(len(parcels), 0, lang=lang())))
+    shown.caption(tr("shown", n=number(len(visible), 0, lang=lang()), total=number(len(parcels), 0, lang=lang())))
 
 selected = st.session_state.get(SELECTED)
 if selected is not None and selected not in parcels.index:
@@ -319,13 +334,13 @@ if selected is not None and selected not in parcels.index:
 
 map_col, card_col = st.columns([5, 2], gap="medium")
 with map_col:
-    folium_map = build_map(prepared, lang=lang(), assets=map_assets())
+    folium_map = build_map(prepared, lang=lang(), assets=map_assets(), sources=sources)
     selected_positions = _positions(prepared, [selected]) if selected is not None else []
     highlight = selection_group(
         prepared, lang=lang(),
         selected=selected_positions[0] if selected_positions else None,
         matches=_positions(prepared, matches),
-        visible=None if visible is None else _positions(prepared, list(visible)),
+        tiles=True, tile_filter=_tile_filter(),
     )
     view = st.session_state.get(VIEW) or {}
     st_folium(folium_map, key=MAP_KEY, height=MAP_HEIGHT_PX, use_container_width=True,

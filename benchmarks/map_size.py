@@ -1,6 +1,7 @@
 """How much the commune map sends to the browser, and how long until the parcels are drawn.
 
-Starts the real app (``streamlit run serve.py``, which serves the map's scripts, on a free 127.0.0.1 port, its own process group), opens it
+Starts the real app (``streamlit run serve.py``, which also serves the map's scripts, tiles and layers, on a free
+127.0.0.1 port, its own process group), opens it
 in headless Debian Chromium with every outside request aborted, and reports for the built-in data:
 
 - map bytes: what the map costs the browser, i.e. the WebSocket messages of the first page run (the map's
@@ -118,12 +119,14 @@ def measure(browser, url: str, *, count_bytes: bool) -> dict[str, float]:
     frame = handle.content_frame()
     frame.wait_for_function("window.map && window.lpmap && lpmap.layers.parcels && "
                             "map.hasLayer(lpmap.layers.parcels.group)", timeout=120_000, polling=20)
-    frame.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    frame.evaluate("async () => { if (lpmap.whenDrawn) await lpmap.whenDrawn();"  # the parcel tiles, if tiles
+                   " await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))); }")
     drawn_s = time.perf_counter() - start_s
-    parcels = frame.evaluate("lpmap.layers.parcels.all.length")
+    parcels = frame.evaluate("(lpmap.layers.parcels.all || []).length")  # 0 for tiles: not counted in the page
     page.wait_for_timeout(500)  # let the last responses finish
     map_http = sum(n for rid, n in http.items()
-                   if any(k in urls.get(rid, "") for k in ("/component/streamlit_folium", "/app/static/vendor/")))
+                   if any(k in urls.get(rid, "")
+                          for k in ("/component/streamlit_folium", "/app/static/vendor/", "/lp-map/")))
     context.close()
     if outside:
         raise SystemExit(f"outside requests: {outside}")

@@ -79,13 +79,22 @@ class PreparedMap:
         return sum(len(layer.data_json.encode()) for layer in self.layers)
 
 
-def prepare(dataset: Dataset) -> PreparedMap:
-    """Reproject, simplify and pack every layer the dataset has."""
+def prepare(dataset: Dataset, *, pack_parcels: bool = True) -> PreparedMap:
+    """Reproject, simplify and pack every layer the dataset has.
+
+    With ``pack_parcels=False`` (a map whose parcels are vector tiles, :mod:`gis.tiles`) the parcel layer is
+    listed with no data (``data_json`` empty) and ``parcels_display`` is the parcels reprojected, not
+    simplified (only the few highlighted ones are ever sent from it): the slow part is skipped.
+    """
     out: list[PreparedLayer] = []
     parcels_display = None
     for spec in SPECS:
         frame = dataset.get(spec.key)
         if frame is None or frame.empty:
+            continue
+        if spec.key == "parcels" and not pack_parcels:
+            parcels_display = to_display(frame)
+            out.append(PreparedLayer(spec=spec, data_json="", count=len(parcels_display)))
             continue
         source = spec.source_frame(frame)
         display = to_display(source, coverage=spec.coverage, simplify_m=spec.simplify_m)

@@ -3,9 +3,10 @@
 folium writes CDN addresses into every map and streamlit-folium loads them one after the other: offline,
 the first failure leaves the map undrawn with no error shown (see ``docs/offline-maps.md``). The map instead
 loads Leaflet 1.9.3 and jQuery 3.7.1 (from the ``xstatic-leaflet`` and ``xstatic-jquery`` wheels),
-Leaflet.draw 1.0.4 (vendored in ``assets/vendor/leaflet-draw/``, MIT, from npm) and this package's own
-``assets/`` from ``/app/static/vendor/...``: ``serve.py`` answers those addresses with :func:`asset_file`,
-straight from the installed packages, and only for the files listed here. Nothing is copied, so no folder
+Leaflet.draw 1.0.4 (vendored in ``assets/vendor/leaflet-draw/``, MIT, from npm), Leaflet.VectorGrid 1.3.0
+(vendored in ``assets/vendor/leaflet-vectorgrid/``, Beerware, from npm) and this package's own ``assets/``
+from ``/app/static/vendor/...``: ``serve.py`` answers those addresses with :func:`asset_file`, straight from
+the installed packages, and only for the files listed here. Nothing is copied, so no folder
 needs to be writable and an installed package serves the map as a checkout does. Nothing here knows folium:
 :mod:`layers.render` points maps at :func:`asset_urls`.
 """
@@ -25,6 +26,8 @@ URL_PREFIX = "/app/static/vendor"
 ASSETS_DIR = Path(str(resources.files("layers").joinpath("assets")))
 #: Leaflet.draw 1.0.4, vendored from the npm registry (see its README there).
 LEAFLET_DRAW_DIR = ASSETS_DIR / "vendor" / "leaflet-draw"
+#: Leaflet.VectorGrid 1.3.0 (parcels from vector tiles), vendored from the npm registry (see its README there).
+VECTORGRID_DIR = ASSETS_DIR / "vendor" / "leaflet-vectorgrid"
 
 #: (source file, path under :data:`URL_PREFIX`)
 _FILES: tuple[tuple[Path, str], ...] = (
@@ -37,6 +40,8 @@ _FILES: tuple[tuple[Path, str], ...] = (
     (LEAFLET_DRAW_DIR / "leaflet.draw.js", "leaflet-draw/leaflet.draw.js"),
     (LEAFLET_DRAW_DIR / "leaflet.draw.css", "leaflet-draw/leaflet.draw.css"),
     (LEAFLET_DRAW_DIR / "LICENSE", "leaflet-draw/LICENSE"),
+    (VECTORGRID_DIR / "Leaflet.VectorGrid.bundled.min.js", "leaflet-vectorgrid/Leaflet.VectorGrid.bundled.min.js"),
+    (VECTORGRID_DIR / "LICENSE", "leaflet-vectorgrid/LICENSE"),
     *((p, f"leaflet-draw/images/{p.name}") for p in sorted((LEAFLET_DRAW_DIR / "images").iterdir())
       if p.suffix in (".png", ".svg")),
 )
@@ -54,6 +59,8 @@ class AssetUrls:
     #: Leaflet.draw (drawing polygons); empty when not given.
     draw_js: str = ""
     draw_css: str = ""
+    #: Leaflet.VectorGrid (the parcel tiles); empty when not given.
+    vectorgrid_js: str = ""
 
     @property
     def js(self) -> list[tuple[str, str]]:
@@ -68,6 +75,11 @@ class AssetUrls:
     def draw(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         """``(scripts, stylesheets)`` a map that lets the user draw needs after :attr:`js` and :attr:`css`."""
         return [("leaflet_draw_js", self.draw_js)], [("leaflet_draw_css", self.draw_css)]
+
+    @property
+    def tiles_js(self) -> list[tuple[str, str]]:
+        """The scripts a map whose parcels are vector tiles needs after :attr:`js`."""
+        return [("leaflet_vectorgrid_js", self.vectorgrid_js)]
 
 
 #: Each served path and its file: nothing outside this table is ever served.
@@ -114,4 +126,5 @@ def asset_urls(base_url_path: str = "") -> AssetUrls:
         lpmap_css=f"{prefix}/lpmap/lpmap.css?v={_version(ASSETS_DIR / 'lpmap.css')}",
         draw_js=f"{prefix}/leaflet-draw/leaflet.draw.js",
         draw_css=f"{prefix}/leaflet-draw/leaflet.draw.css",
+        vectorgrid_js=f"{prefix}/leaflet-vectorgrid/Leaflet.VectorGrid.bundled.min.js",
     )

@@ -105,7 +105,8 @@ class LayerSpec:
     def for_browser(self, lang: str, *, names: dict[str, str] | None = None) -> dict[str, object]:
         """What the browser's ``lpmap.add`` needs to draw the layer, in ``lang`` (no data, no folium).
 
-        ``names`` maps land-use codes to their names, for a tooltip line of format ``"landuse"``.
+        ``names`` maps land-use codes to their names, for a tooltip line of format ``"landuse"`` (left out
+        when ``None``: the map then gives them once for all its layers, see ``lpmap.configFromUrl``).
         """
         out: dict[str, object] = {
             "key": self.key,
@@ -124,8 +125,8 @@ class LayerSpec:
         if self.tooltip:
             out["tooltip"] = [{"k": line.key, "l": line.label[0] if lang == "vi" else line.label[1], "f": line.fmt}
                               for line in self.tooltip]
-            if any(line.fmt == "landuse" for line in self.tooltip):
-                out["names"] = dict(names or {})
+            if names is not None and any(line.fmt == "landuse" for line in self.tooltip):
+                out["names"] = dict(names)
         return out
 
     def source_frame(self, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

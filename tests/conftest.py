@@ -99,17 +99,20 @@ def stop_app(app: RunningApp) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def _session_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Every test (and every app the tests start) uses a workspace in the test run's temporary folder unless
-    it sets its own: what a developer keeps in ``./workspace`` (an active dataset, fields) never leaks into a
-    test, and no test writes into the checkout."""
-    previous = os.environ.get("LUONGPHONG_WORKSPACE")
+    """Every test (and every app the tests start) uses a workspace and a map tile cache in the test run's
+    temporary folder unless it sets its own: what a developer keeps in ``./workspace`` (an active dataset,
+    fields) never leaks into a test, and no test writes into the checkout."""
+    previous = {name: os.environ.get(name) for name in ("LUONGPHONG_WORKSPACE", "LUONGPHONG_TILE_CACHE")}
     path = tmp_path_factory.mktemp("session-workspace") / "workspace.gpkg"
     os.environ["LUONGPHONG_WORKSPACE"] = str(path)
+    # the map's tiles and layer files (gis.tiles) too are written in the run's temporary folder
+    os.environ["LUONGPHONG_TILE_CACHE"] = str(tmp_path_factory.mktemp("tile-cache"))
     yield path
-    if previous is None:
-        os.environ.pop("LUONGPHONG_WORKSPACE", None)
-    else:
-        os.environ["LUONGPHONG_WORKSPACE"] = previous
+    for name, value in previous.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")
@@ -220,4 +223,33 @@ def pixel_at(frame, lat: float, lng: float) -> list[int]:
             const d = canvas.getContext('2d').getImageData(Math.round((p.x - origin.x) * scale),
                                                            Math.round((p.y - origin.y) * scale), 1, 1).data;
             return Array.from(d);
+        }""", [lat, lng])
+
+
+# -- a map whose parcels are vector tiles (the map page: gis/tiles.py, lpmap.parcelTiles) -----------------
+
+#: At least one parcel tile drawn (Leaflet marks a tile loaded once VectorGrid has painted it).
+TILES_PAINTED = "document.querySelectorAll('.leaflet-lp-parcels-pane canvas.leaflet-tile-loaded').length > 0"
+
+
+def wait_tiles_painted(frame, *, timeout_ms: int = 60_000) -> None:
+    """Wait until the map in ``frame`` has painted parcel tiles and none is still loading."""
+    frame.wait_for_function(f"{TILES_PAINTED} && !lpmap.layers.parcels.group.isLoading()", timeout=timeout_ms)
+
+
+def tile_pixel_at(frame, lat: float, lng: float) -> list[int]:
+    """The RGBA of the parcel tiles at a place (the tile canvas actually painted there)."""
+    return frame.evaluate(
+        """([lat, lng]) => {
+            const p = map.latLngToContainerPoint([lat, lng]);
+            const box = map.getContainer().getBoundingClientRect();
+            const x = box.left + p.x, y = box.top + p.y;
+            for (const c of document.querySelectorAll('.leaflet-lp-parcels-pane canvas.leaflet-tile-loaded')) {
+                const r = c.getBoundingClientRect();
+                if (x < r.left || x >= r.right || y < r.top || y >= r.bottom) continue;
+                const d = c.getContext('2d').getImageData(Math.floor((x - r.left) * c.width / r.width),
+                                                          Math.floor((y - r.top) * c.height / r.height), 1, 1).data;
+                return Array.from(d);
+            }
+            return null;
         }""", [lat, lng])

@@ -6,13 +6,14 @@ such request, any page error and any HTTP status of 400 or more. A missing brows
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
 import geopandas as gpd
 import pytest
 from conftest import MAP_IFRAME as IFRAME
-from conftest import pixel_at, wait_parcels_drawn
+from conftest import tile_pixel_at, wait_parcels_drawn, wait_tiles_painted
 
 from gis.io import load_dataset
 
@@ -60,6 +61,7 @@ def open_map(app, record):
     handle = page.wait_for_selector(IFRAME, state="attached", timeout=TIMEOUT_MS)
     frame = handle.content_frame()
     wait_parcels_drawn(frame, timeout_ms=TIMEOUT_MS)
+    wait_tiles_painted(frame, timeout_ms=TIMEOUT_MS)
     page.wait_for_function(f"document.querySelector('{IFRAME}').getBoundingClientRect().height > 300",
                            timeout=TIMEOUT_MS)
     return frame
@@ -67,7 +69,8 @@ def open_map(app, record):
 
 def click_on_map(page, frame, lat: float, lng: float, zoom: int = 19) -> None:
     """Zoom the map on a place and click there with the mouse, as a user would."""
-    frame.evaluate("([lat, lng, z]) => map.setView([lat, lng], z, {animate: false})", [lat, lng, zoom])
+    frame.evaluate("([lat, lng, z]) => { map.setView([lat, lng], z, {animate: false}); }", [lat, lng, zoom])
+    wait_tiles_painted(frame, timeout_ms=TIMEOUT_MS)
     point = frame.evaluate("([lat, lng]) => { const p = map.latLngToContainerPoint([lat, lng]);"
                            " const r = map.getContainer().getBoundingClientRect();"
                            " return [p.x + r.left, p.y + r.top]; }", [lat, lng])
@@ -75,15 +78,20 @@ def click_on_map(page, frame, lat: float, lng: float, zoom: int = 19) -> None:
     page.mouse.click(box["x"] + point[0], box["y"] + point[1])
 
 
-def test_the_map_draws_every_parcel_offline_with_legend_and_scale(streamlit_app, offline_page, parcels, pond):
+def test_the_map_draws_the_parcels_offline_with_legend_and_scale(streamlit_app, offline_page, pond):
+    tiles: list[str] = []
+    offline_page.page.on("request", lambda r: tiles.append(r.url) if "/lp-map/tiles/" in r.url else None)
     frame = open_map(streamlit_app, offline_page)
-    assert frame.evaluate("lpmap.layers.parcels.all.length") == len(parcels)
-    assert frame.evaluate("document.querySelectorAll('.leaflet-overlay-pane canvas').length") == 1
-    frame.evaluate("([lat, lng]) => map.setView([lat, lng], 18, {animate: false})", [pond.lat, pond.lng])
-    frame.wait_for_timeout(300)
-    r, g, b, a = pixel_at(frame, pond.lat, pond.lng)  # painted in the NTS colour (170, 255, 255)
+    assert tiles and all(u.startswith(streamlit_app.url) for u in tiles)  # the parcels are the app's own tiles
+    # the overlays' one canvas over the parcel tiles (the tiles are canvases of their own, in their pane)
+    frame.wait_for_function("document.querySelectorAll('.leaflet-overlay-pane canvas').length === 1",
+                            timeout=TIMEOUT_MS)
+    frame.evaluate("([lat, lng]) => { map.setView([lat, lng], 18, {animate: false}); }", [pond.lat, pond.lng])
+    wait_tiles_painted(frame, timeout_ms=TIMEOUT_MS)
+    r, g, b, a = tile_pixel_at(frame, pond.lat, pond.lng)  # painted in the NTS colour (170, 255, 255)
     assert a > 200 and abs(r - 170) < 40 and g > 220 and b > 220, (r, g, b, a)
     legend = frame.locator(".lp-legend")
+    frame.wait_for_selector(".lp-legend details", timeout=TIMEOUT_MS)  # fetched with the land-use names
     assert legend.is_visible()
     assert frame.evaluate("document.querySelector('.lp-legend details').open") is False  # starts folded
     assert "Chú giải" in legend.inner_text() and "Đất chuyên trồng lúa" not in legend.inner_text()
@@ -91,8 +99,9 @@ def test_the_map_draws_every_parcel_offline_with_legend_and_scale(streamlit_app,
     assert "Đất chuyên trồng lúa" in legend.inner_text()
     assert re.search(r"\d+ (m|km)", frame.locator(".leaflet-control-scale-line").inner_text())
     assert frame.locator(".leaflet-control-layers").count() == 1
+    frame.locator(".lp-label", has_text="Vân An").wait_for(timeout=TIMEOUT_MS)  # the villages, fetched
     assert frame.locator(".lp-label", has_text="Vân An").count() == 1
-    assert frame.locator(".leaflet-tile").count() == 0  # no basemap tiles by default
+    assert frame.locator(".leaflet-tile-pane .leaflet-tile").count() == 0  # no basemap tiles by default
     assert offline_page.problems() == []
 
 
@@ -160,3 +169,34 @@ def test_an_online_background_that_cannot_load_says_so_in_vietnamese(streamlit_a
     frame.locator(".leaflet-control-layers-overlays label", has_text="OpenStreetMap").locator("input").uncheck()
     assert frame.locator(".lp-tile-notice").count() == 0  # switched off: the notice goes with it
     assert page.get_by_role("heading", level=1).count() == 1
+
+
+def test_a_village_filter_hides_the_other_villages_parcels_in_the_tiles(streamlit_app, offline_page, parcels, pond):
+    from gis.i18n import number
+
+    page = offline_page.page
+    frame = open_map(streamlit_app, offline_page)
+    pond_village = parcels.loc[(parcels["sheet"] == pond.sheet) & (parcels["parcel_no"] == pond.number),
+                               "village"].iloc[0]
+    other = sorted(v for v in parcels["village"].dropna().unique() if v != pond_village)[0]
+    kept = parcels[parcels["village"] == other]
+    inside = gpd.GeoSeries([kept.geometry.iloc[0].representative_point()], crs=parcels.crs).to_crs(4326).iloc[0]
+    frame.evaluate("window.__same_map = true")
+    choose = page.locator("[data-testid='stMultiSelect']").filter(has_text="Lọc theo thôn").locator("input")
+    choose.click()
+    choose.fill(other)
+    choose.press("Enter")
+    choose.press("Escape")
+    page.get_by_text(f"Đang hiển thị {number(len(kept), 0, lang='vi')} / "
+                     f"{number(len(parcels), 0, lang='vi')} thửa đất.").wait_for(timeout=TIMEOUT_MS)
+    frame = page.query_selector(IFRAME).content_frame()
+    wanted = json.dumps({"v": [other]}, ensure_ascii=False, separators=(",", ":"))
+    frame.wait_for_function(f"window.lpmap && lpmap.layers.parcels && "
+                            f"JSON.stringify(lpmap.layers.parcels.filter) === {json.dumps(wanted)}", timeout=TIMEOUT_MS)
+    assert frame.evaluate("window.__same_map === true")  # the same map, filtered in place
+    for lat, lng, painted in ((pond.lat, pond.lng, False), (inside.y, inside.x, True)):
+        frame.evaluate("([lat, lng]) => { map.setView([lat, lng], 18, {animate: false}); }", [lat, lng])
+        wait_tiles_painted(frame, timeout_ms=TIMEOUT_MS)
+        alpha = tile_pixel_at(frame, lat, lng)[3]
+        assert (alpha > 200) if painted else (alpha == 0), (lat, lng, alpha)
+    assert offline_page.problems() == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from urllib.parse import urlsplit
@@ -10,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_pages.text import literal
+from gis import tiles
 from gis.io import ROOT, load_dataset
 
 MAP_KEY = "commune_map"
@@ -30,15 +32,24 @@ def map_args(at: AppTest) -> dict:
 
 
 def click(at: AppTest, parcels, label, *, at_lat: float = 21.34) -> AppTest:
-    """What streamlit-folium leaves in session state after a click on parcel ``label``."""
+    """What streamlit-folium leaves in session state after a click on parcel ``label`` (a tile feature: its
+    position in the parcel layer, sheet and number)."""
     position = parcels.index.get_loc(label)
     row = parcels.loc[label]
     at.session_state[MAP_KEY] = {
         "last_active_drawing": {"type": "Feature", "properties": {
-            "i": position, "s": int(row["sheet"]), "n": int(row["parcel_no"])}},
+            "fid": position, "s": int(row["sheet"]), "n": int(row["parcel_no"])}},
         "last_object_clicked": {"lat": at_lat, "lng": 106.01},
     }
     return at.run()
+
+
+def map_config(args: dict) -> dict:
+    """The map's legend and land-use names, as stored for the browser to fetch (``lpmap.configFromUrl``)."""
+    name = re.search(r'lpmap\.configFromUrl\(map_div, "/lp-map/layers/([0-9a-f]+)\.json"', args["script"]).group(1)
+    path = tiles.layer_file(tiles.cache_root(), name)
+    assert path is not None
+    return json.loads(gzip.decompress(path.read_bytes()))
 
 
 def subheaders(at: AppTest) -> list[str]:
@@ -60,7 +71,11 @@ def test_the_map_is_the_default_page_local_assets_and_only_clicks_come_back():
     assert hosts <= {"tile.openstreetmap.org", "openstreetmap.org", "www.openstreetmap.org"}, hosts
     assert args["returned_objects"] == ["last_active_drawing", "last_object_clicked"]
     assert args["height"] == 640
-    assert "lpmap.filter('parcels', null);" in args["feature_group"]
+    assert "lpmap.filterTiles('parcels', null);" in args["feature_group"]
+    # the parcels are vector tiles served by the app, the other layers fetched: the script holds no data
+    assert "lpmap.parcelTiles(" in args["script"] and "/lp-map/tiles/" in args["script"]
+    assert "lpmap.addFromUrl(" in args["script"] and "lpmap.add(" not in args["script"]
+    assert len(args["script"]) < 20_000
     assert any("Bấm vào một thửa đất" in i.value for i in at.info)
 
 
@@ -144,8 +159,8 @@ def test_filters_by_village_and_group_keep_only_those_parcels(parcels):
     keep = parcels[(parcels["village"] == "Chùa") & (parcels["group"] == "rice")]
     assert any(f"Đang hiển thị {len(keep):,} / ".replace(",", ".") in c.value for c in at.caption)
     args = map_args(at)
-    shown = json.loads(args["feature_group"].split("lpmap.filter('parcels', ")[1].split(");")[0])
-    assert len(shown) == len(keep)
+    shown = json.loads(args["feature_group"].split("lpmap.filterTiles('parcels', ")[1].split(");")[0])
+    assert shown == {"v": ["Chùa"], "g": ["rice"]}  # applied in the browser to the tiles' attributes
     assert args["zoom"] is not None and args["zoom"] >= 14
     assert at.multiselect(key="map_groups").format_func("rice") == "Đất trồng lúa"
 
@@ -159,7 +174,8 @@ def test_the_language_switch_changes_the_labels(parcels):
     assert at.title[0].value == "Hiệp Hòa commune map"
     row = parcels.loc[label]
     assert f"Parcel {row['parcel_no']}, map sheet {row['sheet']}" in subheaders(at)
-    assert "Legend" in map_args(at)["script"]
+    legend = map_config(map_args(at))["legend"]
+    assert "Legend" in legend and "Chú giải" not in legend
     assert at.text_input(key="map_search").label == "Find a parcel"
 
 

@@ -63,39 +63,47 @@
     return esc(codes.map(function (c) { return names[c] || c; }).join(" + ")) + " (" + esc(value) + ")";
   }
 
+  /* The tooltip's HTML for a feature's properties `p` (every value escaped). */
+  function tooltipText(spec, p) {
+    var lines = [];
+    spec.tooltip.forEach(function (line) {
+      var v = p[line.k], text;
+      if (v === null || v === undefined || v === "") text = "—";
+      else if (line.f === "area_m2") text = num(v, 1, spec.lang) + " m²";
+      else if (line.f === "landuse") text = landuse(v, spec.names || lpmap.names || {});
+      else text = esc(v);
+      lines.push("<b>" + esc(line.l) + ":</b> " + text);
+    });
+    return lines.join("<br>");
+  }
+
   function tooltip(spec) {
-    return function (layer) {
-      var p = layer.feature.properties, lines = [];
-      spec.tooltip.forEach(function (line) {
-        var v = p[line.k], text;
-        if (v === null || v === undefined || v === "") text = "—";
-        else if (line.f === "area_m2") text = num(v, 1, spec.lang) + " m²";
-        else if (line.f === "landuse") text = landuse(v, spec.names || {});
-        else text = esc(v);
-        lines.push("<b>" + esc(line.l) + ":</b> " + text);
-      });
-      return lines.join("<br>");
-    };
+    return function (layer) { return tooltipText(spec, layer.feature.properties); };
+  }
+
+  /* The Leaflet path style of a feature with properties `p`. */
+  function styleOf(spec, p) {
+    var s = Object.assign({}, spec.style);
+    if (spec.styleBy) Object.assign(s, spec.styles[p[spec.styleBy]] || {});
+    if (spec.fillBy) {
+      var v = p[spec.fillBy];
+      var code = (v === null || v === undefined) ? null : String(v).split("+")[0];
+      s.fillColor = (code && spec.colours[code]) || spec.unknown || "#c8c8c8";
+    }
+    return s;
   }
 
   function style(spec) {
-    return function (feature) {
-      var s = Object.assign({}, spec.style);
-      if (spec.styleBy) Object.assign(s, spec.styles[feature.properties[spec.styleBy]] || {});
-      if (spec.fillBy) {
-        var v = feature.properties[spec.fillBy];
-        var code = (v === null || v === undefined) ? null : String(v).split("+")[0];
-        s.fillColor = (code && spec.colours[code]) || spec.unknown || "#c8c8c8";
-      }
-      return s;
-    };
+    return function (feature) { return styleOf(spec, feature.properties); };
   }
 
   var lpmap = window.lpmap = window.lpmap || {layers: {}};
 
   /* A packed layer as a Leaflet layer (the caller adds it to the map or a group). */
-  lpmap.add = function (spec, data) {
-    var gj = L.geoJSON(decode(data), {style: style(spec), interactive: !!spec.interactive});
+  lpmap.add = function (spec, data, renderer) {
+    var options = {style: style(spec), interactive: !!spec.interactive};
+    if (renderer) options.renderer = renderer;
+    var gj = L.geoJSON(decode(data), options);
     if (spec.tooltip && spec.tooltip.length) gj.bindTooltip(tooltip(spec), {sticky: true, className: "lp-tooltip"});
     var layer = gj;
     if (spec.label && data.lp) {
@@ -157,6 +165,215 @@
       else if (!want && has) entry.group.removeLayer(l);
     });
     entry.shown = keep ? indices.length : entry.all.length;
+  };
+
+  /* Leaflet.VectorGrid 1.3.0 calls L.DomEvent.fakeStop on a click, which Leaflet 1.8 removed (VectorGrid
+     issue #274): the click would throw. The fix of VectorGrid pull request #288, applied once. */
+  function fixTileClicks() {
+    if (!L.Canvas.Tile || L.Canvas.Tile.prototype._lpFixed) return;
+    L.Canvas.Tile.include({
+      _lpFixed: true,
+      _onClick: function (e) {
+        var point = this._map.mouseEventToLayerPoint(e).subtract(this.getOffset()), layer, clicked;
+        for (var id in this._layers) {
+          layer = this._layers[id];
+          if (layer.options.interactive && layer._containsPoint(point) && !this._map._draggableMoved(layer)) {
+            clicked = layer;
+          }
+        }
+        if (clicked) {
+          L.DomEvent.stop(e);
+          this._fireEvent([clicked], e);
+        }
+      }
+    });
+  }
+
+  /* The part of `tile` (a parsed vector tile) that its descendant `d` zoom levels down, at offset (dx, dy)
+     among the 2^d x 2^d descendants, covers: its features' coordinates scaled up 2^d (those far outside
+     left out), so that a closer view is drawn sharp from the deepest tiles built, not a stretched picture. */
+  function subTile(tile, d, dx, dy) {
+    var out = {layers: {}}, k = 1 << d;
+    for (var name in tile.layers) {
+      var layer = tile.layers[name], extent = layer.extent, span = extent / k;
+      var x0 = dx * span, y0 = dy * span, pad = span / 16, features = [];
+      layer.features.forEach(function (f) {
+        var minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+        f.geometry.forEach(function (ring) {
+          ring.forEach(function (pt) {
+            if (pt.x < minX) minX = pt.x;
+            if (pt.x > maxX) maxX = pt.x;
+            if (pt.y < minY) minY = pt.y;
+            if (pt.y > maxY) maxY = pt.y;
+          });
+        });
+        if (maxX < x0 - pad || minX > x0 + span + pad || maxY < y0 - pad || minY > y0 + span + pad) return;
+        features.push({
+          type: f.type, id: f.id, properties: f.properties,
+          geometry: f.geometry.map(function (ring) {
+            return ring.map(function (pt) { return {x: (pt.x - x0) * k, y: (pt.y - y0) * k}; });
+          })
+        });
+      });
+      out.layers[name] = {extent: extent, length: features.length, features: features};
+    }
+    return out;
+  }
+
+  /* Leaflet.VectorGrid's protobuf layer, drawing the zoom levels past `lpMaxNative` from the deepest tiles
+     built instead of stretching their pictures. Every tile fetched is parsed once (the last 32 kept), so
+     a view seen again or a closer one is drawn without fetching or parsing again. Made once. */
+  function parcelGridClass() {
+    if (lpmap.ParcelGrid) return lpmap.ParcelGrid;
+    var base = L.VectorGrid.Protobuf.prototype._getVectorTilePromise;
+    lpmap.ParcelGrid = L.VectorGrid.Protobuf.extend({
+      _getVectorTilePromise: function (coords) {
+        var d = Math.max(0, coords.z - this.options.lpMaxNative);
+        var k = 1 << d, parent = {x: Math.floor(coords.x / k), y: Math.floor(coords.y / k), z: coords.z - d};
+        var key = parent.z + "/" + parent.x + "/" + parent.y;
+        this._lpParents = this._lpParents || {};
+        this._lpOrder = this._lpOrder || [];
+        var promise = this._lpParents[key];
+        if (!promise) {
+          promise = this._lpParents[key] = base.call(this, parent);
+          this._lpOrder.push(key);
+          if (this._lpOrder.length > 32) delete this._lpParents[this._lpOrder.shift()];
+        }
+        if (d === 0) return promise;
+        return promise.then(function (tile) {
+          return subTile(tile, d, coords.x - parent.x * k, coords.y - parent.y * k);
+        });
+      }
+    });
+    return lpmap.ParcelGrid;
+  }
+
+  /* Remember a layer's or a setting's fetch, for lpmap.whenDrawn. */
+  function pending(promise) {
+    (lpmap.fetches = lpmap.fetches || []).push(promise);
+    return promise;
+  }
+
+  /* A Promise resolved once the map has drawn its current view: every fetched layer added and every tile
+     layer (the parcels, a background) done loading. For benchmarks and tests. */
+  lpmap.whenDrawn = function () {
+    var map = window.map;
+    return Promise.all(lpmap.fetches || []).then(function () {
+      var waits = [];
+      if (map) {
+        map.eachLayer(function (l) {
+          if (l instanceof L.GridLayer && l.isLoading()) {
+            waits.push(new Promise(function (resolve) { l.once("load", resolve); }));
+          }
+        });
+      }
+      return Promise.all(waits);
+    });
+  };
+
+  /* A map pane (created once) at z-index `z`: between the background tiles (200) and the overlays (400). */
+  function pane(map, name, z) {
+    if (!map.getPane(name)) map.createPane(name).style.zIndex = String(z);
+    return name;
+  }
+
+  /* What a clicked tile feature sends back through streamlit-folium: streamlit-folium reads the clicked
+     layer's toGeoJSON() (last_active_drawing), which a tile's drawn path cannot give; this stands in. */
+  function clickedFeature(props, keys) {
+    var out = {};
+    keys.forEach(function (k) { if (props[k] !== undefined) out[k] = props[k]; });
+    var feature = {type: "Feature", properties: out, geometry: null};
+    return {feature: feature, toGeoJSON: function () { return feature; }};
+  }
+
+  /* Whether tile feature properties `p` pass the filter `f` ({field: [values]}; null passes all). */
+  function passes(f, p) {
+    if (!f) return true;
+    for (var k in f) {
+      if (f[k] && f[k].indexOf(p[k]) < 0) return false;
+    }
+    return true;
+  }
+
+  /* The parcels drawn from vector tiles (Leaflet.VectorGrid): coloured by `spec`, a tooltip on hover, a
+     click sends {fid, s, n} back. `o` holds url, layer, bounds [[s, w], [n, e]], minNativeZoom (coarser views
+     shrink those tiles) and maxNativeZoom (closer views are cut from those tiles, see parcelGridClass). */
+  lpmap.parcelTiles = function (map, spec, o) {
+    fixTileClicks();
+    // the layers above the parcels (outlines, lines, washes, the highlight) take no clicks: their one canvas
+    // covers the whole map and would keep the mouse from the parcel tiles under it
+    map.getPane("overlayPane").style.pointerEvents = "none";
+    var entry = {filter: null, tiles: true};
+    var styles = {};
+    styles[o.layer] = function tileStyle(p) {
+      return passes(entry.filter, p) ? styleOf(spec, p) : [];
+    };
+    var Grid = parcelGridClass();
+    var grid = new Grid(o.url, {
+      pane: pane(map, "lp-parcels", 380),
+      rendererFactory: L.canvas.tile,
+      vectorTileLayerStyles: styles,
+      interactive: !!spec.interactive,
+      bounds: L.latLngBounds(o.bounds),
+      minNativeZoom: o.minNativeZoom,
+      lpMaxNative: o.maxNativeZoom,
+      maxZoom: 21
+    });
+    var tip = L.tooltip({className: "lp-tooltip", direction: "auto"});  // follows the mouse (moveTip)
+    function showTip(e) {
+      if (!spec.tooltip || !spec.tooltip.length) return;
+      tip.setLatLng(e.latlng).setContent(tooltipText(spec, e.layer.properties));
+      if (!map.hasLayer(tip)) tip.addTo(map);
+    }
+    function moveTip(e) { if (map.hasLayer(tip)) tip.setLatLng(e.latlng); }
+    function hideTip() { map.removeLayer(tip); }
+    grid.on("mouseover", showTip).on("mouseout", hideTip);
+    map.on("mousemove", moveTip);
+    grid.on("click", function sendClick(e) {
+      e.layer = clickedFeature(e.layer.properties || {}, ["fid", "s", "n"]);
+    });
+    entry.group = grid;
+    entry.layer = grid;
+    lpmap.layers[spec.key] = entry;
+    return grid;
+  };
+
+  /* Show only the tile features passing `f` ({field: [values]}, null for all); redrawn only on a change. */
+  lpmap.filterTiles = function (key, f) {
+    var entry = lpmap.layers[key];
+    if (!entry || !entry.tiles) return;
+    var before = JSON.stringify(entry.filter), after = JSON.stringify(f || null);
+    if (before === after) return;
+    entry.filter = f || null;
+    entry.group.redraw();
+  };
+
+  /* A packed layer fetched from `url` (the map's HTML holds only the address); a group at once, filled
+     when the data arrives. `below` draws it under the parcel tiles (the district's wash). */
+  lpmap.addFromUrl = function (map, spec, url, below) {
+    var holder = L.featureGroup();
+    var renderer = below ? L.canvas({pane: pane(map, "lp-below", 360)}) : null;
+    pending(fetch(url).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status + " " + url);
+      return response.json();
+    }).then(function (data) {
+      holder.addLayer(lpmap.add(spec, data, renderer));
+    }));
+    return holder;
+  };
+
+  /* The map's settings fetched from `url` ({legend: HTML, names: {code: name}}): the legend as a control
+     (made at once, filled when they arrive) and the land-use names the tooltips use. */
+  lpmap.configFromUrl = function (map, url, className, position) {
+    var control = lpmap.control(map, "", className, position);
+    pending(fetch(url).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status + " " + url);
+      return response.json();
+    }).then(function (config) {
+      lpmap.names = config.names;
+      control.getContainer().innerHTML = config.legend;
+    }));
+    return control;
   };
 
   /* A plain HTML control (the legend), kept inside the map. */
