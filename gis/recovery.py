@@ -61,6 +61,7 @@ from gis.checks import DEFAULT_SCALE, area_tolerance_m2, parcel_scales, parse_sc
 from gis.crs import describe, require_crs, require_projected
 from gis.errors import DataSourceError, GeometryError, SchemaError
 from gis.schema import map_values
+from gis.text import Text
 
 M2_PER_HA = 10_000.0
 DEFAULT_SETTINGS_PATH = Path(__file__).with_name("recovery_settings.toml")
@@ -375,16 +376,8 @@ def land_user_keys(parcels: pd.DataFrame) -> tuple[pd.Series, str]:
 # --------------------------------------------------------------------------------------------- boundary
 
 
-@dataclass(frozen=True)
-class Note:
-    """Something the user should know about the input (a repair, a reprojection), in both languages."""
-
-    vi: str
-    en: str
-
-    def text(self, lang: str = "vi") -> str:
-        return self.vi if lang == "vi" else self.en
-
+#: Something the user should know about the input (a repair, a reprojection): a :class:`gis.text.Text`.
+Note = Text
 
 @dataclass(frozen=True)
 class Boundary:

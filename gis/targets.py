@@ -83,6 +83,29 @@ STATUS_LABELS = {
     ESTIMATE: ("Ước tính", "Estimate"),
 }
 
+
+@dataclass(frozen=True)
+class StatusColours:
+    """How a status is coloured wherever it is shown: the page and the workbook (``fill`` behind ``ink``, hex
+    without ``#``), the printed report (``print_fill``, lighter for paper) and Streamlit's Markdown (``markdown``,
+    one of its colour names)."""
+
+    fill: str
+    ink: str
+    print_fill: str
+    markdown: str
+
+
+#: The one table of the statuses' colours (the targets page, the fields page, the workbook, the report).
+STATUS_COLOURS: dict[str, StatusColours] = {
+    MET: StatusColours("C8E6C9", "1B5E20", "#d5efcf", "green"),
+    AT_RISK: StatusColours("FFE0B2", "8A4B00", "#fff0b0", "orange"),
+    NOT_MET: StatusColours("FFCDD2", "B71C1C", "#f7cfcf", "red"),
+    NOT_MEASURED: StatusColours("E0E0E0", "424242", "#ececec", "gray"),
+    TRACKED: StatusColours("BBDEFB", "0D47A1", "#dce7f5", "gray"),
+    ESTIMATE: StatusColours("F3E5F5", "4A148C", "#eee0f3", "violet"),
+}
+
 #: The plan-wide thresholds of the status rules (``[rules]`` in the plan file) and their defaults.
 RULE_DEFAULTS = {"at_risk_pct": 5.0, "about_pct": 5.0}
 

@@ -24,15 +24,10 @@ from openpyxl.utils import get_column_letter
 
 from gis.spreadsheet import make_inert
 from gis.targets import (
-    AT_RISK,
     COMPARE_LABELS,
     ESTIMATE,
     GROUPS,
-    MET,
-    NOT_MEASURED,
-    NOT_MET,
     STATUS_LABELS,
-    TRACKED,
     Plan,
     Result,
     group_of,
@@ -42,18 +37,12 @@ from gis.targets import (
     status_of,
     status_text,
 )
+from gis.targets import STATUS_COLOURS as ALL_STATUS_COLOURS
+from gis.text import DEMO_NOTE, day, short_number
 
-#: Background and text colour of each status (the page uses the same).
-STATUS_COLOURS: dict[str, tuple[str, str]] = {
-    MET: ("C8E6C9", "1B5E20"),
-    AT_RISK: ("FFE0B2", "8A4B00"),
-    NOT_MET: ("FFCDD2", "B71C1C"),
-    NOT_MEASURED: ("E0E0E0", "424242"),
-    TRACKED: ("BBDEFB", "0D47A1"),
-    ESTIMATE: ("F3E5F5", "4A148C"),
-}
+#: Background and text colour of each status (the page uses the same): from :data:`gis.targets.STATUS_COLOURS`.
+STATUS_COLOURS: dict[str, tuple[str, str]] = {status: (c.fill, c.ink) for status, c in ALL_STATUS_COLOURS.items()}
 
-DEMO_NOTE = ("Dữ liệu minh họa, không phải dữ liệu đo đạc thực tế.", "Demonstration data, not real survey data.")
 SHEET_TITLE = ("Chỉ tiêu", "Targets")
 RULES_TITLE = ("Cách đánh giá", "Status rules")
 RULES_HEADER = (("So sánh", "Quy tắc đánh giá và tiến độ"), ("Comparison", "Status and progress rule"))
@@ -92,22 +81,6 @@ def _i(lang: str) -> int:
     return 0 if lang == "vi" else 1
 
 
-def _number(value: float, lang: str) -> str:
-    from gis.i18n import number
-
-    text = number(value, 2, lang=lang)
-    sep = "," if lang == "vi" else "."
-    return text.rstrip("0").rstrip(sep) if sep in text else text
-
-
-def _day(iso: str | None) -> str:
-    """``2024-05-03T...`` as ``03/05/2024`` (the Vietnamese date order)."""
-    if not iso:
-        return ""
-    y, m, d = iso[:10].split("-")
-    return f"{d}/{m}/{y}"
-
-
 def rows_of(plan: Plan, results: list[Result], *, lang: str = "vi") -> list[dict[str, object]]:
     """The table's rows: a heading row per group (``{"group": title}``), then one dict per target."""
     i = _i(lang)
@@ -122,7 +95,8 @@ def rows_of(plan: Plan, results: list[Result], *, lang: str = "vi") -> list[dict
             t = r.target
             planned: object = None
             if isinstance(t.planned, tuple):
-                planned = f"{_number(t.planned[0], lang)} – {_number(t.planned[1], lang)}"
+                low, high = (short_number(v, lang=lang, max_digits=2) for v in t.planned)
+                planned = f"{low} – {high}"
             elif t.planned is not None:
                 planned = t.planned
             source = source_text(r, plan, lang=lang)
@@ -134,7 +108,7 @@ def rows_of(plan: Plan, results: list[Result], *, lang: str = "vi") -> list[dict
                 "measured": None if r.measured is None else round(r.measured, 2), "unit": t.unit,
                 "progress": None if progress is None else round(progress, 4), "status": r.status,
                 "status_label": r.status_label(lang),
-                "source": source, "entered_at": _day(r.entered_at),
+                "source": source, "entered_at": day(r.entered_at),
                 "note": (t.note_vi if lang == "vi" else t.note_en) if t.also else "",
             })
             if t.also:
@@ -188,7 +162,7 @@ def build_workbook(plan: Plan, results: list[Result], *, lang: str = "vi", on: d
     ws.merge_cells(f"A2:{last}2")
     header_row = 4
     if demo:
-        ws["A3"] = DEMO_NOTE[i]
+        ws["A3"] = DEMO_NOTE(lang)
         ws["A3"].font = Font(italic=True, color="B71C1C")
         ws.merge_cells(f"A3:{last}3")
     widths = [len(c.header[i]) + 2 for c in COLUMNS]

@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from gis.text import DEMO_NOTE
+
 NAME = "targets"
 HELP = "The plan's targets, measured on the data: planned, measured, status."
 
@@ -46,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     vi = args.lang == "vi"
     print(f"{plan.label(args.lang)} — {admin_units.full_place(dataset, args.lang)}")
     if dataset.builtin:
-        print("Dữ liệu minh họa, không phải dữ liệu đo đạc thực tế." if vi else "Demonstration data, not real survey data.")
+        print(DEMO_NOTE(args.lang))
     for r in results:
         t = r.target
         planned = ("–".join(f"{v:g}" for v in t.planned) if isinstance(t.planned, tuple)

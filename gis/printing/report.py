@@ -49,16 +49,10 @@ from gis.printing.sheet import (
     title_layout,
 )
 from gis.printing.style import checked, fmt, fmt_date, fmt_date_long, fmt_plain, line_height_mm, printing_context
+from gis.targets import STATUS_COLOURS as ALL_STATUS_COLOURS
 
-#: Background of the status cell, by target status.
-STATUS_COLOURS = {
-    "met": "#d5efcf",
-    "at_risk": "#fff0b0",
-    "not_met": "#f7cfcf",
-    "not_measurable": "#ececec",
-    "tracked": "#dce7f5",
-    "estimate": "#eee0f3",
-}
+#: Background of the status cell, by target status (from :data:`gis.targets.STATUS_COLOURS`).
+STATUS_COLOURS = {status: c.print_fill for status, c in ALL_STATUS_COLOURS.items()}
 _COUNT_UNITS = frozenset({"cánh đồng", "thôn", "thửa", "người", "con", "trang trại", "trường", "hộ"})
 
 

@@ -45,6 +45,7 @@ from gis.printing.style import (
     text_width_mm,
     wrap,
 )
+from gis.text import demo_note
 
 INK = "#1a1a1a"
 GREY = "#6b6b6b"
@@ -52,7 +53,8 @@ DEMO_RED = "#b00020"
 HALO = [patheffects.Stroke(linewidth=2.2, foreground="white")]
 
 #: The demonstration-data note, as on every sheet made from the built-in data.
-DEMO_NOTE = "Dữ liệu minh họa, không phải dữ liệu đo đạc thực tế"
+#: The stamp on every sheet printed from the built-in data (the sheets are in Vietnamese).
+DEMO_NOTE = demo_note("vi", stop=False)
 
 
 # -------------------------------------------------------------------------------------------- the model
