@@ -7,6 +7,7 @@ import streamlit as st
 from app_pages import auth, context, ui
 from gis import admin_units
 from gis.errors import GisError
+from gis.text import Text, texts
 from layers.offline import install
 
 
@@ -31,10 +32,10 @@ _start_up()
 ui.install_style(context.lang())  # before the login form too: its words are Streamlit's as well
 
 #: The titles of the land-change pages (the other pages' are in gis/i18n.py).
-PAGES: dict[str, tuple[str, str]] = {
+PAGES: dict[str, Text] = texts({
     "page_ledger": ("Biến động đất đai", "Land changes"),
     "page_clearance": ("Giải phóng mặt bằng", "Site clearance"),
-}
+})
 
 user = auth.require_login()  # without a live session (when one is needed): only the login form, then stop
 lang = context.sidebar()

@@ -1,7 +1,16 @@
-"""What every page shares: the language, the dataset in use (cached), and the sidebar."""
+"""What every page shares: the language, the dataset in use (cached), the cache keys, and the sidebar.
+
+Every cached function that derives something from the dataset takes the :class:`Dataset` itself (not its
+folder and a time stamp beside it) and is decorated with ``hash_funcs=DATASET_HASH``: Streamlit then keys the
+result on :attr:`gis.io.Dataset.key`, a digest of the data's content, so a result can never be served for other
+data than it was made from. The dataset itself is read again whenever a file of its folder is written
+(:func:`gis.io.folder_key`: sizes, modification and change times).
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import streamlit as st
@@ -9,7 +18,8 @@ import streamlit as st
 from app_pages.text import literal
 from gis import datasets, i18n
 from gis.errors import GisError
-from gis.io import Dataset, load_dataset
+from gis.io import Dataset, folder_key, load_dataset
+from gis.text import Text, texts
 
 LANG_KEY = "lang"
 
@@ -19,19 +29,29 @@ def lang() -> str:
     return st.session_state.get(LANG_KEY, "vi")
 
 
-def t(key: str, table: dict[str, tuple[str, str]] | None = None) -> str:
+def t(key: str, table: Mapping[str, Text] | None = None) -> str:
     """``key`` in the user's language, from ``table`` (a page's own strings) or the shared ones."""
     return i18n.t(key, lang(), table)
 
 
-def _folder_stamp(folder: Path) -> float:
-    """The newest modification time of the folder's files: the cache key changes when data changes."""
-    return max((p.stat().st_mtime for p in folder.iterdir() if p.is_file()), default=0.0)
+def num(value: float, digits: int = 1) -> str:
+    """A number in the user's language (:func:`gis.text.number`): ``1.234,5`` or ``1,234.5``."""
+    return i18n.number(float(value), digits, lang=lang())
 
 
-@st.cache_resource(show_spinner=False)
-def _load(folder: str, stamp: float) -> Dataset:
-    return load_dataset(Path(folder))
+def _dataset_hash(data: Dataset) -> str:
+    return data.key
+
+
+#: ``hash_funcs`` of every cached function given a dataset: hashed by its content (:attr:`Dataset.key`).
+DATASET_HASH = {Dataset: _dataset_hash}
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _load(folder: str, files: tuple) -> Dataset:
+    data = load_dataset(Path(folder))
+    _ = data.key  # computed once here, not on the first page that caches on it
+    return data
 
 
 def active() -> datasets.Active:
@@ -39,7 +59,7 @@ def active() -> datasets.Active:
 
     Read afresh at every rerun (a small file and one folder: about a millisecond), so a switch made in another
     tab, another browser or by the command line is followed at once, and the caches keyed on
-    :func:`dataset_key` follow it.
+    :func:`dataset` follow it.
     """
     return datasets.active()
 
@@ -49,26 +69,20 @@ def data_folder() -> Path:
     return active().info.folder
 
 
-def dataset_key() -> tuple[str, float]:
-    """The folder in use and its files' newest modification time: a cache key for what pages derive.
+def dataset() -> Dataset:
+    """The dataset in use, read once per change of its files and shared by every session.
 
-    The folder comes from the workspace's active file, so the key follows a switch made anywhere.
+    The folder comes from the workspace's active file, so a switch made anywhere is followed.
     """
     folder = data_folder()
-    return str(folder), _folder_stamp(folder)
+    return _load(str(folder), folder_key(folder))
 
 
-def dataset() -> Dataset:
-    """The dataset in use, read once per change of its files and shared by every session."""
-    folder = data_folder()
-    return _load(str(folder), _folder_stamp(folder))
-
-
-SIDEBAR: dict[str, tuple[str, str]] = {
+SIDEBAR: dict[str, Text] = texts({
     "choose": ("Chọn bộ dữ liệu", "Choose a dataset"),
     "use": ("Dùng bộ dữ liệu này", "Use this dataset"),
     "in_use": ("đang dùng", "in use"),
-}
+})
 
 
 def _choice_label(info: datasets.DatasetInfo, current: str, language: str) -> str:
@@ -123,17 +137,16 @@ def sidebar() -> str:
     return choice
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _prepared_map(folder: str, stamp: float, _data: Dataset):
+@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=DATASET_HASH)
+def _prepared_map(data: Dataset):
     from layers.catalogue import prepare
 
-    return prepare(_data)
+    return prepare(data)
 
 
 def prepared_map():
     """The dataset's layers ready for the browser (reprojected, simplified, packed), once per dataset."""
-    folder, stamp = dataset_key()
-    return _prepared_map(folder, stamp, dataset())
+    return _prepared_map(dataset())
 
 
 @st.cache_resource(show_spinner=False)
@@ -149,6 +162,27 @@ def _map_assets(base_url_path: str):
 def map_assets():
     """The local addresses of the map's JavaScript and CSS (and every folium map pointed at them)."""
     return _map_assets(str(st.get_option("server.baseUrlPath") or ""))
+
+
+def new_drawing(map_key: str, seen_key: str, *, kind: str | None = None) -> dict | None:
+    """The GeoJSON geometry (WGS84) of the shape just drawn on the map ``map_key``, once per drawing; ``None``
+    otherwise. The drawing handler of every page that lets the user draw.
+
+    streamlit-folium keeps the shapes drawn in the widget's value (``all_drawings``): the latest one (of the
+    geometry type ``kind``, such as ``"LineString"``, when given) is taken, and ``seen_key`` remembers it so
+    that the next rerun does not take it again.
+    """
+    drawings = (st.session_state.get(map_key) or {}).get("all_drawings") or []
+    if kind is not None:
+        drawings = [d for d in drawings if ((d or {}).get("geometry") or {}).get("type") == kind]
+    if not drawings:
+        return None
+    geometry = (drawings[-1] or {}).get("geometry") or {}
+    seen = json.dumps(geometry, sort_keys=True)
+    if seen == st.session_state.get(seen_key):
+        return None
+    st.session_state[seen_key] = seen
+    return geometry
 
 
 def clicked_parcel(map_key: str, seen_key: str, prepared) -> object | None:

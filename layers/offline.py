@@ -36,6 +36,7 @@ _FILES: tuple[tuple[Path, str], ...] = (
     (Path(xjquery.BASE_DIR) / "jquery.min.js", "jquery/jquery.min.js"),
     (ASSETS_DIR / "lpmap.js", "lpmap/lpmap.js"),
     (ASSETS_DIR / "lpmap.css", "lpmap/lpmap.css"),
+    (ASSETS_DIR / "lptargets.js", "lpmap/lptargets.js"),
     (LEAFLET_DRAW_DIR / "leaflet.draw.js", "leaflet-draw/leaflet.draw.js"),
     (LEAFLET_DRAW_DIR / "leaflet.draw.css", "leaflet-draw/leaflet.draw.css"),
     (LEAFLET_DRAW_DIR / "LICENSE", "leaflet-draw/LICENSE"),
@@ -56,6 +57,8 @@ class AssetUrls:
     #: Leaflet.draw (drawing polygons); empty when not given.
     draw_js: str = ""
     draw_css: str = ""
+    #: The targets page's highlight (``lptargets.js``); empty when not given.
+    targets_js: str = ""
 
     @property
     def js(self) -> list[tuple[str, str]]:
@@ -116,4 +119,5 @@ def asset_urls(base_url_path: str = "") -> AssetUrls:
         lpmap_css=f"{prefix}/lpmap/lpmap.css?v={_version(ASSETS_DIR / 'lpmap.css')}",
         draw_js=f"{prefix}/leaflet-draw/leaflet.draw.js",
         draw_css=f"{prefix}/leaflet-draw/leaflet.draw.css",
+        targets_js=f"{prefix}/lpmap/lptargets.js?v={_version(ASSETS_DIR / 'lptargets.js')}",
     )
