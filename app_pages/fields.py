@@ -259,13 +259,12 @@ def _role_key(plan: targets.Plan, role: str) -> str | None:
 
 def _goal(target: targets.Target) -> str:
     """The plan's figure of a target as the page writes it: "> 100 ha", "= 4", "90–110 ha"."""
-    i = 0 if lang() == "vi" else 1
     unit = f" {target.unit}" if target.unit and target.unit != "fields" else ""
     if isinstance(target.planned, tuple):
         return f"{number(target.planned[0], 0, lang=lang())}–{number(target.planned[1], 0, lang=lang())}{unit}"
     if target.planned is None:
-        return targets.COMPARE_LABELS[target.compare][i]
-    return f"{targets.COMPARE_LABELS[target.compare][i]} {number(float(target.planned), 0, lang=lang())}{unit}"
+        return targets.COMPARE_LABELS[target.compare](lang())
+    return f"{targets.COMPARE_LABELS[target.compare](lang())} {number(float(target.planned), 0, lang=lang())}{unit}"
 
 
 @st.cache_data(show_spinner=False, max_entries=32, hash_funcs=DATASET_HASH)
@@ -479,7 +478,7 @@ def _local(stamp: str) -> str:
 
 
 def _status_text(result: targets.Result) -> str:
-    label = targets.STATUS_LABELS[result.status][0 if lang() == "vi" else 1]
+    label = targets.STATUS_LABELS[result.status](lang())
     return f":{targets.STATUS_COLOURS[result.status].markdown}[**{label}**]"
 
 
@@ -646,11 +645,8 @@ with map_col:
 # every field: existing (kept, recovered) and planned
 table = _table(data, ws_key)
 st.subheader(tr("fields"))
-code = 0 if lang() == "vi" else 1
-
-
 def _status_of(status: str, state: str) -> str:
-    label = fields.STATUS_LABELS[status][code]
+    label = fields.STATUS_LABELS[status](lang())
     return f"{label} — {fields.state_label(state, lang=lang())}" if state else label
 
 
@@ -734,14 +730,14 @@ with export_col:
     st.subheader(tr("export"))
     choices: dict[str, tuple[shapely.Geometry, dict]] = {}
     if check is not None and outline is not None:
-        choices[tr("working")] = (outline, {"ten": tr("working"), "trang_thai": fields.STATUS_LABELS["planned"][0],
+        choices[tr("working")] = (outline, {"ten": tr("working"), "trang_thai": fields.STATUS_LABELS["planned"].vi,
                                             "lua_ha": round(check.rice_ha, 4), "so_thua": check.parcels,
                                             "so_chu": check.owners, "thon": ", ".join(check.villages),
                                             "dt_ha": round(check.outline_ha, 4), "tao_luc": "", "sua_luc": "",
                                             "phe_duyet": "", "quyet_dinh": "", "ngay_qd": ""})
     for row in table.itertuples():
-        choices[f"{row.name} ({fields.STATUS_LABELS[row.status][code]})"] = (row.geometry, {
-            "ten": row.name, "trang_thai": fields.STATUS_LABELS[row.status][0], "lua_ha": round(row.rice_ha, 4),
+        choices[f"{row.name} ({fields.STATUS_LABELS[row.status](lang())})"] = (row.geometry, {
+            "ten": row.name, "trang_thai": fields.STATUS_LABELS[row.status].vi, "lua_ha": round(row.rice_ha, 4),
             "so_thua": int(row.parcels), "so_chu": int(row.owners), "thon": row.villages,
             "dt_ha": round(row.area_ha, 4), "tao_luc": row.created_at, "sua_luc": row.updated_at,
             "phe_duyet": fields.state_label(row.state), "quyet_dinh": row.decision, "ngay_qd": row.decision_date})

@@ -294,7 +294,7 @@ def _changes() -> None:
     if not summary.entries:
         st.info(tr("none"))
         return
-    kinds = pd.DataFrame({tr("kind"): [KIND_LABELS.get(k, (k, k))[0 if code == "vi" else 1]
+    kinds = pd.DataFrame({tr("kind"): [KIND_LABELS.get(k, Text(k, k))(code)
                                          for k in summary.by_kind],
         tr("count"): list(summary.by_kind.values())})
     st.dataframe(kinds, hide_index=True, width="stretch")

@@ -116,10 +116,8 @@ def _role_figure(plan: targets.Plan | None, results: dict[str, targets.Result], 
     if plan is None:
         return ""
     if target is None or target.key not in results:
-        i = 0 if lang() == "vi" else 1
-        return tr("no_role", what=targets.ROLES[role][i], role=role)
+        return tr("no_role", what=targets.ROLES[role](lang()), role=role)
     r = results[target.key]
-    i = 0 if lang() == "vi" else 1
 
     def plain(v: float) -> str:
         return num(v, 0 if float(v).is_integer() else 2)
@@ -127,9 +125,9 @@ def _role_figure(plan: targets.Plan | None, results: dict[str, targets.Result], 
     if isinstance(target.planned, tuple):
         planned = f"{plain(target.planned[0])}–{plain(target.planned[1])} {target.unit}"
     elif target.planned is None:
-        planned = targets.COMPARE_LABELS[target.compare][i]
+        planned = targets.COMPARE_LABELS[target.compare](lang())
     else:
-        planned = f"{targets.COMPARE_LABELS[target.compare][i]} {plain(target.planned)} {target.unit}"
+        planned = f"{targets.COMPARE_LABELS[target.compare](lang())} {plain(target.planned)} {target.unit}"
     measured = "—" if r.measured is None else f"{num(r.measured, 0 if float(r.measured).is_integer() else 1)} {target.unit}"
     return tr("role_figure", label=target.label(lang()), planned=planned, measured=measured,
               status=r.status_label(lang()))

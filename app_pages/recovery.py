@@ -403,7 +403,7 @@ def _shown(frame: pd.DataFrame, columns) -> Styler:
     code = lang()
 
     def head(c) -> str:
-        return c.header[0] if code == "vi" else c.header[1]
+        return c.header(code)
 
     table = pd.DataFrame({
         head(c): (frame[c.key].to_numpy() if c.fmt in _DIGITS else [_cell(v, c.fmt) for v in frame[c.key]])
@@ -464,8 +464,8 @@ def _selected_card(result: Recovery, prepared: PreparedMap, label: Hashable) -> 
     r = result.table.loc[label]
     code = lang()
     st.markdown(f"**{tr('selected_title', n=literal(r['parcel_no']), s=literal(r['sheet']))}**")
-    status = STATUS_LABELS[r["status"]][0 if code == "vi" else 1]
-    flags = "; ".join(FLAG_LABELS[f][0 if code == "vi" else 1] for f in r["flags"]) or tr("none")
+    status = STATUS_LABELS[r["status"]](code)
+    flags = "; ".join(FLAG_LABELS[f](code) for f in r["flags"]) or tr("none")
     head = {"vi": ("Chủ sử dụng đất", "Thôn", "Mã loại đất", "Diện tích pháp lý", "Diện tích thu hồi",
                    "Diện tích còn lại", "Tỷ lệ thu hồi", "Hình thức", "Ghi chú"),
             "en": ("Land user", "Village", "Land-use code", "Legal area", "Recovered area", "Remaining area",
@@ -575,7 +575,7 @@ if outcome is not None:
 
     st.subheader(tr("summaries"))
     sheets = summary_sheets(result, code)
-    tabs = st.tabs([tr("totals"), *[s.name[0 if code == "vi" else 1] for s in sheets]])
+    tabs = st.tabs([tr("totals"), *[s.name(code) for s in sheets]])
     with tabs[0]:
         totals = pd.DataFrame({tr("item"): [label for label, _, _ in totals_rows(result, code)],
                                tr("value"): [_cell(value, fmt) for _, value, fmt in totals_rows(result, code)]})

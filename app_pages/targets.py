@@ -164,7 +164,7 @@ def tr(key: str, **kwargs: object) -> str:
 
 
 def _status(code: str) -> str:
-    return STATUS_LABELS[code][0 if lang() == "vi" else 1]
+    return STATUS_LABELS[code](lang())
 
 
 def _num(value: float, digits: int | None = None) -> str:
@@ -230,13 +230,12 @@ def _planned_text(result: Result) -> str:
     target = result.target
     unit = target.unit
     if target.planned is None:
-        return COMPARE_LABELS[target.compare][0 if lang() == "vi" else 1]
+        return COMPARE_LABELS[target.compare](lang())
     if isinstance(target.planned, tuple):
         return f"{_num(target.planned[0])}–{_num(target.planned[1])} {unit}"
-    i = 0 if lang() == "vi" else 1
-    text = f"{COMPARE_LABELS[target.compare][i]} {_num(target.planned)} {unit}"
+    text = f"{COMPARE_LABELS[target.compare](lang())} {_num(target.planned)} {unit}"
     if target.also:
-        also_compare = COMPARE_LABELS[str(target.also.get("compare", "about"))][i]
+        also_compare = COMPARE_LABELS[str(target.also.get("compare", "about"))](lang())
         text += f"; {also_compare} {_num(float(target.also['planned']))} {unit}"
     return text
 
@@ -597,7 +596,7 @@ def main() -> None:
         for group, titles in GROUPS.items():
             members = [r for r in results if group_of(r.target) == group]
             if members:
-                st.subheader(titles[0 if lang() == "vi" else 1])
+                st.subheader(titles(lang()))
                 _group_table(plan, group, members)
         st.markdown(f"**{tr('rules_title')}**")
         st.dataframe(pd.DataFrame(rules_table(plan, lang=lang()), columns=[tr("rules_compare"), tr("rules_rule")]),

@@ -105,9 +105,13 @@ def test_i18n_t_reads_text_tables_and_falls_back_to_the_key():
 
 # --------------------------------------------------------------------------------------------- the guard
 
-#: Where word tables are Text (pages, the app's front door, the shared words). Other domain tables are moved
-#: one by one; add a module here when its tables are.
-GUARDED = [*sorted((ROOT / "app_pages").glob("*.py")), ROOT / "app.py", ROOT / "gis" / "i18n.py"]
+#: Every module whose user-visible words are checked: the domain, the layers, the pages and the front door.
+GUARDED = [*sorted((ROOT / "gis").rglob("*.py")), *sorted((ROOT / "layers").rglob("*.py")),
+           *sorted((ROOT / "app_pages").glob("*.py")), ROOT / "app.py"]
+#: Modules whose word tables are still (vi, en) pairs, to be moved to Text one by one. The list only shrinks:
+#: a module that is clean must leave it (the test says so), and no module may join it.
+NOT_YET = {"gis/accounts.py", "gis/checks.py", "gis/commands/clearance.py", "gis/landuse.py",
+           "gis/ledger/clearance.py", "gis/schema.py", "gis/sources.py"}
 
 
 def _is_pair(node: ast.AST) -> bool:
@@ -141,6 +145,9 @@ def test_the_guard_finds_a_bare_pair_table(tmp_path):
 
 
 def test_no_word_table_is_a_bare_vi_en_pair_where_a_text_is_expected():
-    found = [hit for path in GUARDED for hit in bare_pairs(path)]
-    assert found == [], ("word tables of bare (vi, en) tuples: wrap them in gis.text.texts({...}) or write "
-                         f"Text(vi, en): {found}")
+    found = {str(path.relative_to(ROOT)): bare_pairs(path) for path in GUARDED}
+    new = [hit for name, hits in found.items() if name not in NOT_YET for hit in hits]
+    assert new == [], ("word tables of bare (vi, en) tuples: wrap them in gis.text.texts({...}) or write "
+                       f"Text(vi, en): {new}")
+    moved = sorted(name for name in NOT_YET if not found.get(name))
+    assert moved == [], f"these modules hold no bare pairs any more: take them out of NOT_YET: {moved}"

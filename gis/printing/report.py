@@ -87,7 +87,7 @@ def _planned(target: Any) -> str:
         return ""
     if isinstance(planned, tuple):
         return f"{fmt_plain(planned[0])}–{fmt_plain(planned[1])}"
-    return f"{COMPARE_LABELS[target.compare][0]} {fmt_plain(planned)}"
+    return f"{COMPARE_LABELS[target.compare].vi} {fmt_plain(planned)}"
 
 
 def _source(result: Any) -> str:
@@ -112,7 +112,7 @@ def targets_table(results: Sequence[Any]) -> Table:
     for i, r in enumerate(results):
         t = r.target
         rows.append((str(i + 1), t.label("vi"), t.section, _planned(t), _measured(r.measured, t.unit), t.unit,
-                     STATUS_LABELS[r.status][0], _source(r)))
+                     STATUS_LABELS[r.status].vi, _source(r)))
         if r.placeholders:
             resting.append(f"dòng {i + 1}: {', '.join(r.placeholders)}")
         colours[(i, 6)] = STATUS_COLOURS.get(r.status, "white")
@@ -136,7 +136,7 @@ def status_counts(results: Sequence[Any]) -> list[tuple[str, int]]:
     from gis.targets import STATUS_LABELS
 
     counts = {key: sum(1 for r in results if r.status == key) for key in STATUS_LABELS}
-    return [(STATUS_LABELS[k][0], n) for k, n in counts.items() if n]
+    return [(STATUS_LABELS[k].vi, n) for k, n in counts.items() if n]
 
 
 def paginate(table: Table, *, width: float, size: float, first: float, rest: float) -> list[Table]:
