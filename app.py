@@ -10,6 +10,7 @@ import streamlit as st
 from app_pages import auth, context, ui
 from gis import admin_units, logs
 from gis.errors import GisError
+from gis.text import Text, texts
 
 #: The pages' folder, found through the package (this file is ``gis_app/app.py`` in an installed wheel).
 PAGES_DIR = Path(str(resources.files("app_pages")))
@@ -30,10 +31,10 @@ st.set_page_config(page_title=_page_title(), page_icon="🗺️", layout="wide")
 ui.install_style(context.lang())  # before the login form too: its words are Streamlit's as well
 
 #: The titles of the land-change pages (the other pages' are in gis/i18n.py).
-PAGES: dict[str, tuple[str, str]] = {
+PAGES: dict[str, Text] = texts({
     "page_ledger": ("Biến động đất đai", "Land changes"),
     "page_clearance": ("Giải phóng mặt bằng", "Site clearance"),
-}
+})
 
 user = auth.require_login()  # without a live session (when one is needed): only the login form, then stop
 lang = context.sidebar()

@@ -21,13 +21,14 @@ from app_pages import context
 from app_pages.text import literal
 from gis.accounts import Accounts, SessionExpired, User, local_user
 from gis.errors import GisError
+from gis.text import Text, texts
 
 TOKEN_KEY = "auth_token"
 USER_KEY = "auth_user"
 MESSAGE_KEY = "auth_message"
 _FORWARD_HEADERS = ("x-forwarded-for", "x-real-ip", "forwarded")
 
-TEXT: dict[str, tuple[str, str]] = {
+TEXT: dict[str, Text] = texts({
     "login_title": ("Đăng nhập", "Log in"),
     "login_intro": ("Ứng dụng đang mở trên mạng nội bộ của xã: hãy đăng nhập bằng tài khoản do quản trị tạo.",
                     "The app is open on the commune's network: log in with the account the administrator made."),
@@ -48,7 +49,7 @@ TEXT: dict[str, tuple[str, str]] = {
                            "A viewer account cannot save, rename or delete fields."),
     "denied_enter_values": ("Tài khoản người xem không được nhập số liệu.", "A viewer account cannot enter values."),
     "denied_manage_users": ("Chỉ quản trị được quản lý tài khoản.", "Only the administrator manages accounts."),
-}
+})
 
 
 def _is_loopback(host: object) -> bool:

@@ -24,9 +24,10 @@ from gis import landuse
 from gis.errors import GisError
 from gis.ledger import clearance
 from gis.recovery import NAME_FIELDS
+from gis.text import Text, texts
 from layers.render import MAP_HEIGHT_PX, build_map
 
-TABLE: dict[str, tuple[str, str]] = {
+TABLE: dict[str, Text] = texts({
     "title": ("Giải phóng mặt bằng", "Site clearance"),
     "project": ("Dự án", "Project"),
     "no_projects": ("Bộ dữ liệu không có lớp đất thu hồi (recovered_land) nêu tên dự án.",
@@ -59,11 +60,11 @@ TABLE: dict[str, tuple[str, str]] = {
     "outcome": ("Kết quả", "Outcome"),
     "reason": ("Lý do", "Reason"),
     "report": ("Tải báo cáo tuần (Excel)", "Download the weekly report (Excel)"),
-}
-OUTCOMES: dict[str, tuple[str, str]] = {
+})
+OUTCOMES: dict[str, Text] = texts({
     "recorded": ("Đã ghi", "Recorded"), "already": ("Đã có", "Already recorded"),
     "unmatched": ("Không khớp", "Unmatched"), "conflict": ("Mâu thuẫn", "Conflict"),
-}
+})
 #: The colour of each stage on the map (the tool's own colours).
 STAGE_COLOURS: dict[str, str] = {
     clearance.NOT_STARTED: "#9e9e9e", "notice": "#ffeb3b", "inventory": "#ffc107", "plan_published": "#ff9800",
@@ -174,7 +175,7 @@ def outcome_table(result: clearance.LoadResult, code: str) -> pd.DataFrame:
     """Every loaded row with its outcome and reason."""
     return pd.DataFrame({
         tr("row"): [r.row for r in result.rows],
-        tr("outcome"): [OUTCOMES.get(r.outcome, (r.outcome, r.outcome))[0 if code == "vi" else 1]
+        tr("outcome"): [OUTCOMES.get(r.outcome, Text(r.outcome, r.outcome))(code)
                         for r in result.rows],
         tr("parcel"): [", ".join(r.parcels) for r in result.rows],
         tr("reason"): [r.reason_vi if code == "vi" else r.reason_en for r in result.rows],

@@ -1,9 +1,17 @@
-"""What every page shares: the language, the dataset in use (cached), and the sidebar."""
+"""What every page shares: the language, the dataset in use (cached), the cache keys, and the sidebar.
+
+Every cached function that derives something from the dataset takes the :class:`Dataset` itself (not its
+folder and a time stamp beside it) and is decorated with ``hash_funcs=DATASET_HASH``: Streamlit then keys the
+result on :attr:`gis.io.Dataset.key`, a digest of the data's content, so a result can never be served for other
+data than it was made from. The dataset itself is read again whenever a file of its folder is written
+(:func:`gis.io.folder_key`: sizes, modification and change times).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import streamlit as st
@@ -11,7 +19,8 @@ import streamlit as st
 from app_pages.text import literal
 from gis import datasets, i18n
 from gis.errors import GisError
-from gis.io import Dataset, load_dataset
+from gis.io import Dataset, folder_key, load_dataset
+from gis.text import Text, texts
 
 LANG_KEY = "lang"
 
@@ -21,19 +30,29 @@ def lang() -> str:
     return st.session_state.get(LANG_KEY, "vi")
 
 
-def t(key: str, table: dict[str, tuple[str, str]] | None = None) -> str:
+def t(key: str, table: Mapping[str, Text] | None = None) -> str:
     """``key`` in the user's language, from ``table`` (a page's own strings) or the shared ones."""
     return i18n.t(key, lang(), table)
 
 
-def _folder_stamp(folder: Path) -> float:
-    """The newest modification time of the folder's files: the cache key changes when data changes."""
-    return max((p.stat().st_mtime for p in folder.iterdir() if p.is_file()), default=0.0)
+def num(value: float, digits: int = 1) -> str:
+    """A number in the user's language (:func:`gis.text.number`): ``1.234,5`` or ``1,234.5``."""
+    return i18n.number(float(value), digits, lang=lang())
 
 
-@st.cache_resource(show_spinner=False)
-def _load(folder: str, stamp: float) -> Dataset:
-    return load_dataset(Path(folder))
+def _dataset_hash(data: Dataset) -> str:
+    return data.key
+
+
+#: ``hash_funcs`` of every cached function given a dataset: hashed by its content (:attr:`Dataset.key`).
+DATASET_HASH = {Dataset: _dataset_hash}
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _load(folder: str, files: tuple) -> Dataset:
+    data = load_dataset(Path(folder))
+    _ = data.key  # computed once here, not on the first page that caches on it
+    return data
 
 
 def active() -> datasets.Active:
@@ -41,7 +60,7 @@ def active() -> datasets.Active:
 
     Read afresh at every rerun (a small file and one folder: about a millisecond), so a switch made in another
     tab, another browser or by the command line is followed at once, and the caches keyed on
-    :func:`dataset_key` follow it.
+    :func:`dataset` follow it.
     """
     return datasets.active()
 
@@ -65,7 +84,7 @@ def data_folder() -> Path:
     The merged commune is generated there first, under a spinner, when it is chosen and not there yet."""
     info = active().info
     if datasets.needs_generating(info):
-        with st.spinner(i18n.t("generating", lang(), {"generating": datasets.GENERATING})):
+        with st.spinner(datasets.GENERATING.get(lang())):
             datasets.generate(info)
     return info.folder
 
@@ -73,7 +92,7 @@ def data_folder() -> Path:
 #: The app-wide "as of" date (the sidebar's date input): every figure, map and export of the pages that use
 #: :func:`dataset` is of the land as it was on that date (see :mod:`gis.ledger.asof`).
 AS_OF_KEY = "as_of"
-AS_OF: dict[str, tuple[str, str]] = {
+AS_OF: dict[str, Text] = texts({
     "as_of": ("Số liệu tính đến ngày", "Figures as of"),
     "as_of_help": ("Các trang Bản đồ, Tổng hợp, Chỉ tiêu, Trình chiếu, Thu hồi đất, Cánh đồng và các tệp xuất "
                    "tính theo hiện trạng thửa đất của ngày này, theo sổ biến động. Chỉ lớp thửa đất có lịch sử; "
@@ -81,7 +100,7 @@ AS_OF: dict[str, tuple[str, str]] = {
                    "The Map, Overview, Targets, Presentation, Recovery and Fields pages and their exports show "
                    "the parcels as they were on this date, from the land ledger. Only the parcel layer has a "
                    "history; the other layers are as they stand."),
-}
+})
 
 
 def as_of() -> dt.date:
@@ -90,44 +109,37 @@ def as_of() -> dt.date:
     return day if isinstance(day, dt.date) else dt.date.today()
 
 
-def _ledger_stamp(folder: Path) -> float:
-    """The modification time of the dataset's ledger file, 0 when it has none: changes with every entry."""
+def _ledger_stamp(folder: Path) -> tuple:
+    """The state of the dataset's ledger file (:func:`gis.io.file_key`): changes with every entry."""
+    from gis.io import file_key
     from gis.ledger.changes import ledger_name, ledger_path
 
     try:
-        return ledger_path(ledger_name(folder)).stat().st_mtime
+        return tuple(file_key(ledger_path(ledger_name(folder))))
     except (OSError, GisError):
-        return 0.0
-
-
-def source_key() -> tuple[str, float]:
-    """The folder in use and its files' newest modification time (the data as read, whatever the date).
-
-    The folder comes from the workspace's active file, so the key follows a switch made anywhere.
-    """
-    folder = data_folder()
-    return str(folder), _folder_stamp(folder)
-
-
-def dataset_key() -> tuple[str, float]:
-    """A cache key for what pages derive from :func:`dataset`: the folder in use (followed, when the dataset
-    has a ledger, by the "as of" date and the ledger's state) and its files' newest modification time."""
-    folder, stamp = source_key()
-    ledger = _ledger_stamp(Path(folder))
-    return (f"{folder}|{as_of().isoformat()}|{ledger}" if ledger else folder), stamp
+        return ()
 
 
 def source_dataset() -> Dataset:
-    """The dataset in use as read from its files (the ledger's first state), shared by every session."""
+    """The dataset in use as read from its files (the ledger's first state), read once per change of its files
+    and shared by every session. The folder comes from the workspace's active file, so a switch made anywhere
+    is followed."""
     folder = data_folder()
-    return _load(str(folder), _folder_stamp(folder))
+    return _load(str(folder), folder_key(folder))
+
+
+def source_key() -> tuple[str, str]:
+    """The folder in use and the content key of its data as read (whatever the date)."""
+    return str(data_folder()), source_dataset().key
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _dated(folder: str, stamp: float, ledger_stamp: float, day: dt.date) -> Dataset:
+def _dated(folder: str, files: tuple, ledger_stamp: tuple, day: dt.date) -> Dataset:
     from gis.ledger.asof import dated
 
-    return dated(_load(folder, stamp), day)
+    data = dated(_load(folder, files), day)
+    _ = data.key  # computed once here, not on the first page that caches on it
+    return data
 
 
 def dataset() -> Dataset:
@@ -135,11 +147,17 @@ def dataset() -> Dataset:
     force on that date, the data's own when the ledger holds no change; cached per dataset, ledger state and
     date. Raises :class:`gis.errors.GisError` for a date before the data's first state."""
     folder = data_folder()
-    return _dated(str(folder), _folder_stamp(folder), _ledger_stamp(folder), as_of())
+    return _dated(str(folder), folder_key(folder), _ledger_stamp(folder), as_of())
+
+
+def dataset_key() -> tuple[str, str]:
+    """A cache key for what pages derive from :func:`dataset`: the folder in use and the content key of the
+    dataset of the sidebar's date (:attr:`gis.io.Dataset.key`)."""
+    return str(data_folder()), dataset().key
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _start(folder: str, stamp: float, ledger_stamp: float) -> dt.date:
+def _start(folder: str, files: tuple, ledger_stamp: tuple) -> dt.date:
     from gis.ledger.asof import start_date
 
     return start_date(Path(folder))
@@ -155,11 +173,11 @@ def as_of_note(data: Dataset | None = None) -> None:
     st.caption(f"**{as_of_text(day, lang())}**" + (f" · {note}" if note else ""))
 
 
-SIDEBAR: dict[str, tuple[str, str]] = {
+SIDEBAR: dict[str, Text] = texts({
     "choose": ("Chọn bộ dữ liệu", "Choose a dataset"),
     "use": ("Dùng bộ dữ liệu này", "Use this dataset"),
     "in_use": ("đang dùng", "in use"),
-}
+})
 
 
 def _choice_label(info: datasets.DatasetInfo, current: str, language: str) -> str:
@@ -199,7 +217,7 @@ def _switch(current: datasets.Active, language: str) -> None:
 def _as_of_input(folder: Path, language: str) -> None:
     """The app-wide "as of" date: from the data's first state (the ledger's) on, today by default."""
     try:
-        start = _start(str(folder), _folder_stamp(folder), _ledger_stamp(folder))
+        start = _start(str(folder), folder_key(folder), _ledger_stamp(folder))
     except (OSError, GisError):  # a damaged ledger: the pages say so; the date still starts at none
         start = None
     current = st.session_state.get(AS_OF_KEY)
@@ -230,17 +248,16 @@ def sidebar() -> str:
     return choice
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _prepared_map(folder: str, stamp: float, _data: Dataset):
+@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=DATASET_HASH)
+def _prepared_map(data: Dataset):
     from layers.catalogue import prepare
 
-    return prepare(_data)
+    return prepare(data)
 
 
 def prepared_map():
     """The dataset's layers ready for the browser (reprojected, simplified, packed), once per dataset."""
-    folder, stamp = dataset_key()
-    return _prepared_map(folder, stamp, dataset())
+    return _prepared_map(dataset())
 
 
 @st.cache_resource(show_spinner=False)
@@ -258,14 +275,14 @@ def map_assets():
     return _map_assets(str(st.get_option("server.baseUrlPath") or ""))
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _tiles_map(folder: str, stamp: float, base_url_path: str, _data: Dataset):
+@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=DATASET_HASH)
+def _tiles_map(data: Dataset, base_url_path: str):
     from gis import tiles
     from layers.catalogue import prepare
     from layers.render import MapSources
 
-    prepared = prepare(_data, pack_parcels=False)
-    tile_set = tiles.ensure_tiles(_data.parcels)
+    prepared = prepare(data, pack_parcels=False)
+    tile_set = tiles.ensure_tiles(data.parcels)
     base = "/" + base_url_path.strip("/") if base_url_path.strip("/") else ""
     sources = MapSources(tiles_url=f"{base}/lp-map/tiles/{tile_set.key}/{{z}}/{{x}}/{{y}}.pbf", tiles=tile_set,
                          files_url=f"{base}/lp-map/layers/")
@@ -282,8 +299,7 @@ def tiles_map():
     """
     from gis import tiles
 
-    folder, stamp = dataset_key()
-    args = (folder, stamp, str(st.get_option("server.baseUrlPath") or ""), dataset())
+    args = (dataset(), str(st.get_option("server.baseUrlPath") or ""))
     prepared, sources = _tiles_map(*args)
     root = tiles.cache_root()
     names = [url.rsplit("/", 1)[-1].removesuffix(".json") for url in sources.layer_urls.values()]
@@ -292,6 +308,27 @@ def tiles_map():
         _tiles_map.clear()
         prepared, sources = _tiles_map(*args)
     return prepared, sources
+
+
+def new_drawing(map_key: str, seen_key: str, *, kind: str | None = None) -> dict | None:
+    """The GeoJSON geometry (WGS84) of the shape just drawn on the map ``map_key``, once per drawing; ``None``
+    otherwise. The drawing handler of every page that lets the user draw.
+
+    streamlit-folium keeps the shapes drawn in the widget's value (``all_drawings``): the latest one (of the
+    geometry type ``kind``, such as ``"LineString"``, when given) is taken, and ``seen_key`` remembers it so
+    that the next rerun does not take it again.
+    """
+    drawings = (st.session_state.get(map_key) or {}).get("all_drawings") or []
+    if kind is not None:
+        drawings = [d for d in drawings if ((d or {}).get("geometry") or {}).get("type") == kind]
+    if not drawings:
+        return None
+    geometry = (drawings[-1] or {}).get("geometry") or {}
+    seen = json.dumps(geometry, sort_keys=True)
+    if seen == st.session_state.get(seen_key):
+        return None
+    st.session_state[seen_key] = seen
+    return geometry
 
 
 def _new_click(map_key: str, seen_key: str) -> dict:

@@ -13,8 +13,10 @@ from app_pages.text import literal
 from gis.checks import KINDS
 from gis.errors import GisError, PlacementError
 from gis.i18n import number
+from gis.io import FileKey, file_key
+from gis.text import Text, texts
 
-STRINGS: dict[str, tuple[str, str]] = {
+STRINGS: dict[str, Text] = texts({
     "title": ("Dữ liệu của xã", "The commune's data"),
     "intro": (
         "Tải lên tệp bản đồ địa chính của xã (shapefile hoặc .zip, GeoPackage, GeoJSON, Esri JSON, KML/KMZ, DXF, "
@@ -77,10 +79,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col_unit": ("Đơn vị hành chính", "Administrative unit"),
     "switch_hint": ("Chọn bộ dữ liệu dùng cho mọi trang ở thanh bên («Dùng bộ dữ liệu này»).",
                     "Choose the dataset every page uses in the sidebar ('Use this dataset')."),
-}
+})
 
 #: Labels of the parcel fields the schema has no label for.
-_MORE_LABELS: dict[str, tuple[str, str]] = {"area_m2_field": ("Diện tích (m²)", "Area (m²)")}
+_MORE_LABELS: dict[str, Text] = texts({"area_m2_field": ("Diện tích (m²)", "Area (m²)")})
 
 
 #: The session's keys for the dataset just imported (its name) and its parcel count.
@@ -92,7 +94,7 @@ def _t(key: str) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _read(path: str, stamp: float, layer: str | None, encoding: str | None):  # noqa: ANN202 - Source
+def _read(path: str, stamp: FileKey, layer: str | None, encoding: str | None):  # noqa: ANN202 - Source
     from gis.sources import read_source
 
     return read_source(path, layer=layer, encoding=encoding)
@@ -102,8 +104,11 @@ def _label(field: str) -> str:
     """A parcel field as the user reads it (never the internal key)."""
     from gis.schema import LABELS
 
-    pair = LABELS.get(field) or _MORE_LABELS.get(field) or (field, field)
-    return pair[0 if lang() == "vi" else 1]
+    pair = LABELS.get(field)
+    if pair is not None:
+        return pair[0 if lang() == "vi" else 1]
+    found = _MORE_LABELS.get(field)
+    return found(lang()) if found is not None else field
 
 
 def _saved_uploads(uploads: list) -> list[Path]:  # noqa: ANN001 - streamlit's UploadedFile
@@ -261,7 +266,7 @@ def _import_flow(uploads: list) -> None:
         encoding = st.selectbox(_t("encoding"), encodings, format_func=lambda e: _t("auto") if e is None else e,
                                 key="data_encoding")
     try:
-        source = _read(str(path), path.stat().st_mtime, st.session_state.get("data_layer"), encoding)
+        source = _read(str(path), file_key(path), st.session_state.get("data_layer"), encoding)
     except GisError as exc:
         st.error(literal(exc.text(lang())))
         return

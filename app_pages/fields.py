@@ -14,7 +14,6 @@ import dataclasses
 import html
 import json
 import tempfile
-import unicodedata
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -25,13 +24,25 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import auth
-from app_pages.context import as_of_note, clicked_parcel, dataset, dataset_key, lang, map_assets, prepared_map, t
+from app_pages.context import (
+    DATASET_HASH,
+    as_of_note,
+    clicked_parcel,
+    dataset,
+    lang,
+    map_assets,
+    new_drawing,
+    num,
+    prepared_map,
+    t,
+)
 from app_pages.text import literal
-from app_pages.ui import number_table
+from app_pages.ui import map_view, number_table
 from gis import fields, landuse, targets
 from gis.errors import GisError
 from gis.i18n import number
-from gis.io import Dataset
+from gis.io import Dataset, file_key
+from gis.text import Text, strip_accents, texts
 from gis.workspace import (
     ADOPTED,
     DRAFT,
@@ -44,13 +55,13 @@ from gis.workspace import (
     workspace_path,
 )
 from layers.catalogue import PreparedMap
-from layers.geometry import bounds_wgs84, zoom_for
+from layers.geometry import bounds_wgs84
 from layers.planned_fields import DRAFTS, SAVED, SUGGESTED, WORKING, WORKING_PARCELS
-from layers.render import MAP_HEIGHT_PX, MAP_WIDTH_PX, build_map
+from layers.render import MAP_HEIGHT_PX, build_map
 from layers.render_draw import add_draw
 from layers.render_fields import collapse_legend, fields_group
 
-TABLE: dict[str, tuple[str, str]] = {
+TABLE: dict[str, Text] = texts({
     "title": ("Cánh đồng tập trung", "Concentrated fields"),
     "intro": ("Cánh đồng tập trung theo kế hoạch: {goals}", "Concentrated fields in the plan: {goals}"),
     "no_roles": ("Kế hoạch không chỉ định chỉ tiêu cánh đồng tập trung ([roles] fields_total, fields_count): trang "
@@ -175,7 +186,7 @@ TABLE: dict[str, tuple[str, str]] = {
                   "trong hệ tọa độ của nó.",
                   "Planned fields are kept in {path} (QGIS opens it), with the dataset open now and in its CRS."),
     "legend": ("Trên bản đồ", "On the map"),
-}
+})
 
 MAP_KEY = "fields_map"
 WORK = "fields_work"
@@ -201,8 +212,6 @@ TOP = 5
 #: The plan's roles this page measures (see gis.targets.ROLES): the fields' total area and their number.
 FIELD_ROLES = ("fields_total", "fields_count")
 VIETNAM = timezone(timedelta(hours=7))
-STATUS_COLOURS = {targets.MET: "green", targets.AT_RISK: "orange", targets.NOT_MET: "red",
-                  targets.NOT_MEASURED: "gray", targets.TRACKED: "gray"}
 
 
 def tr(key: str, **kwargs: object) -> str:
@@ -211,27 +220,19 @@ def tr(key: str, **kwargs: object) -> str:
 
 
 def ha(value: float, decimals: int = 2) -> str:
-    return number(value, decimals, lang=lang())
+    return num(value, decimals)
 
 
 # -- cached: the workspace's fields, suggestions, targets -------------------------------------------
 
 
-def _stamp(path: Path) -> tuple[int, int]:
-    """A cache key for a file that changes whenever it is written (by this tab, another one or the CLI)."""
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        return 0, 0
-    return info.st_mtime_ns, info.st_size
-
-
-#: What the page reads from the workspace: its path, its stamp, the dataset's id and CRS (see :func:`_planned`).
-WsKey = tuple[str, tuple[int, int], str, str]
+#: What the page reads from the workspace: its path, its :func:`gis.io.file_key`, the dataset's id and CRS
+#: (see :func:`_planned`).
+WsKey = tuple[str, tuple[str, int, int, int], str, str]
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _planned(path: str, stamp: tuple[int, int], data_id: str, srs: str) -> gpd.GeoDataFrame:
+def _planned(path: str, stamp: tuple[str, int, int, int], data_id: str, srs: str) -> gpd.GeoDataFrame:
     """The fields saved on the dataset ``data_id``, in its CRS ``srs`` (drafts and adopted ones); none when the
     workspace cannot be read (the fault is shown at the top of the page)."""
     try:
@@ -240,9 +241,9 @@ def _planned(path: str, stamp: tuple[int, int], data_id: str, srs: str) -> gpd.G
         return empty_fields(crs=srs)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _table(folder: str, stamp: float, ws: WsKey, _data: Dataset) -> gpd.GeoDataFrame:
-    return fields.field_table(_data, _planned(*ws))
+@st.cache_data(show_spinner=False, max_entries=16, hash_funcs=DATASET_HASH)
+def _table(data: Dataset, ws: WsKey) -> gpd.GeoDataFrame:
+    return fields.field_table(data, _planned(*ws))
 
 
 def _plan() -> targets.Plan:
@@ -259,31 +260,30 @@ def _role_key(plan: targets.Plan, role: str) -> str | None:
 
 def _goal(target: targets.Target) -> str:
     """The plan's figure of a target as the page writes it: "> 100 ha", "= 4", "90–110 ha"."""
-    i = 0 if lang() == "vi" else 1
     unit = f" {target.unit}" if target.unit and target.unit != "fields" else ""
     if isinstance(target.planned, tuple):
         return f"{number(target.planned[0], 0, lang=lang())}–{number(target.planned[1], 0, lang=lang())}{unit}"
     if target.planned is None:
-        return targets.COMPARE_LABELS[target.compare][i]
-    return f"{targets.COMPARE_LABELS[target.compare][i]} {number(float(target.planned), 0, lang=lang())}{unit}"
+        return targets.COMPARE_LABELS[target.compare](lang())
+    return f"{targets.COMPARE_LABELS[target.compare](lang())} {number(float(target.planned), 0, lang=lang())}{unit}"
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _targets(folder: str, stamp: float, ws: WsKey, plan_stamp: tuple[int, int],
-             extra_wkb: bytes | None, _data: Dataset) -> dict[str, targets.Result]:
+@st.cache_data(show_spinner=False, max_entries=32, hash_funcs=DATASET_HASH)
+def _targets(data: Dataset, ws: WsKey, plan_stamp: tuple[str, int, int, int],
+             extra_wkb: bytes | None) -> dict[str, targets.Result]:
     """The two targets measured with the adopted fields (and ``extra_wkb``, a field as if it were adopted)."""
     planned = _planned(*ws)
     if extra_wkb is not None:
         extra = gpd.GeoDataFrame({"field_id": [-2], "name": ["?"], "state": [ADOPTED], "dataset": [ws[2]]},
-                                 geometry=[shapely.from_wkb(extra_wkb)], crs=_data.parcels.crs).to_crs(planned.crs)
+                                 geometry=[shapely.from_wkb(extra_wkb)], crs=data.parcels.crs).to_crs(planned.crs)
         columns = ["field_id", "name", "state", "dataset", "geometry"]
         planned = gpd.GeoDataFrame(pd.concat([planned[columns], extra], ignore_index=True), crs=planned.crs)
-    return {r.target.key: r for r in targets.evaluate(_plan(), _data, planned_fields=planned)}
+    return {r.target.key: r for r in targets.evaluate(_plan(), data, planned_fields=planned)}
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _suggestions(folder: str, stamp: float, ws: WsKey, _data: Dataset) -> gpd.GeoDataFrame:
-    return fields.suggest(_data, planned=_planned(*ws), top=TOP)
+@st.cache_data(show_spinner=False, max_entries=16, hash_funcs=DATASET_HASH)
+def _suggestions(data: Dataset, ws: WsKey) -> gpd.GeoDataFrame:
+    return fields.suggest(data, planned=_planned(*ws), top=TOP)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -318,15 +318,9 @@ def _flash(kind: str, text: str) -> None:
 
 def _take_drawing(data: Dataset) -> None:
     """A new polygon drawn in the browser becomes the field being planned (once per drawing)."""
-    value = st.session_state.get(MAP_KEY) or {}
-    drawings = value.get("all_drawings") or []
-    if not drawings:
+    geometry = new_drawing(MAP_KEY, DRAW_SEEN)
+    if geometry is None:
         return
-    geometry = (drawings[-1] or {}).get("geometry") or {}
-    seen = json.dumps(geometry, sort_keys=True)
-    if seen == st.session_state.get(DRAW_SEEN):
-        return
-    st.session_state[DRAW_SEEN] = seen
     try:
         outline = fields.outline_from_geojson(geometry, data.parcels.crs)
     except GisError as exc:
@@ -360,9 +354,7 @@ def _take_click(data: Dataset, prepared: PreparedMap, others: gpd.GeoDataFrame) 
 
 
 def _view_of(frame: gpd.GeoDataFrame) -> dict:
-    west, south, east, north = bounds_wgs84(frame)
-    zoom = min(18, zoom_for((west, south, east, north), width_px=MAP_WIDTH_PX, height_px=MAP_HEIGHT_PX))
-    return {"center": [round((south + north) / 2, 7), round((west + east) / 2, 7)], "zoom": zoom}
+    return map_view(bounds_wgs84(frame))
 
 
 def _take_suggestion(suggested: gpd.GeoDataFrame) -> None:
@@ -487,13 +479,12 @@ def _local(stamp: str) -> str:
 
 
 def _status_text(result: targets.Result) -> str:
-    label = targets.STATUS_LABELS[result.status][0 if lang() == "vi" else 1]
-    return f":{STATUS_COLOURS[result.status]}[**{label}**]"
+    label = targets.STATUS_LABELS[result.status](lang())
+    return f":{targets.STATUS_COLOURS[result.status].markdown}[**{label}**]"
 
 
 def _slug(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
-    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    plain = strip_accents(text, compatible=True)
     return "_".join("".join(c if c.isalnum() else " " for c in plain.lower()).split()) or "canh_dong"
 
 
@@ -531,10 +522,10 @@ try:
         st.error(literal(ws_fault.text(lang())), icon=":material/block:")
     else:
         Workspace.open(ws_path)  # made (or migrated) before it is stamped
-    ws_key: WsKey = (str(ws_path), _stamp(ws_path), dataset_id(data), srs_text(data.parcels.crs))
+    ws_key: WsKey = (str(ws_path), file_key(ws_path), dataset_id(data), srs_text(data.parcels.crs))
     planned = _planned(*ws_key)
     others = fields.existing_fields(data, planned)
-    suggested = _suggestions(*dataset_key(), ws_key, data)
+    suggested = _suggestions(data, ws_key)
     migrated = Workspace.open(ws_path).migrated_drafts() if ws_fault is None else 0
 except GisError as exc:
     st.error(f"{t('error')}: {literal(exc.text(lang()))}")
@@ -563,8 +554,8 @@ if migrated and (planned["state"] == DRAFT).any():
 # the targets the plan gives the roles fields_total and fields_count (e.g. "more than 100 ha", "4 fields")
 plan_path = targets.default_plan()
 try:
-    results = _targets(*dataset_key(), ws_key, _stamp(plan_path), None, data)
-    what_if = (_targets(*dataset_key(), ws_key, _stamp(plan_path), shapely.to_wkb(outline), data)
+    results = _targets(data, ws_key, file_key(plan_path), None)
+    what_if = (_targets(data, ws_key, file_key(plan_path), shapely.to_wkb(outline))
                if check is not None and check.ok else None)
     total_key = _role_key(_fields_plan, "fields_total") if _fields_plan is not None else None
     count_key = _role_key(_fields_plan, "fields_count") if _fields_plan is not None else None
@@ -590,7 +581,7 @@ if results:
             if what_if:
                 w = what_if[count_key]
                 st.caption(tr("if_saved", value=number(w.measured or 0.0, 0, lang=lang()), status=_status_text(w)))
-    table = _table(*dataset_key(), ws_key, data)
+    table = _table(data, ws_key)
     drafts = table[table["state"] == DRAFT]
     st.caption(tr("counted") + (" " + tr("drafts_apart", n=len(drafts), ha=ha(float(drafts["rice_ha"].sum())))
                                 if len(drafts) else ""))
@@ -654,13 +645,10 @@ with map_col:
     st.markdown(_legend(), unsafe_allow_html=True)
 
 # every field: existing (kept, recovered) and planned
-table = _table(*dataset_key(), ws_key, data)
+table = _table(data, ws_key)
 st.subheader(tr("fields"))
-code = 0 if lang() == "vi" else 1
-
-
 def _status_of(status: str, state: str) -> str:
-    label = fields.STATUS_LABELS[status][code]
+    label = fields.STATUS_LABELS[status](lang())
     return f"{label} — {fields.state_label(state, lang=lang())}" if state else label
 
 
@@ -684,7 +672,7 @@ st.caption(tr("suggestions_help"))
 if len(suggested):
     totals = []
     for geom in suggested.geometry:
-        r = _targets(*dataset_key(), ws_key, _stamp(plan_path), shapely.to_wkb(geom), data) if results else {}
+        r = _targets(data, ws_key, file_key(plan_path), shapely.to_wkb(geom)) if results else {}
         totals.append((r[total_key].measured or 0.0) if r and total_key in r else None)
     st.dataframe(number_table(pd.DataFrame({
         tr("col_rank"): suggested["rank"],
@@ -744,14 +732,14 @@ with export_col:
     st.subheader(tr("export"))
     choices: dict[str, tuple[shapely.Geometry, dict]] = {}
     if check is not None and outline is not None:
-        choices[tr("working")] = (outline, {"ten": tr("working"), "trang_thai": fields.STATUS_LABELS["planned"][0],
+        choices[tr("working")] = (outline, {"ten": tr("working"), "trang_thai": fields.STATUS_LABELS["planned"].vi,
                                             "lua_ha": round(check.rice_ha, 4), "so_thua": check.parcels,
                                             "so_chu": check.owners, "thon": ", ".join(check.villages),
                                             "dt_ha": round(check.outline_ha, 4), "tao_luc": "", "sua_luc": "",
                                             "phe_duyet": "", "quyet_dinh": "", "ngay_qd": ""})
     for row in table.itertuples():
-        choices[f"{row.name} ({fields.STATUS_LABELS[row.status][code]})"] = (row.geometry, {
-            "ten": row.name, "trang_thai": fields.STATUS_LABELS[row.status][0], "lua_ha": round(row.rice_ha, 4),
+        choices[f"{row.name} ({fields.STATUS_LABELS[row.status](lang())})"] = (row.geometry, {
+            "ten": row.name, "trang_thai": fields.STATUS_LABELS[row.status].vi, "lua_ha": round(row.rice_ha, 4),
             "so_thua": int(row.parcels), "so_chu": int(row.owners), "thon": row.villages,
             "dt_ha": round(row.area_ha, 4), "tao_luc": row.created_at, "sua_luc": row.updated_at,
             "phe_duyet": fields.state_label(row.state), "quyet_dinh": row.decision, "ngay_qd": row.decision_date})

@@ -8,7 +8,6 @@ The domain is :mod:`gis.ledger.changes`; this page only gathers input, previews 
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import folium
 import pandas as pd
@@ -17,20 +16,22 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import auth
-from app_pages.context import clicked_parcel, lang, map_assets, t
+from app_pages.context import clicked_parcel, lang, map_assets, new_drawing, t
 from app_pages.ledger_ui import PICK, history_table, line_from_geojson, map_as_of, reverse_form, store
 from app_pages.text import literal
+from app_pages.ui import map_view
 from gis import landuse
 from gis.errors import GisError
 from gis.i18n import number
 from gis.ledger import changes as ledger
 from gis.ledger.store import KIND_LABELS, Decision, Entry, LedgerError
-from layers.geometry import bounds_wgs84, zoom_for
-from layers.render import MAP_HEIGHT_PX, MAP_WIDTH_PX, build_map, selection_group
+from gis.text import Text, texts
+from layers.geometry import bounds_wgs84
+from layers.render import MAP_HEIGHT_PX, build_map, selection_group
 from layers.render_draw import DRAW_COLOUR, add_draw
 from layers.render_fields import collapse_legend
 
-TABLE: dict[str, tuple[str, str]] = {
+TABLE: dict[str, Text] = texts({
     "title": ("Biến động đất đai", "Land changes"),
     "as_of": ("Xem bản đồ tại ngày", "Show the map as of"),
     "as_of_help": ("Bản đồ và thông tin thửa đất theo hiện trạng của ngày đã chọn.",
@@ -90,7 +91,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "entries": ("Các mục biến động", "The entries"),
     "kind": ("Loại biến động", "Kind of change"),
     "date": ("Ngày", "Date"),
-}
+})
 
 MAP_KEY = "ledger_map"
 CLICK_SEEN = "ledger_click_seen"
@@ -137,15 +138,9 @@ def _take_click(prepared, parcels) -> None:
 
 def _take_line(crs: object) -> None:
     """The latest line drawn in the browser becomes the dividing line (once per drawing)."""
-    drawings = (st.session_state.get(MAP_KEY) or {}).get("all_drawings") or []
-    lines = [d for d in drawings if ((d or {}).get("geometry") or {}).get("type") == "LineString"]
-    if not lines:
+    geometry = new_drawing(MAP_KEY, DRAW_SEEN, kind="LineString")
+    if geometry is None:
         return
-    geometry = lines[-1]["geometry"]
-    seen = json.dumps(geometry, sort_keys=True)
-    if seen == st.session_state.get(DRAW_SEEN):
-        return
-    st.session_state[DRAW_SEEN] = seen
     try:
         st.session_state[LINE] = line_from_geojson(geometry, crs).wkt
     except (GisError, ValueError, TypeError) as exc:
@@ -300,7 +295,7 @@ def _changes() -> None:
     if not summary.entries:
         st.info(tr("none"))
         return
-    kinds = pd.DataFrame({tr("kind"): [KIND_LABELS.get(k, (k, k))[0 if code == "vi" else 1]
+    kinds = pd.DataFrame({tr("kind"): [KIND_LABELS.get(k, Text(k, k))(code)
                                          for k in summary.by_kind],
         tr("count"): list(summary.by_kind.values())})
     st.dataframe(kinds, hide_index=True, width="stretch")
@@ -368,10 +363,7 @@ with map_col:
         keys = parcels["sheet"].map(ledger.key_text) + "/" + parcels["parcel_no"].map(ledger.key_text)
         chosen = parcels[(keys == ref).to_numpy()]
         if len(chosen):
-            west, south, east, north = bounds_wgs84(chosen)
-            view = {"center": [round((south + north) / 2, 7), round((west + east) / 2, 7)],
-                    "zoom": min(18, zoom_for((west, south, east, north), width_px=MAP_WIDTH_PX,
-                                             height_px=MAP_HEIGHT_PX))}
+            view = map_view(bounds_wgs84(chosen))
     st_folium(folium_map, key=MAP_KEY, height=MAP_HEIGHT_PX, use_container_width=True, returned_objects=RETURNED,
               feature_group_to_add=_overlay(prepared, parcels, ref, preview, ledger_store.crs),
               center=view.get("center"), zoom=view.get("zoom"))

@@ -14,13 +14,15 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from app_pages.context import data_folder, lang, source_dataset, source_key, t
+from app_pages.context import DATASET_HASH, data_folder, lang, source_dataset, t
 from app_pages.text import literal
 from gis.errors import GisError
+from gis.io import Dataset, FileKey, file_key
 from gis.ledger.changes import history, open_store, ref_of
 from gis.ledger.store import SqliteLandStore
+from gis.text import Text, texts
 
-TABLE: dict[str, tuple[str, str]] = {
+TABLE: dict[str, Text] = texts({
     "history": ("Lịch sử biến động", "History of changes"),
     "open_ledger": ("Mở trang biến động đất đai", "Open the land changes page"),
     "no_history": ("Chưa có biến động nào được ghi cho thửa này.", "No change is recorded for this parcel."),
@@ -48,7 +50,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "reverse_done": ("Đã ghi mục {n}: hủy bỏ mục {m}.", "Entry {n} written: entry {m} reversed."),
     "reverse_refused": ("Không hủy được", "Not reversed"),
     "reverse_denied": ("Tài khoản người xem không được hủy mục đã ghi.", "A viewer account cannot reverse entries."),
-}
+})
 
 #: Where the ledger page takes a parcel handed over by another page (``"SHEET/PARCEL"``).
 PICK = "ledger_pick"
@@ -58,35 +60,32 @@ def tr(key: str) -> str:
     return t(key, TABLE)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _store(folder: str, stamp: float, ledger_file: str) -> SqliteLandStore:
+@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=DATASET_HASH)
+def _store(data: Dataset, ledger_file: str) -> SqliteLandStore:
     from app_pages import auth
 
-    return open_store(source_dataset(), by=auth.who())
+    return open_store(data, by=auth.who())
 
 
 def store() -> SqliteLandStore:
     """The land store (ledger) of the dataset in use; seeded from its parcels the first time."""
     from gis.ledger.changes import ledger_name, ledger_path
 
-    folder, stamp = source_key()
-    return _store(folder, stamp, str(ledger_path(ledger_name(Path(folder)))))
+    data = source_dataset()
+    return _store(data, str(ledger_path(ledger_name(data.folder))))
 
 
-def store_stamp(found: SqliteLandStore) -> float:
-    """The store file's modification time: a cache key that changes with every entry written."""
-    try:
-        return Path(found.path).stat().st_mtime
-    except OSError:
-        return 0.0
+def store_stamp(found: SqliteLandStore) -> FileKey:
+    """The store file's :func:`gis.io.file_key`: a cache key that changes with every entry written."""
+    return file_key(found.path)
 
 
-@st.cache_resource(show_spinner=False, max_entries=6)
-def _as_of(ledger_file: str, stamp: float, ledger_stamp: float, day: dt.date | None):
+@st.cache_resource(show_spinner=False, max_entries=6, hash_funcs=DATASET_HASH)
+def _as_of(base: Dataset, ledger_file: str, ledger_stamp: FileKey, day: dt.date | None):
     from gis.ledger.changes import dataset_as_of
     from layers.catalogue import prepare
 
-    data = dataset_as_of(source_dataset(), store(), day)
+    data = dataset_as_of(base, store(), day)
     return data, prepare(data)
 
 
@@ -94,8 +93,7 @@ def map_as_of(day: dt.date | None):
     """``(dataset, prepared map)`` whose parcels are those in force on ``day`` (today's when None), cached per
     dataset, ledger state and date. The prepared parcels are aligned by position to ``dataset.parcels``."""
     found = store()
-    _, stamp = source_key()
-    return _as_of(str(found.path), stamp, store_stamp(found), day)
+    return _as_of(source_dataset(), str(found.path), store_stamp(found), day)
 
 
 def history_table(ref: str, language: str) -> tuple[pd.DataFrame, list[str], list[str]]:

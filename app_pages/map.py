@@ -21,7 +21,7 @@ from streamlit_folium import st_folium
 from app_pages import ledger_ui
 from app_pages.context import as_of_note, clicked_tile_parcel, dataset, lang, map_assets, t, tiles_map
 from app_pages.text import literal
-from app_pages.ui import number_table
+from app_pages.ui import map_view, number_table
 from gis import admin_units, landuse
 from gis.errors import GisError
 from gis.i18n import number
@@ -29,11 +29,11 @@ from gis.parcel_info import ParcelFacts, parcel_facts
 from gis.recovery import identity_label
 from gis.schema import LABELS
 from gis.search import find_parcels
+from gis.text import Text, texts
 from layers.catalogue import PreparedMap
-from layers.geometry import zoom_for
-from layers.render import MAP_HEIGHT_PX, MAP_WIDTH_PX, build_map, selection_group
+from layers.render import MAP_HEIGHT_PX, build_map, selection_group
 
-TABLE: dict[str, tuple[str, str]] = {
+TABLE: dict[str, Text] = texts({
     "title": ("Bản đồ {place}", "{place} map"),
     "loading_map": ("Đang chuẩn bị bản đồ (lần đầu với bộ dữ liệu này có thể mất nửa phút)…",
                     "Preparing the map (the first time with this dataset can take half a minute)…"),
@@ -84,7 +84,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "sheet": ("Tờ", "Sheet"),
     "parcel": ("Thửa", "Parcel"),
     "result_label": ("Tờ {s}, thửa {n} — {owner} — thôn {village}", "Sheet {s}, parcel {n} — {owner} — {village}"),
-}
+})
 
 MAP_KEY = "commune_map"
 SELECTED = "map_selected"
@@ -109,10 +109,7 @@ def tr(key: str, **kwargs: object) -> str:
 
 
 def _view_of(prepared: PreparedMap, positions: list[int], *, max_zoom: int = PARCEL_ZOOM) -> dict:
-    frame = prepared.parcels_display.iloc[positions]
-    west, south, east, north = (float(v) for v in frame.total_bounds)
-    zoom = min(max_zoom, zoom_for((west, south, east, north), width_px=MAP_WIDTH_PX, height_px=MAP_HEIGHT_PX))
-    return {"center": [round((south + north) / 2, 7), round((west + east) / 2, 7)], "zoom": zoom}
+    return map_view(prepared.parcels_display.iloc[positions].total_bounds, max_zoom=max_zoom)
 
 
 def _positions(prepared: PreparedMap, labels: list[Hashable]) -> list[int]:
@@ -166,9 +163,7 @@ def _on_filter() -> None:
     prepared, _ = tiles_map()
     visible = _visible_labels(data.parcels)
     if visible is None:
-        west, south, east, north = prepared.bounds
-        st.session_state[VIEW] = {"center": [round((south + north) / 2, 7), round((west + east) / 2, 7)],
-                                  "zoom": zoom_for(prepared.bounds, width_px=MAP_WIDTH_PX, height_px=MAP_HEIGHT_PX)}
+        st.session_state[VIEW] = map_view(prepared.bounds, max_zoom=19)
     elif len(visible):
         st.session_state[VIEW] = _view_of(prepared, _positions(prepared, list(visible)), max_zoom=17)
 

@@ -16,11 +16,13 @@ import geopandas as gpd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages.context import as_of_note, dataset, dataset_key, lang, log_download, map_assets, prepared_map, t
+from app_pages.context import DATASET_HASH, as_of_note, dataset, lang, log_download, map_assets, num, prepared_map, t
 from app_pages.text import literal
 from gis import admin_units, i18n, recovery, targets
 from gis.errors import GisError
+from gis.io import Dataset, FileKey, file_key
 from gis.summary import kept_fields, summarise
+from gis.text import Text, texts
 from gis.workspace import (
     ADOPTED,
     Workspace,
@@ -33,7 +35,7 @@ from gis.workspace import (
 from layers.geometry import bounds_wgs84, zoom_for
 from layers.render_present import highlight_group, presentation_map, standalone_html
 
-TABLE: dict[str, tuple[str, str]] = {
+TABLE: dict[str, Text] = texts({
     "prev": ("◀ Trước", "◀ Previous"),
     "next": ("Tiếp ▶", "Next ▶"),
     "step": ("Bước {i}/{n}", "Step {i} of {n}"),
@@ -75,7 +77,7 @@ TABLE: dict[str, tuple[str, str]] = {
                      "{estimate}, chưa đo được {unknown} (trên {total} chỉ tiêu).",
                      "Met {met}, at risk {risk}, not met {not_met}, estimates on placeholders {estimate}, not "
                      "measurable yet {unknown} (of {total} targets)."),
-}
+})
 
 MAP_KEY = "presentation_map"
 STEP = "presentation_step"
@@ -93,10 +95,6 @@ class View:
     title: str
     text: str
     bounds: tuple[float, float, float, float]
-
-
-def _n(value: float, digits: int = 1) -> str:
-    return i18n.number(value, digits, lang=lang())
 
 
 def _saved_fields() -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
@@ -118,21 +116,19 @@ def _role_figure(plan: targets.Plan | None, results: dict[str, targets.Result], 
     if plan is None:
         return ""
     if target is None or target.key not in results:
-        i = 0 if lang() == "vi" else 1
-        return tr("no_role", what=targets.ROLES[role][i], role=role)
+        return tr("no_role", what=targets.ROLES[role](lang()), role=role)
     r = results[target.key]
-    i = 0 if lang() == "vi" else 1
 
     def plain(v: float) -> str:
-        return _n(v, 0 if float(v).is_integer() else 2)
+        return num(v, 0 if float(v).is_integer() else 2)
 
     if isinstance(target.planned, tuple):
         planned = f"{plain(target.planned[0])}–{plain(target.planned[1])} {target.unit}"
     elif target.planned is None:
-        planned = targets.COMPARE_LABELS[target.compare][i]
+        planned = targets.COMPARE_LABELS[target.compare](lang())
     else:
-        planned = f"{targets.COMPARE_LABELS[target.compare][i]} {plain(target.planned)} {target.unit}"
-    measured = "—" if r.measured is None else f"{_n(r.measured, 0 if float(r.measured).is_integer() else 1)} {target.unit}"
+        planned = f"{targets.COMPARE_LABELS[target.compare](lang())} {plain(target.planned)} {target.unit}"
+    measured = "—" if r.measured is None else f"{num(r.measured, 0 if float(r.measured).is_integer() else 1)} {target.unit}"
     return tr("role_figure", label=target.label(lang()), planned=planned, measured=measured,
               status=r.status_label(lang()))
 
@@ -151,9 +147,8 @@ def _first_project(plan: targets.Plan | None, projects: gpd.GeoDataFrame) -> tup
     return 0, tr("first_project_missing", name=wanted)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _views(folder: str, stamp: float, language: str, ws_stamp: float, plan_key: str = "") -> list[dict]:
-    data = dataset()
+@st.cache_data(show_spinner=False, max_entries=8, hash_funcs=DATASET_HASH)
+def _views(data: Dataset, language: str, ws_stamp: FileKey, plan_stamp: FileKey) -> list[dict]:
     figures = summarise(data)
     views: list[dict] = []
     planned = read_planned(workspace_path())  # every saved field: the targets count the adopted ones of this dataset
@@ -174,8 +169,8 @@ def _views(folder: str, stamp: float, language: str, ws_stamp: float, plan_key: 
     place = admin_units.heading(admin_units.of_dataset(data), language)[0]
     views.append({"title": tr("commune", place=place[:1].upper() + place[1:] if language == "en" else place),
                   "bounds": base, "text": tr(
-        "commune_text", parcels=i18n.number(figures.parcel_count, 0, lang=language), area=_n(figures.commune_ha),
-        rice_before=_n(figures.rice_ha_before_recovery), rice_after=_n(figures.rice_ha_after_recovery))})
+        "commune_text", parcels=i18n.number(figures.parcel_count, 0, lang=language), area=num(figures.commune_ha),
+        rice_before=num(figures.rice_ha_before_recovery), rice_after=num(figures.rice_ha_after_recovery))})
     projects = data.get("recovered_land")
     if projects is not None and not projects.empty:
         index, note = _first_project(plan, projects)
@@ -187,8 +182,8 @@ def _views(folder: str, stamp: float, language: str, ws_stamp: float, plan_key: 
             result = recovery.recover(data.parcels, boundary)
             totals = result.totals
             text = tr("project_text", decision=str(row.get("SOQD", "")),
-                      area=_n(totals.recovered_ha), parcels=totals.parcels, owners=totals.owners,
-                      rice=_n(totals.rice_ha), ponds=_n(totals.pond_ha))
+                      area=num(totals.recovered_ha), parcels=totals.parcels, owners=totals.owners,
+                      rice=num(totals.rice_ha), ponds=num(totals.pond_ha))
         except GisError as exc:
             text = exc.text(language)
         views.append({"title": name, "bounds": bounds_wgs84(first), "text": f"{text} {note}".strip(),
@@ -198,32 +193,31 @@ def _views(folder: str, stamp: float, language: str, ws_stamp: float, plan_key: 
         title = tr("projects") if not years else tr(
             "projects_years", years=str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}")
         views.append({"title": title, "bounds": bounds_wgs84(projects), "text": " ".join(filter(None, [tr(
-            "projects_text", n=len(projects), area=_n(figures.recovered_ha)), _role_figure(plan, by_key, "recovered")])),
+            "projects_text", n=len(projects), area=num(figures.recovered_ha)), _role_figure(plan, by_key, "recovered")])),
             "highlight": "projects"})
     kept = kept_fields(data.get("concentrated_fields"))
     planned, drafts = _saved_fields()
     if kept is not None and not kept.empty:
         shown = kept if planned is None or planned.empty else gpd.GeoDataFrame(
             geometry=list(kept.geometry) + list(planned.to_crs(kept.crs).geometry), crs=kept.crs)
-        extra = tr("fields_planned", n=len(planned), ha=_n(float(planned.area.sum()) / 1e4)) \
+        extra = tr("fields_planned", n=len(planned), ha=num(float(planned.area.sum()) / 1e4)) \
             if planned is not None and len(planned) else ""
         if drafts is not None and len(drafts):
             extra = f"{extra} {tr('fields_drafts', n=len(drafts))}".strip()
         role_text = " ".join(filter(None, [_role_figure(plan, by_key, "fields_total"),
                                            _role_figure(plan, by_key, "fields_count")]))
         views.append({"title": tr("fields"), "bounds": bounds_wgs84(shown), "text": tr(
-            "fields_text", n=len(kept), area=_n(figures.concentrated_fields_ha), plan=role_text,
+            "fields_text", n=len(kept), area=num(figures.concentrated_fields_ha), plan=role_text,
             planned=extra).strip(), "highlight": "fields"})
     views.append({"title": tr("targets", year=plan.year) if plan is not None else t("page_targets"),
                   "bounds": base, "text": targets_text})
     return views
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _html(folder: str, stamp: float, language: str, _prepared, day: object = None) -> str:
+@st.cache_data(show_spinner=False, max_entries=4, hash_funcs=DATASET_HASH)
+def _html(data: Dataset, language: str, _prepared, day: object = None) -> str:
     """The map as one offline HTML file, made once per dataset, language and "as of" date ``day`` (not at every
     rerun)."""
-    data = dataset()
     title = admin_units.app_title(admin_units.of_dataset(data), admin_units.dataset_name(data), language)
     from gis.ledger.asof import as_of_text
 
@@ -253,14 +247,11 @@ def _highlight(kind: str | None, index: int = 0) -> gpd.GeoDataFrame | None:
     return None
 
 
-folder, stamp = dataset_key()
 ws = workspace_path()
 ws_fault = workspace_fault(ws)
 if ws_fault is not None:  # the presentation only reads: shown without what cannot be read
     st.warning(literal(ws_fault.text(lang())), icon=":material/warning:")
-_plan_path = targets.default_plan()
-_plan_key = f"{_plan_path}:{_plan_path.stat().st_mtime_ns if _plan_path.exists() else 0}"
-views = _views(folder, stamp, lang(), ws.stat().st_mtime if ws.exists() else 0.0, _plan_key)
+views = _views(dataset(), lang(), file_key(ws), file_key(targets.default_plan()))
 step = st.session_state.get(STEP, 0) % len(views)
 view = views[step]
 
@@ -299,7 +290,7 @@ if dataset().builtin:
     st.caption("ℹ️ " + t("demo_note"))
 st.caption(tr("keys"))
 st.checkbox(tr("fullscreen"), key=FULLSCREEN, value=True)
-st.download_button(tr("save_html"), data=_html(folder, stamp, lang(), prepared, dataset().as_of),
+st.download_button(tr("save_html"), data=_html(dataset(), lang(), prepared, dataset().as_of),
                    file_name="ban_do_luong_phong.html", mime="text/html", key="present_html",
                    on_click=log_download("ban_do_luong_phong.html"))
 

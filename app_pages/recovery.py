@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 from collections.abc import Hashable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,28 +23,28 @@ from pandas.io.formats.style import Styler
 from streamlit_folium import st_folium
 
 from app_pages.context import (
+    DATASET_HASH,
     as_of_note,
     clicked_parcel,
     dataset,
-    dataset_key,
     lang,
     log_download,
     map_assets,
+    new_drawing,
+    num,
     prepared_map,
     t,
 )
 from app_pages.text import literal
-from app_pages.ui import number_table, short_number
+from app_pages.ui import map_view, number_table
 from gis import admin_units, i18n
 from gis.errors import GisError
-from gis.i18n import number
-from gis.io import Dataset
+from gis.io import Dataset, FileKey, file_key
 from gis.recovery import (
     DEFAULT_SETTINGS_PATH,
     FLAG_LABELS,
     STATUS_LABELS,
     Boundary,
-    Note,
     Recovery,
     RecoverySettings,
     identity_label,
@@ -69,13 +68,13 @@ from gis.recovery_export import (
     write_workbook,
 )
 from gis.recovery_files import load_boundary_file
+from gis.text import DEMO_NOTE, Text, short_number, texts
 from layers.catalogue import PreparedMap
-from layers.geometry import zoom_for
 from layers.recovery_parts import SPECS, RecoveryLayers, prepare_recovery
 from layers.render import MAP_HEIGHT_PX, build_map
 from layers.render_recovery import add_boundary_draw, recovery_group
 
-TABLE: dict[str, tuple[str, str]] = {
+TABLE: dict[str, Text] = texts({
     "title": ("Thu hồi đất theo ranh giới dự án", "Land recovery by project boundary"),
     "intro": ("Chọn ranh giới dự án để biết dự án lấy những thửa đất nào, bao nhiêu, của ai và còn lại bao nhiêu.",
               "Choose a project boundary to see which parcels it takes, how much of each, whose they are and "
@@ -148,7 +147,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "clear": ("Bỏ chọn", "Clear selection"),
     "none": ("Không", "None"),
     "notes": ("Lưu ý", "Notes"),
-}
+})
 
 #: Column kinds whose figures are written as numbers (with the user's decimal convention).
 _DIGITS = {M2: 1, HA: 4, PCT: 1, COUNT: 0}
@@ -181,20 +180,16 @@ def tr(key: str, **kwargs: object) -> str:
     return text.format(**kwargs) if kwargs else text
 
 
-def num(value: float, digits: int = 1) -> str:
-    return number(float(value), digits, lang=lang())
-
-
 # ------------------------------------------------------------------------------------------- cached work
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _settings(path: str, stamp: float) -> RecoverySettings:
+def _settings(path: str, stamp: FileKey) -> RecoverySettings:
     return load_settings(path)
 
 
 def settings() -> RecoverySettings:
-    return _settings(str(DEFAULT_SETTINGS_PATH), DEFAULT_SETTINGS_PATH.stat().st_mtime)
+    return _settings(str(DEFAULT_SETTINGS_PATH), file_key(DEFAULT_SETTINGS_PATH))
 
 
 @dataclass(frozen=True)
@@ -211,39 +206,37 @@ def _boundary(data: Dataset, kind: str, ref: str, project: str | None) -> Bounda
     if kind == "project":
         return prepare_boundary(data.get("recovered_land"), crs=crs, source="recovered_land", project=project)
     if kind == "draw":
-        name = TABLE["drawn_name"][0]  # the project's name in the workbook, whatever the language
+        name = TABLE["drawn_name"].vi  # the project's name in the workbook, whatever the language
         frame = gpd.GeoDataFrame({"TENDUAN": [name]}, geometry=[shapely.from_wkt(ref)], crs=4326)
         boundary = prepare_boundary(frame, crs=crs, source=name)
         return replace(boundary, notes=tuple(n for n in boundary.notes if "WGS" not in n.en))
     return load_boundary_file(ref, crs=crs, project=project)
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _outcome(folder: str, stamp: float, kind: str, ref: str, project: str | None, settings_stamp: float,
-             _data: Dataset) -> Outcome:
+@st.cache_resource(show_spinner=False, max_entries=8, hash_funcs=DATASET_HASH)
+def _outcome(data: Dataset, kind: str, ref: str, project: str | None, settings_stamp: FileKey) -> Outcome:
     """What the boundary takes; a :class:`GisError` (bad boundary) is raised, not cached."""
-    boundary = _boundary(_data, kind, ref, project)
-    result = recover(_data.parcels, boundary, settings=settings(), source="parcels")
-    return Outcome(result=result, layers=prepare_recovery(_data.parcels, result),
-                   key=(folder, stamp, kind, ref, project, settings_stamp))
+    boundary = _boundary(data, kind, ref, project)
+    result = recover(data.parcels, boundary, settings=settings(), source="parcels")
+    return Outcome(result=result, layers=prepare_recovery(data.parcels, result),
+                   key=(data.key, kind, ref, project, settings_stamp))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _exports(key: tuple, code: str, builtin: bool, _outcome: Outcome, _data: Dataset) -> dict[str, bytes]:
+@st.cache_data(show_spinner=False, max_entries=8, hash_funcs=DATASET_HASH)
+def _exports(key: tuple, code: str, builtin: bool, _outcome: Outcome, data: Dataset) -> dict[str, bytes]:
     """The workbook, GeoPackage and CSV of a recovery as bytes, written in the workspace's scratch folder."""
     from gis.uploads import scratch_dir
 
-    notes = (Note("Dữ liệu minh họa, không phải dữ liệu đo đạc thực tế.", "Demonstration data, not real survey data."),
-             ) if builtin else ()
-    if _data.as_of is not None:  # the figures of the sidebar's date: said in the workbook
+    notes = (DEMO_NOTE,) if builtin else ()
+    if data.as_of is not None:  # the figures of the sidebar's date: said in the workbook
         from gis.ledger.asof import as_of_text
 
-        notes += (Note(as_of_text(_data.as_of, "vi") + ".", as_of_text(_data.as_of, "en") + "."),)
+        notes += (Text(as_of_text(data.as_of, "vi") + ".", as_of_text(data.as_of, "en") + "."),)
     out: dict[str, bytes] = {}
     with scratch_dir() as folder:
         write_workbook(_outcome.result, folder / "thu_hoi.xlsx", date=dt.date.today(), lang=code, notes=notes,
-                       place=admin_units.full_place(_data, code))
-        write_geopackage(_data.parcels, _outcome.result, folder / "thu_hoi.gpkg")
+                       place=admin_units.full_place(data, code))
+        write_geopackage(data.parcels, _outcome.result, folder / "thu_hoi.gpkg")
         write_csv(_outcome.result, folder / "thu_hoi.csv")
         for name in ("xlsx", "gpkg", "csv"):
             out[name] = (folder / f"thu_hoi.{name}").read_bytes()
@@ -306,7 +299,7 @@ def _choose_boundary(data: Dataset) -> tuple[str, str, str | None] | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _upload_choices(path: str, stamp: float) -> list[tuple[str, str]]:
+def _upload_choices(path: str, stamp: FileKey) -> list[tuple[str, str]]:
     """The features of an uploaded boundary file, for the picker (none when it cannot be read)."""
     from gis.sources import read_source
 
@@ -319,7 +312,7 @@ def _upload_choices(path: str, stamp: float) -> list[tuple[str, str]]:
 def _upload_project_picker(path: str) -> None:
     """When the uploaded file holds several features, let the user take one of them (all by default)."""
     file = Path(path)
-    choices = dict(_upload_choices(path, file.stat().st_mtime)) if file.is_file() else {}
+    choices = dict(_upload_choices(path, file_key(file))) if file.is_file() else {}
     if len(choices) > 1:
         st.selectbox(tr("upload_project"), [ALL, *choices], key=UPLOAD_PROJECT,
                      format_func=lambda v: tr("all_projects") if v == ALL else choices[v])
@@ -329,9 +322,7 @@ def _upload_project_picker(path: str) -> None:
 
 
 def _view_of(bounds: tuple[float, float, float, float], *, max_zoom: int) -> dict:
-    west, south, east, north = bounds
-    zoom = min(max_zoom, zoom_for(bounds, width_px=MAP_VIEW_WIDTH_PX, height_px=MAP_HEIGHT_PX))
-    return {"center": [round((south + north) / 2, 7), round((west + east) / 2, 7)], "zoom": zoom}
+    return map_view(bounds, max_zoom=max_zoom, width_px=MAP_VIEW_WIDTH_PX)
 
 
 def _parcel_view(prepared: PreparedMap, label: Hashable) -> dict | None:
@@ -384,15 +375,9 @@ def _take_click(prepared: PreparedMap, outcome: Outcome | None) -> None:
 
 def _take_drawing() -> None:
     """The latest polygon drawn in the browser becomes the boundary (once per drawing), as WKT in WGS84."""
-    value = st.session_state.get(MAP_KEY) or {}
-    drawings = value.get("all_drawings") or []
-    if not drawings:
+    geometry = new_drawing(MAP_KEY, DRAW_SEEN)
+    if geometry is None:
         return
-    geometry = (drawings[-1] or {}).get("geometry") or {}
-    seen = json.dumps(geometry, sort_keys=True)
-    if seen == st.session_state.get(DRAW_SEEN):
-        return
-    st.session_state[DRAW_SEEN] = seen
     try:
         shape = shapely.geometry.shape(geometry)
     except (AttributeError, KeyError, TypeError, ValueError, shapely.errors.GEOSException):
@@ -424,7 +409,7 @@ def _shown(frame: pd.DataFrame, columns) -> Styler:
     code = lang()
 
     def head(c) -> str:
-        return c.header[0] if code == "vi" else c.header[1]
+        return c.header(code)
 
     table = pd.DataFrame({
         head(c): (frame[c.key].to_numpy() if c.fmt in _DIGITS else [_cell(v, c.fmt) for v in frame[c.key]])
@@ -485,8 +470,8 @@ def _selected_card(result: Recovery, prepared: PreparedMap, label: Hashable) -> 
     r = result.table.loc[label]
     code = lang()
     st.markdown(f"**{tr('selected_title', n=literal(r['parcel_no']), s=literal(r['sheet']))}**")
-    status = STATUS_LABELS[r["status"]][0 if code == "vi" else 1]
-    flags = "; ".join(FLAG_LABELS[f][0 if code == "vi" else 1] for f in r["flags"]) or tr("none")
+    status = STATUS_LABELS[r["status"]](code)
+    flags = "; ".join(FLAG_LABELS[f](code) for f in r["flags"]) or tr("none")
     head = {"vi": ("Chủ sử dụng đất", "Thôn", "Mã loại đất", "Diện tích pháp lý", "Diện tích thu hồi",
                    "Diện tích còn lại", "Tỷ lệ thu hồi", "Hình thức", "Ghi chú"),
             "en": ("Land user", "Village", "Land-use code", "Legal area", "Recovered area", "Remaining area",
@@ -532,7 +517,7 @@ if chosen is not None:
     kind, ref, project = chosen
     try:
         with status, st.spinner("…"):
-            outcome = _outcome(*dataset_key(), kind, ref, project, DEFAULT_SETTINGS_PATH.stat().st_mtime, data)
+            outcome = _outcome(data, kind, ref, project, file_key(DEFAULT_SETTINGS_PATH))
     except GisError as exc:
         error = exc
     if kind == "upload":
@@ -597,7 +582,7 @@ if outcome is not None:
 
     st.subheader(tr("summaries"))
     sheets = summary_sheets(result, code)
-    tabs = st.tabs([tr("totals"), *[s.name[0 if code == "vi" else 1] for s in sheets]])
+    tabs = st.tabs([tr("totals"), *[s.name(code) for s in sheets]])
     with tabs[0]:
         totals = pd.DataFrame({tr("item"): [label for label, _, _ in totals_rows(result, code)],
                                tr("value"): [_cell(value, fmt) for _, value, fmt in totals_rows(result, code)]})

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 from datetime import date
-from pathlib import Path
 
 import altair as alt
 import pandas as pd
@@ -22,11 +21,13 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import auth
-from app_pages.context import as_of_note, dataset, dataset_key, lang, log_download, map_assets, prepared_map, t
+from app_pages.context import DATASET_HASH, as_of_note, dataset, lang, log_download, map_assets, prepared_map, t
 from app_pages.text import literal
+from app_pages.ui import map_view
 from gis import admin_units
 from gis.errors import GisError
 from gis.i18n import number
+from gis.io import Dataset, FileKey, file_key
 from gis.targets import (
     AT_RISK,
     COMPARE_LABELS,
@@ -54,13 +55,13 @@ from gis.targets import (
     with_parameters,
 )
 from gis.targets_export import STATUS_COLOURS, targets_xlsx_bytes
+from gis.text import Text, short_number, texts
 from gis.workspace import Workspace, WorkspaceError, workspace_fault, workspace_path
 from layers.catalogue import PreparedMap
-from layers.geometry import zoom_for
 from layers.render import build_map
-from layers.render_targets import TargetHighlight, prepare_highlight, target_group
+from layers.render_targets import TargetHighlight, prepare_highlight, target_group, use_target_script
 
-TABLE: dict[str, tuple[str, str]] = {
+TABLE: dict[str, Text] = texts({
     "title": ("Chỉ tiêu kế hoạch năm {year}", "Plan targets, {year}"),
     "demo": ("Số đo trên trang này tính từ dữ liệu minh họa, không phải dữ liệu đo đạc thực tế: chỉ dùng để "
              "thử công cụ.", "The figures on this page come from demonstration data, not real survey data: "
@@ -146,7 +147,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "export": ("Xuất bảng chỉ tiêu ra Excel", "Export the targets table to Excel"),
     "two_figures": ("Kế hoạch nêu hai con số khác nhau", "The plan gives two different figures"),
     "summary_total": ("Tổng số chỉ tiêu", "Targets"),
-}
+})
 
 PICK = "targets_pick"
 MAP_KEY = "targets_map"
@@ -163,7 +164,7 @@ def tr(key: str, **kwargs: object) -> str:
 
 
 def _status(code: str) -> str:
-    return STATUS_LABELS[code][0 if lang() == "vi" else 1]
+    return STATUS_LABELS[code](lang())
 
 
 def _num(value: float, digits: int | None = None) -> str:
@@ -174,9 +175,7 @@ def _num(value: float, digits: int | None = None) -> str:
 
 def _plain(value: float) -> str:
     """A parameter as written: no trailing zeros (5,9 not 5,90)."""
-    text = number(value, 2, lang=lang())
-    decimal = "," if lang() == "vi" else "."
-    return text.rstrip("0").rstrip(decimal)
+    return short_number(value, lang=lang(), max_digits=2)
 
 
 def _factor_unit(name: str) -> str:
@@ -186,25 +185,18 @@ def _factor_unit(name: str) -> str:
 # -- data, cached ---------------------------------------------------------------------------------------
 
 
-def _stamp(path: Path) -> int:
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        return 0
-
-
 @st.cache_data(show_spinner=False, max_entries=8)
-def _plan(path: str, stamp: int) -> Plan:
+def _plan(path: str, stamp: FileKey) -> Plan:
     return load_plan(path)
 
 
-def _workspace_state() -> tuple[str, int]:
+def _workspace_state() -> tuple[str, FileKey]:
     path = workspace_path()
-    return str(path), _stamp(path)
+    return str(path), file_key(path)
 
 
-def _workspace_contents(path: str, stamp: int):
-    if not stamp:
+def _workspace_contents(path: str, stamp: FileKey):
+    if stamp[1] < 0:  # no workspace yet
         return None, {}
     try:
         ws = Workspace.open(path)
@@ -213,22 +205,22 @@ def _workspace_contents(path: str, stamp: int):
         return None, {}
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _results(folder: str, stamp: float, plan_path: str, plan_stamp: int, params: tuple[tuple[str, float], ...],
-             ws_path: str, ws_stamp: int, _data) -> list[Result]:
+@st.cache_data(show_spinner=False, max_entries=32, hash_funcs=DATASET_HASH)
+def _results(data: Dataset, plan_path: str, plan_stamp: FileKey, params: tuple[tuple[str, float], ...],
+             ws_path: str, ws_stamp: FileKey) -> list[Result]:
     from gis.targets import evaluate
 
     plan = with_parameters(_plan(plan_path, plan_stamp), dict(params))
     fields, manual = _workspace_contents(ws_path, ws_stamp)
-    return evaluate(plan, _data, planned_fields=fields, manual=manual)
+    return evaluate(plan, data, planned_fields=fields, manual=manual)
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _highlight(folder: str, stamp: float, plan_path: str, plan_stamp: int, key: str, ws_path: str, ws_stamp: int,
-               _data, _prepared: PreparedMap) -> TargetHighlight:
+@st.cache_resource(show_spinner=False, max_entries=64, hash_funcs=DATASET_HASH)
+def _highlight(data: Dataset, plan_path: str, plan_stamp: FileKey, key: str, ws_path: str, ws_stamp: FileKey,
+               _prepared: PreparedMap) -> TargetHighlight:
     plan = _plan(plan_path, plan_stamp)
     fields, _ = _workspace_contents(ws_path, ws_stamp)
-    return prepare_highlight(footprints(plan, plan.target(key), _data, planned_fields=fields), _prepared)
+    return prepare_highlight(footprints(plan, plan.target(key), data, planned_fields=fields), _prepared)
 
 
 # -- the table ------------------------------------------------------------------------------------------
@@ -238,13 +230,12 @@ def _planned_text(result: Result) -> str:
     target = result.target
     unit = target.unit
     if target.planned is None:
-        return COMPARE_LABELS[target.compare][0 if lang() == "vi" else 1]
+        return COMPARE_LABELS[target.compare](lang())
     if isinstance(target.planned, tuple):
         return f"{_num(target.planned[0])}–{_num(target.planned[1])} {unit}"
-    i = 0 if lang() == "vi" else 1
-    text = f"{COMPARE_LABELS[target.compare][i]} {_num(target.planned)} {unit}"
+    text = f"{COMPARE_LABELS[target.compare](lang())} {_num(target.planned)} {unit}"
     if target.also:
-        also_compare = COMPARE_LABELS[str(target.also.get("compare", "about"))][i]
+        also_compare = COMPARE_LABELS[str(target.also.get("compare", "about"))](lang())
         text += f"; {also_compare} {_num(float(target.also['planned']))} {unit}"
     return text
 
@@ -320,24 +311,22 @@ def _group_table(plan: Plan, group: str, results: list[Result]) -> None:
 # -- the map --------------------------------------------------------------------------------------------
 
 
-def _map(plan: Plan, result: Result, data, ws_state: tuple[str, int]) -> None:
-    folder, stamp = dataset_key()
+def _map(plan: Plan, result: Result, data, ws_state: tuple[str, FileKey]) -> None:
     prepared = prepared_map()  # shared with the other map pages
     target = result.target
     if target.measure.get("kind") == "manual":
         st.info(tr("map_manual"))
         highlight = TargetHighlight()
     else:
-        highlight = _highlight(folder, stamp, str(plan.path), _stamp(plan.path), target.key, *ws_state, data,
+        highlight = _highlight(data, str(plan.path), file_key(plan.path), target.key, *ws_state,
                                prepared)
         if highlight.empty:
             st.warning(tr("map_none"))
     folium_map = build_map(prepared, lang=lang(), assets=map_assets(), tiles_option=False)
+    use_target_script(folium_map, map_assets())
     view: dict = {}
     if highlight.bounds is not None:
-        west, south, east, north = highlight.bounds
-        view = {"center": [round((south + north) / 2, 7), round((west + east) / 2, 7)],
-                "zoom": min(18, zoom_for(highlight.bounds, width_px=420, height_px=MAP_HEIGHT_PX))}
+        view = map_view(highlight.bounds, width_px=420)
     st_folium(folium_map, key=MAP_KEY, height=MAP_HEIGHT_PX, use_container_width=True, returned_objects=[],
               feature_group_to_add=target_group(highlight, lang=lang()), center=view.get("center"),
               zoom=view.get("zoom"))
@@ -529,7 +518,7 @@ def _save_manual(plan: Plan) -> None:
     st.session_state[MANUAL_NOTE] = ""
 
 
-def _manual_section(plan: Plan, results: list[Result], ws_state: tuple[str, int]) -> None:
+def _manual_section(plan: Plan, results: list[Result], ws_state: tuple[str, FileKey]) -> None:
     st.subheader(tr("manual_title"))
     st.caption(tr("manual_help"))
     manual = [r for r in results if r.target.measure.get("kind") == "manual"]
@@ -581,7 +570,7 @@ def _summary(results: list[Result]) -> None:
 def main() -> None:
     plan_path = default_plan()
     try:
-        base_plan = _plan(str(plan_path), _stamp(plan_path))
+        base_plan = _plan(str(plan_path), file_key(plan_path))
         data = dataset()
     except GisError as exc:
         st.title(t("page_targets"))
@@ -598,9 +587,7 @@ def main() -> None:
     params = _parameters(base_plan)
     plan = with_parameters(base_plan, params)
     ws_state = _workspace_state()
-    folder, stamp = dataset_key()
-    results = _results(folder, stamp, str(plan_path), _stamp(plan_path), tuple(sorted(params.items())),
-                       *ws_state, data)
+    results = _results(data, str(plan_path), file_key(plan_path), tuple(sorted(params.items())), *ws_state)
     _summary(results)
 
     by_key = {r.target.key: r for r in results}
@@ -610,7 +597,7 @@ def main() -> None:
         for group, titles in GROUPS.items():
             members = [r for r in results if group_of(r.target) == group]
             if members:
-                st.subheader(titles[0 if lang() == "vi" else 1])
+                st.subheader(titles(lang()))
                 _group_table(plan, group, members)
         st.markdown(f"**{tr('rules_title')}**")
         st.dataframe(pd.DataFrame(rules_table(plan, lang=lang()), columns=[tr("rules_compare"), tr("rules_rule")]),

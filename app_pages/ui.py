@@ -4,6 +4,7 @@
   first part (layout) always applies; the rest puts Streamlit's own English words (the upload box, "No
   results", "Press Enter to apply", the tables' toolbar) into Vietnamese and is left out when the interface
   is in English, so English stays Streamlit's own.
+- :func:`map_view` is the centre and zoom that show an extent on a page's map (every map page uses it).
 - :func:`number_table` shows a table's number columns in the user's convention (``1.234,5`` in Vietnamese,
   ``1,234.5`` in English) while the values stay numbers, so that a click on a column's header sorts them as
   numbers. Streamlit's ``NumberColumn`` formats cannot do this: a printf format keeps the decimal point, and
@@ -14,7 +15,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +24,8 @@ from pandas.io.formats.style import Styler
 
 from gis import i18n
 from gis.uploads import MAX_UPLOAD_BYTES
+from layers.geometry import zoom_for
+from layers.render import MAP_HEIGHT_PX, MAP_WIDTH_PX
 
 STYLE_SHEET = Path(__file__).with_name("style.css")
 #: The line of the style sheet after which everything is Streamlit's words in Vietnamese.
@@ -46,11 +49,15 @@ def install_style(lang: str) -> None:
     st.html(f"<style>{style_css(lang)}</style>")
 
 
-def short_number(value: float, *, lang: str, max_digits: int = 4) -> str:
-    """A setting as written, without trailing zeros: ``30`` and ``0,5`` in Vietnamese, ``0.5`` in English."""
-    text = i18n.number(value, max_digits, lang=lang)
-    point = "," if lang == "vi" else "."
-    return text.rstrip("0").rstrip(point) if point in text else text
+def map_view(bounds: tuple[float, float, float, float] | Sequence[float], *, max_zoom: int = 18,
+             width_px: int = MAP_WIDTH_PX, height_px: int = MAP_HEIGHT_PX) -> dict:
+    """The view of a map that shows ``bounds`` (west, south, east, north in degrees) whole, in a map of
+    ``width_px`` × ``height_px``, zoomed in no further than ``max_zoom``: ``{"center": [lat, lon], "zoom": z}``
+    as ``st_folium(center=, zoom=)`` takes it (the centre rounded to 7 decimals, about a centimetre).
+    """
+    west, south, east, north = (float(v) for v in bounds)
+    zoom = zoom_for((west, south, east, north), width_px=width_px, height_px=height_px, max_zoom=max_zoom)
+    return {"center": [round((south + north) / 2, 7), round((west + east) / 2, 7)], "zoom": zoom}
 
 
 def _shown(value: object, digits: int, lang: str, suffix: str) -> str:

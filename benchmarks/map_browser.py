@@ -486,7 +486,7 @@ def prepare_dataset(name: str, workspace: Path) -> tuple[Path, int, list[Target]
 
     info = datasets.find(name, workspace)
     if datasets.needs_generating(info):
-        print(datasets.GENERATING[1], flush=True)
+        print(datasets.GENERATING.en, flush=True)
         datasets.generate(info)
     datasets.use(name, root=workspace, by="benchmark")
     data = load_dataset(info.folder)

@@ -44,13 +44,14 @@ from typing import Any
 
 from gis.errors import DataSourceError
 from gis.io import BUILTIN_DATA_DIR, find_layer_file
+from gis.text import Text
 
 #: The name of the built-in dataset.
 BUILTIN = "builtin"
 #: The name of the merged commune's dataset (:data:`gis.merged_demo.NAME`), built in but generated on first use.
 HIEP_HOA = "hiep-hoa"
 #: Said while the merged commune is generated on first use (the app's spinner, the commands' stderr).
-GENERATING = ("Đang tạo dữ liệu minh họa xã Hiệp Hòa (mới) lần đầu dùng: khoảng một phút, chỉ một lần. "
+GENERATING = Text("Đang tạo dữ liệu minh họa xã Hiệp Hòa (mới) lần đầu dùng: khoảng một phút, chỉ một lần. "
               "Đây là dữ liệu giả định, không phải dữ liệu đo đạc thực tế.",
               "Generating the demonstration data of Hiệp Hòa commune (new) on first use: about a minute, once "
               "only. It is invented data, not real survey data.")

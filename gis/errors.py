@@ -2,9 +2,12 @@
 
 Every message says what is wrong, where (file or layer), and what to do. The app and the command line
 catch only :class:`GisError` and show :meth:`GisError.text` in the user's language; anything else is a bug.
+The message is a :class:`gis.text.Text` (``exc.message``), given as one or as its two strings.
 """
 
 from __future__ import annotations
+
+from gis.text import Text
 
 
 class GisError(Exception):
@@ -13,19 +16,29 @@ class GisError(Exception):
     Parameters
     ----------
     vi
-        The message in Vietnamese (what the user reads by default).
+        The message in Vietnamese (what the user reads by default), or the whole message as a :class:`Text`.
     en
-        The same message in English.
+        The same message in English (left out when ``vi`` is a :class:`Text`).
     """
 
-    def __init__(self, vi: str, en: str) -> None:
-        super().__init__(en)
-        self.vi = vi
-        self.en = en
+    def __init__(self, vi: str | Text, en: str | None = None) -> None:
+        message = vi if isinstance(vi, Text) else Text(vi, en if en is not None else vi)
+        super().__init__(message.en)
+        self.message = message
+
+    @property
+    def vi(self) -> str:
+        """The message in Vietnamese."""
+        return self.message.vi
+
+    @property
+    def en(self) -> str:
+        """The message in English."""
+        return self.message.en
 
     def text(self, lang: str = "vi") -> str:
         """The message in ``lang`` (``"vi"`` or ``"en"``)."""
-        return self.vi if lang == "vi" else self.en
+        return self.message.get(lang)
 
 
 class DataSourceError(GisError):
@@ -51,6 +64,6 @@ class PlacementError(GisError):
     ``fix`` is the CRS the coordinates fit, when one was found (assigned with the user's consent: ``fix_crs``).
     """
 
-    def __init__(self, vi: str, en: str, *, fix: object = None) -> None:
+    def __init__(self, vi: str | Text, en: str | None = None, *, fix: object = None) -> None:
         super().__init__(vi, en)
         self.fix = fix

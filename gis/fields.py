@@ -27,6 +27,7 @@ from gis.core.crs import WGS84_EPSG
 from gis.errors import GeometryError
 from gis.io import Dataset
 from gis.summary import RECOVERED_STATUSES, kept_fields, recovered_union
+from gis.text import Text, texts
 from gis.workspace import ADOPTED, DRAFT, STATE_LABELS, dataset_id
 
 #: Field roads and in-field canals are up to this wide: rice parcels this close count as touching.
@@ -35,8 +36,8 @@ BRIDGE_M = 6.0
 OVERLAP_TOLERANCE_M2 = 1.0
 #: A field's status in :func:`field_table`: kept (duy trì), recovered (thu hồi), newly planned (quy hoạch mới).
 KEPT, RECOVERED, PLANNED = "kept", "recovered", "planned"
-STATUS_LABELS = {KEPT: ("Duy trì", "Kept"), RECOVERED: ("Thu hồi", "Recovered"),
-                 PLANNED: ("Quy hoạch mới", "Planned (new)")}
+STATUS_LABELS: dict[str, Text] = texts({KEPT: ("Duy trì", "Kept"), RECOVERED: ("Thu hồi", "Recovered"),
+                 PLANNED: ("Quy hoạch mới", "Planned (new)")})
 
 
 @dataclass
@@ -82,7 +83,7 @@ def counted_fields(planned: gpd.GeoDataFrame | None, dataset: Dataset) -> gpd.Ge
 
 def state_label(state: str, *, lang: str = "vi") -> str:
     """``Dự thảo`` / ``Đã phê duyệt`` (``Draft`` / ``Adopted``); empty for a field of the data."""
-    return STATE_LABELS[state][0 if lang == "vi" else 1] if state in STATE_LABELS else ""
+    return STATE_LABELS[state](lang) if state in STATE_LABELS else ""
 
 
 def rice_parcels(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

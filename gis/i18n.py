@@ -1,20 +1,22 @@
-"""What the user reads, in Vietnamese (the default) and English. Pure data: no streamlit here."""
+"""The words every page shares, in Vietnamese (the default) and English, and :func:`t` to look one up.
+
+Pure data: no streamlit here. The text type and the formatters are in :mod:`gis.text`.
+"""
 
 from __future__ import annotations
 
-LANGS = ("vi", "en")
+from collections.abc import Mapping
 
-STRINGS: dict[str, tuple[str, str]] = {
+from gis.text import DEMO_NOTE_LONG, LANGS, Text, number, texts
+
+__all__ = ["LANGS", "STRINGS", "number", "t"]
+
+STRINGS: dict[str, Text] = texts({
     "app_title": ("Bản đồ đất đai", "Land map"),  # the unit follows: gis.admin_units.app_title
     "language": ("Ngôn ngữ", "Language"),
     "data_source": ("Nguồn dữ liệu", "Data source"),
     "builtin_data": ("Dữ liệu minh họa có sẵn", "Built-in demonstration data"),
-    "demo_note": (
-        "Đây là dữ liệu minh họa, không phải dữ liệu đo đạc thực tế. Chỉ ranh giới xã lấy từ bản đồ "
-        "Tổng điều tra 2009; thửa đất, chủ sử dụng, dự án và cánh đồng đều là giả định.",
-        "This is demonstration data, not real survey data. Only the commune outline comes from the 2009 "
-        "census map; parcels, land users, projects and fields are invented.",
-    ),
+    "demo_note": DEMO_NOTE_LONG,
     "page_map": ("Bản đồ", "Map"),
     "page_overview": ("Tổng hợp diện tích", "Area summary"),
     "page_recovery": ("Thu hồi đất", "Land recovery"),
@@ -37,24 +39,18 @@ STRINGS: dict[str, tuple[str, str]] = {
     "area_ha": ("Diện tích (ha)", "Area (ha)"),
     "village": ("Thôn", "Village"),
     "error": ("Lỗi dữ liệu", "Data error"),
-}
+})
 
 
-def t(key: str, lang: str = "vi", table: dict[str, tuple[str, str]] | None = None) -> str:
+def t(key: str, lang: str = "vi", table: Mapping[str, Text | tuple[str, str]] | None = None) -> str:
     """The string ``key`` in ``lang``; the key itself when it is unknown (so a gap shows, not crashes).
 
-    ``table`` is a module's own ``{key: (vietnamese, english)}`` strings, looked up before the shared ones,
-    so that each page or layer keeps its words beside its code.
+    ``table`` is a module's own ``{key: Text}`` words (``(vietnamese, english)`` pairs are still read), looked
+    up before the shared ones, so that each page or layer keeps its words beside its code.
     """
-    pair = (table or {}).get(key) or STRINGS.get(key)
-    if pair is None:
+    found = (table or {}).get(key) or STRINGS.get(key)
+    if found is None:
         return key
-    return pair[0] if lang == "vi" else pair[1]
-
-
-def number(value: float, digits: int = 2, *, lang: str = "vi") -> str:
-    """A number as the user writes it: ``1.234,56`` in Vietnamese, ``1,234.56`` in English."""
-    text = f"{value:,.{digits}f}"
-    if lang == "vi":
-        text = text.replace(",", " ").replace(".", ",").replace(" ", ".")
-    return text
+    if isinstance(found, Text):
+        return found.get(lang)
+    return found[0] if lang == "vi" else found[1]

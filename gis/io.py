@@ -10,12 +10,17 @@ tests use it as an independent reader.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
+import shapely
 
 from gis.core.crs import require_crs
 from gis.errors import DataSourceError
@@ -81,9 +86,13 @@ def write_layer(frame: gpd.GeoDataFrame, path: str | Path, *, layer: str | None 
     return path
 
 
-@dataclass
+@dataclass(eq=False)
 class Dataset:
-    """A commune's layers, read from one folder; ``parcels`` is in the internal schema."""
+    """A commune's layers, read from one folder; ``parcels`` is in the internal schema.
+
+    Treated as read-only once made (every function returns new frames): :attr:`key` is computed once from
+    the layers' content and then kept.
+    """
 
     folder: Path
     layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
@@ -97,12 +106,82 @@ class Dataset:
     #: when the ledger has one: the plan's "before recovery" state (:func:`gis.ledger.asof.dated`).
     parcels_before_recovery: gpd.GeoDataFrame | None = None
 
+    @functools.cached_property
+    def key(self) -> str:
+        """A digest of the dataset's content (every layer's CRS, columns, values and geometry, the folder and
+        whether it is the built-in data): equal for equal data, different as soon as one value differs.
+
+        The cache key of whatever is derived from the dataset (the app's cached functions hash a dataset by
+        it), so a result is never served for other data than it was made from, whatever the files' dates say.
+        """
+        return content_key(self)
+
     @property
     def parcels(self) -> gpd.GeoDataFrame:
         return self.layers["parcels"]
 
     def get(self, name: str) -> gpd.GeoDataFrame | None:
         return self.layers.get(name)
+
+
+def _frame_digest(frame: gpd.GeoDataFrame, digest: Any) -> None:
+    """Feed ``frame``'s CRS, columns, index, values and geometry (WKB) into ``digest``."""
+    digest.update(repr((frame.crs.to_wkt() if frame.crs is not None else None, list(map(str, frame.columns)),
+                        list(map(str, frame.dtypes)), len(frame))).encode("utf-8"))
+    geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) and frame._geometry_column_name \
+        in frame.columns else None
+    values = frame.drop(columns=[geometry]) if geometry is not None else frame
+    try:
+        hashed = pd.util.hash_pandas_object(values, index=True).to_numpy()
+        digest.update(hashed.tobytes())
+    except TypeError:  # unhashable cells (lists, dicts): their text stands for them
+        digest.update(values.to_json(orient="split", date_format="iso", default_handler=str).encode("utf-8"))
+    if geometry is not None:  # WKB delimits itself; a missing shape is one zero byte
+        digest.update(b"".join(w if w is not None else b"\x00"
+                               for w in shapely.to_wkb(frame[geometry].to_numpy(), include_srid=False)))
+
+
+def content_key(dataset: Dataset) -> str:
+    """The digest :attr:`Dataset.key` holds (BLAKE2b, 32 hex digits), computed afresh from the layers."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{dataset.folder}|{dataset.builtin}".encode())
+    for name in sorted(dataset.layers):
+        digest.update(f"|{name}|".encode())
+        _frame_digest(dataset.layers[name], digest)
+    return digest.hexdigest()
+
+
+def folder_key(folder: str | Path) -> tuple[tuple[str, int, int, int], ...]:
+    """What the files directly in ``folder`` are now: name, size, modification and change time (ns) of each.
+
+    Cheap (one ``stat`` a file) and it changes whenever a file is written, replaced, added or removed, even
+    when its modification time is set back: the change time (``st_ctime_ns``) is the system's, not the
+    writer's. The key of reading the folder; what is derived from the data is keyed by :attr:`Dataset.key`.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return ()
+    found = []
+    for path in sorted(folder.iterdir()):
+        if path.is_file():
+            info = path.stat()
+            found.append((path.name, info.st_size, info.st_mtime_ns, info.st_ctime_ns))
+    return tuple(found)
+
+
+#: What :func:`file_key` gives: path, size, modification and change time (ns).
+FileKey = tuple[str, int, int, int]
+
+
+def file_key(path: str | Path) -> FileKey:
+    """What the file at ``path`` is now: its path, size, modification and change time (ns); ``-1`` for each
+    when there is no such file. A cache key that changes whenever the file is written (see :func:`folder_key`).
+    """
+    try:
+        info = Path(path).stat()
+    except OSError:
+        return str(path), -1, -1, -1
+    return str(path), info.st_size, info.st_mtime_ns, info.st_ctime_ns
 
 
 def find_layer_file(folder: Path, name: str) -> Path | None:

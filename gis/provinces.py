@@ -14,10 +14,10 @@ their meridians, and the user picks the former province where the data was surve
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 from gis.errors import CrsError
+from gis.text import strip_accents
 
 
 @dataclass(frozen=True)
@@ -101,8 +101,7 @@ _NEW_SUFFIXES = (" moi", " (moi)", " (2025)", " 2025", " (tu 2025)", " (new)", "
 
 def _key(name: str) -> str:
     """A name reduced for matching: no diacritics, lower case, no 'tỉnh'/'thành phố', single spaces."""
-    text = unicodedata.normalize("NFD", name.strip().lower().replace("đ", "d"))
-    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
+    text = strip_accents(name.strip().lower())
     text = " ".join(text.replace("–", "-").replace(" - ", "-").replace("-", " - ").split())
     for prefix in _PREFIXES:
         if text.startswith(prefix):

@@ -63,6 +63,7 @@ from gis.core.crs import describe, require_crs, require_projected
 from gis.errors import DataSourceError, GeometryError, SchemaError
 from gis.paths import package_path
 from gis.schema import map_values
+from gis.text import Text, texts
 
 M2_PER_HA = 10_000.0
 DEFAULT_SETTINGS_PATH = package_path("recovery_settings.toml")
@@ -72,19 +73,19 @@ STATUSES = ("outside", "whole", "partial")
 FLAGS = ("sliver", "remainder_sliver", "below_minimum", "area_mismatch")
 
 #: Flag -> (Vietnamese, English) label, for tables and workbooks.
-FLAG_LABELS: dict[str, tuple[str, str]] = {
+FLAG_LABELS: dict[str, Text] = texts({
     "sliver": ("Phần sót dưới ngưỡng (không tính vào tổng)", "Sliver under tolerance (out of totals)"),
     "remainder_sliver": ("Phần còn lại dưới ngưỡng, tính thu hồi toàn bộ",
                          "Remainder under tolerance, counted as whole"),
     "below_minimum": ("Phần còn lại nhỏ hơn diện tích tối thiểu", "Remainder below minimum parcel size"),
     "area_mismatch": ("Diện tích pháp lý và đo trên bản đồ chênh lệch quá hạn sai, cần kiểm tra",
                       "Legal and drawn area differ beyond the tolerance: to check"),
-}
-STATUS_LABELS: dict[str, tuple[str, str]] = {
+})
+STATUS_LABELS: dict[str, Text] = texts({
     "whole": ("Thu hồi toàn bộ", "Wholly recovered"),
     "partial": ("Thu hồi một phần", "Partly recovered"),
     "outside": ("Ngoài ranh giới", "Outside"),
-}
+})
 
 #: Intersections smaller than this (a square millimetre) are floating-point noise along shared edges.
 NOISE_M2 = 1e-6
@@ -288,7 +289,7 @@ def _heads(prefixes: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
 IDENTITY_FIELDS = ("citizen_id", "user_code")
 
 #: How land users are told apart -> (Vietnamese, English), for the pages and the workbook.
-IDENTITY_LABELS: dict[str, tuple[str, str]] = {
+IDENTITY_LABELS: dict[str, Text] = texts({
     "citizen_id": ("Chủ sử dụng được nhận diện theo số CCCD / định danh cá nhân",
                    "Land users identified by citizen ID"),
     "user_code": ("Chủ sử dụng được nhận diện theo mã chủ sử dụng", "Land users identified by land-user code"),
@@ -296,26 +297,24 @@ IDENTITY_LABELS: dict[str, tuple[str, str]] = {
                      "dụng): hai người trùng tên, cùng địa chỉ sẽ bị gộp làm một",
                      "Land users identified by name and address (the data has no citizen ID or land-user code): "
                      "two namesakes at one address are merged"),
-}
+})
 
 #: The support tiers for households losing agricultural land (Nghị định 88/2024/NĐ-CP, Điều 19 khoản 1, hỗ trợ
 #: ổn định đời sống), with the decree's wording; ``{low}`` and ``{high}`` are the settings' thresholds.
-TIER_WORDING: dict[str, tuple[str, str]] = {
+TIER_WORDING: dict[str, Text] = texts({
     "30_70": ("Thu hồi từ {low:g}% đến {high:g}% diện tích đất nông nghiệp đang sử dụng",
               "Losing from {low:g} % to {high:g} % of the agricultural land in use"),
     "over_70": ("Thu hồi trên {high:g}% diện tích đất nông nghiệp đang sử dụng",
                 "Losing over {high:g} % of the agricultural land in use"),
-}
+})
 #: The tiers with the shipped thresholds (30 % and 70 %).
-TIERS: dict[str, tuple[str, str]] = {
-    key: (vi.format(low=30, high=70), en.format(low=30, high=70)) for key, (vi, en) in TIER_WORDING.items()}
+TIERS: dict[str, Text] = {key: wording.format(low=30, high=70) for key, wording in TIER_WORDING.items()}
 
 
 def tier_labels(settings: RecoverySettings, *, lang: str = "vi") -> dict[str, str]:
     """Tier key -> the decree's wording with the settings' thresholds, in ``lang``."""
-    pos = 0 if lang == "vi" else 1
-    return {key: pair[pos].format(low=settings.severe_share_pct, high=settings.over_share_pct)
-            for key, pair in TIER_WORDING.items()}
+    return {key: wording(lang).format(low=settings.severe_share_pct, high=settings.over_share_pct)
+            for key, wording in TIER_WORDING.items()}
 
 
 def tier_of(share_pct: float, *, settings: RecoverySettings) -> str:
@@ -331,8 +330,7 @@ def tier_of(share_pct: float, *, settings: RecoverySettings) -> str:
 
 def identity_label(basis: str, *, lang: str = "vi") -> str:
     """How land users were told apart (:func:`land_user_keys`), in ``lang``."""
-    pair = IDENTITY_LABELS.get(basis, IDENTITY_LABELS["name_address"])
-    return pair[0] if lang == "vi" else pair[1]
+    return IDENTITY_LABELS.get(basis, IDENTITY_LABELS["name_address"])(lang)
 
 
 def _plain(value: object) -> str | None:
@@ -428,16 +426,8 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, list[str | None]]:
 # --------------------------------------------------------------------------------------------- boundary
 
 
-@dataclass(frozen=True)
-class Note:
-    """Something the user should know about the input (a repair, a reprojection), in both languages."""
-
-    vi: str
-    en: str
-
-    def text(self, lang: str = "vi") -> str:
-        return self.vi if lang == "vi" else self.en
-
+#: Something the user should know about the input (a repair, a reprojection): a :class:`gis.text.Text`.
+Note = Text
 
 @dataclass(frozen=True)
 class Boundary:

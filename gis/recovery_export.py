@@ -37,6 +37,7 @@ from gis.recovery import (
     recovered_parts,
     tier_labels,
 )
+from gis.text import Text
 
 #: The CSV's columns, in this order.
 CSV_COLUMNS = ("sheet", "parcel", "land_use", "owner", "owner_id", "village", "legal_area_m2", "map_area_m2",
@@ -52,15 +53,11 @@ TEXT = "@"
 
 
 #: ``household`` (True/False) -> (Vietnamese, English), for the land users' sheet.
-OWNER_KINDS: dict[bool, tuple[str, str]] = {True: ("Hộ gia đình", "Household"), False: ("Tổ chức", "Organisation")}
-
-
-def _label(pair: tuple[str, str], lang: str) -> str:
-    return pair[0] if lang == "vi" else pair[1]
+OWNER_KINDS: dict[bool, Text] = {True: Text("Hộ gia đình", "Household"), False: Text("Tổ chức", "Organisation")}
 
 
 def _flags_text(flags: Iterable[str], lang: str) -> str:
-    return "; ".join(_label(FLAG_LABELS[f], lang) for f in flags)
+    return "; ".join(FLAG_LABELS[f](lang) for f in flags)
 
 
 # ------------------------------------------------------------------------------------------------- CSV
@@ -122,7 +119,7 @@ class Column:
     """One column of a workbook table: the frame's column, its header (vi, en) and number format."""
 
     key: str
-    header: tuple[str, str]
+    header: Text
     fmt: str | None = None
     total: bool = False
 
@@ -131,8 +128,8 @@ class Column:
 class Sheet:
     """One workbook sheet: a title (vi, en), the table and its columns."""
 
-    name: tuple[str, str]
-    title: tuple[str, str]
+    name: Text
+    title: Text
     frame: pd.DataFrame
     columns: Sequence[Column]
     totals: bool = True
@@ -152,27 +149,27 @@ def parcel_rows(table: pd.DataFrame, lang: str) -> pd.DataFrame:
         "remaining": table["remaining_m2"].round(1).to_numpy(),
         "remaining_legal": table["remaining_legal_m2"].round(1).to_numpy(),
         "pct": table["recovered_pct"].round(1).to_numpy(),
-        "status": table["status"].map(lambda s: _label(STATUS_LABELS[s], lang)).to_numpy(),
+        "status": table["status"].map(lambda s: STATUS_LABELS[s](lang)).to_numpy(),
         "flags": table["flags"].map(lambda f: _flags_text(f, lang)).to_numpy(),
     })
 
 
 PARCEL_COLUMNS = (
-    Column("no", ("STT", "No."), COUNT),
-    Column("sheet", ("Tờ bản đồ số", "Map sheet")),
-    Column("parcel", ("Thửa số", "Parcel")),
-    Column("land_use", ("Mã loại đất", "Land-use code")),
-    Column("owner", ("Chủ sử dụng đất", "Land user")),
-    Column("village", ("Thôn", "Village")),
-    Column("legal", ("Diện tích pháp lý (m²)", "Legal area (m²)"), M2, True),
-    Column("drawn", ("Diện tích đo trên bản đồ (m²)", "Drawn area (m²)"), M2, True),
-    Column("recovered", ("Diện tích thu hồi (m²)", "Recovered area (m²)"), M2, True),
-    Column("remaining", ("Diện tích còn lại (đo trên bản đồ, m²)", "Remaining area (drawn, m²)"), M2, True),
-    Column("remaining_legal", ("Còn lại theo diện tích pháp lý (m²)", "Remaining from the legal area (m²)"), M2,
+    Column("no", Text("STT", "No."), COUNT),
+    Column("sheet", Text("Tờ bản đồ số", "Map sheet")),
+    Column("parcel", Text("Thửa số", "Parcel")),
+    Column("land_use", Text("Mã loại đất", "Land-use code")),
+    Column("owner", Text("Chủ sử dụng đất", "Land user")),
+    Column("village", Text("Thôn", "Village")),
+    Column("legal", Text("Diện tích pháp lý (m²)", "Legal area (m²)"), M2, True),
+    Column("drawn", Text("Diện tích đo trên bản đồ (m²)", "Drawn area (m²)"), M2, True),
+    Column("recovered", Text("Diện tích thu hồi (m²)", "Recovered area (m²)"), M2, True),
+    Column("remaining", Text("Diện tích còn lại (đo trên bản đồ, m²)", "Remaining area (drawn, m²)"), M2, True),
+    Column("remaining_legal", Text("Còn lại theo diện tích pháp lý (m²)", "Remaining from the legal area (m²)"), M2,
            True),
-    Column("pct", ("Tỷ lệ thu hồi (%)", "Recovered share (%)"), PCT),
-    Column("status", ("Hình thức thu hồi", "Recovery")),
-    Column("flags", ("Ghi chú", "Notes")),
+    Column("pct", Text("Tỷ lệ thu hồi (%)", "Recovered share (%)"), PCT),
+    Column("status", Text("Hình thức thu hồi", "Recovery")),
+    Column("flags", Text("Ghi chú", "Notes")),
 )
 
 
@@ -185,39 +182,39 @@ def summary_sheets(result: Recovery, lang: str) -> list[Sheet]:
     tiers = tier_labels(result.settings, lang=lang)
     owners = result.by_owner.assign(
         tier=result.by_owner["tier"].map(lambda k: tiers.get(k, "")),
-        kind=result.by_owner["household"].map(lambda h: _label(OWNER_KINDS[bool(h)], lang)),
+        kind=result.by_owner["household"].map(lambda h: OWNER_KINDS[bool(h)](lang)),
         farm_m2=result.by_owner["farm_m2"].round(1),
         farm_recovered_m2=result.by_owner["farm_recovered_m2"].round(1),
         farm_share_pct=result.by_owner["farm_share_pct"].round(1),
     )
-    counts = (Column("parcels", ("Số thửa", "Parcels"), COUNT, True),
-              Column("whole", ("Thu hồi toàn bộ (thửa)", "Wholly recovered (parcels)"), COUNT, True),
-              Column("partial", ("Thu hồi một phần (thửa)", "Partly recovered (parcels)"), COUNT, True),
-              Column("recovered_m2", ("Diện tích thu hồi (m²)", "Recovered area (m²)"), M2, True),
-              Column("recovered_ha", ("Diện tích thu hồi (ha)", "Recovered area (ha)"), HA, True))
+    counts = (Column("parcels", Text("Số thửa", "Parcels"), COUNT, True),
+              Column("whole", Text("Thu hồi toàn bộ (thửa)", "Wholly recovered (parcels)"), COUNT, True),
+              Column("partial", Text("Thu hồi một phần (thửa)", "Partly recovered (parcels)"), COUNT, True),
+              Column("recovered_m2", Text("Diện tích thu hồi (m²)", "Recovered area (m²)"), M2, True),
+              Column("recovered_ha", Text("Diện tích thu hồi (ha)", "Recovered area (ha)"), HA, True))
     return [
-        Sheet(("Theo loại đất", "By land use"), ("TỔNG HỢP DIỆN TÍCH THU HỒI THEO LOẠI ĐẤT",
+        Sheet(Text("Theo loại đất", "By land use"), Text("TỔNG HỢP DIỆN TÍCH THU HỒI THEO LOẠI ĐẤT",
                                                  "RECOVERED AREA BY LAND-USE CODE"), by_code,
-              (Column("code", ("Mã loại đất", "Code")), Column("name", ("Loại đất", "Land use")),
-               Column("group_name", ("Nhóm đất", "Group")), *counts)),
-        Sheet(("Theo nhóm đất", "By group"), ("TỔNG HỢP DIỆN TÍCH THU HỒI THEO NHÓM ĐẤT",
+              (Column("code", Text("Mã loại đất", "Code")), Column("name", Text("Loại đất", "Land use")),
+               Column("group_name", Text("Nhóm đất", "Group")), *counts)),
+        Sheet(Text("Theo nhóm đất", "By group"), Text("TỔNG HỢP DIỆN TÍCH THU HỒI THEO NHÓM ĐẤT",
                                               "RECOVERED AREA BY LAND-USE GROUP"), by_group,
-              (Column("group_name", ("Nhóm đất", "Group")), *counts)),
-        Sheet(("Theo thôn", "By village"), ("TỔNG HỢP DIỆN TÍCH THU HỒI THEO THÔN", "RECOVERED AREA BY VILLAGE"),
+              (Column("group_name", Text("Nhóm đất", "Group")), *counts)),
+        Sheet(Text("Theo thôn", "By village"), Text("TỔNG HỢP DIỆN TÍCH THU HỒI THEO THÔN", "RECOVERED AREA BY VILLAGE"),
               result.by_village,
-              (Column("village", ("Thôn", "Village")),
-               Column("owners", ("Số chủ sử dụng", "Land users"), COUNT, True), *counts)),
-        Sheet(("Theo chủ sử dụng", "By land user"), ("DANH SÁCH HỘ BỊ ẢNH HƯỞNG", "AFFECTED LAND USERS"), owners,
-              (Column("owner", ("Chủ sử dụng đất", "Land user")), Column("village", ("Thôn", "Village")),
-               Column("kind", ("Hộ gia đình / tổ chức", "Household / organisation")),
-               Column("parcels", ("Số thửa", "Parcels"), COUNT, True),
-               Column("recovered_m2", ("Diện tích thu hồi (m²)", "Recovered area (m²)"), M2, True),
-               Column("farm_m2", ("Đất nông nghiệp đang sử dụng (m²)", "Farm land held (m²)"), M2, True),
-               Column("farm_recovered_m2", ("Đất nông nghiệp bị thu hồi (m²)", "Farm land recovered (m²)"),
+              (Column("village", Text("Thôn", "Village")),
+               Column("owners", Text("Số chủ sử dụng", "Land users"), COUNT, True), *counts)),
+        Sheet(Text("Theo chủ sử dụng", "By land user"), Text("DANH SÁCH HỘ BỊ ẢNH HƯỞNG", "AFFECTED LAND USERS"), owners,
+              (Column("owner", Text("Chủ sử dụng đất", "Land user")), Column("village", Text("Thôn", "Village")),
+               Column("kind", Text("Hộ gia đình / tổ chức", "Household / organisation")),
+               Column("parcels", Text("Số thửa", "Parcels"), COUNT, True),
+               Column("recovered_m2", Text("Diện tích thu hồi (m²)", "Recovered area (m²)"), M2, True),
+               Column("farm_m2", Text("Đất nông nghiệp đang sử dụng (m²)", "Farm land held (m²)"), M2, True),
+               Column("farm_recovered_m2", Text("Đất nông nghiệp bị thu hồi (m²)", "Farm land recovered (m²)"),
                       M2, True),
-               Column("farm_share_pct", ("Tỷ lệ đất nông nghiệp bị thu hồi (%)", "Share of farm land lost (%)"),
+               Column("farm_share_pct", Text("Tỷ lệ đất nông nghiệp bị thu hồi (%)", "Share of farm land lost (%)"),
                       PCT),
-               Column("tier", ("Mức hỗ trợ ổn định đời sống (Điều 19 Nghị định 88/2024/NĐ-CP)",
+               Column("tier", Text("Mức hỗ trợ ổn định đời sống (Điều 19 Nghị định 88/2024/NĐ-CP)",
                                "Life-stabilisation support tier (Decree 88/2024, art. 19)")))),
     ]
 
@@ -340,18 +337,18 @@ def write_workbook(
     for col, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = min(width + 3, 80)
 
-    sheets = [Sheet(("Danh sách thửa", "Parcels"), ("DANH SÁCH THỬA ĐẤT THU HỒI", "PARCELS RECOVERED"),
+    sheets = [Sheet(Text("Danh sách thửa", "Parcels"), Text("DANH SÁCH THỬA ĐẤT THU HỒI", "PARCELS RECOVERED"),
                     parcel_rows(result.counted, lang), PARCEL_COLUMNS)]
     sheets += summary_sheets(result, lang)
-    sheets.append(Sheet(("Phần sót", "Slivers"),
-                        ("CÁC PHẦN SÓT DƯỚI NGƯỠNG (KHÔNG TÍNH VÀO TỔNG)", "SLIVERS (KEPT OUT OF TOTALS)"),
+    sheets.append(Sheet(Text("Phần sót", "Slivers"),
+                        Text("CÁC PHẦN SÓT DƯỚI NGƯỠNG (KHÔNG TÍNH VÀO TỔNG)", "SLIVERS (KEPT OUT OF TOTALS)"),
                         parcel_rows(result.slivers, lang), PARCEL_COLUMNS, totals=False))
     for spec in sheets:
-        sheet = wb.create_sheet(_label(spec.name, lang))
-        row = heading(sheet, _label(spec.title, lang), len(spec.columns))
+        sheet = wb.create_sheet(spec.name(lang))
+        row = heading(sheet, spec.title(lang), len(spec.columns))
         widths = []
         for col, column in enumerate(spec.columns, start=1):
-            header = _label(column.header, lang)
+            header = column.header(lang)
             cell = sheet.cell(row=row, column=col, value=header)
             cell.font = bold
             cell.fill = head_fill

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from gis.text import strip_accents
+
 _SHEET_PARCEL = re.compile(r"^\s*(?:to(?:\s+ban\s+do)?\s*(?:so)?\s*)?(\d+)\s*(?:[/\-,.;:]|\s)\s*(?:thua\s*(?:so)?\s*)?(\d+)\s*$")
 
 
@@ -22,10 +24,7 @@ def fold(text: object) -> str:
     """
     if text is None or (isinstance(text, float) and pd.isna(text)):
         return ""
-    decomposed = unicodedata.normalize("NFD", str(text))
-    bare = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    bare = bare.replace("đ", "d").replace("Đ", "D")
-    return " ".join(bare.casefold().split())
+    return " ".join(strip_accents(str(text)).casefold().split())
 
 
 def _exact(text: object) -> str:

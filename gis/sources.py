@@ -45,6 +45,7 @@ from gis.i18n import number
 from gis.limits import MAX_FEATURES_OPTION, Deadline, feature_limits, limits, mb, over_limit
 from gis.provinces import Province, find_province, province_area
 from gis.schema import PARCEL_FIELDS, REQUIRED, map_values, match_fields
+from gis.text import strip_accents
 
 #: Format key -> (Vietnamese, English) name.
 FORMATS: dict[str, tuple[str, str]] = {
@@ -502,8 +503,7 @@ def _join_labels(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
 
 
 def _header_key(name: object) -> str:
-    text = unicodedata.normalize("NFD", str(name).strip().lower().replace("đ", "d"))
-    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
+    text = strip_accents(str(name).strip().lower())
     return re.sub(r"\(m\)|[^a-z0-9]", "", text)
 
 

@@ -64,6 +64,7 @@ from gis.area import M2_PER_HA
 from gis.errors import GisError
 from gis.io import Dataset
 from gis.paths import data_path
+from gis.text import Text, texts
 
 PLANS_DIR = data_path("plans")
 
@@ -75,13 +76,36 @@ KNOWN_LAYERS = ("parcels", "villages", "rice_fields", "aquaculture_ponds", "conc
 
 MET, AT_RISK, NOT_MET, NOT_MEASURED, TRACKED = "met", "at_risk", "not_met", "not_measurable", "tracked"
 ESTIMATE = "estimate"
-STATUS_LABELS = {
+STATUS_LABELS: dict[str, Text] = texts({
     MET: ("Đạt", "Met"),
     AT_RISK: ("Có nguy cơ không đạt", "At risk"),
     NOT_MET: ("Chưa đạt", "Not met"),
     NOT_MEASURED: ("Chưa đo được", "Not measurable yet"),
     TRACKED: ("Theo dõi", "Tracked"),
     ESTIMATE: ("Ước tính", "Estimate"),
+})
+
+
+@dataclass(frozen=True)
+class StatusColours:
+    """How a status is coloured wherever it is shown: the page and the workbook (``fill`` behind ``ink``, hex
+    without ``#``), the printed report (``print_fill``, lighter for paper) and Streamlit's Markdown (``markdown``,
+    one of its colour names)."""
+
+    fill: str
+    ink: str
+    print_fill: str
+    markdown: str
+
+
+#: The one table of the statuses' colours (the targets page, the fields page, the workbook, the report).
+STATUS_COLOURS: dict[str, StatusColours] = {
+    MET: StatusColours("C8E6C9", "1B5E20", "#d5efcf", "green"),
+    AT_RISK: StatusColours("FFE0B2", "8A4B00", "#fff0b0", "orange"),
+    NOT_MET: StatusColours("FFCDD2", "B71C1C", "#f7cfcf", "red"),
+    NOT_MEASURED: StatusColours("E0E0E0", "424242", "#ececec", "gray"),
+    TRACKED: StatusColours("BBDEFB", "0D47A1", "#dce7f5", "gray"),
+    ESTIMATE: StatusColours("F3E5F5", "4A148C", "#eee0f3", "violet"),
 }
 
 #: The plan-wide thresholds of the status rules (``[rules]`` in the plan file) and their defaults.
@@ -89,7 +113,7 @@ RULE_DEFAULTS = {"at_risk_pct": 5.0, "about_pct": 5.0}
 
 #: The roles a page may ask the plan for: role -> (what it is, in Vietnamese, English). ``first_project``
 #: names a project of the recovered-land layer (its name or decision number); the others name a target.
-ROLES: dict[str, tuple[str, str]] = {
+ROLES: dict[str, Text] = texts({
     "rice_before": ("diện tích đất lúa trước thu hồi", "rice land before recovery"),
     "rice_area": ("diện tích lúa của năm kế hoạch", "rice area of the plan's year"),
     "rice_crop_area": ("diện tích gieo cấy lúa cả năm", "rice crop-hectares in the year"),
@@ -98,7 +122,7 @@ ROLES: dict[str, tuple[str, str]] = {
     "fields_total": ("tổng diện tích cánh đồng tập trung", "concentrated fields, total area"),
     "grain": ("sản lượng lương thực", "grain output"),
     "first_project": ("dự án trình bày đầu tiên", "project shown first"),
-}
+})
 PROJECT_ROLES = frozenset({"first_project"})
 
 #: Columns that give the year of a feature (a recovery decision), matched case-insensitively, first hit wins;
@@ -107,11 +131,11 @@ YEAR_FIELDS = ("NAM", "year", "NAMQD", "NAM_QD", "nam_thu_hoi")
 DATE_FIELDS = ("NGAYQD", "NGAY_QD", "ngay_qd", "decision_date", "NGAYTHUHOI")
 
 _PLACEHOLDER_WORDS = ("placeholder", "giá trị tạm")
-COMPARE_LABELS = {
+COMPARE_LABELS: dict[str, Text] = texts({
     "at_least": ("≥", "at least"), "at_most": ("≤", "at most"), "more_than": (">", "more than"),
     "less_than": ("<", "less than"), "between": ("từ … đến", "between"), "about": ("khoảng", "about"),
     "report": ("theo dõi", "tracked"),
-}
+})
 
 
 class PlanError(GisError):
@@ -538,7 +562,7 @@ def progress_of(compare: str, planned: float | tuple[float, float] | None, measu
     return max(raw, 1.0) if status == MET else min(raw, NOT_MET_CAP)
 
 
-_RULES: dict[str, tuple[str, str]] = {
+_RULES: dict[str, Text] = texts({
     "at_least": ("Đạt khi số đo ≥ kế hoạch; có nguy cơ khi thấp hơn kế hoạch không quá {r}%; tiến độ = đo được / "
                  "kế hoạch.", "Met when the figure is at least the plan's; at risk when it falls short by no more "
                  "than {r}%; progress = measured / planned."),
@@ -561,8 +585,8 @@ _RULES: dict[str, tuple[str, str]] = {
               "outside that band by no more than {r}%; progress as for 'between' on the ±{t}% band."),
     "report": ("Chỉ theo dõi, không có con số phải đạt; không có tiến độ.",
                "Tracked only, no figure to meet; no progress."),
-}
-_COMMON_RULE = ("Chỉ tiêu chưa đạt không bao giờ hiện tiến độ 100%. Ước tính dựa trên tham số tạm ghi «Ước tính», "
+})
+_COMMON_RULE = Text("Chỉ tiêu chưa đạt không bao giờ hiện tiến độ 100%. Ước tính dựa trên tham số tạm ghi «Ước tính», "
                 "không đánh giá đạt hay chưa đạt.",
                 "A target not met never shows 100% progress. An estimate that rests on a placeholder parameter "
                 "is shown as 'Estimate', never as met or not met.")
@@ -576,23 +600,22 @@ def rule_text(compare: str, lang: str = "vi", *, risk_pct: float = RULE_DEFAULTS
     def pct(v: float) -> str:
         return number(v, 0 if float(v).is_integer() else 1, lang=lang)
 
-    text = _RULES[compare][0 if lang == "vi" else 1]
+    text = _RULES[compare](lang)
     return text.format(r=pct(risk_pct), t=pct(tolerance_pct))
 
 
 def rules_table(plan: Plan | None = None, *, lang: str = "vi") -> list[tuple[str, str]]:
     """(comparison as written, rule) for every comparison kind, with the plan's thresholds; then the common rule."""
     rules = plan.rules if plan is not None else RULE_DEFAULTS
-    i = 0 if lang == "vi" else 1
-    rows = [(f"{COMPARE_LABELS[c][i]}", rule_text(c, lang, risk_pct=rules["at_risk_pct"],
+    rows = [(COMPARE_LABELS[c](lang), rule_text(c, lang, risk_pct=rules["at_risk_pct"],
                                                   tolerance_pct=rules["about_pct"])) for c in COMPARES]
-    rows.append(("*", _COMMON_RULE[i]))
+    rows.append(("*", _COMMON_RULE(lang)))
     return rows
 
 
 def status_text(status: str, placeholders: tuple[str, ...] | list[str] = (), lang: str = "vi") -> str:
     """A status in words; an estimate resting on placeholders names them."""
-    text = STATUS_LABELS[status][0 if lang == "vi" else 1]
+    text = STATUS_LABELS[status](lang)
     if status == ESTIMATE and placeholders:
         text += (" — dựa trên giá trị tạm " if lang == "vi" else " — rests on placeholder ") + ", ".join(placeholders)
     return text
@@ -734,14 +757,14 @@ class _Measurer:
         if year is None:
             return frame
         found = feature_years(frame)
-        layer = LAYER_NAMES.get(measure.get("layer", ""), (measure.get("layer", ""),) * 2)
+        layer = LAYER_NAMES.get(measure.get("layer", ""), Text(measure.get("layer", ""), measure.get("layer", "")))
         if found is None:
             if key:
                 self.reasons[key] = (
-                    f"Chỉ tiêu tính cho năm {year} nhưng lớp {layer[0]} không có trường năm "
+                    f"Chỉ tiêu tính cho năm {year} nhưng lớp {layer.vi} không có trường năm "
                     f"({', '.join(YEAR_FIELDS)}) hay ngày quyết định ({', '.join(DATE_FIELDS)}); không lấy tổng "
                     "mọi năm thay cho năm đó.",
-                    f"The target is for {year} but the {layer[1]} layer has no year field "
+                    f"The target is for {year} but the {layer.en} layer has no year field "
                     f"({', '.join(YEAR_FIELDS)}) nor decision date ({', '.join(DATE_FIELDS)}); the total of all "
                     "years is not used in its place.")
             return None
@@ -899,7 +922,7 @@ def results_table(results: list[Result], *, lang: str = "vi") -> pd.DataFrame:
         elif t.planned is None:
             planned = ""
         else:
-            planned = f"{COMPARE_LABELS[t.compare][0 if vi else 1]} {t.planned:g}"
+            planned = f"{COMPARE_LABELS[t.compare](lang)} {t.planned:g}"
         rows.append({
             ("Mã" if vi else "Key"): t.key,
             ("Chỉ tiêu" if vi else "Target"): t.label(lang),
@@ -916,12 +939,12 @@ def results_table(results: list[Result], *, lang: str = "vi") -> pd.DataFrame:
 # -- for the page and the export: groups, parameters, estimates, what a target measures on the map ---------
 
 #: The page's groups, in order: (Vietnamese, English).
-GROUPS: dict[str, tuple[str, str]] = {
+GROUPS: dict[str, Text] = texts({
     "land": ("Đất đai và dự án", "Land and projects"),
     "crops": ("Cây trồng", "Crops"),
     "production": ("Sản lượng", "Production"),
     "manual": ("Chỉ tiêu nhập tay", "Entered by hand"),
-}
+})
 _CROP_COLUMNS = frozenset({"crop", "VUDONG"})
 
 
@@ -1075,20 +1098,20 @@ def footprints(plan: Plan, target: Target, dataset: Dataset, *,
 
 
 #: Layer and column names as a land officer reads them, for :func:`source_text`.
-LAYER_NAMES: dict[str, tuple[str, str]] = {
+LAYER_NAMES: dict[str, Text] = texts({
     "parcels": ("thửa đất", "parcels"), "villages": ("thôn", "villages"),
     "rice_fields": ("cánh đồng lúa", "rice fields"), "aquaculture_ponds": ("ao nuôi trồng thủy sản", "aquaculture ponds"),
     "concentrated_fields": ("cánh đồng tập trung", "concentrated fields"),
     "recovered_land": ("đất thu hồi", "recovered land"), "roads": ("đường giao thông", "roads"),
     "canals": ("kênh mương", "canals"), "commune": ("ranh giới xã", "commune boundary"),
-}
-COLUMN_NAMES: dict[str, tuple[str, str]] = {
+})
+COLUMN_NAMES: dict[str, Text] = texts({
     "land_use_main": ("mã loại đất", "land-use code"), "crop": ("cây trồng", "crop"),
     "VUDONG": ("cây vụ đông", "winter crop"), "vietgap": ("VietGAP", "VietGAP"), "VIETGAP": ("VietGAP", "VietGAP"),
     "certificate": ("số GCN", "certificate number"), "owner": ("chủ sử dụng", "land user"),
     "group": ("nhóm đất", "land-use group"), "TRANGTHAI": ("trạng thái", "status"),
     "MUCDICH": ("mục đích", "use"), "CAP": ("cấp đường/kênh", "class"), "KETCAU": ("kết cấu", "surface"),
-}
+})
 
 
 def _filter_text(where: dict[str, Any], lang: str, *, verb: bool = False) -> str:
@@ -1097,7 +1120,7 @@ def _filter_text(where: dict[str, Any], lang: str, *, verb: bool = False) -> str
     lead = ("có " if vi else "with ") if verb else ""
     parts = []
     for column, wanted in where.items():
-        name = COLUMN_NAMES.get(column, (column, column))[0 if vi else 1]
+        name = COLUMN_NAMES.get(column, Text(column, column))(lang)
         if isinstance(wanted, dict):
             if wanted.get("not_empty"):
                 parts.append(f"{'có' if vi else 'with'} {name}" if verb else f"{name} {'có giá trị' if vi else 'filled in'}")
@@ -1159,12 +1182,13 @@ def source_text(result: Result, plan: Plan, *, lang: str = "vi") -> str:
                 for p in term[1:])
             terms.append(f"{base} × {factors}")
         return ("Ước tính: " if vi else "Estimate: ") + " + ".join(terms)
-    layer = LAYER_NAMES.get(m.get("layer", ""), (m.get("layer", ""), m.get("layer", "")))[0 if vi else 1]
-    what = {"area": ("Diện tích", "Area of"), "union_area": ("Diện tích (gộp chồng lấn)", "Dissolved area of"),
-            "share": ("Tỷ lệ diện tích", "Share of the area of"), "length_share": ("Tỷ lệ chiều dài", "Share of the length of"),
-            "count": ("Số", "Number of"), "villages_with": ("Số thôn có", "Villages with"),
-            "crop_area": ("Diện tích gieo cấy (ha × số vụ) của", "Crop-hectares (ha × crops a year) of")}[str(kind)]
-    text = f"{what[0 if vi else 1]} {layer}"
+    layer = LAYER_NAMES.get(m.get("layer", ""), Text(m.get("layer", ""), m.get("layer", "")))(lang)
+    what = texts({"area": ("Diện tích", "Area of"), "union_area": ("Diện tích (gộp chồng lấn)", "Dissolved area of"),
+                  "share": ("Tỷ lệ diện tích", "Share of the area of"),
+                  "length_share": ("Tỷ lệ chiều dài", "Share of the length of"),
+                  "count": ("Số", "Number of"), "villages_with": ("Số thôn có", "Villages with"),
+                  "crop_area": ("Diện tích gieo cấy (ha × số vụ) của", "Crop-hectares (ha × crops a year) of")})[str(kind)]
+    text = f"{what(lang)} {layer}"
     if kind == "crop_area":
         counts = ", ".join(f"{code} {_plain(plan.parameters[name], lang)} {'vụ' if vi else 'crops'}"
                            for code, name in m.get("crops", {}).items())
@@ -1183,7 +1207,7 @@ def source_text(result: Result, plan: Plan, *, lang: str = "vi") -> str:
         if den:
             text += f" {'trên tổng' if vi else 'over all'} ({_filter_text(den, lang)})"
     if m.get("outside"):
-        name = LAYER_NAMES.get(m["outside"], (m["outside"], m["outside"]))[0 if vi else 1]
+        name = LAYER_NAMES.get(m["outside"], Text(m["outside"], m["outside"]))(lang)
         text += f", {'trừ phần' if vi else 'less the'} {name}"
     if m.get("include_planned"):
         text += ", kể cả cánh đồng quy hoạch mới" if vi else ", planned fields included"

@@ -24,15 +24,10 @@ from openpyxl.utils import get_column_letter
 
 from gis.spreadsheet import make_inert
 from gis.targets import (
-    AT_RISK,
     COMPARE_LABELS,
     ESTIMATE,
     GROUPS,
-    MET,
-    NOT_MEASURED,
-    NOT_MET,
     STATUS_LABELS,
-    TRACKED,
     Plan,
     Result,
     group_of,
@@ -42,87 +37,61 @@ from gis.targets import (
     status_of,
     status_text,
 )
+from gis.targets import STATUS_COLOURS as ALL_STATUS_COLOURS
+from gis.text import DEMO_NOTE, Text, day, short_number
 
-#: Background and text colour of each status (the page uses the same).
-STATUS_COLOURS: dict[str, tuple[str, str]] = {
-    MET: ("C8E6C9", "1B5E20"),
-    AT_RISK: ("FFE0B2", "8A4B00"),
-    NOT_MET: ("FFCDD2", "B71C1C"),
-    NOT_MEASURED: ("E0E0E0", "424242"),
-    TRACKED: ("BBDEFB", "0D47A1"),
-    ESTIMATE: ("F3E5F5", "4A148C"),
-}
+#: Background and text colour of each status (the page uses the same): from :data:`gis.targets.STATUS_COLOURS`.
+STATUS_COLOURS: dict[str, tuple[str, str]] = {status: (c.fill, c.ink) for status, c in ALL_STATUS_COLOURS.items()}
 
-DEMO_NOTE = ("Dữ liệu minh họa, không phải dữ liệu đo đạc thực tế.", "Demonstration data, not real survey data.")
-SHEET_TITLE = ("Chỉ tiêu", "Targets")
-RULES_TITLE = ("Cách đánh giá", "Status rules")
-RULES_HEADER = (("So sánh", "Quy tắc đánh giá và tiến độ"), ("Comparison", "Status and progress rule"))
+SHEET_TITLE = Text("Chỉ tiêu", "Targets")
+RULES_TITLE = Text("Cách đánh giá", "Status rules")
+RULES_HEADER = (Text("So sánh", "Comparison"), Text("Quy tắc đánh giá và tiến độ", "Status and progress rule"))
 
 
 @dataclass(frozen=True)
 class Column:
     key: str
-    header: tuple[str, str]
+    header: Text
     number_format: str | None = None
     max_width: int = 60
     wrap: bool = False
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("no", ("STT", "No."), max_width=6),
-    Column("label", ("Chỉ tiêu", "Target"), max_width=58, wrap=True),
-    Column("section", ("Mục kế hoạch", "Plan section"), max_width=22),
-    Column("compare", ("So sánh", "Comparison"), max_width=14),
-    Column("planned", ("Kế hoạch", "Planned"), "#,##0.##"),
-    Column("measured", ("Đo được", "Measured"), "#,##0.00"),
-    Column("unit", ("Đơn vị", "Unit"), max_width=12),
-    Column("progress", ("Tiến độ", "Progress"), "0%"),
-    Column("status", ("Đánh giá", "Status"), max_width=24),
-    Column("source", ("Nguồn số liệu", "Source of the figure"), max_width=60, wrap=True),
-    Column("entered_at", ("Ngày nhập", "Entered on"), max_width=12),
-    Column("note", ("Ghi chú", "Note"), max_width=50, wrap=True),
-    Column("key", ("Mã chỉ tiêu", "Key"), max_width=32),
+    Column("no", Text("STT", "No."), max_width=6),
+    Column("label", Text("Chỉ tiêu", "Target"), max_width=58, wrap=True),
+    Column("section", Text("Mục kế hoạch", "Plan section"), max_width=22),
+    Column("compare", Text("So sánh", "Comparison"), max_width=14),
+    Column("planned", Text("Kế hoạch", "Planned"), "#,##0.##"),
+    Column("measured", Text("Đo được", "Measured"), "#,##0.00"),
+    Column("unit", Text("Đơn vị", "Unit"), max_width=12),
+    Column("progress", Text("Tiến độ", "Progress"), "0%"),
+    Column("status", Text("Đánh giá", "Status"), max_width=24),
+    Column("source", Text("Nguồn số liệu", "Source of the figure"), max_width=60, wrap=True),
+    Column("entered_at", Text("Ngày nhập", "Entered on"), max_width=12),
+    Column("note", Text("Ghi chú", "Note"), max_width=50, wrap=True),
+    Column("key", Text("Mã chỉ tiêu", "Key"), max_width=32),
 )
 
 _THIN = Side(style="thin", color="9E9E9E")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 
-def _i(lang: str) -> int:
-    return 0 if lang == "vi" else 1
-
-
-def _number(value: float, lang: str) -> str:
-    from gis.i18n import number
-
-    text = number(value, 2, lang=lang)
-    sep = "," if lang == "vi" else "."
-    return text.rstrip("0").rstrip(sep) if sep in text else text
-
-
-def _day(iso: str | None) -> str:
-    """``2024-05-03T...`` as ``03/05/2024`` (the Vietnamese date order)."""
-    if not iso:
-        return ""
-    y, m, d = iso[:10].split("-")
-    return f"{d}/{m}/{y}"
-
-
 def rows_of(plan: Plan, results: list[Result], *, lang: str = "vi") -> list[dict[str, object]]:
     """The table's rows: a heading row per group (``{"group": title}``), then one dict per target."""
-    i = _i(lang)
     rows: list[dict[str, object]] = []
     count = 0
     for group, titles in GROUPS.items():
         members = [r for r in results if group_of(r.target) == group]
         if not members:
             continue
-        rows.append({"group": titles[i]})
+        rows.append({"group": titles(lang)})
         for r in members:
             t = r.target
             planned: object = None
             if isinstance(t.planned, tuple):
-                planned = f"{_number(t.planned[0], lang)} – {_number(t.planned[1], lang)}"
+                low, high = (short_number(v, lang=lang, max_digits=2) for v in t.planned)
+                planned = f"{low} – {high}"
             elif t.planned is not None:
                 planned = t.planned
             source = source_text(r, plan, lang=lang)
@@ -130,11 +99,11 @@ def rows_of(plan: Plan, results: list[Result], *, lang: str = "vi") -> list[dict
             count += 1
             rows.append({
                 "no": count, "key": t.key, "label": t.label(lang),
-                "section": t.section, "compare": COMPARE_LABELS[t.compare][i], "planned": planned,
+                "section": t.section, "compare": COMPARE_LABELS[t.compare](lang), "planned": planned,
                 "measured": None if r.measured is None else round(r.measured, 2), "unit": t.unit,
                 "progress": None if progress is None else round(progress, 4), "status": r.status,
                 "status_label": r.status_label(lang),
-                "source": source, "entered_at": _day(r.entered_at),
+                "source": source, "entered_at": day(r.entered_at),
                 "note": (t.note_vi if lang == "vi" else t.note_en) if t.also else "",
             })
             if t.also:
@@ -147,7 +116,7 @@ def rows_of(plan: Plan, results: list[Result], *, lang: str = "vi") -> list[dict
                 rows.append({
                     "no": None, "key": t.key, "label": ("— theo mục " if lang == "vi" else "— per section ")
                     + str(t.also.get("section", "")), "section": str(t.also.get("section", "")),
-                    "compare": COMPARE_LABELS[also_compare][i], "planned": also_planned,
+                    "compare": COMPARE_LABELS[also_compare](lang), "planned": also_planned,
                     "measured": None if r.measured is None else round(r.measured, 2), "unit": t.unit,
                     "progress": None if also_progress is None else round(also_progress, 4),
                     "status": also_status, "status_label": status_text(also_status, r.placeholders, lang),
@@ -172,11 +141,10 @@ def build_workbook(plan: Plan, results: list[Result], *, lang: str = "vi", on: d
     """The targets table as a workbook (one sheet), in ``lang``, dated ``on`` (today by default); ``place``
     (the dataset's unit, ``xã Hiệp Hòa, tỉnh Bắc Ninh``, or its name) ends the title; ``as_of``, the date the
     figures were asked as of, is written after the date ("Số liệu tính đến ngày dd/mm/yyyy")."""
-    i = _i(lang)
     on = on or date.today()
     wb = Workbook()
     ws = wb.active
-    ws.title = SHEET_TITLE[i]
+    ws.title = SHEET_TITLE(lang)
     last = get_column_letter(len(COLUMNS))
     title = (f"BẢNG THEO DÕI CHỈ TIÊU: {plan.label('vi').upper()}" if lang == "vi"
              else f"TARGETS: {plan.label('en').upper()}") + (f" — {place.upper()}" if place else "")
@@ -193,12 +161,12 @@ def build_workbook(plan: Plan, results: list[Result], *, lang: str = "vi", on: d
     ws.merge_cells(f"A2:{last}2")
     header_row = 4
     if demo:
-        ws["A3"] = DEMO_NOTE[i]
+        ws["A3"] = DEMO_NOTE(lang)
         ws["A3"].font = Font(italic=True, color="B71C1C")
         ws.merge_cells(f"A3:{last}3")
-    widths = [len(c.header[i]) + 2 for c in COLUMNS]
+    widths = [len(c.header(lang)) + 2 for c in COLUMNS]
     for col, column in enumerate(COLUMNS, start=1):
-        cell = ws.cell(row=header_row, column=col, value=column.header[i])
+        cell = ws.cell(row=header_row, column=col, value=column.header(lang))
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="37474F")
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -217,7 +185,7 @@ def build_workbook(plan: Plan, results: list[Result], *, lang: str = "vi", on: d
             value = item.get(column.key)
             if column.key == "status":
                 status = str(value)
-                value = str(item.get("status_label") or STATUS_LABELS[status][i])
+                value = str(item.get("status_label") or STATUS_LABELS[status](lang))
             cell = ws.cell(row=row, column=col, value=value)
             cell.border = _BORDER
             cell.alignment = Alignment(vertical="top", wrap_text=column.wrap)
@@ -241,8 +209,8 @@ def build_workbook(plan: Plan, results: list[Result], *, lang: str = "vi", on: d
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = f"{header_row}:{header_row}"
-    rules = wb.create_sheet(RULES_TITLE[i])
-    rules.append(list(RULES_HEADER[i]))
+    rules = wb.create_sheet(RULES_TITLE(lang))
+    rules.append([h(lang) for h in RULES_HEADER])
     for cell in rules[1]:
         cell.font = Font(bold=True)
     for compare, rule in rules_table(plan, lang=lang):

@@ -48,6 +48,7 @@ from pyproj import CRS
 from gis.core.crs import LUONG_PHONG_EPSG
 from gis.errors import DataSourceError, GisError
 from gis.paths import default_workspace_dir, workspace_file
+from gis.text import Text, texts
 
 if TYPE_CHECKING:
     from gis.io import Dataset
@@ -217,7 +218,7 @@ def workspace_fault(path: str | Path | None = None) -> WorkspaceError | None:
 MIGRATION_ACTION = "migrate_fields_to_drafts"
 #: A planned field's state: drawn and saved (dự thảo), or adopted by a decision (đã phê duyệt).
 DRAFT, ADOPTED = "draft", "adopted"
-STATE_LABELS = {DRAFT: ("Dự thảo", "Draft"), ADOPTED: ("Đã phê duyệt", "Adopted")}
+STATE_LABELS: dict[str, Text] = texts({DRAFT: ("Dự thảo", "Draft"), ADOPTED: ("Đã phê duyệt", "Adopted")})
 #: The data the workspace's first fields were drawn on (before each field named its dataset).
 BUILTIN_DATASET = "builtin"
 #: Columns a planned field has beyond the first schema: name -> SQL declaration (added by the migration).

@@ -37,6 +37,7 @@ _FILES: tuple[tuple[Path, str], ...] = (
     (Path(xjquery.BASE_DIR) / "jquery.min.js", "jquery/jquery.min.js"),
     (ASSETS_DIR / "lpmap.js", "lpmap/lpmap.js"),
     (ASSETS_DIR / "lpmap.css", "lpmap/lpmap.css"),
+    (ASSETS_DIR / "lptargets.js", "lpmap/lptargets.js"),
     (LEAFLET_DRAW_DIR / "leaflet.draw.js", "leaflet-draw/leaflet.draw.js"),
     (LEAFLET_DRAW_DIR / "leaflet.draw.css", "leaflet-draw/leaflet.draw.css"),
     (LEAFLET_DRAW_DIR / "LICENSE", "leaflet-draw/LICENSE"),
@@ -61,6 +62,8 @@ class AssetUrls:
     draw_css: str = ""
     #: Leaflet.VectorGrid (the parcel tiles); empty when not given.
     vectorgrid_js: str = ""
+    #: The targets page's highlight (``lptargets.js``); empty when not given.
+    targets_js: str = ""
 
     @property
     def js(self) -> list[tuple[str, str]]:
@@ -127,4 +130,5 @@ def asset_urls(base_url_path: str = "") -> AssetUrls:
         draw_js=f"{prefix}/leaflet-draw/leaflet.draw.js",
         draw_css=f"{prefix}/leaflet-draw/leaflet.draw.css",
         vectorgrid_js=f"{prefix}/leaflet-vectorgrid/Leaflet.VectorGrid.bundled.min.js",
+        targets_js=f"{prefix}/lpmap/lptargets.js?v={_version(ASSETS_DIR / 'lptargets.js')}",
     )

@@ -3,10 +3,10 @@
 :func:`prepare_highlight` turns a target's footprints (:func:`gis.targets.footprints`) into what the browser
 needs; it knows no folium and its result is small and cacheable. Parcels are not sent again: the commune
 map already holds them, so the highlight only says which of them the target counts and which belong to a
-share's base without counting; a script restyles them (the others fade). Other layers' features (ponds,
-roads, canals, fields, recovered land) are few and are sent packed. :func:`target_group` makes the folium
-group that streamlit-folium swaps in place (``feature_group_to_add``), so changing the target never
-reloads the map.
+share's base without counting; ``assets/lptargets.js`` restyles them (the others fade). Other layers'
+features (ponds, roads, canals, fields, recovered land) are few and are sent packed. :func:`target_group`
+makes the folium group that streamlit-folium swaps in place (``feature_group_to_add``), so changing the
+target never reloads the map; :func:`use_target_script` puts the script on the map once.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pandas as pd
 from gis.targets import Footprint
 from layers.catalogue import PreparedMap, spec_of
 from layers.geometry import pack, pack_json, to_display
+from layers.offline import AssetUrls
 from layers.render import PackedLayer, Script, _script_json
 from layers.spec import Field, LayerSpec, TooltipLine
 
@@ -141,8 +142,14 @@ def _spec_by_key(key: str) -> LayerSpec:
     return next(s for pair in SPECS.values() for s in pair if s.key == key)
 
 
+def use_target_script(m: folium.Map, assets: AssetUrls) -> None:
+    """Load ``lptargets.js`` (served with the map's other scripts, after ``lpmap.js``) in the map ``m``."""
+    m.default_js = [*m.default_js, ("lptargets", assets.targets_js)]
+
+
 def target_group(highlight: TargetHighlight, *, lang: str) -> folium.FeatureGroup:
-    """The folium group for ``highlight``: packed layers, and a script that restyles the parcels.
+    """The folium group for ``highlight``: packed layers, and a call of ``lptargets.show`` that restyles the
+    parcels (the map needs :func:`use_target_script`).
 
     Parcels the target counts keep their land-use colour with a dark outline, a share's base parcels that
     do not count turn red, and the other parcels fade (they still show their tooltip). The script restyles
@@ -153,32 +160,7 @@ def target_group(highlight: TargetHighlight, *, lang: str) -> folium.FeatureGrou
     group = folium.FeatureGroup(name="target", control=False)
     for key, data_json, _count in highlight.packed:
         PackedLayer(_spec_by_key(key), data_json, lang=lang, control=False).add_to(group)
-    focus = "false" if highlight.parcels_shown is None else "true"
-    code = f"""lpmap.whenLayer('parcels', function (e) {{
-  if (!lpmap.targetLegendFolded) {{
-    var d = document.querySelector('.lp-legend details');
-    if (d) d.removeAttribute('open');
-    lpmap.targetLegendFolded = true;
-  }}
-  var focus = {focus}, roles = {{}}, before = lpmap.targetRoles || {{}};
-  {_script_json(highlight.parcels_counted)}.forEach(function (i) {{ roles[i] = 'c'; }});
-  {_script_json(highlight.parcels_rest)}.forEach(function (i) {{ roles[i] = 'r'; }});
-  var styles = {{c: {_script_json(COUNTED_STYLE)}, r: {_script_json(REST_STYLE)}, o: {_script_json(OTHER_STYLE)}}};
-  var counts = {{c: 0, r: 0, o: 0, d: 0}};
-  e.all.forEach(function (l) {{
-    var i = l.feature.properties.i, want = roles[i] || (focus ? 'o' : 'd');
-    counts[want] += 1;
-    if (want === (before[i] || 'd')) return;
-    e.group.resetStyle(l);
-    if (want !== 'd') l.setStyle(styles[want]);
-  }});
-  var now = {{}};
-  e.all.forEach(function (l) {{
-    var i = l.feature.properties.i, want = roles[i] || (focus ? 'o' : 'd');
-    if (want !== 'd') now[i] = want;
-  }});
-  lpmap.targetRoles = now;
-  lpmap.targetCounts = counts;
-}});"""
-    Script(code).add_to(group)
+    shown = {"focus": highlight.parcels_shown is not None, "counted": highlight.parcels_counted,
+             "rest": highlight.parcels_rest, "styles": {"c": COUNTED_STYLE, "r": REST_STYLE, "o": OTHER_STYLE}}
+    Script(f"lptargets.show({_script_json(shown)});").add_to(group)
     return group

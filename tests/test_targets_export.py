@@ -66,12 +66,12 @@ def test_the_workbook_has_a_dated_title_vietnamese_headers_and_the_demo_note(tmp
     assert "30/06/2024" in ws["A2"].value and "2024.toml" in ws["A2"].value
     assert "dữ liệu minh họa" in ws["A3"].value.lower()
     headers = [c.value for c in ws[HEADER_ROW]]
-    assert headers == [c.header[0] for c in COLUMNS]
+    assert headers == [c.header.vi for c in COLUMNS]
     assert {"Chỉ tiêu", "Kế hoạch", "Đo được", "Đơn vị", "Tiến độ", "Đánh giá", "Nguồn số liệu", "Ngày nhập"} <= set(headers)
     assert ws.freeze_panes == f"C{HEADER_ROW + 1}"
     groups = [ws.cell(row=r, column=1).value for r in range(HEADER_ROW + 1, ws.max_row + 1)
-              if ws.cell(row=r, column=1).value in {g[0] for g in GROUPS.values()}]
-    assert groups == [g[0] for g in GROUPS.values()]
+              if ws.cell(row=r, column=1).value in {g.vi for g in GROUPS.values()}]
+    assert groups == [g.vi for g in GROUPS.values()]
 
 
 def test_every_target_has_its_row_with_numbers_statuses_in_colour_and_sources(tmp_path, plan, results):
@@ -115,7 +115,7 @@ def test_the_columns_are_wide_enough_for_their_text(tmp_path, plan, results):
     path = tmp_path / "t.xlsx"
     build_workbook(plan, results).save(path)
     ws = openpyxl.load_workbook(path).active
-    titles = {g[0] for g in GROUPS.values()}
+    titles = {g.vi for g in GROUPS.values()}
     for col, column in enumerate(COLUMNS, start=1):
         letter = openpyxl.utils.get_column_letter(col)
         width = ws.column_dimensions[letter].width

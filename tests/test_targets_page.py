@@ -119,7 +119,9 @@ def test_choosing_a_target_highlights_what_it_measures_on_the_same_map():
     assert first["returned_objects"] == []
     for link in first["js_links"]:
         assert link.startswith("/app/static/vendor/"), link
-    assert "targetRoles" in first["feature_group"] and "target_counted" not in first["feature_group"]
+    assert any("/app/static/vendor/lpmap/lptargets.js?v=" in link for link in first["js_links"])
+    assert "lptargets.show(" in first["feature_group"] and "target_counted" not in first["feature_group"]
+    assert "setTimeout" not in first["feature_group"]
     at.selectbox(key="targets_pick").set_value("concentrated_fields_total_ha").run()
     assert not at.exception
     after = map_args(at)

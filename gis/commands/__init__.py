@@ -30,7 +30,7 @@ def generate_if_needed(info: DatasetInfo, *, lang: str = "vi") -> Path:
     from gis import datasets
 
     if datasets.needs_generating(info):
-        print(datasets.GENERATING[0 if lang == "vi" else 1], file=sys.stderr, flush=True)
+        print(datasets.GENERATING.get(lang), file=sys.stderr, flush=True)
         datasets.generate(info)
     return info.folder
 

@@ -196,7 +196,7 @@ def _list(args: argparse.Namespace) -> int:
     for kind, count in summary.by_kind.items():
         from gis.ledger.store import KIND_LABELS
 
-        print(f"  {KIND_LABELS[kind][0 if vi else 1]:<40} {count:>5}")
+        print(f"  {KIND_LABELS[kind](args.lang):<40} {count:>5}")
     print("Đất trồng lúa (m²): " if vi else "Rice land (m²): ", end="")
     print(f"+{number(summary.rice.gained_m2, 1, lang=lang)} / -{number(summary.rice.lost_m2, 1, lang=lang)}")
     print("Ao nuôi trồng thủy sản (m²): " if vi else "Aquaculture ponds (m²): ", end="")

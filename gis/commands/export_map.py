@@ -6,6 +6,8 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
+from gis.text import DEMO_NOTE
+
 NAME = "export-map"
 HELP = ("A print-ready map sheet (PDF, or PNG of at least 300 dpi) in A4 or A3: current land use, a recovery "
         "project, or the concentrated fields, with title, legend, scale bar, north arrow, inset and notes.")
@@ -53,6 +55,5 @@ def run(args: argparse.Namespace) -> int:
     vi = args.lang == "vi"
     print(f"{'Đã lưu' if vi else 'Saved'} {result.path} ({result.seconds:.1f} s): {result.title}")
     if dataset.builtin:
-        print("Dữ liệu minh họa, không phải dữ liệu đo đạc thực tế." if vi else
-              "Demonstration data, not real survey data.")
+        print(DEMO_NOTE(args.lang))
     return 0

@@ -12,6 +12,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from gis.text import DEMO_NOTE
+
 NAME = "recovery"
 HELP = ("Land recovery (thu hồi đất): the parcels a project boundary takes, how much of each, whose they are "
         "and what is left; prints the totals and land users (--json) and writes an Excel workbook (.xlsx), a "
@@ -98,8 +100,7 @@ def run(args: argparse.Namespace) -> int:
 
     extra: list[Note] = list(read_notes)
     if args.parcels.resolve().parent == BUILTIN_DATA_DIR.resolve():
-        extra.append(Note("Dữ liệu minh họa, không phải dữ liệu đo đạc thực tế.",
-                          "Demonstration data, not real survey data."))
+        extra.append(DEMO_NOTE)
     written = [export(parcels, result, out, date=args.date, lang=lang, notes=extra) for out in args.out]
     t = result.totals
     tiers = tier_labels(settings, lang=lang)

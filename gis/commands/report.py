@@ -6,6 +6,8 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
+from gis.text import DEMO_NOTE
+
 NAME = "report"
 HELP = ("The council report (one PDF): cover with key figures, the land-use map, each recovery project's map "
         "and table, the concentrated fields' map and table, and the plan's targets with their statuses.")
@@ -55,6 +57,5 @@ def run(args: argparse.Namespace) -> int:
     for page, label in result.contents:
         print(f"  {page:>3}  {label}")
     if dataset.builtin:
-        print("Dữ liệu minh họa, không phải dữ liệu đo đạc thực tế." if vi else
-              "Demonstration data, not real survey data.")
+        print(DEMO_NOTE(args.lang))
     return 0

@@ -8,6 +8,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from gis.text import DEMO_NOTE
+
 NAME = "summary"
 HELP = "Area figures of a commune (built-in data or a folder of the same layers), in hectares."
 
@@ -65,8 +67,7 @@ def run(args: argparse.Namespace) -> int:
         return number(value, 2, lang=args.lang)
 
     if dataset.builtin:
-        print("Dữ liệu minh họa, không phải dữ liệu đo đạc thực tế." if vi else
-              "Demonstration data, not real survey data.")
+        print(DEMO_NOTE(args.lang))
     rows = [
         ("Số thửa đất" if vi else "Parcels", number(figures.parcel_count, 0, lang=args.lang)),
         ("Diện tích xã (ha)" if vi else "Commune area (ha)", _ha(figures.commune_ha)),

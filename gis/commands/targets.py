@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from gis.commands import add_as_of
+from gis.text import DEMO_NOTE
 
 NAME = "targets"
 HELP = "The plan's targets, measured on the data: planned, measured, status."
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{plan.label(args.lang)} — {admin_units.full_place(dataset, args.lang)}")
     print(as_of_line(dataset, args.lang))
     if dataset.builtin:
-        print("Dữ liệu minh họa, không phải dữ liệu đo đạc thực tế." if vi else "Demonstration data, not real survey data.")
+        print(DEMO_NOTE(args.lang))
     for r in results:
         t = r.target
         planned = ("–".join(f"{v:g}" for v in t.planned) if isinstance(t.planned, tuple)

@@ -39,8 +39,6 @@ GRID_ANGLE_DEG = 14.0
 
 CORE_SCALE = 1.12
 
-DEMO_NOTE_VI = "Dữ liệu minh họa, không phải dữ liệu đo đạc thực tế"
-DEMO_NOTE_EN = "Demonstration data, not real survey data"
 
 # name, seed point (E, N) in EPSG:9214, core area in ha
 VILLAGES: list[tuple[str, float, float, float]] = [

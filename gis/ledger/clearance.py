@@ -27,6 +27,7 @@ import shapely
 from gis.errors import DataSourceError
 from gis.ledger.changes import recover, ref_of
 from gis.ledger.store import Decision, LandStore, LedgerError, StageRecord, key_text
+from gis.text import strip_accents
 
 #: The stages of site clearance, in order.
 STAGES = ("notice", "inventory", "plan_published", "plan_approved", "paid", "handed_over")
@@ -65,8 +66,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 
 def _plain(text: object) -> str:
     """Lower case, no diacritics, single spaces: how headers, stages and names are compared."""
-    value = unicodedata.normalize("NFD", " ".join(str(text).split())).replace("đ", "d").replace("Đ", "D")
-    return "".join(c for c in value if not unicodedata.combining(c)).casefold()
+    return strip_accents(" ".join(str(text).split())).casefold()
 
 
 def _name(text: object) -> str:

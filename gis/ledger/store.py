@@ -52,6 +52,7 @@ from pyproj import CRS
 
 from gis import landuse
 from gis.errors import DataSourceError, GisError
+from gis.text import Text, texts
 from gis.workspace import (
     _corrupt_error,
     _from_blob,
@@ -72,7 +73,7 @@ KINDS = ("initial", "split", "merge", "change_land_use", "change_land_user", "co
          "recovery", "reversal")
 
 #: Kind -> (Vietnamese, English) label.
-KIND_LABELS: dict[str, tuple[str, str]] = {
+KIND_LABELS: dict[str, Text] = texts({
     "initial": ("Hiện trạng ban đầu", "Initial state"),
     "split": ("Tách thửa", "Split"),
     "merge": ("Hợp thửa", "Merge"),
@@ -82,7 +83,7 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
     "correct_area": ("Chỉnh lý diện tích", "Correction of area"),
     "recovery": ("Thu hồi đất", "Recovery"),
     "reversal": ("Hủy bỏ biến động đã ghi", "Reversal"),
-}
+})
 
 VERSIONS = "parcel_versions"
 LEDGER = "ledger"
@@ -133,8 +134,7 @@ class Entry:
     detail: dict[str, Any] = field(default_factory=dict)
 
     def label(self, lang: str = "vi") -> str:
-        pair = KIND_LABELS.get(self.kind, (self.kind, self.kind))
-        return pair[0] if lang == "vi" else pair[1]
+        return KIND_LABELS.get(self.kind, Text(self.kind, self.kind))(lang)
 
     def as_dict(self) -> dict[str, Any]:
         return {"entry_id": self.entry_id, "kind": self.kind, "date": self.date.isoformat(),

@@ -19,6 +19,7 @@ from matplotlib.axes import Axes
 from gis.printing.style import (
     MM_PER_INCH,
 )
+from gis.text import demo_note
 
 INK = "#1a1a1a"
 GREY = "#6b6b6b"
@@ -26,7 +27,7 @@ DEMO_RED = "#b00020"
 HALO = [patheffects.Stroke(linewidth=2.2, foreground="white")]
 
 #: The demonstration-data note, as on every sheet made from the built-in data.
-DEMO_NOTE = "Dữ liệu minh họa, không phải dữ liệu đo đạc thực tế"
+DEMO_NOTE = demo_note("vi", stop=False)
 
 
 @dataclass(frozen=True)

@@ -30,16 +30,10 @@ from gis.printing.page import Page, draw_frame, draw_page_number, draw_title, ne
 from gis.printing.sheet import render_sheet, save
 from gis.printing.style import checked, fmt, fmt_date, fmt_date_long, fmt_plain, line_height_mm, printing_context
 from gis.printing.themes import fields_sheet, landuse_sheet, project_names, recovery_sheet
+from gis.targets import STATUS_COLOURS as ALL_STATUS_COLOURS
 
-#: Background of the status cell, by target status.
-STATUS_COLOURS = {
-    "met": "#d5efcf",
-    "at_risk": "#fff0b0",
-    "not_met": "#f7cfcf",
-    "not_measurable": "#ececec",
-    "tracked": "#dce7f5",
-    "estimate": "#eee0f3",
-}
+#: Background of the status cell, by target status (from :data:`gis.targets.STATUS_COLOURS`).
+STATUS_COLOURS = {status: c.print_fill for status, c in ALL_STATUS_COLOURS.items()}
 _COUNT_UNITS = frozenset({"cánh đồng", "thôn", "thửa", "người", "con", "trang trại", "trường", "hộ"})
 
 
@@ -74,7 +68,7 @@ def _planned(target: Any) -> str:
         return ""
     if isinstance(planned, tuple):
         return f"{fmt_plain(planned[0])}–{fmt_plain(planned[1])}"
-    return f"{COMPARE_LABELS[target.compare][0]} {fmt_plain(planned)}"
+    return f"{COMPARE_LABELS[target.compare].vi} {fmt_plain(planned)}"
 
 
 def _source(result: Any) -> str:
@@ -99,7 +93,7 @@ def targets_table(results: Sequence[Any]) -> Table:
     for i, r in enumerate(results):
         t = r.target
         rows.append((str(i + 1), t.label("vi"), t.section, _planned(t), _measured(r.measured, t.unit), t.unit,
-                     STATUS_LABELS[r.status][0], _source(r)))
+                     STATUS_LABELS[r.status].vi, _source(r)))
         if r.placeholders:
             resting.append(f"dòng {i + 1}: {', '.join(r.placeholders)}")
         colours[(i, 6)] = STATUS_COLOURS.get(r.status, "white")
@@ -123,7 +117,7 @@ def status_counts(results: Sequence[Any]) -> list[tuple[str, int]]:
     from gis.targets import STATUS_LABELS
 
     counts = {key: sum(1 for r in results if r.status == key) for key in STATUS_LABELS}
-    return [(STATUS_LABELS[k][0], n) for k, n in counts.items() if n]
+    return [(STATUS_LABELS[k].vi, n) for k, n in counts.items() if n]
 
 
 def paginate(table: Table, *, width: float, size: float, first: float, rest: float) -> list[Table]:

@@ -129,7 +129,7 @@ def recovery_sheet(dataset: Dataset, project: str | None, *, day: dt.date) -> Ma
         LegendEntry("Ranh giới dự án", kind="line", edgecolor=PROJECT_RED, linewidth=2.0),
         LegendEntry("Diện tích thu hồi", kind="fill",
                     facecolor=RECOVERED_TINT, edgecolor=WHOLE_EDGE, linewidth=0.0, hatch="//"),
-        LegendEntry(f"Thửa {STATUS_LABELS['partial'][0].lower()}", kind="fill",
+        LegendEntry(f"Thửa {STATUS_LABELS['partial'].vi.lower()}", kind="fill",
                     facecolor="none", edgecolor=PARTIAL_ORANGE, linewidth=0.9),
     )
 
