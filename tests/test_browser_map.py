@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pytest
 from conftest import MAP_IFRAME as IFRAME
-from conftest import pixel_at, wait_parcels_drawn
+from conftest import wait_painted, wait_parcels_drawn
 
 from gis.io import load_dataset
 
@@ -80,8 +80,8 @@ def test_the_map_draws_every_parcel_offline_with_legend_and_scale(streamlit_app,
     assert frame.evaluate("lpmap.layers.parcels.all.length") == len(parcels)
     assert frame.evaluate("document.querySelectorAll('.leaflet-overlay-pane canvas').length") == 1
     frame.evaluate("([lat, lng]) => map.setView([lat, lng], 18, {animate: false})", [pond.lat, pond.lng])
-    frame.wait_for_timeout(300)
-    r, g, b, a = pixel_at(frame, pond.lat, pond.lng)  # painted in the NTS colour (170, 255, 255)
+    # painted in the NTS colour (170, 255, 255) once the canvas is redrawn
+    r, g, b, a = wait_painted(frame, pond.lat, pond.lng, "a > 200 && Math.abs(r - 170) < 40 && g > 220 && b > 220")
     assert a > 200 and abs(r - 170) < 40 and g > 220 and b > 220, (r, g, b, a)
     legend = frame.locator(".lp-legend")
     assert legend.is_visible()

@@ -43,7 +43,7 @@ def badge(page, label: str):
     return page.locator("[data-testid='stMarkdownContainer']").filter(has_text="Kế hoạch:").filter(has_text=label)
 
 
-def test_statuses_charts_and_the_map_of_a_chosen_target_offline(streamlit_app, offline_page):
+def test_statuses_charts_and_the_map_of_a_chosen_target_offline(streamlit_app, offline_page, tmp_path):
     page, frame = open_targets(streamlit_app, offline_page)
     # rice_area_2024_ha is chosen first: measured 540-550 ha, met, its parcels counted on the map
     line = badge(page, "540–550 ha")
@@ -80,5 +80,5 @@ def test_statuses_charts_and_the_map_of_a_chosen_target_offline(streamlit_app, o
                             "map.hasLayer(lpmap.layers.target_counted.group)", timeout=TIMEOUT_MS)
     assert frame.evaluate("window.__same_map === true")  # not reloaded
     frame.wait_for_function("lpmap.targetCounts.c === 0 && lpmap.targetCounts.d > 5000", timeout=TIMEOUT_MS)
-    page.screenshot(path="/tmp/test_browser_targets.png", full_page=False)
+    page.screenshot(path=str(tmp_path / "targets.png"), full_page=False)
     assert offline_page.problems() == []
