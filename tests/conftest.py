@@ -112,6 +112,17 @@ def _session_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pat
         os.environ["LUONGPHONG_WORKSPACE"] = previous
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _hypothesis_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Hypothesis keeps its example database and its Unicode cache in the test run's temporary folder, not in
+    ``.hypothesis/`` of the checkout (its storage folder is looked up on first use, after this)."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    path = tmp_path_factory.mktemp("hypothesis")
+    set_hypothesis_home_dir(path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def streamlit_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     """The real app, served on 127.0.0.1 for the whole test session."""
