@@ -222,6 +222,7 @@ c1, c2 = st.columns([3, 1])
 project = c1.selectbox(tr("project"), names, key=PROJECT)
 stuck_days = int(c2.number_input(tr("stuck_days"), min_value=1, max_value=3650, value=clearance.STUCK_DAYS, step=1,
                                  key="clearance_stuck_days"))
+found: clearance.ClearanceStatus | None
 try:
     land = store()
     boundary = clearance.project_boundary(dataset().get("recovered_land"), project, land.crs)

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -45,7 +46,7 @@ def _dataset_hash(data: Dataset) -> str:
 
 
 #: ``hash_funcs`` of every cached function given a dataset: hashed by its content (:attr:`Dataset.key`).
-DATASET_HASH = {Dataset: _dataset_hash}
+DATASET_HASH: dict[str | type[Any], Callable[[Any], Any]] = {Dataset: _dataset_hash}
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -345,9 +345,9 @@ def _import_flow(uploads: list) -> None:
     if report.total == 0:
         st.success(_t("no_problem"))
     else:
-        shown = [(k, n) for k, n in report.counts.items() if n]
-        metric_cols = st.columns(min(len(shown), 4))
-        for i, (kind, count) in enumerate(shown):
+        found = [(k, n) for k, n in report.counts.items() if n]
+        metric_cols = st.columns(min(len(found), 4))
+        for i, (kind, count) in enumerate(found):
             metric_cols[i % len(metric_cols)].metric(KINDS[kind][0 if vi else 1], count)
         table = report.table(lang())
         st.dataframe(table, hide_index=True, width="stretch")

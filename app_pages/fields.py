@@ -360,7 +360,7 @@ def _view_of(frame: gpd.GeoDataFrame) -> dict:
 def _take_suggestion(suggested: gpd.GeoDataFrame) -> None:
     rank = st.session_state.get(PICK)
     row = suggested[suggested["rank"] == rank]
-    if row.empty:
+    if row.empty or rank is None:
         return
     _set_work(row.geometry.iloc[0], source="suggestion", rank=int(rank))
     st.session_state[VIEW] = _view_of(row)

@@ -227,7 +227,7 @@ def _exports(key: tuple, code: str, builtin: bool, _outcome: Outcome, data: Data
     """The workbook, GeoPackage and CSV of a recovery as bytes, written in the workspace's scratch folder."""
     from gis.uploads import scratch_dir
 
-    notes = (DEMO_NOTE,) if builtin else ()
+    notes: tuple[Text, ...] = (DEMO_NOTE,) if builtin else ()
     if data.as_of is not None:  # the figures of the sidebar's date: said in the workbook
         from gis.ledger.asof import as_of_text
 

@@ -358,7 +358,7 @@ def _locale() -> dict:
     return {"number": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["", ""]}}
 
 
-def _area_chart(results: list[Result], keys: list[str], title: str) -> alt.LayerChart | None:
+def _area_chart(results: list[Result], keys: list[str], title: str) -> alt.LayerChart | alt.FacetChart | None:
     rows = []
     by_key = {r.target.key: r for r in results}
     for key in keys:
@@ -393,7 +393,7 @@ def _area_chart(results: list[Result], keys: list[str], title: str) -> alt.Layer
     return alt.layer(bars, ranges, labels).properties(title=title, height=alt.Step(16))
 
 
-def _grain_chart(plan: Plan, results: list[Result]) -> alt.LayerChart | None:
+def _grain_chart(plan: Plan, results: list[Result]) -> alt.LayerChart | alt.FacetChart | None:
     """Three columns: the estimate (rice and maize stacked) and each of the plan's two figures."""
     role = plan.role("grain")
     grain = next((r for r in results if role is not None and r.target.key == role.key), None)

@@ -115,6 +115,17 @@ def _session_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pat
             os.environ[name] = value
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _hypothesis_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Hypothesis keeps its example database and its Unicode cache in the test run's temporary folder, not in
+    ``.hypothesis/`` of the checkout (its storage folder is looked up on first use, after this)."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    path = tmp_path_factory.mktemp("hypothesis")
+    set_hypothesis_home_dir(path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def streamlit_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     """The real app, served on 127.0.0.1 for the whole test session."""
@@ -212,18 +223,39 @@ def wait_parcels_drawn(frame, *, timeout_ms: int = 60_000) -> None:
     frame.wait_for_function(PARCELS_DRAWN, timeout=timeout_ms)
 
 
+#: The RGBA painted on the map's canvas at ``[lat, lng]`` (a JavaScript function).
+PIXEL_JS = """([lat, lng]) => {
+    const canvas = document.querySelector('.leaflet-overlay-pane canvas');
+    const p = map.latLngToLayerPoint([lat, lng]);
+    const origin = L.DomUtil.getPosition(canvas);
+    const scale = canvas.width / canvas.clientWidth;
+    const d = canvas.getContext('2d').getImageData(Math.round((p.x - origin.x) * scale),
+                                                   Math.round((p.y - origin.y) * scale), 1, 1).data;
+    return Array.from(d);
+}"""
+
+
 def pixel_at(frame, lat: float, lng: float) -> list[int]:
     """The RGBA of the map's canvas at a place (what is actually painted there)."""
-    return frame.evaluate(
-        """([lat, lng]) => {
-            const canvas = document.querySelector('.leaflet-overlay-pane canvas');
-            const p = map.latLngToLayerPoint([lat, lng]);
-            const origin = L.DomUtil.getPosition(canvas);
-            const scale = canvas.width / canvas.clientWidth;
-            const d = canvas.getContext('2d').getImageData(Math.round((p.x - origin.x) * scale),
-                                                           Math.round((p.y - origin.y) * scale), 1, 1).data;
-            return Array.from(d);
-        }""", [lat, lng])
+    return frame.evaluate(PIXEL_JS, [lat, lng])
+
+
+def wait_painted(frame, lat: float, lng: float, condition: str, *, timeout_ms: int = 60_000) -> list[int]:
+    """Wait until the canvas at a place is painted as ``condition`` says (a JavaScript expression of ``r``, ``g``,
+    ``b`` and ``a``, e.g. ``"a > 200 && r > g + 60"``), after a move of the map; the RGBA found.
+
+    The canvas is redrawn in an animation frame after the map moves: this waits for that redraw to show the
+    expected colour instead of sleeping. The caller still asserts on the returned pixel, so that a wrong
+    colour fails with the colour in the message.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        frame.wait_for_function(f"([lat, lng]) => {{ const [r, g, b, a] = ({PIXEL_JS})([lat, lng]); "
+                                f"return {condition}; }}", arg=[lat, lng], timeout=timeout_ms)
+    except PlaywrightTimeout:
+        pass  # the caller's assertion on the pixel says what was painted instead
+    return pixel_at(frame, lat, lng)
 
 
 # -- a map whose parcels are vector tiles (the map page: gis/tiles.py, lpmap.parcelTiles) -----------------
@@ -253,3 +285,74 @@ def tile_pixel_at(frame, lat: float, lng: float) -> list[int]:
             }
             return null;
         }""", [lat, lng])
+
+
+# -- Streamlit's script runs ----------------------------------------------------------------------------
+
+#: True when no script run is going on and no element on the page is left from the previous run.
+IDLE_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
+        && document.querySelectorAll('[data-stale="true"]').length === 0
+        && !document.querySelector('[data-testid="stStatusWidget"]');
+}"""
+
+#: Counts the script runs that start from now in ``window.__lpRuns`` (the app's run state leaving
+#: ``notRunning``, or an element marked stale by a new run).
+COUNT_RUNS_JS = """() => {
+    if (window.__lpRunObserver) { window.__lpRunObserver.disconnect(); }
+    window.__lpRuns = 0;
+    const observer = new MutationObserver(changes => {
+        for (const c of changes) {
+            const value = c.target.getAttribute(c.attributeName);
+            if ((c.attributeName === 'data-test-script-state' && value !== 'notRunning')
+                || (c.attributeName === 'data-stale' && value === 'true')) { window.__lpRuns += 1; }
+        }
+    });
+    observer.observe(document.body, {attributes: true, subtree: true,
+                                     attributeFilter: ['data-test-script-state', 'data-stale']});
+    window.__lpRunObserver = observer;
+}"""
+
+
+def settle(page, *, timeout_ms: int = 90_000) -> None:
+    """Wait until the script run is over: the app not running, no status widget, nothing stale on the page.
+
+    Call it once something the run shows has been waited for (so the run has begun); after an action whose
+    run shows nothing to wait for, use :func:`rerun_after`.
+    """
+    page.wait_for_function(IDLE_JS, timeout=timeout_ms)
+
+
+def rerun_after(page, action, *, timeout_ms: int = 90_000) -> None:
+    """Do ``action`` (a widget change on the same page) and wait until the script run it starts is over."""
+    page.evaluate(COUNT_RUNS_JS)
+    action()
+    page.wait_for_function(f"() => window.__lpRuns > 0 && ({IDLE_JS})()", timeout=timeout_ms)
+
+
+def next_frame(page) -> None:
+    """Wait until the browser has drawn two more frames (a layout change, such as a resized window, shown)."""
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
+#: The Leaflet.draw handler now drawing on the map in a frame (the draw control found among the globals).
+DRAW_HANDLER_JS = """(() => {
+    for (const key of Object.keys(window)) {
+        let value;
+        try { value = window[key]; } catch (e) { continue; }
+        if (value instanceof L.Control.Draw) {
+            return Object.values(value._toolbars.draw._modes).map(m => m.handler).find(h => h.enabled()) || null;
+        }
+    }
+    return null;
+})()"""
+
+
+def wait_vertices(frame, count: int, *, timeout_ms: int = 30_000) -> None:
+    """Wait until the shape being drawn has ``count`` vertices and takes the next click (Leaflet.draw ignores
+    clicks for 50 ms after each vertex)."""
+    frame.wait_for_function(f"n => {{ const h = {DRAW_HANDLER_JS}; "
+                            "return !!h && h._markers.length === n && !h._disableMarkers; }", arg=count,
+                            timeout=timeout_ms)
+

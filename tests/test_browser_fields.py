@@ -5,7 +5,7 @@ adopted on the fields page (the figures checked against shapely here).
 The app runs in its own process with ``$LUONGPHONG_WORKSPACE`` pointing at a fresh file (the session's
 ``streamlit_app`` may already be running with another workspace). Every request outside 127.0.0.1 is
 aborted and recorded (``conftest.open_offline_page``); the test fails on any of them, on any page error and
-on any HTTP status of 400 or more. Screenshots go to ``/tmp/fields_*.png``.
+on any HTTP status of 400 or more. Screenshots (``fields_*.png``) go to the test run's temporary folder.
 """
 
 from __future__ import annotations
@@ -18,7 +18,16 @@ import pyogrio
 import pytest
 import shapely
 from conftest import MAP_IFRAME as IFRAME
-from conftest import open_offline_page, start_app, stop_app, wait_parcels_drawn
+from conftest import (
+    next_frame,
+    open_offline_page,
+    rerun_after,
+    settle,
+    start_app,
+    stop_app,
+    wait_parcels_drawn,
+    wait_vertices,
+)
 
 from gis import fields
 from gis.io import BUILTIN_DATA_DIR, load_dataset
@@ -27,13 +36,18 @@ from gis.workspace import Workspace
 pytestmark = pytest.mark.browser
 
 TIMEOUT_MS = 90_000
-SHOTS = Path("/tmp")
 NAME = "Cánh đồng thử nghiệm trình duyệt"
 
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("fields_ws") / "workspace.gpkg"
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    """Where the screenshots go: the test run's temporary folder."""
+    return tmp_path_factory.mktemp("fields_shots")
 
 
 @pytest.fixture(scope="module")
@@ -84,18 +98,12 @@ def open_fields(app, record):
     return frame
 
 
-def settle(page) -> None:
-    """Wait until the script run is over (no element left from the previous run)."""
-    page.wait_for_timeout(300)
-    page.wait_for_function("document.querySelectorAll('[data-stale=\"true\"]').length === 0", timeout=TIMEOUT_MS)
-
-
 def whole_page(page, path: Path) -> None:
     """A screenshot of the whole page (Streamlit scrolls inside its main element, so grow the window)."""
     height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
     size = page.viewport_size
     page.set_viewport_size({"width": size["width"], "height": max(size["height"], height + 50)})
-    page.wait_for_timeout(500)
+    next_frame(page)
     page.screenshot(path=str(path))
     page.set_viewport_size(size)
 
@@ -108,7 +116,8 @@ def screen_point(page, frame, lat: float, lng: float) -> tuple[float, float]:
     return box["x"] + x, box["y"] + y
 
 
-def test_draw_a_field_see_its_area_save_it_and_find_it_after_a_reload(fields_app, chromium, corners, workspace):
+def test_draw_a_field_see_its_area_save_it_and_find_it_after_a_reload(fields_app, chromium, corners, workspace,
+                                                                       shots):
     corners, square_ha = corners
     context, record = open_offline_page(chromium, width=1500, height=1100)
     try:
@@ -122,10 +131,11 @@ def test_draw_a_field_see_its_area_save_it_and_find_it_after_a_reload(fields_app
         frame.evaluate("([c]) => { map.setView(c, 17, {animate: false}); map.panBy([160, 120], {animate: false}); }",
                        [centre])
         frame.click(".leaflet-draw-draw-polygon")
-        for lat, lng in [*corners, corners[0]]:  # the first corner again closes the polygon
+        for i, (lat, lng) in enumerate([*corners, corners[0]]):  # the first corner again closes the polygon
             x, y = screen_point(page, frame, lat, lng)
             page.mouse.click(x, y)
-            page.wait_for_timeout(350)
+            if i < len(corners):
+                wait_vertices(frame, i + 1)
         # the page reruns with the drawing: its live figures, and the outline drawn back on the map
         page.get_by_text("vẽ trên bản đồ").wait_for(timeout=TIMEOUT_MS)
         settle(page)
@@ -137,11 +147,10 @@ def test_draw_a_field_see_its_area_save_it_and_find_it_after_a_reload(fields_app
         rice_text = page.locator('[data-testid="stMetric"]', has_text="Đất trồng lúa").first.inner_text()
         assert re.search(r"\d+,\d\d ha", rice_text), rice_text
         assert frame.evaluate("window.drawnItems.getLayers().length") == 0  # the drawing became the field
-        page.screenshot(path=str(SHOTS / "fields_drawn.png"), full_page=False)
+        page.screenshot(path=str(shots / "fields_drawn.png"), full_page=False)
 
         page.get_by_label("Tên cánh đồng", exact=True).fill(NAME)
-        page.get_by_label("Tên cánh đồng", exact=True).press("Enter")
-        page.wait_for_timeout(500)
+        rerun_after(page, lambda: page.get_by_label("Tên cánh đồng", exact=True).press("Enter"))
         page.get_by_role("button", name="Lưu cánh đồng").click()
         page.get_by_text(f"Đã lưu cánh đồng «{NAME}»").wait_for(timeout=TIMEOUT_MS)
         settle(page)
@@ -151,7 +160,7 @@ def test_draw_a_field_see_its_area_save_it_and_find_it_after_a_reload(fields_app
         saved = Workspace.open(workspace).fields()
         assert saved["name"].tolist() == [NAME]
         assert abs(saved.geometry.iloc[0].area / 10_000 - area_ha) < 0.01
-        whole_page(page, SHOTS / "fields_saved.png")
+        whole_page(page, shots / "fields_saved.png")
 
         # a reload: a new session, the map built again, the field read back from the workspace
         frame = open_fields(fields_app, record)
@@ -161,7 +170,7 @@ def test_draw_a_field_see_its_area_save_it_and_find_it_after_a_reload(fields_app
         settle(page)
         picked = page.locator('[data-testid="stSelectbox"] input').evaluate_all("els => els.map(e => e.value)")
         assert f"1. {NAME}" in picked  # the saved-field picker of the rename/delete panel
-        whole_page(page, SHOTS / "fields_reloaded.png")
+        whole_page(page, shots / "fields_reloaded.png")
 
         # the draft does not count on the targets page
         outline = saved.geometry.iloc[0]
@@ -172,11 +181,11 @@ def test_draw_a_field_see_its_area_save_it_and_find_it_after_a_reload(fields_app
         frame = open_fields(fields_app, record)
         settle(page)
         page.get_by_label("Số quyết định phê duyệt").fill("Quyết định số 123/QĐ-UBND")
-        page.get_by_label("Số quyết định phê duyệt").press("Enter")
+        rerun_after(page, lambda: page.get_by_label("Số quyết định phê duyệt").press("Enter"))
         for part, value in (("day", "10"), ("month", "05"), ("year", "2024")):  # the date field's three parts
             page.get_by_role("spinbutton", name=f"{part}, Ngày quyết định").click()
             page.keyboard.type(value)
-        page.keyboard.press("Tab")
+        page.keyboard.press("Tab")  # the date is sent with the next widget event (the click below) at the latest
         settle(page)
         page.get_by_role("button", name="Phê duyệt", exact=True).click()
         page.get_by_text("Đã phê duyệt cánh đồng số 1").wait_for(timeout=TIMEOUT_MS)
@@ -187,7 +196,7 @@ def test_draw_a_field_see_its_area_save_it_and_find_it_after_a_reload(fields_app
         frame.wait_for_function("lpmap.layers.planned_fields && map.hasLayer(lpmap.layers.planned_fields.group) && "
                                 "!(lpmap.layers.draft_fields && map.hasLayer(lpmap.layers.draft_fields.group))",
                                 timeout=TIMEOUT_MS)
-        whole_page(page, SHOTS / "fields_adopted.png")
+        whole_page(page, shots / "fields_adopted.png")
 
         # now the targets page counts it
         total = fields_total_on_targets_page(page)

@@ -4,8 +4,8 @@ to the day before and see one parcel.
 
 The app runs in its own process with ``$LUONGPHONG_WORKSPACE`` in the test's tmp_path (so its ledger starts
 from the built-in data). Every request outside 127.0.0.1 is aborted and recorded
-(``conftest.open_offline_page``); the test fails on any of them and on any page error. Screenshot:
-``/tmp/ledger_split.png``.
+(``conftest.open_offline_page``); the test fails on any of them and on any page error. Screenshots
+(``ledger_split.png``, ``ledger_last.png``) go to the test run's temporary folder.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import geopandas as gpd
 import pytest
 import shapely
 from conftest import MAP_IFRAME as IFRAME
-from conftest import open_offline_page, start_app, stop_app, wait_parcels_drawn
+from conftest import open_offline_page, rerun_after, settle, start_app, stop_app, wait_parcels_drawn, wait_vertices
 
 from gis.io import load_dataset
 from gis.ledger.store import key_text
@@ -25,7 +25,12 @@ from gis.ledger.store import key_text
 pytestmark = pytest.mark.browser
 
 TIMEOUT_MS = 120_000
-SHOTS = Path("/tmp")
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    """Where the screenshots go: the test run's temporary folder."""
+    return tmp_path_factory.mktemp("ledger_shots")
 
 
 @pytest.fixture(scope="module")
@@ -70,11 +75,6 @@ def screen_point(page, frame, lat: float, lng: float) -> tuple[float, float]:
     return box["x"] + x, box["y"] + y
 
 
-def settle(page) -> None:
-    """Wait until the script run is over (no element left from the previous run)."""
-    page.wait_for_function("document.querySelectorAll('[data-stale=\"true\"]').length === 0", timeout=TIMEOUT_MS)
-
-
 def map_frame(page):
     handle = page.wait_for_selector(IFRAME, state="attached", timeout=TIMEOUT_MS)
     frame = handle.content_frame()
@@ -91,7 +91,7 @@ def parcel_count(page, count: int):
     return map_frame(page)
 
 
-def test_split_a_parcel_by_drawing_a_line_then_step_back_a_day(ledger_app, chromium, target):
+def test_split_a_parcel_by_drawing_a_line_then_step_back_a_day(ledger_app, chromium, target, shots):
     context, record = open_offline_page(chromium, width=1500, height=1100)
     try:
         page = record.page
@@ -116,18 +116,17 @@ def test_split_a_parcel_by_drawing_a_line_then_step_back_a_day(ledger_app, chrom
                        " const d = document.querySelector('.lp-legend details'); if (d) { d.open = false; } }",
                        [[(a_lat + b_lat) / 2, (a_lng + b_lng) / 2]])
         frame.click(".leaflet-draw-draw-polyline")
-        for lat, lng in target["line"]:
+        for i, (lat, lng) in enumerate(target["line"]):
             x, y = screen_point(page, frame, lat, lng)
             page.mouse.click(x, y)
-            page.wait_for_timeout(350)
+            wait_vertices(frame, i + 1)
         frame.click(".leaflet-draw-actions a[title='Kết thúc vẽ']")
         # the page reruns with the line: the preview with the new numbers
         page.get_by_role("button", name="Lưu tách thửa").wait_for(timeout=30_000)
         settle(page)
         number = page.get_by_role("textbox", name="Số văn bản")
         number.fill("125/QĐ-UBND")
-        number.press("Enter")
-        settle(page)
+        rerun_after(page, lambda: number.press("Enter"))
         page.get_by_role("button", name="Lưu tách thửa").click()
         page.get_by_text("Tách thửa", exact=False).first.wait_for(timeout=TIMEOUT_MS)
         page.get_by_text("Đã ghi mục").wait_for(timeout=TIMEOUT_MS)
@@ -139,7 +138,7 @@ def test_split_a_parcel_by_drawing_a_line_then_step_back_a_day(ledger_app, chrom
         numbers = frame.evaluate("lpmap.layers.parcels.all.map(l => l.feature.properties.s + '/' + "
                                  "l.feature.properties.n)")
         assert set(target["new"]) <= set(numbers) and target["ref"] not in numbers
-        page.screenshot(path=str(SHOTS / "ledger_split.png"), full_page=False)
+        page.screenshot(path=str(shots / "ledger_split.png"), full_page=False)
 
         # the day before the split: one parcel, the old number
         day_before = dt.date.today() - dt.timedelta(days=1)
@@ -155,5 +154,5 @@ def test_split_a_parcel_by_drawing_a_line_then_step_back_a_day(ledger_app, chrom
         assert target["ref"] in numbers and not set(target["new"]) & set(numbers)
         assert record.problems() == []
     finally:
-        record.page.screenshot(path=str(SHOTS / "ledger_last.png"), full_page=False)
+        record.page.screenshot(path=str(shots / "ledger_last.png"), full_page=False)
         context.close()

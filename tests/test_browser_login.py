@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import MAP_IFRAME, open_offline_page, start_app, stop_app, wait_parcels_drawn
+from conftest import MAP_IFRAME, open_offline_page, settle, start_app, stop_app, wait_parcels_drawn
 
 from gis.io import ROOT, load_dataset
 from gis.workspace import Workspace
@@ -49,12 +49,6 @@ def network_app(tmp_path_factory, workspace):
         yield app
     finally:
         stop_app(app)
-
-
-def settle(page) -> None:
-    """Wait until the script run is over (no element left from the previous run)."""
-    page.wait_for_timeout(300)
-    page.wait_for_function("document.querySelectorAll('[data-stale=\"true\"]').length === 0", timeout=TIMEOUT_MS)
 
 
 def open_login(app, page) -> None:

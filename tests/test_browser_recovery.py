@@ -9,7 +9,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pytest
 from conftest import MAP_IFRAME as IFRAME
-from conftest import pixel_at, wait_parcels_drawn
+from conftest import wait_painted, wait_parcels_drawn
 from openpyxl import load_workbook
 
 from gis.i18n import number
@@ -80,8 +80,7 @@ def test_choose_the_cluster_see_the_parcels_and_download_the_workbook(streamlit_
     label = data.parcels.loc[whole.index, "map_area_m2"].idxmax()
     point = gpd.GeoSeries([data.parcels.geometry[label].representative_point()], crs=data.parcels.crs).to_crs(4326)
     frame.evaluate("([lat, lng]) => map.setView([lat, lng], 19, {animate: false})", [point.y[0], point.x[0]])
-    frame.wait_for_timeout(400)
-    r, g, b, a = pixel_at(frame, point.y[0], point.x[0])
+    r, g, b, a = wait_painted(frame, point.y[0], point.x[0], "a > 200 && r > g + 60 && r > b + 60")
     assert a > 200 and r > g + 60 and r > b + 60, (r, g, b, a)
 
     # the table and the totals

@@ -57,7 +57,6 @@ def test_a_fresh_workspace_has_only_the_builtin_datasets_with_their_unit(root: P
 
 def test_imports_are_listed_newest_first_with_their_details(tmp_path: Path, root: Path) -> None:
     first = _import(tmp_path, "thon_ha")
-    time.sleep(0.01)
     second = _import(tmp_path, "thon_thuong")
     os.utime(first, (time.time() - 60, time.time() - 60))  # newest first by the folder's time
     names = [info.name for info in datasets.list_datasets()]

@@ -9,6 +9,7 @@ from datetime import date
 import geopandas as gpd
 import pandas as pd
 import pytest
+from figures import field_counts, fields_total_ha, vn
 from streamlit.testing.v1 import AppTest
 
 from gis import fields
@@ -16,6 +17,7 @@ from gis.io import ROOT, load_dataset
 from gis.workspace import Workspace
 
 MAP_KEY = "fields_map"
+KEPT, ALL_FIELDS = field_counts()  # counted from the layer, not typed in
 
 
 @pytest.fixture(scope="module")
@@ -79,13 +81,13 @@ def test_targets_suggestions_and_existing_fields_are_shown(ws_path, suggestions)
     assert at.title[0].value == "Cánh đồng tập trung"
     assert any("dữ liệu minh họa" in w.value for w in at.warning)
     m = metrics(at)
-    assert m["Tổng diện tích cánh đồng tập trung"] == "76,87 ha"
-    assert m["Số cánh đồng tập trung"] == "3"
+    assert m["Tổng diện tích cánh đồng tập trung"] == f"{vn(fields_total_ha(), 2)} ha"
+    assert m["Số cánh đồng tập trung"] == str(KEPT)
     # the plan's figure, from the target with the role fields_total (escaped: "\\> 100 ha")
     assert "Kế hoạch: \\> 100 ha" in markdown(at) and "Chưa đạt" in markdown(at)
     existing, listed = at.dataframe[0].value, at.dataframe[1].value
     assert set(existing["Tình trạng"]) == {"Duy trì", "Thu hồi"}
-    assert len(existing) == 4 and existing["Số thửa"].min() > 0
+    assert len(existing) == ALL_FIELDS and existing["Số thửa"].min() > 0
     assert len(listed) == len(suggestions) == 5
     # numbers stay numbers (sorted as numbers; shown as 40,12 by the table's Styler)
     assert listed["Đất trồng lúa (ha)"].iloc[0] == pytest.approx(suggestions["rice_ha"].iloc[0])
@@ -108,7 +110,8 @@ def test_a_saved_suggestion_is_a_draft_and_meets_the_total_target_once_adopted(w
     assert m["Đất trồng lúa"] == f"{suggestions['rice_ha'].iloc[0]:.2f}".replace(".", ",") + " ha"
     assert int(m["Số thửa lúa"]) == suggestions["parcels"].iloc[0]
     assert "Một khối liền" in markdown(at)
-    assert "Nếu cánh đồng đang lập được lưu và phê duyệt: 118,86 ha" in captions(at)
+    with_it = f"{vn(fields_total_ha(suggestions.geometry.iloc[0]), 2)} ha"
+    assert f"Nếu cánh đồng đang lập được lưu và phê duyệt: {with_it}" in captions(at)
     at.text_input(key="fields_name").set_value("Cánh đồng mới thôn Cấm").run()
     button(at, "Lưu cánh đồng").click().run()
     assert not at.exception
@@ -117,7 +120,7 @@ def test_a_saved_suggestion_is_a_draft_and_meets_the_total_target_once_adopted(w
     # a draft counts nowhere: the targets are those of the kept fields, the draft is shown apart
     m = metrics(at)
     assert m["Tổng diện tích cánh đồng tập trung"] == before["Tổng diện tích cánh đồng tập trung"]
-    assert m["Số cánh đồng tập trung"] == "3"
+    assert m["Số cánh đồng tập trung"] == str(KEPT)
     rice = f"{suggestions['rice_ha'].iloc[0]:.2f}".replace(".", ",")
     assert f"Dự thảo, chưa tính: 1 cánh đồng, {rice} ha đất lúa." in captions(at)
     saved = Workspace.open(ws_path).fields()
@@ -136,8 +139,8 @@ def test_a_saved_suggestion_is_a_draft_and_meets_the_total_target_once_adopted(w
     assert not at.exception
     assert any("Đã phê duyệt cánh đồng số 1" in s.value for s in at.success)
     m = metrics(at)
-    assert m["Tổng diện tích cánh đồng tập trung"] == "118,86 ha"
-    assert m["Số cánh đồng tập trung"] == "4"
+    assert m["Tổng diện tích cánh đồng tập trung"] == with_it
+    assert m["Số cánh đồng tập trung"] == str(KEPT + 1)
     assert markdown(at).count("Đạt**") >= 2
     table = at.dataframe[0].value
     row = table[table["Tên cánh đồng"] == "Cánh đồng mới thôn Cấm"].iloc[0]
@@ -159,7 +162,7 @@ def test_rename_and_delete_a_saved_field(ws_path, suggestions, data):
     ws = Workspace.open(ws_path)
     field_id = ws.save_field(suggestions.geometry.iloc[2], name="Thử")
     at = fields_page()
-    assert metrics(at)["Số cánh đồng tập trung"] == "3"  # a draft does not count
+    assert metrics(at)["Số cánh đồng tập trung"] == str(KEPT)  # a draft does not count
     at.selectbox(key="fields_saved_pick").set_value(field_id).run()
     at.text_input(key="fields_new_name").set_value("Cánh đồng thôn Chớp").run()
     button(at, "Đổi tên").click().run()
@@ -171,7 +174,7 @@ def test_rename_and_delete_a_saved_field(ws_path, suggestions, data):
     assert not at.exception
     assert Workspace.open(ws_path).fields().empty
     assert any("Đã xóa cánh đồng «Cánh đồng thôn Chớp»" in s.value for s in at.success)
-    assert metrics(at)["Số cánh đồng tập trung"] == "3"
+    assert metrics(at)["Số cánh đồng tập trung"] == str(KEPT)
 
 
 def test_a_drawn_polygon_is_checked_live_and_an_overlap_is_refused(ws_path, suggestions, data):
@@ -239,7 +242,7 @@ def test_an_old_workspace_says_its_fields_became_drafts_and_an_adopted_field_is_
     pyogrio.write_dataframe(values, ws_path, layer=VALUES_TABLE, driver="GPKG", append=False)
     at = fields_page()
     assert any("1 cánh đồng lưu trước đó nay là dự thảo" in i.value for i in at.info), [i.value for i in at.info]
-    assert metrics(at)["Số cánh đồng tập trung"] == "3"
+    assert metrics(at)["Số cánh đồng tập trung"] == str(KEPT)
     Workspace.open(ws_path).adopt_field(1, decision="Quyết định số 7/QĐ-UBND", decision_date="2024-01-15")
     at = fields_page()
     assert not any("nay là dự thảo" in i.value for i in at.info)
@@ -250,5 +253,5 @@ def test_an_old_workspace_says_its_fields_became_drafts_and_an_adopted_field_is_
     button(at, "Bỏ phê duyệt").click().run()
     assert not at.exception
     assert Workspace.open(ws_path).fields()["state"].tolist() == ["draft"]
-    assert metrics(at)["Số cánh đồng tập trung"] == "3"
+    assert metrics(at)["Số cánh đồng tập trung"] == str(KEPT)
     assert "nhập nhầm" in Workspace.open(ws_path).audit()[-1][3]

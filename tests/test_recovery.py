@@ -190,14 +190,44 @@ def test_organisations_are_never_severely_affected_households():
     assert not is_organisation("Trườngsa") and not is_organisation("Nguyễn Văn Trường")
 
 
-def test_builtin_commune_and_communities_are_not_severe_households(cluster):
-    _, result = cluster
+#: Agricultural land (nhóm đất nông nghiệp, Luật Đất đai 2024 Điều 9 khoản 2; codes of TT 08/2024 and the
+#: legacy ones of TT 25/2014), typed from the law for the independent count below.
+FARM_CODES = {"LUA", "LUC", "LUK", "LUN", "HNK", "BHK", "NHK", "CLN", "RSX", "RPH", "RDD", "NTS", "CNT", "LMU",
+              "NKH"}
+#: Names that are not households in the built-in data (the People's Committee, communities, schools, firms).
+NOT_HOUSEHOLDS = ("UBND", "Cộng đồng", "Trường", "Công ty", "HTX", "Hợp tác xã", "Chùa", "Đình", "Nhà văn hóa",
+                  "Trạm y tế")
+
+
+def test_builtin_severe_households_agree_with_a_plain_loop_over_the_raw_file(cluster):
+    """The households losing at least 30 % of their farm land to the cluster, found from the shapefile's own
+    columns (owner name and address, land-use code) and a per-parcel shapely intersection, without the tool."""
+    boundary, result = cluster
+    raw = pyogrio.read_dataframe(BUILTIN_DATA_DIR / "parcels.shp")
+    shape = boundary.geometry
+    farm_total: dict[tuple[str, str], float] = {}
+    farm_lost: dict[tuple[str, str], float] = {}
+    for name, address, code, geom in zip(raw["TENCHU"], raw["DIACHI"], raw["MALOAIDAT"], raw.geometry,
+                                         strict=True):
+        if not isinstance(name, str) or str(code).split("+")[0].strip() not in FARM_CODES:
+            continue
+        key = (" ".join(name.split()).casefold(), " ".join(str(address).split()).casefold())
+        farm_total[key] = farm_total.get(key, 0.0) + geom.area
+        farm_lost[key] = farm_lost.get(key, 0.0) + geom.intersection(shape).area
+    share = {k: 100.0 * farm_lost[k] / farm_total[k] for k in farm_total if farm_lost[k] > 1.0}
+    households = {k: v for k, v in share.items() if not k[0].startswith(tuple(p.casefold() for p in NOT_HOUSEHOLDS))}
+    threshold = result.settings.severe_share_pct
+    assert threshold == 30.0
+    clear = {k: v for k, v in households.items() if abs(v - threshold) > 0.1}  # away from rounding at 0.1 %
+    expected = {k for k, v in clear.items() if v >= threshold}
     owners = result.by_owner
+    found = {(" ".join(o.split()).casefold(), " ".join(a.split()).casefold())
+             for o, a in zip(owners.loc[owners["severe"], "owner"], owners.loc[owners["severe"], "owner_id"].map(
+                 lambda key: key.split("|", 1)[1] if "|" in key else ""), strict=True)}
+    assert expected and found & set(clear) == expected
+    assert result.totals.severe_owners == len(found) == len(expected) + len(found - set(clear))
     public = owners[owners["owner"].str.startswith(("UBND", "Cộng đồng dân cư", "Trường"))]
     assert len(public) and not public["household"].any() and not public["severe"].any()
-    assert result.totals.severe_owners == int(owners["severe"].sum()) == int(
-        (owners["household"] & (owners["farm_share_pct"] >= result.settings.severe_share_pct)
-         & (owners["farm_recovered_m2"] > 0)).sum())
 
 def test_inputs_are_not_mutated(builtin, projects):
     before_parcels, before_projects = builtin.copy(), projects.copy()

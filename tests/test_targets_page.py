@@ -6,9 +6,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from figures import crop_area_ha, rice_area_ha, rice_crop_ha, vn
 from streamlit.testing.v1 import AppTest
 
 from gis.io import ROOT
+
+#: The plan's crops a year by code (data/plans/2024.toml, [parameters]).
+PLAN_CROPS = {"LUC": 2, "LUK": 1, "LUN": 1, "LUA": 1}
+MAIZE = ["Ngô ngọt", "Ngô nếp"]
 
 
 @pytest.fixture(autouse=True)
@@ -49,7 +54,8 @@ def test_the_page_shows_every_group_with_statuses_and_the_demo_note():
     land = next(f.value for f in at.dataframe if "Kế hoạch" in f.value.columns)
     assert {"Kế hoạch", "Đo được", "Tiến độ", "Nguồn số liệu"} <= set(land.columns)
     rice = land[land["Chỉ tiêu"] == "Diện tích lúa năm 2024 (sau thu hồi)"].iloc[0]
-    assert rice["Kế hoạch"] == "540–550 ha" and rice["Đo được"].startswith("546,")
+    assert rice["Kế hoạch"] == "540–550 ha" and rice["Đo được"].startswith(vn(rice_area_ha(), 2))
+    assert 540 <= rice_area_ha() <= 550  # so "Đạt" above is the right status
     assert rice["Tiến độ"] == 100  # inside its range: 100 %, not measured / low end (101 %)
     rules = next(f.value for f in at.dataframe if "Quy tắc" in f.value.columns)
     assert len(rules) == 8 and any("±5%" in r for r in rules["Quy tắc"])
@@ -84,8 +90,10 @@ def test_entering_a_hand_value_changes_its_status_and_keeps_its_date(workspace):
 def test_the_grain_estimate_shows_both_figures_and_says_they_differ():
     at = app().run()
     texts = [m.value for m in at.text]
-    assert any(t.startswith("Diện tích gieo cấy lúa cả năm 2024 (ha × số vụ): 1.023,46 ha × 5,9 tấn/ha") for t in texts)
-    assert "= 6.192,1 tấn" in texts
+    crop_ha, maize_ha = rice_crop_ha(PLAN_CROPS), crop_area_ha(MAIZE)
+    assert any(t.startswith(f"Diện tích gieo cấy lúa cả năm 2024 (ha × số vụ): {vn(crop_ha, 2)} ha × 5,9 tấn/ha")
+               for t in texts), texts
+    assert f"= {vn(crop_ha * 5.9 + maize_ha * 5.0, 1)} tấn" in texts, texts  # the plan's yields, maize 5 t/ha
     lines = [t for t in texts if "so với 6.6" in t]
     assert len(lines) == 2 and all("Ước tính — dựa trên giá trị tạm maize_yield_t_ha" in t for t in lines)
     assert any("hai con số khác nhau" in w.value and "6670" in w.value and "6600" in w.value for w in at.warning)
@@ -107,7 +115,7 @@ def test_the_yields_are_parameters_with_placeholders_marked():
     # still an estimate: the maize yield is a placeholder until the commune's own figure is entered
     assert status_of_row(at, "Tổng sản lượng lương thực có hạt (lúa, ngô)").startswith("Ước tính")
     at.number_input(key="targets_param_maize_yield_t_ha").set_value(5.5).run()
-    # 1023,46 crop-ha × 6,6 + 30,74 ha × 5,5 ≈ 6924 t ≥ 6670 t
+    assert rice_crop_ha(PLAN_CROPS) * 6.6 + crop_area_ha(MAIZE) * 5.5 >= 6670  # so it is met
     assert status_of_row(at, "Tổng sản lượng lương thực có hạt (lúa, ngô)").startswith("Đạt")
     at.button[[b.label for b in at.button].index("Về giá trị của kế hoạch")].click().run()
     assert at.number_input(key="targets_param_rice_yield_t_ha").value == 5.9
@@ -188,8 +196,10 @@ def test_another_plan_with_other_keys_drives_the_page_through_its_roles(tmp_path
     assert at.title[0].value == "Chỉ tiêu kế hoạch năm 2030"
     assert at.selectbox(key="targets_pick").value == "lua"  # the rice_area role is shown first
     assert any(s.value == "Ước tính: Sản lượng thóc năm 2030" for s in at.subheader)
-    assert any(t == "Gieo cấy năm 2030: 1.023,46 ha × 6" for t in (m.value for m in at.text))
-    assert status_of_row(at, "Sản lượng thóc năm 2030") == "Đạt"  # 1023,46 × 6 = 6140,8 ≥ 5000, no placeholder
+    crop_ha = rice_crop_ha({"LUC": 2, "LUK": 1})  # vu_luc, vu_luk
+    assert any(t == f"Gieo cấy năm 2030: {vn(crop_ha, 2)} ha × 6" for t in (m.value for m in at.text))
+    assert crop_ha * 6.0 >= 5000  # so it is met, and no placeholder in this plan
+    assert status_of_row(at, "Sản lượng thóc năm 2030") == "Đạt"
     assert "Năng suất thóc thử" in at.number_input(key="targets_param_nang_suat").label
     assert not any("rice_before" in c.value for c in at.caption)  # a rice role: the rice chart is drawn
 
