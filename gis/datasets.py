@@ -44,7 +44,7 @@ from typing import Any
 
 from gis.errors import DataSourceError
 from gis.io import BUILTIN_DATA_DIR, find_layer_file
-from gis.text import Text
+from gis.text import DEMO_NOTE, Text
 
 #: The name of the built-in dataset.
 BUILTIN = "builtin"
@@ -52,9 +52,9 @@ BUILTIN = "builtin"
 HIEP_HOA = "hiep-hoa"
 #: Said while the merged commune is generated on first use (the app's spinner, the commands' stderr).
 GENERATING = Text("Đang tạo dữ liệu minh họa xã Hiệp Hòa (mới) lần đầu dùng: khoảng một phút, chỉ một lần. "
-              "Đây là dữ liệu giả định, không phải dữ liệu đo đạc thực tế.",
-              "Generating the demonstration data of Hiệp Hòa commune (new) on first use: about a minute, once "
-              "only. It is invented data, not real survey data.")
+                  + DEMO_NOTE.vi,
+                  "Generating the demonstration data of Hiệp Hòa commune (new) on first use: about a minute, once "
+                  "only. " + DEMO_NOTE.en)
 #: The file in the workspace folder that names the active dataset.
 ACTIVE_FILE = "active_dataset.json"
 #: The folder of the workspace where removed datasets are moved.

@@ -55,7 +55,7 @@ def test_a_note_is_a_text():
 def test_the_demonstration_sentence_is_defined_once_and_used_by_the_commands_and_sheets():
     assert demo_note("vi") == "Dữ liệu minh họa, không phải dữ liệu đo đạc thực tế."
     assert demo_note("en", stop=False) == "Demonstration data, not real survey data"
-    from gis.printing.sheet import DEMO_NOTE as SHEET_NOTE
+    from gis.printing.model import DEMO_NOTE as SHEET_NOTE
 
     assert SHEET_NOTE == demo_note("vi", stop=False)
     sources = [p for p in (ROOT / "gis").rglob("*.py") if p.name != "text.py"] + \
