@@ -31,33 +31,34 @@ from pathlib import Path
 
 from gis.io import Dataset
 from gis.ledger.store import KINDS, Entry, LandStore, LedgerError
+from gis.text import Text, texts
 
 #: The layers that have a history (asked as of a date, they are that date's); every other layer is undated.
 DATED_LAYERS = ("parcels",)
 
 #: "Figures as of": the line every page, export and printed sheet asked as of a date shows.
-AS_OF_TEXT = ("Số liệu tính đến ngày {d}", "Figures as of {d}")
+AS_OF_TEXT = Text("Số liệu tính đến ngày {d}", "Figures as of {d}")
 #: The note on the layers without a history.
-UNDATED_TEXT = ("Chỉ lớp thửa đất có lịch sử biến động; các lớp {layers} là hiện trạng đang có, không theo ngày.",
+UNDATED_TEXT = Text("Chỉ lớp thửa đất có lịch sử biến động; các lớp {layers} là hiện trạng đang có, không theo ngày.",
                 "Only the parcel layer has a history of changes; the layers {layers} are as they stand now, "
                 "not as of the date.")
 #: The note when the ledger has no change: the figures are the data's.
-NO_CHANGES_TEXT = ("Sổ biến động chưa ghi biến động nào: số liệu là số liệu của bộ dữ liệu.",
+NO_CHANGES_TEXT = Text("Sổ biến động chưa ghi biến động nào: số liệu là số liệu của bộ dữ liệu.",
                    "The land ledger holds no change yet: the figures are those of the dataset.")
 
 #: Layer name -> (Vietnamese, English) for the note on undated layers.
-LAYER_WORDS: dict[str, tuple[str, str]] = {
+LAYER_WORDS: dict[str, Text] = texts({
     "villages": ("thôn", "villages"), "rice_fields": ("cánh đồng lúa", "rice fields"),
     "aquaculture_ponds": ("ao nuôi trồng thủy sản", "aquaculture ponds"),
     "concentrated_fields": ("cánh đồng tập trung", "concentrated fields"),
     "recovered_land": ("đất thu hồi", "recovered land"), "roads": ("đường giao thông", "roads"),
     "canals": ("kênh mương", "canals"), "commune": ("ranh giới xã", "commune boundary"),
-}
+})
 
 
 def as_of_text(day: dt.date, lang: str = "vi") -> str:
     """``"Số liệu tính đến ngày dd/mm/yyyy"`` (or the English) for ``day``."""
-    return AS_OF_TEXT[0 if lang == "vi" else 1].format(d=f"{day:%d/%m/%Y}")
+    return AS_OF_TEXT.get(lang).format(d=f"{day:%d/%m/%Y}")
 
 
 def undated_layers(dataset: Dataset) -> list[str]:
@@ -70,9 +71,8 @@ def undated_text(dataset: Dataset, lang: str = "vi") -> str:
     names = undated_layers(dataset)
     if not names:
         return ""
-    i = 0 if lang == "vi" else 1
-    words = ", ".join(LAYER_WORDS.get(n, (n, n))[i] for n in names)
-    return UNDATED_TEXT[i].format(layers=words)
+    words = ", ".join(LAYER_WORDS[n].get(lang) if n in LAYER_WORDS else n for n in names)
+    return UNDATED_TEXT.get(lang).format(layers=words)
 
 
 def change_entries(store: LandStore, date: dt.date | None = None) -> list[Entry]:
