@@ -38,10 +38,13 @@ from app_pages.context import (
 )
 from app_pages.text import literal
 from app_pages.ui import map_view, number_table
-from gis import fields, landuse, targets
+from gis import fields, landuse
 from gis.errors import GisError
 from gis.i18n import number
 from gis.io import Dataset, file_key
+from gis.jobs.targets.measure import Result, evaluate
+from gis.jobs.targets.plan import Plan, Target, default_plan, load_plan
+from gis.jobs.targets.status import COMPARE_LABELS, STATUS_COLOURS, STATUS_LABELS
 from gis.text import Text, strip_accents, texts
 from gis.workspace import (
     ADOPTED,
@@ -209,7 +212,7 @@ UNADOPT_REASON = "fields_unadopt_reason"
 #: What comes back from the browser: drawings and clicks on parcels (never the view: panning never reruns).
 RETURNED = ["all_drawings", "last_active_drawing", "last_object_clicked"]
 TOP = 5
-#: The plan's roles this page measures (see gis.targets.ROLES): the fields' total area and their number.
+#: The plan's roles this page measures (see gis.jobs.targets.plan.ROLES): the fields' total area and their number.
 FIELD_ROLES = ("fields_total", "fields_count")
 VIETNAM = timezone(timedelta(hours=7))
 
@@ -246,31 +249,31 @@ def _table(data: Dataset, ws: WsKey) -> gpd.GeoDataFrame:
     return fields.field_table(data, _planned(*ws))
 
 
-def _plan() -> targets.Plan:
+def _plan() -> Plan:
     """The plan's concentrated-field targets, found by their roles (nothing else needs measuring here)."""
-    plan = targets.load_plan(targets.default_plan())
+    plan = load_plan(default_plan())
     keys = {t.key for t in (plan.role(r) for r in FIELD_ROLES) if t is not None}
     return dataclasses.replace(plan, targets=tuple(x for x in plan.targets if x.key in keys))
 
 
-def _role_key(plan: targets.Plan, role: str) -> str | None:
+def _role_key(plan: Plan, role: str) -> str | None:
     target = plan.role(role)
     return target.key if target is not None else None
 
 
-def _goal(target: targets.Target) -> str:
+def _goal(target: Target) -> str:
     """The plan's figure of a target as the page writes it: "> 100 ha", "= 4", "90–110 ha"."""
     unit = f" {target.unit}" if target.unit and target.unit != "fields" else ""
     if isinstance(target.planned, tuple):
         return f"{number(target.planned[0], 0, lang=lang())}–{number(target.planned[1], 0, lang=lang())}{unit}"
     if target.planned is None:
-        return targets.COMPARE_LABELS[target.compare](lang())
-    return f"{targets.COMPARE_LABELS[target.compare](lang())} {number(float(target.planned), 0, lang=lang())}{unit}"
+        return COMPARE_LABELS[target.compare](lang())
+    return f"{COMPARE_LABELS[target.compare](lang())} {number(float(target.planned), 0, lang=lang())}{unit}"
 
 
 @st.cache_data(show_spinner=False, max_entries=32, hash_funcs=DATASET_HASH)
 def _targets(data: Dataset, ws: WsKey, plan_stamp: tuple[str, int, int, int],
-             extra_wkb: bytes | None) -> dict[str, targets.Result]:
+             extra_wkb: bytes | None) -> dict[str, Result]:
     """The two targets measured with the adopted fields (and ``extra_wkb``, a field as if it were adopted)."""
     planned = _planned(*ws)
     if extra_wkb is not None:
@@ -278,7 +281,7 @@ def _targets(data: Dataset, ws: WsKey, plan_stamp: tuple[str, int, int, int],
                                  geometry=[shapely.from_wkb(extra_wkb)], crs=data.parcels.crs).to_crs(planned.crs)
         columns = ["field_id", "name", "state", "dataset", "geometry"]
         planned = gpd.GeoDataFrame(pd.concat([planned[columns], extra], ignore_index=True), crs=planned.crs)
-    return {r.target.key: r for r in targets.evaluate(_plan(), data, planned_fields=planned)}
+    return {r.target.key: r for r in evaluate(_plan(), data, planned_fields=planned)}
 
 
 @st.cache_data(show_spinner=False, max_entries=16, hash_funcs=DATASET_HASH)
@@ -478,9 +481,9 @@ def _local(stamp: str) -> str:
     return moment.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
 
 
-def _status_text(result: targets.Result) -> str:
-    label = targets.STATUS_LABELS[result.status](lang())
-    return f":{targets.STATUS_COLOURS[result.status].markdown}[**{label}**]"
+def _status_text(result: Result) -> str:
+    label = STATUS_LABELS[result.status](lang())
+    return f":{STATUS_COLOURS[result.status].markdown}[**{label}**]"
 
 
 def _slug(text: str) -> str:
@@ -505,7 +508,7 @@ def _legend() -> str:
 
 st.title(tr("title"))
 st.warning(t("demo_note"), icon="ℹ️")
-_fields_plan: targets.Plan | None = None
+_fields_plan: Plan | None = None
 try:
     _fields_plan = _plan()
     _goals = "; ".join(f"{t.label(lang())} {_goal(t)}" for t in _fields_plan.targets)
@@ -552,7 +555,7 @@ if migrated and (planned["state"] == DRAFT).any():
     st.info(tr("migrated", n=migrated), icon="ℹ️")
 
 # the targets the plan gives the roles fields_total and fields_count (e.g. "more than 100 ha", "4 fields")
-plan_path = targets.default_plan()
+plan_path = default_plan()
 try:
     results = _targets(data, ws_key, file_key(plan_path), None)
     what_if = (_targets(data, ws_key, file_key(plan_path), shapely.to_wkb(outline))

@@ -18,9 +18,12 @@ from streamlit_folium import st_folium
 
 from app_pages.context import DATASET_HASH, as_of_note, dataset, lang, log_download, map_assets, num, prepared_map, t
 from app_pages.text import literal
-from gis import admin_units, i18n, recovery, targets
+from gis import admin_units, i18n, recovery
 from gis.errors import GisError
 from gis.io import Dataset, FileKey, file_key
+from gis.jobs.targets.measure import Result, evaluate, feature_years
+from gis.jobs.targets.plan import ROLES, Plan, default_plan, load_plan
+from gis.jobs.targets.status import COMPARE_LABELS, ESTIMATE, STATUS_LABELS
 from gis.summary import kept_fields, summarise
 from gis.text import Text, texts
 from gis.workspace import (
@@ -110,13 +113,13 @@ def _saved_fields() -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
     return saved[adopted], saved[~adopted]
 
 
-def _role_figure(plan: targets.Plan | None, results: dict[str, targets.Result], role: str) -> str:
+def _role_figure(plan: Plan | None, results: dict[str, Result], role: str) -> str:
     """The plan's figure for ``role`` against what is measured, or a sentence saying the plan names none."""
     target = plan.role(role) if plan is not None else None
     if plan is None:
         return ""
     if target is None or target.key not in results:
-        return tr("no_role", what=targets.ROLES[role](lang()), role=role)
+        return tr("no_role", what=ROLES[role](lang()), role=role)
     r = results[target.key]
 
     def plain(v: float) -> str:
@@ -125,15 +128,15 @@ def _role_figure(plan: targets.Plan | None, results: dict[str, targets.Result], 
     if isinstance(target.planned, tuple):
         planned = f"{plain(target.planned[0])}–{plain(target.planned[1])} {target.unit}"
     elif target.planned is None:
-        planned = targets.COMPARE_LABELS[target.compare](lang())
+        planned = COMPARE_LABELS[target.compare](lang())
     else:
-        planned = f"{targets.COMPARE_LABELS[target.compare](lang())} {plain(target.planned)} {target.unit}"
+        planned = f"{COMPARE_LABELS[target.compare](lang())} {plain(target.planned)} {target.unit}"
     measured = "—" if r.measured is None else f"{num(r.measured, 0 if float(r.measured).is_integer() else 1)} {target.unit}"
     return tr("role_figure", label=target.label(lang()), planned=planned, measured=measured,
               status=r.status_label(lang()))
 
 
-def _first_project(plan: targets.Plan | None, projects: gpd.GeoDataFrame) -> tuple[int, str]:
+def _first_project(plan: Plan | None, projects: gpd.GeoDataFrame) -> tuple[int, str]:
     """The position of the project the plan shows first (its name or decision number), and a note when the
     plan names none or names one the layer does not hold (then the layer's first project is shown)."""
     wanted = (plan.roles.get("first_project") or "").strip() if plan is not None else ""
@@ -152,16 +155,16 @@ def _views(data: Dataset, language: str, ws_stamp: FileKey, plan_stamp: FileKey)
     figures = summarise(data)
     views: list[dict] = []
     planned = read_planned(workspace_path())  # every saved field: the targets count the adopted ones of this dataset
-    plan: targets.Plan | None = None
-    by_key: dict[str, targets.Result] = {}
+    plan: Plan | None = None
+    by_key: dict[str, Result] = {}
     targets_text = ""
     try:
-        plan = targets.load_plan()
-        results = targets.evaluate(plan, data, planned_fields=planned)
+        plan = load_plan()
+        results = evaluate(plan, data, planned_fields=planned)
         by_key = {r.target.key: r for r in results}
-        counts = {s: sum(r.status == s for r in results) for s in targets.STATUS_LABELS}
+        counts = {s: sum(r.status == s for r in results) for s in STATUS_LABELS}
         targets_text = tr("targets_text", met=counts["met"], risk=counts["at_risk"], not_met=counts["not_met"],
-                          estimate=counts[targets.ESTIMATE], unknown=counts["not_measurable"], total=len(results))
+                          estimate=counts[ESTIMATE], unknown=counts["not_measurable"], total=len(results))
     except GisError as exc:
         targets_text = exc.text(language)
     commune = data.get("commune")
@@ -188,7 +191,7 @@ def _views(data: Dataset, language: str, ws_stamp: FileKey, plan_stamp: FileKey)
             text = exc.text(language)
         views.append({"title": name, "bounds": bounds_wgs84(first), "text": f"{text} {note}".strip(),
                       "highlight": "cluster", "index": index})
-        found = targets.feature_years(projects)
+        found = feature_years(projects)
         years = sorted({int(y) for y in found[0].dropna()}) if found is not None else []
         title = tr("projects") if not years else tr(
             "projects_years", years=str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}")
@@ -251,7 +254,7 @@ ws = workspace_path()
 ws_fault = workspace_fault(ws)
 if ws_fault is not None:  # the presentation only reads: shown without what cannot be read
     st.warning(literal(ws_fault.text(lang())), icon=":material/warning:")
-views = _views(dataset(), lang(), file_key(ws), file_key(targets.default_plan()))
+views = _views(dataset(), lang(), file_key(ws), file_key(default_plan()))
 step = st.session_state.get(STEP, 0) % len(views)
 view = views[step]
 

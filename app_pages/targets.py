@@ -28,31 +28,22 @@ from gis import admin_units
 from gis.errors import GisError
 from gis.i18n import number
 from gis.io import Dataset, FileKey, file_key
-from gis.targets import (
+from gis.jobs.targets.footprint import footprints
+from gis.jobs.targets.labels import GROUPS, group_of, parameter_label, parameter_unit, source_text
+from gis.jobs.targets.measure import Result, estimate_terms
+from gis.jobs.targets.plan import Plan, default_plan, load_plan, parameters_of, with_parameters
+from gis.jobs.targets.status import (
     AT_RISK,
     COMPARE_LABELS,
     ESTIMATE,
-    GROUPS,
     MET,
     NOT_MEASURED,
     NOT_MET,
     STATUS_LABELS,
     TRACKED,
-    Plan,
-    Result,
-    default_plan,
-    estimate_terms,
-    footprints,
-    group_of,
-    load_plan,
-    parameter_label,
-    parameter_unit,
-    parameters_of,
     rules_table,
-    source_text,
     status_of,
     status_text,
-    with_parameters,
 )
 from gis.targets_export import STATUS_COLOURS, targets_xlsx_bytes
 from gis.text import Text, short_number, texts
@@ -208,7 +199,7 @@ def _workspace_contents(path: str, stamp: FileKey):
 @st.cache_data(show_spinner=False, max_entries=32, hash_funcs=DATASET_HASH)
 def _results(data: Dataset, plan_path: str, plan_stamp: FileKey, params: tuple[tuple[str, float], ...],
              ws_path: str, ws_stamp: FileKey) -> list[Result]:
-    from gis.targets import evaluate
+    from gis.jobs.targets.measure import evaluate
 
     plan = with_parameters(_plan(plan_path, plan_stamp), dict(params))
     fields, manual = _workspace_contents(ws_path, ws_stamp)

@@ -7,7 +7,7 @@ Excel), the status in words on its colour, the progress as a percentage and wher
 A target with a second figure in the plan (the grain output: 6670 t and about 6600 t) gets a second row
 and a note saying that the plan's figures differ. An estimate resting on a placeholder parameter says so in
 its status (naming the parameter) and has no progress. A second sheet writes the status rule of each
-comparison (:func:`gis.targets.rules_table`).
+comparison (:func:`gis.jobs.targets.status.rules_table`).
 """
 
 from __future__ import annotations
@@ -22,25 +22,23 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from gis.spreadsheet import make_inert
-from gis.targets import (
+from gis.jobs.targets.labels import GROUPS, group_of, source_text
+from gis.jobs.targets.measure import Result
+from gis.jobs.targets.plan import Plan
+from gis.jobs.targets.status import (
     COMPARE_LABELS,
     ESTIMATE,
-    GROUPS,
     STATUS_LABELS,
-    Plan,
-    Result,
-    group_of,
     progress_of,
     rules_table,
-    source_text,
     status_of,
     status_text,
 )
-from gis.targets import STATUS_COLOURS as ALL_STATUS_COLOURS
+from gis.jobs.targets.status import STATUS_COLOURS as ALL_STATUS_COLOURS
+from gis.spreadsheet import make_inert
 from gis.text import DEMO_NOTE, Text, day, short_number
 
-#: Background and text colour of each status (the page uses the same): from :data:`gis.targets.STATUS_COLOURS`.
+#: Background and text colour of each status (the page uses the same): from :data:`gis.jobs.targets.status.STATUS_COLOURS`.
 STATUS_COLOURS: dict[str, tuple[str, str]] = {status: (c.fill, c.ink) for status, c in ALL_STATUS_COLOURS.items()}
 
 SHEET_TITLE = Text("Chỉ tiêu", "Targets")

@@ -1,6 +1,6 @@
 """What a plan target measures, drawn over the commune map (the targets page).
 
-:func:`prepare_highlight` turns a target's footprints (:func:`gis.targets.footprints`) into what the browser
+:func:`prepare_highlight` turns a target's footprints (:func:`gis.jobs.targets.footprint.footprints`) into what the browser
 needs; it knows no folium and its result is small and cacheable. Parcels are not sent again: the commune
 map already holds them, so the highlight only says which of them the target counts and which belong to a
 share's base without counting; ``assets/lptargets.js`` restyles them (the others fade). Other layers'
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import folium
 import pandas as pd
 
-from gis.targets import Footprint
+from gis.jobs.targets.footprint import Footprint
 from layers.catalogue import PreparedMap, spec_of
 from layers.geometry import pack, pack_json, to_display
 from layers.offline import AssetUrls

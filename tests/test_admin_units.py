@@ -217,7 +217,7 @@ def test_a_dataset_without_a_unit_is_titled_by_its_own_name(tmp_path):
 
 
 def test_plan_is_labelled_as_the_former_communes():
-    from gis.targets import load_plan
+    from gis.jobs.targets.plan import load_plan
 
     plan = load_plan(None)
     assert plan.unit == "xã Lương Phong (cũ)"

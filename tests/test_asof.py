@@ -19,11 +19,12 @@ from openpyxl import load_workbook
 
 from gis.__main__ import main
 from gis.io import load_dataset
+from gis.jobs.targets.measure import evaluate
+from gis.jobs.targets.plan import load_plan
 from gis.ledger import asof
 from gis.ledger import changes as ch
 from gis.ledger.store import LedgerError
 from gis.summary import summarise
-from gis.targets import evaluate, load_plan
 from tests.test_ledger import E0, N0, grid
 
 RECOVERY_DAY = dt.date(2024, 3, 1)

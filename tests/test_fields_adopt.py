@@ -26,7 +26,9 @@ from gis import fields
 from gis.core.crs import tm3_crs
 from gis.errors import GisError
 from gis.io import BUILTIN_DATA_DIR, ROOT, load_dataset
-from gis.targets import MET, NOT_MET, evaluate, load_plan
+from gis.jobs.targets.measure import evaluate
+from gis.jobs.targets.plan import load_plan
+from gis.jobs.targets.status import MET, NOT_MET
 from gis.workspace import ADOPTED, DRAFT, FIELDS_TABLE, MIGRATION_ACTION, VALUES_TABLE, Workspace
 
 #: A 25 ha block of rice land in thôn Đông, away from every project (EPSG:9214).

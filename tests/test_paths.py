@@ -9,7 +9,7 @@ import pytest
 
 from gis import paths
 from gis.io import BUILTIN_DATA_DIR, REFERENCE_OUTLINE
-from gis.targets import PLANS_DIR
+from gis.jobs.targets.plan import PLANS_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,7 +7,7 @@ import re
 from streamlit.testing.v1 import AppTest
 
 from gis.io import ROOT, load_dataset
-from gis.targets import PLANS_DIR
+from gis.jobs.targets.plan import PLANS_DIR
 from layers.catalogue import prepare
 from layers.render_present import standalone_html
 

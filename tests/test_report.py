@@ -10,9 +10,11 @@ import pytest
 
 from gis.__main__ import main
 from gis.io import load_dataset
+from gis.jobs.targets.measure import evaluate
+from gis.jobs.targets.plan import load_plan
+from gis.jobs.targets.status import STATUS_LABELS
 from gis.printing.model import Table
 from gis.printing.report import paginate
-from gis.targets import STATUS_LABELS, evaluate, load_plan
 
 PT_PER_MM = 72 / 25.4
 A4_PORTRAIT = (210 * PT_PER_MM, 297 * PT_PER_MM)

@@ -17,8 +17,8 @@ from openpyxl import Workbook
 from vn_files import squares
 
 from gis.io import ROOT
+from gis.jobs.targets.plan import PLANS_DIR
 from gis.spreadsheet import csv_bytes, formula_like, make_inert, safe_cell, write_csv
-from gis.targets import PLANS_DIR
 
 # Written by hand from OWASP's rule: a string starting with = + - @ tab or CR (also after leading spaces,
 # also in full-width form) gets a leading apostrophe in a CSV; anything else is written unchanged.

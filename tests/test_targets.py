@@ -13,19 +13,9 @@ from hypothesis import strategies as st
 from shapely.geometry import box
 
 from gis.io import ROOT, load_dataset
-from gis.targets import (
-    AT_RISK,
-    MET,
-    NOT_MEASURED,
-    NOT_MET,
-    TRACKED,
-    PlanError,
-    evaluate,
-    load_plan,
-    progress_of,
-    rule_text,
-    status_of,
-)
+from gis.jobs.targets.measure import evaluate
+from gis.jobs.targets.plan import PlanError, load_plan
+from gis.jobs.targets.status import AT_RISK, MET, NOT_MEASURED, NOT_MET, TRACKED, progress_of, rule_text, status_of
 from gis.workspace import Workspace
 
 PLAN_KEYS_FROM_THE_DOCS = {
@@ -48,7 +38,7 @@ def plan():
 
 
 # -- comparisons at their edges ------------------------------------------------------------------------
-# Typed by hand from the rule table of gis/targets.py's docstring, with r = 5 % (at risk) and t = 5 % (about):
+# Typed by hand from the rule table of gis/jobs/targets/status.py's docstring, with r = 5 % (at risk) and t = 5 % (about):
 # (compare, planned, measured) -> (status, progress in per cent, None where there is none).
 # about 6600 is met in [6270, 6930] and at risk down to 6270 × 0.95 = 5956.5 and up to 6930 × 1.05 = 7276.5.
 
@@ -100,7 +90,7 @@ def test_the_thresholds_are_the_plans_not_the_targets(tmp_path):
 
 
 def test_every_comparison_has_its_rule_in_words():
-    from gis.targets import COMPARES, rules_table
+    from gis.jobs.targets.status import COMPARES, rules_table
 
     for compare in COMPARES:
         assert rule_text(compare, "vi") and rule_text(compare, "en")

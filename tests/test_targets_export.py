@@ -11,18 +11,10 @@ import pytest
 from shapely.geometry import box
 
 from gis.io import ROOT, load_dataset
-from gis.targets import (
-    GROUPS,
-    PlanError,
-    estimate_terms,
-    evaluate,
-    footprints,
-    group_of,
-    load_plan,
-    parameters_of,
-    source_text,
-    with_parameters,
-)
+from gis.jobs.targets.footprint import footprints
+from gis.jobs.targets.labels import GROUPS, group_of, source_text
+from gis.jobs.targets.measure import estimate_terms, evaluate
+from gis.jobs.targets.plan import PlanError, load_plan, parameters_of, with_parameters
 from gis.targets_export import COLUMNS, STATUS_COLOURS, build_workbook, targets_xlsx_bytes
 
 HEADER_ROW = 4
@@ -156,7 +148,7 @@ def test_the_command_writes_the_workbook_with_values_from_the_workspace(tmp_path
     assert bad.returncode == 2 and ".xlsx" in bad.stderr
 
 
-# -- what the page and the export build on (additions to gis.targets) ----------------------------------------
+# -- what the page and the export build on (additions to gis.jobs.targets) ----------------------------------------
 
 def test_groups_parameters_and_placeholders(plan):
     groups = {t.key: group_of(t) for t in plan.targets}

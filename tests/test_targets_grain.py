@@ -18,7 +18,9 @@ import pytest
 from shapely.geometry import box
 
 from gis.io import ROOT, load_dataset
-from gis.targets import ESTIMATE, MET, NOT_MEASURED, PlanError, evaluate, load_plan, with_parameters
+from gis.jobs.targets.measure import evaluate
+from gis.jobs.targets.plan import PlanError, load_plan, with_parameters
+from gis.jobs.targets.status import ESTIMATE, MET, NOT_MEASURED
 
 CRS = "EPSG:9214"  # VN-2000 / TM-3 107-00, the cadastral CRS of Bắc Giang
 X0, Y0 = 398000.0, 2360000.0
@@ -63,6 +65,7 @@ def write_commune(folder: Path, *, year_field: bool = True) -> Path:
 PLAN = '''year = 2031
 title_vi = "Kế hoạch thử"
 title_en = "A test plan"
+placeholders = ["maize_yield"]
 
 [rules]
 at_risk_pct = 5
@@ -77,7 +80,7 @@ recovered = "thu_hoi_nam_truoc"
 crops_luc = 2                  # đất chuyên trồng lúa: 2 vụ
 crops_luk = 1                  # đất trồng lúa còn lại: 1 vụ
 rice_yield = 6.0               # tấn/ha/vụ
-maize_yield = 4.0              # placeholder: no figure in the plan
+maize_yield = 4.0              # listed in `placeholders`: no figure in the plan
 
 [[target]]
 key = "thu_hoi_nam_truoc"
@@ -231,7 +234,7 @@ def test_roles_name_targets_of_the_file(tmp_path):
     assert plan.role("fields_total") is None
     with pytest.raises(PlanError) as err:
         load_plan(write_plan(tmp_path, PLAN.replace('grain = "san_luong"', 'grain = "grain_t"')))
-    assert "grain_t" in err.value.vi and "dòng 11" in err.value.vi
+    assert "grain_t" in err.value.vi and "dòng 12" in err.value.vi
     with pytest.raises(PlanError) as err:
         load_plan(write_plan(tmp_path, PLAN.replace('grain = "san_luong"', 'grian = "san_luong"')))
     assert "grian" in err.value.en

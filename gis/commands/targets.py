@@ -30,7 +30,9 @@ def run(args: argparse.Namespace) -> int:
     from gis.commands import active_folder, as_of_line
     from gis.i18n import number
     from gis.io import load_dataset
-    from gis.targets import evaluate, load_plan, status_text
+    from gis.jobs.targets.measure import evaluate
+    from gis.jobs.targets.plan import load_plan
+    from gis.jobs.targets.status import status_text
     from gis.workspace import open_for_reading, workspace_path
 
     plan = load_plan(args.plan)

@@ -22,6 +22,7 @@ from matplotlib.patches import Rectangle
 from gis import admin_units
 from gis.errors import GisError
 from gis.io import Dataset
+from gis.jobs.targets.status import STATUS_COLOURS as ALL_STATUS_COLOURS
 from gis.printing.captions import coverage_text, data_year, place_name
 from gis.printing.furniture import NotesBlock, TableBlock
 from gis.printing.maps import dated_notes
@@ -30,9 +31,8 @@ from gis.printing.page import Page, draw_frame, draw_page_number, draw_title, ne
 from gis.printing.sheet import render_sheet, save
 from gis.printing.style import checked, fmt, fmt_date, fmt_date_long, fmt_plain, line_height_mm, printing_context
 from gis.printing.themes import fields_sheet, landuse_sheet, project_names, recovery_sheet
-from gis.targets import STATUS_COLOURS as ALL_STATUS_COLOURS
 
-#: Background of the status cell, by target status (from :data:`gis.targets.STATUS_COLOURS`).
+#: Background of the status cell, by target status (from :data:`gis.jobs.targets.status.STATUS_COLOURS`).
 STATUS_COLOURS = {status: c.print_fill for status, c in ALL_STATUS_COLOURS.items()}
 _COUNT_UNITS = frozenset({"cánh đồng", "thôn", "thửa", "người", "con", "trang trại", "trường", "hộ"})
 
@@ -61,7 +61,7 @@ def _measured(value: float | None, unit: str) -> str:
 
 
 def _planned(target: Any) -> str:
-    from gis.targets import COMPARE_LABELS
+    from gis.jobs.targets.status import COMPARE_LABELS
 
     planned = target.planned
     if planned is None:
@@ -85,7 +85,7 @@ def _source(result: Any) -> str:
 
 def targets_table(results: Sequence[Any]) -> Table:
     """The targets as a printed table: planned, measured, unit, status (coloured) and where the value comes from."""
-    from gis.targets import STATUS_LABELS
+    from gis.jobs.targets.status import STATUS_LABELS
 
     rows = []
     colours: dict[tuple[int, int], Any] = {}
@@ -114,7 +114,7 @@ def targets_table(results: Sequence[Any]) -> Table:
 
 def status_counts(results: Sequence[Any]) -> list[tuple[str, int]]:
     """(label, count) for each status that occurs, in the order of the status list."""
-    from gis.targets import STATUS_LABELS
+    from gis.jobs.targets.status import STATUS_LABELS
 
     counts = {key: sum(1 for r in results if r.status == key) for key in STATUS_LABELS}
     return [(STATUS_LABELS[k].vi, n) for k, n in counts.items() if n]
@@ -314,7 +314,8 @@ def build_report(dataset: Dataset, out: str | Path, *, paper: str = "A4", map_or
                  planned_fields: gpd.GeoDataFrame | None = None,
                  manual: dict[str, tuple[float, str, str]] | None = None) -> ReportResult:
     """Write the council report for ``dataset`` to ``out`` (a PDF)."""
-    from gis.targets import evaluate, load_plan
+    from gis.jobs.targets.measure import evaluate
+    from gis.jobs.targets.plan import load_plan
 
     out = Path(out)
     if out.suffix.lower() != ".pdf":
