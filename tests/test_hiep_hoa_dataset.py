@@ -21,6 +21,7 @@ from gis import datasets, merged_demo
 from gis.__main__ import main
 from gis.io import ROOT, load_dataset
 from gis.ledger.changes import ledger_name
+from gis.text import DEMO_NOTE
 from gis.workspace import Workspace, dataset_id
 
 MERGED_TITLE = "Dữ liệu minh họa — xã Hiệp Hòa (mới): Thắng, Lương Phong, Đông Lỗ, Đoan Bái, Danh Thắng"
@@ -127,7 +128,7 @@ def test_a_command_generates_it_on_first_use_and_says_so(tmp_path: Path) -> None
         if proc.stderr is not None:
             proc.stderr.close()
     assert first.startswith("Generating the demonstration data of Hiệp Hòa commune (new) on first use")
-    assert "invented data" in first
+    assert DEMO_NOTE.en in first  # the one demonstration sentence (gis.text)
     assert not (cache / "hiep-hoa").exists()  # written beside it and renamed only when complete
 
 
