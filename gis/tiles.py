@@ -40,8 +40,14 @@ from gis.limits import Limits, limits, over_limit
 LAYER = "parcels"
 #: Zoom levels built. Coarser views draw the MIN_ZOOM tiles scaled down, closer ones the MAX_ZOOM tiles
 #: scaled up (at zoom 15 a tile unit is about 0.3 m on the ground, below what a parcel's outline needs).
-MIN_ZOOM = 14
+#: The whole merged commune opens at zoom 12 to 13: its own tiles there are a few, not the twenty-odd of
+#: zoom 14 shrunk, and lighter (coarser units, simplified).
+MIN_ZOOM = 12
 MAX_ZOOM = 15
+#: GDAL's MVT simplification below MAX_ZOOM, in tile units (a tile is 4096 units drawn on 256 pixels: 8 is half
+#: a pixel at the zoom the tile is drawn at, so nothing visible is lost); none at MAX_ZOOM, whose tiles are cut
+#: into the closer views.
+SIMPLIFICATION = 8.0
 #: GDAL's MVT limit on one tile (bytes, before compression): a bigger tile is encoded at a lower resolution.
 MAX_TILE_BYTES = 500_000
 #: Tile sets kept in the cache folder: older ones (other datasets, earlier versions) are removed.
@@ -148,7 +154,7 @@ def feature_label(parcels: pd.DataFrame, props: dict) -> Hashable | None:
 def content_key(parcels: gpd.GeoDataFrame) -> str:
     """A hash of what the tiles of ``parcels`` hold: geometry, CRS, :func:`feature_properties`, build options."""
     digest = hashlib.sha256()
-    digest.update(json.dumps([FORMAT_VERSION, MIN_ZOOM, MAX_ZOOM, MAX_TILE_BYTES, LAYER]).encode())
+    digest.update(json.dumps([FORMAT_VERSION, MIN_ZOOM, MAX_ZOOM, MAX_TILE_BYTES, LAYER, SIMPLIFICATION]).encode())
     digest.update((parcels.crs.to_wkt() if parcels.crs is not None else "").encode())
     props = feature_properties(parcels)
     digest.update(pd.util.hash_pandas_object(props.astype(str), index=False).to_numpy().tobytes())
@@ -209,7 +215,7 @@ def build_tiles(parcels: gpd.GeoDataFrame, folder: Path, *, key: str | None = No
     pyogrio.write_dataframe(
         frame, folder, driver="MVT", layer=LAYER,
         dataset_options={**zooms, "FORMAT": "DIRECTORY", "TILE_EXTENSION": "pbf", "MAX_SIZE": str(MAX_TILE_BYTES),
-                         "NAME": LAYER},
+                         "NAME": LAYER, "SIMPLIFICATION": str(SIMPLIFICATION), "SIMPLIFICATION_MAX_ZOOM": "0"},
         layer_options=zooms,
     )
     files = list(folder.rglob("*.pbf"))
@@ -321,3 +327,17 @@ def layer_file(root: Path, name: str) -> Path | None:
     if not _KEY.match(name):
         return None
     return root / LAYERS_DIR / f"{name}.json.gz"
+
+
+def prebuild(folder: Path, root: Path | None = None) -> TileSet:
+    """Build (or find) the tile set of the dataset in ``folder`` as the map page will ask for it: its parcels
+    as of today (:func:`gis.ledger.asof.dated`), so that the first map of the dataset does not wait for them.
+
+    Called when a dataset is made (the merged commune generated, a file imported) and, in the background, when
+    the server starts (``serve.py``). Raises :class:`gis.errors.GisError` as :func:`ensure_tiles` and the
+    dataset's reading do.
+    """
+    from gis.io import load_dataset
+    from gis.ledger.asof import dated
+
+    return ensure_tiles(dated(load_dataset(Path(folder))).parcels, root)

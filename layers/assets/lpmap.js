@@ -303,10 +303,17 @@
     // the layers above the parcels (outlines, lines, washes, the highlight) take no clicks: their one canvas
     // covers the whole map and would keep the mouse from the parcel tiles under it
     map.getPane("overlayPane").style.pointerEvents = "none";
-    var entry = {filter: null, tiles: true};
+    var entry = {filter: null, tiles: true, styles: {}};
     var styles = {};
+    // one style object per land-use code (and per filter, emptied by filterTiles), not one per feature drawn:
+    // a tile of the merged commune holds thousands of parcels and is styled again at every redraw
+    var hidden = [];
     styles[o.layer] = function tileStyle(p) {
-      return passes(entry.filter, p) ? styleOf(spec, p) : [];
+      if (!passes(entry.filter, p)) return hidden;
+      var key = (spec.styleBy ? p[spec.styleBy] + "|" : "") + (spec.fillBy ? p[spec.fillBy] : "");
+      var s = entry.styles[key];
+      if (!s) s = entry.styles[key] = styleOf(spec, p);
+      return s;
     };
     var Grid = parcelGridClass();
     var grid = new Grid(o.url, {
@@ -317,7 +324,11 @@
       bounds: L.latLngBounds(o.bounds),
       minNativeZoom: o.minNativeZoom,
       lpMaxNative: o.maxNativeZoom,
-      maxZoom: 21
+      maxZoom: 21,
+      // tiles made only once a zoom or a pan has ended (not for every frame of it), and few kept beyond
+      // the view: a tile of the merged commune is thousands of canvas paths held in memory
+      updateWhenZooming: false,
+      keepBuffer: 1
     });
     var tip = L.tooltip({className: "lp-tooltip", direction: "auto"});  // follows the mouse (moveTip)
     function showTip(e) {
