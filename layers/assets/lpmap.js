@@ -229,6 +229,9 @@
     lpmap.ParcelGrid = L.VectorGrid.Protobuf.extend({
       _getVectorTilePromise: function (coords) {
         var d = Math.max(0, coords.z - this.options.lpMaxNative);
+        // only the deepest tiles are kept parsed (they are cut into every closer view); Leaflet keeps the
+        // others drawn while in view, and the browser's cache holds their files
+        if (coords.z < this.options.lpMaxNative) return base.call(this, coords);
         var k = 1 << d, parent = {x: Math.floor(coords.x / k), y: Math.floor(coords.y / k), z: coords.z - d};
         var key = parent.z + "/" + parent.x + "/" + parent.y;
         this._lpParents = this._lpParents || {};
@@ -332,7 +335,8 @@
     });
     var tip = L.tooltip({className: "lp-tooltip", direction: "auto"});  // follows the mouse (moveTip)
     function showTip(e) {
-      if (!spec.tooltip || !spec.tooltip.length) return;
+      // the overview's shapes (zoom 13 and out) are land uses, not parcels: no parcel's tooltip
+      if (!spec.tooltip || !spec.tooltip.length || e.layer.properties.fid === undefined) return;
       tip.setLatLng(e.latlng).setContent(tooltipText(spec, e.layer.properties));
       if (!map.hasLayer(tip)) tip.addTo(map);
     }
