@@ -10,6 +10,11 @@ below adds to every HTTP response (pages, static files, the map's assets, upload
 - ``X-Frame-Options: SAMEORIGIN`` and ``Content-Security-Policy: frame-ancestors 'self'``: no other site can
   frame the app to trick a click (the app frames its own components, so "self" stays allowed).
 
+It also compresses (gzip) what is worth it (:class:`Compression`): Streamlit's own frontend (2.9 MB of
+JavaScript and CSS, about 0.8 MB compressed), the page, and the map's scripts, for the officers' slow links.
+Streamlit leaves its ``/static/`` bundle uncompressed on purpose (compressing it again at every request costs
+the server CPU); these files never change for a given address, so each is compressed once and kept in memory.
+
 WebSocket traffic is passed through untouched. A full script policy (``script-src``) is not set: Streamlit's
 own front end and its components need inline scripts and styles.
 
@@ -29,16 +34,22 @@ in Streamlit 1.67). Two serve the commune map's data, built once per dataset and
 
 Both are content-addressed (the key or name is a hash of the content), so browsers may keep them for good.
 Under ``server.baseUrlPath`` the same routes answer after the base path.
+
+At start, a background thread builds the active dataset's tiles (:func:`prebuild_tiles`), so that the first
+map after a start does not wait for them.
 """
 
 from __future__ import annotations
 
+import gzip
+import os
+import threading
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
@@ -87,6 +98,110 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+#: Content types worth compressing (the rest, pictures and fonts already compressed, go as they are).
+COMPRESSIBLE = ("text/", "application/javascript", "application/json", "application/xml", "image/svg+xml",
+                "application/wasm")
+#: Smaller responses go uncompressed (the gzip header and a round of work are not worth it).
+MIN_COMPRESS_BYTES = 1024
+#: Bigger responses (an export, a download) go uncompressed, streamed as they are.
+MAX_COMPRESS_BYTES = 16_000_000
+#: Compressed copies kept in memory, in bytes, of files whose address never changes meaning.
+MAX_CACHED_BYTES = 16_000_000
+
+
+class Compression:
+    """ASGI middleware: gzip-compress HTTP responses worth it, for a client that accepts gzip.
+
+    A response is compressed when it is a whole answer (status 200, no ``Range`` asked) of a compressible
+    type (:data:`COMPRESSIBLE`) with a ``Content-Length`` between :data:`MIN_COMPRESS_BYTES` and
+    :data:`MAX_COMPRESS_BYTES`, not already encoded (the parcel tiles and the stored layers are sent
+    gzip-compressed as they are stored). The files of ``immutable_prefixes`` (Streamlit's content-hashed
+    ``/static/`` bundle and the map's assets) are compressed once: the copy is kept (up to
+    :data:`MAX_CACHED_BYTES`) under the path and the original's length and validators. WebSocket traffic and
+    every other scope pass through untouched.
+
+    Parameters
+    ----------
+    app
+        The ASGI application it wraps.
+    immutable_prefixes
+        Path prefixes (after any base path) whose answers are the same for as long as the server runs.
+    level
+        The gzip level (6: nearly the size of 9 for a fraction of the time).
+    """
+
+    def __init__(self, app: ASGIApp, immutable_prefixes: tuple[str, ...] = (), level: int = 6) -> None:
+        self.app = app
+        self.immutable_prefixes = immutable_prefixes
+        self.level = level
+        self._cache: dict[tuple[str, ...], bytes] = {}
+        self._cached_bytes = 0
+        self._lock = threading.Lock()
+
+    def _cache_key(self, path: str, headers: Headers) -> tuple[str, ...] | None:
+        base = _base_url_path()
+        local = path[len(base):] if base and path.startswith(base) else path
+        if not local.startswith(self.immutable_prefixes):
+            return None
+        return (path, headers.get("content-length", ""), headers.get("etag", ""), headers.get("last-modified", ""))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Headers(scope=scope) if scope["type"] == "http" else None
+        if (request is None or scope.get("method") != "GET" or "range" in request
+                or "gzip" not in request.get("accept-encoding", "").lower()):
+            await self.app(scope, receive, send)
+            return
+        start: Message | None = None
+        chunks: list[bytes] = []
+        passing = False
+
+        async def compress_or_pass(message: Message) -> None:
+            nonlocal start, passing
+            if passing:
+                await send(message)
+                return
+            if message["type"] == "http.response.start":
+                headers = Headers(raw=message.get("headers", []))
+                length = headers.get("content-length", "")
+                kind = headers.get("content-type", "").lower()
+                if (message["status"] != 200 or "content-encoding" in headers or not length.isdigit()
+                        or not MIN_COMPRESS_BYTES <= int(length) <= MAX_COMPRESS_BYTES
+                        or not kind.startswith(COMPRESSIBLE)):
+                    passing = True
+                    await send(message)
+                    return
+                start = message
+                return
+            if message["type"] != "http.response.body" or start is None:
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            body = b"".join(chunks)
+            chunks.clear()
+            headers = MutableHeaders(scope=start)
+            key = self._cache_key(scope.get("path", ""), headers)
+            packed = self._cache.get(key) if key is not None else None
+            if packed is None:
+                packed = gzip.compress(body, compresslevel=self.level, mtime=0)
+                if key is not None:
+                    with self._lock:
+                        if self._cached_bytes + len(packed) <= MAX_CACHED_BYTES and key not in self._cache:
+                            self._cache[key] = packed
+                            self._cached_bytes += len(packed)
+            headers["Content-Encoding"] = "gzip"
+            headers["Content-Length"] = str(len(packed))
+            headers.add_vary_header("Accept-Encoding")
+            if "etag" in headers:  # a different body than the original: a different validator
+                headers["ETag"] = headers["etag"].rstrip('"') + '-gzip"' if headers["etag"].endswith('"') \
+                    else headers["etag"] + "-gzip"
+            await send(start)
+            await send({"type": "http.response.body", "body": packed})
+
+        await self.app(scope, receive, compress_or_pass)
 
 
 #: Content types of the map's assets (a browser refuses a script served as anything else under ``nosniff``).
@@ -151,4 +266,29 @@ ROUTES = [
                     Route(prefix + "/lp-map/layers/{name}.json", map_layer))),
 ]
 
-app = st.App("app.py", middleware=[Middleware(SecurityHeaders)], on_script_error=log_script_error, routes=ROUTES)
+#: The paths whose answers never change while the server runs: Streamlit's content-hashed frontend, the map's assets.
+IMMUTABLE_PREFIXES = ("/static/", f"{URL_PREFIX}/")
+
+def prebuild_tiles() -> None:
+    """Build the active dataset's map tiles (:func:`gis.tiles.prebuild`), so that the first user after a
+    start does not wait for them (the map page then finds them built, or waits for this build to end instead
+    of starting its own). A bug is logged (:mod:`gis.logs`); bad data is left to the map page to tell."""
+    from gis import datasets, logs
+    from gis.errors import GisError
+
+    try:
+        info = datasets.active().info
+        if not datasets.needs_generating(info):  # a merged commune not generated yet is generated by its page
+            tiles.prebuild(info.folder)
+    except GisError:  # bad or over-limit data: the map page says what is wrong and what to do
+        pass
+    except Exception as exc:  # noqa: BLE001 - a background thread: nothing above it to tell
+        logs.bug("serve", exc=exc)
+
+
+#: Off with ``LUONGPHONG_PREBUILD_TILES=0`` (short-lived servers of tests that never open the map).
+if os.environ.get("LUONGPHONG_PREBUILD_TILES", "1") != "0":
+    threading.Thread(target=prebuild_tiles, name="lp-prebuild-tiles", daemon=True).start()
+
+MIDDLEWARE = [Middleware(SecurityHeaders), Middleware(Compression, immutable_prefixes=IMMUTABLE_PREFIXES)]
+app = st.App("app.py", middleware=MIDDLEWARE, on_script_error=log_script_error, routes=ROUTES)

@@ -19,14 +19,14 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import ledger_ui
-from app_pages.context import as_of_note, clicked_tile_parcel, dataset, lang, map_assets, t, tiles_map
+from app_pages.context import as_of_note, clicked_tile_parcel, dataset, dataset_key, lang, map_assets, t, tiles_map
 from app_pages.text import literal
 from app_pages.ui import map_view, number_table
 from gis import admin_units, landuse
 from gis.errors import GisError
 from gis.i18n import number
 from gis.parcel_info import ParcelFacts, parcel_facts
-from gis.recovery import identity_label
+from gis.recovery import LandUsers, identity_label, land_users
 from gis.schema import LABELS
 from gis.search import find_parcels
 from gis.text import Text, texts
@@ -176,6 +176,17 @@ def _tile_filter() -> dict[str, list[str]] | None:
     return kept or None
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _page_data(key: tuple[str, float], _parcels: pd.DataFrame) -> tuple[list, list[str], LandUsers]:
+    """What the page derives from the whole parcel layer, once per dataset (``key``: its
+    :func:`app_pages.context.dataset_key`): the villages and land-use groups to filter by, and the land users
+    (the card's "other parcels"). A rerun then costs the card and the highlight, not a pass over every parcel."""
+    villages = sorted(_parcels["village"].dropna().unique(), key=lambda v: (str(v).casefold(), str(v))) \
+        if "village" in _parcels.columns else []
+    present = set(_parcels["group"].dropna())
+    return villages, [g for g in landuse.GROUPS if g in present], land_users(_parcels)
+
+
 def _take_click(parcels: pd.DataFrame) -> None:
     """Select the parcel clicked in the browser, once per click."""
     label = clicked_tile_parcel(MAP_KEY, CLICK_SEEN, parcels)
@@ -296,11 +307,9 @@ _take_click(parcels)
 search_col, village_col, group_col = st.columns([2, 1, 1])
 search_col.text_input(tr("search"), key=SEARCH, on_change=_on_search, placeholder=tr("search_placeholder"),
                       help=tr("search_help"))
-village_names = sorted(parcels["village"].dropna().unique(), key=lambda v: (str(v).casefold(), str(v))) \
-    if "village" in parcels.columns else []
+village_names, group_keys, users = _page_data(dataset_key(), parcels)
 village_col.multiselect(tr("filter_village"), village_names, key=VILLAGES, on_change=_on_filter,
                         placeholder=tr("all"))
-group_keys = [g for g in landuse.GROUPS if g in set(parcels["group"].dropna())]
 group_col.multiselect(tr("filter_group"), group_keys, key=GROUPS, on_change=_on_filter, placeholder=tr("all"),
                       format_func=lambda g: landuse.group_name(g, lang=lang()))
 
@@ -345,4 +354,4 @@ with card_col:
     if selected is None:
         st.info(tr("hint"))
     else:
-        _card(parcel_facts(data, selected))
+        _card(parcel_facts(data, selected, users=users))

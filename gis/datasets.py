@@ -178,11 +178,16 @@ _GENERATE_LOCK = threading.Lock()
 
 def generate(info: DatasetInfo) -> Path:
     """Generate the merged commune into ``info.folder`` when it is not there yet (:func:`needs_generating`),
-    once: two sessions asking at the same time wait for one generation. Returns the folder."""
-    from gis import merged_demo
+    once: two sessions asking at the same time wait for one generation; its map's tiles are built with it
+    (:func:`gis.tiles.prebuild`). Returns the folder."""
+    from gis import merged_demo, tiles
 
     with _GENERATE_LOCK:
-        return merged_demo.ensure(info.folder)
+        fresh = needs_generating(info)
+        folder = merged_demo.ensure(info.folder)
+        if fresh:  # its map's tiles too, so that its first map does not wait for them
+            tiles.prebuild(folder)
+        return folder
 
 
 def _imported(folder: Path) -> DatasetInfo:

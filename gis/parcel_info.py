@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from gis.area import area_m2
 from gis.checks import area_tolerance_m2, parcel_scales
 from gis.core.crs import require_projected
 from gis.io import Dataset
-from gis.recovery import RecoverySettings, land_user_keys, load_settings
+from gis.recovery import LandUsers, RecoverySettings, land_users, load_settings
 
 #: Columns of the owner's other parcels, in the order shown.
 OTHER_COLUMNS = ("sheet", "parcel_no", "land_use", "legal_area_m2", "village")
@@ -81,13 +82,15 @@ def _clean(value: object) -> object:
 
 
 def parcel_facts(dataset: Dataset, label: Hashable, *, min_part_m2: float = 0.05,
-                 settings: RecoverySettings | None = None) -> ParcelFacts:
+                 settings: RecoverySettings | None = None, users: LandUsers | None = None) -> ParcelFacts:
     """The card's facts for parcel ``label`` (an index label of ``dataset.parcels``).
 
     The attributes are the dataset's fields (for a parcel made by a change in the land ledger, those it took
     from the parcel it came from, with its own number and area), without the ledger's bookkeeping columns
     (:data:`LEDGER_COLUMNS`). Recovered parts smaller than ``min_part_m2`` are digitising slivers and left out. ``settings`` give the
-    map scales of the tolerance (the shipped recovery settings when ``None``).
+    map scales of the tolerance (the shipped recovery settings when ``None``). ``users`` are
+    :func:`gis.recovery.land_users` of ``dataset.parcels`` when the caller keeps them (a page showing one card
+    after another), computed here when ``None``.
     """
     settings = settings if settings is not None else load_settings()
     parcels = dataset.parcels
@@ -111,11 +114,12 @@ def parcel_facts(dataset: Dataset, label: Hashable, *, min_part_m2: float = 0.05
                 recovered.append(RecoveredPart(str(_clean(b.get("TENDUAN")) or "—"),
                                                str(_clean(b.get("SOQD")) or "—"), inside))
 
-    keys, identity = land_user_keys(parcels)
-    mine = keys.loc[label]
+    users = land_users(parcels) if users is None else users
+    identity = users.basis
+    mine = users.codes[parcels.index.get_loc(label)]  # equal codes, same land user; -1 none known ("?")
     others = pd.DataFrame(columns=list(OTHER_COLUMNS))
-    if mine != "?":
-        same = parcels[(keys == mine).to_numpy() & (parcels.index != label)]
+    if mine >= 0:
+        same = parcels[(users.codes == mine) & np.asarray(parcels.index != label)]
         cols = [c for c in OTHER_COLUMNS if c in same.columns]
         others = pd.DataFrame(same[cols]).sort_values([c for c in ("sheet", "parcel_no") if c in cols])
     row_frame = parcels.loc[[label]]

@@ -12,6 +12,8 @@ Each tile feature carries :func:`feature_properties`, the one definition of the 
 ``fid`` (the parcel's position in the dataset's parcel layer, the feature id), ``s``/``n`` (sheet and parcel
 number as integers), ``c`` (land-use code as written), ``v`` (village) and ``g`` (land-use group, for the
 filters). The card looks a clicked feature up with :func:`feature_label`, which uses the same function.
+The coarsest zooms (to :data:`OVERVIEW_MAX_ZOOM`) hold an overview instead (:func:`overview_frame`): the
+parcels merged by ``c``, ``v`` and ``g``, so that the whole commune is drawn from a few hundred shapes.
 """
 
 from __future__ import annotations
@@ -40,8 +42,19 @@ from gis.limits import Limits, limits, over_limit
 LAYER = "parcels"
 #: Zoom levels built. Coarser views draw the MIN_ZOOM tiles scaled down, closer ones the MAX_ZOOM tiles
 #: scaled up (at zoom 15 a tile unit is about 0.3 m on the ground, below what a parcel's outline needs).
-MIN_ZOOM = 14
+#: The whole merged commune opens at zoom 12 to 13: its own tiles there are a few, not the twenty-odd of
+#: zoom 14 shrunk, and lighter (coarser units, simplified).
+MIN_ZOOM = 12
 MAX_ZOOM = 15
+#: Zooms MIN_ZOOM to OVERVIEW_MAX_ZOOM are an overview (:func:`overview_frame`): the parcels merged by land use,
+#: village and group (what the colours and the filters use), a few hundred shapes instead of every parcel, which at
+#: these zooms is a pixel or two wide. Their features carry ``c``, ``v`` and ``g`` but no ``fid``: a parcel is
+#: picked from zoom OVERVIEW_MAX_ZOOM + 1 on.
+OVERVIEW_MAX_ZOOM = 13
+#: GDAL's MVT simplification below MAX_ZOOM, in tile units (a tile is 4096 units drawn on 256 pixels: 8 is half
+#: a pixel at the zoom the tile is drawn at, so nothing visible is lost); none at MAX_ZOOM, whose tiles are cut
+#: into the closer views.
+SIMPLIFICATION = 8.0
 #: GDAL's MVT limit on one tile (bytes, before compression): a bigger tile is encoded at a lower resolution.
 MAX_TILE_BYTES = 500_000
 #: Tile sets kept in the cache folder: older ones (other datasets, earlier versions) are removed.
@@ -148,7 +161,8 @@ def feature_label(parcels: pd.DataFrame, props: dict) -> Hashable | None:
 def content_key(parcels: gpd.GeoDataFrame) -> str:
     """A hash of what the tiles of ``parcels`` hold: geometry, CRS, :func:`feature_properties`, build options."""
     digest = hashlib.sha256()
-    digest.update(json.dumps([FORMAT_VERSION, MIN_ZOOM, MAX_ZOOM, MAX_TILE_BYTES, LAYER]).encode())
+    digest.update(json.dumps([FORMAT_VERSION, MIN_ZOOM, OVERVIEW_MAX_ZOOM, MAX_ZOOM, MAX_TILE_BYTES, LAYER,
+                              SIMPLIFICATION]).encode())
     digest.update((parcels.crs.to_wkt() if parcels.crs is not None else "").encode())
     props = feature_properties(parcels)
     digest.update(pd.util.hash_pandas_object(props.astype(str), index=False).to_numpy().tobytes())
@@ -205,13 +219,27 @@ def build_tiles(parcels: gpd.GeoDataFrame, folder: Path, *, key: str | None = No
     frame["fid"] = frame["fid"].astype(np.int32)
     for column in ("s", "n"):
         frame[column] = pd.array(frame[column].tolist(), dtype="Int32")
-    zooms = {"MINZOOM": str(MIN_ZOOM), "MAXZOOM": str(MAX_ZOOM)}
-    pyogrio.write_dataframe(
-        frame, folder, driver="MVT", layer=LAYER,
-        dataset_options={**zooms, "FORMAT": "DIRECTORY", "TILE_EXTENSION": "pbf", "MAX_SIZE": str(MAX_TILE_BYTES),
-                         "NAME": LAYER},
-        layer_options=zooms,
-    )
+
+    def write(data: gpd.GeoDataFrame, into: Path, low: int, high: int) -> None:
+        zooms = {"MINZOOM": str(low), "MAXZOOM": str(high)}
+        pyogrio.write_dataframe(
+            data, into, driver="MVT", layer=LAYER,
+            dataset_options={**zooms, "FORMAT": "DIRECTORY", "TILE_EXTENSION": "pbf",
+                             "MAX_SIZE": str(MAX_TILE_BYTES), "NAME": LAYER, "SIMPLIFICATION": str(SIMPLIFICATION),
+                             "SIMPLIFICATION_MAX_ZOOM": "0"},
+            layer_options=zooms,
+        )
+
+    write(frame, folder, OVERVIEW_MAX_ZOOM + 1, MAX_ZOOM)
+    overview = folder.with_name(folder.name + ".overview")
+    shutil.rmtree(overview, ignore_errors=True)
+    try:
+        write(overview_frame(frame), overview, MIN_ZOOM, OVERVIEW_MAX_ZOOM)
+        for z in range(MIN_ZOOM, OVERVIEW_MAX_ZOOM + 1):
+            if (overview / str(z)).is_dir():
+                (overview / str(z)).rename(folder / str(z))
+    finally:
+        shutil.rmtree(overview, ignore_errors=True)
     files = list(folder.rglob("*.pbf"))
     west, south, east, north = (float(v) for v in geoms.to_crs(4326).total_bounds) if len(geoms) else (0.0,) * 4
     tiles = TileSet(key=key, folder=folder, min_zoom=MIN_ZOOM, max_zoom=MAX_ZOOM,
@@ -221,6 +249,29 @@ def build_tiles(parcels: gpd.GeoDataFrame, folder: Path, *, key: str | None = No
     info = {k: v for k, v in asdict(tiles).items() if k != "folder"}
     (folder / INFO_FILE).write_text(json.dumps(info, indent=1), encoding="utf-8")
     return tiles
+
+
+def overview_frame(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The overview of the tile frame ``frame`` (see :data:`OVERVIEW_MAX_ZOOM`): one shape per land use, village
+    and group (``c``, ``v``, ``g``), the union of their parcels; the other attributes left out."""
+    keys = frame[["c", "v", "g"]].astype(object).where(frame[["c", "v", "g"]].notna(), None)
+    codes, _ = pd.factorize(pd.Series(list(zip(*(keys[k].tolist() for k in ("c", "v", "g")), strict=True)),
+                                      dtype=object))
+    geoms = frame.geometry.to_numpy()
+    order = np.argsort(codes, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(codes[order]) != 0])
+    rows, shapes = [], []
+    for begin, end in zip(starts, np.r_[starts[1:], len(order)], strict=True):
+        members = order[begin:end]
+        # parcels tile the land without overlapping (the data check's rule): GEOS's fast coverage union;
+        # a full union where that gives an invalid shape (overlapping parcels of a file not checked yet)
+        shape = shapely.coverage_union_all(geoms[members])
+        if not shapely.is_valid(shape):
+            shape = shapely.union_all(shapely.make_valid(geoms[members]))
+        rows.append(members[0])
+        shapes.append(shape)
+    out = keys.iloc[rows].reset_index(drop=True)
+    return gpd.GeoDataFrame(out, geometry=shapes, crs=frame.crs)
 
 
 def _prune(root: Path, keep: str) -> None:
@@ -321,3 +372,17 @@ def layer_file(root: Path, name: str) -> Path | None:
     if not _KEY.match(name):
         return None
     return root / LAYERS_DIR / f"{name}.json.gz"
+
+
+def prebuild(folder: Path, root: Path | None = None) -> TileSet:
+    """Build (or find) the tile set of the dataset in ``folder`` as the map page will ask for it: its parcels
+    as of today (:func:`gis.ledger.asof.dated`), so that the first map of the dataset does not wait for them.
+
+    Called when a dataset is made (the merged commune generated, a file imported) and, in the background, when
+    the server starts (``serve.py``). Raises :class:`gis.errors.GisError` as :func:`ensure_tiles` and the
+    dataset's reading do.
+    """
+    from gis.io import load_dataset
+    from gis.ledger.asof import dated
+
+    return ensure_tiles(dated(load_dataset(Path(folder))).parcels, root)

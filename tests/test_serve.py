@@ -3,7 +3,10 @@ and the map still drawn behind them in a real browser (its frames are the app's 
 
 from __future__ import annotations
 
+import gzip
+import re
 import urllib.request
+from email.message import Message
 
 import pytest
 from conftest import MAP_IFRAME, open_offline_page, start_app, stop_app, wait_parcels_drawn
@@ -42,3 +45,33 @@ def test_the_map_is_drawn_behind_the_headers(served, chromium):
         assert record.problems() == []
     finally:
         context.close()
+
+
+def _get(url: str, gzip_ok: bool) -> tuple[bytes, Message]:
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"} if gzip_ok else {})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200
+        return response.read(), response.headers
+
+
+def test_scripts_go_compressed_and_unchanged(served):
+    # Streamlit's own frontend (its largest script, named in the page) and the map's script: gzip when the
+    # client accepts it, the same bytes once decompressed, the security headers kept; as they are otherwise
+    page, _ = _get(served.url + "/", gzip_ok=False)
+    scripts = re.findall(rb'src="\.?(/static/js/[^"]+\.js)"', page)
+    assert scripts, page[:500]
+    for path in [scripts[0].decode(), "/app/static/vendor/lpmap/lpmap.js"]:
+        plain, plain_headers = _get(served.url + path, gzip_ok=False)
+        for _ in range(2):  # the second answer comes from the compressed copy kept
+            packed, headers = _get(served.url + path, gzip_ok=True)
+            assert headers["Content-Encoding"] == "gzip"
+            assert "Accept-Encoding" in headers["Vary"]
+            assert headers["X-Content-Type-Options"] == "nosniff"
+            assert int(headers["Content-Length"]) == len(packed) < len(plain) / 2
+            assert gzip.decompress(packed) == plain
+        assert plain_headers["Content-Encoding"] is None
+
+
+def test_small_answers_go_as_they_are(served):
+    body, headers = _get(served.url + "/_stcore/health", gzip_ok=True)
+    assert body == b"ok" and headers["Content-Encoding"] is None

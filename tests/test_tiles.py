@@ -79,6 +79,28 @@ def test_the_tiles_hold_every_parcel_with_its_attributes_at_its_place(parcels, b
     assert tile[tile["fid"] == 42].geometry.buffer(0.5).contains(at).any()  # within half a metre (tile units)
 
 
+def test_the_overview_zooms_hold_land_uses_not_parcels(parcels, built):
+    # one shape per land use, village and group: the union of exactly those parcels (the same area), no fid
+    frame = gpd.GeoDataFrame(tiles.feature_properties(parcels), geometry=parcels.geometry.to_numpy(), crs=parcels.crs)
+    overview = tiles.overview_frame(frame)
+    assert sorted(overview.columns) == ["c", "g", "geometry", "v"]
+    combos = frame[["c", "v", "g"]].astype(str).drop_duplicates()
+    assert len(overview) == len(combos) < len(parcels) / 3
+    code, village, group = frame.iloc[42][["c", "v", "g"]]
+    mine = frame[(frame["c"] == code) & (frame["v"] == village) & (frame["g"] == group)]
+    shape = overview[(overview["c"] == code) & (overview["v"] == village) & (overview["g"] == group)]
+    assert len(shape) == 1 and len(mine) > 1
+    assert shape.geometry.iloc[0].area == pytest.approx(mine.geometry.area.sum(), rel=1e-6)
+    assert overview.geometry.area.sum() == pytest.approx(parcels.geometry.area.sum(), rel=1e-6)
+    # and those are what the tiles of the overview zooms hold
+    files = sorted(built.folder.glob(f"{tiles.OVERVIEW_MAX_ZOOM}/*/*.pbf"))
+    seen = pd.concat([pyogrio.read_dataframe(f, layer=tiles.LAYER) for f in files])
+    # (GDAL reads the layer's fields from the set's description: the parcels' fields, empty here)
+    assert len(seen) >= len(overview) and seen["fid"].isna().all() and seen["n"].isna().all()
+    assert set(seen["c"]) == set(frame["c"].dropna())
+    assert sorted(built.folder.glob(f"{tiles.MIN_ZOOM}/*/*.pbf"))
+
+
 def test_the_key_follows_the_content_not_the_files(parcels, built):
     assert tiles.content_key(parcels.copy()) == built.key
     recoded = parcels.copy()

@@ -35,6 +35,12 @@ def run(args: argparse.Namespace) -> int:
         seconds = time.perf_counter() - start
         print(folder)
         print(f"{'Đã tạo trong' if args.lang == 'vi' else 'Generated in'} {seconds:.1f} s")
+        from gis import tiles
+
+        start = time.perf_counter()
+        tiles.prebuild(folder)  # the map's tiles too, so that the first map of the merged commune does not wait
+        seconds = time.perf_counter() - start
+        print(f"{'Đã dựng ô bản đồ trong' if args.lang == 'vi' else 'Map tiles built in'} {seconds:.1f} s")
         return 0
     layers = builtin.generate(args.outline or REFERENCE_OUTLINE, seed=args.seed or builtin.SEED)
     for path in builtin.write(layers, args.out or BUILTIN_DATA_DIR):

@@ -229,6 +229,9 @@
     lpmap.ParcelGrid = L.VectorGrid.Protobuf.extend({
       _getVectorTilePromise: function (coords) {
         var d = Math.max(0, coords.z - this.options.lpMaxNative);
+        // only the deepest tiles are kept parsed (they are cut into every closer view); Leaflet keeps the
+        // others drawn while in view, and the browser's cache holds their files
+        if (coords.z < this.options.lpMaxNative) return base.call(this, coords);
         var k = 1 << d, parent = {x: Math.floor(coords.x / k), y: Math.floor(coords.y / k), z: coords.z - d};
         var key = parent.z + "/" + parent.x + "/" + parent.y;
         this._lpParents = this._lpParents || {};
@@ -303,10 +306,17 @@
     // the layers above the parcels (outlines, lines, washes, the highlight) take no clicks: their one canvas
     // covers the whole map and would keep the mouse from the parcel tiles under it
     map.getPane("overlayPane").style.pointerEvents = "none";
-    var entry = {filter: null, tiles: true};
+    var entry = {filter: null, tiles: true, styles: {}};
     var styles = {};
+    // one style object per land-use code (and per filter, emptied by filterTiles), not one per feature drawn:
+    // a tile of the merged commune holds thousands of parcels and is styled again at every redraw
+    var hidden = [];
     styles[o.layer] = function tileStyle(p) {
-      return passes(entry.filter, p) ? styleOf(spec, p) : [];
+      if (!passes(entry.filter, p)) return hidden;
+      var key = (spec.styleBy ? p[spec.styleBy] + "|" : "") + (spec.fillBy ? p[spec.fillBy] : "");
+      var s = entry.styles[key];
+      if (!s) s = entry.styles[key] = styleOf(spec, p);
+      return s;
     };
     var Grid = parcelGridClass();
     var grid = new Grid(o.url, {
@@ -317,11 +327,16 @@
       bounds: L.latLngBounds(o.bounds),
       minNativeZoom: o.minNativeZoom,
       lpMaxNative: o.maxNativeZoom,
-      maxZoom: 21
+      maxZoom: 21,
+      // tiles made only once a zoom or a pan has ended (not for every frame of it), and few kept beyond
+      // the view: a tile of the merged commune is thousands of canvas paths held in memory
+      updateWhenZooming: false,
+      keepBuffer: 1
     });
     var tip = L.tooltip({className: "lp-tooltip", direction: "auto"});  // follows the mouse (moveTip)
     function showTip(e) {
-      if (!spec.tooltip || !spec.tooltip.length) return;
+      // the overview's shapes (zoom 13 and out) are land uses, not parcels: no parcel's tooltip
+      if (!spec.tooltip || !spec.tooltip.length || e.layer.properties.fid === undefined) return;
       tip.setLatLng(e.latlng).setContent(tooltipText(spec, e.layer.properties));
       if (!map.hasLayer(tip)) tip.addTo(map);
     }
