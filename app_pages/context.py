@@ -129,9 +129,6 @@ def source_dataset() -> Dataset:
     return _load(str(folder), folder_key(folder))
 
 
-def source_key() -> tuple[str, str]:
-    """The folder in use and the content key of its data as read (whatever the date)."""
-    return str(data_folder()), source_dataset().key
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -151,10 +148,6 @@ def dataset() -> Dataset:
     return _dated(str(folder), folder_key(folder), _ledger_stamp(folder), as_of())
 
 
-def dataset_key() -> tuple[str, str]:
-    """A cache key for what pages derive from :func:`dataset`: the folder in use and the content key of the
-    dataset of the sidebar's date (:attr:`gis.io.Dataset.key`)."""
-    return str(data_folder()), dataset().key
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

@@ -19,12 +19,13 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import ledger_ui
-from app_pages.context import as_of_note, clicked_tile_parcel, dataset, dataset_key, lang, map_assets, t, tiles_map
+from app_pages.context import DATASET_HASH, as_of_note, clicked_tile_parcel, dataset, lang, map_assets, t, tiles_map
 from app_pages.text import literal
 from app_pages.ui import map_view, number_table
 from gis import admin_units, landuse
 from gis.errors import GisError
 from gis.i18n import number
+from gis.io import Dataset
 from gis.parcel_info import ParcelFacts, parcel_facts
 from gis.recovery import LandUsers, identity_label, land_users
 from gis.schema import LABELS
@@ -176,11 +177,12 @@ def _tile_filter() -> dict[str, list[str]] | None:
     return kept or None
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _page_data(key: tuple[str, float], _parcels: pd.DataFrame) -> tuple[list, list[str], LandUsers]:
-    """What the page derives from the whole parcel layer, once per dataset (``key``: its
-    :func:`app_pages.context.dataset_key`): the villages and land-use groups to filter by, and the land users
+@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=DATASET_HASH)
+def _page_data(data: Dataset) -> tuple[list, list[str], LandUsers]:
+    """What the page derives from the whole parcel layer, once per dataset (keyed by its content,
+    :attr:`gis.io.Dataset.key`): the villages and land-use groups to filter by, and the land users
     (the card's "other parcels"). A rerun then costs the card and the highlight, not a pass over every parcel."""
+    _parcels = data.parcels
     villages = sorted(_parcels["village"].dropna().unique(), key=lambda v: (str(v).casefold(), str(v))) \
         if "village" in _parcels.columns else []
     present = set(_parcels["group"].dropna())
@@ -307,7 +309,7 @@ _take_click(parcels)
 search_col, village_col, group_col = st.columns([2, 1, 1])
 search_col.text_input(tr("search"), key=SEARCH, on_change=_on_search, placeholder=tr("search_placeholder"),
                       help=tr("search_help"))
-village_names, group_keys, users = _page_data(dataset_key(), parcels)
+village_names, group_keys, users = _page_data(data)
 village_col.multiselect(tr("filter_village"), village_names, key=VILLAGES, on_change=_on_filter,
                         placeholder=tr("all"))
 group_col.multiselect(tr("filter_group"), group_keys, key=GROUPS, on_change=_on_filter, placeholder=tr("all"),
