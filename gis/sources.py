@@ -470,7 +470,7 @@ def _read_shapefile(shp: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, 
     if prj is not None:
         analyse_crs(prj)  # a .prj nobody can read: say so before GDAL stumbles on it
     frame = _read_ogr(shp, encoding="latin1")
-    columns, count, found = read_dbf_columns(shp, encoding=encoding)
+    columns, count, found = read_dbf_columns(shp, encoding=encoding, read=frame)  # its text: not read twice
     if count != len(frame):
         raise _unreadable(shp, f"{count} != {len(frame)}", "Tệp .dbf không khớp với .shp: hãy xuất lại.",
                           "The .dbf does not match the .shp: export it again.")
