@@ -45,7 +45,7 @@ import functools
 import math
 import tomllib
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -62,7 +62,7 @@ from gis.checks import DEFAULT_SCALE, area_tolerance_m2, parcel_scales, parse_sc
 from gis.core.crs import describe, require_crs, require_projected
 from gis.errors import DataSourceError, GeometryError, SchemaError
 from gis.paths import package_path
-from gis.schema import map_values
+from gis.schema import ONE_TYPE, map_values
 from gis.text import Text, texts
 
 M2_PER_HA = 10_000.0
@@ -396,13 +396,13 @@ def land_users(parcels: pd.DataFrame) -> LandUsers:
                 plain = _plain(value)
                 return None if plain is None else f"{name}:{plain.replace(' ', '').casefold()}"
 
-            codes, distinct = _codes(map_values(parcels[name], _id))  # once per distinct value
+            codes, distinct = _mapped_codes(parcels[name], _id)  # once per distinct value
             if len(distinct) > 1:  # some parcel has an identity
                 basis, id_codes, ids = name, codes, distinct[:-1]  # type: ignore[assignment]
                 break
     where = "address" if "address" in parcels.columns else "village"
-    owner_codes, owners = _codes(map_values(_column(parcels, "owner", index), _folded))
-    place_codes, places = _codes(map_values(_column(parcels, where, index), lambda v: _folded(v) or ""))
+    owner_codes, owners = _mapped_codes(_column(parcels, "owner", index), _folded)
+    place_codes, places = _mapped_codes(_column(parcels, where, index), lambda v: _folded(v) or "")
     k, p = len(ids), len(places)
     by_name = np.where(owner_codes == len(owners) - 1, -1, k + owner_codes.astype(np.int64) * p + place_codes)
     if id_codes is not None:
@@ -421,6 +421,27 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, list[str | None]]:
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     distinct: list[str | None] = [*uniques.tolist(), None]
     return np.where(codes < 0, len(distinct) - 1, codes), distinct
+
+
+def _mapped_codes(values: pd.Series, fn: Callable[[Any], str | None]) -> tuple[np.ndarray, list[str | None]]:
+    """``_codes(map_values(values, fn))`` without a mapped value per row: ``fn`` on the distinct values, their
+    results coded in the order of their first appearance, then one look-up per row (a province's million
+    owner names hold a few hundred thousand distinct ones)."""
+    if pd.api.types.infer_dtype(values, skipna=True) not in ONE_TYPE:
+        return _codes(map_values(values, fn))
+    raw, uniques = pd.factorize(values, use_na_sentinel=True)
+    if not isinstance(uniques, np.ndarray) and pd.api.types.is_string_dtype(uniques.dtype):
+        uniques = uniques.to_numpy(dtype=object)  # an Arrow array is slow to walk value by value
+    missing = np.flatnonzero(raw < 0)
+    mapped = [fn(u) for u in uniques]
+    at = len(mapped)  # where the blanks' value first appears among the distinct values
+    if len(missing):
+        first = int(missing[0])
+        at = int(raw[:first].max()) + 1 if first else 0
+        mapped.insert(at, fn(values.iloc[first]))
+    codes, distinct = _codes(pd.Series(mapped, dtype=object))
+    positions = np.where(raw < 0, at, raw + (raw >= at)) if len(missing) else raw
+    return codes[positions], distinct
 
 
 # --------------------------------------------------------------------------------------------- boundary
@@ -698,11 +719,12 @@ def measure(
 ) -> pd.DataFrame:
     """Recovered area of every parcel the boundary takes: the fast, exact core of :func:`recover`.
 
-    Uses the layer's spatial index (``parcels.sindex``, built once and kept by geopandas with the frame)
-    and, for a frame in the internal schema, the drawn areas in its ``map_area_m2`` column (computed once
-    on reading by :func:`gis.schema.normalise_parcels`; a bare GeoSeries has them measured here). The
-    boundary must already be in the parcels' CRS (see :func:`prepare_boundary`). ``segment_m`` and
-    ``tile_parcels`` (parcels per tile) tune the search, never the result.
+    Uses the layer's spatial index when it has one (``parcels.sindex``, built once and kept by geopandas
+    with the frame; otherwise only the parcels in the boundary's box are indexed, for this call) and, for
+    a frame in the internal schema, the drawn areas in its ``map_area_m2`` column (computed once on reading
+    by :func:`gis.schema.normalise_parcels`; a bare GeoSeries has them measured here). The boundary must
+    already be in the parcels' CRS (see :func:`prepare_boundary`). ``segment_m`` and ``tile_parcels`` (parcels
+    per tile) tune the search, never the result.
 
     Returns
     -------
@@ -718,7 +740,7 @@ def measure(
     if shape is None or shape.is_empty or len(geoms) == 0:
         return pd.DataFrame(columns, index=series.index[:0])
     shapely.prepare(shape)
-    sindex = series.sindex
+    sindex = series.sindex if series.has_sindex else _BoxTree(geoms, shape.bounds)
     n = len(geoms)
     boxed = sindex.query(shape)  # parcels whose box meets the boundary's box
     if len(boxed) == 0:
@@ -774,6 +796,25 @@ def measure(
         {"map_area_m2": drawn[keep], "recovered_m2": recovered[keep], "inside": is_inside[keep]},
         index=series.index[positions[keep]],
     )
+
+
+class _BoxTree:
+    """A spatial index of only the geometries whose box meets ``box``, answering ``query`` with positions in
+    the whole array as ``GeoSeries.sindex.query`` does: for a layer read for one computation (a command),
+    building the index of a province's million parcels costs more than the rest of the measurement."""
+
+    def __init__(self, geoms: np.ndarray, box: tuple[float, float, float, float]) -> None:
+        bounds = shapely.bounds(geoms)
+        with np.errstate(invalid="ignore"):  # empty geometries have NaN bounds: never in the box
+            self.positions = np.flatnonzero((bounds[:, 0] <= box[2]) & (bounds[:, 2] >= box[0])
+                                            & (bounds[:, 1] <= box[3]) & (bounds[:, 3] >= box[1]))
+        self.tree = shapely.STRtree(geoms[self.positions])
+
+    def query(self, geometry: shapely.Geometry | np.ndarray) -> np.ndarray:
+        found = self.tree.query(geometry)
+        if found.ndim == 2:
+            return np.vstack([found[0], self.positions[found[1]]])
+        return self.positions[found]
 
 
 def _tiles(shape: shapely.Geometry, count: int, *, per_tile: float = 64.0) -> tuple[np.ndarray, ...]:
@@ -1157,7 +1198,9 @@ def _owners(parcels: pd.DataFrame, counted: pd.DataFrame, users: LandUsers, coun
     })
     mine = np.isin(users.codes, np.unique(counted_codes))  # every parcel of the users the boundary takes from
     farm = _column(parcels, "group", parcels.index).isin(landuse.FARM_GROUPS).to_numpy()
-    held = pd.Series(np.where(farm[mine], shapely.area(parcels.geometry.array.to_numpy()[mine]), 0.0),
+    drawn = _drawn_areas(parcels)  # the areas measured on reading, when the frame has them
+    areas = drawn[mine] if drawn is not None else shapely.area(parcels.geometry.array.to_numpy()[mine])
+    held = pd.Series(np.where(farm[mine], areas, 0.0),
                      index=parcels.index[mine])
     farm_total = held.groupby(users.codes[mine], sort=False).sum()
     farm_total.index = users.keys(farm_total.index.to_numpy())

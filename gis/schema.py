@@ -81,13 +81,13 @@ def match_fields(columns: list[str], variants: dict[str, tuple[str, ...]] = PARC
 
 
 #: Kinds of column (:func:`pandas.api.types.infer_dtype`) whose equal values are the same value.
-_ONE_TYPE = frozenset({"string", "empty", "integer", "floating", "boolean", "decimal", "categorical", "bytes"})
+ONE_TYPE = frozenset({"string", "empty", "integer", "floating", "boolean", "decimal", "categorical", "bytes"})
 
 
 def map_values(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
     """``values.map(fn)``, calling ``fn`` once per distinct value (a commune has a few dozen land-use codes and
     villages among 100 000 parcels); aligned to ``values``' index, object dtype."""
-    if pd.api.types.infer_dtype(values, skipna=True) not in _ONE_TYPE:
+    if pd.api.types.infer_dtype(values, skipna=True) not in ONE_TYPE:
         # mixed types (1 and 1.0 and True hash alike but may read differently), unhashable values: one call a row
         return values.map(fn).astype(object)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)

@@ -19,7 +19,7 @@ import re
 import unicodedata
 import warnings
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,11 +40,11 @@ from gis.core.placement import Area, CoordinateGuess, guess_from_coordinates, lo
 from gis.errors import CrsError, DataSourceError, PlacementError, SchemaError
 from gis.files.codecs import UNICODE, canonical_encoding, decode, encode
 from gis.files.dbf import read_dbf_columns
-from gis.files.detect import Detection, detect, detect_text, repair
+from gis.files.detect import PLAIN_TEXT, Detection, detect, detect_text, repair
 from gis.i18n import number
 from gis.limits import MAX_FEATURES_OPTION, Deadline, feature_limits, limits, mb, over_limit
 from gis.provinces import Province, find_province, province_area
-from gis.schema import PARCEL_FIELDS, REQUIRED, map_values, match_fields
+from gis.schema import ONE_TYPE, PARCEL_FIELDS, REQUIRED, map_values, match_fields
 from gis.text import strip_accents
 
 #: Format key -> (Vietnamese, English) name.
@@ -318,16 +318,60 @@ def _nfc(value: Any) -> Any:
 def _repair_text(frame: gpd.GeoDataFrame, encoding: str | None) -> tuple[gpd.GeoDataFrame, Detection]:
     """Decode text that a Unicode format holds as mojibake (TCVN3/VNI bytes misread), or keep it."""
     cols = _text_columns(frame)
-    # lazily, column by column: the detection stops at its sample (2000 texts), not after every cell
-    values = (v for c in cols for v in frame[c].dropna().astype(str).tolist())
-    found = _cells_encoding(values, encoding)
+    # each column coded once (a layer repeats its codes, villages and owners many times): the detection reads
+    # its sample (2000 texts) from the distinct values, the repair maps each distinct value once
+    coded = {c: _factorized(frame[c]) for c in cols}
+    found = _cells_encoding(_sample_texts(frame, cols, coded), encoding)
     out = frame.copy()
-    for c in cols:  # once per distinct value: a layer repeats its codes, villages and owners many times
+    for c in cols:
         if found.encoding == UNICODE:
-            out[c] = map_values(out[c], _nfc)
+            out[c] = _map_coded(out[c], coded[c], _nfc)
         else:
-            out[c] = map_values(out[c], lambda v: repair(v, encoding=found.encoding)[0] if isinstance(v, str) else v)
+            out[c] = _map_coded(out[c], coded[c],
+                                lambda v: repair(v, encoding=found.encoding)[0] if isinstance(v, str) else v)
     return out, found
+
+
+def _factorized(values: pd.Series) -> tuple[np.ndarray, Any] | None:
+    """``pandas.factorize(values)`` (missing values coded -1), or None for a column of mixed types, whose equal
+    values may read differently (see :func:`gis.schema.map_values`)."""
+    if pd.api.types.infer_dtype(values, skipna=True) not in ONE_TYPE:
+        return None
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if not isinstance(uniques, np.ndarray) and pd.api.types.is_string_dtype(uniques.dtype):
+        uniques = uniques.to_numpy(dtype=object)  # an Arrow array is slow to walk value by value
+    return codes, uniques
+
+
+def _sample_texts(frame: pd.DataFrame, cols: list[str], coded: dict[str, tuple[np.ndarray, Any] | None]
+                  ) -> Iterator[str]:
+    """The cells of ``cols`` as text, column by column, in row order, without missing ones, and without the
+    plain ASCII ones, which :func:`gis.files.detect.detect_text` skips (found among the distinct values)."""
+    for c in cols:
+        column = coded[c]
+        if column is None:
+            yield from frame[c].dropna().astype(str).tolist()
+            continue
+        codes, uniques = column
+        texts = [str(u) for u in uniques]
+        wanted = np.array([not PLAIN_TEXT.fullmatch(t) for t in texts], dtype=bool)
+        if not wanted.any():
+            continue
+        present = codes[codes >= 0]
+        for code in present[wanted[present]].tolist():
+            yield texts[code]
+
+
+def _map_coded(values: pd.Series, coded: tuple[np.ndarray, Any] | None, fn: Callable[[Any], Any]) -> pd.Series:
+    """:func:`gis.schema.map_values` with the column's codes already made by :func:`_factorized`."""
+    if coded is None:
+        return map_values(values, fn)
+    codes, uniques = coded
+    missing = codes < 0
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [fn(u) for u in uniques]
+    mapped[-1] = fn(values[missing].iloc[0]) if missing.any() else None
+    return pd.Series(mapped[codes], index=values.index, dtype=object, name=values.name)
 
 
 def _cells_encoding(values: Iterable[str], encoding: str | None) -> Detection:
@@ -427,7 +471,7 @@ def _read_shapefile(shp: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, 
     if prj is not None:
         analyse_crs(prj)  # a .prj nobody can read: say so before GDAL stumbles on it
     frame = _read_ogr(shp, encoding="latin1")
-    columns, count, found = read_dbf_columns(shp, encoding=encoding)
+    columns, count, found = read_dbf_columns(shp, encoding=encoding, read=frame)  # its text: not read twice
     if count != len(frame):
         raise _unreadable(shp, f"{count} != {len(frame)}", "Tệp .dbf không khớp với .shp: hãy xuất lại.",
                           "The .dbf does not match the .shp: export it again.")

@@ -28,6 +28,7 @@ from gis.io import BUILTIN_DATA_DIR, ROOT, read_layer
 from gis.recovery import (
     RecoverySettings,
     is_organisation,
+    land_user_keys,
     load_settings,
     measure,
     prepare_boundary,
@@ -737,3 +738,29 @@ def test_cli_reads_legacy_encoded_shapefiles_without_cpg(tmp_path, encoding):
         assert owner["tier"] == "30_70" and owner["household"] and owner["id"]
     assert report["totals"]["recovered_m2"] == 10_000.0 and report["owner_identity"] == "name_address"
     assert report["tiers"]["30_70"].startswith("Losing from 30 % to 70 %")
+
+
+@pytest.mark.parametrize("position", range(6))
+def test_measure_without_the_layers_index_equals_measure_with_it(builtin, projects, position):
+    # a command's layer has no index: only the parcels in the boundary's box are indexed, for the same answer
+    boundary = prepare_boundary(projects, crs=builtin.crs, source="recovered_land.shp", project=str(position + 1))
+    fresh = builtin.copy()
+    assert not fresh.has_sindex
+    without = measure(fresh, boundary)
+    assert not fresh.has_sindex
+    fresh.sindex  # noqa: B018  built, as the app keeps it for the session
+    pd.testing.assert_frame_equal(without, measure(fresh, boundary))
+    assert len(without) > 0
+
+
+def test_land_users_coded_once_per_distinct_value_equal_the_keys_made_row_by_row():
+    # blanks (None, NaN, spaces) before and after a name; the same person in other case and spacing
+    owners = [None, "Nguyễn Văn An", "  ", "nguyễn  văn an", np.nan, "Lê Thị Bình", "", "Lê Thị Bình", None]
+    places = [np.nan, "Thôn Chùa", None, "thôn chùa", " ", "Thôn Đông", "Thôn Đông", np.nan, "Thôn Chùa"]
+    frame = pd.DataFrame({"owner": pd.Series(owners, dtype=object), "address": pd.Series(places, dtype=object)})
+    keys, basis = land_user_keys(frame)
+    assert basis == "name_address"
+    assert keys.tolist() == ["?", "name:nguyễn văn an|thôn chùa", "?", "name:nguyễn văn an|thôn chùa", "?",
+                             "name:lê thị bình|thôn đông", "?", "name:lê thị bình|", "?"]
+    arrow = frame.astype("string[pyarrow]")  # how a layer read with Arrow holds its text
+    assert land_user_keys(arrow)[0].tolist() == keys.tolist()

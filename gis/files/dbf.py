@@ -67,17 +67,20 @@ def _broken(dbf: Path, vi: str, en: str) -> DbfError:
     )
 
 
-def _raw_text(dbf: Path) -> tuple[list[bytes], list[list[bytes]]]:
+def _raw_text(dbf: Path, read: Any = None) -> tuple[list[bytes], list[list[bytes]]]:
     """The names and values (bytes, blanks around them removed) of the character fields of ``dbf``, as stored.
 
     GDAL reads the table as latin-1, so every byte 0x01-0xFF comes back as the code point of the same
     number and ``str.encode("latin-1")`` gives the stored bytes back; records marked deleted are skipped.
+    ``read``: the layer already read by GDAL as latin-1 (a frame), whose text fields are then not read again.
     """
     try:
         info = pyogrio.read_info(dbf, encoding="latin1")
         names = [str(n) for n, kind in zip(info["fields"], info["ogr_types"], strict=True) if kind == "OFTString"]
-        # With no text field, every field is read, only to count the records.
-        frame = pyogrio.read_dataframe(dbf, encoding="latin1", read_geometry=False, columns=names or None)
+        if read is not None and names and all(n in read.columns for n in names):
+            frame = read
+        else:  # with no text field, every field is read, only to count the records
+            frame = pyogrio.read_dataframe(dbf, encoding="latin1", read_geometry=False, columns=names or None)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
             pyogrio.errors.FeatureError) as exc:
         raise _broken(dbf, f"GDAL không đọc được ({exc})", f"GDAL cannot read it ({exc})") from exc
@@ -131,9 +134,12 @@ def read_dbf_text(path: str | Path, encoding: str | None = None) -> tuple[list[d
     return out, found
 
 
-def read_dbf_columns(path: str | Path, encoding: str | None = None
+def read_dbf_columns(path: str | Path, encoding: str | None = None, *, read: Any = None
                      ) -> tuple[dict[str, list[str]], int, Detection]:
     """:func:`read_dbf_text` column by column, for large tables.
+
+    ``read`` is the shapefile's layer as GDAL already read it with ``encoding="latin1"`` (a frame), when the
+    caller has it: its text fields are taken instead of reading the table a second time.
 
     Returns
     -------
@@ -149,7 +155,7 @@ def read_dbf_columns(path: str | Path, encoding: str | None = None
     """
     dbf = _dbf_path(path)
     declared = _read_cpg(dbf)
-    raw_names, raw = _raw_text(dbf)
+    raw_names, raw = _raw_text(dbf, read)
     if encoding is not None:
         found = user_choice(encoding, declared)
     else:

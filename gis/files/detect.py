@@ -256,7 +256,7 @@ def _choose(readings: dict[str, _Reading], *, what_vi: str, what_en: str, declar
 
 #: Values with nothing but printable ASCII say nothing about their encoding.
 _PLAIN_BYTES = re.compile(rb"[\x20-\x7e\t\r\n]*")
-_PLAIN_TEXT = re.compile(r"[\x20-\x7e\t\r\n]*")
+PLAIN_TEXT = re.compile(r"[\x20-\x7e\t\r\n]*")
 
 
 def detect(samples: Iterable[bytes], *, declared: str | None = None, limit: int = 2000) -> Detection:
@@ -353,7 +353,7 @@ def detect_text(texts: Iterable[str], *, limit: int = 2000) -> Detection:
     Detection
         ``encoding`` is ``"unicode"`` when the text reads best as it is, else the encoding to repair from.
     """
-    chosen = list(itertools.islice((t for t in texts if not _PLAIN_TEXT.fullmatch(t)), limit))  # stop at limit
+    chosen = list(itertools.islice((t for t in texts if not PLAIN_TEXT.fullmatch(t)), limit))  # stop at limit
     readings = _repair_readings(chosen)
     return _choose(readings, what_vi="Văn bản", what_en="texts", declared=None, default=UNICODE)
 
