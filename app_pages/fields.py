@@ -32,17 +32,9 @@ from gis import fields, landuse, targets
 from gis.errors import GisError
 from gis.i18n import number
 from gis.io import Dataset
-from gis.workspace import (
-    ADOPTED,
-    DRAFT,
-    Workspace,
-    WorkspaceError,
-    dataset_id,
-    empty_fields,
-    srs_text,
-    workspace_fault,
-    workspace_path,
-)
+from gis.store.faults import WorkspaceError, workspace_fault
+from gis.store.rows import ADOPTED, DRAFT, dataset_id, srs_text, workspace_path
+from gis.store.workspace import Workspace, empty_fields
 from layers.catalogue import PreparedMap
 from layers.geometry import bounds_wgs84, zoom_for
 from layers.planned_fields import DRAFTS, SAVED, SUGGESTED, WORKING, WORKING_PARCELS

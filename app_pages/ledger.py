@@ -24,7 +24,7 @@ from gis import landuse
 from gis.errors import GisError
 from gis.i18n import number
 from gis.ledger import changes as ledger
-from gis.ledger.store import KIND_LABELS, Decision, Entry, LedgerError
+from gis.ledger.model import KIND_LABELS, Decision, Entry, LedgerError
 from layers.geometry import bounds_wgs84, zoom_for
 from layers.render import MAP_HEIGHT_PX, MAP_WIDTH_PX, build_map, selection_group
 from layers.render_draw import DRAW_COLOUR, add_draw

@@ -132,7 +132,7 @@ def reverse_form(ref: str, *, key: str) -> None:
     keeps the widgets of two places apart."""
     from app_pages import auth
     from gis.ledger.changes import reverse
-    from gis.ledger.store import Decision
+    from gis.ledger.model import Decision
 
     language = lang()
     message = st.session_state.pop(f"{key}_reverse_msg", None)

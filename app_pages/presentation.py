@@ -20,16 +20,10 @@ from app_pages.context import as_of_note, dataset, dataset_key, lang, log_downlo
 from app_pages.text import literal
 from gis import admin_units, i18n, recovery, targets
 from gis.errors import GisError
+from gis.store.faults import WorkspaceError, workspace_fault
+from gis.store.rows import ADOPTED, dataset_id, workspace_path
+from gis.store.workspace import Workspace, read_planned
 from gis.summary import kept_fields, summarise
-from gis.workspace import (
-    ADOPTED,
-    Workspace,
-    WorkspaceError,
-    dataset_id,
-    read_planned,
-    workspace_fault,
-    workspace_path,
-)
 from layers.geometry import bounds_wgs84, zoom_for
 from layers.render_present import highlight_group, presentation_map, standalone_html
 

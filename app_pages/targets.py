@@ -27,6 +27,9 @@ from app_pages.text import literal
 from gis import admin_units
 from gis.errors import GisError
 from gis.i18n import number
+from gis.store.faults import WorkspaceError, workspace_fault
+from gis.store.rows import workspace_path
+from gis.store.workspace import Workspace
 from gis.targets import (
     AT_RISK,
     COMPARE_LABELS,
@@ -54,7 +57,6 @@ from gis.targets import (
     with_parameters,
 )
 from gis.targets_export import STATUS_COLOURS, targets_xlsx_bytes
-from gis.workspace import Workspace, WorkspaceError, workspace_fault, workspace_path
 from layers.catalogue import PreparedMap
 from layers.geometry import zoom_for
 from layers.render import build_map

@@ -21,7 +21,7 @@ from gis.__main__ import main
 from gis.io import load_dataset
 from gis.ledger import asof
 from gis.ledger import changes as ch
-from gis.ledger.store import LedgerError
+from gis.ledger.model import LedgerError
 from gis.summary import summarise
 from gis.targets import evaluate, load_plan
 from tests.test_ledger import E0, N0, grid

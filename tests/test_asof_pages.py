@@ -17,7 +17,7 @@ from gis.i18n import number
 from gis.io import ROOT, load_dataset
 from gis.ledger import asof
 from gis.ledger import changes as ch
-from gis.ledger.store import key_text
+from gis.ledger.model import key_text
 from gis.summary import recovered_union, summarise
 from tests.test_ledger_page import big_parcel
 

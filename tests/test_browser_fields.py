@@ -22,7 +22,7 @@ from conftest import open_offline_page, start_app, stop_app, wait_parcels_drawn
 
 from gis import fields
 from gis.io import BUILTIN_DATA_DIR, load_dataset
-from gis.workspace import Workspace
+from gis.store.workspace import Workspace
 
 pytestmark = pytest.mark.browser
 

@@ -26,8 +26,9 @@ from gis import fields
 from gis.core.crs import tm3_crs
 from gis.errors import GisError
 from gis.io import BUILTIN_DATA_DIR, ROOT, load_dataset
+from gis.store.rows import ADOPTED, DRAFT, FIELDS_TABLE, MIGRATION_ACTION, VALUES_TABLE
+from gis.store.workspace import Workspace
 from gis.targets import MET, NOT_MET, evaluate, load_plan
-from gis.workspace import ADOPTED, DRAFT, FIELDS_TABLE, MIGRATION_ACTION, VALUES_TABLE, Workspace
 
 #: A 25 ha block of rice land in thôn Đông, away from every project (EPSG:9214).
 NEW_FIELD = box(398300, 2359300, 398800, 2359800)

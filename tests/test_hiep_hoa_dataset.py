@@ -21,7 +21,8 @@ from gis import datasets, merged_demo
 from gis.__main__ import main
 from gis.io import ROOT, load_dataset
 from gis.ledger.changes import ledger_name
-from gis.workspace import Workspace, dataset_id
+from gis.store.rows import dataset_id
+from gis.store.workspace import Workspace
 
 MERGED_TITLE = "Dữ liệu minh họa — xã Hiệp Hòa (mới): Thắng, Lương Phong, Đông Lỗ, Đoan Bái, Danh Thắng"
 UNITS = {"Thắng", "Lương Phong", "Đông Lỗ", "Đoan Bái", "Danh Thắng"}

@@ -24,7 +24,9 @@ from hypothesis import strategies as st
 from gis.__main__ import main
 from gis.io import BUILTIN_DATA_DIR, load_dataset
 from gis.ledger import changes as ch
-from gis.ledger.store import PAUSE_ENV, Decision, LedgerError, SqliteLandStore
+from gis.ledger.model import Decision, LedgerError
+from gis.ledger.schema import PAUSE_ENV
+from gis.ledger.store import SqliteLandStore
 from gis.recovery import RecoverySettings
 from gis.schema import normalise_parcels
 from gis.summary import summarise
@@ -179,7 +181,7 @@ def test_a_change_made_meanwhile_is_refused(tmp_path):
     store = new_store(tmp_path)
     parent, pieces = ch.split_pieces(store, "12/1", vline(E0 + 50))
     ch.change_land_user(store, "12/1", "Lương Thị Hằng", date=D1, decision="1")
-    from gis.ledger.store import NewEntry
+    from gis.ledger.model import NewEntry
 
     with pytest.raises(LedgerError, match="changed by someone else"):
         store.commit(NewEntry("split", D2, Decision("2")), ends=list(parent["version_id"]), adds=pieces)
@@ -313,7 +315,7 @@ print("done")
 
 
 def test_kill_9_in_the_middle_of_a_change_leaves_both_or_neither(tmp_path):
-    from gis.workspace import Workspace
+    from gis.store.workspace import Workspace
 
     store = new_store(tmp_path)
     audit = tmp_path / "ws" / "workspace.gpkg"  # the workspace's audit table is written in the same transaction
@@ -414,7 +416,8 @@ def test_cli_end_to_end(grid_folder, tmp_path, capsys):
     assert found["changes"][0]["decision"]["number"] == "17/QĐ"
     code, out, err = _cli(capsys, "history", "--data", data, "12/1")
     assert code == 0 and "12/7, 12/8" in out and "15/QĐ-UBND" in out
-    from gis.workspace import Workspace, workspace_path
+    from gis.store.rows import workspace_path
+    from gis.store.workspace import Workspace
 
     actions = [a[2] for a in Workspace.open(workspace_path()).audit() if a[2].startswith("ledger_")]
     assert actions == ["ledger_initial", "ledger_split", "ledger_split", "ledger_merge", "ledger_change_land_use",

@@ -15,7 +15,7 @@ from gis.accounts import Accounts
 from gis.io import ROOT, load_dataset
 from gis.ledger import asof
 from gis.ledger import changes as ch
-from gis.ledger.store import key_text
+from gis.ledger.model import key_text
 from tests.test_ledger_page import big_parcel, frames, text
 
 PASSWORD = "mật khẩu đủ dài"

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from shapely.geometry import box
 
 from gis.io import ROOT, load_dataset
+from gis.store.workspace import Workspace
 from gis.targets import (
     AT_RISK,
     MET,
@@ -26,7 +27,6 @@ from gis.targets import (
     rule_text,
     status_of,
 )
-from gis.workspace import Workspace
 
 PLAN_KEYS_FROM_THE_DOCS = {
     "rice_land_2023_ha", "recovered_ha", "rice_area_2024_ha", "concentrated_fields", "concentrated_fields_total_ha",

@@ -77,14 +77,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _need(value: object, option: str, kind: str) -> None:
-    from gis.ledger.store import LedgerError
+    from gis.ledger.model import LedgerError
 
     if value is None or value == [] or value == "":
         raise LedgerError(f"Biến động «{kind}» cần {option}.", f"A '{kind}' change needs {option}.")
 
 
 def _one(parcels: list[str], kind: str) -> str:
-    from gis.ledger.store import LedgerError
+    from gis.ledger.model import LedgerError
 
     _need(parcels, "--parcel SHEET/PARCEL", kind)
     if len(parcels) != 1:
@@ -107,7 +107,7 @@ def _add(args: argparse.Namespace) -> int:
     import shapely
 
     from gis.ledger import changes as ch
-    from gis.ledger.store import Decision, LedgerError
+    from gis.ledger.model import Decision, LedgerError
 
     store = open_ledger(args)
     decision = Decision(args.decision, args.decision_date or args.date, args.body)
@@ -168,7 +168,7 @@ def _add(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     from gis.i18n import number
     from gis.ledger import changes as ch
-    from gis.ledger.store import LedgerError
+    from gis.ledger.model import LedgerError
 
     if args.date_from and args.date_to and args.date_from > args.date_to:
         raise LedgerError(f"--from {args.date_from} sau --to {args.date_to}.",
@@ -194,7 +194,7 @@ def _list(args: argparse.Namespace) -> int:
     print()
     print("Theo loại biến động:" if vi else "By kind:")
     for kind, count in summary.by_kind.items():
-        from gis.ledger.store import KIND_LABELS
+        from gis.ledger.model import KIND_LABELS
 
         print(f"  {KIND_LABELS[kind][0 if vi else 1]:<40} {count:>5}")
     print("Đất trồng lúa (m²): " if vi else "Rice land (m²): ", end="")

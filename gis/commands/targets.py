@@ -29,8 +29,9 @@ def run(args: argparse.Namespace) -> int:
     from gis.commands import active_folder, as_of_line
     from gis.i18n import number
     from gis.io import load_dataset
+    from gis.store.rows import workspace_path
+    from gis.store.workspace import open_for_reading
     from gis.targets import evaluate, load_plan, status_text
-    from gis.workspace import open_for_reading, workspace_path
 
     plan = load_plan(args.plan)
     dataset = load_dataset(active_folder(args.data, args.workspace.parent if args.workspace else None, lang=args.lang))

@@ -2,7 +2,7 @@
 
 :mod:`gis.ledger.store`
     The store: parcel versions with their validity intervals and the append-only ledger of changes, behind
-    the narrow :class:`~gis.ledger.store.LandStore` protocol (one SQLite/GeoPackage implementation here; a
+    the narrow :class:`~gis.ledger.model.LandStore` protocol (one SQLite/GeoPackage implementation here; a
     server database can stand behind the same protocol later).
 :mod:`gis.ledger.changes`
     The jobs: split, merge, change of land use or land user, corrections, recovery and reversal, each

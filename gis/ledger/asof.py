@@ -30,7 +30,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from gis.io import Dataset
-from gis.ledger.store import KINDS, Entry, LandStore, LedgerError
+from gis.ledger.model import KINDS, Entry, LandStore, LedgerError
 
 #: The layers that have a history (asked as of a date, they are that date's); every other layer is undated.
 DATED_LAYERS = ("parcels",)

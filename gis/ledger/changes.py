@@ -1,10 +1,10 @@
 """The jobs of the land ledger: changes to parcels, checked before they are written, and what the ledger tells.
 
-Every job takes a :class:`~gis.ledger.store.LandStore`, the parcel(s) by reference (``"SHEET/PARCEL"``, e.g.
-``"12/345"``), the date the change takes effect, the :class:`~gis.ledger.store.Decision` that decides it and
+Every job takes a :class:`~gis.ledger.model.LandStore`, the parcel(s) by reference (``"SHEET/PARCEL"``, e.g.
+``"12/345"``), the date the change takes effect, the :class:`~gis.ledger.model.Decision` that decides it and
 who enters it (``by``: an account name, ``None`` for the user of this machine), and returns the ledger
-:class:`~gis.ledger.store.Entry` it wrote. A change that cannot be made raises
-:class:`~gis.ledger.store.LedgerError` (Vietnamese and English) and writes nothing:
+:class:`~gis.ledger.model.Entry` it wrote. A change that cannot be made raises
+:class:`~gis.ledger.model.LedgerError` (Vietnamese and English) and writes nothing:
 
 - the result would overlap a neighbour, or two new parcels would overlap, by more than
   :data:`TOLERANCE_M2`;
@@ -44,17 +44,8 @@ import shapely.ops
 from gis import landuse
 from gis.errors import GeometryError
 from gis.io import Dataset
-from gis.ledger.store import (
-    Decision,
-    Entry,
-    LandStore,
-    LedgerError,
-    NewEntry,
-    SqliteLandStore,
-    StageRecord,
-    key_text,
-    new_id,
-)
+from gis.ledger.model import Decision, Entry, LandStore, LedgerError, NewEntry, StageRecord, key_text, new_id
+from gis.ledger.store import SqliteLandStore
 from gis.recovery import RecoverySettings, load_settings
 
 #: Overlap or gap smaller than this (m²) is floating-point noise along shared edges, not a fault.
@@ -115,9 +106,9 @@ def data_date(folder: Path) -> dt.date:
 
 
 def workspace_file(root: Path | None = None) -> Path:
-    """The workspace file (:mod:`gis.workspace`) of the workspace folder ``root`` (the workspace's by default),
+    """The workspace file (:mod:`gis.store.workspace`) of the workspace folder ``root`` (the workspace's by default),
     whose audit table records every change of the ledger."""
-    from gis.workspace import workspace_path
+    from gis.store.rows import workspace_path
 
     return workspace_path() if root is None else Path(root) / workspace_path().name
 
@@ -345,7 +336,7 @@ def split_pieces(store: LandStore, ref: str, line: shapely.Geometry, *, numbers:
                  settings: RecoverySettings | None = None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """What :func:`split` would write, without writing: ``(parent, pieces)``, the pieces largest first with
     their proposed numbers, legal areas and drawn areas (``map_area_m2``). Raises the same refusals."""
-    from gis.ledger.store import derive
+    from gis.ledger.schema import derive
 
     parent = current(store, ref)
     geom = parent.geometry.iloc[0]
@@ -395,7 +386,7 @@ def merge_preview(store: LandStore, refs: Sequence[str], *, number: object | Non
                   ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """What :func:`merge` would write, without writing: ``(parts, merged)``, the merged parcel with its
     proposed number and areas. Raises the same refusals."""
-    from gis.ledger.store import derive
+    from gis.ledger.schema import derive
 
     if len(set(refs)) < 2:
         raise LedgerError("Hãy chọn ít nhất hai thửa khác nhau để hợp thửa.",
@@ -426,7 +417,7 @@ def change_land_use(store: LandStore, ref: str, land_use: str, *, date: dt.date,
                     by: str | None = None, note: str = "") -> Entry:
     """A new version of parcel ``ref`` with land use ``land_use`` (a code of gis/data/land_use_codes.csv, or
     several joined by ``+``)."""
-    from gis.ledger.store import derive
+    from gis.ledger.schema import derive
 
     code = landuse.normalise(land_use)
     unknown = landuse.unknown_codes(code) if code else [land_use]
@@ -447,7 +438,7 @@ def change_land_user(store: LandStore, ref: str, owner: str, *, date: dt.date, d
     """A new version of parcel ``ref`` whose land user is ``owner``. ``owner_id`` (the new user's citizen ID or
     land-user code) goes into the identity field the data has (``citizen_id``, else ``user_code``; the old
     user's is cleared), else into ``owner_id``, which does not change how land users are told apart."""
-    from gis.ledger.store import derive
+    from gis.ledger.schema import derive
 
     owner = " ".join(str(owner).split())
     if not owner:
@@ -470,7 +461,7 @@ def change_land_user(store: LandStore, ref: str, owner: str, *, date: dt.date, d
 def correct_area(store: LandStore, ref: str, legal_area_m2: float, *, date: dt.date, decision: Decision | str,
                  by: str | None = None, note: str = "") -> Entry:
     """A new version of parcel ``ref`` with the legal (certificate) area ``legal_area_m2``."""
-    from gis.ledger.store import derive
+    from gis.ledger.schema import derive
 
     if not legal_area_m2 > 0:
         raise LedgerError("Diện tích pháp lý phải lớn hơn 0 m².", "The legal area must be above 0 m².")
@@ -486,7 +477,7 @@ def correct_geometry(store: LandStore, shapes: Mapping[str, shapely.Geometry], *
                      note: str = "") -> Entry:
     """New versions of the parcels in ``shapes`` (reference -> new polygon): to move a shared boundary, give
     both parcels. Refused on overlap, gap or a piece under the minimum size."""
-    from gis.ledger.store import derive
+    from gis.ledger.schema import derive
 
     if not shapes:
         raise LedgerError("Không có thửa nào để chỉnh lý.", "No parcel to correct.")
@@ -515,7 +506,7 @@ def recover(store: LandStore, ref: str, *, date: dt.date, decision: Decision | s
     new parcel of that use and user and the remainder as another, both with new numbers. A remainder under
     the sliver tolerance counts as none (the whole parcel is recovered). ``stages``: the site-clearance steps
     this recovery completes (handing over), written in the same transaction."""
-    from gis.ledger.store import derive
+    from gis.ledger.schema import derive
 
     code = landuse.normalise(land_use)
     if not code or landuse.unknown_codes(code):

@@ -1,7 +1,7 @@
 """Site clearance (giải phóng mặt bằng), parcel by parcel, for each recovery project.
 
 Each parcel of a project (and its land user) goes through :data:`STAGES`, in order; each step is recorded
-with its date, document and note in the land store (:meth:`gis.ledger.store.LandStore.add_stages`,
+with its date, document and note in the land store (:meth:`gis.ledger.model.LandStore.add_stages`,
 append-only). Handing the land over (``handed_over``) also enters the parcel's recovery into the ledger
 (:func:`gis.ledger.changes.recover`, the whole parcel: a partial recovery is split first), in the same
 transaction as the step.
@@ -26,7 +26,7 @@ import shapely
 
 from gis.errors import DataSourceError
 from gis.ledger.changes import recover, ref_of
-from gis.ledger.store import Decision, LandStore, LedgerError, StageRecord, key_text
+from gis.ledger.model import Decision, LandStore, LedgerError, StageRecord, key_text
 
 #: The stages of site clearance, in order.
 STAGES = ("notice", "inventory", "plan_published", "plan_approved", "paid", "handed_over")
