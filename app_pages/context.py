@@ -92,7 +92,7 @@ def as_of() -> dt.date:
 
 def _ledger_stamp(folder: Path) -> float:
     """The modification time of the dataset's ledger file, 0 when it has none: changes with every entry."""
-    from gis.ledger.changes import ledger_name, ledger_path
+    from gis.ledger.opening import ledger_name, ledger_path
 
     try:
         return ledger_path(ledger_name(folder)).stat().st_mtime

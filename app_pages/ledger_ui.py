@@ -17,7 +17,9 @@ import streamlit as st
 from app_pages.context import data_folder, lang, source_dataset, source_key, t
 from app_pages.text import literal
 from gis.errors import GisError
-from gis.ledger.changes import history, open_store, ref_of
+from gis.ledger.opening import open_store
+from gis.ledger.parcels import ref_of
+from gis.ledger.reports import history
 from gis.ledger.store import SqliteLandStore
 
 TABLE: dict[str, tuple[str, str]] = {
@@ -67,7 +69,7 @@ def _store(folder: str, stamp: float, ledger_file: str) -> SqliteLandStore:
 
 def store() -> SqliteLandStore:
     """The land store (ledger) of the dataset in use; seeded from its parcels the first time."""
-    from gis.ledger.changes import ledger_name, ledger_path
+    from gis.ledger.opening import ledger_name, ledger_path
 
     folder, stamp = source_key()
     return _store(folder, stamp, str(ledger_path(ledger_name(Path(folder)))))
@@ -83,7 +85,7 @@ def store_stamp(found: SqliteLandStore) -> float:
 
 @st.cache_resource(show_spinner=False, max_entries=6)
 def _as_of(ledger_file: str, stamp: float, ledger_stamp: float, day: dt.date | None):
-    from gis.ledger.changes import dataset_as_of
+    from gis.ledger.reports import dataset_as_of
     from layers.catalogue import prepare
 
     data = dataset_as_of(source_dataset(), store(), day)
@@ -176,7 +178,7 @@ def reverse_form(ref: str, *, key: str) -> None:
 def history_expander(row: pd.Series | dict) -> None:
     """The map page's addition to a parcel card: an expander listing the parcel's changes, and a button to the
     land changes page with the parcel picked."""
-    from gis.ledger.changes import ledger_name, ledger_path
+    from gis.ledger.opening import ledger_name, ledger_path
 
     ref = ref_of(row)
     with st.expander(tr("history"), expanded=False):

@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from gis import datasets, merged_demo
 from gis.__main__ import main
 from gis.io import ROOT, load_dataset
-from gis.ledger.changes import ledger_name
+from gis.ledger.opening import ledger_name
 from gis.store.rows import dataset_id
 from gis.store.workspace import Workspace
 

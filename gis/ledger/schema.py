@@ -1,4 +1,5 @@
-"""The ledger file's tables (a GeoPackage QGIS opens as it is), and how a parcel version is stored.
+"""The ledger file's tables (a GeoPackage QGIS opens as it is), and how its rows are written: a parcel
+version (attributes as JSON, derived columns recomputed on reading), a ledger entry, a clearance step.
 
 What is kept
 ------------
@@ -29,16 +30,20 @@ import json
 import os
 import sqlite3
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from pyproj import CRS
 
 from gis import landuse
-from gis.ledger.model import DERIVED, VERSION_COLUMNS
+from gis.ledger.model import DERIVED, KINDS, VERSION_COLUMNS, LedgerError, NewEntry, StageRecord, key_text, new_id
+from gis.store.gpkg import gpkg_blob
+from gis.store.rows import now_iso
 
 VERSIONS = "parcel_versions"
 LEDGER = "ledger"
@@ -172,6 +177,63 @@ def derive(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         frame["group"] = frame["land_use"].map(landuse.group_of)
     frame["map_area_m2"] = area_m2(frame, source=VERSIONS) if len(frame) else pd.Series(dtype="float64")
     return frame
+
+
+def insert_entry(con: sqlite3.Connection, entry: NewEntry, *, by: str) -> tuple[int, str]:
+    """Append the ledger row of ``entry`` entered ``by`` a user; returns its id and time stamp."""
+    if entry.kind not in KINDS:
+        raise LedgerError(f"Loại biến động «{entry.kind}» không có (dùng: {', '.join(KINDS[1:])}).",
+                          f"Unknown kind of change '{entry.kind}' (known: {', '.join(KINDS[1:])}).")
+    stamp = now_iso()
+    cur = con.execute(
+        f"INSERT INTO {LEDGER} (kind, date, decision_no, decision_date, issuing_body, note, entered_by, "
+        "entered_at, reverses, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (entry.kind, entry.date.isoformat(), entry.decision.number,
+         entry.decision.date.isoformat() if entry.decision.date else None, entry.decision.body, entry.note,
+         by, stamp, entry.reverses, json.dumps(entry.detail, ensure_ascii=False, default=json_default)))
+    return int(cur.lastrowid or 0), stamp
+
+def insert_versions(con: sqlite3.Connection, frame: gpd.GeoDataFrame, *, entry_id: int, day: str, srs_id: int
+                    ) -> list[tuple[str, str]]:
+    """Append the versions in ``frame`` opened by entry ``entry_id`` on ``day`` (geometry in ``srs_id``);
+    returns their ``(version_id, parcel_id)``, ids assigned where missing."""
+    next_seq = int(con.execute(f"SELECT COALESCE(MAX(seq), 0) + 1 FROM {VERSIONS}").fetchone()[0])
+    geoms = frame.geometry.to_numpy()
+    bounds = shapely.bounds(geoms)
+    rows = []
+    written = []
+    records = frame.drop(columns=frame.geometry.name).to_dict(orient="records")
+    for pos, record in enumerate(records):
+        version_id = record.get("version_id")
+        if not isinstance(version_id, str) or not version_id:
+            version_id = new_id()
+        parcel_id = str(record["parcel_id"])
+        seq = record.get("seq")
+        if seq is None or (isinstance(seq, float) and np.isnan(seq)):
+            seq = next_seq
+            next_seq += 1
+        minx, miny, maxx, maxy = (float(b) for b in bounds[pos])
+        rows.append((gpkg_blob(geoms[pos], srs_id), version_id, parcel_id, key_text(record.get("sheet")),
+                     key_text(record.get("parcel_no")), clean(record.get("land_use")),
+                     clean(record.get("owner")), day, entry_id, int(seq), minx, miny, maxx, maxy,
+                     attrs_json(record)))
+        written.append((version_id, parcel_id))
+    con.executemany(
+        f"INSERT INTO {VERSIONS} (geom, version_id, parcel_id, sheet, parcel_no, land_use, owner, valid_from, "
+        "entry_from, seq, minx, miny, maxx, maxy, attrs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows)
+    return written
+
+
+def insert_stages(con: sqlite3.Connection, records: Sequence[StageRecord], *, by: str) -> None:
+    """Append the clearance steps ``records`` entered ``by`` a user (the table made first in older files)."""
+    create_stages(con)
+    stamp = now_iso()
+    con.executemany(
+        f"INSERT INTO {STAGES} (project, parcel_id, ref, land_user, stage, date, document, note, entered_by, "
+        "entered_at, entry_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(r.project, r.parcel_id, r.ref, r.land_user, r.stage, r.date.isoformat(), r.document, r.note, by, stamp,
+          r.entry_id) for r in records])
 
 
 def pause_for_test() -> None:

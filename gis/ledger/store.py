@@ -27,13 +27,11 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from pyproj import CRS
 
 from gis.errors import DataSourceError
 from gis.ledger.model import (
     DERIVED,
-    KINDS,
     VERSION_COLUMNS,
     Decision,
     Entry,
@@ -49,17 +47,16 @@ from gis.ledger.schema import (
     META,
     STAGES,
     VERSIONS,
-    attrs_json,
-    clean,
-    create_stages,
     create_tables,
     derive,
-    json_default,
+    insert_entry,
+    insert_stages,
+    insert_versions,
     pause_for_test,
     register_geometry,
 )
 from gis.store.faults import corrupt_error, workspace_write_error, writable
-from gis.store.gpkg import from_blob, gpkg_blob, transaction
+from gis.store.gpkg import from_blob, transaction
 from gis.store.rows import TIMEOUT_S, acting_user, now_iso
 
 
@@ -305,49 +302,6 @@ class SqliteLandStore:
             con.execute("INSERT INTO ws.audit (at, user, action, object) VALUES (?, ?, ?, ?)",
                         (now_iso(), by, action, obj))
 
-    def _insert_entry(self, con: sqlite3.Connection, entry: NewEntry, *, by: str) -> tuple[int, str]:
-        if entry.kind not in KINDS:
-            raise LedgerError(f"Loại biến động «{entry.kind}» không có (dùng: {', '.join(KINDS[1:])}).",
-                              f"Unknown kind of change '{entry.kind}' (known: {', '.join(KINDS[1:])}).")
-        stamp = now_iso()
-        cur = con.execute(
-            f"INSERT INTO {LEDGER} (kind, date, decision_no, decision_date, issuing_body, note, entered_by, "
-            "entered_at, reverses, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (entry.kind, entry.date.isoformat(), entry.decision.number,
-             entry.decision.date.isoformat() if entry.decision.date else None, entry.decision.body, entry.note,
-             by, stamp, entry.reverses, json.dumps(entry.detail, ensure_ascii=False, default=json_default)))
-        return int(cur.lastrowid or 0), stamp
-
-    def _insert_versions(self, con: sqlite3.Connection, frame: gpd.GeoDataFrame, *, entry_id: int, day: str
-                         ) -> list[tuple[str, str]]:
-        srs_id = self.srs_id
-        next_seq = int(con.execute(f"SELECT COALESCE(MAX(seq), 0) + 1 FROM {VERSIONS}").fetchone()[0])
-        geoms = frame.geometry.to_numpy()
-        bounds = shapely.bounds(geoms)
-        rows = []
-        written = []
-        records = frame.drop(columns=frame.geometry.name).to_dict(orient="records")
-        for pos, record in enumerate(records):
-            version_id = record.get("version_id")
-            if not isinstance(version_id, str) or not version_id:
-                version_id = new_id()
-            parcel_id = str(record["parcel_id"])
-            seq = record.get("seq")
-            if seq is None or (isinstance(seq, float) and np.isnan(seq)):
-                seq = next_seq
-                next_seq += 1
-            minx, miny, maxx, maxy = (float(b) for b in bounds[pos])
-            rows.append((gpkg_blob(geoms[pos], srs_id), version_id, parcel_id, key_text(record.get("sheet")),
-                         key_text(record.get("parcel_no")), clean(record.get("land_use")),
-                         clean(record.get("owner")), day, entry_id, int(seq), minx, miny, maxx, maxy,
-                         attrs_json(record)))
-            written.append((version_id, parcel_id))
-        con.executemany(
-            f"INSERT INTO {VERSIONS} (geom, version_id, parcel_id, sheet, parcel_no, land_use, owner, valid_from, "
-            "entry_from, seq, minx, miny, maxx, maxy, attrs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows)
-        return written
-
     def seed(self, parcels: gpd.GeoDataFrame, *, date: dt.date, by: str | None = None, note: str = "",
              source: str = "") -> Entry:
         if parcels.crs is None:
@@ -371,10 +325,10 @@ class SqliteLandStore:
                         "srs_id": str(srs_id), "columns": json.dumps(columns), "dtypes": json.dumps(dtypes)}
                 con.executemany(f"INSERT INTO {META} (key, value) VALUES (?, ?)", list(meta.items()))
                 self._meta_cache = meta
-                entry_id, _ = self._insert_entry(con, NewEntry("initial", date, Decision(""), note=note,
+                entry_id, _ = insert_entry(con, NewEntry("initial", date, Decision(""), note=note,
                                                                detail={"source": source, "parcels": len(frame)}),
                                                  by=who)
-                written = self._insert_versions(con, frame, entry_id=entry_id, day=date.isoformat())
+                written = insert_versions(con, frame, entry_id=entry_id, day=date.isoformat(), srs_id=self.srs_id)
                 con.executemany(f"INSERT INTO {LINKS} (entry_id, role, version_id, parcel_id) VALUES (?, 'after', ?, ?)",
                                 [(entry_id, v, p) for v, p in written])
                 self._audit(con, by=who, action="ledger_initial",
@@ -407,7 +361,7 @@ class SqliteLandStore:
                         "động phải ghi theo thứ tự thời gian. Hãy kiểm tra ngày.",
                         f"The change's date {day} is before parcel {row[2]}/{row[3]} took its present form "
                         f"({row[0]}): changes are entered in order of time. Check the date.")
-            entry_id, _ = self._insert_entry(con, entry, by=who)
+            entry_id, _ = insert_entry(con, entry, by=who)
             con.executemany(f"INSERT INTO {LINKS} (entry_id, role, version_id, parcel_id) SELECT ?, 'before', "
                             f"version_id, parcel_id FROM {VERSIONS} WHERE version_id = ?",
                             [(entry_id, v) for v in ends])
@@ -421,29 +375,20 @@ class SqliteLandStore:
             pause_for_test()
             con.executemany(f"UPDATE {VERSIONS} SET valid_to = ?, entry_to = ? WHERE version_id = ?",
                             [(day, entry_id, v) for v in ends])
-            self._insert_versions(con, adds, entry_id=entry_id, day=day)
+            insert_versions(con, adds, entry_id=entry_id, day=day, srs_id=self.srs_id)
             if stages:
-                self._insert_stages(con, [replace(r, entry_id=entry_id) for r in stages], by=who)
+                insert_stages(con, [replace(r, entry_id=entry_id) for r in stages], by=who)
             self._audit(con, by=who, action=f"ledger_{entry.kind}", obj=f"{LEDGER}/{self.dataset}#{entry_id}: "
                         f"{len(ends)} -> {len(adds)} parcel versions, {entry.decision.number}")
         return self.entry(entry_id)
 
     # -- site clearance ------------------------------------------------------------------------------
-    def _insert_stages(self, con: sqlite3.Connection, records: Sequence[StageRecord], *, by: str) -> None:
-        create_stages(con)
-        stamp = now_iso()
-        con.executemany(
-            f"INSERT INTO {STAGES} (project, parcel_id, ref, land_user, stage, date, document, note, entered_by, "
-            "entered_at, entry_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(r.project, r.parcel_id, r.ref, r.land_user, r.stage, r.date.isoformat(), r.document, r.note, by, stamp,
-              r.entry_id) for r in records])
-
     def add_stages(self, records: Sequence[StageRecord], *, by: str | None = None) -> None:
         if not records:
             return
         who = acting_user(by)
         with self._transaction() as con:
-            self._insert_stages(con, records, by=who)
+            insert_stages(con, records, by=who)
             projects = ", ".join(sorted({r.project for r in records}))
             self._audit(con, by=who, action="clearance_stages",
                         obj=f"{STAGES}/{self.dataset}: {len(records)} steps of {projects}")
