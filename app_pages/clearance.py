@@ -22,7 +22,7 @@ from app_pages.ledger_ui import store
 from app_pages.text import literal
 from gis import landuse
 from gis.errors import GisError
-from gis.ledger import clearance
+from gis.ledger import clearance, clearance_sheets
 from gis.recovery import NAME_FIELDS
 from gis.text import Text, texts
 from layers.render import MAP_HEIGHT_PX, build_map
@@ -113,7 +113,7 @@ def parcel_table(frame: pd.DataFrame, code: str) -> pd.DataFrame:
 def report_bytes(found: clearance.ClearanceStatus, code: str) -> bytes:
     """The weekly report workbook as bytes (written to a temporary file, read back, removed)."""
     with tempfile.TemporaryDirectory() as folder:
-        path = clearance.report_workbook(found, Path(folder) / "report.xlsx", lang=code)
+        path = clearance_sheets.report_workbook(found, Path(folder) / "report.xlsx", lang=code)
         return path.read_bytes()
 
 
@@ -171,7 +171,7 @@ def _record(project: str) -> None:
             st.rerun()
 
 
-def outcome_table(result: clearance.LoadResult, code: str) -> pd.DataFrame:
+def outcome_table(result: clearance_sheets.LoadResult, code: str) -> pd.DataFrame:
     """Every loaded row with its outcome and reason."""
     return pd.DataFrame({
         tr("row"): [r.row for r in result.rows],
@@ -192,7 +192,7 @@ def _load(project: str) -> None:
             path = Path(folder) / "stages.xlsx"
             path.write_bytes(upload.getvalue())
             try:
-                result = clearance.load(store(), project, path, by=auth.who())
+                result = clearance_sheets.load(store(), project, path, by=auth.who())
             except GisError as exc:
                 st.session_state[LOADED] = (upload.file_id, None, literal(exc.text(code)))
             else:

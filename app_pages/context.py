@@ -113,7 +113,7 @@ def as_of() -> dt.date:
 def _ledger_stamp(folder: Path) -> tuple:
     """The state of the dataset's ledger file (:func:`gis.io.file_key`): changes with every entry."""
     from gis.io import file_key
-    from gis.ledger.changes import ledger_name, ledger_path
+    from gis.ledger.opening import ledger_name, ledger_path
 
     try:
         return tuple(file_key(ledger_path(ledger_name(folder))))

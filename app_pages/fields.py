@@ -2,9 +2,9 @@
 
 A field is planned three ways: draw its outline on the map (Leaflet.draw, served offline), click rice
 parcels to add or remove them, or start from a suggested block of free rice land. The page checks it live
-(:func:`gis.fields.check_field`) and saves it in the workspace GeoPackage (:mod:`gis.workspace`), where it
+(:func:`gis.fields.check_field`) and saves it in the workspace GeoPackage (:mod:`gis.store.workspace`), where it
 can be renamed, deleted and exported. A saved field is a draft, drawn dashed and counted nowhere, until it is
-adopted here with the number and date of the decision that adopts it (:meth:`gis.workspace.Workspace.adopt_field`). The commune map stays the same from one rerun to the next; what
+adopted here with the number and date of the decision that adopts it (:meth:`gis.store.workspace.Workspace.adopt_field`). The commune map stays the same from one rerun to the next; what
 changes is one overlay group (:func:`layers.render_fields.fields_group`) that streamlit-folium swaps in place.
 """
 
@@ -45,18 +45,10 @@ from gis.io import Dataset, file_key
 from gis.jobs.targets.measure import Result, evaluate
 from gis.jobs.targets.plan import Plan, Target, default_plan, load_plan
 from gis.jobs.targets.status import COMPARE_LABELS, STATUS_COLOURS, STATUS_LABELS
+from gis.store.faults import WorkspaceError, workspace_fault
+from gis.store.rows import ADOPTED, DRAFT, dataset_id, srs_text, workspace_path
+from gis.store.workspace import Workspace, empty_fields
 from gis.text import Text, strip_accents, texts
-from gis.workspace import (
-    ADOPTED,
-    DRAFT,
-    Workspace,
-    WorkspaceError,
-    dataset_id,
-    empty_fields,
-    srs_text,
-    workspace_fault,
-    workspace_path,
-)
 from layers.catalogue import PreparedMap
 from layers.geometry import bounds_wgs84
 from layers.planned_fields import DRAFTS, SAVED, SUGGESTED, WORKING, WORKING_PARCELS

@@ -24,7 +24,9 @@ from gis import landuse
 from gis.errors import GisError
 from gis.i18n import number
 from gis.ledger import changes as ledger
-from gis.ledger.store import KIND_LABELS, Decision, Entry, LedgerError
+from gis.ledger.model import KIND_LABELS, Decision, Entry, LedgerError, key_text
+from gis.ledger.parcels import parse_ref, ref_of
+from gis.ledger.reports import changes_between, entries_refs
 from gis.text import Text, texts
 from layers.geometry import bounds_wgs84
 from layers.render import MAP_HEIGHT_PX, build_map, selection_group
@@ -123,7 +125,7 @@ def _on_ref_input() -> None:
         _pick(None)
         return
     try:
-        sheet, num = ledger.parse_ref(text)
+        sheet, num = parse_ref(text)
     except LedgerError as exc:
         st.session_state[FLASH] = ("error", literal(exc.text(lang())))
         return
@@ -133,7 +135,7 @@ def _on_ref_input() -> None:
 def _take_click(prepared, parcels) -> None:
     label = clicked_parcel(MAP_KEY, CLICK_SEEN, prepared)
     if label is not None:
-        _pick(ledger.ref_of(parcels.loc[label]))
+        _pick(ref_of(parcels.loc[label]))
 
 
 def _take_line(crs: object) -> None:
@@ -169,7 +171,7 @@ def _run(job, after_ref) -> None:
 
 
 def _areas(frame) -> pd.DataFrame:
-    return pd.DataFrame({tr("new_no"): [ledger.ref_of(r) for _, r in frame.iterrows()],
+    return pd.DataFrame({tr("new_no"): [ref_of(r) for _, r in frame.iterrows()],
                          tr("area"): [round(float(a), 1) for a in frame["map_area_m2"]]})
 
 
@@ -201,7 +203,7 @@ def _edit(ref: str) -> object:
         other = st.text_input(tr("merge_with"), key="ledger_merge_with", placeholder="12/346").strip()
         if other:
             try:
-                sheet, num = ledger.parse_ref(other)
+                sheet, num = parse_ref(other)
                 _, merged = ledger.merge_preview(found, [ref, f"{sheet}/{num}"])
             except GisError as exc:
                 st.error(f"**{tr('refused')}**: {literal(exc.text(lang()))}")
@@ -230,7 +232,7 @@ def _edit(ref: str) -> object:
 def _panel(ref: str, parcels, day: dt.date) -> object:
     code = lang()
     st.subheader(tr("card", ref=literal(ref)))
-    in_force = parcels[(parcels["sheet"].map(ledger.key_text) + "/" + parcels["parcel_no"].map(ledger.key_text))
+    in_force = parcels[(parcels["sheet"].map(key_text) + "/" + parcels["parcel_no"].map(key_text))
                        == ref]
     if in_force.empty:
         st.info(tr("not_in_force", d=f"{day:%d/%m/%Y}"))
@@ -265,7 +267,7 @@ def _panel(ref: str, parcels, day: dt.date) -> object:
 def _overlay(prepared, parcels, ref: str | None, preview, crs) -> folium.FeatureGroup:
     position = None
     if ref:
-        keys = parcels["sheet"].map(ledger.key_text) + "/" + parcels["parcel_no"].map(ledger.key_text)
+        keys = parcels["sheet"].map(key_text) + "/" + parcels["parcel_no"].map(key_text)
         hits = [i for i, hit in enumerate((keys == ref).to_numpy()) if hit]
         position = hits[0] if hits else None
     group = selection_group(prepared, lang=lang(), selected=position)
@@ -291,7 +293,7 @@ def _changes() -> None:
                           format="DD/MM/YYYY")
     end = c2.date_input(tr("to"), value=today, key="ledger_to", format="DD/MM/YYYY")
     found = store()
-    summary = ledger.changes_between(found, start, end)
+    summary = changes_between(found, start, end)
     if not summary.entries:
         st.info(tr("none"))
         return
@@ -312,7 +314,7 @@ def _changes() -> None:
     g2.dataframe(area_table(summary.by_village, tr("village"), str), hide_index=True, width="stretch")
     st.dataframe(area_table({tr("rice"): summary.rice, tr("ponds"): summary.ponds}, tr("group"), str),
                  hide_index=True, width="stretch")
-    refs = ledger.entries_refs(found, summary.entries)
+    refs = entries_refs(found, summary.entries)
     st.markdown(f"**{tr('entries')}**")
     st.dataframe(pd.DataFrame({
         "#": [e.entry_id for e in summary.entries],
@@ -360,7 +362,7 @@ with map_col:
         add_draw(folium_map, assets, lang=lang(), shapes=("polyline",))
     view: dict = {}
     if ref:
-        keys = parcels["sheet"].map(ledger.key_text) + "/" + parcels["parcel_no"].map(ledger.key_text)
+        keys = parcels["sheet"].map(key_text) + "/" + parcels["parcel_no"].map(key_text)
         chosen = parcels[(keys == ref).to_numpy()]
         if len(chosen):
             view = map_view(bounds_wgs84(chosen))

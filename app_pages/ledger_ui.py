@@ -18,7 +18,9 @@ from app_pages.context import DATASET_HASH, data_folder, lang, source_dataset, t
 from app_pages.text import literal
 from gis.errors import GisError
 from gis.io import Dataset, FileKey, file_key
-from gis.ledger.changes import history, open_store, ref_of
+from gis.ledger.opening import open_store
+from gis.ledger.parcels import ref_of
+from gis.ledger.reports import history
 from gis.ledger.store import SqliteLandStore
 from gis.text import Text, texts
 
@@ -69,7 +71,7 @@ def _store(data: Dataset, ledger_file: str) -> SqliteLandStore:
 
 def store() -> SqliteLandStore:
     """The land store (ledger) of the dataset in use; seeded from its parcels the first time."""
-    from gis.ledger.changes import ledger_name, ledger_path
+    from gis.ledger.opening import ledger_name, ledger_path
 
     data = source_dataset()
     return _store(data, str(ledger_path(ledger_name(data.folder))))
@@ -82,7 +84,7 @@ def store_stamp(found: SqliteLandStore) -> FileKey:
 
 @st.cache_resource(show_spinner=False, max_entries=6, hash_funcs=DATASET_HASH)
 def _as_of(base: Dataset, ledger_file: str, ledger_stamp: FileKey, day: dt.date | None):
-    from gis.ledger.changes import dataset_as_of
+    from gis.ledger.reports import dataset_as_of
     from layers.catalogue import prepare
 
     data = dataset_as_of(base, store(), day)
@@ -130,7 +132,7 @@ def reverse_form(ref: str, *, key: str) -> None:
     keeps the widgets of two places apart."""
     from app_pages import auth
     from gis.ledger.changes import reverse
-    from gis.ledger.store import Decision
+    from gis.ledger.model import Decision
 
     language = lang()
     message = st.session_state.pop(f"{key}_reverse_msg", None)
@@ -174,7 +176,7 @@ def reverse_form(ref: str, *, key: str) -> None:
 def history_expander(row: pd.Series | dict) -> None:
     """The map page's addition to a parcel card: an expander listing the parcel's changes, and a button to the
     land changes page with the parcel picked."""
-    from gis.ledger.changes import ledger_name, ledger_path
+    from gis.ledger.opening import ledger_name, ledger_path
 
     ref = ref_of(row)
     with st.expander(tr("history"), expanded=False):

@@ -24,17 +24,11 @@ from gis.io import Dataset, FileKey, file_key
 from gis.jobs.targets.measure import Result, evaluate, feature_years
 from gis.jobs.targets.plan import ROLES, Plan, default_plan, load_plan
 from gis.jobs.targets.status import COMPARE_LABELS, ESTIMATE, STATUS_LABELS
+from gis.store.faults import WorkspaceError, workspace_fault
+from gis.store.rows import ADOPTED, dataset_id, workspace_path
+from gis.store.workspace import Workspace, read_planned
 from gis.summary import kept_fields, summarise
 from gis.text import Text, texts
-from gis.workspace import (
-    ADOPTED,
-    Workspace,
-    WorkspaceError,
-    dataset_id,
-    read_planned,
-    workspace_fault,
-    workspace_path,
-)
 from layers.geometry import bounds_wgs84, zoom_for
 from layers.render_present import highlight_group, presentation_map, standalone_html
 

@@ -45,9 +45,11 @@ from gis.jobs.targets.status import (
     status_of,
     status_text,
 )
+from gis.store.faults import WorkspaceError, workspace_fault
+from gis.store.rows import workspace_path
+from gis.store.workspace import Workspace
 from gis.targets_export import STATUS_COLOURS, targets_xlsx_bytes
 from gis.text import Text, short_number, texts
-from gis.workspace import Workspace, WorkspaceError, workspace_fault, workspace_path
 from layers.catalogue import PreparedMap
 from layers.render import build_map
 from layers.render_targets import TargetHighlight, prepare_highlight, target_group, use_target_script

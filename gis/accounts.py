@@ -179,7 +179,7 @@ def local_user() -> User:
 
 def accounts_path() -> Path:
     """The accounts file: ``accounts.sqlite`` beside the workspace GeoPackage."""
-    from gis.workspace import workspace_path
+    from gis.store.rows import workspace_path
 
     return workspace_path().parent / ACCOUNTS_FILE
 
@@ -293,7 +293,7 @@ class Accounts:
 
     @staticmethod
     def _audit(con: sqlite3.Connection, *, by: str, action: str, obj: str) -> None:
-        from gis.workspace import now_iso
+        from gis.store.rows import now_iso
 
         con.execute("INSERT INTO audit (at, user, action, object) VALUES (?, ?, ?, ?)", (now_iso(), by, action, obj))
 

@@ -27,7 +27,7 @@ naming a dataset that is gone or half-made, or that cannot be read, gives the bu
 
 Removing a dataset moves its folder to ``recycle/`` in the workspace (never deleted outright); removing the
 active one makes the built-in one active. Every change is recorded in the workspace's audit table
-(:meth:`gis.workspace.Workspace.record`).
+(:meth:`gis.store.workspace.Workspace.record`).
 """
 
 from __future__ import annotations
@@ -321,7 +321,7 @@ def resolve_folder(folder: Path | None, root: Path | None = None) -> tuple[Path,
 
 def _write_active(root: Path, name: str, *, by: str) -> None:
     """Write the active file atomically: a temporary file in the same folder, flushed, then renamed over it."""
-    from gis.workspace import workspace_write_error
+    from gis.store.faults import workspace_write_error
 
     path = active_path(root)
     body = json.dumps({"name": name, "changed_at": datetime.now().isoformat(timespec="seconds"), "changed_by": by},
@@ -343,7 +343,8 @@ def _write_active(root: Path, name: str, *, by: str) -> None:
 
 
 def _record(root: Path, action: str, obj: str, *, by: str) -> None:
-    from gis.workspace import Workspace, workspace_path
+    from gis.store.rows import workspace_path
+    from gis.store.workspace import Workspace
 
     Workspace.open(root / workspace_path().name).record(action, obj, by=by)
 
@@ -352,11 +353,11 @@ def use(name: str, *, root: Path | None = None, by: str | None = None) -> Datase
     """Make ``name`` the active dataset of the workspace at ``root``, as chosen ``by`` a user (an account name;
     ``None`` for the user of this machine), and record it in the audit; returns the dataset (the merged
     commune is not generated here: see :func:`needs_generating`)."""
-    from gis.workspace import _who
+    from gis.store.rows import acting_user
 
     root = _root(root)
     info = find(name, root)
-    who = _who(by)
+    who = acting_user(by)
     before = active_name(root) if active_path(root).exists() else None
     _write_active(root, info.name, by=who)
     try:
@@ -398,11 +399,12 @@ def remove(name: str, *, root: Path | None = None, by: str | None = None) -> Pat
     """Move dataset ``name`` (a complete or half-made import) to the workspace's ``recycle/`` folder, as done
     ``by`` a user, and record it; the built-in one is refused. Removing the active one makes the built-in
     one active. Returns where the files are now."""
-    from gis.workspace import _who, workspace_write_error
+    from gis.store.faults import workspace_write_error
+    from gis.store.rows import acting_user
 
     root = _root(root)
     folder = removable(name, root)
-    who = _who(by)
+    who = acting_user(by)
     recycle = root / RECYCLE_DIR
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     try:

@@ -5,7 +5,7 @@ each parcel inside its outline. It must be one connected block, where field road
 (gaps up to ``bridge_m`` between rice parcels are bridged), and it may not overlap recovered land or another
 field.
 
-A field saved in the workspace is a draft until a decision adopts it (:mod:`gis.workspace`); only adopted fields
+A field saved in the workspace is a draft until a decision adopts it (:mod:`gis.store.workspace`); only adopted fields
 of the dataset at hand count toward the plan's figures (:func:`counted_fields`).
 """
 
@@ -26,9 +26,9 @@ from gis.area import M2_PER_HA
 from gis.core.crs import WGS84_EPSG
 from gis.errors import GeometryError
 from gis.io import Dataset
+from gis.store.rows import ADOPTED, DRAFT, STATE_LABELS, dataset_id
 from gis.summary import RECOVERED_STATUSES, kept_fields, recovered_union
 from gis.text import Text, texts
-from gis.workspace import ADOPTED, DRAFT, STATE_LABELS, dataset_id
 
 #: Field roads and in-field canals are up to this wide: rice parcels this close count as touching.
 BRIDGE_M = 6.0

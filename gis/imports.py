@@ -16,7 +16,7 @@ folder ``imports/<name>-<stamp>/`` under the workspace holding:
 The folder is always new: an import never replaces anything. It is written as a scratch folder
 ``imports/.partial-*`` and renamed into place only when complete and read back; every failure removes it, so
 a failed import leaves no dataset behind. :func:`imported_folders` lists only folders with their ``source.json``.
-Each import is recorded in the workspace's audit table (:meth:`gis.workspace.Workspace.record`); if
+Each import is recorded in the workspace's audit table (:meth:`gis.store.workspace.Workspace.record`); if
 that record cannot be written, the new folder is removed too.
 """
 
@@ -40,8 +40,8 @@ from gis.errors import DataSourceError, GisError, SchemaError
 from gis.schema import LABELS, match_fields
 from gis.sources import FieldMapping, Source, apply_mapping, map_fields, place, read_source
 from gis.spreadsheet import write_csv
+from gis.store.faults import check_free_space, workspace_write_error
 from gis.uploads import safe_name, workspace_root
-from gis.workspace import check_free_space, workspace_write_error
 
 
 @dataclass
@@ -204,9 +204,9 @@ def write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | N
     """Write a prepared layer as a new dataset folder (:func:`_write_dataset`), and log the import's outcome
     (``import ok``/``refused``/``failed``, who, the dataset made and the file) in the workspace's log."""
     from gis import logs
-    from gis.workspace import _who
+    from gis.store.rows import acting_user
 
-    with logs.logged("import", root=root, user=_who(by), file=prepared.source.path.name) as line:
+    with logs.logged("import", root=root, user=acting_user(by), file=prepared.source.path.name) as line:
         folder = _write_dataset(prepared, name=name, root=root, by=by)
         line["dataset"] = f"imports/{folder.name}"
         line["detail"] = f"{len(prepared.report.repaired)} parcels"
@@ -223,7 +223,8 @@ def _write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | 
     no dataset that :func:`imported_folders` would offer. The scratch folder is removed on every failure.
     """
     from gis.io import load_dataset
-    from gis.workspace import Workspace, _who, workspace_path
+    from gis.store.rows import acting_user, workspace_path
+    from gis.store.workspace import Workspace
 
     if prepared.report.repaired.empty:
         raise DataSourceError(
@@ -233,7 +234,7 @@ def _write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | 
             "parcel layer was exported (see the problem report).",
         )
     root = root or workspace_root()
-    who = _who(by)
+    who = acting_user(by)
     stem = safe_name(name or prepared.source.path.stem).replace(" ", "_")
     parent = root / "imports"
     try:

@@ -21,7 +21,7 @@ from gis.recovery import LandUsers, RecoverySettings, land_users, load_settings
 OTHER_COLUMNS = ("sheet", "parcel_no", "land_use", "legal_area_m2", "village")
 
 
-#: The land ledger's bookkeeping columns of a parcel asked as of a date (:data:`gis.ledger.store.VERSION_COLUMNS`
+#: The land ledger's bookkeeping columns of a parcel asked as of a date (:data:`gis.ledger.model.VERSION_COLUMNS`
 #: and its order): not shown among the parcel's attributes.
 LEDGER_COLUMNS = frozenset({"version_id", "parcel_id", "valid_from", "valid_to", "entry_from", "entry_to", "seq"})
 

@@ -1,6 +1,6 @@
 """Files the user brings: kept in the workspace, checked before they are opened, never overwriting anything.
 
-Every file written here goes under the workspace folder (the folder of :func:`gis.workspace.workspace_path`):
+Every file written here goes under the workspace folder (the folder of :func:`gis.store.rows.workspace_path`):
 
 ``uploads/<stamp>/``
     An uploaded file, as it came (one new folder per upload).
@@ -35,7 +35,7 @@ from pathlib import Path, PurePosixPath
 
 from gis.errors import DataSourceError
 from gis.limits import limits, mb, over_limit
-from gis.workspace import workspace_path
+from gis.store.rows import workspace_path
 
 _LIMITS = limits()
 #: The largest upload accepted (bytes): ``upload_mb`` of ``gis/limits.toml`` (= Streamlit's maxUploadSize).

@@ -18,7 +18,7 @@ from gis import datasets
 from gis.accounts import Accounts
 from gis.imports import import_source
 from gis.io import ROOT
-from gis.workspace import Workspace
+from gis.store.workspace import Workspace
 
 DEMO = "Đây là dữ liệu minh họa"
 BUILTIN_TITLE = "Dữ liệu minh họa — xã Hiệp Hòa \\(địa bàn xã Lương Phong cũ\\)"  # as escaped in the caption

@@ -22,18 +22,20 @@ def test_gis_never_imports_streamlit_or_folium():
 
 
 #: The sub-packages of ``gis`` and the sub-packages each may import. The shared core comes first and imports
-#: no other sub-package; reading the officer's files builds on the core only; the demonstration data, the
-#: ledger on the core and the files; the officer's jobs (targets, …) on the core, the files and the ledger; the
-#: printed maps (which print a dataset of a date, and the targets) also on the ledger and the jobs. Flat ``gis``
-#: modules (still to be moved into sub-packages) are not constrained here, and no sub-package imports
-#: ``gis.commands`` (the command line sits on top of everything).
+#: no other sub-package; reading the officer's files builds on the core only; the workspace store (the
+#: GeoPackage the officer's work is saved in) on the core and the files; the demonstration data on the core and
+#: the files; the ledger on the core, the files and the store (it writes through the store's transaction and
+#: audit); the printed maps (which print a dataset of a date, with its planned fields) also on the ledger and
+#: the store. Flat ``gis`` modules (still to be moved into sub-packages) are not constrained here, and no
+#: sub-package imports ``gis.commands`` (the command line sits on top of everything).
 ALLOWED = {
     "core": set(),
     "files": {"core"},
+    "store": {"core", "files"},
     "demo": {"core", "files"},
-    "printing": {"core", "files", "ledger", "jobs"},
-    "ledger": {"core", "files"},
-    "jobs": {"core", "files", "ledger"},
+    "printing": {"core", "files", "ledger", "store", "jobs"},
+    "ledger": {"core", "files", "store"},
+    "jobs": {"core", "files", "ledger", "store"},
 }
 SUBPACKAGES = set(ALLOWED) | {"commands"}
 GIS = Path(__file__).resolve().parent.parent / "gis"

@@ -23,7 +23,8 @@ from gis.jobs.targets.measure import evaluate
 from gis.jobs.targets.plan import load_plan
 from gis.ledger import asof
 from gis.ledger import changes as ch
-from gis.ledger.store import LedgerError
+from gis.ledger.model import LedgerError
+from gis.ledger.opening import open_store
 from gis.summary import summarise
 from tests.test_ledger import E0, N0, grid
 
@@ -71,7 +72,7 @@ def test_without_changes_the_figures_are_exactly_the_datas(folder):
     day = dt.date(2024, 6, 1)
     assert summarise(asof.dated(data, day)).as_dict() == today  # no ledger at all
     assert not (Path(folder).parent / "ws" / "ledger").exists()  # asking never seeds a ledger
-    store = ch.open_store(data)  # a ledger with its initial state only
+    store = open_store(data)  # a ledger with its initial state only
     same = asof.dated(data, day)
     assert same.as_of == day and same.parcels is data.parcels
     assert summarise(same).as_dict() == today
@@ -84,7 +85,7 @@ def test_without_changes_the_figures_are_exactly_the_datas(folder):
 
 def test_before_and_after_recovery_come_from_the_ledger(folder):
     data = load_dataset(folder)
-    store = ch.open_store(data)
+    store = open_store(data)
     ch.recover(store, "12/1", land_use="SKN", owner="UBND xã Hiệp Hòa", project="Cụm công nghiệp",
                date=RECOVERY_DAY, decision="2315/QĐ-UBND")
     ch.recover(store, "12/4", part=PART, land_use="DGT", owner="UBND xã Hiệp Hòa", project="Đường trục xã",
@@ -134,7 +135,7 @@ def _cli(capsys, *argv: str) -> tuple[int, str, str]:
 
 def test_targets_command_as_of_a_date_with_its_workbook(folder, tmp_path, capsys):
     data = load_dataset(folder)
-    store = ch.open_store(data)
+    store = open_store(data)
     ch.recover(store, "12/1", land_use="SKN", owner="UBND xã Hiệp Hòa", date=RECOVERY_DAY, decision="2315/QĐ")
     out = tmp_path / "targets.xlsx"
     code, text, err = _cli(capsys, "targets", "--data", str(folder), "--as-of", "2024-06-01", "--json",
@@ -159,7 +160,7 @@ def test_printed_map_as_of_a_date_says_so(folder, tmp_path, capsys):
     import pypdf
 
     data = load_dataset(folder)
-    store = ch.open_store(data)
+    store = open_store(data)
     ch.recover(store, "12/1", land_use="SKN", owner="UBND xã Hiệp Hòa", date=RECOVERY_DAY, decision="2315/QĐ")
     out = tmp_path / "map.pdf"
     code, text, err = _cli(capsys, "export-map", "--data", str(folder), "--as-of", "2024-06-01", "--paper", "A4",

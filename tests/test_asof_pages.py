@@ -17,7 +17,8 @@ from gis.i18n import number
 from gis.io import ROOT, load_dataset
 from gis.ledger import asof
 from gis.ledger import changes as ch
-from gis.ledger.store import key_text
+from gis.ledger.model import key_text
+from gis.ledger.opening import open_store
 from gis.summary import recovered_union, summarise
 from tests.test_ledger_page import big_parcel
 
@@ -79,7 +80,7 @@ def _rice_outside_recovery(data):
 
 def test_a_recovery_entered_in_the_ledger_gives_the_overviews_before_and_after(ws, data):
     ref, geom = _rice_outside_recovery(data)
-    store = ch.open_store(data)
+    store = open_store(data)
     day = dt.date(2024, 3, 1)
     ch.recover(store, ref, land_use="SKN", owner="UBND xã Hiệp Hòa", project="Cụm công nghiệp", date=day,
                decision="2315/QĐ-UBND")
@@ -105,7 +106,7 @@ def test_a_recovery_entered_in_the_ledger_gives_the_overviews_before_and_after(w
 
 def test_the_map_card_after_a_split_shows_the_new_parcels_attributes(ws, data):
     ref, line = big_parcel(data.parcels)
-    store = ch.open_store(data)
+    store = open_store(data)
     entry = ch.split(store, ref, line, date=dt.date.today(), decision="125/QĐ-UBND", by="tester")
     new_ref = entry.detail["new"][0]
     parent = data.parcels[(data.parcels["sheet"].map(key_text) + "/" + data.parcels["parcel_no"].map(key_text))

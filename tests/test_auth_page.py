@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from gis.accounts import Accounts, AccountSettings
 from gis.io import ROOT
-from gis.workspace import Workspace
+from gis.store.workspace import Workspace
 
 PASSWORD = "mật khẩu đủ dài"
 

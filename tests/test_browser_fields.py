@@ -31,7 +31,7 @@ from conftest import (
 
 from gis import fields
 from gis.io import BUILTIN_DATA_DIR, load_dataset
-from gis.workspace import Workspace
+from gis.store.workspace import Workspace
 
 pytestmark = pytest.mark.browser
 

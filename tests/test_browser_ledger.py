@@ -20,7 +20,7 @@ from conftest import MAP_IFRAME as IFRAME
 from conftest import open_offline_page, rerun_after, settle, start_app, stop_app, wait_parcels_drawn, wait_vertices
 
 from gis.io import load_dataset
-from gis.ledger.store import key_text
+from gis.ledger.model import key_text
 
 pytestmark = pytest.mark.browser
 

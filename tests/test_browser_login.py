@@ -16,7 +16,7 @@ import pytest
 from conftest import MAP_IFRAME, open_offline_page, settle, start_app, stop_app, wait_parcels_drawn
 
 from gis.io import ROOT, load_dataset
-from gis.workspace import Workspace
+from gis.store.workspace import Workspace
 
 pytestmark = pytest.mark.browser
 

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from gis.io import ROOT, load_dataset
 from gis.ledger.clearance import project_boundary
-from gis.ledger.store import key_text
+from gis.ledger.model import key_text
 
 PROJECT = "Cụm công nghiệp Đoan Bái - Lương Phong"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -17,7 +17,8 @@ from gis import datasets
 from gis.__main__ import main
 from gis.imports import import_source
 from gis.io import BUILTIN_DATA_DIR
-from gis.workspace import Workspace, WorkspaceError
+from gis.store.faults import WorkspaceError
+from gis.store.workspace import Workspace
 
 BUILTIN_UNIT = {
     "current": {"level": "xã", "name": "Hiệp Hòa", "province": "Bắc Ninh", "commune_code": "07840",

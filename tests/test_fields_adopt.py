@@ -29,7 +29,8 @@ from gis.io import BUILTIN_DATA_DIR, ROOT, load_dataset
 from gis.jobs.targets.measure import evaluate
 from gis.jobs.targets.plan import load_plan
 from gis.jobs.targets.status import MET, NOT_MET
-from gis.workspace import ADOPTED, DRAFT, FIELDS_TABLE, MIGRATION_ACTION, VALUES_TABLE, Workspace
+from gis.store.rows import ADOPTED, DRAFT, FIELDS_TABLE, MIGRATION_ACTION, VALUES_TABLE
+from gis.store.workspace import Workspace
 
 #: A 25 ha block of rice land in thôn Đông, away from every project (EPSG:9214).
 NEW_FIELD = box(398300, 2359300, 398800, 2359800)

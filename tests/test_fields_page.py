@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from gis import fields
 from gis.io import ROOT, load_dataset
-from gis.workspace import Workspace
+from gis.store.workspace import Workspace
 
 MAP_KEY = "fields_map"
 KEPT, ALL_FIELDS = field_counts()  # counted from the layer, not typed in
@@ -230,7 +230,7 @@ def test_clicks_add_and_remove_rice_parcels_and_other_land_is_refused(ws_path, s
 def test_an_old_workspace_says_its_fields_became_drafts_and_an_adopted_field_is_locked(ws_path, suggestions):
     import pyogrio
 
-    from gis.workspace import FIELDS_TABLE, VALUES_TABLE
+    from gis.store.rows import FIELDS_TABLE, VALUES_TABLE
 
     old = gpd.GeoDataFrame({"field_id": [1], "name": ["Cánh đồng cũ"], "village": [""], "note": [""],
                             "created_at": ["2024-03-01T00:00:00+00:00"], "updated_at": ["2024-03-01T00:00:00+00:00"]},

@@ -23,7 +23,7 @@ from gis.core.placement import Area, bearing_text, looks_like_degrees, outside, 
 from gis.imports import MARKER, import_source, imported_folders, incomplete_folders
 from gis.provinces import find_province, province_area
 from gis.sources import read_source, shapefile_counts
-from gis.workspace import WorkspaceError
+from gis.store.faults import WorkspaceError
 
 GEOD = Geod(ellps="WGS84")
 
@@ -211,7 +211,7 @@ def test_half_made_folders_are_never_offered(ws: Path) -> None:
 def test_a_full_disk_during_import_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Refused before the work when under 1 MB is free; and when the disk fills during the writing (the
     check turned off to get there), the scratch folder is removed and the message says the disk is full."""
-    import gis.workspace as gw
+    import gis.store.faults as gw
 
     mount = tmp_path / "small_disk"
     mount.mkdir()

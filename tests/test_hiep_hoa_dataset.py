@@ -20,9 +20,10 @@ from streamlit.testing.v1 import AppTest
 from gis import datasets, merged_demo
 from gis.__main__ import main
 from gis.io import ROOT, load_dataset
-from gis.ledger.changes import ledger_name
+from gis.ledger.opening import ledger_name
+from gis.store.rows import dataset_id
+from gis.store.workspace import Workspace
 from gis.text import DEMO_NOTE
-from gis.workspace import Workspace, dataset_id
 
 MERGED_TITLE = "Dữ liệu minh họa — xã Hiệp Hòa (mới): Thắng, Lương Phong, Đông Lỗ, Đoan Bái, Danh Thắng"
 UNITS = {"Thắng", "Lương Phong", "Đông Lỗ", "Đoan Bái", "Danh Thắng"}

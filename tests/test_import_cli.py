@@ -253,7 +253,7 @@ def test_bad_files_in_a_real_process_never_show_a_traceback(tmp_path: Path) -> N
 def test_an_import_records_who_made_it(tmp_path: Path, ws: Path, capsys) -> None:
     from gis.accounts import local_user
     from gis.imports import import_source
-    from gis.workspace import Workspace
+    from gis.store.workspace import Workspace
 
     path = vf.zipped_shapefile(tmp_path / "in", encoding="vni", prj=vf.PRJ_NO_SHIFT)
     code, _, err = _run(capsys, "import", str(path), "--fix-crs")

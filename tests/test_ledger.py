@@ -24,7 +24,12 @@ from hypothesis import strategies as st
 from gis.__main__ import main
 from gis.io import BUILTIN_DATA_DIR, load_dataset
 from gis.ledger import changes as ch
-from gis.ledger.store import PAUSE_ENV, Decision, LedgerError, SqliteLandStore
+from gis.ledger.model import Decision, LedgerError
+from gis.ledger.opening import ledger_name, open_folder_store
+from gis.ledger.parcels import next_numbers, ref_of
+from gis.ledger.reports import changes_between, history
+from gis.ledger.schema import PAUSE_ENV
+from gis.ledger.store import SqliteLandStore
 from gis.recovery import RecoverySettings
 from gis.schema import normalise_parcels
 from gis.summary import summarise
@@ -115,11 +120,11 @@ def test_split_gives_new_numbers_areas_and_history(tmp_path):
     # the state of the day before still has parcel 1, and only it
     before = store.as_of(D1 - dt.timedelta(days=1))
     assert sorted(before["parcel_no"]) == [1, 2, 3, 4, 5, 6]
-    past = ch.history(store, "12/1")
+    past = history(store, "12/1")
     assert not past.current and past.children == ["12/7", "12/8"]
     assert [i.entry.kind for i in past.items] == ["initial", "split"]
     assert past.items[1].entry.decision == Decision("15/QĐ-UBND", D1, "UBND xã")
-    child = ch.history(store, "12/8")
+    child = history(store, "12/8")
     assert child.current and child.parents == ["12/1"]
 
 
@@ -127,7 +132,7 @@ def test_numbers_are_never_given_twice(tmp_path):
     store = new_store(tmp_path)
     ch.split(store, "12/1", vline(E0 + 50), date=D1, decision="1")          # 7, 8
     ch.merge(store, ["12/7", "12/8"], date=D2, decision="2")                 # 9, not 1
-    assert ch.next_numbers(store, "12", 2) == [10, 11]
+    assert next_numbers(store, "12", 2) == [10, 11]
     assert sorted(store.as_of()["parcel_no"]) == [2, 3, 4, 5, 6, 9]
 
 
@@ -179,7 +184,7 @@ def test_a_change_made_meanwhile_is_refused(tmp_path):
     store = new_store(tmp_path)
     parent, pieces = ch.split_pieces(store, "12/1", vline(E0 + 50))
     ch.change_land_user(store, "12/1", "Lương Thị Hằng", date=D1, decision="1")
-    from gis.ledger.store import NewEntry
+    from gis.ledger.model import NewEntry
 
     with pytest.raises(LedgerError, match="changed by someone else"):
         store.commit(NewEntry("split", D2, Decision("2")), ends=list(parent["version_id"]), adds=pieces)
@@ -214,7 +219,7 @@ def test_changes_between_counts_rice_lost_and_agrees_with_the_states(tmp_path):
     ch.change_land_use(store, "12/7", "SKN", date=D2, decision="2")          # 6000 m² of rice to industry
     ch.recover(store, "12/3", part=shapely.box(E0 + 200, N0, E0 + 230, N0 + 100), land_use="DGT",
                owner="UBND xã Hiệp Hòa", project="Đường trục xã", date=D3, decision="3")  # 3000 m² of pond
-    found = ch.changes_between(store, D1, D3)
+    found = changes_between(store, D1, D3)
     assert found.by_kind == {"change_land_use": 1, "recovery": 1, "split": 1}
     assert found.rice.lost_m2 == pytest.approx(6000.0) and found.rice.gained_m2 == pytest.approx(0.0)
     assert found.ponds.lost_m2 == pytest.approx(3000.0)
@@ -226,7 +231,7 @@ def test_changes_between_counts_rice_lost_and_agrees_with_the_states(tmp_path):
         got = found.by_group[group].net_m2 if group in found.by_group else 0.0
         assert got == pytest.approx(net, abs=1e-6), group
     assert found.by_village["Cấm"].lost_m2 == pytest.approx(0.0)  # area moved between groups, not villages
-    only_d2 = ch.changes_between(store, D2, D2)
+    only_d2 = changes_between(store, D2, D2)
     assert only_d2.by_kind == {"change_land_use": 1}
     recovered = store.as_of().set_index("parcel_no")
     assert recovered.loc[9, "land_use"] == "DGT" and recovered.loc[9, "recovered_for"] == "Đường trục xã"
@@ -252,7 +257,7 @@ def _run_ops(store: SqliteLandStore, ops: list[tuple]) -> None:
                 else:
                     y = miny + (maxy - miny) * op[2]
                     line = shapely.LineString([(minx - 1, y), (maxx + 1, y)])
-                ch.split(store, ch.ref_of(row), line, date=day, decision="t", settings=LOOSE)
+                ch.split(store, ref_of(row), line, date=day, decision="t", settings=LOOSE)
             else:
                 a = now.iloc[op[1] % len(now)]
                 touching = now[now.geometry.intersection(a.geometry).length > 0.5]
@@ -260,7 +265,7 @@ def _run_ops(store: SqliteLandStore, ops: list[tuple]) -> None:
                 if touching.empty:
                     continue
                 b = touching.iloc[op[2] % len(touching)]
-                ch.merge(store, [ch.ref_of(a), ch.ref_of(b)], date=day, decision="t")
+                ch.merge(store, [ref_of(a), ref_of(b)], date=day, decision="t")
         except LedgerError:
             assert snapshot(store.as_of()) == before  # a refusal changes nothing
 
@@ -305,6 +310,7 @@ from pathlib import Path
 import shapely
 from gis.ledger.store import SqliteLandStore
 from gis.ledger import changes as ch
+from gis.ledger.opening import ledger_name
 store = SqliteLandStore.open(Path(sys.argv[1]), dataset="grid", audit=Path(sys.argv[2]))
 ch.split(store, "12/1", shapely.LineString([(397040, 2360990), (397040, 2361200)]), date=dt.date(2024, 3, 1),
          decision="killed")
@@ -313,7 +319,7 @@ print("done")
 
 
 def test_kill_9_in_the_middle_of_a_change_leaves_both_or_neither(tmp_path):
-    from gis.workspace import Workspace
+    from gis.store.workspace import Workspace
 
     store = new_store(tmp_path)
     audit = tmp_path / "ws" / "workspace.gpkg"  # the workspace's audit table is written in the same transaction
@@ -414,7 +420,8 @@ def test_cli_end_to_end(grid_folder, tmp_path, capsys):
     assert found["changes"][0]["decision"]["number"] == "17/QĐ"
     code, out, err = _cli(capsys, "history", "--data", data, "12/1")
     assert code == 0 and "12/7, 12/8" in out and "15/QĐ-UBND" in out
-    from gis.workspace import Workspace, workspace_path
+    from gis.store.rows import workspace_path
+    from gis.store.workspace import Workspace
 
     actions = [a[2] for a in Workspace.open(workspace_path()).audit() if a[2].startswith("ledger_")]
     assert actions == ["ledger_initial", "ledger_split", "ledger_split", "ledger_merge", "ledger_change_land_use",
@@ -469,6 +476,7 @@ def workbook(path: Path, rows: list[list[object]]) -> Path:
 
 def test_clearance_spreadsheet_rows_matched_unmatched_and_conflicting(tmp_path):
     from gis.ledger import clearance as cl
+    from gis.ledger import clearance_sheets
 
     store = new_store(tmp_path)
     project = "Cụm công nghiệp Lương Phong"
@@ -489,7 +497,7 @@ def test_clearance_spreadsheet_rows_matched_unmatched_and_conflicting(tmp_path):
         [12, 2, "", "Bàn giao mặt bằng", "01/03/2024", "", ""],                           # 14: no --land-use/--to
         [12, 4, "", "Thông báo thu hồi đất", "05/01/2024", "02/TB", "hộ vắng nhà"],  # 15: recorded
     ])
-    result = cl.load(store, project, path, by="can_bo")
+    result = clearance_sheets.load(store, project, path, by="can_bo")
     outcome = {r.row: (r.outcome, r.parcels, r.reason_en) for r in result.rows}
     assert outcome[3][:2] == ("recorded", ["12/1"])
     assert outcome[4][:2] == ("recorded", ["12/1", "12/2"])
@@ -518,7 +526,7 @@ def test_clearance_spreadsheet_rows_matched_unmatched_and_conflicting(tmp_path):
         [12, 2, "", "Bàn giao mặt bằng", "01/03/2024", "09/QĐ-UBND", ""],
         [12, 2, "", "Kiểm đếm", "05/03/2024", "", ""],  # 2 has no inventory, but is further on
     ])
-    result = cl.load(store, project, later, handover=cl.HandOver("SKN", "Ban QLDA huyện"))
+    result = clearance_sheets.load(store, project, later, handover=cl.HandOver("SKN", "Ban QLDA huyện"))
     assert [r.outcome for r in result.rows] == ["recorded", "conflict"]
     assert "later step" in result.rows[1].reason_en
     recovery = store.entries()[-1]
@@ -568,12 +576,12 @@ def test_clearance_commands(grid_folder, tmp_path, capsys):
 
 def test_each_dataset_has_its_own_ledger(tmp_path, monkeypatch):
     monkeypatch.setenv("LUONGPHONG_WORKSPACE", str(tmp_path / "ws" / "workspace.gpkg"))
-    assert ch.ledger_name(BUILTIN_DATA_DIR) == "builtin"
+    assert ledger_name(BUILTIN_DATA_DIR) == "builtin"
     imported = tmp_path / "ws" / "imports" / "luong-phong-20240101"
     imported.mkdir(parents=True)
-    assert ch.ledger_name(imported) == "luong-phong-20240101"
+    assert ledger_name(imported) == "luong-phong-20240101"
     a, b = tmp_path / "a" / "data", tmp_path / "b" / "data"
-    assert ch.ledger_name(a) != ch.ledger_name(b) and ch.ledger_name(a).startswith("data-")
+    assert ledger_name(a) != ledger_name(b) and ledger_name(a).startswith("data-")
 
 
 LOOP_SCRIPT = """
@@ -581,6 +589,7 @@ import datetime as dt, sys
 from pathlib import Path
 from gis.ledger.store import SqliteLandStore
 from gis.ledger import changes as ch
+from gis.ledger.opening import open_folder_store
 store = SqliteLandStore.open(Path(sys.argv[1]), dataset="grid")
 day = max(e.date for e in store.entries())  # go on from the last change of the previous run
 names = ["Lương Thị Hằng", "Nguyễn Văn Ước"]
@@ -622,7 +631,7 @@ def test_clearance_sheet_over_the_rows_limit_is_refused_before_reading(tmp_path)
     from openpyxl import Workbook
 
     from gis.errors import DataSourceError
-    from gis.ledger import clearance as cl
+    from gis.ledger import clearance_sheets
     from gis.limits import limits
 
     store = new_store(tmp_path)
@@ -631,7 +640,7 @@ def test_clearance_sheet_over_the_rows_limit_is_refused_before_reading(tmp_path)
     book.active.cell(row=limits().rows + 1, column=1, value="x")  # one far cell declares the whole range
     book.save(tmp_path / "big.xlsx")
     with pytest.raises(DataSourceError, match="'rows' in gis/limits.toml"):
-        cl.load(store, "CCN", tmp_path / "big.xlsx")
+        clearance_sheets.load(store, "CCN", tmp_path / "big.xlsx")
 
 
 def test_a_new_land_users_id_goes_where_the_data_keeps_identities(tmp_path):
@@ -669,7 +678,7 @@ def test_cli_corrections_and_recovery_from_files(grid_folder, tmp_path, capsys):
                           "--project", "Đường trục", "--decision", "5/QĐ-UBND", "--date", "2024-04-01")
     assert code == 0, err
     assert "12/7, 12/8" in out
-    store = ch.open_folder_store(grid_folder)
+    store = open_folder_store(grid_folder)
     now = store.as_of().set_index("parcel_no")
     assert now.loc[1, "map_area_m2"] == pytest.approx(11_000.0) and now.loc[1, "legal_area_m2"] == 11000.4
     assert now.loc[7, "land_use"] == "DGT" and now.loc[7, "map_area_m2"] == pytest.approx(3000.0)

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from app_pages.text import literal
 from gis.io import ROOT, load_dataset
-from gis.ledger.store import key_text
+from gis.ledger.model import key_text
 
 MAP_KEY = "ledger_map"
 

@@ -15,7 +15,9 @@ from gis.accounts import Accounts
 from gis.io import ROOT, load_dataset
 from gis.ledger import asof
 from gis.ledger import changes as ch
-from gis.ledger.store import key_text
+from gis.ledger.model import key_text
+from gis.ledger.opening import open_store
+from gis.ledger.parcels import parse_ref
 from tests.test_ledger_page import big_parcel, frames, text
 
 PASSWORD = "mật khẩu đủ dài"
@@ -45,8 +47,8 @@ def page(path: str) -> AppTest:
 
 def test_an_officer_reverses_a_split_on_the_ledger_page(ws, data):
     ref, line = big_parcel(data.parcels)
-    store = ch.open_store(data)
-    before = store.find(*ch.parse_ref(ref))
+    store = open_store(data)
+    before = store.find(*parse_ref(ref))
     split = ch.split(store, ref, line, date=dt.date.today(), decision="125/QĐ-UBND", by="tester")
     child = split.detail["new"][0]
     at = page("app_pages/ledger.py")
@@ -71,7 +73,7 @@ def test_an_officer_reverses_a_split_on_the_ledger_page(ws, data):
     history = frames(at)[0]
     assert list(history["Loại biến động"])[-2:] == ["Tách thửa", "Hủy bỏ biến động đã ghi"]
     assert not [b for b in at.button if b.key == "ledger_reverse_save"]  # nothing left to reverse on the child
-    again = store.find(*ch.parse_ref(ref))
+    again = store.find(*parse_ref(ref))
     assert len(again) == 1 and again["parcel_id"].iloc[0] == before["parcel_id"].iloc[0]
     assert again.geometry.iloc[0].equals_exact(before.geometry.iloc[0], 0.0)
     assert len(store.as_of()) == len(data.parcels)
@@ -81,8 +83,8 @@ def test_an_officer_reverses_a_split_on_the_ledger_page(ws, data):
 
 def test_the_map_cards_history_reverses_a_change_of_land_use(ws, data):
     ref, _ = big_parcel(data.parcels)
-    store = ch.open_store(data)
-    old_use = store.find(*ch.parse_ref(ref))["land_use"].iloc[0]
+    store = open_store(data)
+    old_use = store.find(*parse_ref(ref))["land_use"].iloc[0]
     change = ch.change_land_use(store, ref, "SKN", date=dt.date.today(), decision="88/QĐ-UBND")
     at = page("app_pages/map.py")
     keys = data.parcels["sheet"].map(key_text) + "/" + data.parcels["parcel_no"].map(key_text)
@@ -94,7 +96,7 @@ def test_the_map_cards_history_reverses_a_change_of_land_use(ws, data):
     at.text_input(key="card_reverse_no").set_value("89/QĐ-UBND").run()
     at.button(key="card_reverse_save").click().run()
     assert not at.exception, at.exception
-    assert store.find(*ch.parse_ref(ref))["land_use"].iloc[0] == old_use
+    assert store.find(*parse_ref(ref))["land_use"].iloc[0] == old_use
     (expander,) = [e for e in at.expander if e.label == "Lịch sử biến động"]
     (table,) = [d.value for d in expander.dataframe]
     assert list(table["Loại biến động"])[-1] == "Hủy bỏ biến động đã ghi"
@@ -116,7 +118,7 @@ def on_network():
 def test_a_viewer_sees_no_reverse_form(ws, data, on_network):
     Accounts.open(ws.parent / "accounts.sqlite").add("xem", PASSWORD, role="viewer", by="local:test")
     ref, line = big_parcel(data.parcels)
-    store = ch.open_store(data)
+    store = open_store(data)
     split = ch.split(store, ref, line, date=dt.date.today(), decision="125/QĐ-UBND", by="tester")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
     at.run()

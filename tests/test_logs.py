@@ -15,7 +15,8 @@ from gis.accounts import Accounts, LoginError
 from gis.errors import GisError
 from gis.imports import import_source
 from gis.io import BUILTIN_DATA_DIR, load_dataset
-from gis.workspace import Workspace, WorkspaceError
+from gis.store.faults import WorkspaceError
+from gis.store.workspace import Workspace
 
 
 @pytest.fixture

@@ -99,7 +99,7 @@ def test_the_fields_view_counts_adopted_fields_and_shows_drafts_apart(tmp_path, 
 
     from shapely.geometry import box
 
-    from gis.workspace import Workspace
+    from gis.store.workspace import Workspace
 
     monkeypatch.setenv("LUONGPHONG_WORKSPACE", str(tmp_path / "ws.gpkg"))
     ws = Workspace.open(tmp_path / "ws.gpkg")

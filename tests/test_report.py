@@ -140,7 +140,7 @@ def test_the_fields_section_counts_adopted_fields_and_lists_drafts_apart(dataset
     from gis.io import BUILTIN_DATA_DIR
     from gis.printing.maps import export_map
     from gis.printing.themes import fields_table
-    from gis.workspace import Workspace
+    from gis.store.workspace import Workspace
 
     ws = Workspace.open(tmp_path / "ws.gpkg")
     adopted, draft = box(398300, 2359300, 398800, 2359800), box(398900, 2359300, 399000, 2359400)

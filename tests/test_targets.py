@@ -16,7 +16,7 @@ from gis.io import ROOT, load_dataset
 from gis.jobs.targets.measure import evaluate
 from gis.jobs.targets.plan import PlanError, load_plan
 from gis.jobs.targets.status import AT_RISK, MET, NOT_MEASURED, NOT_MET, TRACKED, progress_of, rule_text, status_of
-from gis.workspace import Workspace
+from gis.store.workspace import Workspace
 
 PLAN_KEYS_FROM_THE_DOCS = {
     "rice_land_2023_ha", "recovered_ha", "rice_area_2024_ha", "concentrated_fields", "concentrated_fields_total_ha",

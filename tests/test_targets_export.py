@@ -128,7 +128,7 @@ def test_english_headers_when_asked(tmp_path, plan, results):
 
 
 def test_the_command_writes_the_workbook_with_values_from_the_workspace(tmp_path, monkeypatch):
-    from gis.workspace import Workspace
+    from gis.store.workspace import Workspace
 
     ws_path = tmp_path / "ws.gpkg"
     Workspace.open(ws_path).set_value("pigs", 28000, note="thống kê quý II")

@@ -77,7 +77,7 @@ def test_entering_a_hand_value_changes_its_status_and_keeps_its_date(workspace):
     entered = at.dataframe[-1].value
     assert list(entered["Chỉ tiêu"]) == [label] and entered["Ghi chú"].iloc[0] == "Báo cáo BHXH huyện"
     assert len(entered["Ngày nhập"].iloc[0]) == 10  # dd/mm/yyyy
-    from gis.workspace import Workspace
+    from gis.store.workspace import Workspace
 
     assert Workspace.open(workspace).values()["health_insurance_pct"][0] == 99.7
     # a value below the plan: not met

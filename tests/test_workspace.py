@@ -15,7 +15,8 @@ from shapely.geometry import box
 from gis.accounts import local_user
 from gis.errors import DataSourceError
 from gis.io import ROOT
-from gis.workspace import AUDIT_TABLE, FIELDS_TABLE, VALUES_TABLE, Workspace
+from gis.store.rows import AUDIT_TABLE, FIELDS_TABLE, VALUES_TABLE
+from gis.store.workspace import Workspace
 
 E, N = 397_000.0, 2_361_000.0
 
@@ -45,7 +46,7 @@ def test_gdal_and_qgis_can_read_the_workspace(tmp_path: Path):
 WRITER = """
 import sys
 from shapely.geometry import box
-from gis.workspace import Workspace
+from gis.store.workspace import Workspace
 ws = Workspace.open(sys.argv[1])
 for i in range(int(sys.argv[3])):
     ws.save_field(box(i, 0, i + 1, 1), name=f"{sys.argv[2]}-{i}")

@@ -21,7 +21,8 @@ from streamlit.testing.v1 import AppTest
 
 from gis.__main__ import main
 from gis.io import ROOT
-from gis.workspace import Workspace, WorkspaceError, workspace_fault
+from gis.store.faults import WorkspaceError, workspace_fault
+from gis.store.workspace import Workspace
 
 ROOT_USER = os.geteuid() == 0
 FIELD = shapely.box(397_000, 2_361_000, 397_200, 2_361_200)
@@ -123,7 +124,7 @@ def test_the_fault_is_found_without_writing_and_saving_is_refused(kind: str, req
 
 def test_a_full_disk_is_reported_by_sqlite_itself(full: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Past the free-space check (turned off here), SQLite's own 'database or disk is full' gives the message."""
-    import gis.workspace as gw
+    import gis.store.faults as gw
 
     monkeypatch.setattr(gw, "MIN_FREE_BYTES", 0)
     with pytest.raises(WorkspaceError) as caught:

@@ -38,7 +38,7 @@ def add_data_argument(parser: argparse.ArgumentParser) -> None:
 def open_ledger(args: argparse.Namespace):
     """The ledger store of the dataset of a command (``--data`` or the active dataset)."""
     from gis.commands import active_folder
-    from gis.ledger.changes import open_folder_store
+    from gis.ledger.opening import open_folder_store
 
     return open_folder_store(active_folder(args.data, lang=args.lang))
 
@@ -77,14 +77,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _need(value: object, option: str, kind: str) -> None:
-    from gis.ledger.store import LedgerError
+    from gis.ledger.model import LedgerError
 
     if value is None or value == [] or value == "":
         raise LedgerError(f"Biến động «{kind}» cần {option}.", f"A '{kind}' change needs {option}.")
 
 
 def _one(parcels: list[str], kind: str) -> str:
-    from gis.ledger.store import LedgerError
+    from gis.ledger.model import LedgerError
 
     _need(parcels, "--parcel SHEET/PARCEL", kind)
     if len(parcels) != 1:
@@ -107,7 +107,9 @@ def _add(args: argparse.Namespace) -> int:
     import shapely
 
     from gis.ledger import changes as ch
-    from gis.ledger.store import Decision, LedgerError
+    from gis.ledger.model import Decision, LedgerError
+    from gis.ledger.parcels import parse_line, read_line_file
+    from gis.ledger.reports import entries_refs
 
     store = open_ledger(args)
     decision = Decision(args.decision, args.decision_date or args.date, args.body)
@@ -119,7 +121,7 @@ def _add(args: argparse.Namespace) -> int:
         if (args.line is None) == (args.line_file is None):
             raise LedgerError("Tách thửa cần đúng một trong --line hoặc --line-file.",
                               "A split needs exactly one of --line or --line-file.")
-        line = ch.parse_line(args.line) if args.line else ch.read_line_file(args.line_file)
+        line = parse_line(args.line) if args.line else read_line_file(args.line_file)
         entry = ch.split(store, ref, line, numbers=numbers, **common)
     elif kind == "merge":
         if len(args.parcel) < 2:
@@ -151,7 +153,7 @@ def _add(args: argparse.Namespace) -> int:
     else:
         _need(args.reverses, "--reverses ENTRY_ID", kind)
         entry = ch.reverse(store, args.reverses, **common)
-    refs = ch.entries_refs(store, [entry])
+    refs = entries_refs(store, [entry])
     if args.json:
         print(json.dumps({**entry.as_dict(), "before_refs": [refs[v] for v in entry.before],
                           "after_refs": [refs[v] for v in entry.after]}, ensure_ascii=False, indent=1))
@@ -167,15 +169,15 @@ def _add(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     from gis.i18n import number
-    from gis.ledger import changes as ch
-    from gis.ledger.store import LedgerError
+    from gis.ledger.model import LedgerError
+    from gis.ledger.reports import changes_between, entries_refs
 
     if args.date_from and args.date_to and args.date_from > args.date_to:
         raise LedgerError(f"--from {args.date_from} sau --to {args.date_to}.",
                           f"--from {args.date_from} is after --to {args.date_to}.")
     store = open_ledger(args)
-    summary = ch.changes_between(store, args.date_from, args.date_to)
-    refs = ch.entries_refs(store, summary.entries)
+    summary = changes_between(store, args.date_from, args.date_to)
+    refs = entries_refs(store, summary.entries)
     if args.json:
         print(json.dumps({"summary": summary.as_dict(), "changes": [
             {**e.as_dict(), "before_refs": [refs[v] for v in e.before], "after_refs": [refs[v] for v in e.after]}
@@ -194,7 +196,7 @@ def _list(args: argparse.Namespace) -> int:
     print()
     print("Theo loại biến động:" if vi else "By kind:")
     for kind, count in summary.by_kind.items():
-        from gis.ledger.store import KIND_LABELS
+        from gis.ledger.model import KIND_LABELS
 
         print(f"  {KIND_LABELS[kind](args.lang):<40} {count:>5}")
     print("Đất trồng lúa (m²): " if vi else "Rice land (m²): ", end="")

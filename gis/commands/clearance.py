@@ -57,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from gis.errors import DataSourceError
     from gis.i18n import number
     from gis.ledger import clearance as cl
+    from gis.ledger import clearance_sheets
 
     lang = args.lang
     vi = lang == "vi"
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
             raise DataSourceError("Hãy cho cả --land-use và --to (hoặc không cho cả hai).",
                                   "Give both --land-use and --to (or neither).")
         handover = cl.HandOver(args.land_use, args.to) if args.land_use else None
-        result = cl.load(store, args.project, args.file, handover=handover)
+        result = clearance_sheets.load(store, args.project, args.file, handover=handover)
         if args.json:
             print(json.dumps([r.as_dict(lang) for r in result.rows], ensure_ascii=False, indent=1))
             return 0
@@ -85,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         if args.out.suffix.lower() != ".xlsx":
             raise DataSourceError(f"Tệp báo cáo «{args.out}» phải có đuôi .xlsx.",
                                   f"The report file '{args.out}' must end in .xlsx.")
-        path = cl.report_workbook(found, args.out, lang=lang)
+        path = clearance_sheets.report_workbook(found, args.out, lang=lang)
         print(f"Đã ghi «{path}»." if vi else f"Wrote '{path}'.")
         return 0
     if args.json:

@@ -39,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
     from gis.io import load_dataset
     from gis.printing import export_map
     from gis.printing.maps import check_output
-    from gis.workspace import Workspace, workspace_path
+    from gis.store.rows import workspace_path
+    from gis.store.workspace import Workspace
 
     check_output(args.out, dpi=args.dpi)  # before the slow part
     dataset = load_dataset(active_folder(args.data, args.workspace.parent if args.workspace else None, lang=args.lang))

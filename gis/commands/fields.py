@@ -72,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
     from gis.errors import GisError
     from gis.i18n import number
     from gis.io import load_dataset
-    from gis.workspace import Workspace, dataset_id, open_for_reading, srs_text, workspace_path
+    from gis.store.rows import dataset_id, srs_text, workspace_path
+    from gis.store.workspace import Workspace, open_for_reading
 
     vi = args.lang == "vi"
     ws_path = args.workspace or workspace_path()

@@ -35,7 +35,8 @@ def run(args: argparse.Namespace) -> int:
     from gis.errors import GisError
     from gis.io import load_dataset
     from gis.printing import build_report
-    from gis.workspace import Workspace, workspace_path
+    from gis.store.rows import workspace_path
+    from gis.store.workspace import Workspace
 
     if args.out.suffix.lower() != ".pdf":
         raise GisError(f"Báo cáo «{args.out.name}» phải là tệp .pdf.",

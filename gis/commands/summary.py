@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     fields = None if args.as_of is not None else ("land_use", "village", *([args.by] if args.by else []))
     dataset = load_dataset(active_folder(args.data_dir, lang=args.lang), parcel_fields=fields)
     if args.as_of is not None:
-        from gis.ledger.changes import open_store
+        from gis.ledger.opening import open_store
 
         dataset = dated(dataset, args.as_of, store=open_store(dataset))
     else:  # today's land: the ledger's when changes were entered, else the data's (the ledger never seeded here)

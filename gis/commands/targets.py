@@ -33,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
     from gis.jobs.targets.measure import evaluate
     from gis.jobs.targets.plan import load_plan
     from gis.jobs.targets.status import status_text
-    from gis.workspace import open_for_reading, workspace_path
+    from gis.store.rows import workspace_path
+    from gis.store.workspace import open_for_reading
 
     plan = load_plan(args.plan)
     dataset = load_dataset(active_folder(args.data, args.workspace.parent if args.workspace else None, lang=args.lang))

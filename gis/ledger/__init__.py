@@ -1,14 +1,24 @@
 """The land ledger: parcels over time and every dated change to them (sổ theo dõi biến động đất đai).
 
+:mod:`gis.ledger.model`
+    What the ledger is made of (kinds of change, decisions, entries, clearance steps) and the narrow
+    :class:`~gis.ledger.model.LandStore` protocol the jobs and pages use.
 :mod:`gis.ledger.store`
-    The store: parcel versions with their validity intervals and the append-only ledger of changes, behind
-    the narrow :class:`~gis.ledger.store.LandStore` protocol (one SQLite/GeoPackage implementation here; a
-    server database can stand behind the same protocol later).
+    :class:`~gis.ledger.store.SqliteLandStore`: parcel versions with their validity intervals and the
+    append-only ledger of changes in one GeoPackage per dataset (a server database can stand behind the same
+    protocol later); its tables are made in :mod:`gis.ledger.schema`.
+:mod:`gis.ledger.opening`
+    Where each dataset's ledger lives in the workspace, and opening it (seeded the first time).
 :mod:`gis.ledger.changes`
     The jobs: split, merge, change of land use or land user, corrections, recovery and reversal, each
-    checked (overlap, gap, minimum size) before it is written; the state of any date, a parcel's history,
-    and the changes between two dates.
+    checked (:mod:`gis.ledger.checks`: overlap, gap, minimum size) before it is written; references and new
+    parcels in :mod:`gis.ledger.parcels`.
+:mod:`gis.ledger.reports`
+    What the ledger tells: the state of any date, a parcel's history, and the changes between two dates.
+:mod:`gis.ledger.asof`
+    The dataset of a date, for the pages and the commands.
 :mod:`gis.ledger.clearance`
-    Site clearance (giải phóng mặt bằng) of each recovery project, parcel by parcel: the stages, the officer's
-    spreadsheet loaded row by row, the status and the weekly report; handing over enters the recovery.
+    Site clearance (giải phóng mặt bằng) of each recovery project, parcel by parcel: the stages, recording a
+    step, the status; handing over enters the recovery. The officer's spreadsheet loaded row by row and the
+    weekly report: :mod:`gis.ledger.clearance_sheets`.
 """

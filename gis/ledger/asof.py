@@ -9,7 +9,7 @@ as they stand, and the pages say so (:data:`DATED_LAYERS`, :func:`undated_layers
 
 - with no ledger for the dataset, or a ledger holding only its initial state (no change entered), the
   dataset itself, its figures exactly those of the data (only :attr:`gis.io.Dataset.as_of` set);
-- otherwise the dataset with its parcels those in force on the date (:func:`gis.ledger.changes.dataset_as_of`)
+- otherwise the dataset with its parcels those in force on the date (:func:`gis.ledger.reports.dataset_as_of`)
   and, when recoveries (``recovery`` entries not reversed by that date) were entered up to the date, the
   parcels in force the day before the first recovery entered (a reversed one too: a wrong entry undone must
   not leave its parcel out of the land before recovery) as :attr:`gis.io.Dataset.parcels_before_recovery`: the
@@ -30,7 +30,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from gis.io import Dataset
-from gis.ledger.store import KINDS, Entry, LandStore, LedgerError
+from gis.ledger.model import KINDS, Entry, LandStore, LedgerError
 from gis.text import Text, texts
 
 #: The layers that have a history (asked as of a date, they are that date's); every other layer is undated.
@@ -90,8 +90,8 @@ def recoveries(store: LandStore, date: dt.date | None = None) -> list[Entry]:
 
 def start_date(folder: Path, *, root: Path | None = None) -> dt.date:
     """The first date the tool knows the dataset in ``folder``: its ledger's first state when it has one, else
-    the data's date (:func:`gis.ledger.changes.data_date`)."""
-    from gis.ledger.changes import data_date
+    the data's date (:func:`gis.ledger.opening.data_date`)."""
+    from gis.ledger.opening import data_date
 
     store = _open(folder, root)
     return (_first_day(store) if store is not None else None) or data_date(folder)
@@ -99,13 +99,13 @@ def start_date(folder: Path, *, root: Path | None = None) -> dt.date:
 
 def _open(folder: Path, root: Path | None):
     """The ledger of the dataset in ``folder`` when one was seeded (never seeds one)."""
-    from gis.ledger.changes import ledger_name, ledger_path
+    from gis.ledger.opening import ledger_name, ledger_path
     from gis.ledger.store import SqliteLandStore
 
     path = ledger_path(ledger_name(folder, root), root)
     if not path.is_file():
         return None
-    from gis.ledger.changes import workspace_file
+    from gis.ledger.opening import workspace_file
 
     store = SqliteLandStore.open(path, dataset=ledger_name(folder, root), audit=workspace_file(root))
     return store if store.is_seeded() else None
@@ -119,14 +119,14 @@ def dated(dataset: Dataset, date: dt.date | None = None, *, root: Path | None = 
     day = date or dt.date.today()
     found = store if store is not None else _open(dataset.folder, root)
     if found is None or not change_entries(found):
-        from gis.ledger.changes import data_date
+        from gis.ledger.opening import data_date
 
         _check_start(day, (_first_day(found) if found is not None else None) or data_date(dataset.folder))
         return replace(dataset, as_of=day, parcels_before_recovery=None)
     first_day = _first_day(found)
     if first_day is not None:
         _check_start(day, first_day)
-    from gis.ledger.changes import dataset_as_of
+    from gis.ledger.reports import dataset_as_of
 
     out = replace(dataset_as_of(dataset, found, day), as_of=day)
     out.layers["parcels"] = _stable_labels(out.parcels)

@@ -277,8 +277,8 @@ def field_shapes(dataset: Dataset, planned: gpd.GeoDataFrame | None = None) -> g
     """Every concentrated field to show: those of the data (kept or recovered) and the planned ones drawn on
     this dataset, numbered: adopted (``planned``) apart from drafts (``draft``), with their decision."""
     from gis.fields import of_dataset
+    from gis.store.rows import ADOPTED
     from gis.summary import RECOVERED_STATUSES
-    from gis.workspace import ADOPTED
 
     crs = dataset.parcels.crs
     rows: list[dict[str, Any]] = []
