@@ -8,9 +8,10 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages import auth, context, ui
-from gis import admin_units, logs
-from gis.errors import GisError
-from gis.text import Text, texts
+from gis.core import logs
+from gis.core.errors import GisError
+from gis.core.text import Text, texts
+from gis.files import admin_units
 
 #: The pages' folder, found through the package (this file is ``gis_app/app.py`` in an installed wheel).
 PAGES_DIR = Path(str(resources.files("app_pages")))
@@ -30,7 +31,7 @@ logs.setup()  # the workspace's log (imports, saves, errors); nothing changes wh
 st.set_page_config(page_title=_page_title(), page_icon="🗺️", layout="wide")
 ui.install_style(context.lang())  # before the login form too: its words are Streamlit's as well
 
-#: The titles of the land-change pages (the other pages' are in gis/i18n.py).
+#: The titles of the land-change pages (the other pages' are in gis/core/i18n.py).
 PAGES: dict[str, Text] = texts({
     "page_ledger": ("Biến động đất đai", "Land changes"),
     "page_clearance": ("Giải phóng mặt bằng", "Site clearance"),

@@ -26,11 +26,11 @@ are shipped in the wheel as the package ``gis_app`` (see ``setup.py``); ``python
 ``st.App`` also takes extra Starlette routes (``routes=``, checked against Streamlit's reserved prefixes
 ``/_stcore/``, ``/media/``, ``/component/``, ``/static/``; see ``streamlit.web.server.starlette.starlette_app.App``
 in Streamlit 1.67). Two serve the commune map's data, built once per dataset and cached on disk
-(:mod:`gis.tiles`), so that the map's HTML holds addresses, not data:
+(:mod:`gis.jobs.tiles`), so that the map's HTML holds addresses, not data:
 
 - ``/lp-map/tiles/<key>/<z>/<x>/<y>.pbf``: a parcel vector tile (gzip-compressed Mapbox Vector Tile); a tile
   with no parcel in it is an empty answer (204), an unknown tile set 404;
-- ``/lp-map/layers/<name>.json``: a packed overlay layer (:func:`gis.tiles.store_layer`).
+- ``/lp-map/layers/<name>.json``: a packed overlay layer (:func:`gis.jobs.tiles.store_layer`).
 
 Both are content-addressed (the key or name is a hash of the content), so browsers may keep them for good.
 Under ``server.baseUrlPath`` the same routes answer after the base path.
@@ -55,7 +55,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from gis import tiles
+from gis.jobs import tiles
 from layers.offline import URL_PREFIX, asset_file
 
 Scope = MutableMapping[str, Any]
@@ -222,9 +222,8 @@ def _base_url_path() -> str:
 
 
 def log_script_error(exc: Exception) -> None:
-    """A bug in a page: its traceback goes to the workspace's log (:mod:`gis.logs`); the page shows its message."""
-    from gis import logs
-
+    """A bug in a page: its traceback goes to the workspace's log (:mod:`gis.core.logs`); the page shows its message."""
+    from gis.core import logs
     logs.bug("app", exc=exc)
 
 
@@ -270,11 +269,12 @@ ROUTES = [
 IMMUTABLE_PREFIXES = ("/static/", f"{URL_PREFIX}/")
 
 def prebuild_tiles() -> None:
-    """Build the active dataset's map tiles (:func:`gis.tiles.prebuild`), so that the first user after a
+    """Build the active dataset's map tiles (:func:`gis.jobs.tiles.prebuild`), so that the first user after a
     start does not wait for them (the map page then finds them built, or waits for this build to end instead
-    of starting its own). A bug is logged (:mod:`gis.logs`); bad data is left to the map page to tell."""
-    from gis import datasets, logs
-    from gis.errors import GisError
+    of starting its own). A bug is logged (:mod:`gis.core.logs`); bad data is left to the map page to tell."""
+    from gis.core import logs
+    from gis.core.errors import GisError
+    from gis.store import datasets
 
     try:
         info = datasets.active().info

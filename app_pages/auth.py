@@ -19,9 +19,9 @@ import streamlit as st
 
 from app_pages import context
 from app_pages.text import literal
-from gis.accounts import Accounts, SessionExpired, User, local_user
-from gis.errors import GisError
-from gis.text import Text, texts
+from gis.core.errors import GisError
+from gis.core.text import Text, texts
+from gis.store.accounts import Accounts, SessionExpired, User, local_user
 
 TOKEN_KEY = "auth_token"
 USER_KEY = "auth_user"
@@ -83,7 +83,7 @@ def current_user() -> User | None:
 
 
 def can(action: str) -> bool:
-    """Whether the current user may do ``action`` (a key of :data:`gis.accounts.ACTIONS`)."""
+    """Whether the current user may do ``action`` (a key of :data:`gis.store.accounts.ACTIONS`)."""
     user = current_user()
     return user is not None and user.can(action)
 

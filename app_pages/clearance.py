@@ -2,7 +2,7 @@
 the map coloured by stage, the parcels stuck, a stage entered for a parcel, the officer's spreadsheet loaded
 (every row's outcome listed) and the weekly report as an Excel workbook.
 
-The domain is :mod:`gis.ledger.clearance`; this page only gathers input and shows what it returns.
+The domain is :mod:`gis.jobs.ledger.clearance`; this page only gathers input and shows what it returns.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from app_pages import auth
 from app_pages.context import dataset, lang, log_download, map_assets, prepared_map, t
 from app_pages.ledger_ui import store
 from app_pages.text import literal
-from gis import landuse
-from gis.errors import GisError
-from gis.ledger import clearance, clearance_sheets
-from gis.recovery import NAME_FIELDS
-from gis.text import Text, texts
+from gis.core import landuse
+from gis.core.errors import GisError
+from gis.core.text import Text, texts
+from gis.jobs.ledger import clearance, clearance_sheets
+from gis.jobs.recovery import NAME_FIELDS
 from layers.render import MAP_HEIGHT_PX, build_map
 
 TABLE: dict[str, Text] = texts({

@@ -2,9 +2,9 @@
 
 Every cached function that derives something from the dataset takes the :class:`Dataset` itself (not its
 folder and a time stamp beside it) and is decorated with ``hash_funcs=DATASET_HASH``: Streamlit then keys the
-result on :attr:`gis.io.Dataset.key`, a digest of the data's content, so a result can never be served for other
+result on :attr:`gis.files.io.Dataset.key`, a digest of the data's content, so a result can never be served for other
 data than it was made from. The dataset itself is read again whenever a file of its folder is written
-(:func:`gis.io.folder_key`: sizes, modification and change times).
+(:func:`gis.files.io.folder_key`: sizes, modification and change times).
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from typing import Any
 import streamlit as st
 
 from app_pages.text import literal
-from gis import datasets, i18n
-from gis.errors import GisError
-from gis.io import Dataset, folder_key, load_dataset
-from gis.text import Text, texts
+from gis.core import i18n
+from gis.core.errors import GisError
+from gis.core.text import Text, texts
+from gis.files.io import Dataset, folder_key, load_dataset
+from gis.store import datasets
 
 LANG_KEY = "lang"
 
@@ -37,7 +38,7 @@ def t(key: str, table: Mapping[str, Text] | None = None) -> str:
 
 
 def num(value: float, digits: int = 1) -> str:
-    """A number in the user's language (:func:`gis.text.number`): ``1.234,5`` or ``1,234.5``."""
+    """A number in the user's language (:func:`gis.core.text.number`): ``1.234,5`` or ``1,234.5``."""
     return i18n.number(float(value), digits, lang=lang())
 
 
@@ -57,7 +58,7 @@ def _load(folder: str, files: tuple) -> Dataset:
 
 
 def active() -> datasets.Active:
-    """The workspace's active dataset (:func:`gis.datasets.active`), read from the workspace, not the session.
+    """The workspace's active dataset (:func:`gis.store.datasets.active`), read from the workspace, not the session.
 
     Read afresh at every rerun (a small file and one folder: about a millisecond), so a switch made in another
     tab, another browser or by the command line is followed at once, and the caches keyed on
@@ -68,12 +69,11 @@ def active() -> datasets.Active:
 
 def log_download(file_name: str) -> Callable[[], None]:
     """An ``on_click`` for a download button: the export logged (who, the dataset, the file) in the workspace's
-    log (:mod:`gis.logs`) when the user clicks it."""
+    log (:mod:`gis.core.logs`) when the user clicks it."""
 
     def logged() -> None:
         from app_pages import auth
-        from gis import logs
-
+        from gis.core import logs
         logs.event("export", "ok", user=auth.who(), dataset=active().info.name, file=file_name, detail="download")
 
     return logged
@@ -91,7 +91,7 @@ def data_folder() -> Path:
 
 
 #: The app-wide "as of" date (the sidebar's date input): every figure, map and export of the pages that use
-#: :func:`dataset` is of the land as it was on that date (see :mod:`gis.ledger.asof`).
+#: :func:`dataset` is of the land as it was on that date (see :mod:`gis.jobs.ledger.asof`).
 AS_OF_KEY = "as_of"
 AS_OF: dict[str, Text] = texts({
     "as_of": ("Số liệu tính đến ngày", "Figures as of"),
@@ -111,9 +111,9 @@ def as_of() -> dt.date:
 
 
 def _ledger_stamp(folder: Path) -> tuple:
-    """The state of the dataset's ledger file (:func:`gis.io.file_key`): changes with every entry."""
-    from gis.io import file_key
-    from gis.ledger.opening import ledger_name, ledger_path
+    """The state of the dataset's ledger file (:func:`gis.files.io.file_key`): changes with every entry."""
+    from gis.files.io import file_key
+    from gis.jobs.ledger.opening import ledger_name, ledger_path
 
     try:
         return tuple(file_key(ledger_path(ledger_name(folder))))
@@ -133,7 +133,7 @@ def source_dataset() -> Dataset:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _dated(folder: str, files: tuple, ledger_stamp: tuple, day: dt.date) -> Dataset:
-    from gis.ledger.asof import dated
+    from gis.jobs.ledger.asof import dated
 
     data = dated(_load(folder, files), day)
     _ = data.key  # computed once here, not on the first page that caches on it
@@ -143,7 +143,7 @@ def _dated(folder: str, files: tuple, ledger_stamp: tuple, day: dt.date) -> Data
 def dataset() -> Dataset:
     """The dataset in use as of the sidebar's date (:func:`as_of`): its parcels those the land ledger has in
     force on that date, the data's own when the ledger holds no change; cached per dataset, ledger state and
-    date. Raises :class:`gis.errors.GisError` for a date before the data's first state."""
+    date. Raises :class:`gis.core.errors.GisError` for a date before the data's first state."""
     folder = data_folder()
     return _dated(str(folder), folder_key(folder), _ledger_stamp(folder), as_of())
 
@@ -152,7 +152,7 @@ def dataset() -> Dataset:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _start(folder: str, files: tuple, ledger_stamp: tuple) -> dt.date:
-    from gis.ledger.asof import start_date
+    from gis.jobs.ledger.asof import start_date
 
     return start_date(Path(folder))
 
@@ -160,7 +160,7 @@ def _start(folder: str, files: tuple, ledger_stamp: tuple) -> dt.date:
 def as_of_note(data: Dataset | None = None) -> None:
     """The line every page using the date shows: "Số liệu tính đến ngày dd/mm/yyyy", and which layers have
     no history (they are as they stand, whatever the date)."""
-    from gis.ledger.asof import as_of_text, undated_text
+    from gis.jobs.ledger.asof import as_of_text, undated_text
 
     day = as_of()
     note = undated_text(data, lang()) if data is not None else ""
@@ -271,7 +271,7 @@ def map_assets():
 
 @st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=DATASET_HASH)
 def _tiles_map(data: Dataset, base_url_path: str):
-    from gis import tiles
+    from gis.jobs import tiles
     from layers.catalogue import prepare
     from layers.render import MapSources
 
@@ -288,11 +288,10 @@ def _tiles_map(data: Dataset, base_url_path: str):
 def tiles_map():
     """The dataset's map for vector tiles: ``(PreparedMap, MapSources)``, once per dataset.
 
-    The parcels' tiles are built on first use (:func:`gis.tiles.ensure_tiles`, cached on disk by content) and
+    The parcels' tiles are built on first use (:func:`gis.jobs.tiles.ensure_tiles`, cached on disk by content) and
     the other layers stored for ``serve.py`` to serve; built again if the cache folder lost them meanwhile.
     """
-    from gis import tiles
-
+    from gis.jobs import tiles
     args = (dataset(), str(st.get_option("server.baseUrlPath") or ""))
     prepared, sources = _tiles_map(*args)
     root = tiles.cache_root()
@@ -342,10 +341,10 @@ def _new_click(map_key: str, seen_key: str) -> dict:
 def clicked_tile_parcel(map_key: str, seen_key: str, parcels) -> object | None:
     """The label of the parcel just clicked on a map whose parcels are vector tiles, once per click.
 
-    The tile feature's attributes are looked up by :func:`gis.tiles.feature_label` (the same definition the
+    The tile feature's attributes are looked up by :func:`gis.jobs.tiles.feature_label` (the same definition the
     tiles were built with).
     """
-    from gis.tiles import feature_label
+    from gis.jobs.tiles import feature_label
 
     props = _new_click(map_key, seen_key)
     return feature_label(parcels, props) if props else None

@@ -10,11 +10,11 @@ import streamlit as st
 from app_pages import auth
 from app_pages.context import lang, log_download, t
 from app_pages.text import literal
-from gis.checks import KINDS
-from gis.errors import GisError, PlacementError
-from gis.i18n import number
-from gis.io import FileKey, file_key
-from gis.text import Text, texts
+from gis.core.errors import GisError, PlacementError
+from gis.core.i18n import number
+from gis.core.text import Text, texts
+from gis.files.checks import KINDS
+from gis.files.io import FileKey, file_key
 
 STRINGS: dict[str, Text] = texts({
     "title": ("Dữ liệu của xã", "The commune's data"),
@@ -95,14 +95,14 @@ def _t(key: str) -> str:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _read(path: str, stamp: FileKey, layer: str | None, encoding: str | None):  # noqa: ANN202 - Source
-    from gis.sources import read_source
+    from gis.files.sources import read_source
 
     return read_source(path, layer=layer, encoding=encoding)
 
 
 def _label(field: str) -> str:
     """A parcel field as the user reads it (never the internal key)."""
-    from gis.schema import LABELS
+    from gis.files.schema import LABELS
 
     pair = LABELS.get(field)
     if pair is not None:
@@ -117,7 +117,7 @@ def _saved_uploads(uploads: list) -> list[Path]:  # noqa: ANN001 - streamlit's U
 
     Kept in the session under the files' ids, so a rerun (a language switch) finds them again.
     """
-    from gis.uploads import save_uploads
+    from gis.files.uploads import save_uploads
 
     key = "upload:" + "|".join(sorted(u.file_id for u in uploads))
     if key not in st.session_state:
@@ -125,9 +125,9 @@ def _saved_uploads(uploads: list) -> list[Path]:  # noqa: ANN001 - streamlit's U
     return [Path(p) for p in st.session_state[key]]
 
 
-def _preview(prepared) -> None:  # noqa: ANN001 - gis.imports.Prepared
+def _preview(prepared) -> None:  # noqa: ANN001 - gis.store.imports.Prepared
     """The first rows as they will be written, headed by the fields' Vietnamese labels (text cells)."""
-    from gis.schema import match_fields
+    from gis.files.schema import match_fields
 
     rows = prepared.report.repaired
     table = rows.drop(columns=rows.geometry.name).head(10).reset_index(drop=True)
@@ -161,7 +161,7 @@ def _svg(parcels, problems, *, size: int = 520) -> str:  # noqa: ANN001 - GeoDat
 def _problems_gpkg(problems) -> bytes:  # noqa: ANN001
     import pyogrio
 
-    from gis.uploads import scratch_dir
+    from gis.files.uploads import scratch_dir
 
     with scratch_dir() as folder:
         path = folder / "problems.gpkg"
@@ -186,8 +186,8 @@ def _datasets() -> None:
     import pandas as pd
 
     from app_pages.context import active
-    from gis.datasets import list_datasets
-    from gis.imports import incomplete_folders
+    from gis.store.datasets import list_datasets
+    from gis.store.imports import incomplete_folders
 
     current = active().info.name
     rows = [{_t("col_active"): "✓" if info.name == current else "", _t("col_name"): info.name,
@@ -207,8 +207,7 @@ def _datasets() -> None:
 def _offer_new() -> None:
     """After an import: the button that makes the new dataset the one every page uses."""
     from app_pages.context import active
-    from gis import datasets
-
+    from gis.store import datasets
     name = st.session_state.get(NEW_KEY)
     if not name:
         return
@@ -246,10 +245,10 @@ def _page() -> None:
 
 def _import_flow(uploads: list) -> None:
     """What was found in the upload, the reading options, the field mapping, the preview, the check, the import."""
-    from gis.imports import prepare, write_dataset
-    from gis.provinces import choices
-    from gis.schema import PARCEL_FIELDS
-    from gis.spreadsheet import csv_bytes
+    from gis.core.provinces import choices
+    from gis.core.spreadsheet import csv_bytes
+    from gis.files.schema import PARCEL_FIELDS
+    from gis.store.imports import prepare, write_dataset
 
     vi = lang() == "vi"
     try:  # save_uploads checks the parts and the sizes (upload_mb of gis/limits.toml) before anything is written
@@ -297,7 +296,7 @@ def _import_flow(uploads: list) -> None:
                             help=None if not needs_province else literal(source.crs.text(lang())))
     fix_crs = st.checkbox(_t("fix_crs"), value=False, key="data_fix_crs") if source.crs.fault else False
 
-    from gis.sources import map_fields
+    from gis.files.sources import map_fields
 
     columns = [str(c) for c in source.frame.columns if c != source.frame.geometry.name]
     auto = map_fields(columns)

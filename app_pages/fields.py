@@ -2,7 +2,7 @@
 
 A field is planned three ways: draw its outline on the map (Leaflet.draw, served offline), click rice
 parcels to add or remove them, or start from a suggested block of free rice land. The page checks it live
-(:func:`gis.fields.check_field`) and saves it in the workspace GeoPackage (:mod:`gis.store.workspace`), where it
+(:func:`gis.jobs.fields.check_field`) and saves it in the workspace GeoPackage (:mod:`gis.store.workspace`), where it
 can be renamed, deleted and exported. A saved field is a draft, drawn dashed and counted nowhere, until it is
 adopted here with the number and date of the decision that adopts it (:meth:`gis.store.workspace.Workspace.adopt_field`). The commune map stays the same from one rerun to the next; what
 changes is one overlay group (:func:`layers.render_fields.fields_group`) that streamlit-folium swaps in place.
@@ -38,17 +38,18 @@ from app_pages.context import (
 )
 from app_pages.text import literal
 from app_pages.ui import map_view, number_table
-from gis import fields, landuse
-from gis.errors import GisError
-from gis.i18n import number
-from gis.io import Dataset, file_key
+from gis.core import landuse
+from gis.core.errors import GisError
+from gis.core.i18n import number
+from gis.core.text import Text, strip_accents, texts
+from gis.files.io import Dataset, file_key
+from gis.jobs import fields
 from gis.jobs.targets.measure import Result, evaluate
 from gis.jobs.targets.plan import Plan, Target, default_plan, load_plan
 from gis.jobs.targets.status import COMPARE_LABELS, STATUS_COLOURS, STATUS_LABELS
 from gis.store.faults import WorkspaceError, workspace_fault
 from gis.store.rows import ADOPTED, DRAFT, dataset_id, srs_text, workspace_path
 from gis.store.workspace import Workspace, empty_fields
-from gis.text import Text, strip_accents, texts
 from layers.catalogue import PreparedMap
 from layers.geometry import bounds_wgs84
 from layers.planned_fields import DRAFTS, SAVED, SUGGESTED, WORKING, WORKING_PARCELS
@@ -221,7 +222,7 @@ def ha(value: float, decimals: int = 2) -> str:
 # -- cached: the workspace's fields, suggestions, targets -------------------------------------------
 
 
-#: What the page reads from the workspace: its path, its :func:`gis.io.file_key`, the dataset's id and CRS
+#: What the page reads from the workspace: its path, its :func:`gis.files.io.file_key`, the dataset's id and CRS
 #: (see :func:`_planned`).
 WsKey = tuple[str, tuple[str, int, int, int], str, str]
 

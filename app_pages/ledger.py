@@ -1,7 +1,7 @@
 """Land changes (biến động đất đai): the map of any date, the changes between two dates, a parcel's history,
 and, for officers, splitting, merging and changing a parcel's land use or land user with its document.
 
-The domain is :mod:`gis.ledger.changes`; this page only gathers input, previews (``split_pieces``,
+The domain is :mod:`gis.jobs.ledger.changes`; this page only gathers input, previews (``split_pieces``,
 ``merge_preview``) and shows refusals as text.
 """
 
@@ -20,14 +20,14 @@ from app_pages.context import clicked_parcel, lang, map_assets, new_drawing, t
 from app_pages.ledger_ui import PICK, history_table, line_from_geojson, map_as_of, reverse_form, store
 from app_pages.text import literal
 from app_pages.ui import map_view
-from gis import landuse
-from gis.errors import GisError
-from gis.i18n import number
-from gis.ledger import changes as ledger
-from gis.ledger.model import KIND_LABELS, Decision, Entry, LedgerError, key_text
-from gis.ledger.parcels import parse_ref, ref_of
-from gis.ledger.reports import changes_between, entries_refs
-from gis.text import Text, texts
+from gis.core import landuse
+from gis.core.errors import GisError
+from gis.core.i18n import number
+from gis.core.text import Text, texts
+from gis.jobs.ledger import changes as ledger
+from gis.jobs.ledger.model import KIND_LABELS, Decision, Entry, LedgerError, key_text
+from gis.jobs.ledger.parcels import parse_ref, ref_of
+from gis.jobs.ledger.reports import changes_between, entries_refs
 from layers.geometry import bounds_wgs84
 from layers.render import MAP_HEIGHT_PX, build_map, selection_group
 from layers.render_draw import DRAW_COLOUR, add_draw

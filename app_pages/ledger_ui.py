@@ -16,13 +16,13 @@ import streamlit as st
 
 from app_pages.context import DATASET_HASH, data_folder, lang, source_dataset, t
 from app_pages.text import literal
-from gis.errors import GisError
-from gis.io import Dataset, FileKey, file_key
-from gis.ledger.opening import open_store
-from gis.ledger.parcels import ref_of
-from gis.ledger.reports import history
-from gis.ledger.store import SqliteLandStore
-from gis.text import Text, texts
+from gis.core.errors import GisError
+from gis.core.text import Text, texts
+from gis.files.io import Dataset, FileKey, file_key
+from gis.jobs.ledger.opening import open_store
+from gis.jobs.ledger.parcels import ref_of
+from gis.jobs.ledger.reports import history
+from gis.jobs.ledger.store import SqliteLandStore
 
 TABLE: dict[str, Text] = texts({
     "history": ("Lịch sử biến động", "History of changes"),
@@ -71,20 +71,20 @@ def _store(data: Dataset, ledger_file: str) -> SqliteLandStore:
 
 def store() -> SqliteLandStore:
     """The land store (ledger) of the dataset in use; seeded from its parcels the first time."""
-    from gis.ledger.opening import ledger_name, ledger_path
+    from gis.jobs.ledger.opening import ledger_name, ledger_path
 
     data = source_dataset()
     return _store(data, str(ledger_path(ledger_name(data.folder))))
 
 
 def store_stamp(found: SqliteLandStore) -> FileKey:
-    """The store file's :func:`gis.io.file_key`: a cache key that changes with every entry written."""
+    """The store file's :func:`gis.files.io.file_key`: a cache key that changes with every entry written."""
     return file_key(found.path)
 
 
 @st.cache_resource(show_spinner=False, max_entries=6, hash_funcs=DATASET_HASH)
 def _as_of(base: Dataset, ledger_file: str, ledger_stamp: FileKey, day: dt.date | None):
-    from gis.ledger.reports import dataset_as_of
+    from gis.jobs.ledger.reports import dataset_as_of
     from layers.catalogue import prepare
 
     data = dataset_as_of(base, store(), day)
@@ -101,7 +101,7 @@ def map_as_of(day: dt.date | None):
 def history_table(ref: str, language: str) -> tuple[pd.DataFrame, list[str], list[str]]:
     """A parcel's history as a table (one row per change, oldest first), with its parents and children.
 
-    Raises :class:`gis.ledger.store.LedgerError` when the ledger has no such parcel."""
+    Raises :class:`gis.jobs.ledger.store.LedgerError` when the ledger has no such parcel."""
     found = history(store(), ref)
     rows = []
     for item in found.items:
@@ -131,8 +131,8 @@ def reverse_form(ref: str, *, key: str) -> None:
     A refusal (a later change to reverse first, a date before the entry's) is shown with its reason; ``key``
     keeps the widgets of two places apart."""
     from app_pages import auth
-    from gis.ledger.changes import reverse
-    from gis.ledger.model import Decision
+    from gis.jobs.ledger.changes import reverse
+    from gis.jobs.ledger.model import Decision
 
     language = lang()
     message = st.session_state.pop(f"{key}_reverse_msg", None)
@@ -176,7 +176,7 @@ def reverse_form(ref: str, *, key: str) -> None:
 def history_expander(row: pd.Series | dict) -> None:
     """The map page's addition to a parcel card: an expander listing the parcel's changes, and a button to the
     land changes page with the parcel picked."""
-    from gis.ledger.opening import ledger_name, ledger_path
+    from gis.jobs.ledger.opening import ledger_name, ledger_path
 
     ref = ref_of(row)
     with st.expander(tr("history"), expanded=False):

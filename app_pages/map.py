@@ -22,15 +22,16 @@ from app_pages import ledger_ui
 from app_pages.context import DATASET_HASH, as_of_note, clicked_tile_parcel, dataset, lang, map_assets, t, tiles_map
 from app_pages.text import literal
 from app_pages.ui import map_view, number_table
-from gis import admin_units, landuse
-from gis.errors import GisError
-from gis.i18n import number
-from gis.io import Dataset
-from gis.parcel_info import ParcelFacts, parcel_facts
-from gis.recovery import LandUsers, identity_label, land_users
-from gis.schema import LABELS
-from gis.search import find_parcels
-from gis.text import Text, texts
+from gis.core import landuse
+from gis.core.errors import GisError
+from gis.core.i18n import number
+from gis.core.text import Text, texts
+from gis.files import admin_units
+from gis.files.io import Dataset
+from gis.files.schema import LABELS
+from gis.jobs.parcel_info import ParcelFacts, parcel_facts
+from gis.jobs.recovery import LandUsers, identity_label, land_users
+from gis.jobs.search import find_parcels
 from layers.catalogue import PreparedMap
 from layers.render import MAP_HEIGHT_PX, build_map, selection_group
 
@@ -180,7 +181,7 @@ def _tile_filter() -> dict[str, list[str]] | None:
 @st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=DATASET_HASH)
 def _page_data(data: Dataset) -> tuple[list, list[str], LandUsers]:
     """What the page derives from the whole parcel layer, once per dataset (keyed by its content,
-    :attr:`gis.io.Dataset.key`): the villages and land-use groups to filter by, and the land users
+    :attr:`gis.files.io.Dataset.key`): the villages and land-use groups to filter by, and the land users
     (the card's "other parcels"). A rerun then costs the card and the highlight, not a pass over every parcel."""
     _parcels = data.parcels
     villages = sorted(_parcels["village"].dropna().unique(), key=lambda v: (str(v).casefold(), str(v))) \
@@ -284,7 +285,7 @@ def _result_label(parcels: pd.DataFrame, label: Hashable) -> str:
 
 
 def _heading() -> tuple[str, str]:
-    """The commune of the dataset in use and what its data covers (see :func:`gis.admin_units.heading`)."""
+    """The commune of the dataset in use and what its data covers (see :func:`gis.files.admin_units.heading`)."""
     try:
         return admin_units.heading(admin_units.of_dataset(dataset()), lang())
     except GisError:  # told below, where the dataset is loaded again

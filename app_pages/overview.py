@@ -8,10 +8,10 @@ import streamlit as st
 from app_pages.context import as_of_note, dataset, lang, t
 from app_pages.text import literal
 from app_pages.ui import number_table
-from gis import landuse
-from gis.errors import GisError
-from gis.i18n import number
-from gis.summary import summarise
+from gis.core import landuse
+from gis.core.errors import GisError
+from gis.core.i18n import number
+from gis.jobs.summary import summarise
 
 st.title(t("page_overview"))
 try:

@@ -18,17 +18,19 @@ from streamlit_folium import st_folium
 
 from app_pages.context import DATASET_HASH, as_of_note, dataset, lang, log_download, map_assets, num, prepared_map, t
 from app_pages.text import literal
-from gis import admin_units, i18n, recovery
-from gis.errors import GisError
-from gis.io import Dataset, FileKey, file_key
+from gis.core import i18n
+from gis.core.errors import GisError
+from gis.core.text import Text, texts
+from gis.files import admin_units
+from gis.files.io import Dataset, FileKey, file_key
+from gis.jobs import recovery
+from gis.jobs.summary import kept_fields, summarise
 from gis.jobs.targets.measure import Result, evaluate, feature_years
 from gis.jobs.targets.plan import ROLES, Plan, default_plan, load_plan
 from gis.jobs.targets.status import COMPARE_LABELS, ESTIMATE, STATUS_LABELS
 from gis.store.faults import WorkspaceError, workspace_fault
 from gis.store.rows import ADOPTED, dataset_id, workspace_path
 from gis.store.workspace import Workspace, read_planned
-from gis.summary import kept_fields, summarise
-from gis.text import Text, texts
 from layers.geometry import bounds_wgs84, zoom_for
 from layers.render_present import highlight_group, presentation_map, standalone_html
 
@@ -216,7 +218,7 @@ def _html(data: Dataset, language: str, _prepared, day: object = None) -> str:
     """The map as one offline HTML file, made once per dataset, language and "as of" date ``day`` (not at every
     rerun)."""
     title = admin_units.app_title(admin_units.of_dataset(data), admin_units.dataset_name(data), language)
-    from gis.ledger.asof import as_of_text
+    from gis.jobs.ledger.asof import as_of_text
 
     dated = as_of_text(data.as_of, language) + "." if data.as_of is not None else ""
     return standalone_html(_prepared, lang=language, title=title,

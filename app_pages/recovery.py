@@ -37,10 +37,12 @@ from app_pages.context import (
 )
 from app_pages.text import literal
 from app_pages.ui import map_view, number_table
-from gis import admin_units, i18n
-from gis.errors import GisError
-from gis.io import Dataset, FileKey, file_key
-from gis.recovery import (
+from gis.core import i18n
+from gis.core.errors import GisError
+from gis.core.text import DEMO_NOTE, Text, short_number, texts
+from gis.files import admin_units
+from gis.files.io import Dataset, FileKey, file_key
+from gis.jobs.recovery import (
     DEFAULT_SETTINGS_PATH,
     FLAG_LABELS,
     STATUS_LABELS,
@@ -55,7 +57,7 @@ from gis.recovery import (
     recover,
     tier_labels,
 )
-from gis.recovery_export import (
+from gis.jobs.recovery_export import (
     COUNT,
     HA,
     M2,
@@ -67,8 +69,7 @@ from gis.recovery_export import (
     write_geopackage,
     write_workbook,
 )
-from gis.recovery_files import load_boundary_file
-from gis.text import DEMO_NOTE, Text, short_number, texts
+from gis.jobs.recovery_files import load_boundary_file
 from layers.catalogue import PreparedMap
 from layers.recovery_parts import SPECS, RecoveryLayers, prepare_recovery
 from layers.render import MAP_HEIGHT_PX, build_map
@@ -225,11 +226,11 @@ def _outcome(data: Dataset, kind: str, ref: str, project: str | None, settings_s
 @st.cache_data(show_spinner=False, max_entries=8, hash_funcs=DATASET_HASH)
 def _exports(key: tuple, code: str, builtin: bool, _outcome: Outcome, data: Dataset) -> dict[str, bytes]:
     """The workbook, GeoPackage and CSV of a recovery as bytes, written in the workspace's scratch folder."""
-    from gis.uploads import scratch_dir
+    from gis.files.uploads import scratch_dir
 
     notes: tuple[Text, ...] = (DEMO_NOTE,) if builtin else ()
     if data.as_of is not None:  # the figures of the sidebar's date: said in the workbook
-        from gis.ledger.asof import as_of_text
+        from gis.jobs.ledger.asof import as_of_text
 
         notes += (Text(as_of_text(data.as_of, "vi") + ".", as_of_text(data.as_of, "en") + "."),)
     out: dict[str, bytes] = {}
@@ -248,7 +249,7 @@ def _exports(key: tuple, code: str, builtin: bool, _outcome: Outcome, data: Data
 
 def _on_upload() -> None:
     """Keep an uploaded boundary in the workspace (safe name, size limit, never overwriting anything)."""
-    from gis.uploads import save_upload
+    from gis.files.uploads import save_upload
 
     upload = st.session_state.get(UPLOAD)
     st.session_state.pop(UPLOAD_PROJECT, None)
@@ -301,7 +302,7 @@ def _choose_boundary(data: Dataset) -> tuple[str, str, str | None] | None:
 @st.cache_data(show_spinner=False, max_entries=4)
 def _upload_choices(path: str, stamp: FileKey) -> list[tuple[str, str]]:
     """The features of an uploaded boundary file, for the picker (none when it cannot be read)."""
-    from gis.sources import read_source
+    from gis.files.sources import read_source
 
     try:
         return project_choices(read_source(path).frame)
@@ -419,7 +420,7 @@ def _shown(frame: pd.DataFrame, columns) -> Styler:
 
 
 def _parcel_table(result: Recovery) -> Styler:
-    from gis.recovery_export import PARCEL_COLUMNS
+    from gis.jobs.recovery_export import PARCEL_COLUMNS
 
     columns = [c for c in PARCEL_COLUMNS if c.key != "no"]
     return _shown(parcel_rows(result.table, lang()), columns)

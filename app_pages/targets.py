@@ -24,10 +24,11 @@ from app_pages import auth
 from app_pages.context import DATASET_HASH, as_of_note, dataset, lang, log_download, map_assets, prepared_map, t
 from app_pages.text import literal
 from app_pages.ui import map_view
-from gis import admin_units
-from gis.errors import GisError
-from gis.i18n import number
-from gis.io import Dataset, FileKey, file_key
+from gis.core.errors import GisError
+from gis.core.i18n import number
+from gis.core.text import Text, short_number, texts
+from gis.files import admin_units
+from gis.files.io import Dataset, FileKey, file_key
 from gis.jobs.targets.footprint import footprints
 from gis.jobs.targets.labels import GROUPS, group_of, parameter_label, parameter_unit, source_text
 from gis.jobs.targets.measure import Result, estimate_terms
@@ -45,11 +46,10 @@ from gis.jobs.targets.status import (
     status_of,
     status_text,
 )
+from gis.jobs.targets_export import STATUS_COLOURS, targets_xlsx_bytes
 from gis.store.faults import WorkspaceError, workspace_fault
 from gis.store.rows import workspace_path
 from gis.store.workspace import Workspace
-from gis.targets_export import STATUS_COLOURS, targets_xlsx_bytes
-from gis.text import Text, short_number, texts
 from layers.catalogue import PreparedMap
 from layers.render import build_map
 from layers.render_targets import TargetHighlight, prepare_highlight, target_group, use_target_script

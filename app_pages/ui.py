@@ -22,8 +22,8 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from gis import i18n
-from gis.uploads import MAX_UPLOAD_BYTES
+from gis.core import i18n
+from gis.files.uploads import MAX_UPLOAD_BYTES
 from layers.geometry import zoom_for
 from layers.render import MAP_HEIGHT_PX, MAP_WIDTH_PX
 

@@ -10,7 +10,7 @@ its own process group, its own workspace naming the dataset as the active one, i
 drives headless Debian Chromium (``/usr/bin/chromium``) through Playwright. Every request outside 127.0.0.1 is
 aborted and counted (a Playwright route on outside addresses only, so that local requests are not slowed, and
 a host resolver that knows no other host); a run with any such request fails. The merged commune
-(``hiep-hoa``, :mod:`gis.merged_demo`) is generated into the cache folder first if it is not there.
+(``hiep-hoa``, :mod:`gis.demo.merged`) is generated into the cache folder first if it is not there.
 
 Measured, as the issue's map rows ask (medians over the repeats; bytes are what the server sent: every HTTP
 response, headers included, and every WebSocket frame received, from the DevTools protocol):
@@ -481,8 +481,8 @@ def prepare_dataset(name: str, workspace: Path) -> tuple[Path, int, list[Target]
     (Đông Lỗ)."""
     import geopandas as gpd
 
-    from gis import datasets
-    from gis.io import load_dataset
+    from gis.files.io import load_dataset
+    from gis.store import datasets
 
     info = datasets.find(name, workspace)
     if datasets.needs_generating(info):

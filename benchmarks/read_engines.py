@@ -15,7 +15,7 @@ import fiona
 import geopandas as gpd
 import pyogrio
 
-from gis.io import BUILTIN_DATA_DIR
+from gis.files.io import BUILTIN_DATA_DIR
 
 
 def timed(fn, repeat: int) -> float:

@@ -8,12 +8,12 @@ Parcel sets of 15 000 (a commune), 100 000 (a district) and 1 000 000 (a provinc
 GeoParquet under ``benchmarks/.cache/`` (git-ignored). One irregular project boundary covers 10 % of each set.
 For each size, in the same run, it times (median of ``--repeat`` runs):
 
-- ``ours``: :func:`gis.recovery.measure` with the layer's spatial index already built (the app keeps it for
+- ``ours``: :func:`gis.jobs.recovery.measure` with the layer's spatial index already built (the app keeps it for
   the session), and ``ours cold`` with the index built inside the timing;
 - ``overlay``: ``geopandas.overlay(parcels, boundary, how="intersection")`` plus the areas per parcel;
 - ``bare GEOS``: ``shapely.intersection`` of only the parcels the boundary crosses (found beforehand, out of
   the timing) and their areas: the floor no method that intersects can beat;
-- ``report``: :func:`gis.recovery.recover`, the whole report with flags and summaries (not its export).
+- ``report``: :func:`gis.jobs.recovery.recover`, the whole report with flags and summaries (not its export).
 
 It checks that the three computations agree within 0.01 m² per parcel, prints a table, then the whole
 commune report on the built-in data, and exits with 1 when a check or a target fails. Targets: at least 4x
@@ -40,8 +40,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gis.recovery import load_settings, measure, prepare_boundary, recover
-from gis.schema import normalise_parcels
+from gis.files.schema import normalise_parcels
+from gis.jobs.recovery import load_settings, measure, prepare_boundary, recover
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 EPSG = 9214
@@ -165,7 +165,7 @@ def bench(n: int, repeat: int) -> dict:
 
 def builtin_report(repeat: int) -> tuple[float, float, int]:
     """The whole commune report on the built-in data: the cluster, then every project at once."""
-    from gis.io import BUILTIN_DATA_DIR, read_layer
+    from gis.files.io import BUILTIN_DATA_DIR, read_layer
 
     parcels = normalise_parcels(read_layer(BUILTIN_DATA_DIR / "parcels.shp"), source="parcels.shp")
     projects = read_layer(BUILTIN_DATA_DIR / "recovered_land.shp")

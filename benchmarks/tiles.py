@@ -1,11 +1,11 @@
-"""Building the parcel vector tiles (``gis/tiles.py``) of the built-in commune and of the merged one.
+"""Building the parcel vector tiles (``gis/jobs/tiles.py``) of the built-in commune and of the merged one.
 
 Run::
 
     LUONGPHONG_CACHE=/path/to/cache python3 -m benchmarks.tiles [--datasets builtin,hiep-hoa] [--runs 1]
 
 For each dataset (the merged commune ``hiep-hoa`` is read from the cache folder, generated there first if it
-is not): the parcels, the time to hash them (:func:`gis.tiles.content_key`, done once per dataset by the app),
+is not): the parcels, the time to hash them (:func:`gis.jobs.tiles.content_key`, done once per dataset by the app),
 the time to build the tiles into an empty temporary folder (GDAL's MVT driver through pyogrio; the median of
 ``--runs``), the time to find them built again, the number of tiles, their total size and the largest (gzip, as
 sent), per zoom level. The machine may be shared: the load average is printed beside the figures.
@@ -20,8 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from gis import merged_demo, tiles
-from gis.io import load_dataset
+from gis.demo import merged as merged_demo
+from gis.files.io import load_dataset
+from gis.jobs import tiles
 
 
 def measure(name: str, runs: int) -> dict[str, object]:

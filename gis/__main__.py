@@ -1,9 +1,9 @@
 """The command line: ``python -m gis COMMAND``. Each command lives in ``gis/commands/``.
 
 Every file given to a command is checked against the size limit (``file_mb`` in ``gis/limits.toml``)
-before the command runs. A problem with the user's data (:class:`gis.errors.GisError`) prints its message
+before the command runs. A problem with the user's data (:class:`gis.core.errors.GisError`) prints its message
 and exits with 2; anything else is a bug: a short message in the user's language, the traceback kept in the
-workspace's log (``logs/gis.log``, see :mod:`gis.logs`), exit 3. ``--debug`` (or ``LUONGPHONG_DEBUG=1``) prints
+workspace's log (``logs/gis.log``, see :mod:`gis.core.logs`), exit 3. ``--debug`` (or ``LUONGPHONG_DEBUG=1``) prints
 the traceback instead. Every command's outcome is logged there too, with the files it read and wrote.
 """
 
@@ -18,8 +18,9 @@ import pkgutil
 import sys
 from pathlib import Path
 
-from gis import commands, logs
-from gis.errors import GisError
+from gis import commands
+from gis.core import logs
+from gis.core.errors import GisError
 
 #: Exit codes: 2 for the user's data or request, 3 for a bug (or the machine out of memory), 130 for Ctrl+C.
 EXIT_USER, EXIT_BUG, EXIT_INTERRUPTED = 2, 3, 130
@@ -54,7 +55,7 @@ def _stamps(paths: list[Path]) -> dict[Path, int | None]:
 def _user() -> str | None:
     """The user of this machine, as the workspace records a command's changes; None when unknown."""
     try:
-        from gis.accounts import local_user
+        from gis.store.accounts import local_user
 
         return local_user().name
     except (OSError, GisError):
@@ -97,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     inputs = _input_files(args)
     before = _stamps(_path_args(args))
     try:
-        from gis.limits import check_file_size
+        from gis.core.limits import check_file_size
 
         for path in inputs:
             check_file_size(path)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import shapely
 
-from gis.io import Dataset
+from gis.files.io import Dataset
 from layers import (
     aquaculture_ponds,
     canals,
@@ -82,7 +82,7 @@ class PreparedMap:
 def prepare(dataset: Dataset, *, pack_parcels: bool = True) -> PreparedMap:
     """Reproject, simplify and pack every layer the dataset has.
 
-    With ``pack_parcels=False`` (a map whose parcels are vector tiles, :mod:`gis.tiles`) the parcel layer is
+    With ``pack_parcels=False`` (a map whose parcels are vector tiles, :mod:`gis.jobs.tiles`) the parcel layer is
     listed with no data (``data_json`` empty) and ``parcels_display`` is the parcels reprojected, not
     simplified (only the few highlighted ones are ever sent from it): the slow part is skipped.
     """

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from gis import landuse
+from gis.core import landuse
 from layers.spec import LayerSpec
 
 TITLE = ("Chú giải", "Legend")

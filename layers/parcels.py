@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gis import landuse
+from gis.core import landuse
 from layers.spec import Field, LayerSpec, TooltipLine
 
 SPEC = LayerSpec(

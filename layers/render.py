@@ -7,7 +7,7 @@ in :func:`selection_group`, which streamlit-folium swaps in place (``feature_gro
 
 streamlit-folium sends the whole map script again at every rerun (it is an argument of a Streamlit component),
 so the commune map page gives :func:`build_map` its :class:`MapSources`: the parcels are then drawn from vector
-tiles (:mod:`gis.tiles`, Leaflet.VectorGrid) and the other layers fetched by address, and the script holds no
+tiles (:mod:`gis.jobs.tiles`, Leaflet.VectorGrid) and the other layers fetched by address, and the script holds no
 data, only addresses, styles and the legend (a few kilobytes, whatever the commune's size).
 """
 
@@ -22,10 +22,10 @@ from branca.element import MacroElement
 from folium.map import Layer
 from folium.template import Template
 
-from gis import landuse
-from gis.tiles import LAYER as TILE_LAYER
-from gis.tiles import PROPERTIES as TILE_PROPERTIES
-from gis.tiles import TileSet, store_layer
+from gis.core import landuse
+from gis.jobs.tiles import LAYER as TILE_LAYER
+from gis.jobs.tiles import PROPERTIES as TILE_PROPERTIES
+from gis.jobs.tiles import TileSet, store_layer
 from layers import selection
 from layers.catalogue import PreparedMap
 from layers.geometry import pack, pack_json, zoom_for
@@ -81,7 +81,7 @@ class MapSources:
     tiles: TileSet
     #: The address of each other layer's packed data, by layer key.
     layer_urls: dict[str, str] = field(default_factory=dict)
-    #: The address of a stored file (:func:`gis.tiles.store_layer`) is this followed by ``<name>.json``.
+    #: The address of a stored file (:func:`gis.jobs.tiles.store_layer`) is this followed by ``<name>.json``.
     files_url: str = "/lp-map/layers/"
 
     def file_url(self, name: str) -> str:

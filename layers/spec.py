@@ -46,7 +46,7 @@ class LayerSpec:
     Parameters
     ----------
     key
-        The layer's name in the dataset (``gis.io.LAYERS``) and in the browser.
+        The layer's name in the dataset (``gis.files.io.LAYERS``) and in the browser.
     title
         Its title in the layer control and legend, in Vietnamese and English.
     style

@@ -105,7 +105,7 @@ def _session_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pat
     previous = {name: os.environ.get(name) for name in ("LUONGPHONG_WORKSPACE", "LUONGPHONG_TILE_CACHE")}
     path = tmp_path_factory.mktemp("session-workspace") / "workspace.gpkg"
     os.environ["LUONGPHONG_WORKSPACE"] = str(path)
-    # the map's tiles and layer files (gis.tiles) too are written in the run's temporary folder
+    # the map's tiles and layer files (gis.jobs.tiles) too are written in the run's temporary folder
     os.environ["LUONGPHONG_TILE_CACHE"] = str(tmp_path_factory.mktemp("tile-cache"))
     yield path
     for name, value in previous.items():
@@ -258,7 +258,7 @@ def wait_painted(frame, lat: float, lng: float, condition: str, *, timeout_ms: i
     return pixel_at(frame, lat, lng)
 
 
-# -- a map whose parcels are vector tiles (the map page: gis/tiles.py, lpmap.parcelTiles) -----------------
+# -- a map whose parcels are vector tiles (the map page: gis/jobs/tiles.py, lpmap.parcelTiles) -----------------
 
 #: At least one parcel tile drawn (Leaflet marks a tile loaded once VectorGrid has painted it).
 TILES_PAINTED = "document.querySelectorAll('.leaflet-lp-parcels-pane canvas.leaflet-tile-loaded').length > 0"

@@ -14,7 +14,7 @@ import numpy as np
 import pyogrio
 import shapely
 
-from gis.io import BUILTIN_DATA_DIR
+from gis.files.io import BUILTIN_DATA_DIR
 
 
 @cache

@@ -19,7 +19,8 @@ from argon2 import PasswordHasher
 from conftest import free_port
 
 from gis.__main__ import main
-from gis.accounts import (
+from gis.files.io import ROOT
+from gis.store.accounts import (
     ACTIONS,
     ROLES,
     AccountError,
@@ -30,7 +31,6 @@ from gis.accounts import (
     User,
     local_user,
 )
-from gis.io import ROOT
 
 PASSWORD = "lúa xuân đồng Cấm"
 T0 = 1_800_000_000.0

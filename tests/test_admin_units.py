@@ -14,9 +14,9 @@ import pytest
 import shapely
 import vn_files as vf
 
-from gis import admin_units as au
 from gis.__main__ import main
-from gis.io import BUILTIN_DATA_DIR, load_dataset
+from gis.files import admin_units as au
+from gis.files.io import BUILTIN_DATA_DIR, load_dataset
 from gis.printing.maps import export_map
 
 #: Nghị quyết 1658/NQ-UBTVQH15, Điều 1 khoản 62, typed from the resolution's text, with the former units'

@@ -23,7 +23,7 @@ def test_problem_drawing_is_svg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     import importlib
     import sys
 
-    from gis.checks import check_parcels
+    from gis.files.checks import check_parcels
 
     monkeypatch.setenv("LUONGPHONG_WORKSPACE", str(tmp_path / "ws" / "workspace.gpkg"))
     frame = vf.parcels()

@@ -14,10 +14,10 @@ from streamlit import config
 from streamlit.testing.v1 import AppTest
 
 from app_pages.text import literal
-from gis import datasets
-from gis.accounts import Accounts
-from gis.imports import import_source
-from gis.io import ROOT
+from gis.files.io import ROOT
+from gis.store import datasets
+from gis.store.accounts import Accounts
+from gis.store.imports import import_source
 from gis.store.workspace import Workspace
 
 DEMO = "Đây là dữ liệu minh họa"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from figures import rice_area_ha, vn
 from streamlit.testing.v1 import AppTest
 
-from gis.io import ROOT
+from gis.files.io import ROOT
 
 
 def app() -> AppTest:

@@ -21,23 +21,27 @@ def test_gis_never_imports_streamlit_or_folium():
 
 
 
-#: The sub-packages of ``gis`` and the sub-packages each may import. The shared core comes first and imports
-#: no other sub-package; reading the officer's files builds on the core only; the workspace store (the
-#: GeoPackage the officer's work is saved in) on the core and the files; the demonstration data on the core and
-#: the files; the ledger on the core, the files and the store (it writes through the store's transaction and
-#: audit); the printed maps (which print a dataset of a date, with its planned fields) also on the ledger and
-#: the store. Flat ``gis`` modules (still to be moved into sub-packages) are not constrained here, and no
-#: sub-package imports ``gis.commands`` (the command line sits on top of everything).
+#: The sub-packages of ``gis`` and the sub-packages each may import, from the bottom up: the shared core (text,
+#: errors, paths, CRS, land-use codes, limits) imports no other; reading and checking the officer's files builds on
+#: the core; the demonstration data on the core and the files; the workspace store (the workspace GeoPackage, the
+#: datasets, imports, accounts) also on the demonstration data (it generates the merged commune on first use); the
+#: officer's jobs (recovery, fields, targets, summaries, the land ledger) on all of these; the printed maps and
+#: report on the jobs. No sub-package imports ``gis.commands`` (the command line sits on top of everything).
 ALLOWED = {
     "core": set(),
     "files": {"core"},
-    "store": {"core", "files"},
     "demo": {"core", "files"},
-    "printing": {"core", "files", "ledger", "store", "jobs"},
-    "ledger": {"core", "files", "store"},
-    "jobs": {"core", "files", "ledger", "store"},
+    "store": {"core", "files", "demo"},
+    "jobs": {"core", "files", "demo", "store"},
+    "printing": {"core", "files", "store", "jobs"},
 }
+#: Imports against the rule that are known and still to be untangled (this list may only shrink): the data
+#: check reads the minimum parcel sizes from the recovery settings (a job's file); generating the merged commune
+#: builds its map's tiles at once (a job).
+KNOWN_EXCEPTIONS = {("gis/files/checks.py", "gis.jobs.recovery"), ("gis/store/datasets.py", "gis.jobs")}
 SUBPACKAGES = set(ALLOWED) | {"commands"}
+#: Modules still over 500 lines, to be split like the others (this list may only shrink).
+NOT_YET_SPLIT = {"gis/jobs/recovery.py", "gis/files/sources.py", "gis/files/checks.py"}
 GIS = Path(__file__).resolve().parent.parent / "gis"
 
 
@@ -62,7 +66,7 @@ def _sub_package(module: str) -> str | None:
 def _wrong_imports(package: str, path: str, source: str) -> list[str]:
     return [f"{path}:{line} imports {module}" for line, module in _gis_imports(source)
             if (target := _sub_package(module)) is not None and target != package
-            and target not in ALLOWED[package]]
+            and target not in ALLOWED[package] and (path, module) not in KNOWN_EXCEPTIONS]
 
 
 def test_sub_packages_import_only_the_ones_below_them():
@@ -71,6 +75,29 @@ def test_sub_packages_import_only_the_ones_below_them():
         for path in sorted((GIS / package).rglob("*.py")):
             wrong += _wrong_imports(package, str(path.relative_to(GIS.parent)), path.read_text(encoding="utf-8"))
     assert wrong == []
+
+
+def test_the_known_exceptions_are_still_there():
+    """An exception untangled must leave :data:`KNOWN_EXCEPTIONS`, so the list only shrinks."""
+    for path, module in KNOWN_EXCEPTIONS:
+        source = (GIS.parent / path).read_text(encoding="utf-8")
+        assert module in [name for _, name in _gis_imports(source)], (path, module)
+
+
+def test_no_module_lives_flat_in_gis():
+    """Every module of the domain sits in a sub-package whose name says what it does."""
+    flat = sorted(p.name for p in GIS.glob("*.py") if p.name not in ("__init__.py", "__main__.py"))
+    assert flat == []
+
+
+def test_no_module_is_over_about_500_lines():
+    """Small rooms: no module of the domain, the layers or the pages over 500 lines (those listed are still to
+    be split, and the list may only shrink)."""
+    root = GIS.parent
+    long = {str(p.relative_to(root)): n for folder in ("gis", "layers", "app_pages")
+            for p in (root / folder).rglob("*.py") if (n := len(p.read_text(encoding="utf-8").splitlines())) > 500}
+    assert set(long) <= NOT_YET_SPLIT, sorted(set(long) - NOT_YET_SPLIT)
+    assert not NOT_YET_SPLIT - set(long), sorted(NOT_YET_SPLIT - set(long))
 
 
 def test_every_sub_package_has_a_rule():

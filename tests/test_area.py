@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Polygon, box
 
-from gis.area import area_m2, clip_area_m2, total_ha
+from gis.core.area import area_m2, clip_area_m2, total_ha
 from gis.core.crs import LUONG_PHONG_EPSG
-from gis.errors import CrsError
+from gis.core.errors import CrsError
 
 E, N = 397_333.0, 2_361_018.0  # Lương Phong's centroid in EPSG:9214
 

@@ -1,4 +1,4 @@
-"""Any date's state (gis.ledger.asof): the figures, the plan's targets and the commands asked as of a date.
+"""Any date's state (gis.jobs.ledger.asof): the figures, the plan's targets and the commands asked as of a date.
 
 Real geometry with known answers: a grid of 100 m x 100 m parcels in VN-2000 (the ledger tests' grid) in a real
 GeoPackage dataset folder, its ledger in a real workspace under tmp_path, a recovered-land layer of known
@@ -18,14 +18,14 @@ import shapely
 from openpyxl import load_workbook
 
 from gis.__main__ import main
-from gis.io import load_dataset
+from gis.files.io import load_dataset
+from gis.jobs.ledger import asof
+from gis.jobs.ledger import changes as ch
+from gis.jobs.ledger.model import LedgerError
+from gis.jobs.ledger.opening import open_store
+from gis.jobs.summary import summarise
 from gis.jobs.targets.measure import evaluate
 from gis.jobs.targets.plan import load_plan
-from gis.ledger import asof
-from gis.ledger import changes as ch
-from gis.ledger.model import LedgerError
-from gis.ledger.opening import open_store
-from gis.summary import summarise
 from tests.test_ledger import E0, N0, grid
 
 RECOVERY_DAY = dt.date(2024, 3, 1)

@@ -12,14 +12,14 @@ import pytest
 import shapely
 from streamlit.testing.v1 import AppTest
 
-from gis import landuse
-from gis.i18n import number
-from gis.io import ROOT, load_dataset
-from gis.ledger import asof
-from gis.ledger import changes as ch
-from gis.ledger.model import key_text
-from gis.ledger.opening import open_store
-from gis.summary import recovered_union, summarise
+from gis.core import landuse
+from gis.core.i18n import number
+from gis.files.io import ROOT, load_dataset
+from gis.jobs.ledger import asof
+from gis.jobs.ledger import changes as ch
+from gis.jobs.ledger.model import key_text
+from gis.jobs.ledger.opening import open_store
+from gis.jobs.summary import recovered_union, summarise
 from tests.test_ledger_page import big_parcel
 
 AS_OF = "as_of"

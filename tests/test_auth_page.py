@@ -11,8 +11,8 @@ import pytest
 from streamlit import config
 from streamlit.testing.v1 import AppTest
 
-from gis.accounts import Accounts, AccountSettings
-from gis.io import ROOT
+from gis.files.io import ROOT
+from gis.store.accounts import Accounts, AccountSettings
 from gis.store.workspace import Workspace
 
 PASSWORD = "mật khẩu đủ dài"

@@ -15,7 +15,7 @@ import pytest
 import vn_files as vf
 from conftest import open_offline_page, start_app, stop_app
 
-from gis import datasets
+from gis.store import datasets
 
 pytestmark = pytest.mark.browser
 

@@ -29,8 +29,8 @@ from conftest import (
     wait_vertices,
 )
 
-from gis import fields
-from gis.io import BUILTIN_DATA_DIR, load_dataset
+from gis.files.io import BUILTIN_DATA_DIR, load_dataset
+from gis.jobs import fields
 from gis.store.workspace import Workspace
 
 pytestmark = pytest.mark.browser

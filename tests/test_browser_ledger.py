@@ -19,8 +19,8 @@ import shapely
 from conftest import MAP_IFRAME as IFRAME
 from conftest import open_offline_page, rerun_after, settle, start_app, stop_app, wait_parcels_drawn, wait_vertices
 
-from gis.io import load_dataset
-from gis.ledger.model import key_text
+from gis.files.io import load_dataset
+from gis.jobs.ledger.model import key_text
 
 pytestmark = pytest.mark.browser
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import MAP_IFRAME, open_offline_page, settle, start_app, stop_app, wait_parcels_drawn
 
-from gis.io import ROOT, load_dataset
+from gis.files.io import ROOT, load_dataset
 from gis.store.workspace import Workspace
 
 pytestmark = pytest.mark.browser

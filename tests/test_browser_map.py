@@ -15,7 +15,7 @@ import pytest
 from conftest import MAP_IFRAME as IFRAME
 from conftest import tile_pixel_at, wait_parcels_drawn, wait_tiles_painted
 
-from gis.io import load_dataset
+from gis.files.io import load_dataset
 
 pytestmark = pytest.mark.browser
 
@@ -172,7 +172,7 @@ def test_an_online_background_that_cannot_load_says_so_in_vietnamese(streamlit_a
 
 
 def test_a_village_filter_hides_the_other_villages_parcels_in_the_tiles(streamlit_app, offline_page, parcels, pond):
-    from gis.i18n import number
+    from gis.core.i18n import number
 
     page = offline_page.page
     frame = open_map(streamlit_app, offline_page)

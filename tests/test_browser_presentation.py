@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import MAP_IFRAME as IFRAME
 
-from gis.io import load_dataset
+from gis.files.io import load_dataset
 from layers.catalogue import prepare
 from layers.render_present import standalone_html
 

@@ -12,9 +12,9 @@ from conftest import MAP_IFRAME as IFRAME
 from conftest import wait_painted, wait_parcels_drawn
 from openpyxl import load_workbook
 
-from gis.i18n import number
-from gis.io import load_dataset
-from gis.recovery import load_settings, prepare_boundary, recover
+from gis.core.i18n import number
+from gis.files.io import load_dataset
+from gis.jobs.recovery import load_settings, prepare_boundary, recover
 
 pytestmark = pytest.mark.browser
 

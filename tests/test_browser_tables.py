@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from gis.io import load_dataset
-from gis.summary import summarise
+from gis.files.io import load_dataset
+from gis.jobs.summary import summarise
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 90_000

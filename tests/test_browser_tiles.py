@@ -1,7 +1,7 @@
 """The merged commune's map in a real browser, offline: parcels from vector tiles, a click, two searches.
 
 The app runs on the merged commune xã Hiệp Hòa (mới) (≈63 000 parcels, the dataset ``hiep-hoa``, read from the
-cache folder where ``gis.merged_demo`` generates it once), with a workspace and a tile cache in the test run's
+cache folder where ``gis.demo.merged`` generates it once), with a workspace and a tile cache in the test run's
 temporary folder (the tiles are built at the first map load). Headless Debian Chromium; every request outside
 127.0.0.1 is aborted and recorded (``conftest.offline_page``) and fails the test, as do page errors and HTTP
 statuses of 400 or more.
@@ -20,8 +20,10 @@ import pytest
 import shapely
 from conftest import MAP_IFRAME, start_app, stop_app, tile_pixel_at, wait_parcels_drawn, wait_tiles_painted
 
-from gis import datasets, landuse, merged_demo
-from gis.io import load_dataset
+from gis.core import landuse
+from gis.demo import merged as merged_demo
+from gis.files.io import load_dataset
+from gis.store import datasets
 
 pytestmark = pytest.mark.browser
 
@@ -151,7 +153,7 @@ def test_the_merged_commune_draws_from_tiles_and_a_click_in_thang_opens_the_card
 
 def search(page, parcel: KnownParcel) -> None:
     """Search for the parcel's land user (typed without accents) and wait for its card and highlight."""
-    from gis.search import fold
+    from gis.jobs.search import fold
 
     box = page.get_by_role("textbox", name="Tìm thửa đất")
     box.fill(fold(parcel.owner))

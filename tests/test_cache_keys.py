@@ -1,5 +1,5 @@
-"""The app's cache keys cannot go stale: a dataset is keyed by its content (gis.io.Dataset.key), its folder by
-what its files are now (gis.io.folder_key), and a page shows fresh figures after the data changed in place,
+"""The app's cache keys cannot go stale: a dataset is keyed by its content (gis.files.io.Dataset.key), its folder by
+what its files are now (gis.files.io.folder_key), and a page shows fresh figures after the data changed in place,
 in the same folder, with its files' modification times set back."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import pytest
 import vn_files as vf
 from streamlit.testing.v1 import AppTest
 
-from gis import datasets
-from gis.imports import import_source
-from gis.io import ROOT, file_key, folder_key, load_dataset
+from gis.files.io import ROOT, file_key, folder_key, load_dataset
+from gis.store import datasets
+from gis.store.imports import import_source
 
 
 @pytest.fixture

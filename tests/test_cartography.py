@@ -15,10 +15,10 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
-from gis import landuse
 from gis.__main__ import main
-from gis.errors import GisError
-from gis.io import load_dataset
+from gis.core import landuse
+from gis.core.errors import GisError
+from gis.files.io import load_dataset
 from gis.printing import export_map, map_sheet
 from gis.printing.captions import crs_text
 from gis.printing.sheet import render_sheet
@@ -163,7 +163,7 @@ def test_every_font_is_embedded_truetype(landuse_pdf, recovery_pdf, fields_pdf):
 
 
 def test_recovery_sheet_shows_the_project_its_table_and_only_affected_codes(recovery_pdf, dataset):
-    from gis.recovery import prepare_boundary, recover, select_project
+    from gis.jobs.recovery import prepare_boundary, recover, select_project
 
     reader = pypdf.PdfReader(recovery_pdf)
     box = reader.pages[0].mediabox
@@ -184,7 +184,7 @@ def test_recovery_sheet_shows_the_project_its_table_and_only_affected_codes(reco
 
 
 def test_recovery_table_adds_up(dataset):
-    from gis.recovery import prepare_boundary, recover, select_project
+    from gis.jobs.recovery import prepare_boundary, recover, select_project
 
     row = select_project(dataset.layers["recovered_land"], "1")
     result = recover(dataset.parcels, prepare_boundary(row, crs=dataset.parcels.crs))

@@ -14,14 +14,14 @@ import vn_files as vf
 from hostile import all_cases
 
 from benchmarks.synthetic import planted
-from gis import checks
-from gis.checks import MIN_AREA_M2, check_parcels, overlaps_and_gaps
-from gis.errors import GisError
-from gis.io import BUILTIN_DATA_DIR, read_layer
+from gis.core.errors import GisError
+from gis.files import checks
+from gis.files.checks import MIN_AREA_M2, check_parcels, overlaps_and_gaps
+from gis.files.io import BUILTIN_DATA_DIR, read_layer
 
 
 def reference(polys: np.ndarray, *, min_area_m2: float = MIN_AREA_M2) -> tuple[list, list]:
-    """The check as it was before the coverage tools (gis/checks.py at main bba1dac), returning the same shapes."""
+    """The check as it was before the coverage tools (gis/files/checks.py at main bba1dac), returning the same shapes."""
     overlaps, holes = [], []
     tree = shapely.STRtree(polys)
     left, right = tree.query(polys, predicate="intersects")
@@ -81,8 +81,8 @@ def _files(tmp: Path) -> list[tuple[str, Path, tuple[str, ...]]]:
 
 
 def test_same_problems_on_every_test_file(tmp_path: Path) -> None:
-    from gis.imports import prepare
-    from gis.sources import read_source
+    from gis.files.sources import read_source
+    from gis.store.imports import prepare
 
     compared = 0
     for name, path, args in _files(tmp_path):

@@ -12,9 +12,9 @@ from openpyxl import Workbook, load_workbook
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from gis.io import ROOT, load_dataset
-from gis.ledger.clearance import project_boundary
-from gis.ledger.model import key_text
+from gis.files.io import ROOT, load_dataset
+from gis.jobs.ledger.clearance import project_boundary
+from gis.jobs.ledger.model import key_text
 
 PROJECT = "Cụm công nghiệp Đoan Bái - Lương Phong"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -10,11 +10,11 @@ from pyproj import CRS
 
 from gis.core.crs import TM3_EPSG, VN2000_TOWGS84, VN2000_TOWGS84_PUBLISHED, offset_m, tm3_crs, vn2000_tm3_proj
 from gis.core.crs_faults import analyse_crs, apply_fix
+from gis.core.errors import CrsError
 from gis.core.placement import guess_from_coordinates
-from gis.errors import CrsError
-from gis.io import BUILTIN_DATA_DIR
-from gis.provinces import MERGED_PROVINCES, PROVINCES, choices, find_province
-from gis.sources import place, read_source
+from gis.core.provinces import MERGED_PROVINCES, PROVINCES, choices, find_province
+from gis.files.io import BUILTIN_DATA_DIR
+from gis.files.sources import place, read_source
 
 BARE = "+proj=tmerc +lat_0=0 +lon_0=107 +k=0.9999 +x_0=500000 +y_0=0 +ellps=WGS84 +units=m +no_defs"
 

@@ -1,4 +1,4 @@
-"""The workspace's datasets (gis/datasets.py) and ``python -m gis datasets``: list, use, remove to the recycle
+"""The workspace's datasets (gis/store/datasets.py) and ``python -m gis datasets``: list, use, remove to the recycle
 folder, the fall-back to the built-in data, the active file written atomically, the audit, and the commands
 that work on the active dataset when given no folder."""
 
@@ -13,11 +13,11 @@ import pyogrio
 import pytest
 import vn_files as vf
 
-from gis import datasets
 from gis.__main__ import main
-from gis.imports import import_source
-from gis.io import BUILTIN_DATA_DIR
+from gis.files.io import BUILTIN_DATA_DIR
+from gis.store import datasets
 from gis.store.faults import WorkspaceError
+from gis.store.imports import import_source
 from gis.store.workspace import Workspace
 
 BUILTIN_UNIT = {

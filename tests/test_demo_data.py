@@ -11,9 +11,9 @@ import pyogrio
 import pytest
 import shapely
 
-from gis import landuse
+from gis.core import landuse
 from gis.demo import builtin, cadastre
-from gis.io import BUILTIN_DATA_DIR, LAYERS, REFERENCE_OUTLINE
+from gis.files.io import BUILTIN_DATA_DIR, LAYERS, REFERENCE_OUTLINE
 
 VILLAGES = ["Cấm", "Chớp", "Chùa", "Đông", "Giữa", "Khánh", "Sơn Quả 1", "Sơn Quả 2", "Sơn Quả 3",
             "Sơn Quả 4", "Sơn Quả 5", "Tứ", "Vân An"]

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from gis.errors import GisError
+from gis.core.errors import GisError
 from gis.files.codecs import (
     ENCODINGS,
     VIETNAMESE_LETTERS,

@@ -15,10 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from gis import fields
-from gis.io import ROOT, Dataset, load_dataset
-from gis.schema import normalise_parcels
-from gis.summary import kept_fields
+from gis.files.io import ROOT, Dataset, load_dataset
+from gis.files.schema import normalise_parcels
+from gis.jobs import fields
+from gis.jobs.summary import kept_fields
 
 E, N = 397_000.0, 2_360_000.0
 W, H, GAP = 20.0, 50.0, 5.0  # rice strips 20 m x 50 m with 5 m field roads between them

@@ -22,10 +22,10 @@ import shapely
 from pyproj import CRS
 from shapely.geometry import box
 
-from gis import fields
 from gis.core.crs import tm3_crs
-from gis.errors import GisError
-from gis.io import BUILTIN_DATA_DIR, ROOT, load_dataset
+from gis.core.errors import GisError
+from gis.files.io import BUILTIN_DATA_DIR, ROOT, load_dataset
+from gis.jobs import fields
 from gis.jobs.targets.measure import evaluate
 from gis.jobs.targets.plan import load_plan
 from gis.jobs.targets.status import MET, NOT_MET

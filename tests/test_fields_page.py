@@ -12,8 +12,8 @@ import pytest
 from figures import field_counts, fields_total_ha, vn
 from streamlit.testing.v1 import AppTest
 
-from gis import fields
-from gis.io import ROOT, load_dataset
+from gis.files.io import ROOT, load_dataset
+from gis.jobs import fields
 from gis.store.workspace import Workspace
 
 MAP_KEY = "fields_map"

@@ -17,13 +17,13 @@ from hostile.geo import CASES
 from pyproj import CRS, Geod
 
 from gis.__main__ import main
-from gis.checks import check_parcels, legal_area_value
 from gis.core.crs import LUONG_PHONG_CENTRE, offset_m
 from gis.core.placement import Area, bearing_text, looks_like_degrees, outside, zone_area
-from gis.imports import MARKER, import_source, imported_folders, incomplete_folders
-from gis.provinces import find_province, province_area
-from gis.sources import read_source, shapefile_counts
+from gis.core.provinces import find_province, province_area
+from gis.files.checks import check_parcels, legal_area_value
+from gis.files.sources import read_source, shapefile_counts
 from gis.store.faults import WorkspaceError
+from gis.store.imports import MARKER, import_source, imported_folders, incomplete_folders
 
 GEOD = Geod(ellps="WGS84")
 
@@ -104,7 +104,7 @@ def test_the_utm48n_refusal_names_the_province_distance_and_fix(tmp_path: Path, 
     code, out, _ = _run(capsys, "import", str(path), "--province", "Bắc Giang", "--fix-crs")
     assert code == 0
     (folder,) = imported_folders(ws)
-    from gis.io import load_dataset
+    from gis.files.io import load_dataset
 
     parcels = load_dataset(folder).parcels
     assert parcels.crs.to_epsg() == 9214
@@ -182,8 +182,8 @@ def test_blank_codes_are_counted_as_thieu_loai_dat(tmp_path: Path, ws: Path, cap
     code, out, _ = _run(capsys, "import", str(path))
     assert code == 0 and "Thiếu loại đất: 3" in out
     (folder,) = imported_folders(ws)
-    from gis.io import load_dataset
-    from gis.summary import summarise
+    from gis.files.io import load_dataset
+    from gis.jobs.summary import summarise
 
     data = load_dataset(folder)
     assert data.parcels["land_use_main"].isna().sum() == 3 and data.parcels["group"].isna().sum() == 3
@@ -244,7 +244,7 @@ def blank_dataset(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]
     """The built-in parcels with 40 NULL and 20 empty land-use codes, imported as an officer would."""
     import geopandas as gpd
 
-    from gis.io import BUILTIN_DATA_DIR
+    from gis.files.io import BUILTIN_DATA_DIR
 
     base = tmp_path_factory.mktemp("blank")
     frame = gpd.read_file(BUILTIN_DATA_DIR / "parcels.shp", engine="pyogrio")
@@ -264,8 +264,8 @@ def test_every_page_opens_on_blank_codes(page: str, blank_dataset: tuple[Path, P
     from streamlit.testing.v1 import AppTest
 
     from app_pages.text import literal
-    from gis import datasets
-    from gis.io import ROOT
+    from gis.files.io import ROOT
+    from gis.store import datasets
 
     folder, root = blank_dataset
     monkeypatch.setenv("LUONGPHONG_WORKSPACE", str(root / "workspace.gpkg"))
@@ -286,8 +286,8 @@ def test_every_page_opens_on_blank_codes(page: str, blank_dataset: tuple[Path, P
 def test_the_parcel_card_names_a_blank_code(blank_dataset: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     from streamlit.testing.v1 import AppTest
 
-    from gis import datasets
-    from gis.io import ROOT, load_dataset
+    from gis.files.io import ROOT, load_dataset
+    from gis.store import datasets
 
     folder, root = blank_dataset
     monkeypatch.setenv("LUONGPHONG_WORKSPACE", str(root / "workspace.gpkg"))

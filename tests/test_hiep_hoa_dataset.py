@@ -17,13 +17,14 @@ import pyogrio
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gis import datasets, merged_demo
 from gis.__main__ import main
-from gis.io import ROOT, load_dataset
-from gis.ledger.opening import ledger_name
+from gis.core.text import DEMO_NOTE
+from gis.demo import merged as merged_demo
+from gis.files.io import ROOT, load_dataset
+from gis.jobs.ledger.opening import ledger_name
+from gis.store import datasets
 from gis.store.rows import dataset_id
 from gis.store.workspace import Workspace
-from gis.text import DEMO_NOTE
 
 MERGED_TITLE = "Dữ liệu minh họa — xã Hiệp Hòa (mới): Thắng, Lương Phong, Đông Lỗ, Đoan Bái, Danh Thắng"
 UNITS = {"Thắng", "Lương Phong", "Đông Lỗ", "Đoan Bái", "Danh Thắng"}
@@ -129,7 +130,7 @@ def test_a_command_generates_it_on_first_use_and_says_so(tmp_path: Path) -> None
         if proc.stderr is not None:
             proc.stderr.close()
     assert first.startswith("Generating the demonstration data of Hiệp Hòa commune (new) on first use")
-    assert DEMO_NOTE.en in first  # the one demonstration sentence (gis.text)
+    assert DEMO_NOTE.en in first  # the one demonstration sentence (gis.core.text)
     assert not (cache / "hiep-hoa").exists()  # written beside it and renamed only when complete
 
 

@@ -23,7 +23,7 @@ import pytest
 from hostile import Case, all_cases
 
 from gis.__main__ import main
-from gis.errors import GisError
+from gis.core.errors import GisError
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Peak memory (MB) and wall time (s) a heavy case may take in one command.
@@ -97,9 +97,9 @@ def upload_path(path: Path, args: tuple[str, ...]) -> dict[str, int] | GisError:
     Returns the problem counts of the check, or the :class:`GisError` the page would show.
     """
     from gis.commands.inspect import _defaults, parse_pairs
-    from gis.imports import prepare, write_dataset
-    from gis.sources import read_source
-    from gis.uploads import save_upload
+    from gis.files.sources import read_source
+    from gis.files.uploads import save_upload
+    from gis.store.imports import prepare, write_dataset
 
     options = _options(path, args)
     try:

@@ -15,7 +15,7 @@ import pytest
 import vn_files as vf
 
 from gis.__main__ import main
-from gis.io import load_dataset
+from gis.files.io import load_dataset
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -251,8 +251,8 @@ def test_bad_files_in_a_real_process_never_show_a_traceback(tmp_path: Path) -> N
 
 
 def test_an_import_records_who_made_it(tmp_path: Path, ws: Path, capsys) -> None:
-    from gis.accounts import local_user
-    from gis.imports import import_source
+    from gis.store.accounts import local_user
+    from gis.store.imports import import_source
     from gis.store.workspace import Workspace
 
     path = vf.zipped_shapefile(tmp_path / "in", encoding="vni", prj=vf.PRJ_NO_SHIFT)

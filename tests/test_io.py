@@ -8,9 +8,9 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import box
 
-from gis.errors import CrsError, DataSourceError, SchemaError
-from gis.io import load_dataset, read_layer
-from gis.schema import match_fields, normalise_parcels, village_from_address
+from gis.core.errors import CrsError, DataSourceError, SchemaError
+from gis.files.io import load_dataset, read_layer
+from gis.files.schema import match_fields, normalise_parcels, village_from_address
 
 E, N = 397_333.0, 2_361_018.0
 

@@ -6,11 +6,13 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import box
 
-from gis import checks, landuse, summary
-from gis.schema import normalise_parcels
+from gis.core import landuse
+from gis.files import checks
+from gis.files.schema import normalise_parcels
+from gis.jobs import summary
 
 # Thông tư 08/2024/TT-BTNMT, Phụ lục II mục A (the 2024 codes a parcel carries), names as written there,
-# typed from the national land database catalogue and Luật Đất đai 2024 Điều 9 (see gis/landuse.py).
+# typed from the national land database catalogue and Luật Đất đai 2024 Điều 9 (see gis/core/landuse.py).
 TT08_2024 = {
     "LUC": "Đất chuyên trồng lúa", "LUK": "Đất trồng lúa còn lại", "HNK": "Đất trồng cây hằng năm khác",
     "CLN": "Đất trồng cây lâu năm", "RDD": "Đất rừng đặc dụng", "RPH": "Đất rừng phòng hộ",

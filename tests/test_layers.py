@@ -13,7 +13,7 @@ import pytest
 import shapely
 from shapely.geometry import LineString, MultiPolygon, Polygon, box
 
-from gis.io import load_dataset
+from gis.files.io import load_dataset
 from layers import catalogue, legend, offline, parcels, recovered_land, render
 from layers.geometry import UNITS_PER_DEGREE, decode, pack, to_display, zoom_for
 from layers.spec import Field, LayerSpec

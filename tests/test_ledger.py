@@ -1,4 +1,4 @@
-"""The land ledger (gis.ledger): real geometry on a generated grid of parcels in VN-2000 (EPSG:9214), a real
+"""The land ledger (gis.jobs.ledger): real geometry on a generated grid of parcels in VN-2000 (EPSG:9214), a real
 GeoPackage store in tmp_path, real SQLite transactions and a real SIGKILL."""
 
 from __future__ import annotations
@@ -22,17 +22,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gis.__main__ import main
-from gis.io import BUILTIN_DATA_DIR, load_dataset
-from gis.ledger import changes as ch
-from gis.ledger.model import Decision, LedgerError
-from gis.ledger.opening import ledger_name, open_folder_store
-from gis.ledger.parcels import next_numbers, ref_of
-from gis.ledger.reports import changes_between, history
-from gis.ledger.schema import PAUSE_ENV
-from gis.ledger.store import SqliteLandStore
-from gis.recovery import RecoverySettings
-from gis.schema import normalise_parcels
-from gis.summary import summarise
+from gis.files.io import BUILTIN_DATA_DIR, load_dataset
+from gis.files.schema import normalise_parcels
+from gis.jobs.ledger import changes as ch
+from gis.jobs.ledger.model import Decision, LedgerError
+from gis.jobs.ledger.opening import ledger_name, open_folder_store
+from gis.jobs.ledger.parcels import next_numbers, ref_of
+from gis.jobs.ledger.reports import changes_between, history
+from gis.jobs.ledger.schema import PAUSE_ENV
+from gis.jobs.ledger.store import SqliteLandStore
+from gis.jobs.recovery import RecoverySettings
+from gis.jobs.summary import summarise
 
 E0, N0 = 397_000.0, 2_361_000.0
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,7 +184,7 @@ def test_a_change_made_meanwhile_is_refused(tmp_path):
     store = new_store(tmp_path)
     parent, pieces = ch.split_pieces(store, "12/1", vline(E0 + 50))
     ch.change_land_user(store, "12/1", "Lương Thị Hằng", date=D1, decision="1")
-    from gis.ledger.model import NewEntry
+    from gis.jobs.ledger.model import NewEntry
 
     with pytest.raises(LedgerError, match="changed by someone else"):
         store.commit(NewEntry("split", D2, Decision("2")), ends=list(parent["version_id"]), adds=pieces)
@@ -308,9 +308,9 @@ KILL_SCRIPT = """
 import datetime as dt, sys
 from pathlib import Path
 import shapely
-from gis.ledger.store import SqliteLandStore
-from gis.ledger import changes as ch
-from gis.ledger.opening import ledger_name
+from gis.jobs.ledger.store import SqliteLandStore
+from gis.jobs.ledger import changes as ch
+from gis.jobs.ledger.opening import ledger_name
 store = SqliteLandStore.open(Path(sys.argv[1]), dataset="grid", audit=Path(sys.argv[2]))
 ch.split(store, "12/1", shapely.LineString([(397040, 2360990), (397040, 2361200)]), date=dt.date(2024, 3, 1),
          decision="killed")
@@ -475,8 +475,8 @@ def workbook(path: Path, rows: list[list[object]]) -> Path:
 
 
 def test_clearance_spreadsheet_rows_matched_unmatched_and_conflicting(tmp_path):
-    from gis.ledger import clearance as cl
-    from gis.ledger import clearance_sheets
+    from gis.jobs.ledger import clearance as cl
+    from gis.jobs.ledger import clearance_sheets
 
     store = new_store(tmp_path)
     project = "Cụm công nghiệp Lương Phong"
@@ -587,9 +587,9 @@ def test_each_dataset_has_its_own_ledger(tmp_path, monkeypatch):
 LOOP_SCRIPT = """
 import datetime as dt, sys
 from pathlib import Path
-from gis.ledger.store import SqliteLandStore
-from gis.ledger import changes as ch
-from gis.ledger.opening import open_folder_store
+from gis.jobs.ledger.store import SqliteLandStore
+from gis.jobs.ledger import changes as ch
+from gis.jobs.ledger.opening import open_folder_store
 store = SqliteLandStore.open(Path(sys.argv[1]), dataset="grid")
 day = max(e.date for e in store.entries())  # go on from the last change of the previous run
 names = ["Lương Thị Hằng", "Nguyễn Văn Ước"]
@@ -630,9 +630,9 @@ def test_kill_9_at_random_points_of_a_stream_of_changes(tmp_path):
 def test_clearance_sheet_over_the_rows_limit_is_refused_before_reading(tmp_path):
     from openpyxl import Workbook
 
-    from gis.errors import DataSourceError
-    from gis.ledger import clearance_sheets
-    from gis.limits import limits
+    from gis.core.errors import DataSourceError
+    from gis.core.limits import limits
+    from gis.jobs.ledger import clearance_sheets
 
     store = new_store(tmp_path)
     book = Workbook()

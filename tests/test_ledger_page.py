@@ -13,8 +13,8 @@ import shapely
 from streamlit.testing.v1 import AppTest
 
 from app_pages.text import literal
-from gis.io import ROOT, load_dataset
-from gis.ledger.model import key_text
+from gis.files.io import ROOT, load_dataset
+from gis.jobs.ledger.model import key_text
 
 MAP_KEY = "ledger_map"
 

@@ -11,13 +11,13 @@ import pytest
 from streamlit import config
 from streamlit.testing.v1 import AppTest
 
-from gis.accounts import Accounts
-from gis.io import ROOT, load_dataset
-from gis.ledger import asof
-from gis.ledger import changes as ch
-from gis.ledger.model import key_text
-from gis.ledger.opening import open_store
-from gis.ledger.parcels import parse_ref
+from gis.files.io import ROOT, load_dataset
+from gis.jobs.ledger import asof
+from gis.jobs.ledger import changes as ch
+from gis.jobs.ledger.model import key_text
+from gis.jobs.ledger.opening import open_store
+from gis.jobs.ledger.parcels import parse_ref
+from gis.store.accounts import Accounts
 from tests.test_ledger_page import big_parcel, frames, text
 
 PASSWORD = "mật khẩu đủ dài"

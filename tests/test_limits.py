@@ -13,10 +13,10 @@ import pytest
 import vn_files as vf
 
 import gis.commands.provinces as provinces_command
-from gis import uploads
 from gis.__main__ import main
-from gis.errors import DataSourceError
-from gis.limits import SETTINGS_PATH, Deadline, Limits, limits, load_limits
+from gis.core.errors import DataSourceError
+from gis.core.limits import SETTINGS_PATH, Deadline, Limits, limits, load_limits
+from gis.files import uploads
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -110,7 +110,7 @@ def test_a_bug_gets_a_message_and_exit_3(ws: Path, monkeypatch: pytest.MonkeyPat
     code, out, err = _main("provinces")
     assert code == 3 and "Traceback" not in err
     assert "lỗi của công cụ" in err and "RuntimeError" in err
-    log = ws / "logs" / "gis.log"  # the workspace's one log (gis.logs), named in the message
+    log = ws / "logs" / "gis.log"  # the workspace's one log (gis.core.logs), named in the message
     assert str(log) in err
     text = log.read_text(encoding="utf-8")
     assert "ERROR command failed" in text and "detail=provinces" in text
@@ -147,8 +147,8 @@ def test_max_features_lets_a_command_take_a_larger_layer(tmp_path: Path, ws: Pat
 
     import pyogrio
 
-    from gis import limits as limits_module
-    from gis.io import BUILTIN_DATA_DIR, read_layer
+    from gis.core import limits as limits_module
+    from gis.files.io import BUILTIN_DATA_DIR, read_layer
 
     five = read_layer(BUILTIN_DATA_DIR / "parcels.shp").iloc[:5]
     path = tmp_path / "five.gpkg"

@@ -1,4 +1,4 @@
-"""The workspace's log (gis.logs): imports, saves, exports, logins and errors, read back from the file."""
+"""The workspace's log (gis.core.logs): imports, saves, exports, logins and errors, read back from the file."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import pytest
 import shapely
 import vn_files as vf
 
-from gis import logs
 from gis.__main__ import main
-from gis.accounts import Accounts, LoginError
-from gis.errors import GisError
-from gis.imports import import_source
-from gis.io import BUILTIN_DATA_DIR, load_dataset
+from gis.core import logs
+from gis.core.errors import GisError
+from gis.files.io import BUILTIN_DATA_DIR, load_dataset
+from gis.store.accounts import Accounts, LoginError
 from gis.store.faults import WorkspaceError
+from gis.store.imports import import_source
 from gis.store.workspace import Workspace
 
 

@@ -11,8 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_pages.text import literal
-from gis import tiles
-from gis.io import ROOT, load_dataset
+from gis.files.io import ROOT, load_dataset
+from gis.jobs import tiles
 
 MAP_KEY = "commune_map"
 
@@ -100,7 +100,7 @@ def test_a_click_on_a_parcel_opens_its_card_without_changing_the_map(parcels):
 
 
 def test_the_card_shows_the_recovered_part_and_the_owners_other_parcels(parcels):
-    from gis.parcel_info import parcel_facts
+    from gis.jobs.parcel_info import parcel_facts
 
     dataset = load_dataset()
     recovered = dataset.get("recovered_land").union_all()

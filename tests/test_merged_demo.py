@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from gis import merged_demo
-from gis.checks import check_parcels
-from gis.io import BUILTIN_DATA_DIR, REFERENCE_OUTLINE, ROOT, load_dataset, read_layer
+from gis.demo import merged as merged_demo
+from gis.files.checks import check_parcels
+from gis.files.io import BUILTIN_DATA_DIR, REFERENCE_OUTLINE, ROOT, load_dataset, read_layer
 
 KEY = ["SHBANDO", "SHTHUA"]
 
@@ -117,6 +117,6 @@ def test_a_unit_is_generated_the_same_twice() -> None:
 
 def test_nothing_is_generated_on_import(tmp_path: Path) -> None:
     env = dict(os.environ, PYTHONPATH=str(ROOT), LUONGPHONG_CACHE=str(tmp_path / "cache"))
-    subprocess.run([sys.executable, "-c", "import gis.merged_demo, gis.io, gis.summary; "
-                    "print(gis.merged_demo.default_folder())"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-c", "import gis.demo.merged, gis.files.io, gis.jobs.summary; "
+                    "print(gis.demo.merged.default_folder())"], cwd=ROOT, env=env, check=True, capture_output=True)
     assert not (tmp_path / "cache").exists()

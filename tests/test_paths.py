@@ -1,4 +1,4 @@
-"""Where the tool finds its shipped files and where it writes by default (gis.paths)."""
+"""Where the tool finds its shipped files and where it writes by default (gis.core.paths)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gis import paths
-from gis.io import BUILTIN_DATA_DIR, REFERENCE_OUTLINE
+from gis.core import paths
+from gis.files.io import BUILTIN_DATA_DIR, REFERENCE_OUTLINE
 from gis.jobs.targets.plan import PLANS_DIR
 
 ROOT = Path(__file__).resolve().parent.parent

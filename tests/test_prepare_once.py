@@ -8,8 +8,8 @@ from pathlib import Path
 import shapely
 import vn_files as vf
 
-from gis.imports import prepare
-from gis.sources import read_source
+from gis.files.sources import read_source
+from gis.store.imports import prepare
 
 
 def test_the_same_file_and_choices_are_checked_once(tmp_path: Path) -> None:

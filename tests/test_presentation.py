@@ -6,7 +6,7 @@ import re
 
 from streamlit.testing.v1 import AppTest
 
-from gis.io import ROOT, load_dataset
+from gis.files.io import ROOT, load_dataset
 from gis.jobs.targets.plan import PLANS_DIR
 from layers.catalogue import prepare
 from layers.render_present import standalone_html

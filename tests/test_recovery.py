@@ -23,9 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Polygon, box
 
-from gis.errors import CrsError, DataSourceError, GeometryError, SchemaError
-from gis.io import BUILTIN_DATA_DIR, ROOT, read_layer
-from gis.recovery import (
+from gis.core.errors import CrsError, DataSourceError, GeometryError, SchemaError
+from gis.files.io import BUILTIN_DATA_DIR, ROOT, read_layer
+from gis.files.schema import normalise_parcels
+from gis.jobs.recovery import (
     RecoverySettings,
     is_organisation,
     land_user_keys,
@@ -37,9 +38,8 @@ from gis.recovery import (
     select_project,
     settings_from_dict,
 )
-from gis.recovery_export import CSV_COLUMNS, csv_frame, write_csv, write_geopackage, write_workbook
-from gis.recovery_files import read_boundary
-from gis.schema import normalise_parcels
+from gis.jobs.recovery_export import CSV_COLUMNS, csv_frame, write_csv, write_geopackage, write_workbook
+from gis.jobs.recovery_files import read_boundary
 
 EPSG = 9214
 X0, Y0 = 397_000.0, 2_360_000.0
@@ -608,11 +608,11 @@ def test_cli_messages_in_vietnamese(files, tmp_path):
 
 
 def test_data_page_check_and_recovery_table_flag_the_same_parcels(tmp_path):
-    """The Data page's check (gis.imports.prepare -> check_parcels) and the recovery table count the same
+    """The Data page's check (gis.store.imports.prepare -> check_parcels) and the recovery table count the same
     legal-area mismatches, and both agree with ΔP = 0.0004 × M × √P computed here."""
-    from gis.checks import check_parcels
-    from gis.imports import prepare
-    from gis.sources import read_source
+    from gis.files.checks import check_parcels
+    from gis.files.sources import read_source
+    from gis.store.imports import prepare
 
     # nine 1 ha parcels; legal areas off by 0, 30, 79, 81, 200 ... m²: at 1:2000 ΔP = 80 m² for 1 ha, at
     # 1:1000 (sheet 2, set in the settings) 40 m²
@@ -690,8 +690,8 @@ def test_namesakes_in_two_villages_are_two_users_and_one_citizen_id_in_two_villa
     assert set(owners.loc["Nguyễn Văn An", "village"].split("; ")) == {"Đông", "Chùa"}
     assert owners.loc["Nguyễn Văn An", "recovered_m2"] == pytest.approx(1_000.0)
     # and the parcel card's "other parcels" uses the same identity
-    from gis.io import Dataset
-    from gis.parcel_info import parcel_facts
+    from gis.files.io import Dataset
+    from gis.jobs.parcel_info import parcel_facts
 
     first = with_id.index[0]
     facts = parcel_facts(Dataset(folder=Path("."), layers={"parcels": with_id}), first, settings=SETTINGS)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import vn_files as vf
 
-from gis.errors import DataSourceError, GeometryError
-from gis.recovery_files import read_parcels, require_geometry_file
+from gis.core.errors import DataSourceError, GeometryError
+from gis.jobs.recovery_files import read_parcels, require_geometry_file
 
 
 def test_a_legacy_shapefile_is_decoded_placed_and_mapped_to_the_internal_schema(tmp_path: Path):

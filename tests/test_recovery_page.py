@@ -12,11 +12,11 @@ from shapely.geometry import LineString, box
 from streamlit.testing.v1 import AppTest
 
 from app_pages.text import literal
-from gis.errors import GisError
-from gis.i18n import number
-from gis.io import ROOT, load_dataset
-from gis.recovery import load_settings, prepare_boundary, recover
-from gis.recovery_files import load_boundary_file
+from gis.core.errors import GisError
+from gis.core.i18n import number
+from gis.files.io import ROOT, load_dataset
+from gis.jobs.recovery import load_settings, prepare_boundary, recover
+from gis.jobs.recovery_files import load_boundary_file
 
 PAGE = "app_pages/recovery.py"
 CLUSTER = "1"  # the first project of the built-in layer: Cụm công nghiệp Đoan Bái - Lương Phong
@@ -240,7 +240,7 @@ def test_totals_agree_between_every_sheet_the_page_and_the_csv(tmp_path, cluster
 
     import openpyxl
 
-    from gis.recovery_export import write_csv, write_workbook
+    from gis.jobs.recovery_export import write_csv, write_workbook
 
     t = cluster.totals
     book = openpyxl.load_workbook(write_workbook(cluster, tmp_path / "r.xlsx"))

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from gis.io import load_dataset
+from gis.files.io import load_dataset
 from layers import catalogue, offline, render, render_draw
 
 

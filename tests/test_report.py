@@ -9,7 +9,7 @@ import pypdf
 import pytest
 
 from gis.__main__ import main
-from gis.io import load_dataset
+from gis.files.io import load_dataset
 from gis.jobs.targets.measure import evaluate
 from gis.jobs.targets.plan import load_plan
 from gis.jobs.targets.status import STATUS_LABELS
@@ -137,7 +137,7 @@ def test_the_fields_section_counts_adopted_fields_and_lists_drafts_apart(dataset
     import shapely
     from shapely.geometry import box
 
-    from gis.io import BUILTIN_DATA_DIR
+    from gis.files.io import BUILTIN_DATA_DIR
     from gis.printing.maps import export_map
     from gis.printing.themes import fields_table
     from gis.store.workspace import Workspace

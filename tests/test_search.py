@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from gis.search import find_parcels, fold, has_accents, parse_sheet_parcel
+from gis.jobs.search import find_parcels, fold, has_accents, parse_sheet_parcel
 
 
 @pytest.fixture

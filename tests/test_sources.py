@@ -11,9 +11,9 @@ import vn_files as vf
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gis.errors import CrsError, SchemaError
+from gis.core.errors import CrsError, SchemaError
 from gis.files.codecs import VIETNAMESE_LETTERS, decode, encode
-from gis.sources import (
+from gis.files.sources import (
     apply_mapping,
     detect_format,
     map_fields,

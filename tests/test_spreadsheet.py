@@ -16,9 +16,9 @@ import shapely
 from openpyxl import Workbook
 from vn_files import squares
 
-from gis.io import ROOT
+from gis.core.spreadsheet import csv_bytes, formula_like, make_inert, safe_cell, write_csv
+from gis.files.io import ROOT
 from gis.jobs.targets.plan import PLANS_DIR
-from gis.spreadsheet import csv_bytes, formula_like, make_inert, safe_cell, write_csv
 
 # Written by hand from OWASP's rule: a string starting with = + - @ tab or CR (also after leading spaces,
 # also in full-width form) gets a leading apostrophe in a CSV; anything else is written unchanged.
@@ -163,8 +163,8 @@ def test_the_targets_workbook_from_the_command_is_inert(tmp_path):
 
 
 def test_the_problem_table_of_an_import_is_inert(tmp_path):
-    from gis.imports import prepare, write_dataset
-    from gis.sources import read_source
+    from gis.files.sources import read_source
+    from gis.store.imports import prepare, write_dataset
 
     frame = gpd.GeoDataFrame({
         "SHBANDO": ["=1+1", "=1+1", "@7", "@7"], "SHTHUA": ["-5", "-5", "+8", "+8"],

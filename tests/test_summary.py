@@ -13,7 +13,7 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from gis.io import BUILTIN_DATA_DIR, ROOT
+from gis.files.io import BUILTIN_DATA_DIR, ROOT
 
 
 def run_cli(*args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -107,8 +107,8 @@ def test_a_folder_without_parcels_says_so(tmp_path: Path):
 
 
 def test_reading_only_the_fields_the_figures_use_gives_the_same_figures() -> None:
-    from gis.io import load_dataset
-    from gis.summary import summarise
+    from gis.files.io import load_dataset
+    from gis.jobs.summary import summarise
 
     whole = load_dataset(BUILTIN_DATA_DIR)
     slim = load_dataset(BUILTIN_DATA_DIR, parcel_fields=("land_use", "village"))

@@ -9,10 +9,10 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from gis.errors import SchemaError
-from gis.io import Dataset
-from gis.schema import normalise_parcels
-from gis.summary import assign_villages, kept_fields, recovered_union, summarise, summarise_by
+from gis.core.errors import SchemaError
+from gis.files.io import Dataset
+from gis.files.schema import normalise_parcels
+from gis.jobs.summary import assign_villages, kept_fields, recovered_union, summarise, summarise_by
 
 EPSG = 9214
 X0, Y0 = 397_000.0, 2_361_000.0

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from gis.io import ROOT, load_dataset
+from gis.files.io import ROOT, load_dataset
 from gis.jobs.targets.measure import evaluate
 from gis.jobs.targets.plan import PlanError, load_plan
 from gis.jobs.targets.status import AT_RISK, MET, NOT_MEASURED, NOT_MET, TRACKED, progress_of, rule_text, status_of

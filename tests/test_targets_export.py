@@ -10,12 +10,12 @@ import openpyxl
 import pytest
 from shapely.geometry import box
 
-from gis.io import ROOT, load_dataset
+from gis.files.io import ROOT, load_dataset
 from gis.jobs.targets.footprint import footprints
 from gis.jobs.targets.labels import GROUPS, group_of, source_text
 from gis.jobs.targets.measure import estimate_terms, evaluate
 from gis.jobs.targets.plan import PlanError, load_plan, parameters_of, with_parameters
-from gis.targets_export import COLUMNS, STATUS_COLOURS, build_workbook, targets_xlsx_bytes
+from gis.jobs.targets_export import COLUMNS, STATUS_COLOURS, build_workbook, targets_xlsx_bytes
 
 HEADER_ROW = 4
 

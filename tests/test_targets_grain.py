@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from gis.io import ROOT, load_dataset
+from gis.files.io import ROOT, load_dataset
 from gis.jobs.targets.measure import evaluate
 from gis.jobs.targets.plan import PlanError, load_plan, with_parameters
 from gis.jobs.targets.status import ESTIMATE, MET, NOT_MEASURED

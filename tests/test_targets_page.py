@@ -9,7 +9,7 @@ import pytest
 from figures import crop_area_ha, rice_area_ha, rice_crop_ha, vn
 from streamlit.testing.v1 import AppTest
 
-from gis.io import ROOT
+from gis.files.io import ROOT
 
 #: The plan's crops a year by code (data/plans/2024.toml, [parameters]).
 PLAN_CROPS = {"LUC": 2, "LUK": 1, "LUN": 1, "LUA": 1}

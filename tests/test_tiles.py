@@ -1,4 +1,4 @@
-"""The parcel vector tiles (``gis/tiles.py``) and the routes that serve them (``serve.py``), on real data.
+"""The parcel vector tiles (``gis/jobs/tiles.py``) and the routes that serve them (``serve.py``), on real data.
 
 Tiles are built by GDAL's MVT driver from a part of the built-in commune into the test's folder and read back
 with GDAL (pyogrio) to check what they hold; the routes are called with real Starlette requests.
@@ -19,10 +19,10 @@ import pytest
 import shapely
 from starlette.requests import Request
 
-from gis import tiles
-from gis.errors import DataSourceError
-from gis.io import load_dataset
-from gis.limits import limits
+from gis.core.errors import DataSourceError
+from gis.core.limits import limits
+from gis.files.io import load_dataset
+from gis.jobs import tiles
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from app_pages.ui import VIETNAMESE_PART, number_table, style_css
-from gis.text import short_number
+from gis.core.text import short_number
 
 
 def test_number_table_shows_each_language_and_keeps_numbers():

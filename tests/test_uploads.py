@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gis.errors import DataSourceError
-from gis.uploads import (
+from gis.core.errors import DataSourceError
+from gis.files.uploads import (
     check_size,
     check_zip,
     new_folder,
@@ -145,8 +145,8 @@ def _shapefile_parts(folder: Path, *, name: str = "thua_dat") -> list[tuple[str,
 def test_loose_parts_are_kept_together_and_read_as_one_layer(tmp_path: Path, root: Path) -> None:
     import vn_files as vf
 
-    from gis.sources import read_source
-    from gis.uploads import save_uploads
+    from gis.files.sources import read_source
+    from gis.files.uploads import save_uploads
 
     parts = _shapefile_parts(tmp_path / "src")
     renamed = [(n.replace("thua_dat", "Thua_Dat") if n.endswith(".dbf") else n.upper() if n.endswith(".shx") else n,
@@ -163,7 +163,7 @@ def test_loose_parts_are_kept_together_and_read_as_one_layer(tmp_path: Path, roo
 
 
 def test_missing_parts_duplicates_and_sizes_are_refused_before_writing(tmp_path: Path, root: Path) -> None:
-    from gis.uploads import save_uploads
+    from gis.files.uploads import save_uploads
 
     parts = dict(_shapefile_parts(tmp_path / "src"))
     with pytest.raises(DataSourceError) as err:

@@ -12,9 +12,9 @@ import pyogrio
 import pytest
 from shapely.geometry import box
 
-from gis.accounts import local_user
-from gis.errors import DataSourceError
-from gis.io import ROOT
+from gis.core.errors import DataSourceError
+from gis.files.io import ROOT
+from gis.store.accounts import local_user
 from gis.store.rows import AUDIT_TABLE, FIELDS_TABLE, VALUES_TABLE
 from gis.store.workspace import Workspace
 

@@ -20,7 +20,7 @@ import shapely
 from streamlit.testing.v1 import AppTest
 
 from gis.__main__ import main
-from gis.io import ROOT
+from gis.files.io import ROOT
 from gis.store.faults import WorkspaceError, workspace_fault
 from gis.store.workspace import Workspace
 

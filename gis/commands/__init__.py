@@ -7,16 +7,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from gis.datasets import DatasetInfo
+    from gis.store.datasets import DatasetInfo
 
 
 def active_folder(folder: Path | None, root: Path | None = None, *, lang: str = "vi") -> Path:
     """``folder`` when the user gave one, else the folder of the workspace's active dataset (see
-    :mod:`gis.datasets`; ``root`` is the workspace folder). When the chosen dataset is gone or half-made,
+    :mod:`gis.store.datasets`; ``root`` is the workspace folder). When the chosen dataset is gone or half-made,
     the built-in one is used and the reason printed on stderr. The merged commune is generated first when it
     is the active dataset and not there yet, said on stderr."""
-    from gis import datasets
-
+    from gis.store import datasets
     if folder is not None:
         return Path(folder)
     current = datasets.active(root)
@@ -27,8 +26,7 @@ def active_folder(folder: Path | None, root: Path | None = None, *, lang: str = 
 
 def generate_if_needed(info: DatasetInfo, *, lang: str = "vi") -> Path:
     """The folder of ``info``, the merged commune generated there first when it is not yet (said on stderr)."""
-    from gis import datasets
-
+    from gis.store import datasets
     if datasets.needs_generating(info):
         print(datasets.GENERATING.get(lang), file=sys.stderr, flush=True)
         datasets.generate(info)
@@ -36,7 +34,7 @@ def generate_if_needed(info: DatasetInfo, *, lang: str = "vi") -> Path:
 
 
 def add_as_of(parser) -> None:
-    """The ``--as-of YYYY-MM-DD`` option of the commands that measure the land (see :mod:`gis.ledger.asof`)."""
+    """The ``--as-of YYYY-MM-DD`` option of the commands that measure the land (see :mod:`gis.jobs.ledger.asof`)."""
     import datetime as dt
 
     parser.add_argument("--as-of", dest="as_of", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
@@ -46,7 +44,7 @@ def add_as_of(parser) -> None:
 
 def as_of_line(dataset, lang: str) -> str:
     """The line a command prints before figures asked as of a date: the date, and the undated layers."""
-    from gis.ledger.asof import as_of_text, undated_text
+    from gis.jobs.ledger.asof import as_of_text, undated_text
 
     if dataset.as_of is None:
         return ""

@@ -38,7 +38,7 @@ def add_data_argument(parser: argparse.ArgumentParser) -> None:
 def open_ledger(args: argparse.Namespace):
     """The ledger store of the dataset of a command (``--data`` or the active dataset)."""
     from gis.commands import active_folder
-    from gis.ledger.opening import open_folder_store
+    from gis.jobs.ledger.opening import open_folder_store
 
     return open_folder_store(active_folder(args.data, lang=args.lang))
 
@@ -77,14 +77,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _need(value: object, option: str, kind: str) -> None:
-    from gis.ledger.model import LedgerError
+    from gis.jobs.ledger.model import LedgerError
 
     if value is None or value == [] or value == "":
         raise LedgerError(f"Biến động «{kind}» cần {option}.", f"A '{kind}' change needs {option}.")
 
 
 def _one(parcels: list[str], kind: str) -> str:
-    from gis.ledger.model import LedgerError
+    from gis.jobs.ledger.model import LedgerError
 
     _need(parcels, "--parcel SHEET/PARCEL", kind)
     if len(parcels) != 1:
@@ -93,8 +93,8 @@ def _one(parcels: list[str], kind: str) -> str:
 
 
 def _polygons(path: Path) -> list:
-    from gis.errors import GeometryError
-    from gis.io import read_layer
+    from gis.core.errors import GeometryError
+    from gis.files.io import read_layer
 
     frame = read_layer(path)
     geoms = [g for g in frame.geometry if g is not None and g.geom_type in ("Polygon", "MultiPolygon")]
@@ -106,10 +106,10 @@ def _polygons(path: Path) -> list:
 def _add(args: argparse.Namespace) -> int:
     import shapely
 
-    from gis.ledger import changes as ch
-    from gis.ledger.model import Decision, LedgerError
-    from gis.ledger.parcels import parse_line, read_line_file
-    from gis.ledger.reports import entries_refs
+    from gis.jobs.ledger import changes as ch
+    from gis.jobs.ledger.model import Decision, LedgerError
+    from gis.jobs.ledger.parcels import parse_line, read_line_file
+    from gis.jobs.ledger.reports import entries_refs
 
     store = open_ledger(args)
     decision = Decision(args.decision, args.decision_date or args.date, args.body)
@@ -168,9 +168,9 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from gis.i18n import number
-    from gis.ledger.model import LedgerError
-    from gis.ledger.reports import changes_between, entries_refs
+    from gis.core.i18n import number
+    from gis.jobs.ledger.model import LedgerError
+    from gis.jobs.ledger.reports import changes_between, entries_refs
 
     if args.date_from and args.date_to and args.date_from > args.date_to:
         raise LedgerError(f"--from {args.date_from} sau --to {args.date_to}.",
@@ -196,7 +196,7 @@ def _list(args: argparse.Namespace) -> int:
     print()
     print("Theo loại biến động:" if vi else "By kind:")
     for kind, count in summary.by_kind.items():
-        from gis.ledger.model import KIND_LABELS
+        from gis.jobs.ledger.model import KIND_LABELS
 
         print(f"  {KIND_LABELS[kind](args.lang):<40} {count:>5}")
     print("Đất trồng lúa (m²): " if vi else "Rice land (m²): ", end="")

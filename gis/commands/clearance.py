@@ -45,8 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _boundary(args: argparse.Namespace, store):
     """The project's boundary in the dataset's ``recovered_land`` layer (by its name), or None."""
     from gis.commands import active_folder
-    from gis.io import find_layer_file, read_layer
-    from gis.ledger.clearance import project_boundary
+    from gis.files.io import find_layer_file, read_layer
+    from gis.jobs.ledger.clearance import project_boundary
 
     path = find_layer_file(active_folder(args.data, lang=args.lang), "recovered_land")
     return project_boundary(read_layer(path), args.project, store.crs) if path is not None else None
@@ -54,10 +54,10 @@ def _boundary(args: argparse.Namespace, store):
 
 def run(args: argparse.Namespace) -> int:
     from gis.commands.changes import open_ledger
-    from gis.errors import DataSourceError
-    from gis.i18n import number
-    from gis.ledger import clearance as cl
-    from gis.ledger import clearance_sheets
+    from gis.core.errors import DataSourceError
+    from gis.core.i18n import number
+    from gis.jobs.ledger import clearance as cl
+    from gis.jobs.ledger import clearance_sheets
 
     lang = args.lang
     vi = lang == "vi"

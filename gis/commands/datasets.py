@@ -24,8 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gis import datasets
-    from gis.i18n import number
+    from gis.core.i18n import number
+    from gis.store import datasets
 
     vi = args.lang == "vi"
     if args.action == "use":

@@ -6,7 +6,7 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from gis.text import DEMO_NOTE
+from gis.core.text import DEMO_NOTE
 
 NAME = "export-map"
 HELP = ("A print-ready map sheet (PDF, or PNG of at least 300 dpi) in A4 or A3: current land use, a recovery "
@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from gis.commands import active_folder
-    from gis.io import load_dataset
+    from gis.files.io import load_dataset
     from gis.printing import export_map
     from gis.printing.maps import check_output
     from gis.store.rows import workspace_path
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
 
     check_output(args.out, dpi=args.dpi)  # before the slow part
     dataset = load_dataset(active_folder(args.data, args.workspace.parent if args.workspace else None, lang=args.lang))
-    from gis.ledger.asof import dated
+    from gis.jobs.ledger.asof import dated
 
     dataset = dated(dataset, args.as_of)
     planned = None

@@ -44,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _need(value: object, option: str, action: str) -> None:
-    from gis.errors import GisError
+    from gis.core.errors import GisError
 
     if value is None or (isinstance(value, str) and not value.strip()):
         raise GisError(f"Lệnh «fields {action}» cần {option}.", f"'fields {action}' needs {option}.")
@@ -54,8 +54,8 @@ def _outline_from_file(args: argparse.Namespace, crs):  # noqa: ANN001, ANN202 -
     """The outline in the user's file, read and placed like ``gis import`` does, in the parcels' ``crs``."""
     import shapely
 
-    from gis.errors import GeometryError
-    from gis.sources import place, read_source
+    from gis.core.errors import GeometryError
+    from gis.files.sources import place, read_source
 
     frame, _notes = place(read_source(args.file, layer=args.layer), province=args.province, crs=args.crs)
     polygons = frame[frame.geometry.notna() & frame.geometry.geom_type.isin(("Polygon", "MultiPolygon"))]
@@ -67,11 +67,11 @@ def _outline_from_file(args: argparse.Namespace, crs):  # noqa: ANN001, ANN202 -
 
 
 def run(args: argparse.Namespace) -> int:
-    from gis import fields
     from gis.commands import active_folder
-    from gis.errors import GisError
-    from gis.i18n import number
-    from gis.io import load_dataset
+    from gis.core.errors import GisError
+    from gis.core.i18n import number
+    from gis.files.io import load_dataset
+    from gis.jobs import fields
     from gis.store.rows import dataset_id, srs_text, workspace_path
     from gis.store.workspace import Workspace, open_for_reading
 

@@ -23,20 +23,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from gis.demo import builtin
-    from gis.io import BUILTIN_DATA_DIR, REFERENCE_OUTLINE
+    from gis.files.io import BUILTIN_DATA_DIR, REFERENCE_OUTLINE
 
     if args.dataset == "hiep-hoa":
         import time
 
-        import gis.merged_demo as merged_demo
+        import gis.demo.merged as merged_demo
 
         start = time.perf_counter()
         folder = merged_demo.write(args.out or merged_demo.default_folder(), outline=args.outline or REFERENCE_OUTLINE)
         seconds = time.perf_counter() - start
         print(folder)
         print(f"{'Đã tạo trong' if args.lang == 'vi' else 'Generated in'} {seconds:.1f} s")
-        from gis import tiles
-
+        from gis.jobs import tiles
         start = time.perf_counter()
         tiles.prebuild(folder)  # the map's tiles too, so that the first map of the merged commune does not wait
         seconds = time.perf_counter() - start

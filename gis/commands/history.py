@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from gis.commands.changes import open_ledger
-    from gis.ledger.reports import history
+    from gis.jobs.ledger.reports import history
 
     store = open_ledger(args)
     found = history(store, args.parcel)

@@ -17,9 +17,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gis.accounts import local_user
-    from gis.i18n import number
-    from gis.imports import import_source
+    from gis.core.i18n import number
+    from gis.store.accounts import local_user
+    from gis.store.imports import import_source
 
     allow_max_features(args)
     result = import_source(args.file, province=args.province, crs=args.crs, fix_crs=args.fix_crs,

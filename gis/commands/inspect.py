@@ -43,14 +43,14 @@ def add_max_features(parser: argparse.ArgumentParser) -> None:
 
 def allow_max_features(args: argparse.Namespace) -> None:
     """Apply ``--max-features`` to this process, or the file's limit without it (see
-    :func:`gis.limits.allow_features`)."""
-    from gis.limits import allow_features
+    :func:`gis.core.limits.allow_features`)."""
+    from gis.core.limits import allow_features
 
     allow_features(getattr(args, "max_features", None))
 
 
 def parse_pairs(items: list[str], *, option: str) -> dict[str, str]:
-    from gis.errors import SchemaError
+    from gis.core.errors import SchemaError
 
     out: dict[str, str] = {}
     for item in items:
@@ -77,9 +77,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def inspect_report(args: argparse.Namespace) -> dict[str, Any]:
     """Read, place (when possible), map and check the file; the report as plain data."""
     from gis.core.crs import crs_label
-    from gis.errors import CrsError
-    from gis.imports import prepare
-    from gis.sources import read_source
+    from gis.core.errors import CrsError
+    from gis.files.sources import read_source
+    from gis.store.imports import prepare
 
     lang = args.lang
     allow_max_features(args)
@@ -91,14 +91,14 @@ def inspect_report(args: argparse.Namespace) -> dict[str, Any]:
                            require_fields=False)
     except CrsError as exc:  # checked where it stands; the CRS message says what to do
         placement_vi, placement_en = exc.vi, exc.en
-        from gis.checks import check_parcels
-        from gis.imports import Prepared
-        from gis.sources import apply_mapping, map_fields
+        from gis.files.checks import check_parcels
+        from gis.files.sources import apply_mapping, map_fields
+        from gis.store.imports import Prepared
 
         fields = map_fields([str(c) for c in source.frame.columns if c != source.frame.geometry.name],
                             parse_pairs(args.map, option="--map"))
         mapped = apply_mapping(source.frame, fields, defaults=_defaults(args.set))
-        from gis.schema import match_fields
+        from gis.files.schema import match_fields
 
         report = check_parcels(mapped, mapping=match_fields([str(c) for c in mapped.columns]), layer=source.path.name)
         prepared = Prepared(source=source, frame=mapped, fields=fields, report=report, notes=list(source.notes))
@@ -136,8 +136,8 @@ def inspect_report(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def print_report(report: dict[str, Any], lang: str) -> None:
-    from gis.checks import KINDS
-    from gis.i18n import number
+    from gis.core.i18n import number
+    from gis.files.checks import KINDS
 
     vi = lang == "vi"
     crs = report["crs_check"]

@@ -13,7 +13,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gis.provinces import MERGED_PROVINCES, PROVINCES, choices
+    from gis.core.provinces import MERGED_PROVINCES, PROVINCES, choices
 
     if args.merged:
         for merged in MERGED_PROVINCES.values():

@@ -1,7 +1,7 @@
 """``python -m gis recovery PARCELS BOUNDARY [--out FILE] [--json]``: what a project boundary takes, parcel by
 parcel, whose it is, and the support tier of each household.
 
-Both files are read through the same reader as ``gis import`` (:mod:`gis.recovery_files`): legacy Vietnamese
+Both files are read through the same reader as ``gis import`` (:mod:`gis.jobs.recovery_files`): legacy Vietnamese
 encodings detected, archives checked, the parcels placed in VN-2000 TM-3 and their fields mapped.
 """
 
@@ -12,7 +12,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from gis.text import DEMO_NOTE
+from gis.core.text import DEMO_NOTE
 
 NAME = "recovery"
 HELP = ("Land recovery (thu hồi đất): the parcels a project boundary takes, how much of each, whose they are "
@@ -70,12 +70,12 @@ def owners_records(result) -> list[dict[str, object]]:
 
 def run(args: argparse.Namespace) -> int:
     from gis.commands.inspect import _defaults, allow_max_features, parse_pairs
-    from gis.errors import DataSourceError
-    from gis.i18n import number
-    from gis.io import BUILTIN_DATA_DIR
-    from gis.recovery import Note, identity_label, load_settings, recover, tier_labels
-    from gis.recovery_export import FORMATS, export
-    from gis.recovery_files import read_boundary, read_parcels
+    from gis.core.errors import DataSourceError
+    from gis.core.i18n import number
+    from gis.files.io import BUILTIN_DATA_DIR
+    from gis.jobs.recovery import Note, identity_label, load_settings, recover, tier_labels
+    from gis.jobs.recovery_export import FORMATS, export
+    from gis.jobs.recovery_files import read_boundary, read_parcels
 
     lang = args.lang
     vi = lang == "vi"

@@ -6,7 +6,7 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from gis.text import DEMO_NOTE
+from gis.core.text import DEMO_NOTE
 
 NAME = "report"
 HELP = ("The council report (one PDF): cover with key figures, the land-use map, each recovery project's map "
@@ -32,8 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from gis.commands import active_folder
-    from gis.errors import GisError
-    from gis.io import load_dataset
+    from gis.core.errors import GisError
+    from gis.files.io import load_dataset
     from gis.printing import build_report
     from gis.store.rows import workspace_path
     from gis.store.workspace import Workspace
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         raise GisError(f"Báo cáo «{args.out.name}» phải là tệp .pdf.",
                        f"The report '{args.out.name}' must be a .pdf file.")
     dataset = load_dataset(active_folder(args.data, args.workspace.parent if args.workspace else None, lang=args.lang))
-    from gis.ledger.asof import dated
+    from gis.jobs.ledger.asof import dated
 
     dataset = dated(dataset, args.as_of)
     ws_path = args.workspace or workspace_path()

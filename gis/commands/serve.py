@@ -31,7 +31,7 @@ def app_script() -> Path:
 
     Beside it are ``app.py`` and ``.streamlit/config.toml`` (read by Streamlit as the script's own settings).
     """
-    from gis.paths import CHECKOUT, PACKAGES_DIR
+    from gis.core.paths import CHECKOUT, PACKAGES_DIR
 
     if CHECKOUT:
         return PACKAGES_DIR / "serve.py"
@@ -46,7 +46,7 @@ def command(*, network: bool, port: int) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gis.accounts import AccountError, Accounts, accounts_path
+    from gis.store.accounts import AccountError, Accounts, accounts_path
 
     if not 1024 <= args.port <= 65535:
         raise AccountError(f"Cổng {args.port} không dùng được: chọn một số từ 1024 đến 65535.",

@@ -1,5 +1,5 @@
 """``python -m gis summary [DATA_DIR] [--as-of YYYY-MM-DD] [--json]``: the commune's area figures; with
-``--as-of``, of the parcels in force on that date in the dataset's land ledger (:mod:`gis.ledger`)."""
+``--as-of``, of the parcels in force on that date in the dataset's land ledger (:mod:`gis.jobs.ledger`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from gis.text import DEMO_NOTE
+from gis.core.text import DEMO_NOTE
 
 NAME = "summary"
 HELP = "Area figures of a commune (built-in data or a folder of the same layers), in hectares."
@@ -26,19 +26,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gis import landuse
     from gis.commands import active_folder
-    from gis.i18n import number
-    from gis.io import load_dataset
-    from gis.ledger.asof import dated
-    from gis.summary import summarise
+    from gis.core import landuse
+    from gis.core.i18n import number
+    from gis.files.io import load_dataset
+    from gis.jobs.ledger.asof import dated
+    from gis.jobs.summary import summarise
 
     # the figures need the land use and the village (and the --by field) of each parcel: only those are read,
     # except for --as-of, whose ledger is seeded from the whole layer
     fields = None if args.as_of is not None else ("land_use", "village", *([args.by] if args.by else []))
     dataset = load_dataset(active_folder(args.data_dir, lang=args.lang), parcel_fields=fields)
     if args.as_of is not None:
-        from gis.ledger.opening import open_store
+        from gis.jobs.ledger.opening import open_store
 
         dataset = dated(dataset, args.as_of, store=open_store(dataset))
     else:  # today's land: the ledger's when changes were entered, else the data's (the ledger never seeded here)
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     figures = summarise(dataset)
     parts = None
     if args.by:
-        from gis.summary import summarise_by
+        from gis.jobs.summary import summarise_by
 
         parts = summarise_by(dataset, args.by)
     if args.json:

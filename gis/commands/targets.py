@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from gis.commands import add_as_of
-from gis.text import DEMO_NOTE
+from gis.core.text import DEMO_NOTE
 
 NAME = "targets"
 HELP = "The plan's targets, measured on the data: planned, measured, status."
@@ -26,10 +26,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gis import admin_units
     from gis.commands import active_folder, as_of_line
-    from gis.i18n import number
-    from gis.io import load_dataset
+    from gis.core.i18n import number
+    from gis.files import admin_units
+    from gis.files.io import load_dataset
     from gis.jobs.targets.measure import evaluate
     from gis.jobs.targets.plan import load_plan
     from gis.jobs.targets.status import status_text
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
 
     plan = load_plan(args.plan)
     dataset = load_dataset(active_folder(args.data, args.workspace.parent if args.workspace else None, lang=args.lang))
-    from gis.ledger.asof import dated
+    from gis.jobs.ledger.asof import dated
 
     dataset = dated(dataset, args.as_of)
     ws, fault = open_for_reading(args.workspace or workspace_path())
@@ -76,8 +76,8 @@ def run(args: argparse.Namespace) -> int:
 def _write_excel(args: argparse.Namespace, plan, results, *, demo: bool, place: str = "", as_of=None) -> None:
     import sys
 
-    from gis.errors import DataSourceError
-    from gis.targets_export import write_targets_xlsx
+    from gis.core.errors import DataSourceError
+    from gis.jobs.targets_export import write_targets_xlsx
 
     out: Path = args.out
     if out.suffix.lower() != ".xlsx":

@@ -11,14 +11,14 @@ import getpass
 import json
 import sys
 
-from gis.errors import GisError
+from gis.core.errors import GisError
 
 NAME = "users"
 HELP = "Accounts for the app on the network: add, list, remove, change password or role."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from gis.accounts import ROLES
+    from gis.store.accounts import ROLES
 
     sub = parser.add_subparsers(dest="users_action", required=True)
     add = sub.add_parser("add", help="create an account")
@@ -62,7 +62,7 @@ def read_password(*, from_stdin: bool) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gis.accounts import Accounts, local_user
+    from gis.store.accounts import Accounts, local_user
 
     store = Accounts.open()
     by = local_user().name

@@ -1,7 +1,7 @@
 """Coordinate systems: the VN-2000 TM-3 zones, their names, and the checks that keep areas honest.
 
 Cadastral data is in VN-2000 (EPSG:4756) on a 3-degree Transverse Mercator zone per province (see
-:mod:`gis.provinces`). This module holds the EPSG codes and datum shift of those zones (:func:`tm3_crs`
+:mod:`gis.core.provinces`). This module holds the EPSG codes and datum shift of those zones (:func:`tm3_crs`
 builds the custom definition of the two zones with no code), short names of a CRS for the user
 (:func:`describe`, :func:`crs_label`), the refusals of a layer with no CRS or in degrees
 (:func:`require_crs`, :func:`require_projected`), the reading of a Transverse Mercator CRS's parameters
@@ -17,7 +17,7 @@ import warnings
 
 from pyproj import CRS, Geod, Transformer
 
-from gis.errors import CrsError
+from gis.core.errors import CrsError
 
 #: VN-2000 / TM-3 107-00, the cadastral CRS of Bắc Giang (and so of Lương Phong).
 LUONG_PHONG_EPSG = 9214

@@ -46,8 +46,8 @@ from gis.core.crs import (
     tm3_crs,
     tm_parameters,
 )
-from gis.errors import CrsError
-from gis.i18n import number
+from gis.core.errors import CrsError
+from gis.core.i18n import number
 
 # --------------------------------------------------------------------------------------------------
 # What a file says about its coordinates

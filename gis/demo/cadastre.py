@@ -3,7 +3,7 @@
 The commune's census id and GSO code, the village each parcel belongs to (:func:`villages`,
 :func:`corridor_villages`), the map sheet and parcel numbers (:func:`number`), and the invented owners,
 land uses and certificates (:func:`person`, :func:`attributes`). Used by :mod:`gis.demo.builtin` and
-:mod:`gis.merged_demo`; no files.
+:mod:`gis.demo.merged`; no files.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ A local frame that turns the field grid axis-aligned (:class:`Frame`), irregular
 :func:`fit_area`), corridors along lines (:func:`corridor`), the minimum spanning tree that joins the villages
 by commune roads (:func:`mst_edges`), the cutting of blocks into strips and cells (:func:`cut`,
 :func:`strips`, :func:`cells`), and the clean-ups that leave a true tiling (:func:`merge_small`,
-:func:`explode_and_absorb`, :func:`node`). Used by :mod:`gis.demo.builtin` and :mod:`gis.merged_demo`; pure
+:func:`explode_and_absorb`, :func:`node`). Used by :mod:`gis.demo.builtin` and :mod:`gis.demo.merged`; pure
 geometry, no files.
 """
 

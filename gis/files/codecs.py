@@ -31,7 +31,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Literal
 
-from gis.errors import GisError
+from gis.core.errors import GisError
 
 __all__ = [
     "ENCODINGS",

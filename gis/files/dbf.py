@@ -23,7 +23,7 @@ from typing import Any
 import pyogrio
 import pyogrio.errors
 
-from gis.errors import DataSourceError
+from gis.core.errors import DataSourceError
 from gis.files.codecs import EncodingError, canonical_encoding, decode, encode
 from gis.files.detect import Detection, detect, user_choice
 

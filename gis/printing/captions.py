@@ -14,9 +14,9 @@ from typing import Any
 
 from pyproj import CRS
 
-from gis import admin_units
 from gis.core.crs import describe
-from gis.io import Dataset
+from gis.files import admin_units
+from gis.files.io import Dataset
 
 #: The year the built-in demonstration data describes (the 2024 plan, DBF dates of 2024-01-01).
 BUILTIN_DATA_YEAR = 2024

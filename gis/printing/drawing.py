@@ -18,8 +18,9 @@ import pandas as pd
 import shapely
 from matplotlib.axes import Axes
 
-from gis import admin_units, landuse
-from gis.io import Dataset
+from gis.core import landuse
+from gis.files import admin_units
+from gis.files.io import Dataset
 from gis.printing import paths
 from gis.printing.captions import boundary_label, former_era, initial_capital, prefixed
 from gis.printing.model import HALO, INK, Inset, LegendEntry, MapFrame

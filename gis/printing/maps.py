@@ -14,8 +14,8 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from gis.errors import GisError
-from gis.io import Dataset
+from gis.core.errors import GisError
+from gis.files.io import Dataset
 from gis.printing.model import MapSheet
 from gis.printing.sheet import render_sheet, save
 from gis.printing.style import MIN_PNG_DPI, printing_context
@@ -39,10 +39,10 @@ class ExportResult:
 
 def dated_notes(sheet: MapSheet, dataset: Dataset) -> MapSheet:
     """``sheet`` with, first among its notes, "Số liệu tính đến ngày dd/mm/yyyy" and the note on the layers
-    that have no history, when ``dataset`` was asked as of a date (:func:`gis.ledger.asof.dated`)."""
+    that have no history, when ``dataset`` was asked as of a date (:func:`gis.jobs.ledger.asof.dated`)."""
     if dataset.as_of is None:
         return sheet
-    from gis.ledger.asof import as_of_text, undated_text
+    from gis.jobs.ledger.asof import as_of_text, undated_text
 
     undated = undated_text(dataset, "vi")
     sheet.notes[:0] = [as_of_text(dataset.as_of, "vi") + "."] + ([undated] if undated else [])

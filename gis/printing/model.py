@@ -16,10 +16,10 @@ from typing import Any
 from matplotlib import patheffects
 from matplotlib.axes import Axes
 
+from gis.core.text import demo_note
 from gis.printing.style import (
     MM_PER_INCH,
 )
-from gis.text import demo_note
 
 INK = "#1a1a1a"
 GREY = "#6b6b6b"

@@ -19,9 +19,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from gis import admin_units
-from gis.errors import GisError
-from gis.io import Dataset
+from gis.core.errors import GisError
+from gis.files import admin_units
+from gis.files.io import Dataset
 from gis.jobs.targets.status import STATUS_COLOURS as ALL_STATUS_COLOURS
 from gis.printing.captions import coverage_text, data_year, place_name
 from gis.printing.furniture import NotesBlock, TableBlock
@@ -212,7 +212,7 @@ def render_cover(dataset: Dataset, *, paper: str, day: dt.date, year: int, figur
     lines = [f"Nguồn dữ liệu: {_source_line(dataset)}", "Bản đồ và bảng số liệu được lập tự động từ "
              "dữ liệu của xã bằng công cụ bản đồ đất đai."]
     if dataset.as_of is not None:
-        from gis.ledger.asof import as_of_text
+        from gis.jobs.ledger.asof import as_of_text
 
         lines.insert(0, as_of_text(dataset.as_of, "vi") + ".")
     notes = NotesBlock(lines, dataset.builtin)
@@ -293,7 +293,7 @@ def _area_of(dataset: Dataset) -> str:
 
 def key_figures(dataset: Dataset, results: Sequence[Any], projects: int) -> list[tuple[str, str]]:
     """The cover's figures: areas, parcels, rice land, recovery, fields and the targets' statuses."""
-    from gis.summary import summarise
+    from gis.jobs.summary import summarise
 
     s = summarise(dataset)
     rows = [

@@ -22,8 +22,8 @@ from typing import Any, cast
 import matplotlib
 from matplotlib.font_manager import FontProperties
 
-from gis.errors import GisError
-from gis.i18n import number
+from gis.core.errors import GisError
+from gis.core.i18n import number
 
 #: Paper sizes in millimetres, portrait (width, height).
 PAPERS_MM: dict[str, tuple[float, float]] = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}

@@ -16,10 +16,10 @@ import pandas as pd
 import shapely
 from matplotlib.axes import Axes
 
-from gis import landuse
-from gis.area import M2_PER_HA
-from gis.errors import DataSourceError
-from gis.io import Dataset
+from gis.core import landuse
+from gis.core.area import M2_PER_HA
+from gis.core.errors import DataSourceError
+from gis.files.io import Dataset
 from gis.printing import drawing, paths
 from gis.printing.captions import (
     boundary_label,
@@ -100,7 +100,7 @@ def project_names(dataset: Dataset) -> list[str]:
 
 def recovery_sheet(dataset: Dataset, project: str | None, *, day: dt.date) -> MapSheet:
     """One recovery project: affected parcels highlighted, the recovered parts hatched, and its summary."""
-    from gis.recovery import STATUS_LABELS, prepare_boundary, recover, recovered_parts, select_project
+    from gis.jobs.recovery import STATUS_LABELS, prepare_boundary, recover, recovered_parts, select_project
 
     layer = _projects(dataset)
     if project is None or not str(project).strip():
@@ -204,8 +204,7 @@ def fields_sheet(dataset: Dataset, *, day: dt.date, planned: gpd.GeoDataFrame | 
                  year: int | None = None) -> MapSheet:
     """The concentrated fields (cánh đồng tập trung): kept, recovered, planned and adopted, and drafts (drawn
     dashed, listed apart and left out of the totals), over the rice land."""
-    from gis import fields as fields_mod
-
+    from gis.jobs import fields as fields_mod
     parcels = dataset.parcels
     commune = drawing.commune_shape(dataset)
     table, shapes = fields_table(dataset, planned)
@@ -276,9 +275,9 @@ FIELD_STATUS = {"existing": "Hiện có", "planned": "Đã phê duyệt", "draft
 def field_shapes(dataset: Dataset, planned: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
     """Every concentrated field to show: those of the data (kept or recovered) and the planned ones drawn on
     this dataset, numbered: adopted (``planned``) apart from drafts (``draft``), with their decision."""
-    from gis.fields import of_dataset
+    from gis.jobs.fields import of_dataset
+    from gis.jobs.summary import RECOVERED_STATUSES
     from gis.store.rows import ADOPTED
-    from gis.summary import RECOVERED_STATUSES
 
     crs = dataset.parcels.crs
     rows: list[dict[str, Any]] = []
@@ -310,7 +309,7 @@ def field_shapes(dataset: Dataset, planned: gpd.GeoDataFrame | None = None) -> g
 
 def fields_table(dataset: Dataset, planned: gpd.GeoDataFrame | None = None) -> tuple[Table, gpd.GeoDataFrame]:
     """The fields' table (number, name, village, status, area, rice land inside) and their shapes."""
-    from gis.fields import rice_parcels
+    from gis.jobs.fields import rice_parcels
 
     shapes = field_shapes(dataset, planned)
     rice = rice_parcels(dataset.parcels)

@@ -10,7 +10,7 @@
     Making a new workspace file and migrating an older one.
 :mod:`gis.store.gpkg`
     One write to a GeoPackage (transaction, audit rows, log lines) and the geometry blob, shared with the
-    ledger store (:mod:`gis.ledger.store`).
+    ledger store (:mod:`gis.jobs.ledger.store`).
 :mod:`gis.store.faults`
     Faults of the workspace itself (read-only, full, damaged, busy), found before any work.
 """

@@ -15,7 +15,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from gis.errors import DataSourceError
+from gis.core.errors import DataSourceError
 from gis.store.rows import FIELDS_TABLE, TIMEOUT_S, VALUES_TABLE, workspace_path
 
 #: Below this much free space (bytes) in the workspace's folder, saving is refused before it is tried.

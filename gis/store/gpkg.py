@@ -5,7 +5,7 @@ and its log lines, and the GeoPackage geometry blob.
 wait for each other instead of losing a write), ``COMMIT`` at the end, ``ROLLBACK`` on any failure (a crash
 leaves the file as it was), SQLite's errors told as workspace faults (:mod:`gis.store.faults`). The audit rows
 the transaction wrote are logged as ``save ok`` lines once it is committed; a rolled-back change is logged as
-refused or failed (see :mod:`gis.logs`).
+refused or failed (see :mod:`gis.core.logs`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import shapely
 
-from gis.errors import GisError
+from gis.core.errors import GisError
 from gis.store.faults import workspace_write_error, writable
 from gis.store.rows import AUDIT_TABLE, TIMEOUT_S
 
@@ -121,17 +121,15 @@ def audit_since(con: sqlite3.Connection, mark: int, table: str = AUDIT_TABLE) ->
 
 def log_saved(path: Path, rows: list[tuple[str, str, str]], *, root: Path | None = None) -> None:
     """One ``save ok`` line per audit row a transaction on ``path`` wrote, in the log of the workspace folder
-    ``root`` (default: ``path``'s folder; see :mod:`gis.logs`)."""
-    from gis import logs
-
+    ``root`` (default: ``path``'s folder; see :mod:`gis.core.logs`)."""
+    from gis.core import logs
     for user, action, obj in rows:
         logs.event("save", "ok", user=user, file=path.name, detail=f"{action}: {obj}", root=root or path.parent)
 
 
 def log_not_saved(path: Path, exc: BaseException, *, root: Path | None = None) -> None:
     """A ``save refused`` (the user's request, a GisError) or ``save failed`` line for a rolled-back change."""
-    from gis import logs
-
+    from gis.core import logs
     if isinstance(exc, GisError):
         logs.event("save", "refused", file=path.name, detail=exc.en, level=logging.WARNING, root=root or path.parent)
     elif isinstance(exc, Exception):

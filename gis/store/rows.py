@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 
 from pyproj import CRS
 
-from gis.errors import GisError
-from gis.paths import default_workspace_dir, workspace_file
-from gis.text import Text, texts
+from gis.core.errors import GisError
+from gis.core.paths import default_workspace_dir, workspace_file
+from gis.core.text import Text, texts
 
 if TYPE_CHECKING:
-    from gis.io import Dataset
+    from gis.files.io import Dataset
 
 DEFAULT_WORKSPACE = default_workspace_dir() / "workspace.gpkg"
 FIELDS_TABLE = "planned_fields"
@@ -37,7 +37,7 @@ DECISION_MAX_CHARS = 200
 
 
 def workspace_path() -> Path:
-    """The workspace file: ``$LUONGPHONG_WORKSPACE`` when set, else ``workspace.gpkg`` in :func:`gis.paths.default_workspace_dir`."""
+    """The workspace file: ``$LUONGPHONG_WORKSPACE`` when set, else ``workspace.gpkg`` in :func:`gis.core.paths.default_workspace_dir`."""
     return workspace_file()
 
 
@@ -45,7 +45,7 @@ def acting_user(by: str | None) -> str:
     """``by``, or the user of this machine when the caller is local (the command line, a script)."""
     if by:
         return by
-    from gis.accounts import local_user
+    from gis.store.accounts import local_user
 
     return local_user().name
 
@@ -60,7 +60,7 @@ def dataset_id(dataset: Dataset) -> str:
     """The id that ties saved geometry to its dataset: ``"builtin"``, or the data folder's name (``hiep-hoa``
     for the merged commune, an import's ``imports/<name>-<stamp>`` folder, whose ``source.json`` says where it
     came from)."""
-    from gis.io import BUILTIN_DATA_DIR
+    from gis.files.io import BUILTIN_DATA_DIR
 
     return BUILTIN_DATASET if dataset.folder.resolve() == BUILTIN_DATA_DIR.resolve() else dataset.folder.name
 

@@ -18,7 +18,7 @@ import pandas as pd
 import pyogrio
 
 from gis.core.crs import LUONG_PHONG_EPSG
-from gis.errors import DataSourceError
+from gis.core.errors import DataSourceError
 from gis.store.gpkg import append_audit
 from gis.store.rows import (
     AUDIT_TABLE,

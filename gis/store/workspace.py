@@ -4,7 +4,7 @@ A GeoPackage is an SQLite file that QGIS opens as it is. Every change here is on
 with ``BEGIN IMMEDIATE``, so a crash leaves the file as it was before the change, and two processes (two
 browser tabs, the app and the command line) saving at once wait for each other instead of losing a write.
 Every row carries the time it was last changed and who changed it (``changed_by``: an account name, or
-``local:<OS user>`` for the user of this machine, see :mod:`gis.accounts`). Every change also appends a row
+``local:<OS user>`` for the user of this machine, see :mod:`gis.store.accounts`). Every change also appends a row
 (time, user, action, object) to the ``audit`` table in the same transaction; that table refuses updates and
 deletes (SQLite triggers). Files made before these columns existed get them at their next change.
 
@@ -14,7 +14,7 @@ Faults of the workspace itself (a read-only folder or file, a full disk, a damag
 
 A planned field is a draft (``state = 'draft'``) until it is adopted with the number and date of the decision
 that adopts it (:meth:`Workspace.adopt_field`); only adopted fields count toward the plan's figures
-(:func:`gis.fields.counted_fields`). Un-adopting is explicit (:meth:`Workspace.unadopt_field`) and the audit
+(:func:`gis.jobs.fields.counted_fields`). Un-adopting is explicit (:meth:`Workspace.unadopt_field`) and the audit
 keeps the decision that was withdrawn. Each field keeps the CRS it was drawn in (``srs``: ``EPSG:<code>`` or
 the WKT) and the dataset it was drawn on (``dataset``: ``"builtin"`` or the import folder's name, see
 :func:`~gis.store.rows.dataset_id`); its geometry is stored in that CRS, so it comes back where it was drawn. The geometry
@@ -39,7 +39,7 @@ import shapely
 from pyproj import CRS
 
 from gis.core.crs import LUONG_PHONG_EPSG
-from gis.errors import DataSourceError, GisError
+from gis.core.errors import DataSourceError, GisError
 from gis.store import schema
 from gis.store.faults import WorkspaceError, corrupt_error, verify, workspace_fault, workspace_write_error
 from gis.store.gpkg import append_audit, from_blob, gpkg_blob, touch_contents, transaction

@@ -21,7 +21,7 @@ import pyogrio
 import shapely
 import vn_files as vf
 
-from gis.limits import limits
+from gis.core.limits import limits
 
 from . import Case
 

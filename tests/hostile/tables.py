@@ -15,7 +15,7 @@ from pathlib import Path
 import vn_files as vf
 from openpyxl import Workbook
 
-from gis.limits import limits
+from gis.core.limits import limits
 
 from . import Case
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
-from gis import landuse
-from gis.io import Dataset
+from gis.core import landuse
+from gis.files.io import Dataset
 from gis.jobs.targets.measure import Measurer, where_mask
 from gis.jobs.targets.plan import Plan, Target
 

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from gis.core.text import Text, texts
 from gis.jobs.targets.status import COMPARE_LABELS
-from gis.text import Text, texts
 
 if TYPE_CHECKING:
     from gis.jobs.targets.measure import Result
@@ -111,7 +111,7 @@ def _filter_text(where: dict[str, Any], lang: str, *, verb: bool = False) -> str
 
 
 def _plain(value: float, lang: str) -> str:
-    from gis.i18n import number
+    from gis.core.i18n import number
 
     text = number(value, 2, lang=lang)
     return text.rstrip("0").rstrip(",." if lang == "vi" else ".").rstrip(",") if ("," if lang == "vi" else ".") in text else text

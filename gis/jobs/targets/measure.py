@@ -7,7 +7,7 @@ the targets they multiply (:func:`estimate_terms` gives their terms for the page
 Rice and grain
 --------------
 Rice crop-hectares (``kind = "crop_area"``) are Σ area × crops a year over the rice parcels: the crops of
-a parcel are its crop-count field (``crops_per_year``, see :mod:`gis.schema`) when it holds 1 to 3, else
+a parcel are its crop-count field (``crops_per_year``, see :mod:`gis.files.schema`) when it holds 1 to 3, else
 the plan's parameter for its land-use code (LUC two crops, LUK one). A parcel with a mixed code (LUK+ONT)
 is not counted as rice: how much of it is rice is not known, and counting it whole would overstate rice
 land; its area is reported apart. The grain estimate multiplies the crop-hectares by the yield per crop.
@@ -29,9 +29,10 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from gis import landuse
-from gis.area import M2_PER_HA
-from gis.io import Dataset
+from gis.core import landuse
+from gis.core.area import M2_PER_HA
+from gis.core.text import Text
+from gis.files.io import Dataset
 from gis.jobs.targets.labels import LAYER_NAMES
 from gis.jobs.targets.plan import Plan, Target
 from gis.jobs.targets.status import (
@@ -42,7 +43,6 @@ from gis.jobs.targets.status import (
     status_of,
     status_text,
 )
-from gis.text import Text
 
 #: Columns that give the year of a feature (a recovery decision), matched case-insensitively, first hit wins;
 #: then date columns whose year is taken.
@@ -206,7 +206,7 @@ class Measurer:
         self.plan = plan
         self.dataset = dataset
         self.crs = dataset.parcels.crs
-        from gis.fields import counted_fields
+        from gis.jobs.fields import counted_fields
 
         # the workspace's fields count only when adopted, and only on the dataset they were drawn on
         self.planned_fields = counted_fields(planned_fields, dataset)
@@ -373,8 +373,8 @@ def evaluate(plan: Plan, dataset: Dataset, *, planned_fields: gpd.GeoDataFrame |
     """Measure every target of ``plan`` on ``dataset``.
 
     The target of the role ``rice_before`` is measured on the parcels before the first recovery entered in the
-    land ledger when the dataset carries them (:attr:`gis.io.Dataset.parcels_before_recovery`, from
-    :func:`gis.ledger.asof.dated`); every other parcel measure on the dataset's parcels (those of its date).
+    land ledger when the dataset carries them (:attr:`gis.files.io.Dataset.parcels_before_recovery`, from
+    :func:`gis.jobs.ledger.asof.dated`); every other parcel measure on the dataset's parcels (those of its date).
 
     ``planned_fields`` are new concentrated fields from the workspace (they count where a measure says
     ``include_planned``); ``manual`` holds values entered by hand, ``{key: (value, entered_at, note)}``.

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gis.errors import GisError
+from gis.core.errors import GisError
+from gis.core.paths import data_path
+from gis.core.text import Text, texts
 from gis.jobs.targets.plan_lines import key_lines
 from gis.jobs.targets.status import COMPARES, RULE_DEFAULTS
-from gis.paths import data_path
-from gis.text import Text, texts
 
 #: The folder of the shipped plan files, one per year (``2024.toml``).
 PLANS_DIR = data_path("plans")

@@ -36,7 +36,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from gis.text import Text, texts
+from gis.core.text import Text, texts
 
 if TYPE_CHECKING:
     from gis.jobs.targets.plan import Plan
@@ -208,7 +208,7 @@ _COMMON_RULE = Text("Chỉ tiêu chưa đạt không bao giờ hiện tiến đ�
 def rule_text(compare: str, lang: str = "vi", *, risk_pct: float = RULE_DEFAULTS["at_risk_pct"],
               tolerance_pct: float = RULE_DEFAULTS["about_pct"]) -> str:
     """The status and progress rule of a comparison kind, in words (``vi`` or ``en``)."""
-    from gis.i18n import number
+    from gis.core.i18n import number
 
     def pct(v: float) -> str:
         return number(v, 0 if float(v).is_integer() else 1, lang=lang)

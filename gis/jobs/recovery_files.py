@@ -1,0 +1,118 @@
+"""The user's files for a land recovery, read through the same reader as ``gis import``.
+
+Parcels and boundaries come in every format :func:`gis.files.sources.read_source` reads (shapefiles with or without
+``.cpg`` in UTF-8, cp1258, TCVN3 or VNI, zipped shapefiles, GeoPackage, GeoJSON, KML/KMZ, DXF/DGN, coordinate
+tables), archives are checked before anything is unpacked, and the parcels are placed in VN-2000 TM-3
+(:func:`gis.files.sources.place`) and their fields mapped (:func:`gis.files.sources.map_fields`) as on import. The
+domain (:mod:`gis.jobs.recovery`) then works on frames and never opens a file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import geopandas as gpd
+from pyproj import CRS
+
+from gis.core.errors import DataSourceError, GeometryError
+from gis.jobs.recovery import Boundary, Note, prepare_boundary
+
+
+def require_geometry_file(path: str | Path, *, role: tuple[str, str] = ("lớp", "layer")) -> None:
+    """Raise :class:`GeometryError` for a readable file with no geometry at all (a CSV or a bare table that
+    is not a surveyor's coordinate table).
+
+    ``role`` names the file's part (Vietnamese, English). Missing or unreadable files are left to
+    :func:`gis.files.sources.read_source`, which reports them.
+    """
+    import pyogrio
+
+    path = Path(path)
+    if path.suffix.lower() in (".zip", ".kmz", ".xlsx"):
+        return  # archives and workbooks are opened, checked and reported by read_source
+    try:
+        info = pyogrio.read_info(path)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
+        return
+    if info.get("geometry_type") is None and path.suffix.lower() != ".csv":
+        raise _no_geometry(path, role)
+
+
+def _no_geometry(path: Path, role: tuple[str, str]) -> GeometryError:
+    return GeometryError(
+        f"Tệp {role[0]} «{path.name}» không có hình học (chỉ có bảng thuộc tính). Hãy chọn tệp bản đồ "
+        "(.shp, .zip shapefile, .gpkg, .geojson, .kml).",
+        f"{role[1].capitalize()} file '{path.name}' has no geometry (only a table of attributes). Choose a "
+        "map file (.shp, zipped shapefile, .gpkg, .geojson, .kml).",
+    )
+
+
+def _frame_of(path: Path, *, role: tuple[str, str], layer: str | None = None, encoding: str | None = None,
+              scratch_root: Path | None = None):
+    """:func:`gis.files.sources.read_source` on ``path``, once it is known not to be empty nor a bare table."""
+    from gis.files.sources import read_source
+
+    if path.is_file() and path.stat().st_size == 0:
+        raise DataSourceError(
+            f"Tệp {role[0]} «{path.name}» rỗng (0 byte). Hãy xuất lại tệp từ QGIS.",
+            f"{role[1].capitalize()} file '{path.name}' is empty (0 bytes). Export it from QGIS again.",
+        )
+    require_geometry_file(path, role=role)
+    try:
+        source = read_source(path, layer=layer, encoding=encoding, scratch_root=scratch_root)
+    except DataSourceError:
+        if path.suffix.lower() == ".csv":  # a table that is not a coordinate table: say what is missing
+            raise _no_geometry(path, role) from None
+        raise
+    frame = source.frame
+    if not isinstance(frame, gpd.GeoDataFrame) or (len(frame) and frame.geometry.isna().all()):
+        raise _no_geometry(path, role)
+    return source
+
+
+def read_boundary(path: str | Path, *, crs: CRS | str | int, project: str | None = None,
+                  scratch_root: Path | None = None) -> Boundary:
+    """Read a project boundary file the user brought (the command line, an upload) and prepare it.
+
+    A file of zero bytes is reported as empty rather than unreadable, a table without geometry as such;
+    ``project`` as in :func:`gis.jobs.recovery.prepare_boundary`. Every problem is a
+    :class:`gis.core.errors.GisError` saying what to do.
+    """
+    path = Path(path)
+    source = _frame_of(path, role=("ranh giới", "boundary"), scratch_root=scratch_root)
+    boundary = prepare_boundary(source.frame, crs=crs, source=path.name, project=project)
+    notes = tuple(Note(vi, en) for vi, en in source.notes)
+    return Boundary(geometry=boundary.geometry, crs=boundary.crs, name=boundary.name, source=boundary.source,
+                    notes=notes + boundary.notes, features=boundary.features)
+
+
+#: The old name of :func:`read_boundary` for uploads.
+load_boundary_file = read_boundary
+
+
+def read_parcels(path: str | Path, *, province: str | None = None, crs: str | None = None,
+                 fix_crs: bool = False, encoding: str | None = None, layer: str | None = None,
+                 mapping: Mapping[str, str] | None = None, defaults: Mapping[str, object] | None = None,
+                 scratch_root: Path | None = None) -> tuple[gpd.GeoDataFrame, list[Note]]:
+    """Read a parcel file as ``gis import`` does and return it in the internal schema, with notes.
+
+    The text is decoded (legacy Vietnamese encodings detected, or ``encoding``), the layer placed in
+    VN-2000 TM-3 (``province``, ``crs`` and ``fix_crs`` as for ``gis import``), its fields mapped (known
+    name variants, then ``mapping``; ``defaults`` for a field no column holds) and normalised
+    (:func:`gis.files.schema.normalise_parcels`). Raises :class:`gis.core.errors.GisError` subclasses: a missing field,
+    a CRS that needs a province, an unreadable file.
+    """
+    from gis.files.schema import normalise_parcels
+    from gis.files.sources import apply_mapping, map_fields, place
+
+    path = Path(path)
+    source = _frame_of(path, role=("thửa đất", "parcel"), layer=layer, encoding=encoding,
+                       scratch_root=scratch_root)
+    frame, placed = place(source, province=province, crs=crs, fix_crs=fix_crs)
+    columns = [str(c) for c in frame.columns if c != frame.geometry.name]
+    fields = map_fields(columns, mapping)
+    mapped = apply_mapping(frame, fields, defaults={k: v for k, v in (defaults or {}).items() if v not in (None, "")})
+    parcels = normalise_parcels(mapped, source=path.name)
+    notes = [Note(vi, en) for vi, en in (*source.notes, *placed)]
+    return parcels, notes

@@ -1,0 +1,206 @@
+"""Area summaries of a commune: by land-use code, group and village; rice and ponds before and after recovery."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gis.core import landuse
+from gis.core.area import M2_PER_HA, area_m2, clip_area_m2
+from gis.files.io import Dataset
+
+#: Concentrated-field statuses that mean the field is gone to a project.
+RECOVERED_STATUSES = frozenset({"thu hồi", "đã thu hồi", "recovered"})
+
+
+def assign_villages(parcels: gpd.GeoDataFrame, villages: gpd.GeoDataFrame | None) -> pd.Series:
+    """The village of each parcel: the village polygon holding a point on its surface, else its address."""
+    fallback = parcels["village"] if "village" in parcels.columns else pd.Series(None, index=parcels.index)
+    if villages is None or villages.empty or "TEN" not in villages.columns:
+        return fallback.rename("village")
+    if villages.crs != parcels.crs:
+        villages = villages.to_crs(parcels.crs)
+    points = shapely.point_on_surface(parcels.geometry.to_numpy())
+    tree = shapely.STRtree(villages.geometry.to_numpy())
+    pidx, vidx = tree.query(points, predicate="within")
+    out = fallback.copy().astype(object)
+    out.iloc[pidx] = villages["TEN"].to_numpy()[vidx]
+    return out.rename("village")
+
+
+def by_land_use(parcels: gpd.GeoDataFrame) -> pd.Series:
+    """Hectares by land-use value, largest first.
+
+    A mixed value (``"ONT+CLN"``) is its own row, keyed by the whole value, never counted as its first
+    code: the data carries no area per purpose (see :mod:`gis.core.landuse`). Parcels with no code are ``"?"``.
+    """
+    ha = parcels["map_area_m2"].groupby(parcels["land_use"].fillna("?")).sum() / M2_PER_HA
+    return ha.sort_values(ascending=False)
+
+
+def by_group(parcels: gpd.GeoDataFrame) -> pd.Series:
+    """Hectares by land-use group."""
+    ha = parcels["map_area_m2"].groupby(parcels["group"].fillna("unknown")).sum() / M2_PER_HA
+    return ha.sort_values(ascending=False)
+
+
+def recovered_union(recovered: gpd.GeoDataFrame | None, crs) -> shapely.Geometry:
+    """All recovery boundaries dissolved into one shape in ``crs`` (empty when there are none)."""
+    if recovered is None or recovered.empty:
+        return shapely.Polygon()
+    if recovered.crs != crs:
+        recovered = recovered.to_crs(crs)
+    return recovered.geometry.union_all()
+
+
+def kept_fields(fields: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    """Concentrated fields that are not marked as recovered."""
+    if fields is None:
+        return None
+    if "TRANGTHAI" in fields.columns:
+        status = fields["TRANGTHAI"].fillna("").str.strip().str.lower()
+        return fields[~status.isin(RECOVERED_STATUSES)]
+    return fields
+
+
+@dataclass
+class CommuneSummary:
+    """The figures the plan can be checked against, all in hectares."""
+
+    rice_ha_before_recovery: float
+    rice_ha_after_recovery: float
+    aquaculture_ha_before_recovery: float
+    aquaculture_ha_after_recovery: float
+    recovered_ha: float
+    concentrated_fields_ha: float
+    concentrated_fields_count: int
+    parcel_count: int
+    commune_ha: float
+    by_land_use: dict[str, float] = field(default_factory=dict)
+    by_group: dict[str, float] = field(default_factory=dict)
+    by_village: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self, *, digits: int = 4) -> dict:
+        out: dict = {}
+        for key, value in self.__dict__.items():
+            if isinstance(value, float):
+                out[key] = round(value, digits)
+            elif isinstance(value, dict):
+                out[key] = {k: round(v, digits) for k, v in value.items()}
+            else:
+                out[key] = value
+        return out
+
+
+def _taken_m2(parcels: gpd.GeoDataFrame, mask: gpd.GeoSeries) -> float:
+    """The area of ``parcels`` inside ``mask`` (one shape in their CRS): :func:`gis.core.area.clip_area_m2` of only
+    the parcels whose box meets the mask's box, so that no index of a million parcels is built, summed over
+    every parcel as before (the others with 0)."""
+    x0, y0, x1, y1 = mask.total_bounds
+    boxes = shapely.bounds(parcels.geometry.to_numpy())
+    with np.errstate(invalid="ignore"):  # an empty geometry has NaN bounds: never near
+        near = np.flatnonzero((boxes[:, 0] <= x1) & (boxes[:, 2] >= x0) & (boxes[:, 1] <= y1) & (boxes[:, 3] >= y0))
+    inside = np.zeros(len(parcels))
+    inside[near] = clip_area_m2(parcels.iloc[near], mask, source="parcels").to_numpy()
+    return float(pd.Series(inside).sum())
+
+
+def summarise(dataset: Dataset) -> CommuneSummary:
+    """Compute the commune's figures from its layers.
+
+    Rice land and ponds "after recovery" are those of the parcels less the recovered-land boundaries; "before
+    recovery" those of the parcels, or, when recoveries were entered in the land ledger
+    (:attr:`gis.files.io.Dataset.parcels_before_recovery`, see :func:`gis.jobs.ledger.asof.dated`), of the parcels in
+    force before the first of them.
+    """
+    parcels = dataset.parcels
+    crs = parcels.crs
+    recovered = recovered_union(dataset.get("recovered_land"), crs)
+    slim = parcels[["land_use_main", "map_area_m2", parcels.geometry.name]]  # the columns used: light to filter
+    rice = slim[slim["land_use_main"].isin(landuse.RICE_CODES)]
+    ponds = slim[slim["land_use_main"].isin(landuse.AQUACULTURE_CODES)]
+    rec_frame = gpd.GeoSeries([recovered], crs=crs)
+    rice_now = float(rice["map_area_m2"].sum())
+    rice_taken = _taken_m2(rice, rec_frame) if not recovered.is_empty else 0.0
+    ponds_now = float(ponds["map_area_m2"].sum())
+    ponds_taken = _taken_m2(ponds, rec_frame) if not recovered.is_empty else 0.0
+    rice_before, ponds_before = rice_now, ponds_now
+    earlier = dataset.parcels_before_recovery
+    if earlier is not None:  # recoveries entered in the land ledger: "before" is the land before the first
+        rice_before = float(earlier.loc[earlier["land_use_main"].isin(landuse.RICE_CODES), "map_area_m2"].sum())
+        ponds_before = float(earlier.loc[earlier["land_use_main"].isin(landuse.AQUACULTURE_CODES),
+                                         "map_area_m2"].sum())
+
+    fields = kept_fields(dataset.get("concentrated_fields"))
+    fields_ha, fields_n = 0.0, 0
+    if fields is not None and not fields.empty:
+        fields = fields.to_crs(crs) if fields.crs != crs else fields
+        kept = fields.geometry.difference(recovered) if not recovered.is_empty else fields.geometry
+        fields_ha = float(area_m2(gpd.GeoSeries(kept, crs=crs), source="concentrated_fields").sum()) / M2_PER_HA
+        fields_n = int(len(fields))
+
+    villages = assign_villages(parcels, dataset.get("villages"))
+    by_village = (parcels["map_area_m2"].groupby(villages.fillna("?")).sum() / M2_PER_HA).sort_index()
+    commune = dataset.get("commune")
+    commune_ha = float(area_m2(commune, source="commune").sum()) / M2_PER_HA if commune is not None else float(
+        parcels["map_area_m2"].sum()) / M2_PER_HA
+
+    return CommuneSummary(
+        rice_ha_before_recovery=rice_before / M2_PER_HA,
+        rice_ha_after_recovery=(rice_now - rice_taken) / M2_PER_HA,
+        aquaculture_ha_before_recovery=ponds_before / M2_PER_HA,
+        aquaculture_ha_after_recovery=(ponds_now - ponds_taken) / M2_PER_HA,
+        recovered_ha=recovered.area / M2_PER_HA,
+        concentrated_fields_ha=fields_ha,
+        concentrated_fields_count=fields_n,
+        parcel_count=int(len(parcels)),
+        commune_ha=commune_ha,
+        by_land_use={str(k): float(v) for k, v in by_land_use(parcels).items()},
+        by_group={str(k): float(v) for k, v in by_group(parcels).items()},
+        by_village={str(k): float(v) for k, v in by_village.items()},
+    )
+
+
+def summarise_by(dataset: Dataset, field: str = "former_unit") -> dict[str, CommuneSummary]:
+    """The figures of each value of a parcel field (a former unit of a merged commune), which sum to the whole.
+
+    Each part is summarised as a commune of its own parcels: its area is the drawn area of its parcels (the
+    commune outline belongs to the whole), and a concentrated field counts in the part holding a point on
+    its surface. Parcels with no value are the part ``"?"``. Raises :class:`gis.core.errors.SchemaError` when the
+    parcels have no such field.
+    """
+    from gis.core.errors import SchemaError
+
+    parcels = dataset.parcels
+    if field not in parcels.columns:
+        raise SchemaError(
+            f"Lớp thửa đất không có trường «{field}»: không chia được số liệu theo trường này.",
+            f"The parcel layer has no field '{field}': the figures cannot be split by it.")
+    keys = parcels[field].astype(object).where(parcels[field].notna(), "?").astype(str)
+    fields = dataset.get("concentrated_fields")
+    field_keys = None
+    if fields is not None and not fields.empty:
+        fields = fields.to_crs(parcels.crs) if fields.crs != parcels.crs else fields
+        tree = shapely.STRtree(parcels.geometry.to_numpy())
+        fidx, pidx = tree.query(shapely.point_on_surface(fields.geometry.to_numpy()), predicate="within")
+        field_keys = pd.Series("?", index=range(len(fields)), dtype=object)
+        field_keys.iloc[fidx] = keys.to_numpy()[pidx]
+    earlier = dataset.parcels_before_recovery
+    earlier_keys = None
+    if earlier is not None:
+        earlier_keys = (earlier[field].astype(object).where(earlier[field].notna(), "?").astype(str)
+                        if field in earlier.columns else pd.Series("?", index=earlier.index))
+    out: dict[str, CommuneSummary] = {}
+    for key, part in parcels.groupby(keys.to_numpy(), sort=True):
+        layers = {k: v for k, v in dataset.layers.items() if k not in ("commune", "concentrated_fields")}
+        layers["parcels"] = part
+        if fields is not None and field_keys is not None:
+            layers["concentrated_fields"] = fields[(field_keys == key).to_numpy()]
+        before = None if earlier is None or earlier_keys is None else earlier[(earlier_keys == key).to_numpy()]
+        out[str(key)] = summarise(Dataset(folder=dataset.folder, layers=layers, builtin=dataset.builtin,
+                                          as_of=dataset.as_of, parcels_before_recovery=before))
+    return out
