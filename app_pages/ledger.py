@@ -16,7 +16,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import auth
-from app_pages.context import clicked_parcel, lang, map_assets, new_drawing, t
+from app_pages.context import clicked_parcel, lang, map_assets, new_drawing, words
 from app_pages.ledger_ui import PICK, history_table, line_from_geojson, map_as_of, reverse_form, store
 from app_pages.text import literal
 from app_pages.ui import map_view
@@ -106,9 +106,8 @@ FLASH = "ledger_flash"
 RETURNED = ["all_drawings", "last_active_drawing", "last_object_clicked"]
 
 
-def tr(key: str, **kwargs: object) -> str:
-    text = t(key, TABLE)
-    return text.format(**kwargs) if kwargs else text
+#: The page's words in the user's language, ``{fields}`` filled in (:func:`app_pages.context.words`).
+tr = words(TABLE)
 
 
 def _pick(ref: str | None) -> None:
