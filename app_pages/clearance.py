@@ -20,7 +20,7 @@ from app_pages import auth
 from app_pages.context import dataset, lang, map_assets, prepared_map, words
 from app_pages.ledger_ui import store
 from app_pages.text import literal
-from app_pages.ui import download
+from app_pages.ui import download, refusal
 from gis import landuse
 from gis.errors import GisError
 from gis.ledger import clearance
@@ -164,7 +164,7 @@ def _record(project: str) -> None:
                 rec = clearance.record(store(), project, ref.strip(), stage, date=day, document=document.strip(),
                                        note=note.strip(), by=auth.who(), handover=handover)
             except GisError as exc:
-                st.session_state[FLASH] = ("error", f"**{tr('refused')}**: {literal(exc.text(code))}")
+                st.session_state[FLASH] = ("error", refusal(tr("refused"), exc.text(code)))
             else:
                 st.session_state[FLASH] = ("success", tr("saved", ref=literal(rec.ref),
                                                          stage=clearance.label(rec.stage, code)))

@@ -83,7 +83,7 @@ from app_pages.fields_parts import (
     tr,
 )
 from app_pages.text import literal
-from app_pages.ui import halt, workspace_notice
+from app_pages.ui import halt, refusal, workspace_notice
 from gis import fields, landuse, targets
 from gis.errors import GisError
 from gis.i18n import number
@@ -351,7 +351,7 @@ with panel_col:
                         + (f":green[✔ {tr('connected')}]" if check.connected else
                            f":red[✘ {tr('blocks', n=check.blocks)}]" if check.blocks > 1 else ""))
             for vi_text, en_text in check.refusals:
-                st.error(f"**{tr('refused')}**: {literal(vi_text if lang() == 'vi' else en_text)}")
+                st.error(refusal(tr("refused"), vi_text if lang() == "vi" else en_text))
             st.text_input(tr("name"), key=NAME, placeholder=_default_name(check, data))
             st.button(tr("save"), type="primary", disabled=not check.ok or not auth.can("edit_fields"), on_click=_save,
                       args=(ws_path, data, others), icon=":material/save:")

@@ -19,7 +19,7 @@ from app_pages import auth
 from app_pages.context import clicked_parcel, lang, map_assets, new_drawing, words
 from app_pages.ledger_ui import PICK, history_table, line_from_geojson, map_as_of, reverse_form, store
 from app_pages.text import literal
-from app_pages.ui import map_view
+from app_pages.ui import map_view, refusal
 from gis import landuse
 from gis.errors import GisError
 from gis.i18n import number
@@ -160,7 +160,7 @@ def _run(job, after_ref) -> None:
     try:
         entry: Entry = job()
     except GisError as exc:
-        st.session_state[FLASH] = ("error", f"**{tr('refused')}**: {literal(exc.text(lang()))}")
+        st.session_state[FLASH] = ("error", refusal(tr("refused"), exc.text(lang())))
     else:
         st.session_state[FLASH] = ("success", tr("saved", n=entry.entry_id, kind=entry.label(lang())))
         _pick(after_ref(entry))
@@ -188,7 +188,7 @@ def _edit(ref: str) -> object:
             try:
                 _, pieces = ledger.split_pieces(found, ref, line)
             except GisError as exc:
-                st.error(f"**{tr('refused')}**: {literal(exc.text(lang()))}")
+                st.error(refusal(tr("refused"), exc.text(lang())))
             else:
                 preview = pieces
                 st.markdown(f"**{tr('preview')}**")
@@ -203,7 +203,7 @@ def _edit(ref: str) -> object:
                 sheet, num = ledger.parse_ref(other)
                 _, merged = ledger.merge_preview(found, [ref, f"{sheet}/{num}"])
             except GisError as exc:
-                st.error(f"**{tr('refused')}**: {literal(exc.text(lang()))}")
+                st.error(refusal(tr("refused"), exc.text(lang())))
             else:
                 preview = merged
                 st.dataframe(_areas(merged), hide_index=True, width="stretch")

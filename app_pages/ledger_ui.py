@@ -16,6 +16,7 @@ import streamlit as st
 
 from app_pages.context import DATASET_HASH, data_folder, lang, source_dataset, t
 from app_pages.text import literal
+from app_pages.ui import refusal
 from gis.errors import GisError
 from gis.io import Dataset, FileKey, file_key
 from gis.ledger.changes import history, open_store, ref_of
@@ -164,7 +165,7 @@ def reverse_form(ref: str, *, key: str) -> None:
                                 by=auth.who(), note=note.strip())
             except GisError as exc:
                 st.session_state[f"{key}_reverse_msg"] = (
-                    "error", f"**{tr('reverse_refused')}**: {literal(exc.text(language))}")
+                    "error", refusal(tr("reverse_refused"), exc.text(language)))
             else:
                 st.session_state[f"{key}_reverse_msg"] = ("success", tr("reverse_done").format(
                     n=entry.entry_id, m=chosen))

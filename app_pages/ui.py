@@ -11,7 +11,7 @@
   ``"localized"`` follows the browser's locale, not the language chosen in the app (an office PC often runs
   an English browser). A pandas ``Styler`` gives each cell its display text and keeps the value underneath.
 - The blocks every page would otherwise write again: :func:`halt` (a page that cannot be shown says why and
-  stops), :func:`error` (the same without stopping), :func:`workspace_notice` (a workspace that cannot be
+  stops), :func:`error` (the same without stopping), :func:`refusal` (why an action was refused), :func:`workspace_notice` (a workspace that cannot be
   read or written), :func:`demo_caption` (the demonstration-data sentence under a title) and :func:`download`
   (a download button whose file is logged under the name it is saved as).
 """
@@ -115,6 +115,12 @@ def halt(exc: GisError) -> NoReturn:
     error(exc)
     st.stop()
     raise AssertionError("st.stop() returned")  # for the type checker: never reached
+
+
+def refusal(title: str, message: str) -> str:
+    """``**title**: message`` for ``st.error`` or a flash: ``title`` is the page's own words (bold), ``message``
+    (a domain error's text, data inside) is shown literally."""
+    return f"**{title}**: {literal(message)}"
 
 
 def workspace_notice(fault: GisError | None) -> None:
