@@ -20,7 +20,7 @@ from app_pages import auth
 from app_pages.context import dataset, lang, map_assets, prepared_map, words
 from app_pages.ledger_ui import store
 from app_pages.text import literal
-from app_pages.ui import download, refusal
+from app_pages.ui import download, refusal, show_flash
 from gis import landuse
 from gis.errors import GisError
 from gis.ledger import clearance
@@ -210,9 +210,7 @@ def _load(project: str) -> None:
 
 
 st.title(tr("title"))
-flash = st.session_state.pop(FLASH, None)
-if flash:
-    getattr(st, flash[0])(flash[1])
+show_flash(FLASH)
 names = projects()
 if not names:
     st.info(tr("no_projects"))

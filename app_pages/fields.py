@@ -83,7 +83,7 @@ from app_pages.fields_parts import (
     tr,
 )
 from app_pages.text import literal
-from app_pages.ui import halt, refusal, workspace_notice
+from app_pages.ui import halt, refusal, show_flash, workspace_notice
 from gis import fields, landuse, targets
 from gis.errors import GisError
 from gis.i18n import number
@@ -278,9 +278,7 @@ if outline is not None:
         outline = work = None
 
 flash_slot = st.empty()  # always there, so a message never shifts the map (which would rebuild it)
-flash = st.session_state.pop(FLASH, None)
-if flash:
-    getattr(flash_slot, flash[0])(flash[1])
+show_flash(FLASH, flash_slot)
 if migrated and (planned["state"] == DRAFT).any():
     st.info(tr("migrated", n=migrated), icon="ℹ️")
 

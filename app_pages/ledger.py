@@ -19,7 +19,7 @@ from app_pages import auth
 from app_pages.context import clicked_parcel, lang, map_assets, new_drawing, words
 from app_pages.ledger_ui import PICK, history_table, line_from_geojson, map_as_of, reverse_form, store
 from app_pages.text import literal
-from app_pages.ui import map_view, refusal
+from app_pages.ui import map_view, refusal, show_flash
 from gis import landuse
 from gis.errors import GisError
 from gis.i18n import number
@@ -327,9 +327,7 @@ def _changes() -> None:
 st.title(tr("title"))
 if PICK in st.session_state:
     _pick(st.session_state.pop(PICK))
-flash = st.session_state.pop(FLASH, None)
-if flash:
-    getattr(st, flash[0])(flash[1])
+show_flash(FLASH)
 try:
     ledger_store = store()
 except GisError as exc:

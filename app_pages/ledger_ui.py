@@ -16,7 +16,7 @@ import streamlit as st
 
 from app_pages.context import DATASET_HASH, data_folder, lang, source_dataset, t
 from app_pages.text import literal
-from app_pages.ui import refusal
+from app_pages.ui import refusal, show_flash
 from gis.errors import GisError
 from gis.io import Dataset, FileKey, file_key
 from gis.ledger.changes import history, open_store, ref_of
@@ -134,9 +134,7 @@ def reverse_form(ref: str, *, key: str) -> None:
     from gis.ledger.store import Decision
 
     language = lang()
-    message = st.session_state.pop(f"{key}_reverse_msg", None)
-    if message:
-        getattr(st, message[0])(message[1])
+    show_flash(f"{key}_reverse_msg")
     found = store()
     done = found.reversed_by()
     items = [i.entry for i in history(found, ref).items

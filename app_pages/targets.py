@@ -54,7 +54,7 @@ from app_pages.targets_parts import (
     tr,
 )
 from app_pages.text import literal
-from app_pages.ui import download, error, map_view, workspace_notice
+from app_pages.ui import download, error, map_view, show_flash, workspace_notice
 from gis import admin_units
 from gis.errors import GisError
 from gis.io import FileKey, file_key
@@ -253,9 +253,7 @@ def _manual_section(plan: Plan, results: list[Result], ws_state: tuple[str, File
                               disabled=not auth.can("enter_values"))
         if not auth.can("enter_values"):
             st.caption(auth.denied("enter_values"))
-    flash = st.session_state.pop(FLASH, None)
-    if flash:
-        (form_col.success if flash[0] == "success" else form_col.error)(flash[1])
+    show_flash(FLASH, form_col)
     with list_col:
         st.markdown(f"**{tr('manual_entered')}**")
         _, values = _workspace_contents(*ws_state)

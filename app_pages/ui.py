@@ -11,7 +11,8 @@
   ``"localized"`` follows the browser's locale, not the language chosen in the app (an office PC often runs
   an English browser). A pandas ``Styler`` gives each cell its display text and keeps the value underneath.
 - The blocks every page would otherwise write again: :func:`halt` (a page that cannot be shown says why and
-  stops), :func:`error` (the same without stopping), :func:`refusal` (why an action was refused), :func:`workspace_notice` (a workspace that cannot be
+  stops), :func:`error` (the same without stopping), :func:`refusal` (why an action was refused),
+  :func:`show_flash` (a callback's message, shown once), :func:`workspace_notice` (a workspace that cannot be
   read or written), :func:`demo_caption` (the demonstration-data sentence under a title) and :func:`download`
   (a download button whose file is logged under the name it is saved as).
 """
@@ -121,6 +122,14 @@ def refusal(title: str, message: str) -> str:
     """``**title**: message`` for ``st.error`` or a flash: ``title`` is the page's own words (bold), ``message``
     (a domain error's text, data inside) is shown literally."""
     return f"**{title}**: {literal(message)}"
+
+
+def show_flash(key: str, where: Any = st) -> None:
+    """The message a callback left in the session under ``key`` (``(kind, text)``, kind one of ``"success"``,
+    ``"info"``, ``"warning"``, ``"error"``), shown once in ``where`` (the page by default) and forgotten."""
+    flash = st.session_state.pop(key, None)
+    if flash:
+        getattr(where, flash[0])(flash[1])
 
 
 def workspace_notice(fault: GisError | None) -> None:
