@@ -17,9 +17,10 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import auth
-from app_pages.context import dataset, lang, log_download, map_assets, prepared_map, t
+from app_pages.context import dataset, lang, map_assets, prepared_map, words
 from app_pages.ledger_ui import store
 from app_pages.text import literal
+from app_pages.ui import download, refusal, show_flash
 from gis.core import landuse
 from gis.core.errors import GisError
 from gis.core.text import Text, texts
@@ -75,9 +76,8 @@ FLASH = "clearance_flash"
 LOADED = "clearance_loaded"
 
 
-def tr(key: str, **kwargs: object) -> str:
-    text = t(key, TABLE)
-    return text.format(**kwargs) if kwargs else text
+#: The page's words in the user's language, ``{fields}`` filled in (:func:`app_pages.context.words`).
+tr = words(TABLE)
 
 
 def projects() -> list[str]:
@@ -164,7 +164,7 @@ def _record(project: str) -> None:
                 rec = clearance.record(store(), project, ref.strip(), stage, date=day, document=document.strip(),
                                        note=note.strip(), by=auth.who(), handover=handover)
             except GisError as exc:
-                st.session_state[FLASH] = ("error", f"**{tr('refused')}**: {literal(exc.text(code))}")
+                st.session_state[FLASH] = ("error", refusal(tr("refused"), exc.text(code)))
             else:
                 st.session_state[FLASH] = ("success", tr("saved", ref=literal(rec.ref),
                                                          stage=clearance.label(rec.stage, code)))
@@ -210,9 +210,7 @@ def _load(project: str) -> None:
 
 
 st.title(tr("title"))
-flash = st.session_state.pop(FLASH, None)
-if flash:
-    getattr(st, flash[0])(flash[1])
+show_flash(FLASH)
 names = projects()
 if not names:
     st.info(tr("no_projects"))
@@ -232,9 +230,8 @@ except GisError as exc:
     found = None
 if found is not None:
     st.dataframe(stage_table(found, code), hide_index=True, width="stretch")
-    st.download_button(tr("report"), report_bytes(found, code), file_name="bao-cao-gpmb.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       icon=":material/download:", on_click=log_download("bao-cao-gpmb.xlsx"))
+    download(tr("report"), report_bytes(found, code), "bao-cao-gpmb.xlsx", icon=":material/download:",
+             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     _stage_map(found)
     st.markdown(f"**{tr('stuck', n=stuck_days, k=len(found.stuck))}**")
     st.dataframe(parcel_table(found.stuck, code), hide_index=True, width="stretch")

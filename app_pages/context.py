@@ -37,6 +37,17 @@ def t(key: str, table: Mapping[str, Text] | None = None) -> str:
     return i18n.t(key, lang(), table)
 
 
+def words(table: Mapping[str, Text]) -> Callable[..., str]:
+    """A page's ``tr(key, **fields)``: ``key`` of the page's ``table`` in the user's language, its ``{fields}``
+    filled in when any are given (a text without fields is returned as it is, braces and all)."""
+
+    def tr(key: str, **kwargs: object) -> str:
+        text = t(key, table)
+        return text.format(**kwargs) if kwargs else text
+
+    return tr
+
+
 def num(value: float, digits: int = 1) -> str:
     """A number in the user's language (:func:`gis.core.text.number`): ``1.234,5`` or ``1,234.5``."""
     return i18n.number(float(value), digits, lang=lang())

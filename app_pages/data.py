@@ -8,8 +8,9 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages import auth
-from app_pages.context import lang, log_download, t
+from app_pages.context import lang, t
 from app_pages.text import literal
+from app_pages.ui import download
 from gis.core.errors import GisError, PlacementError
 from gis.core.i18n import number
 from gis.core.text import Text, texts
@@ -355,11 +356,9 @@ def _import_flow(uploads: list) -> None:
             st.caption(_t("problems_map"))
             st.markdown(svg, unsafe_allow_html=True)
         left, right = st.columns(2)
-        left.download_button(_t("download_csv"), csv_bytes(table), file_name=f"{path.stem}-loi.csv", mime="text/csv",
-                             on_click=log_download(f"{path.stem}-loi.csv"))
-        right.download_button(_t("download_gpkg"), _problems_gpkg(report.problems),
-                              file_name=f"{path.stem}-loi.gpkg", mime="application/geopackage+sqlite3",
-                              on_click=log_download(f"{path.stem}-loi.gpkg"))
+        download(_t("download_csv"), csv_bytes(table), f"{path.stem}-loi.csv", where=left, mime="text/csv")
+        download(_t("download_gpkg"), _problems_gpkg(report.problems), f"{path.stem}-loi.gpkg", where=right,
+                 mime="application/geopackage+sqlite3")
 
     if st.button(_t("import"), type="primary", disabled=bool(prepared.fields.missing), key="data_import") \
             and auth.can("import"):

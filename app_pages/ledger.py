@@ -16,10 +16,10 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import auth
-from app_pages.context import clicked_parcel, lang, map_assets, new_drawing, t
+from app_pages.context import clicked_parcel, lang, map_assets, new_drawing, words
 from app_pages.ledger_ui import PICK, history_table, line_from_geojson, map_as_of, reverse_form, store
 from app_pages.text import literal
-from app_pages.ui import map_view
+from app_pages.ui import map_view, refusal, show_flash
 from gis.core import landuse
 from gis.core.errors import GisError
 from gis.core.i18n import number
@@ -108,9 +108,8 @@ FLASH = "ledger_flash"
 RETURNED = ["all_drawings", "last_active_drawing", "last_object_clicked"]
 
 
-def tr(key: str, **kwargs: object) -> str:
-    text = t(key, TABLE)
-    return text.format(**kwargs) if kwargs else text
+#: The page's words in the user's language, ``{fields}`` filled in (:func:`app_pages.context.words`).
+tr = words(TABLE)
 
 
 def _pick(ref: str | None) -> None:
@@ -163,7 +162,7 @@ def _run(job, after_ref) -> None:
     try:
         entry: Entry = job()
     except GisError as exc:
-        st.session_state[FLASH] = ("error", f"**{tr('refused')}**: {literal(exc.text(lang()))}")
+        st.session_state[FLASH] = ("error", refusal(tr("refused"), exc.text(lang())))
     else:
         st.session_state[FLASH] = ("success", tr("saved", n=entry.entry_id, kind=entry.label(lang())))
         _pick(after_ref(entry))
@@ -191,7 +190,7 @@ def _edit(ref: str) -> object:
             try:
                 _, pieces = ledger.split_pieces(found, ref, line)
             except GisError as exc:
-                st.error(f"**{tr('refused')}**: {literal(exc.text(lang()))}")
+                st.error(refusal(tr("refused"), exc.text(lang())))
             else:
                 preview = pieces
                 st.markdown(f"**{tr('preview')}**")
@@ -206,7 +205,7 @@ def _edit(ref: str) -> object:
                 sheet, num = parse_ref(other)
                 _, merged = ledger.merge_preview(found, [ref, f"{sheet}/{num}"])
             except GisError as exc:
-                st.error(f"**{tr('refused')}**: {literal(exc.text(lang()))}")
+                st.error(refusal(tr("refused"), exc.text(lang())))
             else:
                 preview = merged
                 st.dataframe(_areas(merged), hide_index=True, width="stretch")
@@ -330,9 +329,7 @@ def _changes() -> None:
 st.title(tr("title"))
 if PICK in st.session_state:
     _pick(st.session_state.pop(PICK))
-flash = st.session_state.pop(FLASH, None)
-if flash:
-    getattr(st, flash[0])(flash[1])
+show_flash(FLASH)
 try:
     ledger_store = store()
 except GisError as exc:

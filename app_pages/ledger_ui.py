@@ -16,6 +16,7 @@ import streamlit as st
 
 from app_pages.context import DATASET_HASH, data_folder, lang, source_dataset, t
 from app_pages.text import literal
+from app_pages.ui import refusal, show_flash
 from gis.core.errors import GisError
 from gis.core.text import Text, texts
 from gis.files.io import Dataset, FileKey, file_key
@@ -135,9 +136,7 @@ def reverse_form(ref: str, *, key: str) -> None:
     from gis.jobs.ledger.model import Decision
 
     language = lang()
-    message = st.session_state.pop(f"{key}_reverse_msg", None)
-    if message:
-        getattr(st, message[0])(message[1])
+    show_flash(f"{key}_reverse_msg")
     found = store()
     done = found.reversed_by()
     items = [i.entry for i in history(found, ref).items
@@ -166,7 +165,7 @@ def reverse_form(ref: str, *, key: str) -> None:
                                 by=auth.who(), note=note.strip())
             except GisError as exc:
                 st.session_state[f"{key}_reverse_msg"] = (
-                    "error", f"**{tr('reverse_refused')}**: {literal(exc.text(language))}")
+                    "error", refusal(tr("reverse_refused"), exc.text(language)))
             else:
                 st.session_state[f"{key}_reverse_msg"] = ("success", tr("reverse_done").format(
                     n=entry.entry_id, m=chosen))

@@ -6,8 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.context import as_of_note, dataset, lang, t
-from app_pages.text import literal
-from app_pages.ui import number_table
+from app_pages.ui import halt, number_table
 from gis.core import landuse
 from gis.core.errors import GisError
 from gis.core.i18n import number
@@ -18,8 +17,7 @@ try:
     data = dataset()
     figures = summarise(data)
 except GisError as exc:
-    st.error(f"{t('error')}: {literal(exc.text(lang()))}")
-    st.stop()
+    halt(exc)
 as_of_note(data)
 
 cols = st.columns(4)

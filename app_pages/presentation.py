@@ -16,8 +16,9 @@ import geopandas as gpd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages.context import DATASET_HASH, as_of_note, dataset, lang, log_download, map_assets, num, prepared_map, t
+from app_pages.context import DATASET_HASH, as_of_note, dataset, lang, map_assets, num, prepared_map, t, words
 from app_pages.text import literal
+from app_pages.ui import demo_caption, download
 from gis.core import i18n
 from gis.core.errors import GisError
 from gis.core.text import Text, texts
@@ -84,9 +85,8 @@ FULLSCREEN = "presentation_fullscreen"
 HEIGHT_PX = 720
 
 
-def tr(key: str, **kwargs: object) -> str:
-    text = t(key, TABLE)
-    return text.format(**kwargs) if kwargs else text
+#: The page's words in the user's language, ``{fields}`` filled in (:func:`app_pages.context.words`).
+tr = words(TABLE)
 
 
 @dataclass
@@ -286,12 +286,11 @@ st_folium(folium_map, key=MAP_KEY, height=HEIGHT_PX, use_container_width=True, r
 
 as_of_note(dataset())
 if dataset().builtin:
-    st.caption("ℹ️ " + t("demo_note"))
+    demo_caption()
 st.caption(tr("keys"))
 st.checkbox(tr("fullscreen"), key=FULLSCREEN, value=True)
-st.download_button(tr("save_html"), data=_html(dataset(), lang(), prepared, dataset().as_of),
-                   file_name="ban_do_luong_phong.html", mime="text/html", key="present_html",
-                   on_click=log_download("ban_do_luong_phong.html"))
+download(tr("save_html"), _html(dataset(), lang(), prepared, dataset().as_of), "ban_do_luong_phong.html",
+         mime="text/html", key="present_html")
 
 # The arrow keys and a presenter remote's Page Up/Page Down press the buttons above (only on this page), also
 # after a click on the map: the map is a same-origin frame, so the handler is put into a frame when it takes

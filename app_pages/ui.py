@@ -10,6 +10,11 @@
   numbers. Streamlit's ``NumberColumn`` formats cannot do this: a printf format keeps the decimal point, and
   ``"localized"`` follows the browser's locale, not the language chosen in the app (an office PC often runs
   an English browser). A pandas ``Styler`` gives each cell its display text and keeps the value underneath.
+- The blocks every page would otherwise write again: :func:`halt` (a page that cannot be shown says why and
+  stops), :func:`error` (the same without stopping), :func:`refusal` (why an action was refused),
+  :func:`show_flash` (a callback's message, shown once), :func:`workspace_notice` (a workspace that cannot be
+  read or written), :func:`demo_caption` (the demonstration-data sentence under a title) and :func:`download`
+  (a download button whose file is logged under the name it is saved as).
 """
 
 from __future__ import annotations
@@ -17,12 +22,16 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
+from app_pages.context import lang, log_download, t
+from app_pages.text import literal
 from gis.core import i18n
+from gis.core.errors import GisError
 from gis.files.uploads import MAX_UPLOAD_BYTES
 from layers.geometry import zoom_for
 from layers.render import MAP_HEIGHT_PX, MAP_WIDTH_PX
@@ -95,3 +104,50 @@ def number_table(frame: pd.DataFrame, digits: Mapping[str, int], *, lang: str,
         return lambda v: _shown(v, digits[col], lang, after.get(col, ""))
 
     return table.style.format({col: formatter(col) for col in digits})
+
+
+def error(exc: GisError) -> None:
+    """``exc`` shown as the page's error, its message (text from data inside) never read as markup."""
+    st.error(f"{t('error')}: {literal(exc.text(lang()))}")
+
+
+def halt(exc: GisError) -> NoReturn:
+    """``exc`` shown as the page's error (:func:`error`), and the rest of the page not run."""
+    error(exc)
+    st.stop()
+    raise AssertionError("st.stop() returned")  # for the type checker: never reached
+
+
+def refusal(title: str, message: str) -> str:
+    """``**title**: message`` for ``st.error`` or a flash: ``title`` is the page's own words (bold), ``message``
+    (a domain error's text, data inside) is shown literally."""
+    return f"**{title}**: {literal(message)}"
+
+
+def show_flash(key: str, where: Any = st) -> None:
+    """The message a callback left in the session under ``key`` (``(kind, text)``, kind one of ``"success"``,
+    ``"info"``, ``"warning"``, ``"error"``), shown once in ``where`` (the page by default) and forgotten."""
+    flash = st.session_state.pop(key, None)
+    if flash:
+        getattr(where, flash[0])(flash[1])
+
+
+def workspace_notice(fault: GisError | None) -> None:
+    """The workspace's fault (:func:`gis.workspace.workspace_fault`), if any, at the top of a page that stays
+    usable without it (what can be read is shown; saving is refused)."""
+    if fault is not None:
+        st.error(literal(fault.text(lang())), icon=":material/block:")
+
+
+def demo_caption() -> None:
+    """The demonstration-data sentence (:data:`gis.core.text.DEMO_NOTE`), as a caption under the page's title."""
+    st.caption(f"ℹ️ {t('demo_note')}")
+
+
+def download(label: str, data: bytes | str, file_name: str, *, mime: str, where: Any = st, **kwargs: Any) -> None:
+    """A download button (in ``where``, a column or container; the page by default) for ``data`` saved as
+    ``file_name``; the click is logged under the same name (:func:`app_pages.context.log_download`).
+
+    ``kwargs`` go to ``st.download_button`` as they are (``icon``, ``key``, ``help``...).
+    """
+    where.download_button(label, data, file_name=file_name, mime=mime, on_click=log_download(file_name), **kwargs)
