@@ -1,6 +1,9 @@
-"""Reading and checking the officer's files: text encodings, their detection, and DBF tables.
+"""Reading and checking the officer's files.
 
-Modules: :mod:`~gis.files.codecs` (TCVN3, VNI, cp1258 and UTF-8: decode and encode),
-:mod:`~gis.files.detect` (which encoding some text is in, and repair of misread text),
-:mod:`~gis.files.dbf` (a shapefile's DBF text from its raw bytes; legacy DBF and shapefile writing).
+:mod:`~gis.files.io` (layers and dataset folders), :mod:`~gis.files.sources` (any file an officer has: formats,
+encodings, coordinate tables), :mod:`~gis.files.codecs` (TCVN3, VNI, cp1258 and UTF-8: decode and encode),
+:mod:`~gis.files.detect` (which encoding some text is in, and repair of misread text), :mod:`~gis.files.dbf` (a
+shapefile's DBF text; legacy DBF writing), :mod:`~gis.files.schema` (field-name variants),
+:mod:`~gis.files.checks` (the check before use), :mod:`~gis.files.uploads` (safe uploads),
+:mod:`~gis.files.admin_units` (a dataset's administrative unit).
 """

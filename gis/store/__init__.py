@@ -13,4 +13,10 @@
     ledger store (:mod:`gis.jobs.ledger.store`).
 :mod:`gis.store.faults`
     Faults of the workspace itself (read-only, full, damaged, busy), found before any work.
+:mod:`gis.store.datasets`
+    The workspace's datasets (the two built-in ones and the imports) and the active one.
+:mod:`gis.store.imports`
+    Importing a file into the workspace, atomically.
+:mod:`gis.store.accounts`
+    Accounts, roles, Argon2id passwords and sessions (``gis/accounts.toml``).
 """
