@@ -13,7 +13,7 @@ import pytest
 from gis.core import i18n
 from gis.core.errors import CrsError, GisError, PlacementError
 from gis.core.text import DEMO_NOTE, Text, area_ha, area_m2, day, demo_note, number, percent, short_number, texts
-from gis.jobs.recovery import Note
+from gis.jobs.recovery_boundary import Note
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -16,7 +16,7 @@ import geopandas as gpd
 from pyproj import CRS
 
 from gis.core.errors import DataSourceError, GeometryError
-from gis.jobs.recovery import Boundary, Note, prepare_boundary
+from gis.jobs.recovery_boundary import Boundary, Note, prepare_boundary
 
 
 def require_geometry_file(path: str | Path, *, role: tuple[str, str] = ("lớp", "layer")) -> None:
@@ -76,7 +76,7 @@ def read_boundary(path: str | Path, *, crs: CRS | str | int, project: str | None
     """Read a project boundary file the user brought (the command line, an upload) and prepare it.
 
     A file of zero bytes is reported as empty rather than unreadable, a table without geometry as such;
-    ``project`` as in :func:`gis.jobs.recovery.prepare_boundary`. Every problem is a
+    ``project`` as in :func:`gis.jobs.recovery_boundary.prepare_boundary`. Every problem is a
     :class:`gis.core.errors.GisError` saying what to do.
     """
     path = Path(path)
