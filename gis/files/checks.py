@@ -196,7 +196,7 @@ def _blank(value: object) -> bool:
 
 def legal_area_value(value: object) -> float | None:
     """A legal area as a positive finite number of m², or None when it is not one (blank, text, 0, −100, NaN,
-    inf). Text in Vietnamese style ("1.234,5") is read by :func:`gis.files.sources.parse_number`'s rules."""
+    inf). Text in Vietnamese style ("1.234,5") is read by :func:`gis.files.tables.parse_number`'s rules."""
     if _blank(value) or isinstance(value, bool):
         return None
     if isinstance(value, str):
@@ -321,7 +321,7 @@ def check_parcels(frame: gpd.GeoDataFrame, *, mapping: Mapping[str, str] | None 
         The parcel layer, in its own CRS (projected for areas in m²; degrees are measured in a local
         projection, which is enough to find problems but not for official areas).
     mapping
-        ``{source column: internal name}`` (:attr:`gis.files.sources.FieldMapping.mapping`); by default the known
+        ``{source column: internal name}`` (:attr:`gis.files.field_mapping.FieldMapping.mapping`); by default the known
         name variants (:func:`gis.files.schema.match_fields`).
     tolerance
         The allowed difference (m²) between legal and drawn area, as a function of the legal area; by

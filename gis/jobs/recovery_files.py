@@ -3,7 +3,7 @@
 Parcels and boundaries come in every format :func:`gis.files.sources.read_source` reads (shapefiles with or without
 ``.cpg`` in UTF-8, cp1258, TCVN3 or VNI, zipped shapefiles, GeoPackage, GeoJSON, KML/KMZ, DXF/DGN, coordinate
 tables), archives are checked before anything is unpacked, and the parcels are placed in VN-2000 TM-3
-(:func:`gis.files.sources.place`) and their fields mapped (:func:`gis.files.sources.map_fields`) as on import. The
+(:func:`gis.files.placing.place`) and their fields mapped (:func:`gis.files.field_mapping.map_fields`) as on import. The
 domain (:mod:`gis.jobs.recovery`) then works on frames and never opens a file.
 """
 
@@ -103,8 +103,9 @@ def read_parcels(path: str | Path, *, province: str | None = None, crs: str | No
     (:func:`gis.files.schema.normalise_parcels`). Raises :class:`gis.core.errors.GisError` subclasses: a missing field,
     a CRS that needs a province, an unreadable file.
     """
+    from gis.files.field_mapping import apply_mapping, map_fields
+    from gis.files.placing import place
     from gis.files.schema import normalise_parcels
-    from gis.files.sources import apply_mapping, map_fields, place
 
     path = Path(path)
     source = _frame_of(path, role=("thửa đất", "parcel"), layer=layer, encoding=encoding,
