@@ -12,6 +12,8 @@ gaps in the coverage (with their area), duplicate sheet and parcel numbers, miss
 that differ beyond a tolerance, legal areas that are not positive finite numbers (never compared), coordinates
 that are NaN, infinite or absurd (the feature is left out), and rings the file left unclosed (closed on reading).
 GEOS never sees a non-finite coordinate, and a geometry it cannot repair is listed, not raised.
+Overlaps and gaps are measured by :func:`gis.files.overlaps.overlaps_and_gaps`; the legal-area tolerance is
+:func:`gis.core.area_tolerance.area_tolerance_m2`, at each parcel's scale (:func:`parcel_scales`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import shapely
 from gis.core import landuse
 from gis.core.area_tolerance import DEFAULT_SCALE, area_tolerance_m2, parse_scale
 from gis.core.i18n import number
+from gis.files.overlaps import MIN_AREA_M2, overlaps_and_gaps
 from gis.files.schema import map_values
 
 #: Kind -> (Vietnamese, English) label, in the order reports list them.
@@ -55,8 +58,6 @@ MAX_COORDINATE = 1e8
 #: ``frame.attrs`` key set by the readers: row positions whose rings were not closed in the file.
 UNCLOSED_ATTR = "gis_unclosed_rings"
 
-#: Overlaps and gaps smaller than this (m²) are digitising noise, not problems.
-MIN_AREA_M2 = 0.1
 
 _COLUMNS = ["kind", "feature", "sheet", "parcel_no", "area_m2", "detail_vi", "detail_en"]
 
@@ -158,20 +159,6 @@ def _label(value: object) -> object:
     return value
 
 
-def _intersections(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pairwise intersections; a pair GEOS cannot intersect (a topology exception) gives an empty polygon."""
-    try:
-        return shapely.intersection(a, b)
-    except shapely.errors.GEOSException:
-        out = []
-        for x, y in zip(a, b, strict=True):
-            try:
-                out.append(shapely.intersection(x, y))
-            except shapely.errors.GEOSException:
-                out.append(shapely.Polygon())
-        return np.array(out, dtype=object)
-
-
 def _sane(geom: shapely.Geometry) -> bool:
     """Whether every coordinate of ``geom`` is finite and below :data:`MAX_COORDINATE` in size."""
     xy = shapely.get_coordinates(geom)
@@ -231,83 +218,6 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
         parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
         return shapely.union_all(parts) if parts else shapely.Polygon()
     return shapely.Polygon()
-
-
-def _suspects(polys: np.ndarray) -> np.ndarray | None:
-    """Positions of the polygons with an edge GEOS's coverage validator rejects (None when it cannot run).
-
-    A polygon whose interior another polygon enters has such an edge (an edge inside the other polygon, or
-    crossing its edges, or the same outline twice), so every overlap has at least one suspect in it; edges
-    that meet without sharing vertices (a T-junction) are suspects too, and are measured and dropped.
-    """
-    try:
-        edges = shapely.coverage_invalid_edges(polys, gap_width=0.0)
-    except shapely.errors.GEOSException:
-        return None
-    return np.flatnonzero(~shapely.is_empty(edges))
-
-
-def overlaps_and_gaps(polys: np.ndarray, *, min_area_m2: float = MIN_AREA_M2,
-                      ) -> tuple[list[tuple[int, int, shapely.Geometry, float]], list[shapely.Polygon]]:
-    """The overlaps between valid polygons and the gaps between them, coverage tools first.
-
-    GEOS's coverage validator (:func:`shapely.coverage_invalid_edges`) finds the few polygons that can
-    overlap another; only the pairs with one of them in it are intersected and measured. The gaps are the
-    holes of the union: the union of the polygons the validator passes is a coverage union (edges shared by
-    two polygons dropped, linear), and the suspects are added to it with a plain union.
-
-    Parameters
-    ----------
-    polys
-        Valid polygons and multipolygons, in metres.
-    min_area_m2
-        Overlaps and gaps smaller than this are left out.
-
-    Returns
-    -------
-    overlaps, gaps
-        ``(a, b, intersection, area_m2)`` for each pair of positions ``a < b`` overlapping by at least
-        ``min_area_m2``, in order of ``a`` then ``b``; and each hole of the union (a polygon) of at least
-        ``min_area_m2``.
-    """
-    n = len(polys)
-    tree = shapely.STRtree(polys)
-    suspects = _suspects(polys)
-    if suspects is None:  # the validator cannot run: every touching pair is measured
-        left, right = tree.query(polys, predicate="intersects")
-    else:
-        found_in, tree_idx = tree.query(polys[suspects], predicate="intersects")
-        found = suspects[found_in]
-        left, right = np.minimum(found, tree_idx), np.maximum(found, tree_idx)
-    pick = left < right
-    pairs = np.unique(np.column_stack([left[pick], right[pick]]), axis=0) if pick.any() else np.empty((0, 2), int)
-    overlaps: list[tuple[int, int, shapely.Geometry, float]] = []
-    if len(pairs):
-        inter = _intersections(polys[pairs[:, 0]], polys[pairs[:, 1]])
-        areas = shapely.area(inter)
-        for (a, b), geom, area in zip(pairs, inter, areas, strict=True):
-            if area >= min_area_m2:
-                overlaps.append((int(a), int(b), geom, float(area)))
-    try:
-        if suspects is None:
-            union = shapely.union_all(polys)
-        else:
-            clean = np.ones(n, dtype=bool)
-            clean[suspects] = False
-            union = shapely.coverage_union_all(polys[clean]) if clean.any() else shapely.Polygon()
-            if len(suspects):
-                union = shapely.union_all(np.array([union, *polys[suspects]], dtype=object))
-    except shapely.errors.GEOSException:  # a topology GEOS cannot resolve: gaps are not looked for
-        union = shapely.Polygon()
-    holes: list[shapely.Polygon] = []
-    for part in shapely.get_parts(union):
-        if part.geom_type != "Polygon":
-            continue
-        for ring in part.interiors:
-            hole = shapely.Polygon(ring)
-            if hole.area >= min_area_m2:
-                holes.append(hole)
-    return overlaps, holes
 
 
 def check_parcels(frame: gpd.GeoDataFrame, *, mapping: Mapping[str, str] | None = None,
