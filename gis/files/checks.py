@@ -235,7 +235,7 @@ def check_parcels(frame: gpd.GeoDataFrame, *, mapping: Mapping[str, str] | None 
         name variants (:func:`gis.files.schema.match_fields`).
     tolerance
         The allowed difference (m²) between legal and drawn area, as a function of the legal area; by
-        default :func:`area_tolerance_m2` at each parcel's scale (:func:`parcel_scales`: the data's scale
+        default :func:`~gis.core.area_tolerance.area_tolerance_m2` at each parcel's scale (:func:`parcel_scales`: the data's scale
         field, else ``sheet_scales``, else ``scale``).
     scale, sheet_scales
         The default scale denominator and the scale of each map sheet; when both are ``None``, those of

@@ -51,7 +51,7 @@ def _swap(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def sane_bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float] | None:
-    """The bounds of the features whose coordinates are all finite and below :data:`MAX_COORDINATE`; None when
+    """The bounds of the features whose coordinates are all finite and below :data:`~gis.files.checks.MAX_COORDINATE`; None when
     no feature has such coordinates (features with NaN, infinite or absurd coordinates are counted by the
     check, :func:`gis.files.checks.check_parcels`, not used to place the layer)."""
     geoms = frame.geometry.to_numpy()

@@ -155,11 +155,11 @@ class Recovery:
         ``outside``/``whole``/``partial`` for every parcel, aligned to the parcels (for the map).
     by_land_use, by_group, by_village, by_owner
         Summaries, slivers excluded; ``by_owner`` has one row per land user (``owner_id``, see
-        :func:`land_user_keys`) with the support ``tier`` of households.
+        :func:`~gis.jobs.recovery_users.land_user_keys`) with the support ``tier`` of households.
     totals
         :class:`Totals`.
     owner_identity
-        How land users were told apart (a key of :data:`IDENTITY_LABELS`).
+        How land users were told apart (a key of :data:`~gis.jobs.recovery_users.IDENTITY_LABELS`).
     """
 
     table: pd.DataFrame
@@ -234,7 +234,7 @@ def recover(
     parcels
         A parcel layer in the internal schema (:func:`gis.files.schema.normalise_parcels`), in a projected CRS.
     boundary
-        A :class:`Boundary` from :func:`prepare_boundary` (or a bare shape already in the parcels' CRS).
+        A :class:`~gis.jobs.recovery_boundary.Boundary` from :func:`~gis.jobs.recovery_boundary.prepare_boundary` (or a bare shape already in the parcels' CRS).
     settings
         Tolerances and thresholds; the shipped defaults (placeholders) when ``None``.
     source
@@ -407,12 +407,12 @@ def _villages_of(taken: pd.DataFrame) -> pd.Series:
 
 def _owners(parcels: pd.DataFrame, counted: pd.DataFrame, users: LandUsers, counted_codes: np.ndarray, *,
             settings: RecoverySettings) -> pd.DataFrame:
-    """Per land user (:func:`land_user_keys`; ``counted_codes`` are the codes of ``counted``'s parcels):
+    """Per land user (:func:`~gis.jobs.recovery_users.land_user_keys`; ``counted_codes`` are the codes of ``counted``'s parcels):
     parcels, area, share of farm land lost, support tier.
 
     The share is the user's recovered farm land over all of that user's farm land in the layer (drawn
     areas, so that it never exceeds 100 %), to 0.1 %. ``household`` is False for organisations
-    (:func:`is_organisation`: the People's Committee, village communities, schools ...), which have no
+    (:func:`~gis.jobs.recovery_users.is_organisation`: the People's Committee, village communities, schools ...), which have no
     ``tier`` and are never ``severe``: the support tiers are about households' livelihoods.
     """
     cols = ["owner_id", "owner", "village", "household", "parcels", "recovered_m2", "farm_recovered_m2", "farm_m2",

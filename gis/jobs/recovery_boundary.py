@@ -31,7 +31,7 @@ Note = Text
 
 @dataclass(frozen=True)
 class Boundary:
-    """A project boundary ready for :func:`measure`: one valid polygonal shape in the parcels' CRS."""
+    """A project boundary ready for :func:`~gis.jobs.recovery_measure.measure`: one valid polygonal shape in the parcels' CRS."""
 
     geometry: shapely.Geometry
     crs: CRS

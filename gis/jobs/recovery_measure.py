@@ -59,13 +59,13 @@ def measure(
     segment_m: float = SEGMENT_M,
     tile_parcels: float = 64.0,
 ) -> pd.DataFrame:
-    """Recovered area of every parcel the boundary takes: the fast, exact core of :func:`recover`.
+    """Recovered area of every parcel the boundary takes: the fast, exact core of :func:`~gis.jobs.recovery.recover`.
 
     Uses the layer's spatial index when it has one (``parcels.sindex``, built once and kept by geopandas
     with the frame; otherwise only the parcels in the boundary's box are indexed, for this call) and, for
     a frame in the internal schema, the drawn areas in its ``map_area_m2`` column (computed once on reading
     by :func:`gis.files.schema.normalise_parcels`; a bare GeoSeries has them measured here). The boundary must
-    already be in the parcels' CRS (see :func:`prepare_boundary`). ``segment_m`` and ``tile_parcels`` (parcels
+    already be in the parcels' CRS (see :func:`~gis.jobs.recovery_boundary.prepare_boundary`). ``segment_m`` and ``tile_parcels`` (parcels
     per tile) tune the search, never the result.
 
     Returns
