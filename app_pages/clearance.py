@@ -25,7 +25,7 @@ from gis.core import landuse
 from gis.core.errors import GisError
 from gis.core.text import Text, texts
 from gis.jobs.ledger import clearance, clearance_sheets
-from gis.jobs.recovery import NAME_FIELDS
+from gis.jobs.recovery_boundary import NAME_FIELDS
 from layers.render import MAP_HEIGHT_PX, build_map
 
 TABLE: dict[str, Text] = texts({

@@ -297,7 +297,7 @@ def _import_flow(uploads: list) -> None:
                             help=None if not needs_province else literal(source.crs.text(lang())))
     fix_crs = st.checkbox(_t("fix_crs"), value=False, key="data_fix_crs") if source.crs.fault else False
 
-    from gis.files.sources import map_fields
+    from gis.files.field_mapping import map_fields
 
     columns = [str(c) for c in source.frame.columns if c != source.frame.geometry.name]
     auto = map_fields(columns)

@@ -30,7 +30,7 @@ from gis.files import admin_units
 from gis.files.io import Dataset
 from gis.files.schema import LABELS
 from gis.jobs.parcel_info import ParcelFacts, parcel_facts
-from gis.jobs.recovery import LandUsers, identity_label, land_users
+from gis.jobs.recovery_users import LandUsers, identity_label, land_users
 from gis.jobs.search import find_parcels
 from layers.catalogue import PreparedMap
 from layers.render import MAP_HEIGHT_PX, build_map, selection_group

@@ -24,7 +24,7 @@ from gis.core.errors import GisError
 from gis.core.text import Text, texts
 from gis.files import admin_units
 from gis.files.io import Dataset, FileKey, file_key
-from gis.jobs import recovery
+from gis.jobs import recovery, recovery_boundary
 from gis.jobs.summary import kept_fields, summarise
 from gis.jobs.targets.measure import Result, evaluate, feature_years
 from gis.jobs.targets.plan import ROLES, Plan, default_plan, load_plan
@@ -177,7 +177,7 @@ def _views(data: Dataset, language: str, ws_stamp: FileKey, plan_stamp: FileKey)
         row = first.iloc[0]
         name = str(row.get("TENDUAN", "—"))
         try:
-            boundary = recovery.boundary_from_geometry(first.geometry.iloc[0], crs=projects.crs, name=name)
+            boundary = recovery_boundary.boundary_from_geometry(first.geometry.iloc[0], crs=projects.crs, name=name)
             result = recovery.recover(data.parcels, boundary)
             totals = result.totals
             text = tr("project_text", decision=str(row.get("SOQD", "")),

@@ -64,15 +64,10 @@ from app_pages.recovery_parts import (
 from app_pages.text import literal
 from app_pages.ui import demo_caption, download, halt, map_view
 from gis.core.errors import GisError
+from gis.core.recovery_settings import DEFAULT_SETTINGS_PATH
 from gis.files.io import Dataset, FileKey, file_key
-from gis.jobs.recovery import (
-    DEFAULT_SETTINGS_PATH,
-    FLAG_LABELS,
-    STATUS_LABELS,
-    Recovery,
-    placeholder_note,
-    project_choices,
-)
+from gis.jobs.recovery import FLAG_LABELS, STATUS_LABELS, Recovery, placeholder_note
+from gis.jobs.recovery_boundary import project_choices
 from gis.jobs.recovery_export import (
     summary_sheets,
     totals_rows,

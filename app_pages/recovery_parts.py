@@ -24,20 +24,12 @@ from app_pages.context import (
     words,
 )
 from app_pages.ui import number_table
+from gis.core.recovery_settings import DEFAULT_SETTINGS_PATH, RecoverySettings, load_settings
 from gis.core.text import DEMO_NOTE, Text, short_number, texts
 from gis.files import admin_units
 from gis.files.io import Dataset, FileKey, file_key
-from gis.jobs.recovery import (
-    DEFAULT_SETTINGS_PATH,
-    Boundary,
-    Recovery,
-    RecoverySettings,
-    identity_label,
-    load_settings,
-    prepare_boundary,
-    recover,
-    tier_labels,
-)
+from gis.jobs.recovery import Recovery, recover
+from gis.jobs.recovery_boundary import Boundary, prepare_boundary
 from gis.jobs.recovery_export import (
     COUNT,
     HA,
@@ -49,6 +41,7 @@ from gis.jobs.recovery_export import (
     write_workbook,
 )
 from gis.jobs.recovery_files import load_boundary_file
+from gis.jobs.recovery_users import identity_label, tier_labels
 from layers.recovery_parts import SPECS, RecoveryLayers, prepare_recovery
 
 TABLE: dict[str, Text] = texts({

@@ -8,7 +8,7 @@ Parcel sets of 15 000 (a commune), 100 000 (a district) and 1 000 000 (a provinc
 GeoParquet under ``benchmarks/.cache/`` (git-ignored). One irregular project boundary covers 10 % of each set.
 For each size, in the same run, it times (median of ``--repeat`` runs):
 
-- ``ours``: :func:`gis.jobs.recovery.measure` with the layer's spatial index already built (the app keeps it for
+- ``ours``: :func:`gis.jobs.recovery_measure.measure` with the layer's spatial index already built (the app keeps it for
   the session), and ``ours cold`` with the index built inside the timing;
 - ``overlay``: ``geopandas.overlay(parcels, boundary, how="intersection")`` plus the areas per parcel;
 - ``bare GEOS``: ``shapely.intersection`` of only the parcels the boundary crosses (found beforehand, out of
@@ -40,8 +40,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gis.core.recovery_settings import load_settings
 from gis.files.schema import normalise_parcels
-from gis.jobs.recovery import load_settings, measure, prepare_boundary, recover
+from gis.jobs.recovery import recover
+from gis.jobs.recovery_boundary import prepare_boundary
+from gis.jobs.recovery_measure import measure
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 EPSG = 9214

@@ -6,7 +6,7 @@ valid coverage), turned 14° as the delta's field grids are and placed in EPSG:9
 sites at least four cells apart and away from the border:
 
 - ``overlap``: a parcel's right edge pushed 3 m into its neighbour (one overlap of some 60 m²);
-- ``sliver_overlap``: pushed 0.05 m (one overlap of about 1 m², above :data:`gis.files.checks.MIN_AREA_M2`);
+- ``sliver_overlap``: pushed 0.05 m (one overlap of about 1 m², above :data:`gis.files.overlaps.MIN_AREA_M2`);
 - ``noise_overlap``: pushed 0.0001 m (about 0.003 m²: digitising noise, not a problem);
 - ``gap``, ``sliver_gap``, ``noise_gap``: the same edges pulled back (one gap, one gap, none);
 - ``duplicate``: a parcel drawn twice (one overlap of the whole parcel);

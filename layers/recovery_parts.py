@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 
-from gis.jobs.recovery import Recovery, recovered_parts
+from gis.jobs.recovery import Recovery
+from gis.jobs.recovery_parts import recovered_parts
 from layers.geometry import bounds_wgs84, pack, pack_json, to_display
 from layers.spec import Field, LayerSpec
 

@@ -13,8 +13,10 @@ from conftest import wait_painted, wait_parcels_drawn
 from openpyxl import load_workbook
 
 from gis.core.i18n import number
+from gis.core.recovery_settings import load_settings
 from gis.files.io import load_dataset
-from gis.jobs.recovery import load_settings, prepare_boundary, recover
+from gis.jobs.recovery import recover
+from gis.jobs.recovery_boundary import prepare_boundary
 
 pytestmark = pytest.mark.browser
 

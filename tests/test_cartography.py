@@ -163,7 +163,8 @@ def test_every_font_is_embedded_truetype(landuse_pdf, recovery_pdf, fields_pdf):
 
 
 def test_recovery_sheet_shows_the_project_its_table_and_only_affected_codes(recovery_pdf, dataset):
-    from gis.jobs.recovery import prepare_boundary, recover, select_project
+    from gis.jobs.recovery import recover
+    from gis.jobs.recovery_boundary import prepare_boundary, select_project
 
     reader = pypdf.PdfReader(recovery_pdf)
     box = reader.pages[0].mediabox
@@ -184,7 +185,8 @@ def test_recovery_sheet_shows_the_project_its_table_and_only_affected_codes(reco
 
 
 def test_recovery_table_adds_up(dataset):
-    from gis.jobs.recovery import prepare_boundary, recover, select_project
+    from gis.jobs.recovery import recover
+    from gis.jobs.recovery_boundary import prepare_boundary, select_project
 
     row = select_project(dataset.layers["recovered_land"], "1")
     result = recover(dataset.parcels, prepare_boundary(row, crs=dataset.parcels.crs))

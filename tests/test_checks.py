@@ -7,7 +7,8 @@ import pytest
 import shapely
 import vn_files as vf
 
-from gis.files.checks import KINDS, area_tolerance_m2, check_parcels
+from gis.core.area_tolerance import area_tolerance_m2
+from gis.files.checks import KINDS, check_parcels
 
 
 def _report(frame: gpd.GeoDataFrame):
@@ -136,7 +137,7 @@ def test_tolerance_against_the_circulars_formula(scale, legal, allowed) -> None:
 
 
 def test_tolerance_uses_each_sheets_scale_field_then_settings_then_default() -> None:
-    from gis.files.checks import parse_scale
+    from gis.core.area_tolerance import parse_scale
 
     assert [parse_scale(v) for v in (1000, 2000.0, "1:500", "1/2000", "1: 1.000", "", None, "abc", 0)] == [
         1000, 2000, 500, 2000, 1000, None, None, None, None]

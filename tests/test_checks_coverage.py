@@ -16,8 +16,9 @@ from hostile import all_cases
 from benchmarks.synthetic import planted
 from gis.core.errors import GisError
 from gis.files import checks
-from gis.files.checks import MIN_AREA_M2, check_parcels, overlaps_and_gaps
+from gis.files.checks import check_parcels
 from gis.files.io import BUILTIN_DATA_DIR, read_layer
+from gis.files.overlaps import MIN_AREA_M2, _intersections, overlaps_and_gaps
 
 
 def reference(polys: np.ndarray, *, min_area_m2: float = MIN_AREA_M2) -> tuple[list, list]:
@@ -28,7 +29,7 @@ def reference(polys: np.ndarray, *, min_area_m2: float = MIN_AREA_M2) -> tuple[l
     pick = left < right
     left, right = left[pick], right[pick]
     if len(left):
-        inter = checks._intersections(polys[left], polys[right])
+        inter = _intersections(polys[left], polys[right])
         for a, b, geom, area in zip(left, right, inter, shapely.area(inter), strict=True):
             if area < min_area_m2:
                 continue

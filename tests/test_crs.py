@@ -14,7 +14,8 @@ from gis.core.errors import CrsError
 from gis.core.placement import guess_from_coordinates
 from gis.core.provinces import MERGED_PROVINCES, PROVINCES, choices, find_province
 from gis.files.io import BUILTIN_DATA_DIR
-from gis.files.sources import place, read_source
+from gis.files.placing import place
+from gis.files.sources import read_source
 
 BARE = "+proj=tmerc +lat_0=0 +lon_0=107 +k=0.9999 +x_0=500000 +y_0=0 +ellps=WGS84 +units=m +no_defs"
 

@@ -21,7 +21,8 @@ from gis.core.crs import LUONG_PHONG_CENTRE, offset_m
 from gis.core.placement import Area, bearing_text, looks_like_degrees, outside, zone_area
 from gis.core.provinces import find_province, province_area
 from gis.files.checks import check_parcels, legal_area_value
-from gis.files.sources import read_source, shapefile_counts
+from gis.files.sources import read_source
+from gis.files.vector import shapefile_counts
 from gis.store.faults import WorkspaceError
 from gis.store.imports import MARKER, import_source, imported_folders, incomplete_folders
 

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gis.__main__ import main
+from gis.core.recovery_settings import RecoverySettings
 from gis.files.io import BUILTIN_DATA_DIR, load_dataset
 from gis.files.schema import normalise_parcels
 from gis.jobs.ledger import changes as ch
@@ -31,7 +32,6 @@ from gis.jobs.ledger.parcels import next_numbers, ref_of
 from gis.jobs.ledger.reports import changes_between, history
 from gis.jobs.ledger.schema import PAUSE_ENV
 from gis.jobs.ledger.store import SqliteLandStore
-from gis.jobs.recovery import RecoverySettings
 from gis.jobs.summary import summarise
 
 E0, N0 = 397_000.0, 2_361_000.0

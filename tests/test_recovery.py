@@ -24,22 +24,16 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, Polygon, box
 
 from gis.core.errors import CrsError, DataSourceError, GeometryError, SchemaError
+from gis.core.recovery_settings import RecoverySettings, load_settings, settings_from_dict
 from gis.files.io import BUILTIN_DATA_DIR, ROOT, read_layer
 from gis.files.schema import normalise_parcels
-from gis.jobs.recovery import (
-    RecoverySettings,
-    is_organisation,
-    land_user_keys,
-    load_settings,
-    measure,
-    prepare_boundary,
-    recover,
-    recovered_parts,
-    select_project,
-    settings_from_dict,
-)
+from gis.jobs.recovery import recover
+from gis.jobs.recovery_boundary import prepare_boundary, select_project
 from gis.jobs.recovery_export import CSV_COLUMNS, csv_frame, write_csv, write_geopackage, write_workbook
 from gis.jobs.recovery_files import read_boundary
+from gis.jobs.recovery_measure import measure
+from gis.jobs.recovery_parts import recovered_parts
+from gis.jobs.recovery_users import is_organisation, land_user_keys
 
 EPSG = 9214
 X0, Y0 = 397_000.0, 2_360_000.0

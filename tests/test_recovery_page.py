@@ -14,8 +14,10 @@ from streamlit.testing.v1 import AppTest
 from app_pages.text import literal
 from gis.core.errors import GisError
 from gis.core.i18n import number
+from gis.core.recovery_settings import load_settings
 from gis.files.io import ROOT, load_dataset
-from gis.jobs.recovery import load_settings, prepare_boundary, recover
+from gis.jobs.recovery import recover
+from gis.jobs.recovery_boundary import prepare_boundary
 from gis.jobs.recovery_files import load_boundary_file
 
 PAGE = "app_pages/recovery.py"

@@ -13,14 +13,11 @@ from hypothesis import strategies as st
 
 from gis.core.errors import CrsError, SchemaError
 from gis.files.codecs import VIETNAMESE_LETTERS, decode, encode
-from gis.files.sources import (
-    apply_mapping,
-    detect_format,
-    map_fields,
-    parse_number,
-    place,
-    read_source,
-)
+from gis.files.field_mapping import apply_mapping, map_fields
+from gis.files.formats import detect_format
+from gis.files.placing import place
+from gis.files.sources import read_source
+from gis.files.tables import parse_number
 
 
 @pytest.fixture(autouse=True)

@@ -55,7 +55,8 @@ def _outline_from_file(args: argparse.Namespace, crs):  # noqa: ANN001, ANN202 -
     import shapely
 
     from gis.core.errors import GeometryError
-    from gis.files.sources import place, read_source
+    from gis.files.placing import place
+    from gis.files.sources import read_source
 
     frame, _notes = place(read_source(args.file, layer=args.layer), province=args.province, crs=args.crs)
     polygons = frame[frame.geometry.notna() & frame.geometry.geom_type.isin(("Polygon", "MultiPolygon"))]

@@ -92,7 +92,7 @@ def inspect_report(args: argparse.Namespace) -> dict[str, Any]:
     except CrsError as exc:  # checked where it stands; the CRS message says what to do
         placement_vi, placement_en = exc.vi, exc.en
         from gis.files.checks import check_parcels
-        from gis.files.sources import apply_mapping, map_fields
+        from gis.files.field_mapping import apply_mapping, map_fields
         from gis.store.imports import Prepared
 
         fields = map_fields([str(c) for c in source.frame.columns if c != source.frame.geometry.name],

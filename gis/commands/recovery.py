@@ -72,10 +72,13 @@ def run(args: argparse.Namespace) -> int:
     from gis.commands.inspect import _defaults, allow_max_features, parse_pairs
     from gis.core.errors import DataSourceError
     from gis.core.i18n import number
+    from gis.core.recovery_settings import load_settings
     from gis.files.io import BUILTIN_DATA_DIR
-    from gis.jobs.recovery import Note, identity_label, load_settings, recover, tier_labels
+    from gis.jobs.recovery import recover
+    from gis.jobs.recovery_boundary import Note
     from gis.jobs.recovery_export import FORMATS, export
     from gis.jobs.recovery_files import read_boundary, read_parcels
+    from gis.jobs.recovery_users import identity_label, tier_labels
 
     lang = args.lang
     vi = lang == "vi"

@@ -12,6 +12,8 @@ gaps in the coverage (with their area), duplicate sheet and parcel numbers, miss
 that differ beyond a tolerance, legal areas that are not positive finite numbers (never compared), coordinates
 that are NaN, infinite or absurd (the feature is left out), and rings the file left unclosed (closed on reading).
 GEOS never sees a non-finite coordinate, and a geometry it cannot repair is listed, not raised.
+Overlaps and gaps are measured by :func:`gis.files.overlaps.overlaps_and_gaps`; the legal-area tolerance is
+:func:`gis.core.area_tolerance.area_tolerance_m2`, at each parcel's scale (:func:`parcel_scales`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ import pandas as pd
 import shapely
 
 from gis.core import landuse
+from gis.core.area_tolerance import DEFAULT_SCALE, area_tolerance_m2, parse_scale
 from gis.core.i18n import number
+from gis.files.overlaps import MIN_AREA_M2, overlaps_and_gaps
 from gis.files.schema import map_values
 
 #: Kind -> (Vietnamese, English) label, in the order reports list them.
@@ -54,54 +58,8 @@ MAX_COORDINATE = 1e8
 #: ``frame.attrs`` key set by the readers: row positions whose rings were not closed in the file.
 UNCLOSED_ATTR = "gis_unclosed_rings"
 
-#: Overlaps and gaps smaller than this (m²) are digitising noise, not problems.
-MIN_AREA_M2 = 0.1
-#: Map scale (the M of 1:M) the legal-area tolerance is computed for when neither the data (a scale field)
-#: nor the settings (``[area_tolerance]`` of ``gis/recovery_settings.toml``) give a sheet's own: 1:2000, the
-#: usual scale of farmland sheets.
-DEFAULT_SCALE = 2000
-#: The coefficient of the tolerance: ΔP = 0.0004 × M × √P (2 × 0.0002 × M × √P).
-TOLERANCE_COEFFICIENT = 0.0004
 
 _COLUMNS = ["kind", "feature", "sheet", "parcel_no", "area_m2", "detail_vi", "detail_en"]
-
-
-def area_tolerance_m2(legal_m2: Any, *, scale: Any = DEFAULT_SCALE) -> Any:
-    """The difference allowed between legal and drawn area: ΔP = 0.0004 × M × √P (m²).
-
-    ``P`` is the legal area in m², ``M`` the denominator of the map sheet's scale (1:M). The formula is the
-    cadastral survey rules' limit on the error of a parcel's area read from a map of scale 1:M (Thông tư
-    25/2014/TT-BTNMT on cadastral maps, amended by Thông tư 33/2017/TT-BTNMT; the accuracy rules are its
-    Điều 7). The same rule serves every check of legal against drawn area (the Data page, the recovery
-    table, the parcel card); ``gis/recovery_settings.toml`` holds the scales and writes the formula out.
-    Scalars give a float, arrays an array.
-    """
-    values = TOLERANCE_COEFFICIENT * np.asarray(scale, dtype=float) * np.sqrt(
-        np.maximum(np.asarray(legal_m2, dtype=float), 0.0))
-    return float(values) if np.ndim(values) == 0 else values
-
-
-def parse_scale(value: object) -> int | None:
-    """The denominator M of a scale as data writes it: ``2000``, ``2000.0``, ``"1:2000"``, ``"1/2000"``,
-    ``"1: 2.000"``; ``None`` for a blank or unreadable value."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int | float | np.integer | np.floating):
-        number_ = float(value)
-    else:
-        text = str(value).strip().replace(" ", "").replace(".", "").replace(",", "")
-        for sep in (":", "/"):
-            if sep in text:
-                head, _, text = text.partition(sep)
-                if head not in ("1", ""):
-                    return None
-        try:
-            number_ = float(text)
-        except ValueError:
-            return None
-    if not math.isfinite(number_) or number_ < 1 or not float(number_).is_integer():
-        return None
-    return int(number_)
 
 
 def sheet_key(value: object) -> str | None:
@@ -201,20 +159,6 @@ def _label(value: object) -> object:
     return value
 
 
-def _intersections(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pairwise intersections; a pair GEOS cannot intersect (a topology exception) gives an empty polygon."""
-    try:
-        return shapely.intersection(a, b)
-    except shapely.errors.GEOSException:
-        out = []
-        for x, y in zip(a, b, strict=True):
-            try:
-                out.append(shapely.intersection(x, y))
-            except shapely.errors.GEOSException:
-                out.append(shapely.Polygon())
-        return np.array(out, dtype=object)
-
-
 def _sane(geom: shapely.Geometry) -> bool:
     """Whether every coordinate of ``geom`` is finite and below :data:`MAX_COORDINATE` in size."""
     xy = shapely.get_coordinates(geom)
@@ -239,7 +183,7 @@ def _blank(value: object) -> bool:
 
 def legal_area_value(value: object) -> float | None:
     """A legal area as a positive finite number of m², or None when it is not one (blank, text, 0, −100, NaN,
-    inf). Text in Vietnamese style ("1.234,5") is read by :func:`gis.files.sources.parse_number`'s rules."""
+    inf). Text in Vietnamese style ("1.234,5") is read by :func:`gis.files.tables.parse_number`'s rules."""
     if _blank(value) or isinstance(value, bool):
         return None
     if isinstance(value, str):
@@ -276,83 +220,6 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
     return shapely.Polygon()
 
 
-def _suspects(polys: np.ndarray) -> np.ndarray | None:
-    """Positions of the polygons with an edge GEOS's coverage validator rejects (None when it cannot run).
-
-    A polygon whose interior another polygon enters has such an edge (an edge inside the other polygon, or
-    crossing its edges, or the same outline twice), so every overlap has at least one suspect in it; edges
-    that meet without sharing vertices (a T-junction) are suspects too, and are measured and dropped.
-    """
-    try:
-        edges = shapely.coverage_invalid_edges(polys, gap_width=0.0)
-    except shapely.errors.GEOSException:
-        return None
-    return np.flatnonzero(~shapely.is_empty(edges))
-
-
-def overlaps_and_gaps(polys: np.ndarray, *, min_area_m2: float = MIN_AREA_M2,
-                      ) -> tuple[list[tuple[int, int, shapely.Geometry, float]], list[shapely.Polygon]]:
-    """The overlaps between valid polygons and the gaps between them, coverage tools first.
-
-    GEOS's coverage validator (:func:`shapely.coverage_invalid_edges`) finds the few polygons that can
-    overlap another; only the pairs with one of them in it are intersected and measured. The gaps are the
-    holes of the union: the union of the polygons the validator passes is a coverage union (edges shared by
-    two polygons dropped, linear), and the suspects are added to it with a plain union.
-
-    Parameters
-    ----------
-    polys
-        Valid polygons and multipolygons, in metres.
-    min_area_m2
-        Overlaps and gaps smaller than this are left out.
-
-    Returns
-    -------
-    overlaps, gaps
-        ``(a, b, intersection, area_m2)`` for each pair of positions ``a < b`` overlapping by at least
-        ``min_area_m2``, in order of ``a`` then ``b``; and each hole of the union (a polygon) of at least
-        ``min_area_m2``.
-    """
-    n = len(polys)
-    tree = shapely.STRtree(polys)
-    suspects = _suspects(polys)
-    if suspects is None:  # the validator cannot run: every touching pair is measured
-        left, right = tree.query(polys, predicate="intersects")
-    else:
-        found_in, tree_idx = tree.query(polys[suspects], predicate="intersects")
-        found = suspects[found_in]
-        left, right = np.minimum(found, tree_idx), np.maximum(found, tree_idx)
-    pick = left < right
-    pairs = np.unique(np.column_stack([left[pick], right[pick]]), axis=0) if pick.any() else np.empty((0, 2), int)
-    overlaps: list[tuple[int, int, shapely.Geometry, float]] = []
-    if len(pairs):
-        inter = _intersections(polys[pairs[:, 0]], polys[pairs[:, 1]])
-        areas = shapely.area(inter)
-        for (a, b), geom, area in zip(pairs, inter, areas, strict=True):
-            if area >= min_area_m2:
-                overlaps.append((int(a), int(b), geom, float(area)))
-    try:
-        if suspects is None:
-            union = shapely.union_all(polys)
-        else:
-            clean = np.ones(n, dtype=bool)
-            clean[suspects] = False
-            union = shapely.coverage_union_all(polys[clean]) if clean.any() else shapely.Polygon()
-            if len(suspects):
-                union = shapely.union_all(np.array([union, *polys[suspects]], dtype=object))
-    except shapely.errors.GEOSException:  # a topology GEOS cannot resolve: gaps are not looked for
-        union = shapely.Polygon()
-    holes: list[shapely.Polygon] = []
-    for part in shapely.get_parts(union):
-        if part.geom_type != "Polygon":
-            continue
-        for ring in part.interiors:
-            hole = shapely.Polygon(ring)
-            if hole.area >= min_area_m2:
-                holes.append(hole)
-    return overlaps, holes
-
-
 def check_parcels(frame: gpd.GeoDataFrame, *, mapping: Mapping[str, str] | None = None,
                   tolerance: Callable[[float], float] | None = None, scale: int | None = None,
                   sheet_scales: Mapping[str, int] | None = None, min_area_m2: float = MIN_AREA_M2, layer: str = "layer") -> CheckReport:
@@ -364,15 +231,15 @@ def check_parcels(frame: gpd.GeoDataFrame, *, mapping: Mapping[str, str] | None 
         The parcel layer, in its own CRS (projected for areas in m²; degrees are measured in a local
         projection, which is enough to find problems but not for official areas).
     mapping
-        ``{source column: internal name}`` (:attr:`gis.files.sources.FieldMapping.mapping`); by default the known
+        ``{source column: internal name}`` (:attr:`gis.files.field_mapping.FieldMapping.mapping`); by default the known
         name variants (:func:`gis.files.schema.match_fields`).
     tolerance
         The allowed difference (m²) between legal and drawn area, as a function of the legal area; by
-        default :func:`area_tolerance_m2` at each parcel's scale (:func:`parcel_scales`: the data's scale
+        default :func:`~gis.core.area_tolerance.area_tolerance_m2` at each parcel's scale (:func:`parcel_scales`: the data's scale
         field, else ``sheet_scales``, else ``scale``).
     scale, sheet_scales
         The default scale denominator and the scale of each map sheet; when both are ``None``, those of
-        the recovery settings file (:func:`gis.jobs.recovery.load_settings`), so that this check and the
+        the recovery settings file (:func:`gis.core.recovery_settings.load_settings`), so that this check and the
         recovery table flag the same parcels.
     min_area_m2
         Overlaps and gaps smaller than this are ignored.
@@ -384,7 +251,7 @@ def check_parcels(frame: gpd.GeoDataFrame, *, mapping: Mapping[str, str] | None 
     if mapping is None:
         mapping = match_fields([str(c) for c in frame.columns])
     if scale is None and sheet_scales is None:
-        from gis.jobs.recovery import load_settings
+        from gis.core.recovery_settings import load_settings
 
         shipped = load_settings()
         scale, sheet_scales = shipped.default_scale, shipped.sheet_scales

@@ -1,7 +1,7 @@
 """Everything the parcel card says about one parcel: attributes, drawn against legal area (with the
-tolerance of :func:`gis.files.checks.area_tolerance_m2`, the rule of the Data page and the recovery table), the part
+tolerance of :func:`gis.core.area_tolerance.area_tolerance_m2`, the rule of the Data page and the recovery table), the part
 in recovered land, and the land user's other parcels (the same identity as the recovery tables,
-:func:`gis.jobs.recovery.land_user_keys`). Areas in the data's own metric CRS, never in degrees."""
+:func:`gis.jobs.recovery_users.land_user_keys`). Areas in the data's own metric CRS, never in degrees."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ import numpy as np
 import pandas as pd
 
 from gis.core.area import area_m2
+from gis.core.area_tolerance import area_tolerance_m2
 from gis.core.crs import require_projected
-from gis.files.checks import area_tolerance_m2, parcel_scales
+from gis.core.recovery_settings import RecoverySettings, load_settings
+from gis.files.checks import parcel_scales
 from gis.files.io import Dataset
-from gis.jobs.recovery import LandUsers, RecoverySettings, land_users, load_settings
+from gis.jobs.recovery_users import LandUsers, land_users
 
 #: Columns of the owner's other parcels, in the order shown.
 OTHER_COLUMNS = ("sheet", "parcel_no", "land_use", "legal_area_m2", "village")
@@ -89,7 +91,7 @@ def parcel_facts(dataset: Dataset, label: Hashable, *, min_part_m2: float = 0.05
     from the parcel it came from, with its own number and area), without the ledger's bookkeeping columns
     (:data:`LEDGER_COLUMNS`). Recovered parts smaller than ``min_part_m2`` are digitising slivers and left out. ``settings`` give the
     map scales of the tolerance (the shipped recovery settings when ``None``). ``users`` are
-    :func:`gis.jobs.recovery.land_users` of ``dataset.parcels`` when the caller keeps them (a page showing one card
+    :func:`gis.jobs.recovery_users.land_users` of ``dataset.parcels`` when the caller keeps them (a page showing one card
     after another), computed here when ``None``.
     """
     settings = settings if settings is not None else load_settings()

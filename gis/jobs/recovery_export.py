@@ -29,15 +29,10 @@ import pyogrio
 from gis.core import landuse, spreadsheet
 from gis.core.errors import DataSourceError
 from gis.core.text import Text
-from gis.jobs.recovery import (
-    FLAG_LABELS,
-    STATUS_LABELS,
-    Note,
-    Recovery,
-    identity_label,
-    recovered_parts,
-    tier_labels,
-)
+from gis.jobs.recovery import FLAG_LABELS, STATUS_LABELS, Recovery
+from gis.jobs.recovery_boundary import Note
+from gis.jobs.recovery_parts import recovered_parts
+from gis.jobs.recovery_users import identity_label, tier_labels
 
 #: The CSV's columns, in this order.
 CSV_COLUMNS = ("sheet", "parcel", "land_use", "owner", "owner_id", "village", "legal_area_m2", "map_area_m2",

@@ -3,7 +3,7 @@
 Parcels and boundaries come in every format :func:`gis.files.sources.read_source` reads (shapefiles with or without
 ``.cpg`` in UTF-8, cp1258, TCVN3 or VNI, zipped shapefiles, GeoPackage, GeoJSON, KML/KMZ, DXF/DGN, coordinate
 tables), archives are checked before anything is unpacked, and the parcels are placed in VN-2000 TM-3
-(:func:`gis.files.sources.place`) and their fields mapped (:func:`gis.files.sources.map_fields`) as on import. The
+(:func:`gis.files.placing.place`) and their fields mapped (:func:`gis.files.field_mapping.map_fields`) as on import. The
 domain (:mod:`gis.jobs.recovery`) then works on frames and never opens a file.
 """
 
@@ -16,7 +16,7 @@ import geopandas as gpd
 from pyproj import CRS
 
 from gis.core.errors import DataSourceError, GeometryError
-from gis.jobs.recovery import Boundary, Note, prepare_boundary
+from gis.jobs.recovery_boundary import Boundary, Note, prepare_boundary
 
 
 def require_geometry_file(path: str | Path, *, role: tuple[str, str] = ("lớp", "layer")) -> None:
@@ -76,7 +76,7 @@ def read_boundary(path: str | Path, *, crs: CRS | str | int, project: str | None
     """Read a project boundary file the user brought (the command line, an upload) and prepare it.
 
     A file of zero bytes is reported as empty rather than unreadable, a table without geometry as such;
-    ``project`` as in :func:`gis.jobs.recovery.prepare_boundary`. Every problem is a
+    ``project`` as in :func:`gis.jobs.recovery_boundary.prepare_boundary`. Every problem is a
     :class:`gis.core.errors.GisError` saying what to do.
     """
     path = Path(path)
@@ -103,8 +103,9 @@ def read_parcels(path: str | Path, *, province: str | None = None, crs: str | No
     (:func:`gis.files.schema.normalise_parcels`). Raises :class:`gis.core.errors.GisError` subclasses: a missing field,
     a CRS that needs a province, an unreadable file.
     """
+    from gis.files.field_mapping import apply_mapping, map_fields
+    from gis.files.placing import place
     from gis.files.schema import normalise_parcels
-    from gis.files.sources import apply_mapping, map_fields, place
 
     path = Path(path)
     source = _frame_of(path, role=("thửa đất", "parcel"), layer=layer, encoding=encoding,

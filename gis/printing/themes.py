@@ -100,7 +100,9 @@ def project_names(dataset: Dataset) -> list[str]:
 
 def recovery_sheet(dataset: Dataset, project: str | None, *, day: dt.date) -> MapSheet:
     """One recovery project: affected parcels highlighted, the recovered parts hatched, and its summary."""
-    from gis.jobs.recovery import STATUS_LABELS, prepare_boundary, recover, recovered_parts, select_project
+    from gis.jobs.recovery import STATUS_LABELS, recover
+    from gis.jobs.recovery_boundary import prepare_boundary, select_project
+    from gis.jobs.recovery_parts import recovered_parts
 
     layer = _projects(dataset)
     if project is None or not str(project).strip():

@@ -1,7 +1,7 @@
 """Bringing the user's parcels into the workspace as a dataset the whole tool reads like the built-in data.
 
 :func:`import_source` reads a file (:func:`gis.files.sources.read_source`), places it in VN-2000 TM-3
-(:func:`gis.files.sources.place`), maps its fields, checks it (:func:`gis.files.checks.check_parcels`), and writes a new
+(:func:`gis.files.placing.place`), maps its fields, checks it (:func:`gis.files.checks.check_parcels`), and writes a new
 folder ``imports/<name>-<stamp>/`` under the workspace holding:
 
 ``parcels.gpkg``
@@ -38,8 +38,11 @@ import pyogrio
 from gis.core.errors import DataSourceError, GisError, SchemaError
 from gis.core.spreadsheet import write_csv
 from gis.files.checks import CheckReport, check_parcels
+from gis.files.field_mapping import FieldMapping, apply_mapping, map_fields
+from gis.files.formats import Source
+from gis.files.placing import place
 from gis.files.schema import LABELS, match_fields
-from gis.files.sources import FieldMapping, Source, apply_mapping, map_fields, place, read_source
+from gis.files.sources import read_source
 from gis.files.uploads import safe_name, workspace_root
 from gis.store.faults import check_free_space, workspace_write_error
 
@@ -125,7 +128,7 @@ def prepare(source: Source, *, province: str | None = None, crs: str | None = No
 
     Raises :class:`gis.core.errors.CrsError` when the province is needed and not given,
     :class:`gis.core.errors.PlacementError` when the data falls outside the province or its CRS's zone or is in
-    degrees under a metric CRS (see :func:`gis.files.sources.place`), and (with ``require_fields``)
+    degrees under a metric CRS (see :func:`gis.files.placing.place`), and (with ``require_fields``)
     :class:`SchemaError` when a required field has no column nor default.
     """
     key = _prepared_key(source, province=province, crs=crs, fix_crs=fix_crs, mapping=mapping or {},

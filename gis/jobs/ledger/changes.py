@@ -38,10 +38,10 @@ import shapely
 import shapely.ops
 
 from gis.core import landuse
+from gis.core.recovery_settings import RecoverySettings
 from gis.jobs.ledger.checks import check_coverage, check_minimum, checked_decision, settings_or_default
 from gis.jobs.ledger.model import Decision, Entry, LandStore, LedgerError, NewEntry, StageRecord, key_text
 from gis.jobs.ledger.parcels import current, new_parcels, new_version, next_numbers, polygons, ref_of
-from gis.jobs.recovery import RecoverySettings
 
 
 def split_pieces(store: LandStore, ref: str, line: shapely.Geometry, *, numbers: Sequence[object] | None = None,
@@ -154,7 +154,7 @@ def change_land_user(store: LandStore, ref: str, owner: str, *, date: dt.date, d
         raise LedgerError("Hãy ghi tên chủ sử dụng mới.", "Give the new land user's name.")
     row = current(store, ref)
     changes: dict[str, object] = {"owner": owner}
-    # the identity goes where the data keeps identities (gis.jobs.recovery.IDENTITY_FIELDS), so that a single
+    # the identity goes where the data keeps identities (gis.jobs.recovery_users.IDENTITY_FIELDS), so that a single
     # entered ID does not change how the whole dataset's land users are told apart
     held = [f for f in ("citizen_id", "user_code") if f in row.columns]
     for name in held:

@@ -15,9 +15,9 @@ import shapely
 import shapely.ops
 
 from gis.core import landuse
+from gis.core.recovery_settings import RecoverySettings, load_settings
 from gis.jobs.ledger.model import Decision, LandStore, LedgerError
 from gis.jobs.ledger.parcels import ref_of
-from gis.jobs.recovery import RecoverySettings, load_settings
 
 #: Overlap or gap smaller than this (m²) is floating-point noise along shared edges, not a fault.
 TOLERANCE_M2 = 0.01

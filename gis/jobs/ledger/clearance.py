@@ -220,7 +220,7 @@ def project_boundary(layer: gpd.GeoDataFrame | None, project: str, crs: Any) -> 
     """The boundary of ``project`` in a layer of project boundaries (the dataset's ``recovered_land``): the
     features whose name (``TENDUAN`` ...) is ``project`` (ignoring case), dissolved, in ``crs``; None when
     there is none."""
-    from gis.jobs.recovery import NAME_FIELDS
+    from gis.jobs.recovery_boundary import NAME_FIELDS
 
     if layer is None or layer.empty:
         return None

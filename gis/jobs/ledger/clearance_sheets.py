@@ -78,7 +78,7 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     sheet declaring more rows than the ``rows`` limit (``gis/limits.toml``) is refused before it is read."""
     from openpyxl import load_workbook
 
-    from gis.files.sources import workbook_errors
+    from gis.files.workbooks import workbook_errors
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
