@@ -102,11 +102,15 @@ def _session_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pat
     """Every test (and every app the tests start) uses a workspace and a map tile cache in the test run's
     temporary folder unless it sets its own: what a developer keeps in ``./workspace`` (an active dataset,
     fields) never leaks into a test, and no test writes into the checkout."""
-    previous = {name: os.environ.get(name) for name in ("LUONGPHONG_WORKSPACE", "LUONGPHONG_TILE_CACHE")}
+    previous = {name: os.environ.get(name)
+                for name in ("LUONGPHONG_WORKSPACE", "LUONGPHONG_TILE_CACHE", "LUONGPHONG_CACHE")}
     path = tmp_path_factory.mktemp("session-workspace") / "workspace.gpkg"
     os.environ["LUONGPHONG_WORKSPACE"] = str(path)
     # the map's tiles and layer files (gis.jobs.tiles) too are written in the run's temporary folder
     os.environ["LUONGPHONG_TILE_CACHE"] = str(tmp_path_factory.mktemp("tile-cache"))
+    # and the generated merged commune, once per run (a cache named by the developer is used as it is)
+    if not os.environ.get("LUONGPHONG_CACHE"):
+        os.environ["LUONGPHONG_CACHE"] = str(tmp_path_factory.mktemp("cache"))
     yield path
     for name, value in previous.items():
         if value is None:
