@@ -282,8 +282,8 @@ def prebuild_tiles() -> None:
             tiles.prebuild(info.folder)
     except GisError:  # bad or over-limit data: the map page says what is wrong and what to do
         pass
-    except Exception as exc:  # noqa: BLE001 - a background thread: nothing above it to tell
-        logs.bug("serve", exc=exc)
+    except Exception as exc:  # noqa: BLE001 - a bug in a background thread: logged; the map page builds the tiles
+        logs.bug("serve", exc=exc)  # again when opened and tells the user then
 
 
 #: Off with ``LUONGPHONG_PREBUILD_TILES=0`` (short-lived servers of tests that never open the map).

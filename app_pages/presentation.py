@@ -250,7 +250,8 @@ ws = workspace_path()
 ws_fault = workspace_fault(ws)
 if ws_fault is not None:  # the presentation only reads: shown without what cannot be read
     st.warning(literal(ws_fault.text(lang())), icon=":material/warning:")
-views = _views(dataset(), lang(), file_key(ws), file_key(default_plan()))
+data = dataset()  # once per rerun: each call reads the active dataset's file and stats its folder
+views = _views(data, lang(), file_key(ws), file_key(default_plan()))
 step = st.session_state.get(STEP, 0) % len(views)
 view = views[step]
 
@@ -284,12 +285,12 @@ st_folium(folium_map, key=MAP_KEY, height=HEIGHT_PX, use_container_width=True, r
                                                colour=colour,
                                                drafts=_saved_fields()[1] if view.get("highlight") == "fields" else None))
 
-as_of_note(dataset())
-if dataset().builtin:
+as_of_note(data)
+if data.builtin:
     demo_caption()
 st.caption(tr("keys"))
 st.checkbox(tr("fullscreen"), key=FULLSCREEN, value=True)
-download(tr("save_html"), _html(dataset(), lang(), prepared, dataset().as_of), "ban_do_luong_phong.html",
+download(tr("save_html"), _html(data, lang(), prepared, data.as_of), "ban_do_luong_phong.html",
          mime="text/html", key="present_html")
 
 # The arrow keys and a presenter remote's Page Up/Page Down press the buttons above (only on this page), also

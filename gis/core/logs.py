@@ -154,8 +154,8 @@ def logged(action: str, *, root: Path | None = None, user: str | None = None, da
     except GisError as exc:
         write("refused", logging.WARNING, exc.en)
         raise
-    except Exception:
-        write("failed", logging.ERROR, exc_info=True)
+    except Exception:  # noqa: BLE001 - any other failure (a bug) is logged with its traceback and raised on: the
+        write("failed", logging.ERROR, exc_info=True)  # caller (the CLI's last handler, serve.py) tells the user
         raise
     write("ok", logging.INFO)
 
