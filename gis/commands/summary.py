@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     parts = None
     if args.as_of is None and not args.by and as_read(folder):
         # today's land is the data as read (no change in a ledger): the figures in one pass over the parcels,
-        # never holding all their shapes (a million parcels: 0.3 GB instead of 1.4 GB)
+        # never holding all their shapes (a million parcels: 0.5 GB instead of 1.4 GB)
         figures = summarise_folder(folder)
         builtin = is_demo_folder(folder)
     else:

@@ -88,7 +88,7 @@ def _no_geometry(path: Path) -> DataSourceError:
 
 
 def iter_layer(path: str | Path, *, columns: list[str] | None = None,
-               batch_rows: int = 100_000) -> Iterator[gpd.GeoDataFrame]:
+               batch_rows: int = 50_000) -> Iterator[gpd.GeoDataFrame]:
     """:func:`read_layer`'s frame in consecutive parts of at most ``batch_rows`` features, read in one pass
     (pyogrio's Arrow stream): the parts' rows are the layer's in order, their index continuing (0, 1, ... over
     the whole layer), their columns and dtypes those of :func:`read_layer`. A caller that keeps only what it
@@ -120,16 +120,17 @@ def _part_frame(batch: Any, meta: dict, path: Path, start: int) -> gpd.GeoDataFr
     conversion: Arrow to pandas, WKB to shapes), indexed from ``start``."""
     import pyarrow as pa
 
-    frame = pa.Table.from_batches([batch]).to_pandas()
+    name = meta["geometry_name"] or "wkb_geometry"
+    if name not in batch.schema.names:
+        raise _no_geometry(path)
+    wkb = batch.column(name).to_numpy(zero_copy_only=False)  # straight to shapes, not through a pandas column
+    frame = pa.Table.from_batches([batch.drop_columns([name])]).to_pandas()
     for dtype, column in zip(meta["dtypes"], meta["fields"], strict=True):  # datetimes read as text, as pyogrio
         if dtype is not None and str(dtype).startswith("datetime") and dtype != "datetime64[D]":
             from pyogrio.geopandas import _try_parse_datetime
 
             frame[column] = _try_parse_datetime(frame[column], False, True)
-    name = meta["geometry_name"] or "wkb_geometry"
-    if name not in frame.columns:
-        raise _no_geometry(path)
-    frame["geometry"] = shapely.from_wkb(frame.pop(name).to_numpy())
+    frame["geometry"] = shapely.from_wkb(wkb)
     frame.index = pd.RangeIndex(start, start + len(frame))
     out = gpd.GeoDataFrame(frame, geometry="geometry", crs=meta["crs"])
     if out.crs is None and _missing_prj(path):
@@ -300,7 +301,7 @@ def read_layers(folder: str | Path | None, names: Collection[str]) -> dict[str, 
 
 
 def parcel_parts(folder: str | Path | None = None, *, parcel_fields: Collection[str] | None = None,
-                 batch_rows: int = 100_000) -> Iterator[gpd.GeoDataFrame]:
+                 batch_rows: int = 50_000) -> Iterator[gpd.GeoDataFrame]:
     """The parcels of ``folder`` (the built-in data when ``None``) as :func:`load_dataset` gives them (the fields
     ``parcel_fields`` only, when given; in the internal schema), in parts of at most ``batch_rows`` parcels read
     in one pass (:func:`iter_layer`): for a figure that needs of each parcel a few values derived from its shape

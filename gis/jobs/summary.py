@@ -156,12 +156,12 @@ def summarise(dataset: Dataset) -> CommuneSummary:
                       commune=dataset.get("commune"), earlier=dataset.parcels_before_recovery)
 
 
-def summarise_folder(folder: Path | None = None, *, batch_rows: int = 100_000) -> CommuneSummary:
+def summarise_folder(folder: Path | None = None, *, batch_rows: int = 50_000) -> CommuneSummary:
     """:func:`summarise` of the dataset in ``folder`` (the built-in data when ``None``) as read, without holding
     its parcels' shapes: the parcels are read in parts of ``batch_rows`` (:func:`gis.files.io.parcel_parts`, the
     fields :data:`FIGURE_FIELDS` only), each reduced to its :func:`parcel_figures` rows. The same figures, to
     the last digit, as :func:`summarise` of :func:`gis.files.io.load_dataset` of the folder; for a dataset with
-    no change in its land ledger (:func:`gis.jobs.ledger.asof.as_read`). A million parcels take about 0.3 GB
+    no change in its land ledger (:func:`gis.jobs.ledger.asof.as_read`). A million parcels take about 0.5 GB
     instead of 1.4 GB.
     """
     from gis.files.io import parcel_parts, read_layers
