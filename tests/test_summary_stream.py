@@ -14,16 +14,18 @@ import shutil
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
 
 from gis.__main__ import main
+from gis.core.errors import SchemaError
 from gis.files.io import BUILTIN_DATA_DIR, LAYERS, iter_layer, load_dataset, parcel_parts, read_layer
 from gis.jobs.ledger import asof
 from gis.jobs.ledger import changes as ch
 from gis.jobs.ledger.opening import open_store
-from gis.jobs.summary import FIGURE_FIELDS, summarise, summarise_folder
+from gis.jobs.summary import FIGURE_FIELDS, fields_keys, summarise, summarise_by, summarise_folder
 from tests.test_ledger import E0, N0, grid
 
 
@@ -80,7 +82,7 @@ def test_the_figures_of_parts_are_those_of_the_whole_to_the_last_digit(source, g
     folder = BUILTIN_DATA_DIR if source == "builtin" else gpkg_folder
     whole = summarise(load_dataset(folder))
     for rows in (1_000, 7_000, 100_000):
-        assert summarise_folder(folder, batch_rows=rows) == whole  # every float equal, not approximately
+        assert summarise_folder(folder, batch_rows=rows) == (whole, {})  # every float equal, not approximately
     assert whole.parcel_count == 14_877 and whole.concentrated_fields_count == 3 and len(whole.by_village) == 13
     assert 675 <= whole.rice_ha_before_recovery <= 690 and 540 <= whole.rice_ha_after_recovery <= 550
 
@@ -133,3 +135,51 @@ def test_the_built_in_data_in_another_folder_gives_the_same_command_output(tmp_p
     copy = tmp_path / "copy"
     shutil.copytree(BUILTIN_DATA_DIR, copy)
     assert _summary(capsys, copy) == summarise(load_dataset(BUILTIN_DATA_DIR)).as_dict()
+
+
+@pytest.fixture(scope="module")
+def units_folder(tmp_path_factory) -> Path:
+    """The built-in layers as GeoPackages, the parcels with a former unit (``XA_CU``: by sheet, some none) and, last,
+    a copy of the parcel holding a concentrated field's point, of another unit."""
+    out = tmp_path_factory.mktemp("units")
+    for name in LAYERS:
+        path = BUILTIN_DATA_DIR / f"{name}.shp"
+        if path.exists() and name != "parcels":
+            read_layer(path).to_file(out / f"{name}.gpkg")
+    parcels = read_layer(BUILTIN_DATA_DIR / "parcels.shp")
+    units = pd.Series(["Lương Phong", "Đông Lỗ", "Danh Thắng", None], dtype=object)
+    parcels["XA_CU"] = units.iloc[parcels["SHBANDO"].to_numpy() % 4].to_numpy()
+    fields = read_layer(BUILTIN_DATA_DIR / "concentrated_fields.shp").to_crs(parcels.crs)
+    point = shapely.point_on_surface(fields.geometry.iloc[0])
+    holder = parcels[parcels.contains(point)].iloc[[0]].copy()
+    holder["XA_CU"] = "Thị trấn Thắng" if holder["XA_CU"].iloc[0] != "Thị trấn Thắng" else "Đoan Bái"
+    holder["SHTHUA"] = 9_999
+    assert holder.index[0] < 14_000  # the copy, last, is in another part than the parcel it covers
+    pd.concat([parcels, holder], ignore_index=True).to_file(out / "parcels.gpkg")
+    return out
+
+
+def test_the_figures_by_a_field_in_parts_are_those_of_the_whole(units_folder, capsys):
+    data = load_dataset(units_folder, parcel_fields=(*FIGURE_FIELDS, "former_unit"))
+    whole, parts = summarise(data), summarise_by(data, "former_unit")
+    assert sorted(parts) == ["?", "Danh Thắng", "Lương Phong", "Thị trấn Thắng", "Đông Lỗ"] or sorted(parts) == [
+        "?", "Danh Thắng", "Lương Phong", "Đoan Bái", "Đông Lỗ"]
+    assert sum(p.parcel_count for p in parts.values()) == whole.parcel_count == 14_878
+    assert sum(p.concentrated_fields_count for p in parts.values()) == whole.concentrated_fields_count == 3
+    extra = next(k for k in parts if k in ("Thị trấn Thắng", "Đoan Bái"))
+    assert parts[extra].parcel_count == 1 and parts[extra].concentrated_fields_count == 1  # the later parcel's part
+    for rows in (2_000, 50_000):
+        assert summarise_folder(units_folder, by="former_unit", batch_rows=rows) == (whole, parts)
+    assert main(["summary", str(units_folder), "--json", "--by", "former_unit"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["by"]["former_unit"] == {k: v.as_dict() for k, v in parts.items()}
+    with pytest.raises(SchemaError, match="XA_CU|nope"):
+        summarise_folder(units_folder, by="nope")
+
+
+def test_a_field_in_two_parcels_counts_in_the_later_ones_part_whatever_the_order():
+    fidx, pidx = np.array([1, 0, 1, 2]), np.array([7, 3, 2, 5])
+    keys = np.array(["b", "a", "c", "d"], dtype=object)
+    assert fields_keys(4, fidx, pidx, keys).tolist() == ["a", "b", "d", "?"]
+    order = np.array([3, 2, 1, 0])
+    assert fields_keys(4, fidx[order], pidx[order], keys[order]).tolist() == ["a", "b", "d", "?"]

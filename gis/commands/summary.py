@@ -35,10 +35,11 @@ def run(args: argparse.Namespace) -> int:
 
     folder = active_folder(args.data_dir, lang=args.lang)
     parts = None
-    if args.as_of is None and not args.by and as_read(folder):
+    if args.as_of is None and as_read(folder):
         # today's land is the data as read (no change in a ledger): the figures in one pass over the parcels,
         # never holding all their shapes (a million parcels: 0.5 GB instead of 1.4 GB)
-        figures = summarise_folder(folder)
+        figures, by_parts = summarise_folder(folder, by=args.by)
+        parts = by_parts if args.by else None
         builtin = is_demo_folder(folder)
     else:
         # the figures need the land use and the village (and the --by field) of each parcel: only those are

@@ -156,28 +156,85 @@ def summarise(dataset: Dataset) -> CommuneSummary:
                       commune=dataset.get("commune"), earlier=dataset.parcels_before_recovery)
 
 
-def summarise_folder(folder: Path | None = None, *, batch_rows: int = 50_000) -> CommuneSummary:
-    """:func:`summarise` of the dataset in ``folder`` (the built-in data when ``None``) as read, without holding
-    its parcels' shapes: the parcels are read in parts of ``batch_rows`` (:func:`gis.files.io.parcel_parts`, the
-    fields :data:`FIGURE_FIELDS` only), each reduced to its :func:`parcel_figures` rows. The same figures, to
-    the last digit, as :func:`summarise` of :func:`gis.files.io.load_dataset` of the folder; for a dataset with
-    no change in its land ledger (:func:`gis.jobs.ledger.asof.as_read`). A million parcels take about 0.5 GB
-    instead of 1.4 GB.
+def summarise_folder(folder: Path | None = None, *, by: str | None = None,
+                     batch_rows: int = 50_000) -> tuple[CommuneSummary, dict[str, CommuneSummary]]:
+    """:func:`summarise` of the dataset in ``folder`` (the built-in data when ``None``) as read, and, with ``by``,
+    :func:`summarise_by` of that parcel field (else no parts), without holding the parcels' shapes: the parcels
+    are read in parts of ``batch_rows`` (:func:`gis.files.io.parcel_parts`, the fields :data:`FIGURE_FIELDS` and
+    ``by`` only), each reduced to its :func:`parcel_figures` rows (and the parcels holding the concentrated
+    fields' points). The same figures, to the last digit, as :func:`summarise` and :func:`summarise_by` of
+    :func:`gis.files.io.load_dataset` of the folder; for a dataset with no change in its land ledger
+    (:func:`gis.jobs.ledger.asof.as_read`). A million parcels take about 0.5 GB instead of 1.4 GB.
+
+    Raises :class:`gis.core.errors.SchemaError` when the parcels have no field ``by``.
     """
     from gis.files.io import parcel_parts, read_layers
 
     layers = read_layers(folder, ("villages", "recovered_land", "concentrated_fields", "commune"))
+    fields = layers.get("concentrated_fields")
     rows: list[pd.DataFrame] = []
-    crs, recovered = None, shapely.Polygon()
-    for part in parcel_parts(folder, parcel_fields=FIGURE_FIELDS, batch_rows=batch_rows):
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # the fields' points in parcels: by's parts
+    crs, recovered, points = None, shapely.Polygon(), None
+    for part in parcel_parts(folder, parcel_fields=(*FIGURE_FIELDS, *((by,) if by else ())), batch_rows=batch_rows):
         if not rows:
             crs = part.crs
             recovered = recovered_union(layers.get("recovered_land"), crs)
-        rows.append(parcel_figures(part, recovered, layers.get("villages")))
+            if by is not None and fields is not None and not fields.empty:
+                fields = fields.to_crs(crs) if fields.crs != crs else fields
+                points = shapely.point_on_surface(fields.geometry.to_numpy())
+        keep: tuple[str, ...] = ()
+        if by is not None:
+            part[_KEY] = part_keys(part, by)
+            keep = (_KEY,)
+            if points is not None:
+                fidx, pidx = shapely.STRtree(part.geometry.to_numpy()).query(points, predicate="within")
+                found.append((fidx, pidx + int(part.index[0]) if len(part) else pidx, part[_KEY].to_numpy()[pidx]))
+        rows.append(parcel_figures(part, recovered, layers.get("villages"), keep=keep))
         del part
     table = pd.concat(rows) if len(rows) > 1 else rows[0]
-    return figures_of(table, recovered, crs=crs, fields=layers.get("concentrated_fields"),
-                      commune=layers.get("commune"))
+    whole = figures_of(table, recovered, crs=crs, fields=layers.get("concentrated_fields"),
+                       commune=layers.get("commune"))
+    if by is None:
+        return whole, {}
+    field_keys = None
+    if points is not None and fields is not None:
+        fidx, pidx, values = (np.concatenate(a) for a in zip(*found, strict=True)) if found else (
+            np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros(0, dtype=object))
+        field_keys = fields_keys(len(fields), fidx, pidx, values)
+    parts: dict[str, CommuneSummary] = {}
+    for key, rows_of in table.groupby(table[_KEY].to_numpy(), sort=True):
+        mine = fields[(field_keys == key).to_numpy()] if fields is not None and field_keys is not None else None
+        parts[str(key)] = figures_of(rows_of.drop(columns=[_KEY]), recovered, crs=crs, fields=mine)
+    return whole, parts
+
+
+#: The column of :func:`summarise_folder`'s rows holding each parcel's part.
+_KEY = "_part_key"
+
+
+def part_keys(parcels: gpd.GeoDataFrame, field: str) -> pd.Series:
+    """The part of each parcel in the figures by ``field`` (:func:`summarise_by`): its value as text, ``"?"`` for
+    none. Raises :class:`gis.core.errors.SchemaError` when the parcels have no such field."""
+    from gis.core.errors import SchemaError
+
+    if field not in parcels.columns:
+        raise SchemaError(
+            f"Lớp thửa đất không có trường «{field}»: không chia được số liệu theo trường này.",
+            f"The parcel layer has no field '{field}': the figures cannot be split by it.")
+    return parcels[field].astype(object).where(parcels[field].notna(), "?").astype(str)
+
+
+def fields_keys(count: int, fidx: np.ndarray, pidx: np.ndarray, keys: np.ndarray) -> pd.Series:
+    """The part of each of ``count`` concentrated fields: ``keys[i]``, the part of parcel ``pidx[i]`` holding the
+    point of field ``fidx[i]``; ``"?"`` for a field in no parcel. A point in two overlapping parcels counts in the
+    part of the later parcel (in the layer's order), whatever order the pairs come in."""
+    out = pd.Series("?", index=range(count), dtype=object)
+    if len(fidx):
+        order = np.lexsort((pidx, fidx))
+        fidx, keys = fidx[order], keys[order]
+        last = np.append(fidx[1:] != fidx[:-1], True)  # the last pair of each field
+        out.iloc[fidx[last]] = keys[last]
+    return out
 
 
 def figures_of(table: pd.DataFrame, recovered: shapely.Geometry, *, crs, fields: gpd.GeoDataFrame | None = None,
@@ -230,25 +287,18 @@ def summarise_by(dataset: Dataset, field: str = "former_unit") -> dict[str, Comm
 
     Each part is summarised as a commune of its own parcels: its area is the drawn area of its parcels (the
     commune outline belongs to the whole), and a concentrated field counts in the part holding a point on
-    its surface. Parcels with no value are the part ``"?"``. Raises :class:`gis.core.errors.SchemaError` when the
+    its surface (of two overlapping parcels holding it, the later's: :func:`fields_keys`). Parcels with no value are the part ``"?"``. Raises :class:`gis.core.errors.SchemaError` when the
     parcels have no such field.
     """
-    from gis.core.errors import SchemaError
-
     parcels = dataset.parcels
-    if field not in parcels.columns:
-        raise SchemaError(
-            f"Lớp thửa đất không có trường «{field}»: không chia được số liệu theo trường này.",
-            f"The parcel layer has no field '{field}': the figures cannot be split by it.")
-    keys = parcels[field].astype(object).where(parcels[field].notna(), "?").astype(str)
+    keys = part_keys(parcels, field)
     fields = dataset.get("concentrated_fields")
     field_keys = None
     if fields is not None and not fields.empty:
         fields = fields.to_crs(parcels.crs) if fields.crs != parcels.crs else fields
         tree = shapely.STRtree(parcels.geometry.to_numpy())
         fidx, pidx = tree.query(shapely.point_on_surface(fields.geometry.to_numpy()), predicate="within")
-        field_keys = pd.Series("?", index=range(len(fields)), dtype=object)
-        field_keys.iloc[fidx] = keys.to_numpy()[pidx]
+        field_keys = fields_keys(len(fields), fidx, pidx, keys.to_numpy()[pidx])
     earlier = dataset.parcels_before_recovery
     earlier_keys = None
     if earlier is not None:
