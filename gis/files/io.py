@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,23 +60,83 @@ def read_layer(path: str | Path, *, layer: str | None = None, columns: list[str]
     try:
         frame = gpd.read_file(path, layer=layer, engine="pyogrio", use_arrow=True, columns=columns)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise DataSourceError(
-            f"Không đọc được tệp «{path.name}»: {exc}. Hãy kiểm tra tệp có đủ các phần (.shp, .shx, "
-            ".dbf) và đúng định dạng.",
-            f"Cannot read '{path.name}': {exc}. Check that the file is complete (.shp, .shx, .dbf) and "
-            "in a supported format.",
-        ) from exc
+        raise _unreadable(path, exc) from exc
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
-        raise DataSourceError(
-            f"Tệp «{path.name}» không có hình học (chỉ có bảng thuộc tính). Hãy dùng tệp bản đồ có thửa đất "
-            "hoặc ranh giới (shapefile, GeoPackage, GeoJSON, KML).",
-            f"File '{path.name}' has no geometry (attributes only). Use a map file with parcels or a boundary "
-            "(shapefile, GeoPackage, GeoJSON, KML).",
-        )
+        raise _no_geometry(path)
     if frame.crs is None and _missing_prj(path):
         require_crs(None, source=path.name)
     require_crs(frame.crs, source=path.name)
     return frame
+
+
+def _unreadable(path: Path, exc: Exception) -> DataSourceError:
+    return DataSourceError(
+        f"Không đọc được tệp «{path.name}»: {exc}. Hãy kiểm tra tệp có đủ các phần (.shp, .shx, "
+        ".dbf) và đúng định dạng.",
+        f"Cannot read '{path.name}': {exc}. Check that the file is complete (.shp, .shx, .dbf) and "
+        "in a supported format.",
+    )
+
+
+def _no_geometry(path: Path) -> DataSourceError:
+    return DataSourceError(
+        f"Tệp «{path.name}» không có hình học (chỉ có bảng thuộc tính). Hãy dùng tệp bản đồ có thửa đất "
+        "hoặc ranh giới (shapefile, GeoPackage, GeoJSON, KML).",
+        f"File '{path.name}' has no geometry (attributes only). Use a map file with parcels or a boundary "
+        "(shapefile, GeoPackage, GeoJSON, KML).",
+    )
+
+
+def iter_layer(path: str | Path, *, columns: list[str] | None = None,
+               batch_rows: int = 50_000) -> Iterator[gpd.GeoDataFrame]:
+    """:func:`read_layer`'s frame in consecutive parts of at most ``batch_rows`` features, read in one pass
+    (pyogrio's Arrow stream): the parts' rows are the layer's in order, their index continuing (0, 1, ... over
+    the whole layer), their columns and dtypes those of :func:`read_layer`. A caller that keeps only what it
+    derives from each part (an area, a code) never holds the geometry of the whole layer: a million parcels'
+    shapes are about 1 GB in memory.
+
+    A layer with no feature gives one empty part. Raises what :func:`read_layer` raises.
+    """
+    path = Path(path)
+    if not path.exists():
+        yield read_layer(path, columns=columns)  # raises the missing file's error
+        return
+    start = 0
+    try:
+        with pyogrio.open_arrow(path, columns=columns, batch_size=batch_rows, use_pyarrow=True,
+                                datetime_as_string=True) as (meta, reader):
+            for batch in reader:
+                part = _part_frame(batch, meta, path, start)
+                start += len(part)
+                yield part
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise _unreadable(path, exc) from exc
+    if start == 0:  # no feature: the empty frame as read_layer gives it
+        yield read_layer(path, columns=columns)
+
+
+def _part_frame(batch: Any, meta: dict, path: Path, start: int) -> gpd.GeoDataFrame:
+    """One Arrow record batch of :func:`iter_layer` as :func:`read_layer` would give those rows (pyogrio's own
+    conversion: Arrow to pandas, WKB to shapes), indexed from ``start``."""
+    import pyarrow as pa
+
+    name = meta["geometry_name"] or "wkb_geometry"
+    if name not in batch.schema.names:
+        raise _no_geometry(path)
+    wkb = batch.column(name).to_numpy(zero_copy_only=False)  # straight to shapes, not through a pandas column
+    frame = pa.Table.from_batches([batch.drop_columns([name])]).to_pandas()
+    for dtype, column in zip(meta["dtypes"], meta["fields"], strict=True):  # datetimes read as text, as pyogrio
+        if dtype is not None and str(dtype).startswith("datetime") and dtype != "datetime64[D]":
+            from pyogrio.geopandas import _try_parse_datetime
+
+            frame[column] = _try_parse_datetime(frame[column], False, True)
+    frame["geometry"] = shapely.from_wkb(wkb)
+    frame.index = pd.RangeIndex(start, start + len(frame))
+    out = gpd.GeoDataFrame(frame, geometry="geometry", crs=meta["crs"])
+    if out.crs is None and _missing_prj(path):
+        require_crs(None, source=path.name)
+    require_crs(out.crs, source=path.name)
+    return out
 
 
 def write_layer(frame: gpd.GeoDataFrame, path: str | Path, *, layer: str | None = None) -> Path:
@@ -218,25 +278,60 @@ def load_dataset(folder: str | Path | None = None, *, parcel_fields: Collection[
     a command that needs a few fields of a large layer reads and holds only those.
     Raises :class:`DataSourceError` when the folder has no parcel layer.
     """
+    folder = _data_folder(folder)
+    path = _parcel_file(folder)
+    layers = read_layers(folder, [n for n in LAYERS if n != "parcels"])
+    columns = _parcel_columns(path, parcel_fields) if parcel_fields is not None else None
+    parcels = normalise_parcels(read_layer(path, columns=columns), source=str(path))
+    ordered = {name: parcels if name == "parcels" else layers[name] for name in LAYERS
+               if name == "parcels" or name in layers}
+    return Dataset(folder=folder, layers=ordered, builtin=is_demo_folder(folder))
+
+
+def read_layers(folder: str | Path | None, names: Collection[str]) -> dict[str, gpd.GeoDataFrame]:
+    """The layers ``names`` that ``folder`` (the built-in data when ``None``) has, as read (the parcels not
+    normalised), in :data:`LAYERS` order."""
+    folder = _data_folder(folder)
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    for name in LAYERS:
+        path = find_layer_file(folder, name) if name in names else None
+        if path is not None:
+            layers[name] = read_layer(path)
+    return layers
+
+
+def parcel_parts(folder: str | Path | None = None, *, parcel_fields: Collection[str] | None = None,
+                 batch_rows: int = 50_000) -> Iterator[gpd.GeoDataFrame]:
+    """The parcels of ``folder`` (the built-in data when ``None``) as :func:`load_dataset` gives them (the fields
+    ``parcel_fields`` only, when given; in the internal schema), in parts of at most ``batch_rows`` parcels read
+    in one pass (:func:`iter_layer`): for a figure that needs of each parcel a few values derived from its shape
+    and never the shapes of all the parcels at once. Raises :class:`DataSourceError` when the folder has no
+    parcel layer."""
+    folder = _data_folder(folder)
+    path = _parcel_file(folder)
+    columns = _parcel_columns(path, parcel_fields) if parcel_fields is not None else None
+    for part in iter_layer(path, columns=columns, batch_rows=batch_rows):
+        yield normalise_parcels(part, source=str(path))
+
+
+def _data_folder(folder: str | Path | None) -> Path:
     folder = Path(folder) if folder is not None else BUILTIN_DATA_DIR
     if not folder.is_dir():
         raise DataSourceError(
             f"Không tìm thấy thư mục dữ liệu «{folder}».",
             f"Data folder '{folder}' was not found.",
         )
-    layers: dict[str, gpd.GeoDataFrame] = {}
-    for name in LAYERS:
-        path = find_layer_file(folder, name)
-        if path is not None:
-            columns = _parcel_columns(path, parcel_fields) if name == "parcels" and parcel_fields is not None else None
-            layers[name] = read_layer(path, columns=columns)
-    if "parcels" not in layers:
+    return folder
+
+
+def _parcel_file(folder: Path) -> Path:
+    path = find_layer_file(folder, "parcels")
+    if path is None:
         raise DataSourceError(
             f"Thư mục «{folder}» không có lớp thửa đất (parcels.shp, parcels.gpkg hoặc parcels.geojson).",
             f"Folder '{folder}' has no parcel layer (parcels.shp, parcels.gpkg or parcels.geojson).",
         )
-    layers["parcels"] = normalise_parcels(layers["parcels"], source=str(find_layer_file(folder, "parcels")))
-    return Dataset(folder=folder, layers=layers, builtin=is_demo_folder(folder))
+    return path
 
 
 def is_demo_folder(folder: Path) -> bool:

@@ -99,6 +99,12 @@ def start_date(folder: Path, *, root: Path | None = None) -> dt.date:
 
 def _open(folder: Path, root: Path | None):
     """The ledger of the dataset in ``folder`` when one was seeded (never seeds one)."""
+    from gis.core.paths import workspace_file as workspace_gpkg
+    from gis.jobs.ledger.opening import LEDGER_DIR
+
+    ledgers = Path(root if root is not None else workspace_gpkg().parent) / LEDGER_DIR
+    if not ledgers.is_dir() or not any(ledgers.glob("*.gpkg")):  # no ledger at all: no need to name this one's
+        return None
     from gis.jobs.ledger.opening import ledger_name, ledger_path
     from gis.jobs.ledger.store import SqliteLandStore
 
@@ -109,6 +115,21 @@ def _open(folder: Path, root: Path | None):
 
     store = SqliteLandStore.open(path, dataset=ledger_name(folder, root), audit=workspace_file(root))
     return store if store.is_seeded() else None
+
+
+def as_read(folder: Path, date: dt.date | None = None, *, root: Path | None = None) -> bool:
+    """Whether the dataset in ``folder`` as of ``date`` (today when None) is the data as read: it has no ledger
+    in the workspace at ``root``, or one with no change entered (then :func:`dated` gives the dataset itself).
+    Never seeds a ledger. Raises :class:`LedgerError` for a date before the first state the tool knows, as
+    :func:`dated` does."""
+    day = date or dt.date.today()
+    found = _open(Path(folder), root)
+    if found is not None and change_entries(found):
+        return False
+    from gis.jobs.ledger.opening import data_date
+
+    _check_start(day, (_first_day(found) if found is not None else None) or data_date(Path(folder)))
+    return True
 
 
 def dated(dataset: Dataset, date: dt.date | None = None, *, root: Path | None = None,
