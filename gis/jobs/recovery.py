@@ -226,6 +226,7 @@ def recover(
     *,
     settings: RecoverySettings | None = None,
     source: str = "parcels",
+    users: LandUsers | None = None,
 ) -> Recovery:
     """What ``boundary`` takes from ``parcels``: the officer's table, its summaries and totals.
 
@@ -239,6 +240,8 @@ def recover(
         Tolerances and thresholds; the shipped defaults (placeholders) when ``None``.
     source
         The parcel layer's name, for messages.
+    users
+        :func:`~gis.jobs.recovery_users.land_users` of ``parcels`` when the caller has them already.
 
     Raises :class:`GeometryError` when the boundary touches no parcel (with both extents, since a wrong
     CRS is the usual cause).
@@ -270,7 +273,7 @@ def recover(
     table = pd.DataFrame(index=idx)
     for name in ("sheet", "parcel_no", "land_use", "land_use_main", "group", "owner", "village"):
         table[name] = _column(parcels, name, idx)
-    users = land_users(parcels)  # codes for every parcel; key texts only for the parcels taken
+    users = users if users is not None else land_users(parcels)  # codes for every parcel; key texts only for the parcels taken
     identity = users.basis
     taken_codes = users.codes[parcels.index.get_indexer(idx)]
     table["owner_id"] = pd.Series(users.keys(taken_codes), index=idx, dtype="object")
