@@ -37,7 +37,7 @@ from gis.core.limits import Deadline, check_file_size, feature_limits
 from gis.files.checks import MAX_COORDINATE
 from gis.files.codecs import UNICODE
 from gis.files.formats import Source, detect_format
-from gis.files.vector import _list_layers, _pick_layer, _read_ogr, _repair_text
+from gis.files.vector import _check_feature_count, _list_layers, _pick_layer, _repair_text
 
 #: Bytes of a WKB polygon per vertex (two doubles): a shape of ``b`` bytes has fewer than ``b / 16`` vertices.
 _WKB_BYTES_PER_VERTEX = 16
@@ -115,22 +115,31 @@ def open_window(path: str | Path, *, layer: str | None = None, encoding: str | N
             or len(extent) != 4
             or not all(math.isfinite(v) and abs(v) < MAX_COORDINATE for v in extent)):
         return None
-    frame = _read_ogr(path, layer=chosen, read_geometry=False, fid_as_index=True)  # the feature count checked
-    fids = frame.index.to_numpy(dtype=np.int64)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        _, table = pyogrio.raw.read_arrow(path, layer=chosen, columns=[], return_fids=True)
-    same_rows = table.num_rows == len(frame) and np.array_equal(table.column(0).to_numpy(), fids)
-    if table.num_columns != 2 or not same_rows or not _sorted(fids):
+    _check_feature_count(path, chosen)
+    try:  # one pass over the file: attributes, fids and the shapes' bytes
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            meta, table = pyogrio.raw.read_arrow(path, layer=chosen, return_fids=True)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
+            pyogrio.errors.GeometryError, pyogrio.errors.CRSError, UnicodeDecodeError):
+        return None  # the full read says what is wrong with it
+    fid_name, geometry_name = meta.get("fid_column") or "OGC_FID", meta.get("geometry_name") or "wkb_geometry"
+    special = any(str(d).startswith("datetime") for d in meta["dtypes"] if d is not None) or any(
+        s == "OFSTJSON" for s in meta.get("ogr_subtypes", ()))  # converted by pyogrio's reader: read as it does
+    names = table.schema.names
+    if special or fid_name not in names or geometry_name not in names or table.num_columns < 3:
         return None
-    wkb = table.column(table.num_columns - 1).combine_chunks()  # one array: a take from chunks is 5x slower
+    fids = table.column(fid_name).to_numpy().astype(np.int64)
+    if not _sorted(fids):
+        return None
+    wkb = table.column(geometry_name).combine_chunks()  # one array: a take from chunks is 5x slower
+    frame = table.drop_columns([fid_name, geometry_name]).to_pandas()  # as pyogrio.read_dataframe converts
+    del table
     sizes = int(pc.sum(pc.binary_length(wkb)).as_py() or 0)
     if sizes // _WKB_BYTES_PER_VERTEX > feature_limits()[1]:
         return None  # perhaps too many vertices: the full read counts them exactly
     deadline.check()
-    if isinstance(frame, gpd.GeoDataFrame):  # _read_ogr gives a frame without shapes an empty geometry column
-        frame = frame.drop(columns=frame.geometry.name)
-    frame = gpd.GeoDataFrame(frame.reset_index(drop=True), geometry=np.full(len(frame), None, dtype=object),
+    frame = gpd.GeoDataFrame(frame, geometry=np.full(len(frame), None, dtype=object),
                              crs=info["crs"])
     frame, detected = _repair_text(frame, encoding)
     found = None if detected.encoding == UNICODE and encoding is None else detected
