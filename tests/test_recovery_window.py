@@ -120,3 +120,14 @@ def test_a_boundary_away_from_the_parcels_names_the_whole_layers_extent(tmp_path
     with pytest.raises(GeometryError) as err:
         recover(read.parcels, read.boundary)
     assert "390,000, 2,340,000, 390,200, 2,340,080" in err.value.en  # every parcel's extent, not a window's
+
+
+def test_the_tiers_of_many_households_are_those_of_one_at_a_time():
+    from gis.core.recovery_settings import load_settings
+    from gis.jobs.recovery_users import tier_of, tiers_of
+
+    settings = load_settings()
+    shares = [0.0, 29.9, 30.0, 30.1, 50.0, 69.9, 70.0, 70.1, 99.9, 100.0]
+    assert tiers_of(shares, settings=settings).tolist() == [tier_of(s, settings=settings) for s in shares]
+    tiers = tiers_of(shares, settings=settings).tolist()
+    assert (tiers[1], tiers[2], tiers[6], tiers[7]) == ("", "30_70", "30_70", "over_70")  # both bounds in 30-70

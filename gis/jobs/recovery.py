@@ -57,7 +57,7 @@ from gis.jobs.recovery_users import (
     _column,
     is_organisation,
     land_users,
-    tier_of,
+    tiers_of,
 )
 
 M2_PER_HA = 10_000.0
@@ -451,9 +451,8 @@ def _owners(parcels: pd.DataFrame, counted: pd.DataFrame, users: LandUsers, coun
     out["farm_share_pct"] = np.round(np.minimum(share, 100.0), 1)
     out = out.rename_axis("owner_id").reset_index()
     out["household"] = ~out["owner"].map(is_organisation).astype(bool)
-    out["tier"] = [tier_of(pct, settings=settings) if household and farm_lost > 0 else ""
-                   for pct, household, farm_lost in zip(out["farm_share_pct"], out["household"],
-                                                        out["farm_recovered_m2"], strict=True)]
+    eligible = out["household"].to_numpy(dtype=bool) & (out["farm_recovered_m2"].to_numpy(dtype=float) > 0)
+    out["tier"] = np.where(eligible, tiers_of(out["farm_share_pct"].to_numpy(), settings=settings), "").astype(object)
     out["severe"] = out["tier"] != ""
     out = out.sort_values(["recovered_m2"], ascending=False, kind="stable").reset_index(drop=True)
     return out[cols]

@@ -100,6 +100,14 @@ def tier_of(share_pct: float, *, settings: RecoverySettings) -> str:
     return ""
 
 
+def tiers_of(shares_pct: np.ndarray, *, settings: RecoverySettings) -> np.ndarray:
+    """:func:`tier_of` of each share in ``shares_pct`` (already rounded to 0.1 %), as an array of Python strings."""
+    shares = np.asarray(shares_pct, dtype=float)
+    tiers = np.select([shares > settings.over_share_pct, shares >= settings.severe_share_pct], ["over_70", "30_70"],
+                      "")
+    return tiers.astype(object)
+
+
 def identity_label(basis: str, *, lang: str = "vi") -> str:
     """How land users were told apart (:func:`land_user_keys`), in ``lang``."""
     return IDENTITY_LABELS.get(basis, IDENTITY_LABELS["name_address"])(lang)
