@@ -131,3 +131,32 @@ def test_the_tiers_of_many_households_are_those_of_one_at_a_time():
     assert tiers_of(shares, settings=settings).tolist() == [tier_of(s, settings=settings) for s in shares]
     tiers = tiers_of(shares, settings=settings).tolist()
     assert (tiers[1], tiers[2], tiers[6], tiers[7]) == ("", "30_70", "30_70", "over_70")  # both bounds in 30-70
+
+
+def test_a_legacy_encoded_geopackage_of_two_layers_reads_as_a_whole_read_does(tmp_path: Path):
+    from vn_files import as_windows_font
+
+    from gis.files.codecs import encode
+
+    def mojibake(text: str) -> str:  # TCVN3 bytes shown in a Windows font, as old conversions left them
+        return as_windows_font(encode(text, "tcvn3"))
+
+    frame = _parcels().rename(columns={"SHBANDO": "SoHieuToBanDo", "SHTHUA": "SoThuTuThua"})
+    frame["TENCHU"] = frame["TENCHU"].map(mojibake)
+    frame["DIACHI"] = frame["DIACHI"].map(mojibake)
+    parcels_path, boundary_path = _files(tmp_path)
+    parcels_path = tmp_path / "cu.gpkg"
+    pyogrio.write_dataframe(frame, parcels_path, layer="ThuaDat")
+    pyogrio.write_dataframe(frame.iloc[:1].assign(geometry=frame.geometry.iloc[:1].centroid), parcels_path,
+                            layer="Diem")
+    read = read_recovery_files(parcels_path, boundary_path)
+    assert read.windowed
+    windowed = recover(read.parcels, read.boundary, users=read.users)
+    with warnings.catch_warnings():  # the whole read's first look at the file names no layer (main's behaviour)
+        warnings.filterwarnings("ignore", "More than one layer found", UserWarning)
+        parcels, notes = read_parcels(parcels_path)
+    whole = recover(parcels, read_boundary(boundary_path, crs=parcels.crs))
+    assert "Nguyễn Văn An" in set(windowed.by_owner["owner"])  # decoded from TCVN3
+    pd.testing.assert_frame_equal(windowed.table, whole.table)
+    pd.testing.assert_frame_equal(windowed.by_owner, whole.by_owner)
+    assert windowed.totals == whole.totals and [n.en for n in read.notes] == [n.en for n in notes]
