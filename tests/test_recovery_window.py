@@ -160,3 +160,30 @@ def test_a_legacy_encoded_geopackage_of_two_layers_reads_as_a_whole_read_does(tm
     pd.testing.assert_frame_equal(windowed.table, whole.table)
     pd.testing.assert_frame_equal(windowed.by_owner, whole.by_owner)
     assert windowed.totals == whole.totals and [n.en for n in read.notes] == [n.en for n in notes]
+
+
+def test_names_folded_many_at_once_fold_as_one_at_a_time():
+    import numpy as np
+
+    from gis.jobs.recovery_users import (
+        _VI_LETTERS,
+        ORGANISATION_PREFIXES,
+        _fold_many,
+        _folded,
+        is_organisation,
+        organisations,
+    )
+
+    every_letter = "".join(chr(c) for c in range(0x20, 0x7F)) + _VI_LETTERS + _VI_LETTERS.upper()
+    names = [every_letter, "  Nguyễn   Văn  ƯỚC ", "NGUYỄN VĂN ƯỚC", "Nguye\u0302\u0303n Văn An",  # decomposed
+             "Hộ\tông\nBình", "Hộ\u00a0Bình", "Straße", "İnci", "ǰ", "ﬁne", "", "   ", "UBND xã Lương Phong",
+             "ủy ban nhân dân xã", "Uỷ Ban Nhân Dân", "Trường", "Trường THCS", "Trườngsa", "CHÙA  Bổ Đà",
+             "Cty TNHH A", "HTX", "htx nông nghiệp", "Hộ Đình Văn", "Đình làng", " đình", "Ｕbnd",
+             *[p.upper() + " X" for p in ORGANISATION_PREFIXES]]
+    values = np.array(names, dtype=object)
+    assert _fold_many(values) == [_folded(n) for n in names]
+    assert organisations(values).tolist() == [is_organisation(n) for n in names]
+    assert sum(organisations(values).tolist()) >= len(ORGANISATION_PREFIXES)
+    mixed = np.array(["An", None, 12.0, float("nan")], dtype=object)  # not all texts: value by value
+    assert _fold_many(mixed) == [_folded(v) for v in mixed]
+    assert organisations(mixed).tolist() == [False] * 4

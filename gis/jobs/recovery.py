@@ -55,8 +55,8 @@ from gis.jobs.recovery_measure import NOISE_M2, _drawn_areas, measure
 from gis.jobs.recovery_users import (
     LandUsers,
     _column,
-    is_organisation,
     land_users,
+    organisations,
     tiers_of,
 )
 
@@ -450,7 +450,7 @@ def _owners(parcels: pd.DataFrame, counted: pd.DataFrame, users: LandUsers, coun
         share = np.where(out["farm_m2"] > 0, out["farm_recovered_m2"] / out["farm_m2"] * 100.0, 0.0)
     out["farm_share_pct"] = np.round(np.minimum(share, 100.0), 1)
     out = out.rename_axis("owner_id").reset_index()
-    out["household"] = ~out["owner"].map(is_organisation).astype(bool)
+    out["household"] = ~organisations(out["owner"])
     eligible = out["household"].to_numpy(dtype=bool) & (out["farm_recovered_m2"].to_numpy(dtype=float) > 0)
     out["tier"] = np.where(eligible, tiers_of(out["farm_share_pct"].to_numpy(), settings=settings), "").astype(object)
     out["severe"] = out["tier"] != ""
