@@ -187,3 +187,11 @@ def test_names_folded_many_at_once_fold_as_one_at_a_time():
     mixed = np.array(["An", None, 12.0, float("nan")], dtype=object)  # not all texts: value by value
     assert _fold_many(mixed) == [_folded(v) for v in mixed]
     assert organisations(mixed).tolist() == [False] * 4
+
+
+def test_formula_like_cells_are_found_many_at_once_as_one_at_a_time():
+    from gis.core.spreadsheet import _any_formula_like, formula_like
+
+    cases = [["An", "Bình"], ["An", " =HYPERLINK(1)"], ["\u00a0\u3000@SUM(1)"], ["＝1"], ["x", "\tcmd"], ["  "], [""],
+             ["-3"], ["a\ud800"], [1, "=a"], [1.5, None], ["Bình", "\r"], [" \u00a0b="], ["+84 912"]]
+    assert [_any_formula_like(c) for c in cases] == [any(formula_like(v) for v in c) for c in cases]
