@@ -70,14 +70,14 @@ def owners_records(result) -> list[dict[str, object]]:
 
 def run(args: argparse.Namespace) -> int:
     from gis.commands.inspect import _defaults, allow_max_features, parse_pairs
-    from gis.core.errors import DataSourceError
+    from gis.core.errors import DataSourceError, GeometryError
     from gis.core.i18n import number
     from gis.core.recovery_settings import load_settings
     from gis.files.io import BUILTIN_DATA_DIR
     from gis.jobs.recovery import recover
     from gis.jobs.recovery_boundary import Note
     from gis.jobs.recovery_export import FORMATS, export
-    from gis.jobs.recovery_files import read_boundary, read_parcels
+    from gis.jobs.recovery_files import read_boundary, read_parcels, read_recovery_files
     from gis.jobs.recovery_users import identity_label, tier_labels
 
     lang = args.lang
@@ -95,11 +95,20 @@ def run(args: argparse.Namespace) -> int:
             )
     allow_max_features(args)
     settings = load_settings(args.settings)
-    parcels, read_notes = read_parcels(args.parcels, province=args.province, crs=args.crs, fix_crs=args.fix_crs,
-                                       encoding=args.encoding, layer=args.layer,
-                                       mapping=parse_pairs(args.map, option="--map"), defaults=_defaults(args.set))
-    boundary = read_boundary(args.boundary, crs=parcels.crs, project=args.project)
-    result = recover(parcels, boundary, settings=settings, source=args.parcels.name)
+    options = {"province": args.province, "crs": args.crs, "fix_crs": args.fix_crs, "encoding": args.encoding,
+               "layer": args.layer, "mapping": parse_pairs(args.map, option="--map"), "defaults": _defaults(args.set)}
+    read = read_recovery_files(args.parcels, args.boundary, project=args.project, **options)
+    try:
+        result = recover(read.parcels, read.boundary, settings=settings, source=args.parcels.name, users=read.users)
+    except GeometryError:
+        if not read.windowed:
+            raise
+        # the boundary takes nothing: read every shape, so that the message gives the whole layer's extent
+        parcels, _ = read_parcels(args.parcels, **options)
+        recover(parcels, read_boundary(args.boundary, crs=parcels.crs, project=args.project), settings=settings,
+                source=args.parcels.name)
+        raise
+    parcels, boundary, read_notes = read.parcels, read.boundary, read.notes
 
     extra: list[Note] = list(read_notes)
     if args.parcels.resolve().parent == BUILTIN_DATA_DIR.resolve():

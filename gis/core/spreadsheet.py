@@ -87,10 +87,26 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
                 distinct = pd.unique(out[column]).tolist()
             except TypeError:  # unhashable cells (lists): every cell
                 distinct = out[column].tolist()
-            if any(formula_like(value) for value in distinct):
+            if _any_formula_like(distinct):
                 out[column] = out[column].map(safe_cell)
     out.columns = [safe_cell(c) for c in out.columns]
     return out
+
+
+def _any_formula_like(values: list[object]) -> bool:
+    """Whether any of ``values`` is :func:`formula_like`: in Arrow when they are all strings, else one by one."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if values and all(isinstance(v, str) for v in values):
+        try:
+            texts = pc.utf8_ltrim(pa.array(values, type=pa.string()), characters=_LEADING)
+        except (pa.ArrowException, UnicodeEncodeError):  # a lone surrogate Arrow will not take
+            pass
+        else:
+            first = pc.utf8_slice_codeunits(texts, 0, 1)
+            return bool(pc.any(pc.is_in(first, value_set=pa.array(sorted(FORMULA_STARTS)))).as_py())
+    return any(formula_like(value) for value in values)
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:

@@ -139,7 +139,8 @@ def _outside_error(source: Source, bounds: tuple[float, float, float, float], pl
 
 
 def place(source: Source, *, province: str | Province | None = None, crs: str | CRS | None = None,
-          fix_crs: bool = False) -> tuple[gpd.GeoDataFrame, list[tuple[str, str]]]:
+          fix_crs: bool = False, bounds: tuple[float, float, float, float] | None = None,
+          ) -> tuple[gpd.GeoDataFrame, list[tuple[str, str]]]:
     """The layer in VN-2000 TM-3 (metres), ready for areas, with notes on what was done; or refused.
 
     * A recognised VN-2000 zone stays as it is (the zone belongs to the survey, not to today's province).
@@ -154,12 +155,16 @@ def place(source: Source, *, province: str | Province | None = None, crs: str | 
     (:func:`gis.core.placement.zone_area`). Each raises :class:`PlacementError`, which names the CRS the coordinates
     fit when one is found (the province's zone): with ``fix_crs`` that CRS is assigned instead.
 
+    ``bounds``: the layer's :func:`sane_bounds` when they are known without its shapes (a layer read by
+    :func:`gis.files.window.open_window`, whose every feature lies within its finite, sane extent).
+
     Raises :class:`CrsError` when the province (or a CRS) is needed and not given, or the coordinates are
     not recognisable.
     """
     target = resolve_target(province, crs)
     chosen = _chosen_province(province) if crs is None else None
-    bounds = sane_bounds(source.frame) if len(source.frame) else None
+    if bounds is None:
+        bounds = sane_bounds(source.frame) if len(source.frame) else None
     declared = source.crs.crs
     if bounds is None:  # no feature with usable coordinates: placed as declared, the check counts them
         return _place_declared(source, province=province, crs=crs, fix_crs=fix_crs)

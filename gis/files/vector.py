@@ -190,20 +190,41 @@ def _factorized(values: pd.Series) -> tuple[np.ndarray, Any] | None:
 def _sample_texts(frame: pd.DataFrame, cols: list[str], coded: dict[str, tuple[np.ndarray, Any] | None]
                   ) -> Iterator[str]:
     """The cells of ``cols`` as text, column by column, in row order, without missing ones, and without the
-    plain ASCII ones, which :func:`gis.files.detect.detect_text` skips (found among the distinct values)."""
+    plain ASCII ones, which :func:`gis.files.detect.detect_text` skips (found among the distinct values); made
+    as they are taken, since the detection stops at its sample's size."""
     for c in cols:
         column = coded[c]
         if column is None:
             yield from frame[c].dropna().astype(str).tolist()
             continue
         codes, uniques = column
-        texts = [str(u) for u in uniques]
-        wanted = np.array([not PLAIN_TEXT.fullmatch(t) for t in texts], dtype=bool)
+        wanted = _not_plain(uniques)
         if not wanted.any():
             continue
         present = codes[codes >= 0]
-        for code in present[wanted[present]].tolist():
-            yield texts[code]
+        picked = present[wanted[present]]
+        for start in range(0, len(picked), 4096):
+            for code in picked[start:start + 4096].tolist():
+                yield str(uniques[code])
+
+
+#: :data:`gis.files.detect.PLAIN_TEXT` for Arrow's regular expressions (RE2), anchored at both ends.
+_PLAIN_TEXT_RE2 = r"^[\x20-\x7e\t\r\n]*$"
+
+
+def _not_plain(uniques: Any) -> np.ndarray:
+    """Which of the distinct values are not plain text (:data:`gis.files.detect.PLAIN_TEXT`): in Arrow for a
+    column of strings, value by value otherwise."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(uniques) and pd.api.types.infer_dtype(uniques, skipna=False) == "string":
+        try:
+            plain = pc.match_substring_regex(pa.array(uniques, type=pa.string()), _PLAIN_TEXT_RE2)
+            return ~plain.to_numpy(zero_copy_only=False).astype(bool)
+        except (pa.ArrowException, UnicodeEncodeError):  # a lone surrogate Arrow will not take: value by value
+            pass
+    return np.array([not PLAIN_TEXT.fullmatch(str(u)) for u in uniques], dtype=bool)
 
 
 def _map_coded(values: pd.Series, coded: tuple[np.ndarray, Any] | None, fn: Callable[[Any], Any]) -> pd.Series:

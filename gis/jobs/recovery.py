@@ -55,9 +55,9 @@ from gis.jobs.recovery_measure import NOISE_M2, _drawn_areas, measure
 from gis.jobs.recovery_users import (
     LandUsers,
     _column,
-    is_organisation,
     land_users,
-    tier_of,
+    organisations,
+    tiers_of,
 )
 
 M2_PER_HA = 10_000.0
@@ -226,6 +226,7 @@ def recover(
     *,
     settings: RecoverySettings | None = None,
     source: str = "parcels",
+    users: LandUsers | None = None,
 ) -> Recovery:
     """What ``boundary`` takes from ``parcels``: the officer's table, its summaries and totals.
 
@@ -239,6 +240,8 @@ def recover(
         Tolerances and thresholds; the shipped defaults (placeholders) when ``None``.
     source
         The parcel layer's name, for messages.
+    users
+        :func:`~gis.jobs.recovery_users.land_users` of ``parcels`` when the caller has them already.
 
     Raises :class:`GeometryError` when the boundary touches no parcel (with both extents, since a wrong
     CRS is the usual cause).
@@ -270,7 +273,7 @@ def recover(
     table = pd.DataFrame(index=idx)
     for name in ("sheet", "parcel_no", "land_use", "land_use_main", "group", "owner", "village"):
         table[name] = _column(parcels, name, idx)
-    users = land_users(parcels)  # codes for every parcel; key texts only for the parcels taken
+    users = users if users is not None else land_users(parcels)  # codes for every parcel; key texts only for the parcels taken
     identity = users.basis
     taken_codes = users.codes[parcels.index.get_indexer(idx)]
     table["owner_id"] = pd.Series(users.keys(taken_codes), index=idx, dtype="object")
@@ -447,10 +450,9 @@ def _owners(parcels: pd.DataFrame, counted: pd.DataFrame, users: LandUsers, coun
         share = np.where(out["farm_m2"] > 0, out["farm_recovered_m2"] / out["farm_m2"] * 100.0, 0.0)
     out["farm_share_pct"] = np.round(np.minimum(share, 100.0), 1)
     out = out.rename_axis("owner_id").reset_index()
-    out["household"] = ~out["owner"].map(is_organisation).astype(bool)
-    out["tier"] = [tier_of(pct, settings=settings) if household and farm_lost > 0 else ""
-                   for pct, household, farm_lost in zip(out["farm_share_pct"], out["household"],
-                                                        out["farm_recovered_m2"], strict=True)]
+    out["household"] = ~organisations(out["owner"])
+    eligible = out["household"].to_numpy(dtype=bool) & (out["farm_recovered_m2"].to_numpy(dtype=float) > 0)
+    out["tier"] = np.where(eligible, tiers_of(out["farm_share_pct"].to_numpy(), settings=settings), "").astype(object)
     out["severe"] = out["tier"] != ""
     out = out.sort_values(["recovered_m2"], ascending=False, kind="stable").reset_index(drop=True)
     return out[cols]

@@ -10,13 +10,18 @@ domain (:mod:`gis.jobs.recovery`) then works on frames and never opens a file.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 from pyproj import CRS
 
 from gis.core.errors import DataSourceError, GeometryError
 from gis.jobs.recovery_boundary import Boundary, Note, prepare_boundary
+
+if TYPE_CHECKING:
+    from gis.jobs.recovery_users import LandUsers
 
 
 def require_geometry_file(path: str | Path, *, role: tuple[str, str] = ("lớp", "layer")) -> None:
@@ -117,3 +122,89 @@ def read_parcels(path: str | Path, *, province: str | None = None, crs: str | No
     parcels = normalise_parcels(mapped, source=path.name)
     notes = [Note(vi, en) for vi, en in (*source.notes, *placed)]
     return parcels, notes
+
+
+@dataclass(frozen=True)
+class RecoveryFiles:
+    """What :func:`read_recovery_files` read: the parcels (in the internal schema), the boundary and the notes
+    on reading; ``users`` (the land users of every parcel) and ``windowed`` (only some shapes built) when the
+    parcels were read from a GeoPackage without building every shape."""
+
+    parcels: gpd.GeoDataFrame
+    boundary: Boundary
+    notes: list[Note]
+    users: LandUsers | None = None
+    windowed: bool = False
+
+
+def read_recovery_files(parcels_path: str | Path, boundary_path: str | Path, *, project: str | None = None,
+                        province: str | None = None, crs: str | None = None, fix_crs: bool = False,
+                        encoding: str | None = None, layer: str | None = None,
+                        mapping: Mapping[str, str] | None = None, defaults: Mapping[str, object] | None = None,
+                        scratch_root: Path | None = None) -> RecoveryFiles:
+    """:func:`read_parcels` and :func:`read_boundary` for a recovery, building only the parcel shapes it uses.
+
+    From a GeoPackage (:func:`gis.files.window.open_window`), every parcel's attributes are read, placed, mapped
+    and normalised as :func:`read_parcels` does, but only the shapes of the parcels whose box meets the
+    boundary's box, and of the farm parcels of their land users (whose share of farm land lost is measured on
+    all of it), are built; the other parcels keep no shape, which changes no figure of
+    :func:`gis.jobs.recovery.recover`: it cannot take a parcel outside the boundary's box. Any other file, or a
+    GeoPackage whose placement would change its shapes, is read whole. Arguments as for :func:`read_parcels` and
+    :func:`read_boundary`.
+    """
+    kwargs: dict[str, Any] = {"province": province, "crs": crs, "fix_crs": fix_crs, "encoding": encoding,
+                              "layer": layer, "mapping": mapping, "defaults": defaults, "scratch_root": scratch_root}
+    windowed = _read_windowed(Path(parcels_path), Path(boundary_path), project=project, **kwargs)
+    if windowed is not None:
+        return windowed
+    parcels, notes = read_parcels(parcels_path, **kwargs)  # type: ignore[arg-type]
+    boundary = read_boundary(boundary_path, crs=parcels.crs, project=project, scratch_root=scratch_root)
+    return RecoveryFiles(parcels=parcels, boundary=boundary, notes=notes)
+
+
+def _read_windowed(path: Path, boundary_path: Path, *, project: str | None, province: str | None, crs: str | None,
+                   fix_crs: bool, encoding: str | None, layer: str | None, mapping: Mapping[str, str] | None,
+                   defaults: Mapping[str, object] | None, scratch_root: Path | None) -> RecoveryFiles | None:
+    """:func:`read_recovery_files` on a GeoPackage through :func:`gis.files.window.open_window`; None when the
+    layer must be read whole."""
+    import numpy as np
+    import shapely
+
+    from gis.core import landuse
+    from gis.files.field_mapping import apply_mapping, map_fields
+    from gis.files.placing import place
+    from gis.files.schema import normalise_parcels
+    from gis.files.window import open_window
+    from gis.jobs.recovery_users import land_users
+
+    window = open_window(path, layer=layer, encoding=encoding)
+    if window is None:
+        return None
+    source = window.source
+    frame, placed = place(source, province=province, crs=crs, fix_crs=fix_crs, bounds=window.extent)
+    if frame is not source.frame:  # reprojected, swapped or given another CRS: done on the shapes, read whole
+        return None
+    columns = [str(c) for c in frame.columns if c != frame.geometry.name]
+    fields = map_fields(columns, mapping)
+    mapped = apply_mapping(frame, fields, defaults={k: v for k, v in (defaults or {}).items() if v not in (None, "")})
+    parcels = normalise_parcels(mapped, source=path.name)
+    boundary = read_boundary(boundary_path, crs=parcels.crs, project=project, scratch_root=scratch_root)
+    rows = window.rows_in_box(boundary.geometry.bounds)
+    if len(rows) == 0:  # nothing there: the whole layer's extent goes into the message
+        return None
+    users = land_users(parcels)
+    farm = parcels["group"].isin(landuse.FARM_GROUPS).to_numpy()
+    held = np.isin(users.codes, np.unique(users.codes[rows])) & farm
+    wanted = np.union1d(rows, np.flatnonzero(held))
+    try:
+        shapes = window.shapes(wanted)
+    except shapely.errors.GEOSException:  # a ring GEOS will not build: the whole read repairs and counts it
+        return None
+    geometry = np.full(len(parcels), None, dtype=object)
+    geometry[wanted] = shapes
+    parcels[parcels.geometry.name] = gpd.GeoSeries(geometry, index=parcels.index, crs=parcels.crs)
+    areas = parcels["map_area_m2"].to_numpy(dtype=float, copy=True)
+    areas[wanted] = shapely.area(shapes)
+    parcels["map_area_m2"] = areas
+    notes = [Note(vi, en) for vi, en in (*source.notes, *placed)]
+    return RecoveryFiles(parcels=parcels, boundary=boundary, notes=notes, users=users, windowed=True)

@@ -100,6 +100,14 @@ def tier_of(share_pct: float, *, settings: RecoverySettings) -> str:
     return ""
 
 
+def tiers_of(shares_pct: np.ndarray, *, settings: RecoverySettings) -> np.ndarray:
+    """:func:`tier_of` of each share in ``shares_pct`` (already rounded to 0.1 %), as an array of Python strings."""
+    shares = np.asarray(shares_pct, dtype=float)
+    tiers = np.select([shares > settings.over_share_pct, shares >= settings.severe_share_pct], ["over_70", "30_70"],
+                      "")
+    return tiers.astype(object)
+
+
 def identity_label(basis: str, *, lang: str = "vi") -> str:
     """How land users were told apart (:func:`land_user_keys`), in ``lang``."""
     return IDENTITY_LABELS.get(basis, IDENTITY_LABELS["name_address"])(lang)
@@ -173,8 +181,9 @@ def land_users(parcels: pd.DataFrame) -> LandUsers:
                 basis, id_codes, ids = name, codes, distinct[:-1]  # type: ignore[assignment]
                 break
     where = "address" if "address" in parcels.columns else "village"
-    owner_codes, owners = _mapped_codes(_column(parcels, "owner", index), _folded)
-    place_codes, places = _mapped_codes(_column(parcels, where, index), lambda v: _folded(v) or "")
+    owner_codes, owners = _mapped_codes(_column(parcels, "owner", index), _folded, _fold_many)
+    place_codes, places = _mapped_codes(_column(parcels, where, index), lambda v: _folded(v) or "",
+                                        lambda u: [f or "" for f in _fold_many(u)])
     k, p = len(ids), len(places)
     by_name = np.where(owner_codes == len(owners) - 1, -1, k + owner_codes.astype(np.int64) * p + place_codes)
     if id_codes is not None:
@@ -188,6 +197,66 @@ def _folded(value: object) -> str | None:
     return None if plain is None else plain.casefold()
 
 
+#: The precomposed Vietnamese letters (lower case; the upper case ones too in :data:`_FOLDS_IN_ARROW`).
+_VI_LETTERS = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
+#: Texts made only of printable ASCII and precomposed Vietnamese letters: already in NFC, no whitespace but the
+#: space, and lower-cased by Arrow as :meth:`str.casefold` does, so that Arrow folds them as :func:`_folded` does.
+_FOLDS_IN_ARROW = "^[\\x20-\\x7e" + _VI_LETTERS + _VI_LETTERS.upper() + "]*$"
+
+
+def _fold_in_arrow(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The texts of ``values`` folded in Arrow as :func:`_folded` folds them, and which of them
+    :data:`_FOLDS_IN_ARROW` covers (the others are left to Python); None when ``values`` are not all texts."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(values) or pd.api.types.infer_dtype(values, skipna=False) != "string":
+        return None
+    try:
+        texts = pa.array(values, type=pa.string())
+    except (pa.ArrowException, UnicodeEncodeError):  # a lone surrogate Arrow will not take
+        return None
+    covered = pc.match_substring_regex(texts, _FOLDS_IN_ARROW).to_numpy(zero_copy_only=False).astype(bool)
+    folded = pc.utf8_lower(pc.utf8_trim(pc.replace_substring_regex(texts, " +", " "), " "))
+    return folded.to_numpy(zero_copy_only=False).astype(object), covered
+
+
+def _fold_many(values: Any) -> list[str | None]:
+    """:func:`_folded` of each of ``values``: in Arrow for the texts :data:`_FOLDS_IN_ARROW` covers (most names
+    and addresses), value by value for the rest."""
+    values = np.asarray(values, dtype=object)
+    arrow = _fold_in_arrow(values)
+    if arrow is None:
+        return [_folded(v) for v in values]
+    out, covered = arrow
+    out[out == ""] = None
+    for k in np.flatnonzero(~covered).tolist():
+        out[k] = _folded(values[k])
+    return out.tolist()
+
+
+def organisations(owners: pd.Series | np.ndarray) -> np.ndarray:
+    """:func:`is_organisation` of each owner's name (with the default prefixes), as a boolean array: the names
+    :data:`_FOLDS_IN_ARROW` covers compared in Arrow, the others by :func:`is_organisation`."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    names = np.asarray(owners, dtype=object)
+    arrow = _fold_in_arrow(names)
+    if arrow is None:
+        return np.array([is_organisation(n) for n in names], dtype=bool)
+    folded, covered = arrow
+    whole, starts = _heads(ORGANISATION_PREFIXES)
+    texts = pa.array(folded, type=pa.string())
+    found = pc.is_in(texts, value_set=pa.array(sorted(whole), type=pa.string()))
+    for head in starts:
+        found = pc.or_(found, pc.starts_with(texts, head))
+    out = found.to_numpy(zero_copy_only=False).astype(bool)
+    for k in np.flatnonzero(~covered).tolist():
+        out[k] = is_organisation(names[k])
+    return out
+
+
 def _codes(values: pd.Series) -> tuple[np.ndarray, list[str | None]]:
     """Codes of ``values`` (strings or None) into a list of its distinct values, None the last one."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
@@ -195,7 +264,8 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, list[str | None]]:
     return np.where(codes < 0, len(distinct) - 1, codes), distinct
 
 
-def _mapped_codes(values: pd.Series, fn: Callable[[Any], str | None]) -> tuple[np.ndarray, list[str | None]]:
+def _mapped_codes(values: pd.Series, fn: Callable[[Any], str | None],
+                  many: Callable[[Any], list[str | None]] | None = None) -> tuple[np.ndarray, list[str | None]]:
     """``_codes(map_values(values, fn))`` without a mapped value per row: ``fn`` on the distinct values, their
     results coded in the order of their first appearance, then one look-up per row (a province's million
     owner names hold a few hundred thousand distinct ones)."""
@@ -205,7 +275,7 @@ def _mapped_codes(values: pd.Series, fn: Callable[[Any], str | None]) -> tuple[n
     if not isinstance(uniques, np.ndarray) and pd.api.types.is_string_dtype(uniques.dtype):
         uniques = uniques.to_numpy(dtype=object)  # an Arrow array is slow to walk value by value
     missing = np.flatnonzero(raw < 0)
-    mapped = [fn(u) for u in uniques]
+    mapped = many(uniques) if many is not None else [fn(u) for u in uniques]
     at = len(mapped)  # where the blanks' value first appears among the distinct values
     if len(missing):
         first = int(missing[0])

@@ -1,0 +1,161 @@
+"""Reading a GeoPackage layer for a computation that needs every row's attributes but only some rows' shapes.
+
+A land recovery needs the land users of the whole layer (every parcel of a household the project touches,
+to measure its share of farm land) but the shapes of only the parcels in the project's box and of those
+households' farm parcels: building a million shapes to use a tenth of them is most of the time of a
+province-sized recovery. :func:`open_window` reads what :func:`gis.files.sources.read_source` reads of a
+GeoPackage (the layer picked the same way, its text decoded and repaired the same way, its CRS analysed the same
+way) with every attribute and no shape; the shapes stay as the bytes the file holds until :meth:`Window.shapes`
+builds the ones asked for, and :meth:`Window.rows_in_box` finds the rows in a box through the file's spatial
+index.
+
+The limits are checked as on a full read: the feature count from the header before anything is read, the
+vertex count on the bytes of every shape (16 bytes a vertex: the count can only be smaller; a layer the bound
+does not clear is read whole, where the exact count is made). :func:`open_window` returns None for any file it
+cannot read this way with the same outcome as a full read (another format, no spatial index, a CRS that is
+missing or faulty, an extent that is not finite or beyond :data:`gis.files.checks.MAX_COORDINATE`): the caller then
+reads the whole layer.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyogrio
+import shapely
+
+from gis.core.crs_faults import analyse_crs
+from gis.core.limits import Deadline, check_file_size, feature_limits
+from gis.files.checks import MAX_COORDINATE
+from gis.files.codecs import UNICODE
+from gis.files.formats import Source, detect_format
+from gis.files.vector import _check_feature_count, _list_layers, _pick_layer, _repair_text
+
+#: Bytes of a WKB polygon per vertex (two doubles): a shape of ``b`` bytes has fewer than ``b / 16`` vertices.
+_WKB_BYTES_PER_VERTEX = 16
+
+
+@dataclass
+class Window:
+    """A GeoPackage layer read without its shapes (:func:`open_window`).
+
+    Attributes
+    ----------
+    source
+        As :func:`gis.files.sources.read_source` returns it, but every geometry of ``source.frame`` missing
+        (its CRS set): every row, in the file's order, with its attributes.
+    extent
+        The layer's extent (minx, miny, maxx, maxy) from the file's spatial index, in the layer's CRS.
+    """
+
+    source: Source
+    extent: tuple[float, float, float, float]
+    fids: np.ndarray
+    wkb: Any  # a pyarrow ChunkedArray: the WKB of each row
+    layer: str | None
+
+    def rows_in_box(self, box: tuple[float, float, float, float]) -> np.ndarray:
+        """Positions (in ``source.frame``) of the rows whose shape's box meets ``box``, in order."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            _, table = pyogrio.raw.read_arrow(self.source.path, layer=self.layer, bbox=tuple(box),
+                                              read_geometry=False, columns=[], return_fids=True)
+        fids = table.column(0).to_numpy()
+        positions = np.searchsorted(self.fids, fids)
+        return np.sort(positions[(positions < len(self.fids)) & (self.fids[np.minimum(positions, len(self.fids) - 1)]
+                                                                 == fids)])
+
+    def shapes(self, positions: np.ndarray) -> np.ndarray:
+        """The shapes of the rows at ``positions`` (raises :class:`shapely.errors.GEOSException` on a shape GEOS
+        will not build, such as an unclosed ring: the caller then reads the whole layer, which repairs it)."""
+        positions = np.asarray(positions, dtype=np.int64)
+        wkb = np.empty(len(positions), dtype=object)
+        starts = np.cumsum([0] + [len(chunk) for chunk in self.wkb.chunks])
+        chunk_of = np.searchsorted(starts, positions, side="right") - 1  # taken chunk by chunk: no copy of all
+        for k in np.unique(chunk_of).tolist():
+            here = np.flatnonzero(chunk_of == k)
+            wkb[here] = self.wkb.chunk(k).take(pa.array(positions[here] - starts[k])).to_numpy(zero_copy_only=False)
+        return shapely.from_wkb(wkb)
+
+
+def _sorted(values: np.ndarray) -> bool:
+    return bool(len(values) < 2 or np.all(values[1:] > values[:-1]))
+
+
+def open_window(path: str | Path, *, layer: str | None = None, encoding: str | None = None) -> Window | None:
+    """Read a GeoPackage layer's attributes and keep its shapes as bytes (see the module's docstring).
+
+    Returns None when the file is not a GeoPackage this can read with the outcome of a full read; raises
+    what :func:`gis.files.sources.read_source` raises for a file it refuses (too large, too many features,
+    not a GeoPackage inside, no such layer, damaged).
+    """
+    from gis.files.uploads import check_size
+
+    path = Path(path)
+    if not path.is_file() or path.suffix.lower() != ".gpkg" or detect_format(path) != "gpkg":
+        return None
+    check_size(check_file_size(path), name=path.name, limit=1 << 62)
+    with open(path, "rb") as fh:
+        if fh.read(16) != b"SQLite format 3\x00":
+            return None  # the full read says what is wrong with it
+    deadline = Deadline(path.name)
+    layers = _list_layers(path)
+    chosen = _pick_layer(path, layers, layer)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            info = pyogrio.read_info(path, layer=chosen, force_total_bounds=True)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
+        return None
+    capabilities = info.get("capabilities") or {}
+    extent = tuple(float(v) for v in (info.get("total_bounds") or ()))
+    if (not capabilities.get("fast_spatial_filter") or info.get("crs") is None or not info.get("geometry_type")
+            or len(extent) != 4
+            or not all(math.isfinite(v) and abs(v) < MAX_COORDINATE for v in extent)):
+        return None
+    _check_feature_count(path, chosen)
+    try:  # one pass over the file: attributes, fids and the shapes' bytes
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            meta, table = pyogrio.raw.read_arrow(path, layer=chosen, return_fids=True)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
+            pyogrio.errors.GeometryError, pyogrio.errors.CRSError, UnicodeDecodeError):
+        return None  # the full read says what is wrong with it
+    fid_name, geometry_name = meta.get("fid_column") or "OGC_FID", meta.get("geometry_name") or "wkb_geometry"
+    special = any(str(d).startswith("datetime") for d in meta["dtypes"] if d is not None) or any(
+        s == "OFSTJSON" for s in meta.get("ogr_subtypes", ()))  # converted by pyogrio's reader: read as it does
+    names = table.schema.names
+    if special or fid_name not in names or geometry_name not in names or table.num_columns < 3:
+        return None
+    fids = table.column(fid_name).to_numpy().astype(np.int64)
+    if not _sorted(fids):
+        return None
+    wkb = table.column(geometry_name)
+    frame = table.drop_columns([fid_name, geometry_name]).to_pandas()  # as pyogrio.read_dataframe converts
+    del table
+    sizes = int(pc.sum(pc.binary_length(wkb)).as_py() or 0)
+    if sizes // _WKB_BYTES_PER_VERTEX > feature_limits()[1]:
+        return None  # perhaps too many vertices: the full read counts them exactly
+    deadline.check()
+    frame = gpd.GeoDataFrame(frame, geometry=np.full(len(frame), None, dtype=object),
+                             crs=info["crs"])
+    frame, detected = _repair_text(frame, encoding)
+    found = None if detected.encoding == UNICODE and encoding is None else detected
+    if len(frame) > 1 and "level_0" in frame.columns:
+        frame = frame.drop(columns="level_0")
+    deadline.check()
+    centre = ((extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2)
+    finding = analyse_crs(frame.crs, at=centre)
+    if finding.status != "ok" or finding.fault:
+        return None
+    source = Source(path=path, format="gpkg", layers=layers, layer=chosen, frame=frame, encoding=found,
+                    crs=finding, guess=None, axes_vi=None, axes_en=None, notes=[])
+    return Window(source=source, extent=extent, fids=fids, wkb=wkb, layer=chosen)  # type: ignore[arg-type]
