@@ -172,3 +172,40 @@ def test_unmatched_edges_on_known_shapes() -> None:
                       shapely.box(10, 0, 20, 10)], dtype=object)
     assert_same_suspects(multi)
     assert_same_suspects(np.array(grid[:5] + [shapely.box(1, 1, 3, 3)], dtype=object))
+
+
+def test_gaps_from_the_unmatched_edges_on_known_shapes() -> None:
+    """Gaps found from the edges no other ring shares match the union's holes: a missing parcel (100 m²), a
+    ring of missing parcels around one kept (the hole's outline, as the union reports it), a gap beside a
+    T-junction and beside an outline drawn twice the other way round, a gap between parts of a multipolygon."""
+    def grid(k: int) -> dict[tuple[int, int], shapely.Polygon]:
+        return {(i, j): shapely.box(10 * i, 10 * j, 10 * i + 10, 10 * j + 10) for i in range(k) for j in range(k)}
+
+    one = grid(3)
+    del one[(1, 1)]
+    polys = np.array(list(one.values()), dtype=object)
+    assert assert_same(polys) == (0, 1)
+    _, holes = overlaps_and_gaps(polys)
+    assert holes[0].area == pytest.approx(100.0)
+
+    ring = grid(5)
+    for cell in [(i, j) for i in (1, 2, 3) for j in (1, 2, 3) if (i, j) != (2, 2)]:
+        del ring[cell]
+    assert assert_same(np.array(list(ring.values()), dtype=object)) == (0, 1)
+
+    tee = grid(3)
+    del tee[(1, 1)]
+    tee[(2, 1)] = shapely.box(20, 10, 30, 15)
+    tee[(2, 9)] = shapely.box(20, 15, 30, 20)  # the cell beside the gap cut in two: T-junctions on its sides
+    assert assert_same(np.array(list(tee.values()), dtype=object)) == (0, 1)
+
+    twice = grid(3)
+    del twice[(1, 1)]
+    polys = np.array([*twice.values(), shapely.Polygon([(0, 0), (0, 10), (10, 10), (10, 0)])], dtype=object)
+    assert assert_same(polys) == (1, 1)
+
+    multi = grid(3)
+    del multi[(1, 1)]
+    left, right = multi.pop((0, 1)), multi.pop((2, 1))
+    polys = np.array([*multi.values(), shapely.MultiPolygon([left, right])], dtype=object)
+    assert assert_same(polys) == (0, 1)

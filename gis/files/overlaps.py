@@ -1,11 +1,16 @@
 """Overlaps between parcels and gaps in their coverage, measured: :func:`overlaps_and_gaps`.
 
-GEOS's coverage validator finds the few polygons that can overlap another, so only the pairs with one of them
-are intersected; the gaps are the holes of the union of the parcels. Overlaps and gaps under
-:data:`MIN_AREA_M2` are digitising noise. :func:`gis.files.checks.check_parcels` lists what this finds.
+Every edge of every ring is compared, in numpy, with the others (:func:`_edges`): an edge shared once, in the
+opposite direction, with another ring is inside the coverage. Only the polygons with another kind of edge go
+to GEOS's coverage validator (with their neighbours), which finds the few that can overlap another, so only
+the pairs with one of them are intersected; the gaps are the faces that the other edges enclose and no
+parcel covers, the holes of the union of the parcels. Overlaps and gaps under :data:`MIN_AREA_M2` are
+digitising noise. :func:`gis.files.checks.check_parcels` lists what this finds.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
@@ -28,15 +33,43 @@ def _intersections(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.array(out, dtype=object)
 
 
-def _unmatched(polys: np.ndarray) -> np.ndarray:
-    """For each polygon, whether one of its edges is not shared, once and in the opposite direction, with
-    exactly one edge of another ring (all at once, in numpy).
+_HASH_X = np.int64(-7046029254386353131)
+_HASH_EDGE = np.int64(-4658895280553007687)
+
+
+def _point_hash(point: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of points given as complex numbers (equal points, equal hashes; wrapping arithmetic)."""
+    bits = point.view(np.int64).reshape(-1, 2)
+    return bits[:, 0] * _HASH_X + bits[:, 1]
+
+
+@dataclass
+class _Edges:
+    """Every edge of a layer's rings (repeated vertices dropped), sorted by a hash of its two ends.
+
+    ``lo`` and ``hi`` are its ends (complex numbers, ``-0.0`` read as ``0.0``); ``first`` marks the first of
+    the edges with the same ends; ``matched`` the edges shared with exactly one other edge, which runs the
+    other way (interiors on both sides); ``unmatched`` is per polygon: whether one of its edges is not matched.
+    """
+
+    key: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    first: np.ndarray
+    matched: np.ndarray
+    unmatched: np.ndarray
+
+
+def _edges(polys: np.ndarray) -> _Edges:
+    """Every edge of ``polys``' rings, and which are matched (see :class:`_Edges`), all at once in numpy.
 
     GEOS's coverage validator passes an edge matched that way without looking further, so a polygon whose
     edges are all matched has no invalid edge: only the others (the layer's outer edge, the sides of gaps,
     overlaps, T-junctions, a repeated outline) need the validator. Edges are compared exactly, coordinates
-    bit for bit as GEOS does, each ring's edges taken with the polygon's interior on their left (shells
-    counter-clockwise, holes clockwise). Raises ValueError for geometries that are not all polygons.
+    equal as numbers, as GEOS compares them, each ring's edges taken with the polygon's interior on their left
+    (shells counter-clockwise, holes clockwise). Edges are sorted by a hash of their ends and then compared
+    end for end: a collision can only leave an edge unmatched (sent to the validator), never match two
+    different edges. Raises ValueError for geometries that are not all polygons.
     """
     n = len(polys)
     _, xy, offsets = shapely.to_ragged_array(polys, include_z=False)
@@ -46,67 +79,68 @@ def _unmatched(polys: np.ndarray) -> np.ndarray:
     else:  # multipolygons: ring, part and multipolygon offsets
         ring_off, poly_off, part_off = offsets
     n_rings = len(ring_off) - 1
+    sizes = np.diff(ring_off)
     ring_geom = np.repeat(np.repeat(np.arange(n), np.diff(part_off)), np.diff(poly_off))
     shell = np.zeros(n_rings, dtype=bool)
     shell[poly_off[:-1][np.diff(poly_off) > 0]] = True
-    sizes = np.diff(ring_off)
-    # the edges: every coordinate but a ring's last starts one
     last = np.zeros(len(xy), dtype=bool)
     last[ring_off[1:] - 1] = True
-    starts = np.flatnonzero(~last)
+    starts = np.flatnonzero(~last)  # every coordinate but a ring's last starts an edge
     ring = np.repeat(np.arange(n_rings), sizes - 1)
     # each ring's orientation: the shoelace sum, in coordinates relative to the ring's first vertex
     local = xy - np.repeat(xy[ring_off[:-1]], sizes, axis=0)
     cross = local[starts, 0] * local[starts + 1, 1] - local[starts + 1, 0] * local[starts, 1]
-    twice_area = np.bincount(ring, weights=cross, minlength=n_rings)
-    flip = (twice_area > 0) != shell  # the interior is on the right: the edges are taken backwards
-    # each distinct vertex numbered (equal coordinates, equal number; a hash collision only splits a number)
-    bits = (xy + 0.0).view(np.int64)  # + 0.0: -0.0 and 0.0 alike
-    order = np.argsort(bits[:, 0] * np.int64(-7046029254386353131) + bits[:, 1])
-    value = np.ascontiguousarray(xy).view(np.complex128).ravel()[order]
-    first = np.empty(len(order), dtype=bool)
-    first[:1] = True
-    first[1:] = value[1:] != value[:-1]
-    vertex = np.empty(len(order), dtype=np.int64)
-    vertex[order] = np.cumsum(first) - 1
-    count_v = int(vertex.max()) + 1 if len(vertex) else 1
-    if count_v > 2**31:
-        raise ValueError("too many vertices to number the edges")
-    a, b = vertex[starts], vertex[starts + 1]
-    backwards = flip[ring]
-    a, b = np.where(backwards, b, a), np.where(backwards, a, b)
-    moved = a != b  # a repeated vertex is no edge
-    a, b, ring = a[moved], b[moved], ring[moved]
-    forward = a < b
-    key = np.where(forward, a * count_v + b, b * count_v + a)
+    del local
+    backwards = ((np.bincount(ring, weights=cross, minlength=n_rings) > 0) != shell)[ring]  # interior on the right
+    del cross
+    point = np.ascontiguousarray(xy + 0.0).view(np.complex128).ravel()
+    del xy
+    p, q = point[starts], point[starts + 1]
+    del point, starts
+    p, q = np.where(backwards, q, p), np.where(backwards, p, q)
+    moved = p != q  # a repeated vertex is no edge
+    p, q, ring = p[moved], q[moved], ring[moved]
+    hp, hq = _point_hash(p), _point_hash(q)
+    forward = hp < hq
+    key = np.where(forward, hp, hq) * _HASH_EDGE + np.where(forward, hq, hp)
     order = np.argsort(key)
-    key = key[order]
-    new = np.empty(len(key), dtype=bool)
-    new[:1] = True
-    new[1:] = key[1:] != key[:-1]
-    group = np.cumsum(new) - 1
-    matched = (np.bincount(group) == 2) & (np.bincount(group, weights=forward[order]) == 1)
-    out = np.zeros(n, dtype=bool)
-    out[ring_geom[ring[order[~matched[group]]]]] = True
-    return out
+    key, forward, ring = key[order], forward[order], ring[order]
+    tie = (hp == hq)[order]  # two ends with one hash: never matched
+    lo, hi = np.where(forward, p[order], q[order]), np.where(forward, q[order], p[order])
+    del p, q, hp, hq, order
+    first = np.empty(len(key), dtype=bool)
+    first[:1] = True
+    first[1:] = (key[1:] != key[:-1]) | (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
+    group = np.cumsum(first) - 1
+    matched = ((np.bincount(group) == 2) & (np.bincount(group, weights=forward) == 1))[group] & ~tie
+    unmatched = np.zeros(n, dtype=bool)
+    unmatched[ring_geom[ring[~matched]]] = True
+    return _Edges(key=key, lo=lo, hi=hi, first=first, matched=matched, unmatched=unmatched)
 
 
-def _suspects(polys: np.ndarray, tree: shapely.STRtree) -> np.ndarray | None:
+def _unmatched(polys: np.ndarray) -> np.ndarray:
+    """For each polygon, whether one of its edges is not matched (see :func:`_edges`)."""
+    return _edges(polys).unmatched
+
+
+def _suspects(polys: np.ndarray, tree: shapely.STRtree, edges: _Edges | None = None) -> np.ndarray | None:
     """Positions of the polygons with an edge GEOS's coverage validator rejects (None when it cannot run).
 
     A polygon whose interior another polygon enters has such an edge (an edge inside the other polygon, or
     crossing its edges, or the same outline twice), so every overlap has at least one suspect in it; edges
     that meet without sharing vertices (a T-junction) are suspects too, and are measured and dropped.
 
-    The validator runs only on the polygons with an unmatched edge (:func:`_unmatched`) and those whose
+    The validator runs only on the polygons with an unmatched edge (:func:`_edges`) and those whose
     envelope meets theirs (the neighbours it compares them with): the answer for each of them is the one
     it gives on the whole layer, in a fraction of the time.
     """
     n = len(polys)
-    try:
-        candidates = np.flatnonzero(_unmatched(polys))
-    except (ValueError, TypeError):  # not all polygons: the validator looks at every one
-        candidates = np.arange(n)
+    if edges is None:
+        try:
+            edges = _edges(polys)
+        except (ValueError, TypeError):  # not all polygons: the validator looks at every one
+            edges = None
+    candidates = np.flatnonzero(edges.unmatched) if edges is not None else np.arange(n)
     if not len(candidates):
         return candidates
     if len(candidates) < n:
@@ -115,20 +149,59 @@ def _suspects(polys: np.ndarray, tree: shapely.STRtree) -> np.ndarray | None:
     else:
         subset = np.arange(n)
     try:
-        edges = shapely.coverage_invalid_edges(polys[subset], gap_width=0.0)
+        invalid = shapely.coverage_invalid_edges(polys[subset], gap_width=0.0)
     except shapely.errors.GEOSException:
         return None
-    return candidates[~shapely.is_empty(edges[np.searchsorted(subset, candidates)])]
+    return candidates[~shapely.is_empty(invalid[np.searchsorted(subset, candidates)])]
+
+
+def _gap_faces(edges: _Edges, tree: shapely.STRtree) -> np.ndarray:
+    """The gaps, as polygons: the faces enclosed by the edges that are not matched (the union's outline and
+    more), noded, where no polygon of ``tree`` covers a point inside; each without the islands in it, as a hole
+    of the union is reported."""
+    pick = ~edges.matched & edges.first
+    lo, hi = edges.lo[pick], edges.hi[pick]
+    if not len(lo):
+        return np.empty(0, dtype=object)
+    lines = shapely.linestrings(np.stack([np.column_stack([lo.real, lo.imag]), np.column_stack([hi.real, hi.imag])],
+                                         axis=1))
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(shapely.union_all(lines))))
+    if not len(faces):
+        return faces
+    covered = np.zeros(len(faces), dtype=bool)
+    hit, _ = tree.query(shapely.point_on_surface(faces), predicate="intersects")
+    covered[hit] = True
+    return shapely.polygons(shapely.get_exterior_ring(faces[~covered]))
+
+
+def _union_holes(polys: np.ndarray, suspects: np.ndarray | None) -> np.ndarray:
+    """The gaps as the holes of the union: a coverage union of the polygons the validator passes (linear),
+    the suspects added with a plain union; none when GEOS cannot build it."""
+    try:
+        if suspects is None:
+            union = shapely.union_all(polys)
+        else:
+            clean = np.ones(len(polys), dtype=bool)
+            clean[suspects] = False
+            union = shapely.coverage_union_all(polys[clean]) if clean.any() else shapely.Polygon()
+            if len(suspects):
+                union = shapely.union_all(np.array([union, *polys[suspects]], dtype=object))
+    except shapely.errors.GEOSException:  # a topology GEOS cannot resolve: gaps are not looked for
+        return np.empty(0, dtype=object)
+    return np.array([shapely.Polygon(ring) for part in shapely.get_parts(union) if part.geom_type == "Polygon"
+                     for ring in part.interiors], dtype=object)
 
 
 def overlaps_and_gaps(polys: np.ndarray, *, min_area_m2: float = MIN_AREA_M2,
                       ) -> tuple[list[tuple[int, int, shapely.Geometry, float]], list[shapely.Polygon]]:
     """The overlaps between valid polygons and the gaps between them, coverage tools first.
 
-    GEOS's coverage validator (:func:`shapely.coverage_invalid_edges`) finds the few polygons that can
-    overlap another; only the pairs with one of them in it are intersected and measured. The gaps are the
-    holes of the union: the union of the polygons the validator passes is a coverage union (edges shared by
-    two polygons dropped, linear), and the suspects are added to it with a plain union.
+    GEOS's coverage validator (:func:`shapely.coverage_invalid_edges`), run on the polygons with an edge not
+    matched and their neighbours (:func:`_suspects`), finds the few polygons that can overlap another; only
+    the pairs with one of them in it are intersected and measured. The gaps are the holes of the union of
+    the polygons: the faces the edges not matched enclose where no polygon is (:func:`_gap_faces`); when the
+    edges cannot be compared (geometries that are not all polygons) or GEOS cannot node them, the holes of
+    a union (:func:`_union_holes`).
 
     Parameters
     ----------
@@ -144,9 +217,12 @@ def overlaps_and_gaps(polys: np.ndarray, *, min_area_m2: float = MIN_AREA_M2,
         ``min_area_m2``, in order of ``a`` then ``b``; and each hole of the union (a polygon) of at least
         ``min_area_m2``.
     """
-    n = len(polys)
     tree = shapely.STRtree(polys)
-    suspects = _suspects(polys, tree)
+    try:
+        edges: _Edges | None = _edges(polys)
+    except (ValueError, TypeError):  # not all polygons: the validator and a union look at every one
+        edges = None
+    suspects = _suspects(polys, tree, edges)
     if suspects is None:  # the validator cannot run: every touching pair is measured
         left, right = tree.query(polys, predicate="intersects")
     else:
@@ -162,23 +238,13 @@ def overlaps_and_gaps(polys: np.ndarray, *, min_area_m2: float = MIN_AREA_M2,
         for (a, b), geom, area in zip(pairs, inter, areas, strict=True):
             if area >= min_area_m2:
                 overlaps.append((int(a), int(b), geom, float(area)))
-    try:
-        if suspects is None:
-            union = shapely.union_all(polys)
-        else:
-            clean = np.ones(n, dtype=bool)
-            clean[suspects] = False
-            union = shapely.coverage_union_all(polys[clean]) if clean.any() else shapely.Polygon()
-            if len(suspects):
-                union = shapely.union_all(np.array([union, *polys[suspects]], dtype=object))
-    except shapely.errors.GEOSException:  # a topology GEOS cannot resolve: gaps are not looked for
-        union = shapely.Polygon()
-    holes: list[shapely.Polygon] = []
-    for part in shapely.get_parts(union):
-        if part.geom_type != "Polygon":
-            continue
-        for ring in part.interiors:
-            hole = shapely.Polygon(ring)
-            if hole.area >= min_area_m2:
-                holes.append(hole)
+    gaps = None
+    if edges is not None:
+        try:
+            gaps = _gap_faces(edges, tree)
+        except shapely.errors.GEOSException:  # lines GEOS cannot node: the union's holes instead
+            gaps = None
+    if gaps is None:
+        gaps = _union_holes(polys, suspects)
+    holes = [hole for hole, area in zip(gaps, shapely.area(gaps), strict=True) if area >= min_area_m2]
     return overlaps, holes
