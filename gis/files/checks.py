@@ -168,8 +168,11 @@ def _sane(geom: shapely.Geometry) -> bool:
 def _insane(geoms: np.ndarray) -> np.ndarray:
     """For each geometry, whether a coordinate is NaN, infinite or not below :data:`MAX_COORDINATE` (all at once;
     missing geometries are not)."""
-    xy, index = shapely.get_coordinates(geoms, return_index=True)
     with np.errstate(invalid="ignore"):
+        xy = shapely.get_coordinates(geoms)
+        if np.isfinite(xy).all() and (np.abs(xy) < MAX_COORDINATE).all():  # the usual case: none, at once
+            return np.zeros(len(geoms), dtype=bool)
+        xy, index = shapely.get_coordinates(geoms, return_index=True)
         bad_row = ~(np.isfinite(xy).all(axis=1) & (np.abs(xy) < MAX_COORDINATE).all(axis=1))
     out = np.zeros(len(geoms), dtype=bool)
     out[index[bad_row]] = True
