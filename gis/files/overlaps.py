@@ -47,17 +47,22 @@ def _point_hash(point: np.ndarray) -> np.ndarray:
 class _Edges:
     """Every edge of a layer's rings (repeated vertices dropped), sorted by a hash of its two ends.
 
-    ``lo`` and ``hi`` are its ends (complex numbers, ``-0.0`` read as ``0.0``); ``first`` marks the first of
-    the edges with the same ends; ``matched`` the edges shared with exactly one other edge, which runs the
-    other way (interiors on both sides); ``unmatched`` is per polygon: whether one of its edges is not matched.
+    ``point`` holds the layer's vertices (complex numbers, ``-0.0`` read as ``0.0``); ``lo`` and ``hi`` are
+    each edge's ends (positions in ``point``); ``first`` marks the first of the edges with the same ends;
+    ``matched`` the edges shared with exactly one other edge, which runs the other way (interiors on both
+    sides); ``unmatched`` is per polygon: whether one of its edges is not matched.
     """
 
-    key: np.ndarray
+    point: np.ndarray
     lo: np.ndarray
     hi: np.ndarray
     first: np.ndarray
     matched: np.ndarray
     unmatched: np.ndarray
+
+
+#: Edges handled at once where a step needs temporary arrays of them (memory stays bounded).
+_CHUNK = 1 << 18
 
 
 def _edges(polys: np.ndarray) -> _Edges:
@@ -69,7 +74,8 @@ def _edges(polys: np.ndarray) -> _Edges:
     equal as numbers, as GEOS compares them, each ring's edges taken with the polygon's interior on their left
     (shells counter-clockwise, holes clockwise). Edges are sorted by a hash of their ends and then compared
     end for end: a collision can only leave an edge unmatched (sent to the validator), never match two
-    different edges. Raises ValueError for geometries that are not all polygons.
+    different edges. About 60 bytes an edge at most besides the vertices. Raises ValueError for geometries
+    that are not all polygons.
     """
     n = len(polys)
     _, xy, offsets = shapely.to_ragged_array(polys, include_z=False)
@@ -78,44 +84,66 @@ def _edges(polys: np.ndarray) -> _Edges:
         part_off = np.arange(n + 1)
     else:  # multipolygons: ring, part and multipolygon offsets
         ring_off, poly_off, part_off = offsets
+    if len(xy) >= 2**31:
+        raise ValueError("too many vertices")
     n_rings = len(ring_off) - 1
     sizes = np.diff(ring_off)
-    ring_geom = np.repeat(np.repeat(np.arange(n), np.diff(part_off)), np.diff(poly_off))
+    ring_geom = np.repeat(np.repeat(np.arange(n, dtype=np.int32), np.diff(part_off)), np.diff(poly_off))
     shell = np.zeros(n_rings, dtype=bool)
     shell[poly_off[:-1][np.diff(poly_off) > 0]] = True
     last = np.zeros(len(xy), dtype=bool)
     last[ring_off[1:] - 1] = True
-    starts = np.flatnonzero(~last)  # every coordinate but a ring's last starts an edge
-    ring = np.repeat(np.arange(n_rings), sizes - 1)
+    ia = np.flatnonzero(~last).astype(np.int32)  # every coordinate but a ring's last starts an edge
+    del last
+    ring = np.repeat(np.arange(n_rings, dtype=np.int32), sizes - 1)
     # each ring's orientation: the shoelace sum, in coordinates relative to the ring's first vertex
-    local = xy - np.repeat(xy[ring_off[:-1]], sizes, axis=0)
-    cross = local[starts, 0] * local[starts + 1, 1] - local[starts + 1, 0] * local[starts, 1]
-    del local
-    backwards = ((np.bincount(ring, weights=cross, minlength=n_rings) > 0) != shell)[ring]  # interior on the right
-    del cross
-    point = np.ascontiguousarray(xy + 0.0).view(np.complex128).ravel()
-    del xy
-    p, q = point[starts], point[starts + 1]
-    del point, starts
-    p, q = np.where(backwards, q, p), np.where(backwards, p, q)
-    moved = p != q  # a repeated vertex is no edge
-    p, q, ring = p[moved], q[moved], ring[moved]
-    hp, hq = _point_hash(p), _point_hash(q)
+    base = xy[ring_off[:-1]]
+    twice_area = np.zeros(n_rings)
+    for k in range(0, len(ia), _CHUNK):
+        a, r = ia[k:k + _CHUNK], ring[k:k + _CHUNK]
+        s, e = xy[a] - base[r], xy[a + 1] - base[r]
+        twice_area += np.bincount(r, weights=s[:, 0] * e[:, 1] - e[:, 0] * s[:, 1], minlength=n_rings)
+    backwards = ((twice_area > 0) != shell)[ring]  # the interior on the right: the edge is taken backwards
+    del base, twice_area
+    xy += 0.0  # -0.0 and 0.0 alike
+    point = xy.view(np.complex128).ravel()
+    ib = ia + 1
+    ia, ib = np.where(backwards, ib, ia), np.where(backwards, ia, ib)
+    del backwards
+    h = _point_hash(point)
+    hp, hq = h[ia], h[ib]
+    del h
+    same = np.flatnonzero(hp == hq)
+    repeated = same[point[ia[same]] == point[ib[same]]]  # a repeated vertex is no edge
+    tie = np.zeros(len(ia), dtype=bool)
+    tie[same] = True  # two ends with one hash: never matched
+    if len(repeated):
+        keep = np.ones(len(ia), dtype=bool)
+        keep[repeated] = False
+        ia, ib, ring, hp, hq, tie = ia[keep], ib[keep], ring[keep], hp[keep], hq[keep], tie[keep]
     forward = hp < hq
-    key = np.where(forward, hp, hq) * _HASH_EDGE + np.where(forward, hq, hp)
+    key = np.where(forward, hp, hq)
+    key *= _HASH_EDGE
+    key += np.where(forward, hq, hp)
+    del hp, hq
     order = np.argsort(key)
-    key, forward, ring = key[order], forward[order], ring[order]
-    tie = (hp == hq)[order]  # two ends with one hash: never matched
-    lo, hi = np.where(forward, p[order], q[order]), np.where(forward, q[order], p[order])
-    del p, q, hp, hq, order
+    key = key[order]
+    forward, tie, ring = forward[order], tie[order], ring[order]
+    lo = np.where(forward, ia[order], ib[order])
+    hi = np.where(forward, ib[order], ia[order])
+    del ia, ib, order
     first = np.empty(len(key), dtype=bool)
     first[:1] = True
-    first[1:] = (key[1:] != key[:-1]) | (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
+    first[1:] = key[1:] != key[:-1]
+    del key
+    alike = np.flatnonzero(~first[1:])  # same hash as the edge before: the same ends?
+    first[alike + 1] = (point[lo[alike + 1]] != point[lo[alike]]) | (point[hi[alike + 1]] != point[hi[alike]])
     group = np.cumsum(first) - 1
     matched = ((np.bincount(group) == 2) & (np.bincount(group, weights=forward) == 1))[group] & ~tie
+    del group
     unmatched = np.zeros(n, dtype=bool)
     unmatched[ring_geom[ring[~matched]]] = True
-    return _Edges(key=key, lo=lo, hi=hi, first=first, matched=matched, unmatched=unmatched)
+    return _Edges(point=point, lo=lo, hi=hi, first=first, matched=matched, unmatched=unmatched)
 
 
 def _unmatched(polys: np.ndarray) -> np.ndarray:
@@ -160,7 +188,7 @@ def _gap_faces(edges: _Edges, tree: shapely.STRtree) -> np.ndarray:
     more), noded, where no polygon of ``tree`` covers a point inside; each without the islands in it, as a hole
     of the union is reported."""
     pick = ~edges.matched & edges.first
-    lo, hi = edges.lo[pick], edges.hi[pick]
+    lo, hi = edges.point[edges.lo[pick]], edges.point[edges.hi[pick]]
     if not len(lo):
         return np.empty(0, dtype=object)
     lines = shapely.linestrings(np.stack([np.column_stack([lo.real, lo.imag]), np.column_stack([hi.real, hi.imag])],
