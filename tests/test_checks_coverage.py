@@ -209,3 +209,18 @@ def test_gaps_from_the_unmatched_edges_on_known_shapes() -> None:
     left, right = multi.pop((0, 1)), multi.pop((2, 1))
     polys = np.array([*multi.values(), shapely.MultiPolygon([left, right])], dtype=object)
     assert assert_same(polys) == (0, 1)
+
+
+def test_parcels_sharing_no_edge() -> None:
+    """A layer whose parcels share no edge (every edge unmatched: buildings, a drawing with no shared vertices)
+    is measured through the union, in about the time it took before, with the same answer; with one parcel
+    missing in a ring of touching ones among them, that gap is found too."""
+    boxes = [shapely.box(12 * i, 12 * j, 12 * i + 10, 12 * j + 10) for i in range(80) for j in range(80)]
+    polys = np.array(boxes, dtype=object)
+    start = time.process_time()
+    assert assert_same(polys) == (0, 0)
+    assert time.process_time() - start < 60
+    ring = [shapely.box(2000 + 10 * i, 10 * j, 2010 + 10 * i, 10 * j + 10) for i in range(3) for j in range(3)
+            if (i, j) != (1, 1)]
+    polys = np.array(boxes + ring, dtype=object)
+    assert assert_same(polys) == (0, 1)

@@ -63,6 +63,10 @@ class _Edges:
 
 #: Edges handled at once where a step needs temporary arrays of them (memory stays bounded).
 _CHUNK = 1 << 18
+#: The gaps are looked for among the unmatched edges (:func:`_gap_faces`, some 10-30 µs an edge) when there are
+#: at most this many plus 2 % of all edges; beyond, as in a layer whose parcels share no edges (buildings, a
+#: drawing with no shared vertices), the union of the parcels is cheaper (:func:`_union_holes`).
+FACE_EDGES = 20_000
 
 
 def _edges(polys: np.ndarray) -> _Edges:
@@ -228,8 +232,8 @@ def overlaps_and_gaps(polys: np.ndarray, *, min_area_m2: float = MIN_AREA_M2,
     matched and their neighbours (:func:`_suspects`), finds the few polygons that can overlap another; only
     the pairs with one of them in it are intersected and measured. The gaps are the holes of the union of
     the polygons: the faces the edges not matched enclose where no polygon is (:func:`_gap_faces`); when the
-    edges cannot be compared (geometries that are not all polygons) or GEOS cannot node them, the holes of
-    a union (:func:`_union_holes`).
+    edges cannot be compared (geometries that are not all polygons), are too many (:data:`FACE_EDGES`) or GEOS
+    cannot node them, the holes of a union (:func:`_union_holes`).
 
     Parameters
     ----------
@@ -267,7 +271,7 @@ def overlaps_and_gaps(polys: np.ndarray, *, min_area_m2: float = MIN_AREA_M2,
             if area >= min_area_m2:
                 overlaps.append((int(a), int(b), geom, float(area)))
     gaps = None
-    if edges is not None:
+    if edges is not None and int((~edges.matched & edges.first).sum()) <= FACE_EDGES + len(edges.matched) // 50:
         try:
             gaps = _gap_faces(edges, tree)
         except shapely.errors.GEOSException:  # lines GEOS cannot node: the union's holes instead
