@@ -14,6 +14,7 @@ import unicodedata
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 import pytest
 from hypothesis import given, settings
@@ -30,7 +31,7 @@ from gis.files.codecs import (
     encode,
     restore_caps_font,
 )
-from gis.files.dbf import DbfError, read_dbf_text, write_dbf, write_legacy_shapefile
+from gis.files.dbf import DbfError, read_dbf_columns, read_dbf_text, write_dbf, write_legacy_shapefile
 from gis.files.detect import detect, detect_text, is_vietnamese_syllable, repair
 
 PRINTABLE_ASCII = "".join(chr(c) for c in range(0x20, 0x7F))
@@ -316,6 +317,26 @@ def _frame() -> gpd.GeoDataFrame:
         geometry=[box(600000 + 100 * i, 2360000, 600100 + 100 * i, 2360100) for i in range(5)],
         crs="EPSG:9214",
     )
+
+
+@pytest.mark.parametrize("encoding", ["tcvn3", "vni", "cp1258", "utf-8"])
+def test_dbf_columns_read_as_the_records(tmp_path: Path, encoding: str) -> None:
+    """Column by column (each distinct value decoded once) the text, the record count and the detection are those
+    of the record-by-record reading, on a legacy file with repeated values and blanks, given the layer GDAL read
+    or not."""
+    frame = pd.concat([_frame()] * 40, ignore_index=True)  # every value 40 times, blanks among them
+    shp = write_legacy_shapefile(gpd.GeoDataFrame(frame, crs="EPSG:9214"), tmp_path / "lap.shp", encoding=encoding)
+    records, found = read_dbf_text(shp)
+    latin = pyogrio.read_dataframe(shp, encoding="latin1")
+    for read in (None, latin):
+        columns, count, by_column = read_dbf_columns(shp, read=read)
+        assert count == len(records) == 200
+        assert set(columns) == set(records[0]) == {"CHU_SD", "DIA_CHI", "LOAI_DAT"}
+        for name, texts in columns.items():
+            assert texts == [r[name] for r in records]
+        assert columns["CHU_SD"][4::5] == [""] * 40
+        assert (by_column.encoding, by_column.confidence, by_column.reason_en) == \
+            (found.encoding, found.confidence, found.reason_en) and found.encoding == encoding
 
 
 @pytest.mark.parametrize("encoding", ["tcvn3", "vni", "cp1258", "utf-8"])

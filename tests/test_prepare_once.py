@@ -32,3 +32,18 @@ def test_a_change_of_content_or_choice_checks_again(tmp_path: Path) -> None:
     changed = prepare(moved, province="Bắc Giang")
     assert changed is not first
     assert changed.report.counts["overlap"] == 1 and first.report.counts["overlap"] == 0
+
+
+def test_a_command_checks_without_remembering(tmp_path: Path) -> None:
+    """``remember=False`` (a command: one layer a process) checks the same, keeps nothing and finds nothing kept."""
+    from gis.store import imports
+
+    path = vf.shapefile(tmp_path / "in")
+    kept = dict(imports._RECENT)
+    alone = prepare(read_source(path), province="Bắc Giang", defaults={"sheet": 7}, remember=False)
+    assert dict(imports._RECENT) == kept
+    remembered = prepare(read_source(path), province="Bắc Giang", defaults={"sheet": 7})
+    assert remembered is not alone
+    assert prepare(read_source(path), province="Bắc Giang", defaults={"sheet": 7}, remember=False) is not remembered
+    assert alone.report.counts == remembered.report.counts
+    assert alone.report.problems.drop(columns="geometry").equals(remembered.report.problems.drop(columns="geometry"))

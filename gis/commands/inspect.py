@@ -88,7 +88,7 @@ def inspect_report(args: argparse.Namespace) -> dict[str, Any]:
     try:
         prepared = prepare(source, province=args.province, crs=args.crs, fix_crs=args.fix_crs,
                            mapping=parse_pairs(args.map, option="--map"), defaults=_defaults(args.set),
-                           require_fields=False)
+                           require_fields=False, remember=False)
     except CrsError as exc:  # checked where it stands; the CRS message says what to do
         placement_vi, placement_en = exc.vi, exc.en
         from gis.files.checks import check_parcels

@@ -32,7 +32,7 @@ from gis.core import landuse
 from gis.core.area_tolerance import DEFAULT_SCALE, area_tolerance_m2, parse_scale
 from gis.core.i18n import number
 from gis.files.overlaps import MIN_AREA_M2, overlaps_and_gaps
-from gis.files.schema import map_values
+from gis.files.schema import _legal_areas, map_values
 
 #: Kind -> (Vietnamese, English) label, in the order reports list them.
 KINDS: dict[str, tuple[str, str]] = {
@@ -168,12 +168,23 @@ def _sane(geom: shapely.Geometry) -> bool:
 def _insane(geoms: np.ndarray) -> np.ndarray:
     """For each geometry, whether a coordinate is NaN, infinite or not below :data:`MAX_COORDINATE` (all at once;
     missing geometries are not)."""
-    xy, index = shapely.get_coordinates(geoms, return_index=True)
     with np.errstate(invalid="ignore"):
+        xy = shapely.get_coordinates(geoms)
+        if np.isfinite(xy).all() and (np.abs(xy) < MAX_COORDINATE).all():  # the usual case: none, at once
+            return np.zeros(len(geoms), dtype=bool)
+        xy, index = shapely.get_coordinates(geoms, return_index=True)
         bad_row = ~(np.isfinite(xy).all(axis=1) & (np.abs(xy) < MAX_COORDINATE).all(axis=1))
     out = np.zeros(len(geoms), dtype=bool)
     out[index[bad_row]] = True
     return out
+
+
+def _key_text(values: pd.Series) -> np.ndarray:
+    """Sheet or parcel numbers as the text the duplicate check compares (``12.0`` and ``12`` alike), None
+    where blank; a column of whole numbers (none missing) at once, any other once per distinct value."""
+    if values.dtype.kind in "iu":
+        return values.to_numpy().astype(str).astype(object)
+    return map_values(values, lambda v: str(_label(v)).strip() if _label(v) is not None else None).to_numpy()
 
 
 def _blank(value: object) -> bool:
@@ -366,8 +377,7 @@ def check_parcels(frame: gpd.GeoDataFrame, *, mapping: Mapping[str, str] | None 
             if column in frame.columns:
                 key_cols.insert(0, frame[column])
                 break
-        keys = pd.DataFrame({f"k{j}": map_values(s, lambda v: str(_label(v)).strip() if _label(v) is not None
-                                                  else None).to_numpy() for j, s in enumerate(key_cols)})
+        keys = pd.DataFrame({f"k{j}": _key_text(s) for j, s in enumerate(key_cols)})
         blank = keys.isna().any(axis=1) | (keys == "").any(axis=1)
         for i in np.flatnonzero(blank.to_numpy()):
             add("missing_number", int(i), original[i] if is_poly[i] else None,
@@ -406,9 +416,9 @@ def check_parcels(frame: gpd.GeoDataFrame, *, mapping: Mapping[str, str] | None 
 
     # legal areas that are not positive finite numbers: listed, never compared
     if legal is not None:
-        legal_values = map_values(legal, legal_area_value)
+        legal_numbers = _legal_areas(legal).to_numpy(dtype=float)  # NaN: not a legal area
         raws = legal.tolist()
-        for row in np.flatnonzero(legal_values.isna().to_numpy()).tolist():
+        for row in np.flatnonzero(np.isnan(legal_numbers)).tolist():
             raw = raws[row]
             shown = "trống" if _blank(raw) else str(raw)
             shown_en = "blank" if _blank(raw) else str(raw)
@@ -421,7 +431,7 @@ def check_parcels(frame: gpd.GeoDataFrame, *, mapping: Mapping[str, str] | None 
 
     # legal area against drawn area
     if legal is not None and len(positions):
-        values = map_values(legal, legal_area_value).to_numpy(dtype=float)  # NaN: not a legal area
+        values = legal_numbers
         row_scales = parcel_scales(_field(frame, mapping, "scale"), sheets, n=n, sheet_scales=sheet_scales,
                                    default_scale=scale or DEFAULT_SCALE)
         kept_values = values[positions]

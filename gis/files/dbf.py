@@ -134,6 +134,48 @@ def read_dbf_text(path: str | Path, encoding: str | None = None) -> tuple[list[d
     return out, found
 
 
+def _raw_columns(dbf: Path, read: Any = None) -> tuple[list[bytes], list[tuple[Any, list[bytes]]], int]:
+    """:func:`_raw_text` column by column, each column as its distinct values: ``(codes, values)`` per
+    character field, where ``values[codes[i]]`` is record ``i``'s bytes (blanks around them removed) and code -1
+    a missing value (read as ``b""``); and the number of records."""
+    import pandas as pd
+
+    try:
+        info = pyogrio.read_info(dbf, encoding="latin1")
+        names = [str(n) for n, kind in zip(info["fields"], info["ogr_types"], strict=True) if kind == "OFTString"]
+        if read is not None and names and all(n in read.columns for n in names):
+            frame = read
+        else:  # with no text field, every field is read, only to count the records
+            frame = pyogrio.read_dataframe(dbf, encoding="latin1", read_geometry=False, columns=names or None)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
+            pyogrio.errors.FeatureError) as exc:
+        raise _broken(dbf, f"GDAL không đọc được ({exc})", f"GDAL cannot read it ({exc})") from exc
+    columns = []
+    for name in names:
+        codes, uniques = pd.factorize(frame[name].to_numpy(dtype=object), use_na_sentinel=True)
+        values = [v.encode("latin-1").rstrip(b" ") if isinstance(v, str) else b"" for v in uniques]
+        columns.append((codes, values))
+    return [n.encode("latin-1") for n in names], columns, len(frame)
+
+
+def _row_major_samples(columns: list[tuple[Any, list[bytes]]], count: int, limit: int = 2000) -> list[bytes]:
+    """The values of ``columns`` record by record (as :func:`read_dbf_text` feeds the detection), keeping only
+    the first ``limit`` that are not plain ASCII: all the detection looks at (see :func:`gis.files.detect.detect`)."""
+    import numpy as np
+
+    from gis.files.detect import _PLAIN_BYTES
+
+    if not columns or not count:
+        return []
+    plain = np.empty((count, len(columns)), dtype=bool)
+    for j, (codes, values) in enumerate(columns):
+        flags = np.array([bool(_PLAIN_BYTES.fullmatch(v)) for v in values] + [True], dtype=bool)
+        plain[:, j] = flags[codes]  # code -1: the last flag, a blank
+    cells = np.flatnonzero(~plain.ravel())[:limit]
+    rows, cols = np.divmod(cells, len(columns))
+    return [columns[j][1][columns[j][0][i]] for i, j in zip(rows.tolist(), cols.tolist(), strict=True)]
+
+
 def read_dbf_columns(path: str | Path, encoding: str | None = None, *, read: Any = None
                      ) -> tuple[dict[str, list[str]], int, Detection]:
     """:func:`read_dbf_text` column by column, for large tables.
@@ -150,28 +192,31 @@ def read_dbf_columns(path: str | Path, encoding: str | None = None, *, read: Any
     detection : Detection
         The encoding used and why.
 
-    The detection sees the values row by row, as in :func:`read_dbf_text`; each distinct value is decoded
-    once (codes, villages and owners repeat).
+    The detection sees the values row by row, as in :func:`read_dbf_text` (the same samples); each distinct
+    value of a column is encoded and decoded once (codes, villages and owners repeat).
     """
+    import numpy as np
+
     dbf = _dbf_path(path)
     declared = _read_cpg(dbf)
-    raw_names, raw = _raw_text(dbf, read)
+    raw_names, raw_columns, count = _raw_columns(dbf, read)
     if encoding is not None:
         found = user_choice(encoding, declared)
     else:
-        found = detect((v for row in raw for v in row), declared=declared)
+        found = detect(_row_major_samples(raw_columns, count), declared=declared)
     decoded: dict[bytes, str] = {}
+
+    def text(value: bytes) -> str:
+        got = decoded.get(value)
+        if got is None:
+            got = decoded[value] = decode(value, found.encoding, errors="replace")
+        return got
+
     columns: dict[str, list[str]] = {}
-    for j, raw_name in enumerate(raw_names):
-        values: list[str] = []
-        for row in raw:
-            value = row[j]
-            got = decoded.get(value)
-            if got is None:
-                got = decoded[value] = decode(value, found.encoding, errors="replace")
-            values.append(got)
-        columns[decode(raw_name, found.encoding, errors="replace")] = values
-    return columns, len(raw), found
+    for raw_name, (codes, values) in zip(raw_names, raw_columns, strict=True):
+        texts = np.array([text(v) for v in values] + [text(b"")], dtype=object)
+        columns[decode(raw_name, found.encoding, errors="replace")] = texts[codes].tolist()
+    return columns, count, found
 
 
 def _dbf_field(name: str, values: Sequence[Any], encoded: Sequence[bytes | None]) -> tuple[bytes, str, int, int]:

@@ -280,10 +280,9 @@ def shapefile_counts(shp: Path) -> tuple[int, int, int | None]:
     size = shp.stat().st_size
     records = max(0, (len(index) - 100) // 8)
     present = 0
-    for k in range(records):
-        offset, length = struct.unpack(">ii", index[100 + 8 * k: 108 + 8 * k])
-        if 0 <= offset and 2 * offset + 8 + 2 * length <= size:
-            present += 1
+    if records:  # every record's offset and length at once
+        pairs = np.frombuffer(index, dtype=">i4", count=2 * records, offset=100).astype(np.int64).reshape(-1, 2)
+        present = int(((pairs[:, 0] >= 0) & (2 * pairs[:, 0] + 8 + 2 * pairs[:, 1] <= size)).sum())
     declared = None
     if dbf is not None:
         with open(dbf, "rb") as fh:
