@@ -13,8 +13,8 @@ import pypdf
 import pytest
 import shapely
 import vn_files as vf
+from conftest import REPORT_DATE, ReportPdf
 
-from gis.__main__ import main
 from gis.files import admin_units as au
 from gis.files.io import BUILTIN_DATA_DIR, load_dataset
 from gis.printing.maps import export_map
@@ -166,12 +166,11 @@ def landuse_text(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="module")
-def report_pages(tmp_path_factory) -> list[str]:
-    folder = tmp_path_factory.mktemp("report")
-    out = folder / "report.pdf"
-    assert main(["report", "--out", str(out), "--date", DAY.isoformat(), "--workspace",
-                 str(folder / "none.gpkg")]) == 0
-    return [flat(p.extract_text()) for p in pypdf.PdfReader(out).pages]
+def report_pages(report_pdf: ReportPdf) -> list[str]:
+    """The pages' text of the report made through the command line on DAY with no workspace (made and read once
+    per test run: ``conftest.report_pdf``, read here and in tests/test_report.py)."""
+    assert DAY.isoformat() == REPORT_DATE
+    return [flat(text) for text in report_pdf.texts]
 
 
 def test_sheet_names_the_current_unit_and_the_former_ones_as_former(landuse_text):
