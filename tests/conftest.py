@@ -9,8 +9,8 @@ recorded, with page errors and HTTP statuses of 400 or more; ``OfflinePage.probl
 
 A missing browser fails these tests: they never skip.
 
-What is costly to make and only read by the tests (the generated merged commune, the report of the built-in
-data) is made once per test run, in a folder shared by the run's pytest-xdist workers (:func:`run_folder`),
+What is costly to make and only read by the tests (the generated merged commune, the report and a map sheet of
+the built-in data) is made once per test run, in a folder shared by the run's pytest-xdist workers (:func:`run_folder`),
 under a lock so that one worker makes it and the others wait for it (:func:`made_once`).
 """
 
@@ -193,8 +193,8 @@ def merged_commune(tmp_path_factory: pytest.TempPathFactory, _session_workspace:
                          output=(made / "output.txt").read_text(encoding="utf-8"), cached=merged_demo.default_folder())
 
 
-#: The day of the report the tests read back (:func:`report_pdf`).
-REPORT_DATE = "2026-11-27"
+#: The day of the report and of the land-use sheet the tests read back (:func:`report_pdf`, :func:`landuse_sheet`).
+PRINTED_ON = "2026-11-27"
 
 
 @dataclass(frozen=True)
@@ -208,14 +208,14 @@ class ReportPdf:
 
 @pytest.fixture(scope="session")
 def report_pdf(tmp_path_factory: pytest.TempPathFactory) -> ReportPdf:
-    """The council report of the built-in data on :data:`REPORT_DATE`, made once per test run through the command
+    """The council report of the built-in data on :data:`PRINTED_ON`, made once per test run through the command
     line (``gis report``) with no workspace (no planned fields, no values by hand), and its pages' text. Read only."""
     def make(folder: Path) -> None:
         import pypdf
 
         from gis.__main__ import main
 
-        code = main(["report", "--out", str(folder / "report.pdf"), "--date", REPORT_DATE,
+        code = main(["report", "--out", str(folder / "report.pdf"), "--date", PRINTED_ON,
                      "--workspace", str(folder / "none.gpkg")])
         if code != 0:
             raise RuntimeError(f"gis report exited with {code}")
@@ -224,6 +224,22 @@ def report_pdf(tmp_path_factory: pytest.TempPathFactory) -> ReportPdf:
 
     folder = made_once(tmp_path_factory, "report", make)
     return ReportPdf(path=folder / "report.pdf", texts=json.loads((folder / "texts.json").read_text(encoding="utf-8")))
+
+
+@pytest.fixture(scope="session")
+def landuse_sheet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The land-use map sheet of the built-in data, A3 landscape, on :data:`PRINTED_ON`
+    (:func:`gis.printing.maps.export_map`), drawn once per test run. Read only."""
+    def make(folder: Path) -> None:
+        import datetime as dt
+
+        from gis.files.io import load_dataset
+        from gis.printing.maps import export_map
+
+        export_map(load_dataset(), folder / "landuse.pdf", theme="landuse", paper="A3", orientation="landscape",
+                   day=dt.date.fromisoformat(PRINTED_ON))
+
+    return made_once(tmp_path_factory, "landuse-sheet", make) / "landuse.pdf"
 
 
 @pytest.fixture(scope="session", autouse=True)
