@@ -8,10 +8,16 @@ Playwright (never ``playwright install``), in which every request outside 127.0.
 recorded, with page errors and HTTP statuses of 400 or more; ``OfflinePage.problems()`` lists them.
 
 A missing browser fails these tests: they never skip.
+
+What is costly to make and only read by the tests (the generated merged commune, the report and a map sheet of
+the built-in data) is made once per test run, in a folder shared by the run's pytest-xdist workers (:func:`run_folder`),
+under a lock so that one worker makes it and the others wait for it (:func:`made_once`).
 """
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import signal
 import socket
@@ -19,7 +25,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -97,6 +103,34 @@ def stop_app(app: RunningApp) -> None:
         app.process.wait(timeout=15)
 
 
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The temporary folder of the whole test run: the run's base folder, or under pytest-xdist the folder that
+    holds every worker's base folder (the workers of one run share it; another run has its own)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """``run_folder()/name``, made by ``make(folder)`` by the first test process that asks for it in this run.
+
+    An exclusive lock on ``name.lock`` beside it is held while making, so that a pytest-xdist worker asking for
+    it meanwhile waits and then finds it; ``name.done`` marks it complete (a ``make`` that failed leaves no mark,
+    and the next one to ask tries again). What is made is read only: a test that changes it works on a copy.
+    """
+    root = run_folder(tmp_path_factory)
+    folder, done = root / name, root / f"{name}.done"
+    with (root / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not done.exists():
+                folder.mkdir(parents=True, exist_ok=True)
+                make(folder)
+                done.touch()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return folder
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _session_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Every test (and every app the tests start) uses a workspace and a map tile cache in the test run's
@@ -109,14 +143,103 @@ def _session_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pat
     # the map's tiles and layer files (gis.jobs.tiles) too are written in the run's temporary folder
     os.environ["LUONGPHONG_TILE_CACHE"] = str(tmp_path_factory.mktemp("tile-cache"))
     # and the generated merged commune, once per run (a cache named by the developer is used as it is)
+    # (in the run's folder, so that pytest-xdist's workers share it: see merged_commune)
     if not os.environ.get("LUONGPHONG_CACHE"):
-        os.environ["LUONGPHONG_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+        cache = run_folder(tmp_path_factory) / "cache"
+        cache.mkdir(exist_ok=True)
+        os.environ["LUONGPHONG_CACHE"] = str(cache)
     yield path
     for name, value in previous.items():
         if value is None:
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+
+
+@dataclass(frozen=True)
+class MergedCommune:
+    """The merged commune generated for the test run."""
+
+    #: The folder written by ``python -m gis generate-demo --dataset hiep-hoa``.
+    folder: Path
+    #: What that command printed (``--lang en``).
+    output: str
+    #: The merged commune in the cache folder, as the app and the commands find it (:func:`gis.demo.merged.ensure`):
+    #: ``folder`` itself unless the developer named a cache folder of their own (``$LUONGPHONG_CACHE``).
+    cached: Path
+
+
+@pytest.fixture(scope="session")
+def merged_commune(tmp_path_factory: pytest.TempPathFactory, _session_workspace: Path) -> MergedCommune:
+    """The merged commune xã Hiệp Hòa (mới), generated once per test run by the command, as a user would
+    (``python -m gis --lang en generate-demo --dataset hiep-hoa``), into the run's cache folder; into a folder of
+    its own when the developer named a cache folder (that one is used as it is, generated there only if it is
+    missing or outdated). Read only: a test that changes it works on a copy."""
+    from gis.demo import merged as merged_demo
+
+    ours = Path(os.environ["LUONGPHONG_CACHE"]) == run_folder(tmp_path_factory) / "cache"
+
+    def generate(folder: Path) -> None:
+        out = folder / merged_demo.NAME if not ours else merged_demo.default_folder()
+        done = subprocess.run([sys.executable, "-m", "gis", "--lang", "en", "generate-demo", "--dataset", "hiep-hoa",
+                               "--out", str(out)], capture_output=True, text=True, cwd=ROOT, check=True,
+                              env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        (folder / "output.txt").write_text(done.stdout, encoding="utf-8")
+        (folder / "folder.txt").write_text(str(out), encoding="utf-8")
+        merged_demo.ensure()  # the developer's cache folder, when named (nothing to do when it is ours)
+
+    made = made_once(tmp_path_factory, "merged-commune", generate)
+    return MergedCommune(folder=Path((made / "folder.txt").read_text(encoding="utf-8")),
+                         output=(made / "output.txt").read_text(encoding="utf-8"), cached=merged_demo.default_folder())
+
+
+#: The day of the report and of the land-use sheet the tests read back (:func:`report_pdf`, :func:`landuse_sheet`).
+PRINTED_ON = "2026-11-27"
+
+
+@dataclass(frozen=True)
+class ReportPdf:
+    """The council report the tests read back."""
+
+    path: Path
+    #: Each page's text as ``pypdf`` extracts it.
+    texts: list[str]
+
+
+@pytest.fixture(scope="session")
+def report_pdf(tmp_path_factory: pytest.TempPathFactory) -> ReportPdf:
+    """The council report of the built-in data on :data:`PRINTED_ON`, made once per test run through the command
+    line (``gis report``) with no workspace (no planned fields, no values by hand), and its pages' text. Read only."""
+    def make(folder: Path) -> None:
+        import pypdf
+
+        from gis.__main__ import main
+
+        code = main(["report", "--out", str(folder / "report.pdf"), "--date", PRINTED_ON,
+                     "--workspace", str(folder / "none.gpkg")])
+        if code != 0:
+            raise RuntimeError(f"gis report exited with {code}")
+        texts = [page.extract_text() for page in pypdf.PdfReader(folder / "report.pdf").pages]
+        (folder / "texts.json").write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
+
+    folder = made_once(tmp_path_factory, "report", make)
+    return ReportPdf(path=folder / "report.pdf", texts=json.loads((folder / "texts.json").read_text(encoding="utf-8")))
+
+
+@pytest.fixture(scope="session")
+def landuse_sheet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The land-use map sheet of the built-in data, A3 landscape, on :data:`PRINTED_ON`
+    (:func:`gis.printing.maps.export_map`), drawn once per test run. Read only."""
+    def make(folder: Path) -> None:
+        import datetime as dt
+
+        from gis.files.io import load_dataset
+        from gis.printing.maps import export_map
+
+        export_map(load_dataset(), folder / "landuse.pdf", theme="landuse", paper="A3", orientation="landscape",
+                   day=dt.date.fromisoformat(PRINTED_ON))
+
+    return made_once(tmp_path_factory, "landuse-sheet", make) / "landuse.pdf"
 
 
 @pytest.fixture(scope="session", autouse=True)

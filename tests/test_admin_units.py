@@ -13,8 +13,8 @@ import pypdf
 import pytest
 import shapely
 import vn_files as vf
+from conftest import PRINTED_ON, ReportPdf
 
-from gis.__main__ import main
 from gis.files import admin_units as au
 from gis.files.io import BUILTIN_DATA_DIR, load_dataset
 from gis.printing.maps import export_map
@@ -159,19 +159,19 @@ def test_builtin_dataset_carries_its_unit():
 
 
 @pytest.fixture(scope="module")
-def landuse_text(tmp_path_factory) -> str:
-    out = tmp_path_factory.mktemp("sheet") / "landuse.pdf"
-    export_map(load_dataset(), out, theme="landuse", paper="A3", day=DAY)
-    return flat(pypdf.PdfReader(out).pages[0].extract_text())
+def landuse_text(landuse_sheet: Path) -> str:
+    """The text of the land-use sheet of the built-in data, A3, on DAY (drawn once per test run:
+    ``conftest.landuse_sheet``, read here and in tests/test_cartography.py)."""
+    assert DAY.isoformat() == PRINTED_ON
+    return flat(pypdf.PdfReader(landuse_sheet).pages[0].extract_text())
 
 
 @pytest.fixture(scope="module")
-def report_pages(tmp_path_factory) -> list[str]:
-    folder = tmp_path_factory.mktemp("report")
-    out = folder / "report.pdf"
-    assert main(["report", "--out", str(out), "--date", DAY.isoformat(), "--workspace",
-                 str(folder / "none.gpkg")]) == 0
-    return [flat(p.extract_text()) for p in pypdf.PdfReader(out).pages]
+def report_pages(report_pdf: ReportPdf) -> list[str]:
+    """The pages' text of the report made through the command line on DAY with no workspace (made and read once
+    per test run: ``conftest.report_pdf``, read here and in tests/test_report.py)."""
+    assert DAY.isoformat() == PRINTED_ON
+    return [flat(text) for text in report_pdf.texts]
 
 
 def test_sheet_names_the_current_unit_and_the_former_ones_as_former(landuse_text):

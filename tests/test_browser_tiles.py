@@ -18,10 +18,17 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from conftest import MAP_IFRAME, start_app, stop_app, tile_pixel_at, wait_parcels_drawn, wait_tiles_painted
+from conftest import (
+    MAP_IFRAME,
+    MergedCommune,
+    start_app,
+    stop_app,
+    tile_pixel_at,
+    wait_parcels_drawn,
+    wait_tiles_painted,
+)
 
 from gis.core import landuse
-from gis.demo import merged as merged_demo
 from gis.files.io import load_dataset
 from gis.store import datasets
 
@@ -58,9 +65,9 @@ def _known(parcels: gpd.GeoDataFrame, label) -> KnownParcel:
 
 
 @pytest.fixture(scope="module")
-def merged():
-    """The merged commune as the app reads it (generated into the cache folder once if it is not there)."""
-    return load_dataset(merged_demo.ensure())
+def merged(merged_commune: MergedCommune):
+    """The merged commune as the app reads it (generated into the cache folder once per test run)."""
+    return load_dataset(merged_commune.cached)
 
 
 @pytest.fixture(scope="module")
@@ -89,11 +96,13 @@ def dong_lo_owners(merged) -> tuple[KnownParcel, KnownParcel]:
 
 @pytest.fixture(scope="module")
 def merged_app(tmp_path_factory, merged):
-    """The real app with the merged commune in use, in a workspace of its own."""
+    """The real app with the merged commune in use, in a workspace of its own, with a tile cache of its own (the
+    command that generated the merged commune built its tiles into the session's: here the app builds them)."""
     folder = tmp_path_factory.mktemp("merged-workspace")
     datasets.use(datasets.HIEP_HOA, root=folder)
     app = start_app(tmp_path_factory.mktemp("merged-app") / "streamlit.log",
-                    env={"LUONGPHONG_WORKSPACE": str(folder / "workspace.gpkg")})
+                    env={"LUONGPHONG_WORKSPACE": str(folder / "workspace.gpkg"),
+                         "LUONGPHONG_TILE_CACHE": str(tmp_path_factory.mktemp("merged-tiles"))})
     try:
         yield app
     finally:

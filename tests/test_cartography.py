@@ -1,6 +1,7 @@
 """Printed map sheets, read back from the files: page size, title with its diacritics, legend, fonts, PNG.
 
-Each sheet is rendered once per module (module-scoped fixtures) at the size the test needs.
+Each sheet is rendered once per module (module-scoped fixtures) at the size the test needs; the A3 land-use sheet
+once per test run (``conftest.landuse_sheet``, read in tests/test_admin_units.py too).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
+from conftest import PRINTED_ON
 from matplotlib.figure import Figure
 from PIL import Image
 
@@ -74,10 +76,11 @@ def dataset():
 
 
 @pytest.fixture(scope="module")
-def landuse_pdf(dataset, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("maps") / "landuse.pdf"
-    export_map(dataset, out, theme="landuse", paper="A3", orientation="landscape", day=DAY)
-    return out
+def landuse_pdf(landuse_sheet: Path) -> Path:
+    """The land-use sheet of the built-in data, A3 landscape, on DAY (drawn once per test run:
+    ``conftest.landuse_sheet``, read here and in tests/test_admin_units.py)."""
+    assert DAY.isoformat() == PRINTED_ON
+    return landuse_sheet
 
 
 @pytest.fixture(scope="module")

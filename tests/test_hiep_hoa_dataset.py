@@ -3,7 +3,8 @@ chosen like any dataset (the commands, the sidebar), labelled as invented demons
 the whole commune and per former unit, and generated on first use (said so) rather than ever committed.
 
 The generated data is read from the cache folder (``$LUONGPHONG_CACHE/hiep-hoa``, else ``.cache/hiep-hoa``):
-generated there once when missing, never in a test's own folder (tests/test_merged_demo.py generates it)."""
+generated there once per test run by the command (``conftest.merged_commune``; tests/test_merged_demo.py checks
+what it generates), never in a test's own folder."""
 
 from __future__ import annotations
 
@@ -15,11 +16,11 @@ from pathlib import Path
 
 import pyogrio
 import pytest
+from conftest import MergedCommune
 from streamlit.testing.v1 import AppTest
 
 from gis.__main__ import main
 from gis.core.text import DEMO_NOTE
-from gis.demo import merged as merged_demo
 from gis.files.io import ROOT, load_dataset
 from gis.jobs.ledger.opening import ledger_name
 from gis.store import datasets
@@ -31,9 +32,9 @@ UNITS = {"Thắng", "Lương Phong", "Đông Lỗ", "Đoan Bái", "Danh Thắng"
 
 
 @pytest.fixture(scope="module")
-def cached() -> Path:
-    """The merged commune in the cache folder (generated there once if it is not yet)."""
-    return merged_demo.ensure()
+def cached(merged_commune: MergedCommune) -> Path:
+    """The merged commune in the cache folder (generated there once per test run)."""
+    return merged_commune.cached
 
 
 @pytest.fixture

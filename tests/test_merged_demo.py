@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from conftest import MergedCommune
 
 from gis.demo import merged as merged_demo
 from gis.files.checks import check_parcels
@@ -21,14 +22,11 @@ KEY = ["SHBANDO", "SHTHUA"]
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The dataset written once by the command, as a user would (the generation time is printed)."""
-    out = tmp_path_factory.mktemp("merged") / "hiep-hoa"
-    done = subprocess.run([sys.executable, "-m", "gis", "--lang", "en", "generate-demo", "--dataset", "hiep-hoa",
-                           "--out", str(out)], capture_output=True, text=True, cwd=ROOT, check=True,
-                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
-    assert "Generated in" in done.stdout
-    return out
+def folder(merged_commune: MergedCommune) -> Path:
+    """The dataset written once by the command, as a user would (the generation time is printed): written once
+    per test run (``conftest.merged_commune``) for these tests and every other test of the merged commune."""
+    assert "Generated in" in merged_commune.output
+    return merged_commune.folder
 
 
 def test_written_as_a_dataset_folder(folder: Path) -> None:

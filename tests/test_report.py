@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
+from conftest import ReportPdf
 
 from gis.__main__ import main
 from gis.files.io import load_dataset
@@ -31,19 +32,16 @@ def dataset():
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory) -> Path:
-    """The report made through the command line, with no workspace (no planned fields, no values by hand)."""
-    folder = tmp_path_factory.mktemp("report")
-    out = folder / "report.pdf"
-    code = main(["report", "--out", str(out), "--date", "2026-11-27", "--workspace", str(folder / "none.gpkg")])
-    assert code == 0
-    return out
+def report(report_pdf: ReportPdf) -> Path:
+    """The report made through the command line on 27 November 2026, with no workspace (no planned fields, no
+    values by hand): made once per test run (``conftest.report_pdf``), read here and in tests/test_admin_units.py."""
+    return report_pdf.path
 
 
 @pytest.fixture(scope="module")
-def pages(report) -> list[str]:
-    reader = pypdf.PdfReader(report)
-    return [flat(p.extract_text()) for p in reader.pages]
+def pages(report_pdf: ReportPdf) -> list[str]:
+    """The report's pages' text (``pypdf``'s, read once per test run)."""
+    return [flat(text) for text in report_pdf.texts]
 
 
 def test_page_count_and_order(pages, dataset):

@@ -7,7 +7,7 @@ wheel with its dependencies pinned by ``requirements.lock`` (pip's cache is reus
 ``gis summary --json`` gives the checkout's figures, ``gis report`` writes the PDF, and ``gis serve`` serves
 an app whose map page draws the parcels in headless Chromium with every outside request blocked.
 
-``.ci/run`` runs this file as its own step before the suite.
+``.ci/run`` runs this file as its own step, beside the rest of the suite.
 """
 
 from __future__ import annotations
