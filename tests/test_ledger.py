@@ -614,7 +614,13 @@ def test_kill_9_at_random_points_of_a_stream_of_changes(tmp_path):
         proc = subprocess.Popen([sys.executable, "-c", LOOP_SCRIPT, str(store.path)], env=env, cwd=tmp_path,
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-        time.sleep(rng.uniform(0.3, 1.5))  # a random moment of the stream, not a wait for a condition
+        # the stream has entered at least one change of its own (a loaded machine can be slow to start it),
+        # then it is killed at a random moment of what follows
+        deadline = time.monotonic() + 120
+        while len(store.entries()) < written + 1:
+            assert proc.poll() is None and time.monotonic() < deadline, "the stream entered no change"
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0.0, 1.2))
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
         proc.stdout.close()
