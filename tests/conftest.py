@@ -345,7 +345,7 @@ MAP_IFRAME = 'iframe[src*="streamlit_folium"]'
 PARCELS_DRAWN = "window.map && window.lpmap && lpmap.layers.parcels && map.hasLayer(lpmap.layers.parcels.group)"
 
 
-def wait_parcels_drawn(frame, *, timeout_ms: int = 60_000) -> None:
+def wait_parcels_drawn(frame, *, timeout_ms: int = 120_000) -> None:
     """Wait until the map in ``frame`` exists and carries the parcel layer."""
     frame.wait_for_function(PARCELS_DRAWN, timeout=timeout_ms)
 
@@ -367,7 +367,7 @@ def pixel_at(frame, lat: float, lng: float) -> list[int]:
     return frame.evaluate(PIXEL_JS, [lat, lng])
 
 
-def wait_painted(frame, lat: float, lng: float, condition: str, *, timeout_ms: int = 60_000) -> list[int]:
+def wait_painted(frame, lat: float, lng: float, condition: str, *, timeout_ms: int = 120_000) -> list[int]:
     """Wait until the canvas at a place is painted as ``condition`` says (a JavaScript expression of ``r``, ``g``,
     ``b`` and ``a``, e.g. ``"a > 200 && r > g + 60"``), after a move of the map; the RGBA found.
 
@@ -391,7 +391,7 @@ def wait_painted(frame, lat: float, lng: float, condition: str, *, timeout_ms: i
 TILES_PAINTED = "document.querySelectorAll('.leaflet-lp-parcels-pane canvas.leaflet-tile-loaded').length > 0"
 
 
-def wait_tiles_painted(frame, *, timeout_ms: int = 60_000) -> None:
+def wait_tiles_painted(frame, *, timeout_ms: int = 120_000) -> None:
     """Wait until the map in ``frame`` has painted parcel tiles and none is still loading."""
     frame.wait_for_function(f"{TILES_PAINTED} && !lpmap.layers.parcels.group.isLoading()", timeout=timeout_ms)
 
