@@ -340,6 +340,13 @@ if selected is not None and selected not in parcels.index:
     selected = st.session_state[SELECTED] = None
 
 map_col, card_col = st.columns([5, 2], gap="medium")
+# the card first: its elements reach the browser before the map's (a click or a search shows its card without
+# waiting for the map's script to be rendered); the map keeps its place (its column's first element)
+with card_col:
+    if selected is None:
+        st.info(tr("hint"))
+    else:
+        _card(parcel_facts(data, selected, users=users))
 with map_col:
     folium_map = build_map(prepared, lang=lang(), assets=map_assets(), sources=sources)
     selected_positions = _positions(prepared, [selected]) if selected is not None else []
@@ -353,8 +360,3 @@ with map_col:
     st_folium(folium_map, key=MAP_KEY, height=MAP_HEIGHT_PX, use_container_width=True,
               returned_objects=RETURNED, feature_group_to_add=highlight,
               center=view.get("center"), zoom=view.get("zoom"))
-with card_col:
-    if selected is None:
-        st.info(tr("hint"))
-    else:
-        _card(parcel_facts(data, selected, users=users))
