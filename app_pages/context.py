@@ -10,6 +10,7 @@ data than it was made from. The dataset itself is read again whenever a file of 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -280,6 +281,20 @@ def map_assets():
     return _map_assets(str(st.get_option("server.baseUrlPath") or ""))
 
 
+def _freeze_heap() -> None:
+    """Keep the objects alive now (the datasets and maps just cached) out of Python's garbage collections.
+
+    Streamlit collects every generation after every script run (``runner.postScriptGC``): with the merged
+    commune's layers in memory that is a tenth of a second or more of the server per rerun (a click, a
+    search, a page load), spent scanning the same long-lived objects again. Frozen (:func:`gc.freeze`), they
+    are skipped. Called when a dataset's map has been built (once per dataset): what was frozen before is
+    collected once first (:func:`gc.unfreeze`), so that a dataset no longer cached is freed.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
 @st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=DATASET_HASH)
 def _tiles_map(data: Dataset, base_url_path: str):
     from gis.jobs import tiles
@@ -293,6 +308,7 @@ def _tiles_map(data: Dataset, base_url_path: str):
                          files_url=f"{base}/lp-map/layers/")
     sources.layer_urls.update({layer.spec.key: sources.file_url(tiles.store_layer(layer.data_json))
                                for layer in prepared.layers if layer.spec.key != "parcels"})
+    _freeze_heap()
     return prepared, sources
 
 
