@@ -306,10 +306,24 @@ def _tiles_map(data: Dataset, base_url_path: str):
     base = "/" + base_url_path.strip("/") if base_url_path.strip("/") else ""
     sources = MapSources(tiles_url=f"{base}/lp-map/tiles/{tile_set.key}/{{z}}/{{x}}/{{y}}.pbf", tiles=tile_set,
                          files_url=f"{base}/lp-map/layers/")
-    sources.layer_urls.update({layer.spec.key: sources.file_url(tiles.store_layer(layer.data_json))
-                               for layer in prepared.layers if layer.spec.key != "parcels"})
+    # the other layers in one stored file, {key: packed layer} (one request for all, not one each); a layer's
+    # address is the file's with its key after "#" (lpmap.addFromUrl fetches the file once)
+    overlays = [layer for layer in prepared.layers if layer.spec.key != "parcels"]
+    bundle = sources.file_url(tiles.store_layer(
+        "{" + ",".join(f"{json.dumps(layer.spec.key)}:{layer.data_json}" for layer in overlays) + "}"))
+    sources.layer_urls.update({layer.spec.key: f"{bundle}#{layer.spec.key}" for layer in overlays})
     _freeze_heap()
     return prepared, sources
+
+
+def warm_map(folder: Path) -> None:
+    """Build the caches the map page uses for the dataset in ``folder`` as of today (what a new session asks
+    for first): the dataset read and dated, its map prepared and its tiles built. For the server's start
+    (``serve.py``, a background thread, outside any session): the first user then finds them made, or waits
+    for this build (Streamlit computes a cached value once; another caller waits for it) instead of doing
+    the same work beside it. Raises :class:`gis.core.errors.GisError` as the map page would show it."""
+    data = _dated(str(folder), folder_key(folder), _ledger_stamp(folder), dt.date.today())
+    _tiles_map(data, str(st.get_option("server.baseUrlPath") or ""))
 
 
 def tiles_map():
@@ -322,7 +336,7 @@ def tiles_map():
     args = (dataset(), str(st.get_option("server.baseUrlPath") or ""))
     prepared, sources = _tiles_map(*args)
     root = tiles.cache_root()
-    names = [url.rsplit("/", 1)[-1].removesuffix(".json") for url in sources.layer_urls.values()]
+    names = [url.split("#")[0].rsplit("/", 1)[-1].removesuffix(".json") for url in sources.layer_urls.values()]
     layer_paths = [tiles.layer_file(root, name) for name in names]
     if tiles.tile_set_at(sources.tiles.folder) is None or not all(p is not None and p.is_file() for p in layer_paths):
         _tiles_map.clear()

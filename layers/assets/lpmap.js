@@ -407,15 +407,31 @@
     entry.group.redraw();
   };
 
-  /* A packed layer fetched from `url` (the map's HTML holds only the address); a group at once, filled
-     when the data arrives. `below` draws it under the parcel tiles (the district's wash). */
+  /* The JSON at `url`; with a "#key" after the address, its entry `key`. Each file is fetched once per page
+     (the layers of a map share one file, each named by its key). */
+  function fetchJson(url) {
+    var hash = url.indexOf("#"), file = hash < 0 ? url : url.slice(0, hash);
+    var files = lpmap.files = lpmap.files || {};
+    if (!files[file]) {
+      files[file] = fetch(file).then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status + " " + file);
+        return response.json();
+      });
+    }
+    if (hash < 0) return files[file];
+    var key = decodeURIComponent(url.slice(hash + 1));
+    return files[file].then(function (data) {
+      if (!data || data[key] === undefined) throw new Error("no layer " + key + " in " + file);
+      return data[key];
+    });
+  }
+
+  /* A packed layer fetched from `url` (the map's HTML holds only the address; see fetchJson); a group at
+     once, filled when the data arrives. `below` draws it under the parcel tiles (the district's wash). */
   lpmap.addFromUrl = function (map, spec, url, below) {
     var holder = L.featureGroup();
     var renderer = below ? L.canvas({pane: pane(map, "lp-below", 360)}) : null;
-    pending(fetch(url).then(function (response) {
-      if (!response.ok) throw new Error("HTTP " + response.status + " " + url);
-      return response.json();
-    }).then(function (data) {
+    pending(fetchJson(url).then(function (data) {
       holder.addLayer(lpmap.add(spec, data, renderer));
     }));
     return holder;
