@@ -321,8 +321,22 @@ def warm_map(folder: Path) -> None:
     for first): the dataset read and dated, its map prepared and its tiles built. For the server's start
     (``serve.py``, a background thread, outside any session): the first user then finds them made, or waits
     for this build (Streamlit computes a cached value once; another caller waits for it) instead of doing
-    the same work beside it. Raises :class:`gis.core.errors.GisError` as the map page would show it."""
+    the same work beside it. The tiles are built in a thread of their own while the map is prepared (the
+    map's build then waits for them, :func:`gis.jobs.tiles.ensure_tiles`). Raises
+    :class:`gis.core.errors.GisError` as the map page would show it."""
+    import threading
+
+    from gis.jobs import tiles
+
     data = _dated(str(folder), folder_key(folder), _ledger_stamp(folder), dt.date.today())
+
+    def build_tiles() -> None:
+        try:
+            tiles.ensure_tiles(data.parcels)
+        except GisError:  # told by the map's build below, which meets the same error
+            pass
+
+    threading.Thread(target=build_tiles, name="lp-warm-tiles", daemon=True).start()
     _tiles_map(data, str(st.get_option("server.baseUrlPath") or ""))
 
 
