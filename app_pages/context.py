@@ -10,6 +10,7 @@ data than it was made from. The dataset itself is read again whenever a file of 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -280,6 +281,20 @@ def map_assets():
     return _map_assets(str(st.get_option("server.baseUrlPath") or ""))
 
 
+def _freeze_heap() -> None:
+    """Keep the objects alive now (the datasets and maps just cached) out of Python's garbage collections.
+
+    Streamlit collects every generation after every script run (``runner.postScriptGC``): with the merged
+    commune's layers in memory that is a tenth of a second or more of the server per rerun (a click, a
+    search, a page load), spent scanning the same long-lived objects again. Frozen (:func:`gc.freeze`), they
+    are skipped. Called when a dataset's map has been built (once per dataset): what was frozen before is
+    collected once first (:func:`gc.unfreeze`), so that a dataset no longer cached is freed.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
 @st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=DATASET_HASH)
 def _tiles_map(data: Dataset, base_url_path: str):
     from gis.jobs import tiles
@@ -291,9 +306,38 @@ def _tiles_map(data: Dataset, base_url_path: str):
     base = "/" + base_url_path.strip("/") if base_url_path.strip("/") else ""
     sources = MapSources(tiles_url=f"{base}/lp-map/tiles/{tile_set.key}/{{z}}/{{x}}/{{y}}.pbf", tiles=tile_set,
                          files_url=f"{base}/lp-map/layers/")
-    sources.layer_urls.update({layer.spec.key: sources.file_url(tiles.store_layer(layer.data_json))
-                               for layer in prepared.layers if layer.spec.key != "parcels"})
+    # the other layers in one stored file, {key: packed layer} (one request for all, not one each); a layer's
+    # address is the file's with its key after "#" (lpmap.addFromUrl fetches the file once)
+    overlays = [layer for layer in prepared.layers if layer.spec.key != "parcels"]
+    bundle = sources.file_url(tiles.store_layer(
+        "{" + ",".join(f"{json.dumps(layer.spec.key)}:{layer.data_json}" for layer in overlays) + "}"))
+    sources.layer_urls.update({layer.spec.key: f"{bundle}#{layer.spec.key}" for layer in overlays})
+    _freeze_heap()
     return prepared, sources
+
+
+def warm_map(folder: Path) -> None:
+    """Build the caches the map page uses for the dataset in ``folder`` as of today (what a new session asks
+    for first): the dataset read and dated, its map prepared and its tiles built. For the server's start
+    (``serve.py``, a background thread, outside any session): the first user then finds them made, or waits
+    for this build (Streamlit computes a cached value once; another caller waits for it) instead of doing
+    the same work beside it. The tiles are built in a thread of their own while the map is prepared (the
+    map's build then waits for them, :func:`gis.jobs.tiles.ensure_tiles`). Raises
+    :class:`gis.core.errors.GisError` as the map page would show it."""
+    import threading
+
+    from gis.jobs import tiles
+
+    data = _dated(str(folder), folder_key(folder), _ledger_stamp(folder), dt.date.today())
+
+    def build_tiles() -> None:
+        try:
+            tiles.ensure_tiles(data.parcels)
+        except GisError:  # told by the map's build below, which meets the same error
+            pass
+
+    threading.Thread(target=build_tiles, name="lp-warm-tiles", daemon=True).start()
+    _tiles_map(data, str(st.get_option("server.baseUrlPath") or ""))
 
 
 def tiles_map():
@@ -306,7 +350,7 @@ def tiles_map():
     args = (dataset(), str(st.get_option("server.baseUrlPath") or ""))
     prepared, sources = _tiles_map(*args)
     root = tiles.cache_root()
-    names = [url.rsplit("/", 1)[-1].removesuffix(".json") for url in sources.layer_urls.values()]
+    names = [url.split("#")[0].rsplit("/", 1)[-1].removesuffix(".json") for url in sources.layer_urls.values()]
     layer_paths = [tiles.layer_file(root, name) for name in names]
     if tiles.tile_set_at(sources.tiles.folder) is None or not all(p is not None and p.is_file() for p in layer_paths):
         _tiles_map.clear()

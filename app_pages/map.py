@@ -1,7 +1,8 @@
 """The commune map: every layer, a parcel card on click, search by sheet/parcel or owner, filters.
 
 The folium map depends only on the dataset and the language, so reruns hand streamlit-folium the same
-map and it keeps the drawn one (no reload, no flicker, the view kept). Its parcels are vector tiles and its
+map and it keeps the drawn one (no reload, no flicker, the view kept); it is rendered once per dataset and
+language (:mod:`app_pages.map_component`), not at every rerun. Its parcels are vector tiles and its
 other layers are fetched by address (:func:`app_pages.context.tiles_map`), so the map's script, which
 streamlit-folium sends again at every rerun, holds no data: a search or a click sends the highlight and the
 card, a few kilobytes, whatever the commune's size. A click, a search or a filter only
@@ -16,9 +17,8 @@ from collections.abc import Hashable
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
-from app_pages import ledger_ui
+from app_pages import ledger_ui, map_component
 from app_pages.context import DATASET_HASH, as_of_note, clicked_tile_parcel, dataset, lang, map_assets, t, tiles_map
 from app_pages.text import literal
 from app_pages.ui import map_view, number_table
@@ -33,7 +33,8 @@ from gis.jobs.parcel_info import ParcelFacts, parcel_facts
 from gis.jobs.recovery_users import LandUsers, identity_label, land_users
 from gis.jobs.search import find_parcels
 from layers.catalogue import PreparedMap
-from layers.render import MAP_HEIGHT_PX, build_map, selection_group
+from layers.offline import AssetUrls
+from layers.render import MAP_HEIGHT_PX, MapSources, build_map, selection_group
 
 TABLE: dict[str, Text] = texts({
     "title": ("Bản đồ {place}", "{place} map"),
@@ -190,6 +191,16 @@ def _page_data(data: Dataset) -> tuple[list, list[str], LandUsers]:
     return villages, [g for g in landuse.GROUPS if g in present], land_users(_parcels)
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _rendered_map(_prepared: PreparedMap, _sources: MapSources, sources_id: int, language: str,
+                  assets: AssetUrls) -> map_component.RenderedMap:
+    """The commune map rendered for streamlit-folium, once per map (:mod:`app_pages.map_component`): the same
+    for every session and rerun in a language. Keyed on the map's sources (``sources_id``: the object
+    :func:`app_pages.context.tiles_map` keeps for the dataset, made again when the dataset or its stored files
+    change), the language and the assets' addresses."""
+    return map_component.rendered(build_map(_prepared, lang=language, assets=assets, sources=_sources))
+
+
 def _take_click(parcels: pd.DataFrame) -> None:
     """Select the parcel clicked in the browser, once per click."""
     label = clicked_tile_parcel(MAP_KEY, CLICK_SEEN, parcels)
@@ -340,8 +351,15 @@ if selected is not None and selected not in parcels.index:
     selected = st.session_state[SELECTED] = None
 
 map_col, card_col = st.columns([5, 2], gap="medium")
+# the card first: its elements reach the browser before the map's (a click or a search shows its card without
+# waiting for the map's script to be rendered); the map keeps its place (its column's first element)
+with card_col:
+    if selected is None:
+        st.info(tr("hint"))
+    else:
+        _card(parcel_facts(data, selected, users=users))
 with map_col:
-    folium_map = build_map(prepared, lang=lang(), assets=map_assets(), sources=sources)
+    rendered_map = _rendered_map(prepared, sources, id(sources), lang(), map_assets())
     selected_positions = _positions(prepared, [selected]) if selected is not None else []
     highlight = selection_group(
         prepared, lang=lang(),
@@ -350,11 +368,6 @@ with map_col:
         tiles=True, tile_filter=_tile_filter(),
     )
     view = st.session_state.get(VIEW) or {}
-    st_folium(folium_map, key=MAP_KEY, height=MAP_HEIGHT_PX, use_container_width=True,
-              returned_objects=RETURNED, feature_group_to_add=highlight,
-              center=view.get("center"), zoom=view.get("zoom"))
-with card_col:
-    if selected is None:
-        st.info(tr("hint"))
-    else:
-        _card(parcel_facts(data, selected, users=users))
+    map_component.show(rendered_map, key=MAP_KEY, height=MAP_HEIGHT_PX, use_container_width=True,
+                       returned_objects=RETURNED, feature_group_to_add=highlight,
+                       center=view.get("center"), zoom=view.get("zoom"))

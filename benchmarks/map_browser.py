@@ -32,7 +32,9 @@ response, headers included, and every WebSocket frame received, from the DevTool
   in use (CDP ``Performance.getMetrics`` ``JSHeapUsedSize``; the map's frame is same-origin, in the same
   renderer); the memory of the browser's renderer processes (``/proc``, those of this run's Chromium only:
   the sum of their proportional set sizes, shared pages counted once, and the resident set of the largest). ``performance.measureUserAgentSpecificMemory`` needs cross-origin isolation, which the app
-  does not have.
+  does not have. The same is measured, at the end of the run, on a page of the same app that draws no map
+  (:data:`NO_MAP_PAGE`, a fresh context with the same viewport, only that page open): the map's own share is
+  the difference (Streamlit's page, sidebar and widgets alone hold a renderer of about 200 MB).
 - **server memory per extra session**: the resident memory of the streamlit server (process and children)
   before and after ``--sessions`` extra sessions (each a page that drew the map, kept open), divided by
   their number; and what is left of it 10 s after they are closed.
@@ -90,7 +92,9 @@ START_TIMEOUT_S = 120
 VIEWPORT = {"width": 1500, "height": 1000}
 #: The issue's targets for the merged commune.
 TARGETS = {"first_load_s": None, "load_s": 2.5, "load_mb": 3.0, "redraw_ms": 150, "click_s": 0.7, "click_kb": 50,
-           "search_s": 0.7, "search_kb": 50, "heap_mb": 200, "renderer_mb": 200, "session_mb": 30}
+           "search_s": 0.7, "search_kb": 50, "heap_mb": 200, "renderer_map_mb": 200, "session_mb": 30}
+#: A page of the app that draws no map (tables only): the browser's memory of the app without the map.
+NO_MAP_PAGE = "overview"
 
 # JavaScript, in the map's frame --------------------------------------------------------------------------------
 
@@ -472,6 +476,21 @@ def browser_memory(tab: Tab) -> dict[str, float]:
     return {"heap_mb": metrics.get("JSHeapUsedSize", 0.0) / 1e6, "renderer_mb": pss, "renderer_rss_mb": largest}
 
 
+def no_map_memory(browser, url: str) -> dict[str, float]:
+    """:func:`browser_memory` of the app's :data:`NO_MAP_PAGE` in a fresh context (call it with no other page
+    open in ``browser``): once its heading is shown and the page has settled."""
+    tab = open_tab(browser)
+    try:
+        tab.page.goto(f"{url}/{NO_MAP_PAGE}", wait_until="commit")
+        tab.page.wait_for_selector("h1", timeout=TIMEOUT_MS)
+        quiet(tab)
+        memory = browser_memory(tab)
+        memory["outside"] = len(tab.outside)
+        return memory
+    finally:
+        tab.context.close()
+
+
 # The datasets ----------------------------------------------------------------------------------------------
 
 
@@ -573,7 +592,11 @@ def run_dataset(pw, name: str, args: argparse.Namespace, scratch: Path) -> dict[
                          "per_session_mb": (after - before) / max(args.sessions, 1),
                          "kept_per_session_mb": (closed - before) / max(args.sessions, 1)}
         outside = [u for t in tabs for u in t.outside]
-        out["outside_requests"] = outside
+        for t in tabs:
+            t.context.close()
+        tabs.clear()
+        out["memory_no_map"] = no_map_memory(browser, app.url)
+        out["outside_requests"] = outside + ["(the page without the map)"] * int(out["memory_no_map"]["outside"])
     finally:
         for t in tabs:
             t.context.close()
@@ -611,6 +634,8 @@ def summary(result: dict[str, Any]) -> dict[str, float]:
         "heap_mb": result["memory"]["heap_mb"],
         "renderer_mb": result["memory"]["renderer_mb"],
         "renderer_rss_mb": result["memory"]["renderer_rss_mb"],
+        "renderer_nomap_mb": result["memory_no_map"]["renderer_mb"],
+        "renderer_map_mb": result["memory"]["renderer_mb"] - result["memory_no_map"]["renderer_mb"],
         "session_mb": result["server"]["per_session_mb"],
         "kept_mb": result["server"]["kept_per_session_mb"],
         "server_mb": result["server"]["before_mb"],
@@ -633,6 +658,8 @@ ROWS = [
     ("browser memory: JS heap in use (MB)", "heap_mb", "{:.0f}"),
     ("browser memory: renderers' PSS (MB)", "renderer_mb", "{:.0f}"),
     ("  largest renderer's RSS (MB)", "renderer_rss_mb", "{:.0f}"),
+    ("  the same app on a page without the map (MB)", "renderer_nomap_mb", "{:.0f}"),
+    ("browser memory of the map: renderers' PSS, with - without (MB)", "renderer_map_mb", "{:.0f}"),
     ("server memory per extra session (MB)", "session_mb", "{:.1f}"),
     ("  kept 10 s after they closed (MB/session)", "kept_mb", "{:.1f}"),
     ("server RSS with one session (MB)", "server_mb", "{:.0f}"),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pytest
 from conftest import MAP_IFRAME as IFRAME
-from conftest import tile_pixel_at, wait_parcels_drawn, wait_tiles_painted
+from conftest import settle, tile_pixel_at, wait_parcels_drawn, wait_tiles_painted
 
 from gis.files.io import load_dataset
 
@@ -117,6 +117,52 @@ def test_a_click_on_a_known_parcel_shows_its_card_without_reloading_the_map(stre
     assert frame.evaluate("window.__same_map === true")  # the same map: not reloaded
     assert frame.evaluate("map.getZoom()") == 19  # the view kept
     frame.wait_for_function("lpmap.layers.selected && lpmap.layers.selected.all.length === 1", timeout=TIMEOUT_MS)
+    assert offline_page.problems() == []
+
+
+#: In the page: count the values the map's frame sends to Streamlit (streamlit-component-lib's
+#: ``setComponentValue`` messages) in ``window.__lpValues``.
+COUNT_VALUES_JS = """() => {
+    window.__lpValues = [];
+    window.addEventListener('message', e => {
+        if (e.data && e.data.isStreamlitMessage && e.data.type === 'streamlit:setComponentValue')
+            window.__lpValues.push(e.data.value);
+    });
+}"""
+
+#: In the map's frame: count the reads of streamlit-folium's ``previous_data`` in ``window.__lpReads`` (its
+#: updateComponentValue reads it first thing when its debounced call runs, 250 ms after a click).
+COUNT_READS_JS = """() => {
+    const g = window.__GLOBAL_DATA__;
+    let value = g.previous_data;
+    window.__lpReads = 0;
+    Object.defineProperty(g, 'previous_data', {configurable: true, enumerable: true,
+        get() { window.__lpReads += 1; return value; }, set(v) { value = v; }});
+}"""
+
+
+def test_a_click_sends_one_value_at_once_and_shows_the_card(streamlit_app, offline_page, pond):
+    """streamlit-folium sends a click 250 ms late (a debounce); the map sends it at once itself, and
+    streamlit-folium's own late call then sends nothing: one value, one rerun, for one click."""
+    page = offline_page.page
+    frame = open_map(streamlit_app, offline_page)
+    settle(page)
+    page.evaluate(COUNT_VALUES_JS)
+    frame.evaluate(COUNT_READS_JS)
+    click_on_map(page, frame, pond.lat, pond.lng)
+    page.get_by_role("heading", name=f"Thửa đất số {pond.number}, tờ bản đồ số {pond.sheet}").wait_for(
+        timeout=TIMEOUT_MS)
+    frame = page.query_selector(IFRAME).content_frame()
+    # sent by lpmap at once: a streamlit-folium whose globals changed would leave this at 0 (and the click late)
+    assert frame.evaluate("lpmap.clicksSent") == 1
+    # streamlit-folium's own debounced call has run since (it read its previous value again) and sent nothing
+    frame.wait_for_function("window.__lpReads >= 2", timeout=TIMEOUT_MS)
+    settle(page)
+    values = page.evaluate("window.__lpValues")
+    assert len(values) == 1, values
+    assert list(values[0]) == ["last_object_clicked", "last_active_drawing"]  # streamlit-folium's order
+    props = values[0]["last_active_drawing"]["properties"]
+    assert (props["s"], props["n"]) == (pond.sheet, pond.number)
     assert offline_page.problems() == []
 
 

@@ -157,6 +157,7 @@ def test_the_merged_commune_draws_from_tiles_and_a_click_in_thang_opens_the_card
                             f"lpmap.layers.selected.all[0].feature.properties.n === {thang_lot.number}",
                             timeout=TIMEOUT_MS)
     assert frame.evaluate("window.__same_map === true") and frame.evaluate("map.getZoom()") == 19
+    assert frame.evaluate("lpmap.clicksSent") == 1  # sent at once, not after streamlit-folium's 250 ms debounce
     assert offline_page.problems() == []
 
 

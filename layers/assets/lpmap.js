@@ -289,6 +289,48 @@
     return {feature: feature, toGeoJSON: function () { return feature; }};
   }
 
+  /* The keys of streamlit-folium 0.27.4's value (its updateComponentValue's `_data`), in its order. */
+  var FOLIUM_KEYS = ["last_clicked", "last_object_clicked", "last_object_clicked_count",
+    "last_object_clicked_tooltip", "last_object_clicked_popup", "all_drawings", "last_active_drawing",
+    "last_geocoder_result", "bounds", "zoom", "last_circle_radius", "last_circle_polygon", "center",
+    "selected_layers", "selected_tags"];
+
+  /* One entry of streamlit-folium's value, computed as its updateComponentValue does. */
+  function foliumEntry(map, g, key) {
+    function ll(x) { return (x && g.wrap_longitude) ? map.wrapLatLng(x) : x; }
+    switch (key) {
+      case "last_clicked": return ll(g.lat_lng_clicked);
+      case "last_object_clicked": return ll(g.last_object_clicked);
+      case "bounds": return g.wrap_longitude ? map.wrapLatLngBounds(map.getBounds()) : map.getBounds();
+      case "zoom": return map.getZoom();
+      case "center": return ll(map.getCenter());
+      case "selected_layers": return Object.values(g.selected_layers || {});
+      default: return g[key];
+    }
+  }
+
+  /* Send the click on the tile feature `feature` to Python now. streamlit-folium 0.27.4 sends a click
+     through underscore's debounce(updateComponentValue, 250): 250 ms lost on every click. Once its click
+     handler has recorded the click in window.__GLOBAL_DATA__, the same value (the same object, filtered by
+     `returned_objects`, in the same key order) is sent at once through its Streamlit object, and recorded
+     as `previous_data`, so that its own debounced call finds no change and sends nothing (one value, one
+     rerun). Done only when its globals are as expected; otherwise its own call sends the click, late.
+     `lpmap.clicksSent` counts the clicks sent here (the browser tests check it: a version of
+     streamlit-folium that breaks this fails them). */
+  function sendAtOnce(map, feature) {
+    var g = window.__GLOBAL_DATA__, S = window.Streamlit;
+    if (!g || !S || typeof S.setComponentValue !== "function" || g.last_active_drawing !== feature ||
+        !("previous_data" in g) || !("selected_layers" in g)) return;
+    var keys = g.returned_objects ? FOLIUM_KEYS.filter(function (k) { return g.returned_objects.indexOf(k) >= 0; })
+                                  : FOLIUM_KEYS;
+    var data = {};
+    keys.forEach(function (k) { data[k] = foliumEntry(map, g, k); });
+    if (JSON.stringify(g.previous_data) === JSON.stringify(data)) return;
+    g.previous_data = data;
+    S.setComponentValue(data);
+    lpmap.clicksSent = (lpmap.clicksSent || 0) + 1;
+  }
+
   /* Whether tile feature properties `p` pass the filter `f` ({field: [values]}; null passes all). */
   function passes(f, p) {
     if (!f) return true;
@@ -345,7 +387,9 @@
     grid.on("mouseover", showTip).on("mouseout", hideTip);
     map.on("mousemove", moveTip);
     grid.on("click", function sendClick(e) {
-      e.layer = clickedFeature(e.layer.properties || {}, ["fid", "s", "n"]);
+      var clicked = e.layer = clickedFeature(e.layer.properties || {}, ["fid", "s", "n"]);
+      // streamlit-folium's own click handler runs after this one, in the same event: send once it has
+      Promise.resolve().then(function () { sendAtOnce(map, clicked.feature); });
     });
     entry.group = grid;
     entry.layer = grid;
@@ -363,15 +407,31 @@
     entry.group.redraw();
   };
 
-  /* A packed layer fetched from `url` (the map's HTML holds only the address); a group at once, filled
-     when the data arrives. `below` draws it under the parcel tiles (the district's wash). */
+  /* The JSON at `url`; with a "#key" after the address, its entry `key`. Each file is fetched once per page
+     (the layers of a map share one file, each named by its key). */
+  function fetchJson(url) {
+    var hash = url.indexOf("#"), file = hash < 0 ? url : url.slice(0, hash);
+    var files = lpmap.files = lpmap.files || {};
+    if (!files[file]) {
+      files[file] = fetch(file).then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status + " " + file);
+        return response.json();
+      });
+    }
+    if (hash < 0) return files[file];
+    var key = decodeURIComponent(url.slice(hash + 1));
+    return files[file].then(function (data) {
+      if (!data || data[key] === undefined) throw new Error("no layer " + key + " in " + file);
+      return data[key];
+    });
+  }
+
+  /* A packed layer fetched from `url` (the map's HTML holds only the address; see fetchJson); a group at
+     once, filled when the data arrives. `below` draws it under the parcel tiles (the district's wash). */
   lpmap.addFromUrl = function (map, spec, url, below) {
     var holder = L.featureGroup();
     var renderer = below ? L.canvas({pane: pane(map, "lp-below", 360)}) : null;
-    pending(fetch(url).then(function (response) {
-      if (!response.ok) throw new Error("HTTP " + response.status + " " + url);
-      return response.json();
-    }).then(function (data) {
+    pending(fetchJson(url).then(function (data) {
       holder.addLayer(lpmap.add(spec, data, renderer));
     }));
     return holder;
