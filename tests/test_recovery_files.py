@@ -59,3 +59,27 @@ def test_archives_workbooks_and_unreadable_files_are_left_to_the_reader(tmp_path
     assert require_geometry_file(junk) is None
     with pytest.raises(DataSourceError):
         read_parcels(junk)
+
+
+def test_a_geopackage_of_several_layers_is_asked_about_each_layer_not_the_first(tmp_path: Path):
+    """A table beside the parcels does not make the file "without geometry", and GDAL is not asked for "the"
+    layer of a file of several (its warning is an error here); a named table without shapes is refused."""
+    import geopandas as gpd
+    import pandas as pd
+    import pyogrio
+    import shapely
+
+    path = tmp_path / "ho_so.gpkg"
+    pyogrio.write_dataframe(pd.DataFrame({"ten": ["An", "Bình"]}), path, layer="chu_su_dung")
+    parcels = gpd.GeoDataFrame({"SHTHUA": [1]}, geometry=[shapely.box(0, 0, 10, 10)], crs=9214)
+    pyogrio.write_dataframe(parcels, path, layer="thua_dat")
+    assert {str(n): t for n, t in pyogrio.list_layers(path)} == {"chu_su_dung": None, "thua_dat": "Polygon"}
+    assert require_geometry_file(path) is None
+    assert require_geometry_file(path, layer="thua_dat") is None
+    with pytest.raises(GeometryError) as err:
+        require_geometry_file(path, layer="chu_su_dung", role=("thửa đất", "parcel"))
+    assert "không có hình học" in err.value.vi
+    tables = tmp_path / "chi_bang.gpkg"
+    pyogrio.write_dataframe(pd.DataFrame({"ten": ["An"]}), tables, layer="chu_su_dung")
+    with pytest.raises(GeometryError):
+        require_geometry_file(tables)

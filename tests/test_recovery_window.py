@@ -152,9 +152,7 @@ def test_a_legacy_encoded_geopackage_of_two_layers_reads_as_a_whole_read_does(tm
     read = read_recovery_files(parcels_path, boundary_path)
     assert read.windowed
     windowed = recover(read.parcels, read.boundary, users=read.users)
-    with warnings.catch_warnings():  # the whole read's first look at the file names no layer (main's behaviour)
-        warnings.filterwarnings("ignore", "More than one layer found", UserWarning)
-        parcels, notes = read_parcels(parcels_path)
+    parcels, notes = read_parcels(parcels_path)  # no "More than one layer found" warning: each layer is asked
     whole = recover(parcels, read_boundary(boundary_path, crs=parcels.crs))
     assert "Nguyễn Văn An" in set(windowed.by_owner["owner"])  # decoded from TCVN3
     pd.testing.assert_frame_equal(windowed.table, whole.table)

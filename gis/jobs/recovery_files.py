@@ -24,9 +24,12 @@ if TYPE_CHECKING:
     from gis.jobs.recovery_users import LandUsers
 
 
-def require_geometry_file(path: str | Path, *, role: tuple[str, str] = ("lớp", "layer")) -> None:
+def require_geometry_file(path: str | Path, *, role: tuple[str, str] = ("lớp", "layer"),
+                          layer: str | None = None) -> None:
     """Raise :class:`GeometryError` for a readable file with no geometry at all (a CSV or a bare table that
-    is not a surveyor's coordinate table).
+    is not a surveyor's coordinate table): the named ``layer`` has none, or, with no layer named, none of the
+    file's layers has any (a GeoPackage of several layers is not asked for "the" layer, which GDAL would
+    answer with a warning and its first one).
 
     ``role`` names the file's part (Vietnamese, English). Missing or unreadable files are left to
     :func:`gis.files.sources.read_source`, which reports them.
@@ -34,13 +37,18 @@ def require_geometry_file(path: str | Path, *, role: tuple[str, str] = ("lớp",
     import pyogrio
 
     path = Path(path)
-    if path.suffix.lower() in (".zip", ".kmz", ".xlsx"):
-        return  # archives and workbooks are opened, checked and reported by read_source
+    if path.suffix.lower() in (".zip", ".kmz", ".xlsx", ".csv"):
+        return  # archives and workbooks are opened, checked and reported by read_source; a CSV may be coordinates
     try:
-        info = pyogrio.read_info(path)
+        layers = pyogrio.list_layers(path)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
         return
-    if info.get("geometry_type") is None and path.suffix.lower() != ".csv":
+    types = {str(name): kind for name, kind in layers}
+    if layer is not None:
+        if layer in types and types[layer] is None:
+            raise _no_geometry(path, role)
+        return  # a layer the file lacks is reported by read_source
+    if types and all(kind is None for kind in types.values()):
         raise _no_geometry(path, role)
 
 
@@ -63,7 +71,7 @@ def _frame_of(path: Path, *, role: tuple[str, str], layer: str | None = None, en
             f"Tệp {role[0]} «{path.name}» rỗng (0 byte). Hãy xuất lại tệp từ QGIS.",
             f"{role[1].capitalize()} file '{path.name}' is empty (0 bytes). Export it from QGIS again.",
         )
-    require_geometry_file(path, role=role)
+    require_geometry_file(path, role=role, layer=layer)
     try:
         source = read_source(path, layer=layer, encoding=encoding, scratch_root=scratch_root)
     except DataSourceError:
