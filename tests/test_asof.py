@@ -169,3 +169,15 @@ def test_printed_map_as_of_a_date_says_so(folder, tmp_path, capsys):
     words = " ".join(p.extract_text() for p in pypdf.PdfReader(out).pages)
     assert "Số liệu tính đến ngày 01/06/2024" in " ".join(words.split())
     assert "đất thu hồi" in words  # the undated layer named
+
+
+def test_every_layer_a_dataset_can_hold_but_the_dated_ones_is_named_in_both_languages():
+    """The undated-layers note names each layer in words (the built-in data has a "district" layer, which the
+    Map page's note once showed as "district" in Vietnamese)."""
+    from gis.files.io import LAYERS
+
+    undated = [name for name in LAYERS if name not in asof.DATED_LAYERS]
+    assert undated and set(undated) <= set(asof.LAYER_WORDS)
+    for name in undated:
+        vi, en = asof.LAYER_WORDS[name].get("vi"), asof.LAYER_WORDS[name].get("en")
+        assert vi and en and vi != name and vi != en

@@ -53,6 +53,7 @@ LAYER_WORDS: dict[str, Text] = texts({
     "concentrated_fields": ("cánh đồng tập trung", "concentrated fields"),
     "recovered_land": ("đất thu hồi", "recovered land"), "roads": ("đường giao thông", "roads"),
     "canals": ("kênh mương", "canals"), "commune": ("ranh giới xã", "commune boundary"),
+    "district": ("các xã lân cận", "neighbouring communes"),  # the map's name of that layer (layers/district.py)
 })
 
 
