@@ -238,7 +238,7 @@
       _getVectorTilePromise: function (coords) {
         var o = this.options, from = coords.z;
         if (coords.z >= o.lpMaxNative) from = o.lpMaxNative;
-        else if (o.lpOverviewMax && coords.z <= o.lpOverviewMax) from = o.minNativeZoom;
+        else if (coords.z > o.minNativeZoom && coords.z <= o.lpOverviewMax) from = o.minNativeZoom;
         // only the tiles cut into other zooms are kept parsed; Leaflet keeps the others drawn while in
         // view, and the browser's cache holds their files
         if (from === coords.z && from !== o.lpMaxNative && from !== o.minNativeZoom) return base.call(this, coords);
