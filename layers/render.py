@@ -24,8 +24,8 @@ from folium.template import Template
 
 from gis.core import landuse
 from gis.jobs.tiles import LAYER as TILE_LAYER
+from gis.jobs.tiles import OVERVIEW_MAX_ZOOM, TileSet, store_layer
 from gis.jobs.tiles import PROPERTIES as TILE_PROPERTIES
-from gis.jobs.tiles import TileSet, store_layer
 from layers import selection
 from layers.catalogue import PreparedMap
 from layers.geometry import pack, pack_json, zoom_for
@@ -120,7 +120,8 @@ class ParcelTiles(Layer):
         self.spec_json = _script_json(browser)
         west, south, east, north = tiles.bounds
         self.options_json = _script_json({"url": url, "layer": TILE_LAYER, "bounds": [[south, west], [north, east]],
-                                          "minNativeZoom": tiles.min_zoom, "maxNativeZoom": tiles.max_zoom})
+                                          "minNativeZoom": tiles.min_zoom, "maxNativeZoom": tiles.max_zoom,
+                                          "overviewMaxZoom": OVERVIEW_MAX_ZOOM})
 
 
 class UrlLayer(Layer):

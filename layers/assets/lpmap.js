@@ -190,30 +190,34 @@
   }
 
   /* The part of `tile` (a parsed vector tile) that its descendant `d` zoom levels down, at offset (dx, dy)
-     among the 2^d x 2^d descendants, covers: its features' coordinates scaled up 2^d (those far outside
-     left out), so that a closer view is drawn sharp from the deepest tiles built, not a stretched picture. */
+     among the 2^d x 2^d descendants, covers: its features' coordinates scaled up 2^d, the rings (or line
+     parts) far outside left out and the features with none left out, so that a closer view is drawn sharp
+     from the deepest tiles built, not a stretched picture. A ring left out changes no pixel of the tile (the
+     canvas fills even-odd: a hole lies inside its outer ring's box) and no click in it; an overview's shape
+     spans many tiles, and only its rings near this one are drawn. */
   function subTile(tile, d, dx, dy) {
     var out = {layers: {}}, k = 1 << d;
     for (var name in tile.layers) {
       var layer = tile.layers[name], extent = layer.extent, span = extent / k;
       var x0 = dx * span, y0 = dy * span, pad = span / 16, features = [];
+      var left = x0 - pad, right = x0 + span + pad, top = y0 - pad, bottom = y0 + span + pad;
       layer.features.forEach(function (f) {
-        var minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+        var rings = [];
         f.geometry.forEach(function (ring) {
-          ring.forEach(function (pt) {
+          var minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity, i, pt;
+          for (i = 0; i < ring.length; i++) {
+            pt = ring[i];
             if (pt.x < minX) minX = pt.x;
             if (pt.x > maxX) maxX = pt.x;
             if (pt.y < minY) minY = pt.y;
             if (pt.y > maxY) maxY = pt.y;
-          });
+          }
+          if (maxX < left || minX > right || maxY < top || minY > bottom) return;
+          var scaled = new Array(ring.length);
+          for (i = 0; i < ring.length; i++) scaled[i] = {x: (ring[i].x - x0) * k, y: (ring[i].y - y0) * k};
+          rings.push(scaled);
         });
-        if (maxX < x0 - pad || minX > x0 + span + pad || maxY < y0 - pad || minY > y0 + span + pad) return;
-        features.push({
-          type: f.type, id: f.id, properties: f.properties,
-          geometry: f.geometry.map(function (ring) {
-            return ring.map(function (pt) { return {x: (pt.x - x0) * k, y: (pt.y - y0) * k}; });
-          })
-        });
+        if (rings.length) features.push({type: f.type, id: f.id, properties: f.properties, geometry: rings});
       });
       out.layers[name] = {extent: extent, length: features.length, features: features};
     }
@@ -221,18 +225,25 @@
   }
 
   /* Leaflet.VectorGrid's protobuf layer, drawing the zoom levels past `lpMaxNative` from the deepest tiles
-     built instead of stretching their pictures. Every tile fetched is parsed once (the last 32 kept), so
-     a view seen again or a closer one is drawn without fetching or parsing again. Made once. */
+     built instead of stretching their pictures, and the overview's closer zooms (`minNativeZoom` + 1 to
+     `lpOverviewMax`) from its coarsest tiles in the same way: the few coarsest tiles (a handful for the whole
+     commune) are already parsed when the map opens, and hold fewer vertices than the overview's own closer
+     tiles, so a zoom in from the opening view fetches nothing and draws less. Every tile fetched at those two
+     zooms is parsed once (the last 32 kept), so a view seen again or a closer one is drawn without fetching or
+     parsing again. Made once. */
   function parcelGridClass() {
     if (lpmap.ParcelGrid) return lpmap.ParcelGrid;
     var base = L.VectorGrid.Protobuf.prototype._getVectorTilePromise;
     lpmap.ParcelGrid = L.VectorGrid.Protobuf.extend({
       _getVectorTilePromise: function (coords) {
-        var d = Math.max(0, coords.z - this.options.lpMaxNative);
-        // only the deepest tiles are kept parsed (they are cut into every closer view); Leaflet keeps the
-        // others drawn while in view, and the browser's cache holds their files
-        if (coords.z < this.options.lpMaxNative) return base.call(this, coords);
-        var k = 1 << d, parent = {x: Math.floor(coords.x / k), y: Math.floor(coords.y / k), z: coords.z - d};
+        var o = this.options, from = coords.z;
+        if (coords.z >= o.lpMaxNative) from = o.lpMaxNative;
+        else if (coords.z > o.minNativeZoom && coords.z <= o.lpOverviewMax) from = o.minNativeZoom;
+        // only the tiles cut into other zooms are kept parsed; Leaflet keeps the others drawn while in
+        // view, and the browser's cache holds their files
+        if (from === coords.z && from !== o.lpMaxNative && from !== o.minNativeZoom) return base.call(this, coords);
+        var d = coords.z - from, k = 1 << d;
+        var parent = {x: Math.floor(coords.x / k), y: Math.floor(coords.y / k), z: from};
         var key = parent.z + "/" + parent.x + "/" + parent.y;
         this._lpParents = this._lpParents || {};
         this._lpOrder = this._lpOrder || [];
@@ -342,7 +353,8 @@
 
   /* The parcels drawn from vector tiles (Leaflet.VectorGrid): coloured by `spec`, a tooltip on hover, a
      click sends {fid, s, n} back. `o` holds url, layer, bounds [[s, w], [n, e]], minNativeZoom (coarser views
-     shrink those tiles) and maxNativeZoom (closer views are cut from those tiles, see parcelGridClass). */
+     shrink those tiles), maxNativeZoom (closer views are cut from those tiles, see parcelGridClass) and
+     overviewMaxZoom (the overview's zooms past minNativeZoom are cut from the minNativeZoom tiles). */
   lpmap.parcelTiles = function (map, spec, o) {
     fixTileClicks();
     // the layers above the parcels (outlines, lines, washes, the highlight) take no clicks: their one canvas
@@ -369,6 +381,7 @@
       bounds: L.latLngBounds(o.bounds),
       minNativeZoom: o.minNativeZoom,
       lpMaxNative: o.maxNativeZoom,
+      lpOverviewMax: o.overviewMaxZoom,
       maxZoom: 21,
       // tiles made only once a zoom or a pan has ended (not for every frame of it), and few kept beyond
       // the view: a tile of the merged commune is thousands of canvas paths held in memory
