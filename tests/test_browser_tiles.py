@@ -136,6 +136,11 @@ def test_the_merged_commune_draws_from_tiles_and_a_click_in_thang_opens_the_card
     page.on("request", lambda r: tiles.append(r.url) if "/lp-map/tiles/" in r.url else None)
     frame = open_map(merged_app, offline_page, timeout_ms=FIRST_LOAD_MS)
     assert tiles and all(u.startswith(merged_app.url) and u.endswith(".pbf") for u in tiles)
+    # zoom 13 is drawn from the zoom-12 overview already parsed: painted at the lot, with no tile fetched for it
+    show(frame, thang_lot, 13)
+    assert tile_pixel_at(frame, thang_lot.lat, thang_lot.lng)[3] > 200
+    zooms = {int(u.split("/lp-map/tiles/", 1)[1].split("/")[1]) for u in tiles}
+    assert 12 in zooms and 13 not in zooms, sorted(zooms)
     # the Thắng lot is painted in its land-use colour, from the tiles, at a street view and closer
     expected = hex_rgb(thang_lot.code)
     for zoom in (17, 19):
