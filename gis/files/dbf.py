@@ -67,6 +67,21 @@ def _broken(dbf: Path, vi: str, en: str) -> DbfError:
     )
 
 
+def _latin1_text_fields(dbf: Path, read: Any = None) -> tuple[list[str], Any]:
+    """The character fields' names of ``dbf`` and a frame holding them, read by GDAL as latin-1 (``read``, the
+    layer already read so, when it has them all; with no text field, every field is read, only to count the
+    records)."""
+    try:
+        info = pyogrio.read_info(dbf, encoding="latin1")
+        names = [str(n) for n, kind in zip(info["fields"], info["ogr_types"], strict=True) if kind == "OFTString"]
+        if read is not None and names and all(n in read.columns for n in names):
+            return names, read
+        return names, pyogrio.read_dataframe(dbf, encoding="latin1", read_geometry=False, columns=names or None)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
+            pyogrio.errors.FeatureError) as exc:
+        raise _broken(dbf, f"GDAL không đọc được ({exc})", f"GDAL cannot read it ({exc})") from exc
+
+
 def _raw_text(dbf: Path, read: Any = None) -> tuple[list[bytes], list[list[bytes]]]:
     """The names and values (bytes, blanks around them removed) of the character fields of ``dbf``, as stored.
 
@@ -74,16 +89,7 @@ def _raw_text(dbf: Path, read: Any = None) -> tuple[list[bytes], list[list[bytes
     number and ``str.encode("latin-1")`` gives the stored bytes back; records marked deleted are skipped.
     ``read``: the layer already read by GDAL as latin-1 (a frame), whose text fields are then not read again.
     """
-    try:
-        info = pyogrio.read_info(dbf, encoding="latin1")
-        names = [str(n) for n, kind in zip(info["fields"], info["ogr_types"], strict=True) if kind == "OFTString"]
-        if read is not None and names and all(n in read.columns for n in names):
-            frame = read
-        else:  # with no text field, every field is read, only to count the records
-            frame = pyogrio.read_dataframe(dbf, encoding="latin1", read_geometry=False, columns=names or None)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
-            pyogrio.errors.FeatureError) as exc:
-        raise _broken(dbf, f"GDAL không đọc được ({exc})", f"GDAL cannot read it ({exc})") from exc
+    names, frame = _latin1_text_fields(dbf, read)
     columns = [[v.encode("latin-1").rstrip(b" ") if isinstance(v, str) else b"" for v in frame[n].tolist()]
                for n in names]
     rows = [list(row) for row in zip(*columns, strict=True)] if columns else [[] for _ in range(len(frame))]
@@ -140,16 +146,7 @@ def _raw_columns(dbf: Path, read: Any = None) -> tuple[list[bytes], list[tuple[A
     a missing value (read as ``b""``); and the number of records."""
     import pandas as pd
 
-    try:
-        info = pyogrio.read_info(dbf, encoding="latin1")
-        names = [str(n) for n, kind in zip(info["fields"], info["ogr_types"], strict=True) if kind == "OFTString"]
-        if read is not None and names and all(n in read.columns for n in names):
-            frame = read
-        else:  # with no text field, every field is read, only to count the records
-            frame = pyogrio.read_dataframe(dbf, encoding="latin1", read_geometry=False, columns=names or None)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
-            pyogrio.errors.FeatureError) as exc:
-        raise _broken(dbf, f"GDAL không đọc được ({exc})", f"GDAL cannot read it ({exc})") from exc
+    names, frame = _latin1_text_fields(dbf, read)
     columns = []
     for name in names:
         codes, uniques = pd.factorize(frame[name].to_numpy(dtype=object), use_na_sentinel=True)
