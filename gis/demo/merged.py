@@ -449,7 +449,7 @@ def write(folder: Path, *, outline: Path, builtin: dict[str, gpd.GeoDataFrame] |
         if folder.exists():
             shutil.rmtree(folder)
         os.rename(scratch, folder)
-    except BaseException:
+    except BaseException:  # any failure, Ctrl+C included: the scratch folder removed, the error goes on
         shutil.rmtree(scratch, ignore_errors=True)
         raise
     return folder

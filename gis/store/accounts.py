@@ -285,7 +285,7 @@ class Accounts:
         try:
             yield con
             con.execute("COMMIT")
-        except BaseException:
+        except BaseException:  # any failure, Ctrl+C included: rolled back, the error goes on to the caller
             con.execute("ROLLBACK")
             raise
         finally:

@@ -333,7 +333,7 @@ def _write_active(root: Path, name: str, *, by: str) -> None:
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(tmp, path)
-        except BaseException:
+        except BaseException:  # any failure, Ctrl+C included: no half-written file left; the error goes on
             Path(tmp).unlink(missing_ok=True)
             raise
     except OSError as exc:

@@ -68,7 +68,7 @@ def transaction(path: Path, *, attach: Path | None = None, log_root: Path | None
         error = workspace_write_error(path, exc)
         log_not_saved(path, error, root=log_root)
         raise error from exc
-    except BaseException as exc:
+    except BaseException as exc:  # any other failure, Ctrl+C included: rolled back, logged, raised on
         rollback(con)
         log_not_saved(path, exc, root=log_root)
         raise

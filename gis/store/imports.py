@@ -271,13 +271,13 @@ def _write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | 
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         shutil.rmtree(scratch, ignore_errors=True)
         raise workspace_write_error(parent, exc) from exc
-    except BaseException:
+    except BaseException:  # any failure, Ctrl+C included: the scratch folder removed, the error goes on
         shutil.rmtree(scratch, ignore_errors=True)
         raise
     try:  # no import without its record in the audit table
         Workspace.open(root / workspace_path().name).record(
             "import", f"imports/{folder.name} ({prepared.source.path.name}, {len(parcels)} parcels)", by=who)
-    except BaseException:
+    except BaseException:  # any failure, Ctrl+C included: the folder removed, the error goes on to the caller
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return folder

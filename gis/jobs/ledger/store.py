@@ -333,7 +333,7 @@ class SqliteLandStore:
                                 [(entry_id, v, p) for v, p in written])
                 self._audit(con, by=who, action="ledger_initial",
                             obj=f"{LEDGER}/{self.dataset}#{entry_id}: {len(written)} parcels from {source}")
-        except BaseException:
+        except BaseException:  # any failure, Ctrl+C included: the cached metadata is dropped, the error goes on
             self._meta_cache = None
             raise
         return self.entry(entry_id)
