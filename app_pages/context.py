@@ -331,10 +331,14 @@ def warm_map(folder: Path) -> None:
     data = _dated(str(folder), folder_key(folder), _ledger_stamp(folder), dt.date.today())
 
     def build_tiles() -> None:
+        from gis.core import logs
+
         try:
             tiles.ensure_tiles(data.parcels)
         except GisError:  # told by the map's build below, which meets the same error
             pass
+        except Exception as exc:  # noqa: BLE001 - a bug in this thread would end it unseen: logged, and the
+            logs.bug("warm_map", exc=exc)  # map's build below meets it and tells the user
 
     threading.Thread(target=build_tiles, name="lp-warm-tiles", daemon=True).start()
     _tiles_map(data, str(st.get_option("server.baseUrlPath") or ""))
