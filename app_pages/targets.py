@@ -320,11 +320,11 @@ def main() -> None:
         st.selectbox(tr("on_map"), keys, key=PICK, format_func=lambda k: by_key[k].target.label(lang()))
         picked = by_key[st.session_state[PICK]]
         bg, fg = STATUS_COLOURS[picked.status]
-        # the figures are data (Markdown, escaped, no HTML); the status badge is the tool's own words and colours
-        st.markdown(f"{tr('planned')}: **{literal(_planned_text(picked))}** · "
-                    f"{tr('measured')}: **{literal(_measured_text(picked))}**")
-        st.markdown(f'<span style="background:#{bg};color:#{fg};padding:1px 8px;border-radius:4px;font-weight:600">'
-                    f"{html.escape(_status_text(picked))}</span>", unsafe_allow_html=True)
+        st.markdown(
+            f"{tr('planned')}: **{literal(_planned_text(picked))}** · "
+            f"{tr('measured')}: **{literal(_measured_text(picked))}** · "
+            f'<span style="background:#{bg};color:#{fg};padding:1px 8px;border-radius:4px;font-weight:600">'
+            f"{html.escape(_status_text(picked))}</span>", unsafe_allow_html=True)
         st.caption(f"{tr('source')}: {literal(source_text(picked, plan, lang=lang()))}")
         if picked.reason_vi:
             st.caption(f"{tr('reason')}: {literal(picked.reason(lang()))}")
