@@ -248,11 +248,12 @@ def _map_coded(values: pd.Series, coded: tuple[np.ndarray, Any] | None, fn: Call
     mapped[:-1] = [fn(u) for u in uniques]
     mapped[-1] = fn(values[missing].iloc[0]) if missing.any() else None
     blank = mapped[-1]
-    if categorical and all(isinstance(v, str) for v in mapped[:-1].tolist()) and (
+    if categorical and pd.api.types.infer_dtype(mapped[:-1], skipna=False) in ("string", "empty") and (
             not missing.any() or (isinstance(blank, float) and math.isnan(blank))):
         # the repaired values coded again: two raw values may repair to one text (a TCVN3 and a Unicode spelling)
         again, distinct = pd.factorize(mapped[:-1], use_na_sentinel=True)
-        return pd.Series(pd.Categorical.from_codes(np.append(again, -1)[codes], categories=distinct),
+        dtype = pd.CategoricalDtype(pd.Index(distinct, dtype=object))
+        return pd.Series(pd.Categorical.from_codes(np.append(again, -1)[codes], dtype=dtype),
                          index=values.index, name=values.name)
     return pd.Series(mapped[codes], index=values.index, dtype=object, name=values.name)
 

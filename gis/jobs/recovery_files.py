@@ -205,7 +205,8 @@ def _read_windowed(path: Path, boundary_path: Path, *, project: str | None, prov
     users = land_users(parcels)  # of every parcel: the identity basis and the keys are the whole layer's
     farm = parcels["group"].isin(landuse.FARM_GROUPS).to_numpy()
     held = np.isin(users.codes, np.unique(users.codes[rows])) & farm
-    wanted = np.union1d(rows, np.flatnonzero(held))
+    held[rows] = True  # with the parcels in the box: every parcel kept, in the file's order
+    wanted = np.flatnonzero(held)
     try:
         shapes = window.shapes(wanted)
     except shapely.errors.GEOSException:  # a ring GEOS will not build: the whole read repairs and counts it
