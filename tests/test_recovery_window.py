@@ -58,11 +58,14 @@ def _files(tmp_path: Path, *, crs: int | None = 9214, project: shapely.Geometry 
 def test_a_geopackage_builds_only_the_shapes_the_recovery_uses_and_gives_the_known_figures(tmp_path: Path):
     parcels_path, boundary_path = _files(tmp_path)
     read = read_recovery_files(parcels_path, boundary_path)
-    assert read.windowed and len(read.parcels) == 40  # every parcel's attributes, for the land users
-    shaped = set(read.parcels.index[read.parcels.geometry.notna()])
-    # the parcels whose box meets the project's box (rows 0-2, columns 0-2) and the farm parcels of their users
+    assert read.windowed
+    # only the parcels whose box meets the project's box (rows 0-2, columns 0-2) and the farm parcels of their
+    # users, each with its shape, in the file's order
     in_box = {10 * j + i for j in range(3) for i in range(3)}
-    assert shaped == in_box | {10 * 3 + 9, 10 * 3 + 8, 10 * 3 + 7, 10 * 3 + 6}
+    assert list(read.parcels.index) == sorted(in_box | {10 * 3 + 9, 10 * 3 + 8, 10 * 3 + 7, 10 * 3 + 6})
+    assert read.parcels.geometry.notna().all() and len(read.users.codes) == len(read.parcels)
+    assert (read.parcels["map_area_m2"] == 400.0).all()
+    assert all(read.parcels[c].dtype == object for c in ("land_use", "owner", "address", "village"))
     result = recover(read.parcels, read.boundary, users=read.users)
     t = result.totals
     assert (t.parcels, t.whole, t.partial, t.slivers, t.area_mismatch) == (6, 4, 2, 0, 0)
@@ -193,3 +196,67 @@ def test_formula_like_cells_are_found_many_at_once_as_one_at_a_time():
     cases = [["An", "Bình"], ["An", " =HYPERLINK(1)"], ["\u00a0\u3000@SUM(1)"], ["＝1"], ["x", "\tcmd"], ["  "], [""],
              ["-3"], ["a\ud800"], [1, "=a"], [1.5, None], ["Bình", "\r"], [" \u00a0b="], ["+84 912"]]
     assert [_any_formula_like(c) for c in cases] == [any(formula_like(v) for v in c) for c in cases]
+
+
+def _mojibake(text: str) -> str:
+    """TCVN3 bytes shown in a Windows font, as old conversions left them."""
+    from vn_files import as_windows_font
+
+    from gis.files.codecs import encode
+
+    return as_windows_font(encode(text, "tcvn3"))
+
+
+def _window_and_whole(parcels_path: Path, boundary_path: Path):
+    read = read_recovery_files(parcels_path, boundary_path)
+    assert read.windowed
+    windowed = recover(read.parcels, read.boundary, users=read.users)
+    parcels, _ = read_parcels(parcels_path)
+    whole = recover(parcels, read_boundary(boundary_path, crs=parcels.crs))
+    pd.testing.assert_frame_equal(windowed.table, whole.table)
+    for name in ("by_land_use", "by_group", "by_village", "by_owner"):
+        pd.testing.assert_frame_equal(getattr(windowed, name), getattr(whole, name))
+    assert windowed.totals == whole.totals and windowed.owner_identity == whole.owner_identity
+    return read, windowed
+
+
+@pytest.mark.parametrize("spelling", ["tcvn3", "nfd"])
+def test_two_spellings_of_one_land_user_are_one_user_in_the_window_as_in_a_whole_read(tmp_path: Path, spelling):
+    import unicodedata
+
+    frame = _parcels()
+    far = frame["SHTHUA"] == 10 * 3 + 9 + 1  # An's farm parcel far from the project: half of his farm land
+    if spelling == "tcvn3":  # the layer in TCVN3, the far parcel typed again in Unicode: both repair to one name
+        frame["TENCHU"] = frame["TENCHU"].map(_mojibake)
+        frame["DIACHI"] = frame["DIACHI"].map(_mojibake)
+        frame.loc[far, ["TENCHU", "DIACHI"]] = ["Nguyễn Văn An", "Thôn Đông"]
+    else:  # decomposed letters (NFD), as some Mac exports write them
+        frame.loc[far, "TENCHU"] = unicodedata.normalize("NFD", "Nguyễn Văn An")
+    names = set(frame.loc[frame["SHTHUA"].isin([1, 3, 40]), "TENCHU"])
+    assert len(names) == 2  # two raw spellings of An's name
+    parcels_path, boundary_path = _files(tmp_path)
+    pyogrio.write_dataframe(frame, parcels_path, layer="thua_dat")
+    read, result = _window_and_whole(parcels_path, boundary_path)
+    assert 39 in read.parcels.index  # the far parcel kept, as An's farm land
+    owners = result.by_owner.set_index("owner")
+    assert owners.loc["Nguyễn Văn An", "farm_m2"] == pytest.approx(1200.0)
+    assert owners.loc["Nguyễn Văn An", "farm_share_pct"] == 50.0 and owners.loc["Nguyễn Văn An", "tier"] == "30_70"
+
+
+def test_a_land_user_by_citizen_id_in_two_villages_lists_them_as_they_come_in_the_window_as_in_a_whole_read(
+        tmp_path: Path):
+    frame = _parcels()
+    an = frame["TENCHU"] == "Nguyễn Văn An"  # parcels 1 and 3 (taken: whole and half) and 40 (far)
+    frame["CCCD"] = None
+    frame.loc[an, "CCCD"] = ["001 090 000 123", "001090000123", "001090000123"]  # spaces ignored
+    frame.loc[frame["SHTHUA"] == 3, "DIACHI"] = "Thôn Tây"  # his second parcel taken is in another village
+    parcels_path, boundary_path = _files(tmp_path)
+    pyogrio.write_dataframe(frame, parcels_path, layer="thua_dat")
+    read, result = _window_and_whole(parcels_path, boundary_path)
+    assert result.owner_identity == "citizen_id"
+    owners = result.by_owner.set_index("owner_id")
+    an_row = owners.loc["citizen_id:001090000123"]
+    assert an_row["village"] == "Đông; Tây"  # in the order of his parcels, not sorted (Đ sorts after T)
+    assert an_row["parcels"] == 2 and an_row["recovered_m2"] == pytest.approx(600.0)
+    assert an_row["farm_m2"] == pytest.approx(1200.0) and an_row["farm_share_pct"] == 50.0
+    assert owners.loc[owners["owner"] == "Trần Thị Bình"].index.tolist() == ["name:trần thị bình|thôn đông"]

@@ -8,6 +8,7 @@ polygons and their parcel labels are joined to them. The entry point is :func:`g
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 import warnings
@@ -159,8 +160,14 @@ def _nfc(value: Any) -> Any:
     return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
 
 
-def _repair_text(frame: gpd.GeoDataFrame, encoding: str | None) -> tuple[gpd.GeoDataFrame, Detection]:
-    """Decode text that a Unicode format holds as mojibake (TCVN3/VNI bytes misread), or keep it."""
+def _repair_text(frame: gpd.GeoDataFrame, encoding: str | None, *, categorical: bool = False
+                 ) -> tuple[gpd.GeoDataFrame, Detection]:
+    """Decode text that a Unicode format holds as mojibake (TCVN3/VNI bytes misread), or keep it.
+
+    With ``categorical``, a column of one type is given as a :class:`pandas.Categorical` of its repaired values
+    (two raw values that repair to one text share a category): the same cells, kept coded, for a reader that
+    groups a million rows on them (:func:`gis.files.window.open_window`).
+    """
     cols = _text_columns(frame)
     # each column coded once (a layer repeats its codes, villages and owners many times): the detection reads
     # its sample (2000 texts) from the distinct values, the repair maps each distinct value once
@@ -169,10 +176,11 @@ def _repair_text(frame: gpd.GeoDataFrame, encoding: str | None) -> tuple[gpd.Geo
     out = frame.copy()
     for c in cols:
         if found.encoding == UNICODE:
-            out[c] = _map_coded(out[c], coded[c], _nfc)
+            out[c] = _map_coded(out[c], coded[c], _nfc, categorical=categorical)
         else:
             out[c] = _map_coded(out[c], coded[c],
-                                lambda v: repair(v, encoding=found.encoding)[0] if isinstance(v, str) else v)
+                                lambda v: repair(v, encoding=found.encoding)[0] if isinstance(v, str) else v,
+                                categorical=categorical)
     return out, found
 
 
@@ -227,8 +235,11 @@ def _not_plain(uniques: Any) -> np.ndarray:
     return np.array([not PLAIN_TEXT.fullmatch(str(u)) for u in uniques], dtype=bool)
 
 
-def _map_coded(values: pd.Series, coded: tuple[np.ndarray, Any] | None, fn: Callable[[Any], Any]) -> pd.Series:
-    """:func:`gis.files.schema.map_values` with the column's codes already made by :func:`_factorized`."""
+def _map_coded(values: pd.Series, coded: tuple[np.ndarray, Any] | None, fn: Callable[[Any], Any], *,
+               categorical: bool = False) -> pd.Series:
+    """:func:`gis.files.schema.map_values` with the column's codes already made by :func:`_factorized`; with
+    ``categorical``, the same values as a :class:`pandas.Categorical` (its ``astype(object)`` is the object
+    column this returns without it)."""
     if coded is None:
         return map_values(values, fn)
     codes, uniques = coded
@@ -236,6 +247,14 @@ def _map_coded(values: pd.Series, coded: tuple[np.ndarray, Any] | None, fn: Call
     mapped = np.empty(len(uniques) + 1, dtype=object)
     mapped[:-1] = [fn(u) for u in uniques]
     mapped[-1] = fn(values[missing].iloc[0]) if missing.any() else None
+    blank = mapped[-1]
+    if categorical and pd.api.types.infer_dtype(mapped[:-1], skipna=False) in ("string", "empty") and (
+            not missing.any() or (isinstance(blank, float) and math.isnan(blank))):
+        # the repaired values coded again: two raw values may repair to one text (a TCVN3 and a Unicode spelling)
+        again, distinct = pd.factorize(mapped[:-1], use_na_sentinel=True)
+        dtype = pd.CategoricalDtype(pd.Index(distinct, dtype=object))
+        return pd.Series(pd.Categorical.from_codes(np.append(again, -1)[codes], dtype=dtype),
+                         index=values.index, name=values.name)
     return pd.Series(mapped[codes], index=values.index, dtype=object, name=values.name)
 
 

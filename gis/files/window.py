@@ -51,7 +51,9 @@ class Window:
     ----------
     source
         As :func:`gis.files.sources.read_source` returns it, but every geometry of ``source.frame`` missing
-        (its CRS set): every row, in the file's order, with its attributes.
+        (its CRS set) and its repaired text columns kept as :class:`pandas.Categorical` (whose
+        ``astype(object)`` is the column a full read gives): every row, in the file's order, with its
+        attributes.
     extent
         The layer's extent (minx, miny, maxx, maxy) from the file's spatial index, in the layer's CRS.
     """
@@ -147,7 +149,7 @@ def open_window(path: str | Path, *, layer: str | None = None, encoding: str | N
     deadline.check()
     frame = gpd.GeoDataFrame(frame, geometry=np.full(len(frame), None, dtype=object),
                              crs=info["crs"])
-    frame, detected = _repair_text(frame, encoding)
+    frame, detected = _repair_text(frame, encoding, categorical=True)  # coded: grouped on by the land users
     found = None if detected.encoding == UNICODE and encoding is None else detected
     if len(frame) > 1 and "level_0" in frame.columns:
         frame = frame.drop(columns="level_0")

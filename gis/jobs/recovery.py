@@ -393,19 +393,25 @@ def placeholder_note(settings: RecoverySettings) -> Note:
     )
 
 
-def _villages_of(taken: pd.DataFrame) -> pd.Series:
-    """Per owner (in order of first appearance), the distinct villages of its parcels joined by "; ", in
-    order of appearance: a join only for the few owners with parcels in more than one village."""
-    pairs = pd.DataFrame({"owner_id": taken["owner_id"].to_numpy(),
-                          "village": taken["village"].map(str).to_numpy()}).drop_duplicates()
-    several = pairs["owner_id"].duplicated(keep=False).to_numpy()
-    out = pd.Series(pairs["village"].to_numpy()[~several], index=pairs["owner_id"].to_numpy()[~several],
-                    dtype="str")
-    if several.any():
-        joined = pairs[several].groupby("owner_id", sort=False)["village"].agg("; ".join)
-        out = pd.concat([out, joined])
-    order = pd.unique(taken["owner_id"].to_numpy())
-    return out.reindex(order)
+def _villages_of(owners: np.ndarray, villages: pd.Series) -> pd.Series:
+    """Per owner (``owners``: each row's owner as 0, 1, ... in order of first appearance), the distinct villages of
+    its rows joined by "; ", in order of appearance: a join only for the few owners with parcels in more than one
+    village."""
+    village_codes, names = pd.factorize(villages.map(str).to_numpy(dtype=object))
+    names = np.asarray(names, dtype=object)
+    width = max(len(names), 1)
+    pairs = pd.unique(owners.astype(np.int64) * width + village_codes)  # distinct (owner, village), as they appear
+    order = np.argsort(pairs // width, kind="stable")  # by owner, each owner's villages as they appear
+    owner_of, village_of = np.divmod(pairs[order], width)
+    count = int(owner_of[-1]) + 1 if len(owner_of) else 0
+    starts = np.searchsorted(owner_of, np.arange(count))
+    out = names[village_of[starts]]
+    several = np.flatnonzero(np.diff(np.r_[starts, len(owner_of)]) > 1)
+    if len(several):
+        ends = np.r_[starts[1:], len(owner_of)]
+        for owner in several.tolist():
+            out[owner] = "; ".join(names[village_of[starts[owner]:ends[owner]]].tolist())
+    return pd.Series(out, dtype="str")
 
 
 def _owners(parcels: pd.DataFrame, counted: pd.DataFrame, users: LandUsers, counted_codes: np.ndarray, *,
@@ -422,20 +428,22 @@ def _owners(parcels: pd.DataFrame, counted: pd.DataFrame, users: LandUsers, coun
             "farm_share_pct", "tier", "severe"]
     if counted.empty:
         return pd.DataFrame(columns=cols)
+    # the land users as 0, 1, ... in order of first appearance (grouped on these integers, not on the key texts)
+    owner_of, keys = pd.factorize(counted["owner_id"].to_numpy(dtype=object))
     taken = pd.DataFrame({
-        "owner_id": counted["owner_id"],
         "owner": counted["owner"].astype("object").where(counted["owner"].notna(), "?"),
-        "village": counted["village"].astype("object").where(counted["village"].notna(), "?"),
         "recovered_m2": counted["recovered_m2"],
         "farm_recovered_m2": counted["recovered_exact_m2"].where(counted["group"].isin(landuse.FARM_GROUPS), 0.0),
     }, index=counted.index)
-    grouped = taken.groupby("owner_id", sort=False)
+    grouped = taken.groupby(owner_of, sort=False)
+    index = pd.Index(np.asarray(keys, dtype=object), dtype=object)
+    villages = _villages_of(owner_of, counted["village"].astype("object").where(counted["village"].notna(), "?"))
     out = pd.DataFrame({
-        "owner": grouped["owner"].first(),
-        "village": _villages_of(taken),
-        "parcels": grouped.size(),
-        "recovered_m2": grouped["recovered_m2"].sum().round(1),
-        "farm_recovered_m2": grouped["farm_recovered_m2"].sum(),
+        "owner": pd.Series(grouped["owner"].first().to_numpy(), index=index, dtype=object),
+        "village": pd.Series(villages.array, index=index),
+        "parcels": pd.Series(grouped.size().to_numpy(), index=index),
+        "recovered_m2": pd.Series(grouped["recovered_m2"].sum().round(1).to_numpy(), index=index),
+        "farm_recovered_m2": pd.Series(grouped["farm_recovered_m2"].sum().to_numpy(), index=index),
     })
     mine = np.isin(users.codes, np.unique(counted_codes))  # every parcel of the users the boundary takes from
     farm = _column(parcels, "group", parcels.index).isin(landuse.FARM_GROUPS).to_numpy()
@@ -443,9 +451,9 @@ def _owners(parcels: pd.DataFrame, counted: pd.DataFrame, users: LandUsers, coun
     areas = drawn[mine] if drawn is not None else shapely.area(parcels.geometry.array.to_numpy()[mine])
     held = pd.Series(np.where(farm[mine], areas, 0.0),
                      index=parcels.index[mine])
-    farm_total = held.groupby(users.codes[mine], sort=False).sum()
-    farm_total.index = users.keys(farm_total.index.to_numpy())
-    out["farm_m2"] = farm_total.reindex(out.index).fillna(0.0)
+    farm_total = held.groupby(users.codes[mine], sort=False).sum()  # by land-user code: one code, one key
+    first_rows = np.unique(owner_of, return_index=True)[1]  # each owner's first row, owners in order
+    out["farm_m2"] = farm_total.reindex(np.asarray(counted_codes)[first_rows]).fillna(0.0).to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(out["farm_m2"] > 0, out["farm_recovered_m2"] / out["farm_m2"] * 100.0, 0.0)
     out["farm_share_pct"] = np.round(np.minimum(share, 100.0), 1)

@@ -10,11 +10,12 @@ domain (:mod:`gis.jobs.recovery`) then works on frames and never opens a file.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
+import pandas as pd
 from pyproj import CRS
 
 from gis.core.errors import DataSourceError, GeometryError
@@ -135,8 +136,8 @@ def read_parcels(path: str | Path, *, province: str | None = None, crs: str | No
 @dataclass(frozen=True)
 class RecoveryFiles:
     """What :func:`read_recovery_files` read: the parcels (in the internal schema), the boundary and the notes
-    on reading; ``users`` (the land users of every parcel) and ``windowed`` (only some shapes built) when the
-    parcels were read from a GeoPackage without building every shape."""
+    on reading; ``users`` (the land users of ``parcels``) and ``windowed`` (only the parcels the recovery uses)
+    when the parcels were read from a GeoPackage without building every shape."""
 
     parcels: gpd.GeoDataFrame
     boundary: Boundary
@@ -153,10 +154,11 @@ def read_recovery_files(parcels_path: str | Path, boundary_path: str | Path, *, 
     """:func:`read_parcels` and :func:`read_boundary` for a recovery, building only the parcel shapes it uses.
 
     From a GeoPackage (:func:`gis.files.window.open_window`), every parcel's attributes are read, placed, mapped
-    and normalised as :func:`read_parcels` does, but only the shapes of the parcels whose box meets the
-    boundary's box, and of the farm parcels of their land users (whose share of farm land lost is measured on
-    all of it), are built; the other parcels keep no shape, which changes no figure of
-    :func:`gis.jobs.recovery.recover`: it cannot take a parcel outside the boundary's box. Any other file, or a
+    and normalised as :func:`read_parcels` does and its land user found, but only the parcels whose box meets
+    the boundary's box, and the farm parcels of their land users (whose share of farm land lost is measured on
+    all of it), are kept, with their shapes built; leaving the others out changes no figure of
+    :func:`gis.jobs.recovery.recover`: it cannot take a parcel outside the boundary's box, and counts no other
+    land of those users. Any other file, or a
     GeoPackage whose placement would change its shapes, is read whole. Arguments as for :func:`read_parcels` and
     :func:`read_boundary`.
     """
@@ -200,19 +202,22 @@ def _read_windowed(path: Path, boundary_path: Path, *, project: str | None, prov
     rows = window.rows_in_box(boundary.geometry.bounds)
     if len(rows) == 0:  # nothing there: the whole layer's extent goes into the message
         return None
-    users = land_users(parcels)
+    users = land_users(parcels)  # of every parcel: the identity basis and the keys are the whole layer's
     farm = parcels["group"].isin(landuse.FARM_GROUPS).to_numpy()
     held = np.isin(users.codes, np.unique(users.codes[rows])) & farm
-    wanted = np.union1d(rows, np.flatnonzero(held))
+    held[rows] = True  # with the parcels in the box: every parcel kept, in the file's order
+    wanted = np.flatnonzero(held)
     try:
         shapes = window.shapes(wanted)
     except shapely.errors.GEOSException:  # a ring GEOS will not build: the whole read repairs and counts it
         return None
-    geometry = np.full(len(parcels), None, dtype=object)
-    geometry[wanted] = shapes
-    parcels[parcels.geometry.name] = gpd.GeoSeries(geometry, index=parcels.index, crs=parcels.crs)
-    areas = parcels["map_area_m2"].to_numpy(dtype=float, copy=True)
-    areas[wanted] = shapely.area(shapes)
-    parcels["map_area_m2"] = areas
+    # only the parcels the recovery uses: every other one is outside the boundary's box and of no land user
+    # the boundary takes from, or none of that user's farm land (the only land counted of the others)
+    parcels = parcels.iloc[wanted]
+    coded = [c for c in parcels.columns if isinstance(parcels[c].dtype, pd.CategoricalDtype)]
+    parcels = parcels.astype(dict.fromkeys(coded, object))  # the object columns of a full read
+    parcels[parcels.geometry.name] = gpd.GeoSeries(shapes, index=parcels.index, crs=parcels.crs)
+    parcels["map_area_m2"] = shapely.area(shapes)
+    users = replace(users, codes=users.codes[wanted])
     notes = [Note(vi, en) for vi, en in (*source.notes, *placed)]
     return RecoveryFiles(parcels=parcels, boundary=boundary, notes=notes, users=users, windowed=True)
