@@ -218,6 +218,26 @@ def write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | N
     return folder
 
 
+def write_files(prepared: Prepared, folder: Path) -> None:
+    """Write the files of a dataset folder but its ``source.json`` into ``folder`` (``parcels.gpkg``,
+    ``problems.gpkg``, ``problems.csv``) and check that the folder reads back as a dataset.
+
+    Raises :class:`DataSourceError` when it does not read back; OSError and pyogrio's errors go on to the
+    caller, which removes the folder.
+    """
+    from gis.files.io import load_dataset
+
+    pyogrio.write_dataframe(prepared.report.repaired, folder / "parcels.gpkg", layer="parcels", driver="GPKG",
+                            promote_to_multi=True)
+    pyogrio.write_dataframe(prepared.report.problems, folder / "problems.gpkg", layer="problems", driver="GPKG")
+    write_csv(prepared.report.table("vi"), folder / "problems.csv")
+    try:
+        load_dataset(folder)
+    except (GisError, OSError, ValueError, TypeError, AttributeError, KeyError,
+            pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise _readback_error(folder, exc) from exc
+
+
 def _write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | None = None,
                    by: str | None = None) -> Path:
     """Write a prepared layer as a new dataset folder under ``root/imports``, check it reads back, and record
@@ -227,9 +247,7 @@ def _write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | 
     and only then renamed into place (an atomic rename): a failure at any step, or a killed process, leaves
     no dataset that :func:`imported_folders` would offer. The scratch folder is removed on every failure.
     """
-    from gis.files.io import load_dataset
-    from gis.store.rows import acting_user, workspace_path
-    from gis.store.workspace import Workspace
+    from gis.store.rows import acting_user
 
     if prepared.report.repaired.empty:
         raise DataSourceError(
@@ -249,22 +267,7 @@ def _write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | 
     except OSError as exc:
         raise workspace_write_error(parent, exc) from exc
     try:
-        parcels = prepared.report.repaired
-        pyogrio.write_dataframe(parcels, scratch / "parcels.gpkg", layer="parcels", driver="GPKG",
-                                promote_to_multi=True)
-        problems = prepared.report.problems
-        pyogrio.write_dataframe(problems, scratch / "problems.gpkg", layer="problems", driver="GPKG")
-        write_csv(prepared.report.table("vi"), scratch / "problems.csv")
-        try:
-            load_dataset(scratch)
-        except (GisError, OSError, ValueError, TypeError, AttributeError, KeyError,
-                pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-            raise _readback_error(scratch, exc) from exc
-        (scratch / MARKER).write_text(  # last: the folder is complete once this is there
-            json.dumps(_provenance(prepared, prepared.source.path, by=who), ensure_ascii=False, indent=2, default=str),
-            encoding="utf-8")
-        folder = _final_name(parent, f"{stem}-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
-        os.rename(scratch, folder)
+        write_files(prepared, scratch)
     except OSError as exc:
         shutil.rmtree(scratch, ignore_errors=True)
         raise workspace_write_error(parent, exc) from exc
@@ -274,9 +277,36 @@ def _write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | 
     except BaseException:  # any failure, Ctrl+C included: the scratch folder removed, the error goes on
         shutil.rmtree(scratch, ignore_errors=True)
         raise
+    return commit_folder(scratch, stem=stem, root=root, provenance=_provenance(prepared, prepared.source.path, by=who),
+                         file_name=prepared.source.path.name, count=len(prepared.report.repaired), who=who)
+
+
+def commit_folder(scratch: Path, *, stem: str, root: Path, provenance: Mapping[str, object], file_name: str,
+                  count: int, who: str) -> Path:
+    """Make the complete scratch folder ``scratch`` (under ``root/imports``, its files written and read back)
+    a dataset: its ``source.json`` written (``provenance``) last, the folder renamed into place, the import
+    recorded ``by`` the user ``who`` in the workspace's audit table; the folder made.
+
+    On any failure the scratch folder, or the folder it became, is removed and the error goes on.
+    """
+    from gis.store.rows import workspace_path
+    from gis.store.workspace import Workspace
+
+    parent = scratch.parent
+    try:
+        (scratch / MARKER).write_text(  # last: the folder is complete once this is there
+            json.dumps(provenance, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+        folder = _final_name(parent, f"{stem}-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
+        os.rename(scratch, folder)
+    except OSError as exc:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise workspace_write_error(parent, exc) from exc
+    except BaseException:  # any failure, Ctrl+C included: the scratch folder removed, the error goes on
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
     try:  # no import without its record in the audit table
         Workspace.open(root / workspace_path().name).record(
-            "import", f"imports/{folder.name} ({prepared.source.path.name}, {len(parcels)} parcels)", by=who)
+            "import", f"imports/{folder.name} ({file_name}, {count} parcels)", by=who)
     except BaseException:  # any failure, Ctrl+C included: the folder removed, the error goes on to the caller
         shutil.rmtree(folder, ignore_errors=True)
         raise
