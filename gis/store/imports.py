@@ -22,8 +22,6 @@ that record cannot be written, the new folder is removed too.
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import tempfile
 from collections import OrderedDict
@@ -45,6 +43,7 @@ from gis.files.schema import LABELS, match_fields
 from gis.files.sources import read_source
 from gis.files.uploads import safe_name, workspace_root
 from gis.store.faults import check_free_space, workspace_write_error
+from gis.store.import_commit import MARKER, SCRATCH_PREFIX, commit_folder
 
 
 @dataclass
@@ -181,12 +180,6 @@ def _provenance(prepared: Prepared, original: Path, *, by: str) -> dict[str, obj
     }
 
 
-#: The scratch folders an import writes into, under ``imports/``, before the rename that completes it.
-SCRATCH_PREFIX = ".partial-"
-#: The file written last into a dataset folder: a folder without it is a half-made import.
-MARKER = "source.json"
-
-
 def _readback_error(folder: Path, exc: BaseException) -> DataSourceError:
     return DataSourceError(
         f"Dữ liệu vừa ghi không đọc lại được ({type(exc).__name__}: {exc}): không nhập, không để lại gì. Hãy kiểm "
@@ -194,14 +187,6 @@ def _readback_error(folder: Path, exc: BaseException) -> DataSourceError:
         f"The data just written cannot be read back ({type(exc).__name__}: {exc}): nothing imported, nothing left "
         "behind. Check the problem report (the inspect command) and try again.",
     )
-
-
-def _final_name(parent: Path, name: str) -> Path:
-    for n in range(1, 1000):
-        candidate = parent / (name if n == 1 else f"{name}-{n}")
-        if not candidate.exists():
-            return candidate
-    raise DataSourceError(f"Không tạo được thư mục mới trong «{parent}».", f"Cannot create a new folder in '{parent}'.")
 
 
 def write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | None = None,
@@ -301,38 +286,6 @@ def _write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | 
         raise
     return commit_folder(scratch, stem=stem, root=root, provenance=_provenance(prepared, prepared.source.path, by=who),
                          file_name=prepared.source.path.name, count=len(prepared.report.repaired), who=who)
-
-
-def commit_folder(scratch: Path, *, stem: str, root: Path, provenance: Mapping[str, object], file_name: str,
-                  count: int, who: str) -> Path:
-    """Make the complete scratch folder ``scratch`` (under ``root/imports``, its files written and read back)
-    a dataset: its ``source.json`` written (``provenance``) last, the folder renamed into place, the import
-    recorded ``by`` the user ``who`` in the workspace's audit table; the folder made.
-
-    On any failure the scratch folder, or the folder it became, is removed and the error goes on.
-    """
-    from gis.store.rows import workspace_path
-    from gis.store.workspace import Workspace
-
-    parent = scratch.parent
-    try:
-        (scratch / MARKER).write_text(  # last: the folder is complete once this is there
-            json.dumps(provenance, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-        folder = _final_name(parent, f"{stem}-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
-        os.rename(scratch, folder)
-    except OSError as exc:
-        shutil.rmtree(scratch, ignore_errors=True)
-        raise workspace_write_error(parent, exc) from exc
-    except BaseException:  # any failure, Ctrl+C included: the scratch folder removed, the error goes on
-        shutil.rmtree(scratch, ignore_errors=True)
-        raise
-    try:  # no import without its record in the audit table
-        Workspace.open(root / workspace_path().name).record(
-            "import", f"imports/{folder.name} ({file_name}, {count} parcels)", by=who)
-    except BaseException:  # any failure, Ctrl+C included: the folder removed, the error goes on to the caller
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    return folder
 
 
 def import_source(path: str | Path, *, province: str | None = None, crs: str | None = None, fix_crs: bool = False,

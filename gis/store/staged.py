@@ -7,7 +7,7 @@ required fields mapped, at least one parcel), it also writes what ``gis import``
 the workspace's own folder ``.staged-imports/<key>/``, with ``staged.json`` (written last) holding what the
 import adds and prints. ``gis import FILE`` with the same choices computes the same key and, when that
 folder is there, moves it into ``imports/`` as its scratch folder and completes it like any import
-(:func:`gis.store.imports.commit_folder`: ``source.json``, the rename into place, the audit record).
+(:func:`gis.store.import_commit.commit_folder`: ``source.json``, the rename into place, the audit record).
 
 The key (:func:`source_key`) is a digest of the bytes of every file of the source (the file and its
 siblings of the same name: a shapefile's .shp, .shx, .dbf, .prj, .cpg ...), its full path, every choice
@@ -172,13 +172,29 @@ def stage(prepared: Prepared, key: str, *, root: Path | None = None) -> Path | N
     except BaseException:  # any other failure, Ctrl+C included: nothing left behind, the error goes on
         shutil.rmtree(scratch, ignore_errors=True)
         raise
+    _open_workspace(root or workspace_root())
     return target
+
+
+def _open_workspace(root: Path) -> None:
+    """Make the workspace file that will record the import, when it is not there yet (what the first import
+    into a new workspace does; here geopandas is loaded already, and the commit then needs none of it). A
+    workspace that cannot be opened is left to the import, which says why."""
+    import pyogrio
+
+    from gis.store.rows import workspace_path
+    from gis.store.workspace import Workspace
+
+    try:
+        Workspace.open(root / workspace_path().name)
+    except (OSError, GisError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
+        pass
 
 
 def _claim(staged: Path, parent: Path, key: str) -> tuple[Path, dict[str, Any]] | None:
     """Move the staged folder into ``parent`` (``imports/``) as a scratch folder and read its ``staged.json``;
     None (nothing left) when it is not there, another import took it, or it is not complete."""
-    from gis.store.imports import SCRATCH_PREFIX
+    from gis.store.import_commit import SCRATCH_PREFIX
 
     scratch = parent / f"{SCRATCH_PREFIX}staged-{key[:16]}-{os.getpid()}"
     try:
@@ -207,7 +223,7 @@ def commit(key: str, *, name: str | None = None, root: Path | None = None, by: s
 
     from gis.core import logs
     from gis.store.faults import check_free_space
-    from gis.store.imports import commit_folder
+    from gis.store.import_commit import commit_folder
     from gis.store.rows import acting_user
 
     root = root or workspace_root()

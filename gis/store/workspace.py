@@ -31,10 +31,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import pandas as pd
-import pyogrio
 import shapely
 from pyproj import CRS
 
@@ -59,12 +57,18 @@ from gis.store.rows import (
     workspace_path,
 )
 
+if TYPE_CHECKING:  # geopandas and pandas imported where used: an import's audit record needs neither
+    import geopandas as gpd
+
 
 def empty_fields(srs_id: int = LUONG_PHONG_EPSG, *, crs: object | None = None) -> gpd.GeoDataFrame:
     """No planned fields, with the columns :meth:`Workspace.fields` returns (for a workspace that cannot be read),
     in ``crs`` (default: the workspace's, EPSG:``srs_id``)."""
     cols = ["field_id", "name", "village", "note", "state", "decision", "decision_date", "adopted_by",
             "adopted_at", "dataset", "srs", "created_at", "updated_at", "changed_by"]
+    import geopandas as gpd
+    import pandas as pd
+
     target = crs if crs is not None else srs_id
     return gpd.GeoDataFrame(pd.DataFrame({c: pd.Series(dtype="int64" if c == "field_id" else "object") for c in cols}),
                             geometry=gpd.GeoSeries([], crs=target), crs=target)
@@ -102,6 +106,8 @@ class Workspace:
                     if exc.kind not in ("read_only", "full"):
                         raise
         else:
+            import pyogrio  # here only: it imports geopandas
+
             try:
                 schema.create_file(path, srs_id)
             except (OSError, sqlite3.Error) as exc:
@@ -293,6 +299,9 @@ class Workspace:
         ``decision_date``, ``adopted_by``, ``adopted_at``, ``dataset``, ``srs`` (the CRS it is stored in),
         ``created_at``, ``updated_at``, ``changed_by``.
         """
+        import geopandas as gpd
+        import pandas as pd
+
         cols = ["field_id", "name", "village", "note", "state", "decision", "decision_date", "adopted_by",
                 "adopted_at", "dataset", "srs", "created_at", "updated_at", "changed_by"]
         params: tuple[str, ...] = ()
