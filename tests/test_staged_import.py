@@ -65,7 +65,7 @@ def _layers(folder: Path) -> dict[str, object]:
                      list(info["fields"]), list(info["dtypes"]), info["geometry_type"], str(frame.crs))
     out["csv"] = (folder / "problems.csv").read_bytes()
     source = json.loads((folder / "source.json").read_text(encoding="utf-8"))
-    source.pop("imported_at")
+    source.pop("imported_at", None)
     out["source"] = source
     return out
 
@@ -178,3 +178,30 @@ def test_an_incomplete_staged_folder_is_not_committed(tmp_path: Path, monkeypatc
     assert _layers(folder) == _layers(_only_import(alone))
     assert _staged(ws) == [] and not list((ws / "imports").glob(".*"))
     shutil.rmtree(tmp_path / "alone")
+
+
+@pytest.mark.parametrize(("maker", "arrow"), [
+    (lambda d: vf.shapefile(d, encoding="tcvn3", prj=vf.PRJ_RIGHT), (True, False)), (vf.geojson, (False, False)),
+    (vf.kml, (False, False)), (vf.esri_json, (False, False)), (vf.geopackage, (False, False)),
+    (lambda d: _planted_shapefile(d)[0], (True, True))])
+def test_the_arrow_writer_writes_what_the_feature_writer_wrote(tmp_path: Path, maker, arrow) -> None:
+    """An import writes its layers through Arrow when their columns allow (a shapefile's: numbers and text
+    decoded by the tool): the same GeoPackage layers (fields, types, values, geometry) as the
+    feature-by-feature writer every import used before, which the others keep."""
+    from gis.files.sources import read_source
+    from gis.store.imports import _arrow_writable, _write_gpkg, prepare
+
+    (tmp_path / "in").mkdir()
+    prepared = prepare(read_source(maker(tmp_path / "in")), province="Bắc Giang", remember=False)
+    assert (_arrow_writable(prepared.report.repaired), _arrow_writable(prepared.report.problems)) == arrow
+    for name, frame in (("parcels", prepared.report.repaired), ("problems", prepared.report.problems)):
+        options = {"promote_to_multi": True} if name == "parcels" else {}
+        (tmp_path / "arrow").mkdir(exist_ok=True)
+        (tmp_path / "features").mkdir(exist_ok=True)
+        _write_gpkg(frame, tmp_path / "arrow" / f"{name}.gpkg", layer=name, **options)
+        pyogrio.write_dataframe(frame, tmp_path / "features" / f"{name}.gpkg", layer=name, driver="GPKG",
+                                **options)
+    for folder in ("arrow", "features"):
+        (tmp_path / folder / "problems.csv").write_bytes(b"")
+        (tmp_path / folder / "source.json").write_text("{}", encoding="utf-8")
+    assert _layers(tmp_path / "arrow") == _layers(tmp_path / "features")
