@@ -33,9 +33,6 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import shapely
-from pyproj import CRS
-
 from gis.core.crs import LUONG_PHONG_EPSG
 from gis.core.errors import DataSourceError, GisError
 from gis.store import schema
@@ -57,8 +54,9 @@ from gis.store.rows import (
     workspace_path,
 )
 
-if TYPE_CHECKING:  # geopandas and pandas imported where used: an import's audit record needs neither
+if TYPE_CHECKING:  # geopandas, pandas, shapely, pyproj imported where used: an import's audit record needs none
     import geopandas as gpd
+    import shapely
 
 
 def empty_fields(srs_id: int = LUONG_PHONG_EPSG, *, crs: object | None = None) -> gpd.GeoDataFrame:
@@ -301,6 +299,7 @@ class Workspace:
         """
         import geopandas as gpd
         import pandas as pd
+        from pyproj import CRS
 
         cols = ["field_id", "name", "village", "note", "state", "decision", "decision_date", "adopted_by",
                 "adopted_at", "dataset", "srs", "created_at", "updated_at", "changed_by"]
