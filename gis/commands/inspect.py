@@ -1,4 +1,8 @@
-"""``python -m gis inspect FILE [--json]``: what a file is, how its text and coordinates read, what is wrong."""
+"""``python -m gis inspect FILE [--json]``: what a file is, how its text and coordinates read, what is wrong.
+
+A file that would import as it is is also staged in the workspace (:mod:`gis.store.staged`): ``gis import``
+of the same, unchanged file with the same choices then commits it without reading and checking it again.
+"""
 
 from __future__ import annotations
 

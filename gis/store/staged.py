@@ -72,7 +72,7 @@ def code_version() -> str:
 
     root = Path(__file__).resolve().parent.parent
     digest = hashlib.blake2b(digest_size=16)
-    for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".toml", ".csv") and p.is_file()):
+    for path in sorted(p for pattern in ("*.py", "*.toml", "*.csv") for p in root.rglob(pattern) if p.is_file()):
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
     for package in _PACKAGES:
