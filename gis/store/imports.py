@@ -14,10 +14,12 @@ folder ``imports/<name>-<stamp>/`` under the workspace holding:
     who imported it (``imported_by``).
 
 The folder is always new: an import never replaces anything. It is written as a scratch folder
-``imports/.partial-*`` and renamed into place only when complete and read back; every failure removes it, so
-a failed import leaves no dataset behind. :func:`imported_folders` lists only folders with their ``source.json``.
-Each import is recorded in the workspace's audit table (:meth:`gis.store.workspace.Workspace.record`); if
-that record cannot be written, the new folder is removed too.
+``imports/.partial-*`` and renamed into place only when complete and read back (:func:`write_files`,
+:func:`gis.store.import_commit.commit_folder`); every failure removes it, so a failed import leaves no dataset
+behind. :func:`imported_folders` lists only folders with their ``source.json``. Each import is recorded in the
+workspace's audit table (:meth:`gis.store.workspace.Workspace.record`); if that record cannot be written, the
+new folder is removed too. ``gis inspect`` writes the same files ahead as a staged import, which ``gis import``
+of the same unchanged file commits (:mod:`gis.store.staged`).
 """
 
 from __future__ import annotations
