@@ -205,3 +205,17 @@ def test_the_arrow_writer_writes_what_the_feature_writer_wrote(tmp_path: Path, m
         (tmp_path / folder / "problems.csv").write_bytes(b"")
         (tmp_path / folder / "source.json").write_text("{}", encoding="utf-8")
     assert _layers(tmp_path / "arrow") == _layers(tmp_path / "features")
+
+
+def test_inspect_reports_when_it_cannot_stage(tmp_path: Path, monkeypatch, capsys) -> None:
+    """A workspace where nothing can be staged (here the staging folder's name is taken by a file): the
+    inspection reports as always, and the import does all the work."""
+    path, counts = _planted_shapefile(tmp_path / "in")
+    ws = _use(monkeypatch, tmp_path / "ws")
+    ws.mkdir()
+    (ws / STAGE_DIR).write_text("not a folder", encoding="utf-8")
+    report = json.loads(_run(capsys, "inspect", str(path), "--json"))
+    assert {k: report["problems"][k] for k in counts} == counts
+    assert (ws / STAGE_DIR).read_text(encoding="utf-8") == "not a folder"
+    out = _run(capsys, "import", str(path))
+    assert "Chồng lấn: 6" in out and len(imported_folders(ws)) == 1
