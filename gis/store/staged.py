@@ -96,9 +96,15 @@ def source_parts(path: Path) -> list[Path]:
 def source_key(path: str | Path, choices: Mapping[str, Any]) -> str | None:
     """The key of a staged import of ``path`` read with ``choices``: a digest of the bytes of every part of
     the source (:func:`source_parts`), its full path, the choices (JSON, keys sorted) and
-    :func:`code_version`; None when the source is not a file or cannot be read (nothing is staged then)."""
+    :func:`code_version`; None when the source is not a file, cannot be read, or its parts together hold more
+    than twice the command line's ``file_mb`` (not worth a digest: nothing is staged then)."""
+    from gis.core.limits import limits
+
     parts = source_parts(Path(path))
-    if not parts:
+    try:
+        if not parts or sum(part.stat().st_size for part in parts) > 2 * limits().file_bytes:
+            return None
+    except OSError:
         return None
     digest = hashlib.sha256()  # the fastest strong digest here (about 0.7 GB/s, blake2b 0.45)
     digest.update(code_version().encode())
