@@ -236,18 +236,13 @@ def commit(key: str, *, name: str | None = None, root: Path | None = None, by: s
     staged = root / STAGE_DIR / key
     if not (staged / STAGED).is_file():
         return None
-    parent = root / "imports"
-    claimed = _claim(staged, parent, key)
+    check_free_space(root)  # as an import checks before its work: the staged import is kept for the next try
+    claimed = _claim(staged, root / "imports", key)
     if claimed is None:
         return None
     scratch, meta = claimed
     who = acting_user(by)
     provenance = dict(meta["provenance"], imported_at=datetime.now().isoformat(timespec="seconds"), imported_by=who)
-    try:
-        check_free_space(parent)
-    except BaseException:
-        shutil.rmtree(scratch, ignore_errors=True)
-        raise
     with logs.logged("import", root=root, user=who, file=meta["file_name"]) as line:
         folder = commit_folder(scratch, stem=safe_name(name or meta["stem"]).replace(" ", "_"), root=root,
                                provenance=provenance, file_name=meta["file_name"], count=int(meta["count"]), who=who)
