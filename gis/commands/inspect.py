@@ -1,4 +1,8 @@
-"""``python -m gis inspect FILE [--json]``: what a file is, how its text and coordinates read, what is wrong."""
+"""``python -m gis inspect FILE [--json]``: what a file is, how its text and coordinates read, what is wrong.
+
+A file that would import as it is is also staged in the workspace (:mod:`gis.store.staged`): ``gis import``
+of the same, unchanged file with the same choices then commits it without reading and checking it again.
+"""
 
 from __future__ import annotations
 
@@ -74,8 +78,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 
 
-def inspect_report(args: argparse.Namespace) -> dict[str, Any]:
-    """Read, place (when possible), map and check the file; the report as plain data."""
+def source_choices(args: argparse.Namespace) -> dict[str, object]:
+    """Every choice of ``inspect`` and ``import`` that changes what is read and checked (the key of a staged
+    import, :mod:`gis.store.staged`), with the feature limits in force (after :func:`allow_max_features`)."""
+    from gis.core.limits import feature_limits
+
+    return {"layer": args.layer, "encoding": args.encoding, "province": args.province, "crs": args.crs,
+            "fix_crs": bool(args.fix_crs), "map": parse_pairs(args.map, option="--map"), "set": _defaults(args.set),
+            "limits": list(feature_limits())}
+
+
+def _parts_state(path: Path) -> list[tuple[str, int, int]]:
+    from gis.store.staged import source_parts
+
+    out = []
+    for part in source_parts(path):
+        try:
+            stat = part.stat()
+        except OSError:
+            return []
+        out.append((part.name, stat.st_size, stat.st_mtime_ns))
+    return out
+
+
+def inspect_report(args: argparse.Namespace, *, stage: bool = False) -> dict[str, Any]:
+    """Read, place (when possible), map and check the file; the report as plain data.
+
+    With ``stage``, a layer that would import as it is is also staged in the workspace for ``gis import``
+    of the same file with the same choices (:mod:`gis.store.staged`), unless the file changed while it was
+    read.
+    """
     from gis.core.crs import crs_label
     from gis.core.errors import CrsError
     from gis.files.sources import read_source
@@ -83,12 +115,22 @@ def inspect_report(args: argparse.Namespace) -> dict[str, Any]:
 
     lang = args.lang
     allow_max_features(args)
+    key = before = None
+    if stage:
+        from gis.store.staged import source_key
+
+        before = _parts_state(args.file)
+        key = source_key(args.file, source_choices(args))
     source = read_source(args.file, layer=args.layer, encoding=args.encoding)
     placement_vi = placement_en = None
     try:
         prepared = prepare(source, province=args.province, crs=args.crs, fix_crs=args.fix_crs,
                            mapping=parse_pairs(args.map, option="--map"), defaults=_defaults(args.set),
                            require_fields=False, remember=False)
+        if key is not None and before and _parts_state(args.file) == before:
+            from gis.store.staged import stage as stage_import
+
+            stage_import(prepared, key)
     except CrsError as exc:  # checked where it stands; the CRS message says what to do
         placement_vi, placement_en = exc.vi, exc.en
         from gis.files.checks import check_parcels
@@ -177,7 +219,7 @@ def print_report(report: dict[str, Any], lang: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    report = inspect_report(args)
+    report = inspect_report(args, stage=True)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
     else:

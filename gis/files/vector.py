@@ -28,7 +28,7 @@ from gis.core.errors import DataSourceError
 from gis.core.limits import MAX_FEATURES_OPTION, feature_limits, over_limit
 from gis.files.checks import UNCLOSED_ATTR
 from gis.files.codecs import UNICODE, canonical_encoding, decode, encode
-from gis.files.dbf import read_dbf_columns
+from gis.files.dbf import LATIN1, read_dbf_columns
 from gis.files.detect import PLAIN_TEXT, Detection, detect_text, repair
 from gis.files.formats import _unreadable
 from gis.files.schema import ONE_TYPE, map_values, match_fields
@@ -353,7 +353,7 @@ def _read_shapefile(shp: Path, encoding: str | None) -> tuple[gpd.GeoDataFrame, 
     prj = _read_prj(shp)
     if prj is not None:
         analyse_crs(prj)  # a .prj nobody can read: say so before GDAL stumbles on it
-    frame = _read_ogr(shp, encoding="latin1")
+    frame = _read_ogr(shp, encoding=LATIN1)
     columns, count, found = read_dbf_columns(shp, encoding=encoding, read=frame)  # its text: not read twice
     if count != len(frame):
         raise _unreadable(shp, f"{count} != {len(frame)}", "Tệp .dbf không khớp với .shp: hãy xuất lại.",

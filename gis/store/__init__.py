@@ -17,6 +17,10 @@
     The workspace's datasets (the two built-in ones and the imports) and the active one.
 :mod:`gis.store.imports`
     Importing a file into the workspace, atomically.
+:mod:`gis.store.import_commit`
+    Completing an import: its scratch folder made a dataset folder, and recorded.
+:mod:`gis.store.staged`
+    The import ``gis inspect`` stages and ``gis import`` of the same unchanged file commits (the check once).
 :mod:`gis.store.accounts`
     Accounts, roles, Argon2id passwords and sessions (``gis/accounts.toml``).
 """

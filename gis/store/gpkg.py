@@ -16,12 +16,14 @@ import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import shapely
+from typing import TYPE_CHECKING
 
 from gis.core.errors import GisError
 from gis.store.faults import workspace_write_error, writable
 from gis.store.rows import AUDIT_TABLE, TIMEOUT_S
+
+if TYPE_CHECKING:  # shapely imported where used: an audit record needs none
+    import shapely
 
 
 @contextmanager
@@ -93,6 +95,8 @@ def gpkg_blob(geom: shapely.Geometry, srs_id: int) -> bytes:
     """A GeoPackage geometry blob: the standard header with an XY envelope, then little-endian WKB."""
     minx, miny, maxx, maxy = geom.bounds
     header = b"GP" + bytes([0, 0b00000011]) + struct.pack("<i", srs_id) + struct.pack("<4d", minx, maxx, miny, maxy)
+    import shapely
+
     return header + shapely.to_wkb(geom, byte_order=1)
 
 
@@ -100,6 +104,8 @@ def from_blob(blob: bytes) -> shapely.Geometry:
     """The geometry of a GeoPackage geometry blob (any envelope)."""
     flags = blob[3]
     envelope = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}[(flags >> 1) & 0b111]
+    import shapely
+
     return shapely.from_wkb(blob[8 + envelope:])
 
 

@@ -14,16 +14,16 @@ folder ``imports/<name>-<stamp>/`` under the workspace holding:
     who imported it (``imported_by``).
 
 The folder is always new: an import never replaces anything. It is written as a scratch folder
-``imports/.partial-*`` and renamed into place only when complete and read back; every failure removes it, so
-a failed import leaves no dataset behind. :func:`imported_folders` lists only folders with their ``source.json``.
-Each import is recorded in the workspace's audit table (:meth:`gis.store.workspace.Workspace.record`); if
-that record cannot be written, the new folder is removed too.
+``imports/.partial-*`` and renamed into place only when complete and read back (:func:`write_files`,
+:func:`gis.store.import_commit.commit_folder`); every failure removes it, so a failed import leaves no dataset
+behind. :func:`imported_folders` lists only folders with their ``source.json``. Each import is recorded in the
+workspace's audit table (:meth:`gis.store.workspace.Workspace.record`); if that record cannot be written, the
+new folder is removed too. ``gis inspect`` writes the same files ahead as a staged import, which ``gis import``
+of the same unchanged file commits (:mod:`gis.store.staged`).
 """
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import tempfile
 from collections import OrderedDict
@@ -33,6 +33,7 @@ from datetime import datetime
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
 
 from gis.core.errors import DataSourceError, GisError, SchemaError
@@ -45,6 +46,7 @@ from gis.files.schema import LABELS, match_fields
 from gis.files.sources import read_source
 from gis.files.uploads import safe_name, workspace_root
 from gis.store.faults import check_free_space, workspace_write_error
+from gis.store.import_commit import MARKER, SCRATCH_PREFIX, commit_folder
 
 
 @dataclass
@@ -181,12 +183,6 @@ def _provenance(prepared: Prepared, original: Path, *, by: str) -> dict[str, obj
     }
 
 
-#: The scratch folders an import writes into, under ``imports/``, before the rename that completes it.
-SCRATCH_PREFIX = ".partial-"
-#: The file written last into a dataset folder: a folder without it is a half-made import.
-MARKER = "source.json"
-
-
 def _readback_error(folder: Path, exc: BaseException) -> DataSourceError:
     return DataSourceError(
         f"Dữ liệu vừa ghi không đọc lại được ({type(exc).__name__}: {exc}): không nhập, không để lại gì. Hãy kiểm "
@@ -194,14 +190,6 @@ def _readback_error(folder: Path, exc: BaseException) -> DataSourceError:
         f"The data just written cannot be read back ({type(exc).__name__}: {exc}): nothing imported, nothing left "
         "behind. Check the problem report (the inspect command) and try again.",
     )
-
-
-def _final_name(parent: Path, name: str) -> Path:
-    for n in range(1, 1000):
-        candidate = parent / (name if n == 1 else f"{name}-{n}")
-        if not candidate.exists():
-            return candidate
-    raise DataSourceError(f"Không tạo được thư mục mới trong «{parent}».", f"Cannot create a new folder in '{parent}'.")
 
 
 def write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | None = None,
@@ -218,6 +206,67 @@ def write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | N
     return folder
 
 
+def write_files(prepared: Prepared, folder: Path) -> None:
+    """Write the files of a dataset folder but its ``source.json`` into ``folder`` (``parcels.gpkg``,
+    ``problems.gpkg``, ``problems.csv``) and check that the folder reads back as a dataset (:func:`_read_back`).
+
+    Raises :class:`DataSourceError` when it does not read back; OSError and pyogrio's errors go on to the
+    caller, which removes the folder.
+    """
+    _write_gpkg(prepared.report.repaired, folder / "parcels.gpkg", layer="parcels", promote_to_multi=True)
+    _write_gpkg(prepared.report.problems, folder / "problems.gpkg", layer="problems")
+    write_csv(prepared.report.table("vi"), folder / "problems.csv")
+    try:
+        _read_back(folder, parcels=len(prepared.report.repaired), problems=len(prepared.report.problems))
+    except (GisError, OSError, ValueError, TypeError, AttributeError, KeyError,
+            pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise _readback_error(folder, exc) from exc
+
+
+def _arrow_writable(frame: gpd.GeoDataFrame) -> bool:
+    """Whether every column of ``frame`` but the geometry is a number, a boolean or pandas' string type:
+    those GDAL writes the same through Arrow as through the feature-by-feature writer (the same table, field
+    types and values); any other column (Python objects, dates) keeps the feature-by-feature writer."""
+    import pandas as pd
+
+    for name, dtype in frame.dtypes.items():
+        if name == frame.geometry.name:
+            continue
+        if not (isinstance(dtype, pd.StringDtype) or (isinstance(dtype, np.dtype) and dtype.kind in "biuf")):
+            return False
+    return True
+
+
+def _write_gpkg(frame: gpd.GeoDataFrame, path: Path, *, layer: str, **options: object) -> None:
+    """Write ``frame`` as the one layer of a new GeoPackage; through Arrow (about 0.2 s less per 100 000
+    parcels) when its columns allow (:func:`_arrow_writable`)."""
+    pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG", use_arrow=_arrow_writable(frame), **options)
+
+
+#: How many parcels :func:`_read_back` reads back and normalises.
+READ_BACK_SAMPLE = 1000
+
+
+def _read_back(folder: Path, *, parcels: int, problems: int) -> None:
+    """Check that a folder just written reads back as :func:`gis.files.io.load_dataset` reads it, without
+    reading it all (that took a third of a second per 100 000 parcels): both layers hold every feature
+    written, the parcels have a CRS, and their first :data:`READ_BACK_SAMPLE` read and normalise."""
+    from gis.core.crs import require_crs
+    from gis.files.io import find_layer_file
+    from gis.files.schema import normalise_parcels
+
+    path = find_layer_file(folder, "parcels")
+    if path is None:
+        raise ValueError("no parcel layer")
+    for file, layer, count in ((path, "parcels", parcels), (folder / "problems.gpkg", "problems", problems)):
+        found = pyogrio.read_info(file, layer=layer)["features"]
+        if found != count:
+            raise ValueError(f"{layer}: {found} features read back, {count} written")
+    sample = pyogrio.read_dataframe(path, layer="parcels", max_features=READ_BACK_SAMPLE, use_arrow=True)
+    require_crs(sample.crs, source=path.name)
+    normalise_parcels(sample, source=str(path))
+
+
 def _write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | None = None,
                    by: str | None = None) -> Path:
     """Write a prepared layer as a new dataset folder under ``root/imports``, check it reads back, and record
@@ -227,9 +276,7 @@ def _write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | 
     and only then renamed into place (an atomic rename): a failure at any step, or a killed process, leaves
     no dataset that :func:`imported_folders` would offer. The scratch folder is removed on every failure.
     """
-    from gis.files.io import load_dataset
-    from gis.store.rows import acting_user, workspace_path
-    from gis.store.workspace import Workspace
+    from gis.store.rows import acting_user
 
     if prepared.report.repaired.empty:
         raise DataSourceError(
@@ -249,22 +296,7 @@ def _write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | 
     except OSError as exc:
         raise workspace_write_error(parent, exc) from exc
     try:
-        parcels = prepared.report.repaired
-        pyogrio.write_dataframe(parcels, scratch / "parcels.gpkg", layer="parcels", driver="GPKG",
-                                promote_to_multi=True)
-        problems = prepared.report.problems
-        pyogrio.write_dataframe(problems, scratch / "problems.gpkg", layer="problems", driver="GPKG")
-        write_csv(prepared.report.table("vi"), scratch / "problems.csv")
-        try:
-            load_dataset(scratch)
-        except (GisError, OSError, ValueError, TypeError, AttributeError, KeyError,
-                pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-            raise _readback_error(scratch, exc) from exc
-        (scratch / MARKER).write_text(  # last: the folder is complete once this is there
-            json.dumps(_provenance(prepared, prepared.source.path, by=who), ensure_ascii=False, indent=2, default=str),
-            encoding="utf-8")
-        folder = _final_name(parent, f"{stem}-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
-        os.rename(scratch, folder)
+        write_files(prepared, scratch)
     except OSError as exc:
         shutil.rmtree(scratch, ignore_errors=True)
         raise workspace_write_error(parent, exc) from exc
@@ -274,13 +306,8 @@ def _write_dataset(prepared: Prepared, *, name: str | None = None, root: Path | 
     except BaseException:  # any failure, Ctrl+C included: the scratch folder removed, the error goes on
         shutil.rmtree(scratch, ignore_errors=True)
         raise
-    try:  # no import without its record in the audit table
-        Workspace.open(root / workspace_path().name).record(
-            "import", f"imports/{folder.name} ({prepared.source.path.name}, {len(parcels)} parcels)", by=who)
-    except BaseException:  # any failure, Ctrl+C included: the folder removed, the error goes on to the caller
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    return folder
+    return commit_folder(scratch, stem=stem, root=root, provenance=_provenance(prepared, prepared.source.path, by=who),
+                         file_name=prepared.source.path.name, count=len(prepared.report.repaired), who=who)
 
 
 def import_source(path: str | Path, *, province: str | None = None, crs: str | None = None, fix_crs: bool = False,

@@ -10,8 +10,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pyproj import CRS
-
 from gis.core.errors import GisError
 from gis.core.paths import default_workspace_dir, workspace_file
 from gis.core.text import Text, texts
@@ -71,6 +69,8 @@ def srs_text(crs: object) -> str:
     The WKT is GDAL's WKT 1, which keeps a custom VN-2000 zone's datum shift exactly as given (pyproj's WKT 2
     reads back as a different CRS); WKT 2 only when WKT 1 cannot express the CRS.
     """
+    from pyproj import CRS  # here only: most users of this module need no pyproj
+
     parsed = CRS.from_user_input(crs)
     authority = parsed.to_authority(min_confidence=100)
     if authority is not None and authority[0] == "EPSG":

@@ -13,10 +13,6 @@ import os
 import sqlite3
 from pathlib import Path
 
-import geopandas as gpd
-import pandas as pd
-import pyogrio
-
 from gis.core.crs import LUONG_PHONG_EPSG
 from gis.core.errors import DataSourceError
 from gis.store.gpkg import append_audit
@@ -53,6 +49,10 @@ def needs_migration(path: Path) -> bool:
 def create_file(path: Path, srs_id: int) -> None:
     """Make an empty workspace at ``path`` (in EPSG:``srs_id``): written aside, then linked into place, so a
     file another process has just made is kept."""
+    import geopandas as gpd  # here only: opening a workspace that exists needs neither
+    import pandas as pd
+    import pyogrio
+
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.gpkg")
     empty = gpd.GeoDataFrame(

@@ -31,12 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-
-import geopandas as gpd
-import pandas as pd
-import pyogrio
-import shapely
-from pyproj import CRS
+from typing import TYPE_CHECKING
 
 from gis.core.crs import LUONG_PHONG_EPSG
 from gis.core.errors import DataSourceError, GisError
@@ -59,12 +54,19 @@ from gis.store.rows import (
     workspace_path,
 )
 
+if TYPE_CHECKING:  # geopandas, pandas, shapely, pyproj imported where used: an import's audit record needs none
+    import geopandas as gpd
+    import shapely
+
 
 def empty_fields(srs_id: int = LUONG_PHONG_EPSG, *, crs: object | None = None) -> gpd.GeoDataFrame:
     """No planned fields, with the columns :meth:`Workspace.fields` returns (for a workspace that cannot be read),
     in ``crs`` (default: the workspace's, EPSG:``srs_id``)."""
     cols = ["field_id", "name", "village", "note", "state", "decision", "decision_date", "adopted_by",
             "adopted_at", "dataset", "srs", "created_at", "updated_at", "changed_by"]
+    import geopandas as gpd
+    import pandas as pd
+
     target = crs if crs is not None else srs_id
     return gpd.GeoDataFrame(pd.DataFrame({c: pd.Series(dtype="int64" if c == "field_id" else "object") for c in cols}),
                             geometry=gpd.GeoSeries([], crs=target), crs=target)
@@ -102,6 +104,8 @@ class Workspace:
                     if exc.kind not in ("read_only", "full"):
                         raise
         else:
+            import pyogrio  # here only: it imports geopandas
+
             try:
                 schema.create_file(path, srs_id)
             except (OSError, sqlite3.Error) as exc:
@@ -293,6 +297,10 @@ class Workspace:
         ``decision_date``, ``adopted_by``, ``adopted_at``, ``dataset``, ``srs`` (the CRS it is stored in),
         ``created_at``, ``updated_at``, ``changed_by``.
         """
+        import geopandas as gpd
+        import pandas as pd
+        from pyproj import CRS
+
         cols = ["field_id", "name", "village", "note", "state", "decision", "decision_date", "adopted_by",
                 "adopted_at", "dataset", "srs", "created_at", "updated_at", "changed_by"]
         params: tuple[str, ...] = ()
