@@ -108,20 +108,26 @@ COMPRESSIBLE = ("text/", "application/javascript", "application/json", "applicat
 MIN_COMPRESS_BYTES = 1024
 #: Bigger responses (an export, a download) go uncompressed, streamed as they are.
 MAX_COMPRESS_BYTES = 16_000_000
-#: Compressed copies kept in memory, in bytes, of files whose address never changes meaning.
+#: Whole answers kept in memory, in bytes, of files whose address never changes meaning.
 MAX_CACHED_BYTES = 16_000_000
 
 
 class Compression:
-    """ASGI middleware: gzip-compress HTTP responses worth it, for a client that accepts gzip.
+    """ASGI middleware: gzip-compress HTTP responses worth it, for a client that accepts gzip; answers that
+    never change from memory.
 
     A response is compressed when it is a whole answer (status 200, no ``Range`` asked) of a compressible
     type (:data:`COMPRESSIBLE`) with a ``Content-Length`` between :data:`MIN_COMPRESS_BYTES` and
     :data:`MAX_COMPRESS_BYTES`, not already encoded (the parcel tiles and the stored layers are sent
-    gzip-compressed as they are stored). The files of ``immutable_prefixes`` (Streamlit's content-hashed
-    ``/static/`` bundle and the map's assets) are compressed once: the copy is kept (up to
-    :data:`MAX_CACHED_BYTES`) under the path and the original's length and validators. WebSocket traffic and
-    every other scope pass through untouched.
+    gzip-compressed as they are stored).
+
+    The answers under ``immutable_prefixes`` (Streamlit's content-hashed ``/static/`` bundle and the map's
+    assets) are kept whole once made (status 200, compressed or not, up to :data:`MAX_CACHED_BYTES` in all):
+    the next request for the same address (path and query) and encoding is answered from memory, without the
+    file handler's disk and thread work. A cold page load asks for about a hundred such files; each costs
+    the server a few milliseconds through the file handler, on the same two cores that run the page's script
+    and the browser. A conditional or ranged request goes to the app as usual. WebSocket traffic and every
+    other scope pass through untouched.
 
     Parameters
     ----------
@@ -137,21 +143,43 @@ class Compression:
         self.app = app
         self.immutable_prefixes = immutable_prefixes
         self.level = level
-        self._cache: dict[tuple[str, ...], bytes] = {}
-        self._cached_bytes = 0
+        #: (path, query, gzip accepted) -> (the response's start message, its body)
+        self._kept: dict[tuple[str, bytes, bool], tuple[Message, bytes]] = {}
+        self._kept_bytes = 0
         self._lock = threading.Lock()
 
-    def _cache_key(self, path: str, headers: Headers) -> tuple[str, ...] | None:
+    def _memo_key(self, scope: Scope, request: Headers, gzip_ok: bool) -> tuple[str, bytes, bool] | None:
+        """The key an answer is kept under, or None for a request whose answer is not kept."""
+        if scope.get("method") != "GET" or "range" in request or "if-none-match" in request \
+                or "if-modified-since" in request:
+            return None
+        path = scope.get("path", "")
         base = _base_url_path()
         local = path[len(base):] if base and path.startswith(base) else path
         if not local.startswith(self.immutable_prefixes):
             return None
-        return (path, headers.get("content-length", ""), headers.get("etag", ""), headers.get("last-modified", ""))
+        return (path, scope.get("query_string", b""), gzip_ok)
+
+    def _keep(self, key: tuple[str, bytes, bool], start: Message, body: bytes) -> None:
+        with self._lock:
+            if key not in self._kept and self._kept_bytes + len(body) <= MAX_CACHED_BYTES:
+                self._kept[key] = ({**start, "headers": list(start.get("headers", []))}, body)
+                self._kept_bytes += len(body)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Headers(scope=scope) if scope["type"] == "http" else None
-        if (request is None or scope.get("method") != "GET" or "range" in request
-                or "gzip" not in request.get("accept-encoding", "").lower()):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Headers(scope=scope)
+        gzip_ok = "gzip" in request.get("accept-encoding", "").lower()
+        key = self._memo_key(scope, request, gzip_ok)
+        kept = self._kept.get(key) if key is not None else None
+        if kept is not None:
+            start_kept, body_kept = kept
+            await send({**start_kept, "headers": list(start_kept["headers"])})
+            await send({"type": "http.response.body", "body": body_kept})
+            return
+        if scope.get("method") != "GET" or "range" in request or (not gzip_ok and key is None):
             await self.app(scope, receive, send)
             return
         start: Message | None = None
@@ -166,10 +194,7 @@ class Compression:
             if message["type"] == "http.response.start":
                 headers = Headers(raw=message.get("headers", []))
                 length = headers.get("content-length", "")
-                kind = headers.get("content-type", "").lower()
-                if (message["status"] != 200 or "content-encoding" in headers or not length.isdigit()
-                        or not MIN_COMPRESS_BYTES <= int(length) <= MAX_COMPRESS_BYTES
-                        or not kind.startswith(COMPRESSIBLE)):
+                if message["status"] != 200 or not length.isdigit() or int(length) > MAX_COMPRESS_BYTES:
                     passing = True
                     await send(message)
                     return
@@ -184,23 +209,19 @@ class Compression:
             body = b"".join(chunks)
             chunks.clear()
             headers = MutableHeaders(scope=start)
-            key = self._cache_key(scope.get("path", ""), headers)
-            packed = self._cache.get(key) if key is not None else None
-            if packed is None:
-                packed = gzip.compress(body, compresslevel=self.level, mtime=0)
-                if key is not None:
-                    with self._lock:
-                        if self._cached_bytes + len(packed) <= MAX_CACHED_BYTES and key not in self._cache:
-                            self._cache[key] = packed
-                            self._cached_bytes += len(packed)
-            headers["Content-Encoding"] = "gzip"
-            headers["Content-Length"] = str(len(packed))
-            headers.add_vary_header("Accept-Encoding")
-            if "etag" in headers:  # a different body than the original: a different validator
-                headers["ETag"] = headers["etag"].rstrip('"') + '-gzip"' if headers["etag"].endswith('"') \
-                    else headers["etag"] + "-gzip"
+            if (gzip_ok and "content-encoding" not in headers and len(body) >= MIN_COMPRESS_BYTES
+                    and headers.get("content-type", "").lower().startswith(COMPRESSIBLE)):
+                body = gzip.compress(body, compresslevel=self.level, mtime=0)
+                headers["Content-Encoding"] = "gzip"
+                headers["Content-Length"] = str(len(body))
+                headers.add_vary_header("Accept-Encoding")
+                if "etag" in headers:  # a different body than the original: a different validator
+                    headers["ETag"] = headers["etag"].rstrip('"') + '-gzip"' if headers["etag"].endswith('"') \
+                        else headers["etag"] + "-gzip"
+            if key is not None:
+                self._keep(key, start, body)
             await send(start)
-            await send({"type": "http.response.body", "body": packed})
+            await send({"type": "http.response.body", "body": body})
 
         await self.app(scope, receive, compress_or_pass)
 
