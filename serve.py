@@ -13,7 +13,9 @@ below adds to every HTTP response (pages, static files, the map's assets, upload
 It also compresses (gzip) what is worth it (:class:`Compression`): Streamlit's own frontend (2.9 MB of
 JavaScript and CSS, about 0.8 MB compressed), the page, and the map's scripts, for the officers' slow links.
 Streamlit leaves its ``/static/`` bundle uncompressed on purpose (compressing it again at every request costs
-the server CPU); these files never change for a given address, so each is compressed once and kept in memory.
+the server CPU); these files never change for a given address, so each answer is made once and kept in memory.
+And it names in Streamlit's page the scripts of its frontend that the app's pages would otherwise fetch only
+once the script's first messages arrive (:class:`PagePreloads`), so that the map's frame is made sooner.
 
 WebSocket traffic is passed through untouched. A full script policy (``script-src``) is not set: Streamlit's
 own front end and its components need inline scripts and styles.
@@ -44,6 +46,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import threading
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
@@ -226,6 +229,112 @@ class Compression:
         await self.app(scope, receive, compress_or_pass)
 
 
+#: The entry chunks of Streamlit's frontend (``static/js/<name>.<hash>.js``) that the app's pages load only
+#: once the script's first messages name their elements: the sidebar's (language radio, date, style),
+#: the map page's (search box, filters, a button, streamlit-folium's component). See :class:`PagePreloads`.
+PAGE_CHUNKS = ("Radio", "DateInput", "Html", "Button", "TextInput", "Selectbox", "Multiselect", "ComponentInstance")
+_STATIC_IMPORT = re.compile(r'(?:\bfrom|\bimport)\s*"\./([\w.$-]+\.js)"')
+_INDEX_SCRIPT = re.compile(r'<script type="module"[^>]*src="\./static/js/')
+
+
+def page_preloads(static_js: Path, already: str = "", names: tuple[str, ...] = PAGE_CHUNKS) -> list[str]:
+    """The files of Streamlit's frontend the app's pages load late: each chunk named in ``names`` and every
+    chunk it imports, in import order, without those ``already`` (the page's own text) names.
+
+    Parameters
+    ----------
+    static_js
+        Streamlit's ``static/static/js`` folder.
+    already
+        The page (``index.html``) as Streamlit serves it: a file it names is left out.
+    names
+        Chunk names without their content hash; a name with no file (another Streamlit) is skipped.
+
+    Returns
+    -------
+    list of str
+        File names in ``static_js``.
+    """
+    out: list[str] = []
+    todo = [f.name for name in names for f in sorted(static_js.glob(f"{name}.*.js"))
+            if re.fullmatch(re.escape(name) + r"\.[\w-]+\.js", f.name)]
+    while todo:
+        name = todo.pop(0)
+        if name in out or f"/{name}" in already or not (static_js / name).is_file():
+            continue
+        out.append(name)
+        todo[:0] = _STATIC_IMPORT.findall((static_js / name).read_text(encoding="utf-8", errors="replace"))
+    return out
+
+
+class PagePreloads:
+    """ASGI middleware: Streamlit's page (``index.html``) with ``<link rel="modulepreload">`` for the
+    chunks the app's pages load late (:func:`page_preloads`).
+
+    Streamlit's page names the ~60 scripts its frontend starts with; the scripts of the elements a page
+    shows (text box, select box, a component's frame) are fetched only once the script's messages name those
+    elements, a second round of ~40 small files, one after the other where they import each other, before
+    the map's frame can even be made. Named in the page, the browser fetches them with the first round.
+    Only a hint: a chunk the frontend does not load costs a little bandwidth, one it loads that is not named
+    is fetched as before. The page is recognised by Streamlit's module script tag; any other answer passes
+    untouched. The page's ``ETag`` gets a suffix (its body is not Streamlit's any more).
+
+    Parameters
+    ----------
+    app
+        The ASGI application it wraps.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._links: dict[str, bytes] = {}
+
+    def _links_for(self, page: str) -> bytes:
+        if page not in self._links:
+            from streamlit import file_util
+
+            names = page_preloads(Path(file_util.get_static_dir()) / "static" / "js", page)
+            self._links[page] = "".join(f'<link rel="modulepreload" crossorigin href="./static/js/{n}">\n'
+                                        for n in names).encode()
+        return self._links[page]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") != "GET" or "range" in Headers(scope=scope):
+            await self.app(scope, receive, send)
+            return
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def rewrite(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                headers = Headers(raw=message.get("headers", []))
+                if (message["status"] == 200 and headers.get("content-type", "").startswith("text/html")
+                        and "content-encoding" not in headers and headers.get("content-length", "").isdigit()):
+                    start = message
+                    return
+            if start is None or message["type"] != "http.response.body":
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            body = b"".join(chunks)
+            text = body.decode("utf-8", errors="replace")
+            links = self._links_for(text) if _INDEX_SCRIPT.search(text) and "</head>" in text else b""
+            if links:
+                body = body.replace(b"</head>", links + b"</head>", 1)
+                headers = MutableHeaders(scope=start)
+                headers["Content-Length"] = str(len(body))
+                if "etag" in headers:
+                    headers["ETag"] = headers["etag"].rstrip('"') + '-lp"' if headers["etag"].endswith('"') \
+                        else headers["etag"] + "-lp"
+            await send(start)
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, rewrite)
+
+
 #: Content types of the map's assets (a browser refuses a script served as anything else under ``nosniff``).
 CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml"}
 
@@ -314,5 +423,6 @@ def prebuild_tiles() -> None:
 if os.environ.get("LUONGPHONG_PREBUILD_TILES", "1") != "0":
     threading.Thread(target=prebuild_tiles, name="lp-prebuild-tiles", daemon=True).start()
 
-MIDDLEWARE = [Middleware(SecurityHeaders), Middleware(Compression, immutable_prefixes=IMMUTABLE_PREFIXES)]
+MIDDLEWARE = [Middleware(SecurityHeaders), Middleware(Compression, immutable_prefixes=IMMUTABLE_PREFIXES),
+              Middleware(PagePreloads)]
 app = st.App("app.py", middleware=MIDDLEWARE, on_script_error=log_script_error, routes=ROUTES)
