@@ -60,7 +60,7 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from gis.jobs import tiles
-from layers.offline import URL_PREFIX, asset_file
+from layers.offline import URL_PREFIX, asset_file, bundle
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -340,10 +340,14 @@ CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/pn
 
 
 async def map_asset(request: Request) -> Response:
-    """One of the map's assets, or 404 for any path :func:`layers.offline.asset_file` does not list."""
+    """One of the map's assets (a file or a bundle of them), or 404 for any path :func:`layers.offline.asset_file`
+    and :func:`layers.offline.bundle` do not know."""
     path = asset_file(request.path_params["path"])
     if path is None:
-        return PlainTextResponse("Not found", status_code=404)
+        joined = bundle(request.path_params["path"])
+        if joined is None:
+            return PlainTextResponse("Not found", status_code=404)
+        return Response(joined, media_type=CONTENT_TYPES[".js"])
     return FileResponse(path, media_type=CONTENT_TYPES.get(path.suffix, "text/plain"))
 
 
