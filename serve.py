@@ -341,14 +341,16 @@ CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/pn
 
 async def map_asset(request: Request) -> Response:
     """One of the map's assets (a file or a bundle of them), or 404 for any path :func:`layers.offline.asset_file`
-    and :func:`layers.offline.bundle` do not know."""
+    and :func:`layers.offline.bundle` do not know. An address with a content version (``?v=``, see
+    :func:`layers.offline.asset_urls`) may be kept by the browser for good: a new content has a new address."""
+    headers = {"Cache-Control": IMMUTABLE} if request.query_params.get("v") else None
     path = asset_file(request.path_params["path"])
     if path is None:
         joined = bundle(request.path_params["path"])
         if joined is None:
             return PlainTextResponse("Not found", status_code=404)
-        return Response(joined, media_type=CONTENT_TYPES[".js"])
-    return FileResponse(path, media_type=CONTENT_TYPES.get(path.suffix, "text/plain"))
+        return Response(joined, media_type=CONTENT_TYPES[".js"], headers=headers)
+    return FileResponse(path, media_type=CONTENT_TYPES.get(path.suffix, "text/plain"), headers=headers)
 
 
 def _base_url_path() -> str:

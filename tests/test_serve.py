@@ -164,6 +164,18 @@ def test_answers_are_not_held_back_by_nagles_algorithm(served):
     assert sorted(times)[len(times) // 2] < 0.03, times  # 0.4 ms here; 44 ms each with Nagle's algorithm on
 
 
+def test_versioned_map_assets_may_be_kept_for_good(served):
+    from layers.offline import asset_urls
+
+    urls = asset_urls()
+    for url in (urls.tiles_map_js, urls.lpmap_js, urls.lpmap_css):
+        body, headers = _get(served.url + url, gzip_ok=True)
+        assert "?v=" in url and body
+        assert headers["Cache-Control"] == "public, max-age=31536000, immutable", url
+    _, headers = _get(served.url + urls.leaflet_js, gzip_ok=True)  # no version in its address: asked again
+    assert headers["Cache-Control"] is None and headers["ETag"]
+
+
 def test_small_answers_go_as_they_are(served):
     body, headers = _get(served.url + "/_stcore/health", gzip_ok=True)
     assert body == b"ok" and headers["Content-Encoding"] is None
