@@ -15,7 +15,8 @@ JavaScript and CSS, about 0.8 MB compressed), the page, and the map's scripts, f
 Streamlit leaves its ``/static/`` bundle uncompressed on purpose (compressing it again at every request costs
 the server CPU); these files never change for a given address, so each answer is made once and kept in memory.
 And it names in Streamlit's page the scripts of its frontend that the app's pages would otherwise fetch only
-once the script's first messages arrive (:class:`PagePreloads`), so that the map's frame is made sooner.
+once the script's first messages arrive (:class:`PagePreloads`), so that the map's frame is made sooner, and
+lets the browser keep a component's content-hashed build files (:class:`ComponentCache`).
 
 WebSocket traffic is passed through untouched. A full script policy (``script-src``) is not set: Streamlit's
 own front end and its components need inline scripts and styles.
@@ -102,6 +103,42 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+#: A component's build file named by its content hash (``/component/<name>/static/js/main.521860b0.js``).
+_HASHED_COMPONENT_FILE = re.compile(r"/component/[^/]+/static/(?:[^/]+/)*[^/]+\.[0-9a-f]{8,}\.(?:js|css)")
+
+
+class ComponentCache:
+    """ASGI middleware: a component's content-hashed build files (streamlit-folium's ``main.<hash>.js``, 225 kB)
+    may be kept by the browser for good (:data:`IMMUTABLE`).
+
+    Streamlit answers them with ``Cache-Control: public`` and no validator or lifetime, so a browser fetches
+    them again at every load of the app; a new content has a new name. Its other answers pass untouched.
+
+    Parameters
+    ----------
+    app
+        The ASGI application it wraps.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        base = _base_url_path()
+        path = scope.get("path", "")
+        local = path[len(base):] if base and path.startswith(base) else path
+        if scope["type"] != "http" or not _HASHED_COMPONENT_FILE.fullmatch(local):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_kept(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 200:
+                MutableHeaders(scope=message)["Cache-Control"] = IMMUTABLE
+            await send(message)
+
+        await self.app(scope, receive, send_kept)
 
 
 #: Content types worth compressing (the rest, pictures and fonts already compressed, go as they are).
@@ -460,5 +497,5 @@ if os.environ.get("LUONGPHONG_PREBUILD_TILES", "1") != "0":
     threading.Thread(target=prebuild_tiles, name="lp-prebuild-tiles", daemon=True).start()
 
 MIDDLEWARE = [Middleware(SecurityHeaders), Middleware(Compression, immutable_prefixes=IMMUTABLE_PREFIXES),
-              Middleware(PagePreloads)]
+              Middleware(PagePreloads), Middleware(ComponentCache)]
 app = st.App("app.py", middleware=MIDDLEWARE, on_script_error=log_script_error, routes=ROUTES)

@@ -176,6 +176,26 @@ def test_versioned_map_assets_may_be_kept_for_good(served):
     assert headers["Cache-Control"] is None and headers["ETag"]
 
 
+def test_a_components_hashed_files_may_be_kept_for_good(served, chromium):
+    # the map's component is registered once a page has used it: open the map, then ask for its files
+    context, record = open_offline_page(chromium)
+    answers: dict[str, str | None] = {}
+    try:
+        page = record.page
+        page.on("response", lambda r: answers.__setitem__(urlsplit(r.url).path, r.headers.get("cache-control"))
+                if "/component/" in r.url else None)
+        page.goto(served.url, wait_until="domcontentloaded")
+        frame = page.wait_for_selector(MAP_IFRAME, state="attached", timeout=90_000).content_frame()
+        wait_parcels_drawn(frame, timeout_ms=90_000)
+    finally:
+        context.close()
+    scripts = [p for p in answers if re.fullmatch(r"/component/[^/]+/static/js/main\.[0-9a-f]+\.js", p)]
+    assert scripts, answers
+    assert all(answers[p] == "public, max-age=31536000, immutable" for p in scripts), answers
+    pages = [p for p in answers if p.endswith("/index.html")]
+    assert pages and all(answers[p] == "no-cache" for p in pages), answers  # the frame's page: asked again
+
+
 def test_small_answers_go_as_they_are(served):
     body, headers = _get(served.url + "/_stcore/health", gzip_ok=True)
     assert body == b"ok" and headers["Content-Encoding"] is None
