@@ -465,14 +465,13 @@ def prebuild_tiles() -> None:
 def tcp_nodelay_for_every_connection() -> None:
     """Send each answer's packets at once (``TCP_NODELAY``) on every connection the server accepts.
 
-    asyncio turns Nagle's algorithm off for a TCP connection only when its socket says it is TCP by its
-    protocol number (``asyncio.base_events._set_nodelay``); Streamlit's own listening socket is made with
-    protocol 0 (``socket.socket(family)``), so the connections it accepts keep Nagle's algorithm on. The
-    server writes an answer's headers and its body apart: the body then waits for the browser's
-    acknowledgement of the headers, which the browser delays (40 ms on Linux, up to 200 ms on Windows). Every
-    answer of the page's hundred scripts, and every message of a rerun after the first of a burst, took 40 ms
-    more, six at a time. Here protocol 0 counts as TCP too (what the kernel makes of it for a stream
-    socket). Nothing changes where asyncio has no such function.
+    asyncio turns Nagle's algorithm off only for a socket whose protocol number says TCP
+    (``asyncio.base_events._set_nodelay``); Streamlit's listening socket is made with protocol 0, so the
+    connections it accepts kept it on. The server writes an answer's headers and body apart: the body then
+    waited for the browser's delayed acknowledgement of the headers (40 ms on Linux, up to 200 ms on
+    Windows), for each of the page's hundred scripts and each burst of a rerun's messages. Here protocol 0
+    counts as TCP too (what the kernel makes of it for a stream socket); nothing changes where asyncio has no
+    such function.
     """
     import asyncio.base_events as base_events
     import socket
