@@ -162,12 +162,10 @@ class Compression:
     gzip-compressed as they are stored).
 
     The answers under ``immutable_prefixes`` (Streamlit's content-hashed ``/static/`` bundle and the map's
-    assets) are kept whole once made (status 200, compressed or not, up to :data:`MAX_CACHED_BYTES` in all):
-    the next request for the same address (path and query) and encoding is answered from memory, without the
-    file handler's disk and thread work. A cold page load asks for about a hundred such files; each costs
-    the server a few milliseconds through the file handler, on the same two cores that run the page's script
-    and the browser. A conditional or ranged request goes to the app as usual. WebSocket traffic and every
-    other scope pass through untouched.
+    assets) are kept whole once made (status 200, up to :data:`MAX_CACHED_BYTES` in all): the next request
+    for the same address (path and query) and encoding is answered from memory, without the file handler's
+    disk and thread work (a cold page load asks for about a hundred such files). A conditional or ranged
+    request goes to the app as usual. WebSocket traffic and every other scope pass through untouched.
 
     Parameters
     ----------
@@ -275,22 +273,10 @@ _INDEX_SCRIPT = re.compile(r'<script type="module"[^>]*src="\./static/js/')
 
 
 def page_preloads(static_js: Path, already: str = "", names: tuple[str, ...] = PAGE_CHUNKS) -> list[str]:
-    """The files of Streamlit's frontend the app's pages load late: each chunk named in ``names`` and every
-    chunk it imports, in import order, without those ``already`` (the page's own text) names.
-
-    Parameters
-    ----------
-    static_js
-        Streamlit's ``static/static/js`` folder.
-    already
-        The page (``index.html``) as Streamlit serves it: a file it names is left out.
-    names
-        Chunk names without their content hash; a name with no file (another Streamlit) is skipped.
-
-    Returns
-    -------
-    list of str
-        File names in ``static_js``.
+    """The files (names in ``static_js``, Streamlit's ``static/static/js``) of Streamlit's frontend that the
+    app's pages load late: each chunk of ``names`` (without its content hash; a name with no file, in another
+    Streamlit, is skipped) and every chunk it imports, in import order, but those ``already`` (the page as
+    Streamlit serves it) names.
     """
     out: list[str] = []
     todo = [f.name for name in names for f in sorted(static_js.glob(f"{name}.*.js"))
@@ -302,6 +288,10 @@ def page_preloads(static_js: Path, already: str = "", names: tuple[str, ...] = P
         out.append(name)
         todo[:0] = _STATIC_IMPORT.findall((static_js / name).read_text(encoding="utf-8", errors="replace"))
     return out
+
+
+#: Addresses (after any base path) that are never one of the app's pages.
+_NOT_PAGES = ("/_stcore/", "/static/", "/component/", "/media/", "/lp-map/", f"{URL_PREFIX}/")
 
 
 class PagePreloads:
@@ -339,6 +329,13 @@ class PagePreloads:
         if scope["type"] != "http" or scope.get("method") != "GET" or "range" in Headers(scope=scope):
             await self.app(scope, receive, send)
             return
+        base = _base_url_path()
+        path = scope.get("path", "")
+        local = path[len(base):] if base and path.startswith(base) else path
+        if not local.startswith(_NOT_PAGES) and "." not in local.rsplit("/", 1)[-1]:
+            # a page's address (/, /map, ...): Streamlit would gzip all but "/"; it comes plain to be named
+            # into, and is compressed after (Compression)
+            scope = {**scope, "headers": [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"accept-encoding"]}
         start: Message | None = None
         chunks: list[bytes] = []
 

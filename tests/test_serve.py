@@ -78,8 +78,10 @@ def test_the_page_names_the_chunks_its_pages_load_late(served):
     for name in names:  # each one a real file of the frontend
         body, headers = _get(f"{served.url}/static/js/{name}", gzip_ok=False)
         assert headers["Content-Type"].endswith("/javascript") and body
-    other, _ = _get(served.url + "/map", gzip_ok=False)  # any page of the app is the same page
-    assert other == page
+    for path in ("/map", "/overview"):  # any page of the app is the same page, compressed or not
+        assert _get(served.url + path, gzip_ok=False)[0] == page
+        packed, headers = _get(served.url + path, gzip_ok=True)
+        assert headers["Content-Encoding"] == "gzip" and gzip.decompress(packed) == page
 
 
 def test_the_chunks_follow_their_imports(tmp_path):
