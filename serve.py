@@ -13,7 +13,10 @@ below adds to every HTTP response (pages, static files, the map's assets, upload
 It also compresses (gzip) what is worth it (:class:`Compression`): Streamlit's own frontend (2.9 MB of
 JavaScript and CSS, about 0.8 MB compressed), the page, and the map's scripts, for the officers' slow links.
 Streamlit leaves its ``/static/`` bundle uncompressed on purpose (compressing it again at every request costs
-the server CPU); these files never change for a given address, so each is compressed once and kept in memory.
+the server CPU); these files never change for a given address, so each answer is made once and kept in memory.
+And it names in Streamlit's page the scripts of its frontend that the app's pages would otherwise fetch only
+once the script's first messages arrive (:class:`PagePreloads`), so that the map's frame is made sooner, and
+lets the browser keep a component's content-hashed build files (:class:`ComponentCache`).
 
 WebSocket traffic is passed through untouched. A full script policy (``script-src``) is not set: Streamlit's
 own front end and its components need inline scripts and styles.
@@ -44,6 +47,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import threading
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
@@ -57,7 +61,7 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from gis.jobs import tiles
-from layers.offline import URL_PREFIX, asset_file
+from layers.offline import URL_PREFIX, asset_file, bundle
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -101,6 +105,42 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+#: A component's build file named by its content hash (``/component/<name>/static/js/main.521860b0.js``).
+_HASHED_COMPONENT_FILE = re.compile(r"/component/[^/]+/static/(?:[^/]+/)*[^/]+\.[0-9a-f]{8,}\.(?:js|css)")
+
+
+class ComponentCache:
+    """ASGI middleware: a component's content-hashed build files (streamlit-folium's ``main.<hash>.js``, 225 kB)
+    may be kept by the browser for good (:data:`IMMUTABLE`).
+
+    Streamlit answers them with ``Cache-Control: public`` and no validator or lifetime, so a browser fetches
+    them again at every load of the app; a new content has a new name. Its other answers pass untouched.
+
+    Parameters
+    ----------
+    app
+        The ASGI application it wraps.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        base = _base_url_path()
+        path = scope.get("path", "")
+        local = path[len(base):] if base and path.startswith(base) else path
+        if scope["type"] != "http" or not _HASHED_COMPONENT_FILE.fullmatch(local):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_kept(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 200:
+                MutableHeaders(scope=message)["Cache-Control"] = IMMUTABLE
+            await send(message)
+
+        await self.app(scope, receive, send_kept)
+
+
 #: Content types worth compressing (the rest, pictures and fonts already compressed, go as they are).
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "application/xml", "image/svg+xml",
                 "application/wasm")
@@ -108,20 +148,24 @@ COMPRESSIBLE = ("text/", "application/javascript", "application/json", "applicat
 MIN_COMPRESS_BYTES = 1024
 #: Bigger responses (an export, a download) go uncompressed, streamed as they are.
 MAX_COMPRESS_BYTES = 16_000_000
-#: Compressed copies kept in memory, in bytes, of files whose address never changes meaning.
+#: Whole answers kept in memory, in bytes, of files whose address never changes meaning.
 MAX_CACHED_BYTES = 16_000_000
 
 
 class Compression:
-    """ASGI middleware: gzip-compress HTTP responses worth it, for a client that accepts gzip.
+    """ASGI middleware: gzip-compress HTTP responses worth it, for a client that accepts gzip; answers that
+    never change from memory.
 
     A response is compressed when it is a whole answer (status 200, no ``Range`` asked) of a compressible
     type (:data:`COMPRESSIBLE`) with a ``Content-Length`` between :data:`MIN_COMPRESS_BYTES` and
     :data:`MAX_COMPRESS_BYTES`, not already encoded (the parcel tiles and the stored layers are sent
-    gzip-compressed as they are stored). The files of ``immutable_prefixes`` (Streamlit's content-hashed
-    ``/static/`` bundle and the map's assets) are compressed once: the copy is kept (up to
-    :data:`MAX_CACHED_BYTES`) under the path and the original's length and validators. WebSocket traffic and
-    every other scope pass through untouched.
+    gzip-compressed as they are stored).
+
+    The answers under ``immutable_prefixes`` (Streamlit's content-hashed ``/static/`` bundle and the map's
+    assets) are kept whole once made (status 200, up to :data:`MAX_CACHED_BYTES` in all): the next request
+    for the same address (path and query) and encoding is answered from memory, without the file handler's
+    disk and thread work (a cold page load asks for about a hundred such files). A conditional or ranged
+    request goes to the app as usual. WebSocket traffic and every other scope pass through untouched.
 
     Parameters
     ----------
@@ -137,21 +181,43 @@ class Compression:
         self.app = app
         self.immutable_prefixes = immutable_prefixes
         self.level = level
-        self._cache: dict[tuple[str, ...], bytes] = {}
-        self._cached_bytes = 0
+        #: (path, query, gzip accepted) -> (the response's start message, its body)
+        self._kept: dict[tuple[str, bytes, bool], tuple[Message, bytes]] = {}
+        self._kept_bytes = 0
         self._lock = threading.Lock()
 
-    def _cache_key(self, path: str, headers: Headers) -> tuple[str, ...] | None:
+    def _memo_key(self, scope: Scope, request: Headers, gzip_ok: bool) -> tuple[str, bytes, bool] | None:
+        """The key an answer is kept under, or None for a request whose answer is not kept."""
+        if scope.get("method") != "GET" or "range" in request or "if-none-match" in request \
+                or "if-modified-since" in request:
+            return None
+        path = scope.get("path", "")
         base = _base_url_path()
         local = path[len(base):] if base and path.startswith(base) else path
         if not local.startswith(self.immutable_prefixes):
             return None
-        return (path, headers.get("content-length", ""), headers.get("etag", ""), headers.get("last-modified", ""))
+        return (path, scope.get("query_string", b""), gzip_ok)
+
+    def _keep(self, key: tuple[str, bytes, bool], start: Message, body: bytes) -> None:
+        with self._lock:
+            if key not in self._kept and self._kept_bytes + len(body) <= MAX_CACHED_BYTES:
+                self._kept[key] = ({**start, "headers": list(start.get("headers", []))}, body)
+                self._kept_bytes += len(body)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Headers(scope=scope) if scope["type"] == "http" else None
-        if (request is None or scope.get("method") != "GET" or "range" in request
-                or "gzip" not in request.get("accept-encoding", "").lower()):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Headers(scope=scope)
+        gzip_ok = "gzip" in request.get("accept-encoding", "").lower()
+        key = self._memo_key(scope, request, gzip_ok)
+        kept = self._kept.get(key) if key is not None else None
+        if kept is not None:
+            start_kept, body_kept = kept
+            await send({**start_kept, "headers": list(start_kept["headers"])})
+            await send({"type": "http.response.body", "body": body_kept})
+            return
+        if scope.get("method") != "GET" or "range" in request or (not gzip_ok and key is None):
             await self.app(scope, receive, send)
             return
         start: Message | None = None
@@ -166,10 +232,7 @@ class Compression:
             if message["type"] == "http.response.start":
                 headers = Headers(raw=message.get("headers", []))
                 length = headers.get("content-length", "")
-                kind = headers.get("content-type", "").lower()
-                if (message["status"] != 200 or "content-encoding" in headers or not length.isdigit()
-                        or not MIN_COMPRESS_BYTES <= int(length) <= MAX_COMPRESS_BYTES
-                        or not kind.startswith(COMPRESSIBLE)):
+                if message["status"] != 200 or not length.isdigit() or int(length) > MAX_COMPRESS_BYTES:
                     passing = True
                     await send(message)
                     return
@@ -184,25 +247,126 @@ class Compression:
             body = b"".join(chunks)
             chunks.clear()
             headers = MutableHeaders(scope=start)
-            key = self._cache_key(scope.get("path", ""), headers)
-            packed = self._cache.get(key) if key is not None else None
-            if packed is None:
-                packed = gzip.compress(body, compresslevel=self.level, mtime=0)
-                if key is not None:
-                    with self._lock:
-                        if self._cached_bytes + len(packed) <= MAX_CACHED_BYTES and key not in self._cache:
-                            self._cache[key] = packed
-                            self._cached_bytes += len(packed)
-            headers["Content-Encoding"] = "gzip"
-            headers["Content-Length"] = str(len(packed))
-            headers.add_vary_header("Accept-Encoding")
-            if "etag" in headers:  # a different body than the original: a different validator
-                headers["ETag"] = headers["etag"].rstrip('"') + '-gzip"' if headers["etag"].endswith('"') \
-                    else headers["etag"] + "-gzip"
+            if (gzip_ok and "content-encoding" not in headers and len(body) >= MIN_COMPRESS_BYTES
+                    and headers.get("content-type", "").lower().startswith(COMPRESSIBLE)):
+                body = gzip.compress(body, compresslevel=self.level, mtime=0)
+                headers["Content-Encoding"] = "gzip"
+                headers["Content-Length"] = str(len(body))
+                headers.add_vary_header("Accept-Encoding")
+                if "etag" in headers:  # a different body than the original: a different validator
+                    headers["ETag"] = headers["etag"].rstrip('"') + '-gzip"' if headers["etag"].endswith('"') \
+                        else headers["etag"] + "-gzip"
+            if key is not None:
+                self._keep(key, start, body)
             await send(start)
-            await send({"type": "http.response.body", "body": packed})
+            await send({"type": "http.response.body", "body": body})
 
         await self.app(scope, receive, compress_or_pass)
+
+
+#: The entry chunks of Streamlit's frontend (``static/js/<name>.<hash>.js``) that the app's pages load only
+#: once the script's first messages name their elements: the sidebar's (language radio, date, style),
+#: the map page's (search box, filters, a button, streamlit-folium's component). See :class:`PagePreloads`.
+PAGE_CHUNKS = ("Radio", "DateInput", "Html", "Button", "TextInput", "Selectbox", "Multiselect", "ComponentInstance")
+_STATIC_IMPORT = re.compile(r'(?:\bfrom|\bimport)\s*"\./([\w.$-]+\.js)"')
+_INDEX_SCRIPT = re.compile(r'<script type="module"[^>]*src="\./static/js/')
+
+
+def page_preloads(static_js: Path, already: str = "", names: tuple[str, ...] = PAGE_CHUNKS) -> list[str]:
+    """The files (names in ``static_js``, Streamlit's ``static/static/js``) of Streamlit's frontend that the
+    app's pages load late: each chunk of ``names`` (without its content hash; a name with no file, in another
+    Streamlit, is skipped) and every chunk it imports, in import order, but those ``already`` (the page as
+    Streamlit serves it) names.
+    """
+    out: list[str] = []
+    todo = [f.name for name in names for f in sorted(static_js.glob(f"{name}.*.js"))
+            if re.fullmatch(re.escape(name) + r"\.[\w-]+\.js", f.name)]
+    while todo:
+        name = todo.pop(0)
+        if name in out or f"/{name}" in already or not (static_js / name).is_file():
+            continue
+        out.append(name)
+        todo[:0] = _STATIC_IMPORT.findall((static_js / name).read_text(encoding="utf-8", errors="replace"))
+    return out
+
+
+#: Addresses (after any base path) that are never one of the app's pages.
+_NOT_PAGES = ("/_stcore/", "/static/", "/component/", "/media/", "/lp-map/", f"{URL_PREFIX}/")
+
+
+class PagePreloads:
+    """ASGI middleware: Streamlit's page (``index.html``) with ``<link rel="modulepreload">`` for the
+    chunks the app's pages load late (:func:`page_preloads`).
+
+    Streamlit's page names the ~60 scripts its frontend starts with; the scripts of the elements a page
+    shows (text box, select box, a component's frame) are fetched only once the script's messages name those
+    elements, a second round of ~40 small files, one after the other where they import each other, before
+    the map's frame can even be made. Named in the page, the browser fetches them with the first round.
+    Only a hint: a chunk the frontend does not load costs a little bandwidth, one it loads that is not named
+    is fetched as before. The page is recognised by Streamlit's module script tag; any other answer passes
+    untouched. The page's ``ETag`` gets a suffix (its body is not Streamlit's any more).
+
+    Parameters
+    ----------
+    app
+        The ASGI application it wraps.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._links: dict[str, bytes] = {}
+
+    def _links_for(self, page: str) -> bytes:
+        if page not in self._links:
+            from streamlit import file_util
+
+            names = page_preloads(Path(file_util.get_static_dir()) / "static" / "js", page)
+            self._links[page] = "".join(f'<link rel="modulepreload" crossorigin href="./static/js/{n}">\n'
+                                        for n in names).encode()
+        return self._links[page]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") != "GET" or "range" in Headers(scope=scope):
+            await self.app(scope, receive, send)
+            return
+        base = _base_url_path()
+        path = scope.get("path", "")
+        local = path[len(base):] if base and path.startswith(base) else path
+        if not local.startswith(_NOT_PAGES) and "." not in local.rsplit("/", 1)[-1]:
+            # a page's address (/, /map, ...): Streamlit would gzip all but "/"; it comes plain to be named
+            # into, and is compressed after (Compression)
+            scope = {**scope, "headers": [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"accept-encoding"]}
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def rewrite(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                headers = Headers(raw=message.get("headers", []))
+                if (message["status"] == 200 and headers.get("content-type", "").startswith("text/html")
+                        and "content-encoding" not in headers and headers.get("content-length", "").isdigit()):
+                    start = message
+                    return
+            if start is None or message["type"] != "http.response.body":
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            body = b"".join(chunks)
+            text = body.decode("utf-8", errors="replace")
+            links = self._links_for(text) if _INDEX_SCRIPT.search(text) and "</head>" in text else b""
+            if links:
+                body = body.replace(b"</head>", links + b"</head>", 1)
+                headers = MutableHeaders(scope=start)
+                headers["Content-Length"] = str(len(body))
+                if "etag" in headers:
+                    headers["ETag"] = headers["etag"].rstrip('"') + '-lp"' if headers["etag"].endswith('"') \
+                        else headers["etag"] + "-lp"
+            await send(start)
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, rewrite)
 
 
 #: Content types of the map's assets (a browser refuses a script served as anything else under ``nosniff``).
@@ -210,11 +374,17 @@ CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/pn
 
 
 async def map_asset(request: Request) -> Response:
-    """One of the map's assets, or 404 for any path :func:`layers.offline.asset_file` does not list."""
+    """One of the map's assets (a file or a bundle of them), or 404 for any path :func:`layers.offline.asset_file`
+    and :func:`layers.offline.bundle` do not know. An address with a content version (``?v=``, see
+    :func:`layers.offline.asset_urls`) may be kept by the browser for good: a new content has a new address."""
+    headers = {"Cache-Control": IMMUTABLE} if request.query_params.get("v") else None
     path = asset_file(request.path_params["path"])
     if path is None:
-        return PlainTextResponse("Not found", status_code=404)
-    return FileResponse(path, media_type=CONTENT_TYPES.get(path.suffix, "text/plain"))
+        joined = bundle(request.path_params["path"])
+        if joined is None:
+            return PlainTextResponse("Not found", status_code=404)
+        return Response(joined, media_type=CONTENT_TYPES[".js"], headers=headers)
+    return FileResponse(path, media_type=CONTENT_TYPES.get(path.suffix, "text/plain"), headers=headers)
 
 
 def _base_url_path() -> str:
@@ -289,9 +459,39 @@ def prebuild_tiles() -> None:
         logs.bug("serve", exc=exc)  # again when opened and tells the user then
 
 
+def tcp_nodelay_for_every_connection() -> None:
+    """Send each answer's packets at once (``TCP_NODELAY``) on every connection the server accepts.
+
+    asyncio turns Nagle's algorithm off only for a socket whose protocol number says TCP
+    (``asyncio.base_events._set_nodelay``); Streamlit's listening socket is made with protocol 0, so the
+    connections it accepts kept it on. The server writes an answer's headers and body apart: the body then
+    waited for the browser's delayed acknowledgement of the headers (40 ms on Linux, up to 200 ms on
+    Windows), for each of the page's hundred scripts and each burst of a rerun's messages. Here protocol 0
+    counts as TCP too (what the kernel makes of it for a stream socket); nothing changes where asyncio has no
+    such function.
+    """
+    import asyncio.base_events as base_events
+    import socket
+
+    original = getattr(base_events, "_set_nodelay", None)
+    if original is None or getattr(base_events, "_lp_nodelay", False):
+        return
+
+    def set_nodelay(sock: socket.socket) -> None:
+        original(sock)
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.type == socket.SOCK_STREAM and sock.proto == 0:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    base_events._set_nodelay = set_nodelay  # type: ignore[attr-defined]
+    base_events._lp_nodelay = True  # type: ignore[attr-defined]
+
+
+tcp_nodelay_for_every_connection()
+
 #: Off with ``LUONGPHONG_PREBUILD_TILES=0`` (short-lived servers of tests that never open the map).
 if os.environ.get("LUONGPHONG_PREBUILD_TILES", "1") != "0":
     threading.Thread(target=prebuild_tiles, name="lp-prebuild-tiles", daemon=True).start()
 
-MIDDLEWARE = [Middleware(SecurityHeaders), Middleware(Compression, immutable_prefixes=IMMUTABLE_PREFIXES)]
+MIDDLEWARE = [Middleware(SecurityHeaders), Middleware(Compression, immutable_prefixes=IMMUTABLE_PREFIXES),
+              Middleware(PagePreloads), Middleware(ComponentCache)]
 app = st.App("app.py", middleware=MIDDLEWARE, on_script_error=log_script_error, routes=ROUTES)

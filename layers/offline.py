@@ -13,7 +13,9 @@ needs to be writable and an installed package serves the map as a checkout does.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -64,6 +66,8 @@ class AssetUrls:
     vectorgrid_js: str = ""
     #: The targets page's highlight (``lptargets.js``); empty when not given.
     targets_js: str = ""
+    #: Leaflet, ``lpmap.js`` and Leaflet.VectorGrid as one script (:data:`BUNDLES`); empty when not given.
+    tiles_map_js: str = ""
 
     @property
     def js(self) -> list[tuple[str, str]]:
@@ -84,9 +88,46 @@ class AssetUrls:
         """The scripts a map whose parcels are vector tiles needs after :attr:`js`."""
         return [("leaflet_vectorgrid_js", self.vectorgrid_js)]
 
+    @property
+    def tiles_map(self) -> list[tuple[str, str]]:
+        """Every script a map whose parcels are vector tiles needs: :attr:`js` and :attr:`tiles_js` as one
+        (:attr:`tiles_map_js`) when given, else one after the other."""
+        if self.tiles_map_js:
+            return [("lpmap_tiles_map", self.tiles_map_js)]
+        return self.js + self.tiles_js
 
-#: Each served path and its file: nothing outside this table is ever served.
+
+#: Each served path and its file: nothing outside this table (and :data:`BUNDLES`) is ever served.
 _BY_PATH: dict[str, Path] = {rel: src for src, rel in _FILES}
+
+#: Scripts served as one (path under :data:`URL_PREFIX` -> the paths of its parts, in order).
+#: streamlit-folium's frame loads a map's scripts one after the other, each once the one before has run: the
+#: commune map's three are one request instead of three in a row.
+BUNDLES: dict[str, tuple[str, ...]] = {
+    "lpmap/tiles-map.js": ("leaflet/leaflet.js", "lpmap/lpmap.js",
+                           "leaflet-vectorgrid/Leaflet.VectorGrid.bundled.min.js"),
+}
+_SOURCE_MAP = re.compile(r"^//# sourceMappingURL=.*$", re.MULTILINE)
+
+
+@functools.cache
+def bundle(path: str) -> bytes | None:
+    """The script served at ``URL_PREFIX/path`` made of several (:data:`BUNDLES`), or None for another path.
+
+    The parts follow each other as they would run as separate scripts: a part that starts with a file-wide
+    ``"use strict"`` is wrapped in a function of its own (the directive holds only at the start of a script
+    or a function), and no part names a source map (there is none here).
+    """
+    parts = BUNDLES.get(path)
+    if parts is None:
+        return None
+    out = []
+    for rel in parts:
+        text = _SOURCE_MAP.sub("", _BY_PATH[rel].read_text(encoding="utf-8"))
+        if text.lstrip().startswith(('"use strict"', "'use strict'")):
+            text = f"(function () {{\n{text}\n}}).call(this);"
+        out.append(f"/* {rel} */\n{text}\n;\n")
+    return "".join(out).encode("utf-8")
 
 
 def asset_file(path: str) -> Path | None:
@@ -117,7 +158,8 @@ def _version(path: Path) -> str:
 def asset_urls(base_url_path: str = "") -> AssetUrls:
     """The assets' addresses under :data:`URL_PREFIX` (after ``server.baseUrlPath`` when set).
 
-    Our own files carry a content hash (``?v=``) so a browser never keeps an old copy after an update.
+    Our own files (and the bundle that holds one) carry a content hash (``?v=``) so a browser never keeps an
+    old copy after an update.
     """
     base = "/" + base_url_path.strip("/") if base_url_path.strip("/") else ""
     prefix = f"{base}{URL_PREFIX}"
@@ -131,4 +173,5 @@ def asset_urls(base_url_path: str = "") -> AssetUrls:
         draw_css=f"{prefix}/leaflet-draw/leaflet.draw.css",
         vectorgrid_js=f"{prefix}/leaflet-vectorgrid/Leaflet.VectorGrid.bundled.min.js",
         targets_js=f"{prefix}/lpmap/lptargets.js?v={_version(ASSETS_DIR / 'lptargets.js')}",
+        tiles_map_js=f"{prefix}/lpmap/tiles-map.js?v={hashlib.sha256(bundle('lpmap/tiles-map.js') or b'').hexdigest()[:10]}",
     )

@@ -189,7 +189,7 @@ def build_map(prepared: PreparedMap, *, lang: str, assets: AssetUrls, tiles_opti
         control_scale=False,
         maxZoom=21,
     )
-    m.default_js = assets.js + (assets.tiles_js if sources is not None else [])
+    m.default_js = assets.tiles_map if sources is not None else assets.js
     m.default_css = assets.css
     below = True  # the layers listed before the parcels are drawn under them
     for layer in prepared.layers:

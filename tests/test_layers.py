@@ -223,6 +223,28 @@ def test_every_asset_address_is_served_from_a_file_and_nothing_else_is():
         assert offline.asset_file(other) is None, other
 
 
+def test_the_tiles_map_scripts_are_one_bundle_of_the_same_scripts():
+    joined = offline.bundle("lpmap/tiles-map.js")
+    assert joined is not None and offline.bundle("lpmap/other.js") is None and offline.bundle("leaflet/leaflet.js") is None
+    text = joined.decode("utf-8")
+    parts = offline.BUNDLES["lpmap/tiles-map.js"]
+    assert parts == ("leaflet/leaflet.js", "lpmap/lpmap.js", "leaflet-vectorgrid/Leaflet.VectorGrid.bundled.min.js")
+    at = [text.index(f"/* {rel} */") for rel in parts]
+    assert at == sorted(at)
+    for rel, start, end in zip(parts, at, at[1:] + [len(text)], strict=True):
+        source = offline.asset_file(rel).read_text(encoding="utf-8")
+        piece = text[start:end]
+        body = source.replace("//# sourceMappingURL=leaflet.js.map", "").strip()
+        assert body in piece, rel  # the whole file, unchanged but for its source map's name
+        if source.startswith('"use strict"'):  # VectorGrid: strict in a function of its own, as in its own file
+            assert piece.split("\n", 1)[1].startswith("(function () {\n" + '"use strict"'), rel
+    assert "sourceMappingURL" not in text
+    urls = offline.asset_urls("/gis/")
+    assert urls.tiles_map_js.startswith("/gis/app/static/vendor/lpmap/tiles-map.js?v=")
+    assert urls.tiles_map == [("lpmap_tiles_map", urls.tiles_map_js)]
+    assert offline.AssetUrls(*(["x"] * 5)).tiles_map == [("leaflet", "x"), ("lpmap", "x"), ("leaflet_vectorgrid_js", "")]
+
+
 def test_asset_urls_are_local_and_follow_the_base_url_path():
     urls = offline.asset_urls()
     assert urls.leaflet_js == "/app/static/vendor/leaflet/leaflet.js"
