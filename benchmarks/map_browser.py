@@ -9,7 +9,10 @@ For each dataset it starts the real app (``streamlit run serve.py`` from this ch
 its own process group, its own workspace naming the dataset as the active one, its own map tile cache) and
 drives headless Debian Chromium (``/usr/bin/chromium``) through Playwright. Every request outside 127.0.0.1 is
 aborted and counted (a Playwright route on outside addresses only, so that local requests are not slowed, and
-a host resolver that knows no other host); a run with any such request fails. The merged commune
+a host resolver that knows no other host); a run with any such request fails. A Playwright route also turns
+the browser's HTTP cache off for the whole context, so every load here, not only the first, fetches every
+file: the figures are cold-cache figures, and what the server's caching headers save on a next load is not
+measured. The merged commune
 (``hiep-hoa``, :mod:`gis.demo.merged`) is generated into the cache folder first if it is not there.
 
 Measured, as the issue's map rows ask (medians over the repeats; bytes are what the server sent: every HTTP
