@@ -19,10 +19,16 @@ that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is writt
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -110,9 +116,102 @@ def _any_formula_like(values: list[object]) -> bool:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """``frame`` as CSV (no index, ``\\n`` line ends, UTF-8 with a BOM), every cell made safe."""
-    text = safe_frame(frame).to_csv(index=False, lineterminator="\n")
+    """``frame`` as CSV (no index, ``\\n`` line ends, UTF-8 with a BOM), every cell made safe.
+
+    The bytes are those of ``safe_frame(frame).to_csv(index=False, lineterminator="\\n")``; a frame of plain
+    columns (float64, integers, booleans, text) is written column by column without pandas' row writer (the
+    text of each distinct value made safe and quoted once, the floats by ``repr`` as numpy prints them).
+    """
+    text = _plain_csv(frame)
+    if text is None:
+        text = safe_frame(frame).to_csv(index=False, lineterminator="\n")
     return text.encode(CSV_ENCODING)
+
+
+#: Characters that can make the ``csv`` module quote a field (which of them do depends on the Python
+#: version: a carriage return is quoted from 3.12 on); fields with none of them are written as they are.
+_QUOTABLE = re.compile('[,"\r\n]')
+
+
+def _csv_fields(values: list[str]) -> list[str]:
+    """``values`` as the ``csv`` module writes them in a row of several fields (quoted where it would)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    out = []
+    for value in values:
+        if _QUOTABLE.search(value) is None:
+            out.append(value)
+            continue
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow((value, ""))
+        out.append(buffer.getvalue()[:-2])  # the field without ",\n"
+    return out
+
+
+def _plain_cells(column: pd.Series) -> list[str] | None:
+    """The CSV fields of one column as ``safe_frame(...).to_csv`` writes them, or ``None`` when its dtype is
+    not one handled here."""
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
+        if dtype.kind == "f":
+            if dtype.itemsize != 8:
+                return None
+            values = column.to_numpy()
+            cells = list(map(repr, values.tolist()))  # numpy's str of a float64 is its shortest repr too
+            for position in np.flatnonzero(np.isnan(values)).tolist():
+                cells[position] = ""
+            return cells
+        return list(map(str, column.tolist()))
+    if isinstance(dtype, pd.StringDtype):
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        fields = _text_fields(pa.array(uniques))
+    elif isinstance(dtype, np.dtype) and dtype.kind == "O":
+        try:
+            codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        except TypeError:  # unhashable cells
+            return None
+        distinct = list(uniques)
+        if not all(type(value) is str for value in distinct):  # 1, 1.0 and True would be one value
+            return None
+        if _any_formula_like(distinct):
+            distinct = [safe_cell(value) for value in distinct]
+        fields = np.array(_csv_fields(distinct), dtype=object)
+    else:
+        return None
+    return np.append(fields, "")[codes].tolist()  # code -1 (a missing value): the empty field
+
+
+def _text_fields(texts: pa.Array) -> np.ndarray:
+    """The CSV fields of distinct texts (no nulls) as an object array: each made safe
+    (:func:`safe_cell`) and quoted as the ``csv`` module would, found in Arrow and changed one by one."""
+    trimmed = pc.utf8_ltrim(texts, characters=_LEADING)
+    formula = pc.is_in(pc.utf8_slice_codeunits(trimmed, 0, 1), value_set=pa.array(sorted(FORMULA_STARTS)))
+    special = pc.or_(formula, pc.match_substring_regex(texts, _QUOTABLE.pattern))
+    fields = texts.to_numpy(zero_copy_only=False).astype(object, copy=False)
+    changed = np.flatnonzero(special.to_numpy(zero_copy_only=False))
+    if len(changed):
+        fields[changed] = _csv_fields([str(safe_cell(value)) for value in fields[changed].tolist()])
+    return fields
+
+
+def _plain_csv(frame: pd.DataFrame) -> str | None:
+    """``safe_frame(frame).to_csv(index=False, lineterminator="\\n")`` built column by column, or ``None``
+    when a column or the header is not plain (one column only, a column name that is not text, another
+    dtype)."""
+    names = list(frame.columns)
+    if len(names) < 2 or not all(type(name) is str for name in names) or not frame.columns.is_unique:
+        return None
+    columns = []
+    for name in names:
+        cells = _plain_cells(frame[name])
+        if cells is None:
+            return None
+        columns.append(cells)
+    header = ",".join(_csv_fields([safe_cell(name) for name in names]))  # type: ignore[misc]
+    if not len(frame):
+        return header + "\n"
+    return header + "\n" + "\n".join(map(",".join, zip(*columns, strict=True))) + "\n"
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
