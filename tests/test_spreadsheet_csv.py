@@ -66,9 +66,22 @@ def test_formula_like_text_gets_its_apostrophe_and_quoted_text_its_quotes():
 
 
 def test_a_float_is_written_as_numpy_prints_it():
-    bits = np.random.default_rng(9214).integers(0, 2**64, 100_000, dtype=np.uint64).view(np.float64)
-    values = bits[np.isfinite(bits)]
-    assert list(map(repr, values.tolist())) == values.astype(str).tolist()
+    rng = np.random.default_rng(9214)
+    bits = rng.integers(0, 2**64, 100_000, dtype=np.uint64).view(np.float64)
+    scales = 10.0 ** rng.integers(-6, 14, 200_000)
+    values = np.concatenate([
+        bits,  # any double, NaN and infinities among them
+        *[np.round(rng.uniform(-1, 1, 200_000) * scales, d) for d in range(6)],  # areas and shares as rounded
+        np.round(rng.uniform(0, 100, 100_000), 2), np.arange(-1000, 1000) / 8,
+        [0.0, -0.0, 1e16, 1e15, 1e12, 999_999_999_999.9, 1e12 - 0.001, 9_999_999_999_999_998.0, 1e-4, 9.999e-5,
+         1e-5, 0.001, 0.0005, 5e-324, 1.7976931348623157e308, 0.1 + 0.2, 1 / 3, 2.675, -2.675],
+    ])
+    fields = spreadsheet._float_fields(values).to_pylist()
+    expected = values.astype(str).tolist()
+    nan = np.isnan(values)
+    assert [f for f, x in zip(fields, nan, strict=True) if x] == [""] * int(nan.sum())
+    assert [f for f, x in zip(fields, nan, strict=True) if not x] == [e for e, x in zip(expected, nan, strict=True)
+                                                                      if not x]
 
 
 def test_the_csv_module_quotes_only_fields_with_a_character_the_column_writer_looks_for():

@@ -119,18 +119,25 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     """``frame`` as CSV (no index, ``\\n`` line ends, UTF-8 with a BOM), every cell made safe.
 
     The bytes are those of ``safe_frame(frame).to_csv(index=False, lineterminator="\\n")``; a frame of plain
-    columns (float64, integers, booleans, text) is written column by column without pandas' row writer (the
-    text of each distinct value made safe and quoted once, the floats by ``repr`` as numpy prints them).
+    columns (float64, integers, booleans, text) is written column by column in Arrow, without pandas' row
+    writer (see :func:`_plain_csv`).
     """
     text = _plain_csv(frame)
-    if text is None:
-        text = safe_frame(frame).to_csv(index=False, lineterminator="\n")
-    return text.encode(CSV_ENCODING)
+    if text is not None:
+        return "\ufeff".encode() + text
+    return safe_frame(frame).to_csv(index=False, lineterminator="\n").encode(CSV_ENCODING)
 
 
 #: Characters that can make the ``csv`` module quote a field (which of them do depends on the Python
 #: version: a carriage return is quoted from 3.12 on); fields with none of them are written as they are.
 _QUOTABLE = re.compile('[,"\r\n]')
+#: Floats of at most this size with at most :data:`_MAX_DECIMALS` decimals are formatted from integers.
+_EXACT_BELOW = 1e12
+_MAX_DECIMALS = 3
+
+
+def _large(text: str) -> pa.Scalar:
+    return pa.scalar(text, pa.large_string())
 
 
 def _csv_fields(values: list[str]) -> list[str]:
@@ -149,69 +156,108 @@ def _csv_fields(values: list[str]) -> list[str]:
     return out
 
 
-def _plain_cells(column: pd.Series) -> list[str] | None:
-    """The CSV fields of one column as ``safe_frame(...).to_csv`` writes them, or ``None`` when its dtype is
-    not one handled here."""
+def _float_fields(values: np.ndarray) -> pa.Array:
+    """The CSV fields of float64 ``values`` as pandas writes them: numpy's ``str`` of each (its shortest
+    ``repr``), the empty field for NaN.
+
+    A value that is exactly ``k / 10**d`` for an integer ``k`` and ``d`` of 1 to :data:`_MAX_DECIMALS` (the
+    smallest such ``d``), below :data:`_EXACT_BELOW` in size, is that decimal with ``d`` decimals (the shortest
+    text that reads back as it, and the only one of that length); the others (NaN, infinities, more
+    decimals, huge or tiny values) are formatted by ``repr`` one by one.
+    """
+    magnitude = np.abs(values)
+    scaled = np.zeros(len(values), dtype=np.int64)
+    power = np.zeros(len(values), dtype=np.int64)  # 10**d, 0 when not found
+    with np.errstate(invalid="ignore", over="ignore"):
+        todo = np.flatnonzero(magnitude < _EXACT_BELOW)  # False for NaN
+        for d in range(1, _MAX_DECIMALS + 1):
+            k = np.rint(magnitude[todo] * 10.0 ** d)
+            exact = k / 10.0 ** d == magnitude[todo]
+            scaled[todo[exact]] = k[exact].astype(np.int64)
+            power[todo[exact]] = 10 ** d
+            todo = todo[~exact]
+    found = power > 0
+    unit = np.where(found, power, 1)
+    whole = pc.cast(pa.array(scaled // unit), pa.large_string())
+    fraction = pc.utf8_slice_codeunits(pc.cast(pa.array(scaled % unit + unit), pa.large_string()), 1)
+    sign = pa.array(["", "-"], pa.large_string()).take(pa.array(np.signbit(values).astype(np.int8)))
+    fields = pc.binary_join_element_wise(sign, whole, _large("."), fraction, _large(""))
+    others = np.flatnonzero(~found)
+    if len(others):
+        texts = ["" if v != v else repr(v) for v in values[others].tolist()]
+        mask = np.zeros(len(values), dtype=bool)
+        mask[others] = True
+        fields = pc.replace_with_mask(fields, pa.array(mask), pa.array(texts, pa.large_string()))
+    return fields
+
+
+def _plain_fields(column: pd.Series) -> pa.Array | None:
+    """The CSV fields of one column as ``safe_frame(...).to_csv`` writes them (large strings), or ``None`` when
+    its dtype is not one handled here."""
     dtype = column.dtype
     if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
+        values = column.to_numpy()
         if dtype.kind == "f":
-            if dtype.itemsize != 8:
-                return None
-            values = column.to_numpy()
-            cells = list(map(repr, values.tolist()))  # numpy's str of a float64 is its shortest repr too
-            for position in np.flatnonzero(np.isnan(values)).tolist():
-                cells[position] = ""
-            return cells
-        return list(map(str, column.tolist()))
+            return _float_fields(values) if dtype.itemsize == 8 else None
+        if dtype.kind == "b":
+            return pa.array(["False", "True"], pa.large_string()).take(pa.array(values.astype(np.int8)))
+        return pc.cast(pa.array(values), pa.large_string())
     if isinstance(dtype, pd.StringDtype):
         codes, uniques = pd.factorize(column, use_na_sentinel=True)
-        fields = _text_fields(pa.array(uniques))
+        distinct = pa.array(uniques).cast(pa.large_string())
+        if isinstance(distinct, pa.ChunkedArray):  # what Arrow gives for no values
+            distinct = distinct.combine_chunks()
     elif isinstance(dtype, np.dtype) and dtype.kind == "O":
         try:
             codes, uniques = pd.factorize(column, use_na_sentinel=True)
         except TypeError:  # unhashable cells
             return None
-        distinct = list(uniques)
-        if not all(type(value) is str for value in distinct):  # 1, 1.0 and True would be one value
+        if not all(type(value) is str for value in uniques):  # 1, 1.0 and True would be one value
             return None
-        if _any_formula_like(distinct):
-            distinct = [safe_cell(value) for value in distinct]
-        fields = np.array(_csv_fields(distinct), dtype=object)
+        try:
+            distinct = pa.array(list(uniques), pa.large_string())
+        except (pa.ArrowException, UnicodeEncodeError):  # a lone surrogate: pandas' writer says what is wrong
+            return None
     else:
         return None
-    return np.append(fields, "")[codes].tolist()  # code -1 (a missing value): the empty field
+    fields = pa.concat_arrays([_text_fields(distinct), pa.array([""], pa.large_string())])
+    return fields.take(pa.array(np.where(codes < 0, len(distinct), codes)))  # code -1 (missing): the empty field
 
 
-def _text_fields(texts: pa.Array) -> np.ndarray:
-    """The CSV fields of distinct texts (no nulls) as an object array: each made safe
-    (:func:`safe_cell`) and quoted as the ``csv`` module would, found in Arrow and changed one by one."""
+def _text_fields(texts: pa.Array) -> pa.Array:
+    """The CSV fields of distinct texts (large strings, no nulls): each made safe (:func:`safe_cell`) and quoted
+    as the ``csv`` module would; the few that change found in Arrow and changed one by one."""
     trimmed = pc.utf8_ltrim(texts, characters=_LEADING)
     formula = pc.is_in(pc.utf8_slice_codeunits(trimmed, 0, 1), value_set=pa.array(sorted(FORMULA_STARTS)))
     special = pc.or_(formula, pc.match_substring_regex(texts, _QUOTABLE.pattern))
-    fields = texts.to_numpy(zero_copy_only=False).astype(object, copy=False)
-    changed = np.flatnonzero(special.to_numpy(zero_copy_only=False))
-    if len(changed):
-        fields[changed] = _csv_fields([str(safe_cell(value)) for value in fields[changed].tolist()])
-    return fields
+    if not pc.any(special).as_py():
+        return texts
+    changed = texts.filter(special).to_pylist()
+    return pc.replace_with_mask(texts, special, pa.array(_csv_fields([str(safe_cell(v)) for v in changed]),
+                                                          pa.large_string()))
 
 
-def _plain_csv(frame: pd.DataFrame) -> str | None:
-    """``safe_frame(frame).to_csv(index=False, lineterminator="\\n")`` built column by column, or ``None``
-    when a column or the header is not plain (one column only, a column name that is not text, another
-    dtype)."""
+def _plain_csv(frame: pd.DataFrame) -> bytes | None:
+    """The UTF-8 bytes (no BOM) of ``safe_frame(frame).to_csv(index=False, lineterminator="\\n")``, built
+    column by column in Arrow and joined row by row there, or ``None`` when a column or the header is not
+    plain (one column only, a column name that is not text, another dtype)."""
     names = list(frame.columns)
     if len(names) < 2 or not all(type(name) is str for name in names) or not frame.columns.is_unique:
         return None
     columns = []
     for name in names:
-        cells = _plain_cells(frame[name])
-        if cells is None:
+        fields = _plain_fields(frame[name])
+        if fields is None:
             return None
-        columns.append(cells)
-    header = ",".join(_csv_fields([safe_cell(name) for name in names]))  # type: ignore[misc]
-    if not len(frame):
-        return header + "\n"
-    return header + "\n" + "\n".join(map(",".join, zip(*columns, strict=True))) + "\n"
+        columns.append(fields)
+    header = ",".join(_csv_fields([str(safe_cell(name)) for name in names])) + "\n"
+    rows = pc.binary_join_element_wise(*columns, _large(","))
+    lines = pc.binary_join_element_wise(rows, _large(""), _large("\n"))  # each row and its line end
+    if not len(lines):
+        return header.encode()
+    # the lines lie one after another in the array's data: the body is that stretch of bytes
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
+    return header.encode() + memoryview(lines.buffers()[2])[int(offsets[0]):int(offsets[-1])].tobytes()
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
