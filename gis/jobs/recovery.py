@@ -34,6 +34,7 @@ through the same reader as ``gis import`` (:func:`gis.files.sources.read_source`
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -270,6 +271,10 @@ def recover(
             "wrong .prj, X and Y swapped) and that it belongs to this commune.",
         )
     idx = measured.index
+    # the validity of the parcels taken (for a note), checked by GEOS without Python's lock beside the tables
+    checking = ThreadPoolExecutor(max_workers=1)
+    validity = checking.submit(shapely.is_valid, parcels.geometry.reindex(idx).array.to_numpy())
+    checking.shutdown(wait=False)
     table = pd.DataFrame(index=idx)
     for name in ("sheet", "parcel_no", "land_use", "land_use_main", "group", "owner", "village"):
         table[name] = _column(parcels, name, idx)
@@ -368,7 +373,7 @@ def recover(
         sliver_m2=round(float(table.loc[table["sliver"], "recovered_exact_m2"].sum()), 2),
     )
     notes = list(boundary.notes)
-    invalid = ~shapely.is_valid(parcels.geometry.reindex(idx).array.to_numpy())
+    invalid = ~validity.result()
     if invalid.any():
         notes.append(Note(
             f"{int(invalid.sum())} thửa đất trong ranh giới có hình học không hợp lệ; đã sửa tạm để tính "
