@@ -450,7 +450,8 @@ def _owners(parcels: pd.DataFrame, counted: pd.DataFrame, users: LandUsers, coun
         "recovered_m2": pd.Series(grouped["recovered_m2"].sum().round(1).to_numpy(), index=index),
         "farm_recovered_m2": pd.Series(grouped["farm_recovered_m2"].sum().to_numpy(), index=index),
     })
-    mine = np.isin(users.codes, np.unique(counted_codes))  # every parcel of the users the boundary takes from
+    # every parcel of the users the boundary takes from (a hash look-up: numpy's isin sorts)
+    mine = pd.Series(users.codes).isin(pd.unique(np.asarray(counted_codes))).to_numpy()
     farm = _column(parcels, "group", parcels.index).isin(landuse.FARM_GROUPS).to_numpy()
     drawn = _drawn_areas(parcels)  # the areas measured on reading, when the frame has them
     areas = drawn[mine] if drawn is not None else shapely.area(parcels.geometry.array.to_numpy()[mine])
