@@ -156,11 +156,11 @@ class LandUsers:
 
     def keys(self, codes: np.ndarray) -> np.ndarray:
         """The keys of :func:`land_user_keys` for ``codes``, one string per code (made once per distinct code)."""
-        distinct, inverse = np.unique(np.asarray(codes, dtype=np.int64), return_inverse=True)
+        inverse, distinct = pd.factorize(np.asarray(codes, dtype=np.int64).ravel())  # hashed, not sorted
         k, p = len(self.ids), len(self.places)
         text = [("?" if c < 0 else self.ids[c] if c < k
                  else f"name:{self.owners[(c - k) // p]}|{self.places[(c - k) % p]}") for c in distinct.tolist()]
-        return np.array(text, dtype=object)[inverse.ravel()] if len(text) else np.empty(0, dtype=object)
+        return np.array(text, dtype=object)[inverse] if len(text) else np.empty(0, dtype=object)
 
 
 def land_users(parcels: pd.DataFrame) -> LandUsers:
