@@ -40,6 +40,9 @@ def frames() -> list[tuple[pd.DataFrame, bool]]:
         (pd.DataFrame({"a,b": ["x", "y"], 'q"': [1.5, 2.0]}), True),
         (pd.DataFrame({"t": pd.Series([None, np.nan], dtype=object), "x": [np.nan, np.nan]}), True),
         (pd.DataFrame({"t": ["", ""], "x": ["", ""]}), True),
+        (pd.DataFrame({"t": pd.Series(["a", None, np.nan, pd.NA, "=b"], dtype=object), "x": range(5)}), True),
+        (pd.DataFrame({"t": pd.Series(["a", b"x"], dtype=object), "x": [1, 2]}), False),  # bytes: b'x' as pandas
+        (pd.DataFrame({"t": pd.Series(["a", True], dtype=object), "x": [1, 2]}), False),
         (pd.DataFrame({"t": pd.Series([], dtype="str"), "x": pd.Series([], dtype=float)}), True),
         # handed back to pandas: one column, mixed objects, lists, a categorical, float32, a number as a name
         (pd.DataFrame({"t": ["", "=a"]}), False),

@@ -208,16 +208,15 @@ def _plain_fields(column: pd.Series) -> pa.Array | None:
         if isinstance(distinct, pa.ChunkedArray):  # what Arrow gives for no values
             distinct = distinct.combine_chunks()
     elif isinstance(dtype, np.dtype) and dtype.kind == "O":
+        values = column.to_numpy()
+        if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+            return None  # texts and missing values only: anything else (bytes, numbers) is left to pandas' writer
         try:
-            codes, uniques = pd.factorize(column, use_na_sentinel=True)
-        except TypeError:  # unhashable cells
+            coded = pc.dictionary_encode(pa.array(values, pa.large_string(), from_pandas=True))
+        except (pa.ArrowException, UnicodeEncodeError, TypeError, ValueError):
             return None
-        if not all(type(value) is str for value in uniques):  # 1, 1.0 and True would be one value
-            return None
-        try:
-            distinct = pa.array(list(uniques), pa.large_string())
-        except (pa.ArrowException, UnicodeEncodeError):  # a lone surrogate: pandas' writer says what is wrong
-            return None
+        distinct = coded.dictionary
+        codes = coded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
     else:
         return None
     fields = pa.concat_arrays([_text_fields(distinct), pa.array([""], pa.large_string())])
