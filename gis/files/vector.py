@@ -160,6 +160,35 @@ def _nfc(value: Any) -> Any:
     return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
 
 
+#: The precomposed Vietnamese letters, lower and upper case.
+_VI_LETTERS = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
+_VI_LETTERS += _VI_LETTERS.upper()
+#: Texts made only of printable ASCII and precomposed Vietnamese letters (RE2, anchored): no combining mark,
+#: so already in NFC.
+_NFC_ALREADY_RE2 = "^[\\x20-\\x7e" + _VI_LETTERS + "]*$"
+
+
+def _nfc_many(values: Any) -> list[Any]:
+    """:func:`_nfc` of each of ``values``: the texts :data:`_NFC_ALREADY_RE2` covers (found in Arrow) are kept
+    as they are, the others normalised one by one."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = np.asarray(values, dtype=object)
+    if len(values) and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        try:
+            texts = pa.array(values, type=pa.string())
+        except (pa.ArrowException, UnicodeEncodeError):  # a lone surrogate Arrow will not take
+            pass
+        else:
+            already = pc.match_substring_regex(texts, _NFC_ALREADY_RE2).to_numpy(zero_copy_only=False).astype(bool)
+            out = values.copy()
+            for k in np.flatnonzero(~already).tolist():
+                out[k] = _nfc(values[k])
+            return out.tolist()
+    return [_nfc(value) for value in values]
+
+
 def _repair_text(frame: gpd.GeoDataFrame, encoding: str | None, *, categorical: bool = False
                  ) -> tuple[gpd.GeoDataFrame, Detection]:
     """Decode text that a Unicode format holds as mojibake (TCVN3/VNI bytes misread), or keep it.
@@ -176,7 +205,7 @@ def _repair_text(frame: gpd.GeoDataFrame, encoding: str | None, *, categorical: 
     out = frame.copy()
     for c in cols:
         if found.encoding == UNICODE:
-            out[c] = _map_coded(out[c], coded[c], _nfc, categorical=categorical)
+            out[c] = _map_coded(out[c], coded[c], _nfc, categorical=categorical, many=_nfc_many)
         else:
             out[c] = _map_coded(out[c], coded[c],
                                 lambda v: repair(v, encoding=found.encoding)[0] if isinstance(v, str) else v,
@@ -236,7 +265,7 @@ def _not_plain(uniques: Any) -> np.ndarray:
 
 
 def _map_coded(values: pd.Series, coded: tuple[np.ndarray, Any] | None, fn: Callable[[Any], Any], *,
-               categorical: bool = False) -> pd.Series:
+               categorical: bool = False, many: Callable[[Any], list[Any]] | None = None) -> pd.Series:
     """:func:`gis.files.schema.map_values` with the column's codes already made by :func:`_factorized`; with
     ``categorical``, the same values as a :class:`pandas.Categorical` (its ``astype(object)`` is the object
     column this returns without it)."""
@@ -245,7 +274,7 @@ def _map_coded(values: pd.Series, coded: tuple[np.ndarray, Any] | None, fn: Call
     codes, uniques = coded
     missing = codes < 0
     mapped = np.empty(len(uniques) + 1, dtype=object)
-    mapped[:-1] = [fn(u) for u in uniques]
+    mapped[:-1] = many(uniques) if many is not None else [fn(u) for u in uniques]
     mapped[-1] = fn(values[missing].iloc[0]) if missing.any() else None
     blank = mapped[-1]
     if categorical and pd.api.types.infer_dtype(mapped[:-1], skipna=False) in ("string", "empty") and (

@@ -92,6 +92,34 @@ def _sorted(values: np.ndarray) -> bool:
     return bool(len(values) < 2 or np.all(values[1:] > values[:-1]))
 
 
+#: From this many features on, the layer is read in two halves at once (GDAL reads without Python's lock).
+SPLIT_READ_FEATURES = 200_000
+
+
+def _read_arrow(path: Path, layer: str | None, where: str | None = None) -> tuple[dict, pa.Table]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return pyogrio.raw.read_arrow(path, layer=layer, return_fids=True, where=where)
+
+
+def _read_rows(path: Path, layer: str | None, *, fid: str, count: int) -> tuple[dict, pa.Table] | None:
+    """Every row of ``layer`` with its fid and shape's bytes, in the file's order; a large layer read as its
+    rows of fid up to half the feature count and the others, on two threads, and put back together (None when
+    the halves do not fit together: another schema, or the fids out of order)."""
+    if count < SPLIT_READ_FEATURES or not fid or not fid.isidentifier():
+        return _read_arrow(path, layer)
+    from concurrent.futures import ThreadPoolExecutor
+
+    middle = count // 2  # fids are 1, 2, ... in a layer written once: a split point, not a condition
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        later = pool.submit(_read_arrow, path, layer, f'"{fid}" > {middle}')
+        meta, first = _read_arrow(path, layer, f'"{fid}" <= {middle}')
+        _, second = later.result()
+    if first.schema != second.schema:
+        return None
+    return meta, pa.concat_tables([first, second])
+
+
 def open_window(path: str | Path, *, layer: str | None = None, encoding: str | None = None) -> Window | None:
     """Read a GeoPackage layer's attributes and keep its shapes as bytes (see the module's docstring).
 
@@ -125,12 +153,13 @@ def open_window(path: str | Path, *, layer: str | None = None, encoding: str | N
         return None
     _check_feature_count(path, chosen)
     try:  # one pass over the file: attributes, fids and the shapes' bytes
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            meta, table = pyogrio.raw.read_arrow(path, layer=chosen, return_fids=True)
+        read = _read_rows(path, chosen, fid=info.get("fid_column") or "", count=int(info.get("features") or 0))
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
             pyogrio.errors.GeometryError, pyogrio.errors.CRSError, UnicodeDecodeError):
         return None  # the full read says what is wrong with it
+    if read is None:
+        return None
+    meta, table = read
     fid_name, geometry_name = meta.get("fid_column") or "OGC_FID", meta.get("geometry_name") or "wkb_geometry"
     special = any(str(d).startswith("datetime") for d in meta["dtypes"] if d is not None) or any(
         s == "OFSTJSON" for s in meta.get("ogr_subtypes", ()))  # converted by pyogrio's reader: read as it does

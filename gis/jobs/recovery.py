@@ -34,6 +34,7 @@ through the same reader as ``gis import`` (:func:`gis.files.sources.read_source`
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -270,6 +271,10 @@ def recover(
             "wrong .prj, X and Y swapped) and that it belongs to this commune.",
         )
     idx = measured.index
+    # the validity of the parcels taken (for a note), checked by GEOS without Python's lock beside the tables
+    checking = ThreadPoolExecutor(max_workers=1)
+    validity = checking.submit(shapely.is_valid, parcels.geometry.reindex(idx).array.to_numpy())
+    checking.shutdown(wait=False)
     table = pd.DataFrame(index=idx)
     for name in ("sheet", "parcel_no", "land_use", "land_use_main", "group", "owner", "village"):
         table[name] = _column(parcels, name, idx)
@@ -334,10 +339,11 @@ def recover(
     by_land_use.insert(1, "group", by_land_use["code"].map(landuse.group_of))
     by_group = _summary(counted, "group", fill="unknown")
     by_village = _summary(counted, "village")
-    owners_per_village = counted.assign(village=counted["village"].astype("object").fillna("?")).groupby(
-        "village", sort=False)["owner_id"].nunique()
-    by_village.insert(1, "owners", by_village["village"].map(owners_per_village).astype(int))
-    by_owner = _owners(parcels, counted, users, taken_codes[~sliver], settings=settings)
+    # the land users as 0, 1, ... in order of first appearance: counted per village and grouped on as integers
+    owner_of, owner_keys = pd.factorize(counted["owner_id"].to_numpy(dtype=object))
+    by_village.insert(1, "owners", by_village["village"].map(_owners_per_village(counted, owner_of)).astype(int))
+    by_owner = _owners(parcels, counted, users, taken_codes[~sliver], settings=settings,
+                       owners=(owner_of, owner_keys))
 
     is_farm = counted["group"].isin(landuse.FARM_GROUPS)
     boundary_m2 = boundary.area_m2
@@ -368,7 +374,7 @@ def recover(
         sliver_m2=round(float(table.loc[table["sliver"], "recovered_exact_m2"].sum()), 2),
     )
     notes = list(boundary.notes)
-    invalid = ~shapely.is_valid(parcels.geometry.reindex(idx).array.to_numpy())
+    invalid = ~validity.result()
     if invalid.any():
         notes.append(Note(
             f"{int(invalid.sum())} thửa đất trong ranh giới có hình học không hợp lệ; đã sửa tạm để tính "
@@ -414,10 +420,18 @@ def _villages_of(owners: np.ndarray, villages: pd.Series) -> pd.Series:
     return pd.Series(out, dtype="str")
 
 
+def _owners_per_village(counted: pd.DataFrame, owner_of: np.ndarray) -> pd.Series:
+    """The number of distinct land users (``owner_of``: each row's as 0, 1, ...) per village ("?" for none)."""
+    village_of, names = pd.factorize(counted["village"].astype("object").fillna("?").to_numpy(dtype=object))
+    width = int(owner_of.max()) + 1 if len(owner_of) else 1
+    pairs = pd.unique(village_of.astype(np.int64) * width + owner_of)  # each (village, land user) once
+    return pd.Series(np.bincount(pairs // width, minlength=len(names)), index=pd.Index(names, dtype=object))
+
+
 def _owners(parcels: pd.DataFrame, counted: pd.DataFrame, users: LandUsers, counted_codes: np.ndarray, *,
-            settings: RecoverySettings) -> pd.DataFrame:
-    """Per land user (:func:`~gis.jobs.recovery_users.land_user_keys`; ``counted_codes`` are the codes of ``counted``'s parcels):
-    parcels, area, share of farm land lost, support tier.
+            settings: RecoverySettings, owners: tuple[np.ndarray, object]) -> pd.DataFrame:
+    """Per land user (:func:`~gis.jobs.recovery_users.land_user_keys`; ``counted_codes`` are the codes of ``counted``'s parcels,
+    ``owners`` its ``owner_id`` factorised): parcels, area, share of farm land lost, support tier.
 
     The share is the user's recovered farm land over all of that user's farm land in the layer (drawn
     areas, so that it never exceeds 100 %), to 0.1 %. ``household`` is False for organisations
@@ -428,8 +442,7 @@ def _owners(parcels: pd.DataFrame, counted: pd.DataFrame, users: LandUsers, coun
             "farm_share_pct", "tier", "severe"]
     if counted.empty:
         return pd.DataFrame(columns=cols)
-    # the land users as 0, 1, ... in order of first appearance (grouped on these integers, not on the key texts)
-    owner_of, keys = pd.factorize(counted["owner_id"].to_numpy(dtype=object))
+    owner_of, keys = owners  # the land users as 0, 1, ... in order of first appearance, and their keys
     taken = pd.DataFrame({
         "owner": counted["owner"].astype("object").where(counted["owner"].notna(), "?"),
         "recovered_m2": counted["recovered_m2"],
@@ -445,7 +458,8 @@ def _owners(parcels: pd.DataFrame, counted: pd.DataFrame, users: LandUsers, coun
         "recovered_m2": pd.Series(grouped["recovered_m2"].sum().round(1).to_numpy(), index=index),
         "farm_recovered_m2": pd.Series(grouped["farm_recovered_m2"].sum().to_numpy(), index=index),
     })
-    mine = np.isin(users.codes, np.unique(counted_codes))  # every parcel of the users the boundary takes from
+    # every parcel of the users the boundary takes from (a hash look-up: numpy's isin sorts)
+    mine = pd.Series(users.codes).isin(pd.unique(np.asarray(counted_codes))).to_numpy()
     farm = _column(parcels, "group", parcels.index).isin(landuse.FARM_GROUPS).to_numpy()
     drawn = _drawn_areas(parcels)  # the areas measured on reading, when the frame has them
     areas = drawn[mine] if drawn is not None else shapely.area(parcels.geometry.array.to_numpy()[mine])

@@ -59,15 +59,16 @@ def _flags_text(flags: Iterable[str], lang: str) -> str:
 
 
 def csv_frame(result: Recovery) -> pd.DataFrame:
-    """The CSV's rows: one per parcel touched, areas to 0.1 m², share to 0.01 %, flags ``;``-separated."""
-    t = result.table
+    """The CSV's rows: one per parcel touched, areas to 0.1 m², share to 0.01 %, flags ``;``-separated (the
+    table's columns in their own dtypes: text kept as it is, not converted again)."""
+    t = result.table.reset_index(drop=True)
     return pd.DataFrame({
-        "sheet": t["sheet"].to_numpy(),
-        "parcel": t["parcel_no"].to_numpy(),
-        "land_use": t["land_use"].to_numpy(),
-        "owner": t["owner"].to_numpy(),
-        "owner_id": t["owner_id"].to_numpy(),
-        "village": t["village"].to_numpy(),
+        "sheet": t["sheet"],
+        "parcel": t["parcel_no"],
+        "land_use": t["land_use"],
+        "owner": t["owner"],
+        "owner_id": t["owner_id"],
+        "village": t["village"],
         "legal_area_m2": t["legal_area_m2"].round(1).to_numpy(),
         "map_area_m2": t["map_area_m2"].round(1).to_numpy(),
         "recovered_m2": t["recovered_m2"].round(1).to_numpy(),

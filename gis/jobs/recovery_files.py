@@ -204,7 +204,7 @@ def _read_windowed(path: Path, boundary_path: Path, *, project: str | None, prov
         return None
     users = land_users(parcels)  # of every parcel: the identity basis and the keys are the whole layer's
     farm = parcels["group"].isin(landuse.FARM_GROUPS).to_numpy()
-    held = np.isin(users.codes, np.unique(users.codes[rows])) & farm
+    held = pd.Series(users.codes).isin(pd.unique(users.codes[rows])).to_numpy() & farm  # hashed: no sort
     held[rows] = True  # with the parcels in the box: every parcel kept, in the file's order
     wanted = np.flatnonzero(held)
     try:

@@ -156,11 +156,11 @@ class LandUsers:
 
     def keys(self, codes: np.ndarray) -> np.ndarray:
         """The keys of :func:`land_user_keys` for ``codes``, one string per code (made once per distinct code)."""
-        distinct, inverse = np.unique(np.asarray(codes, dtype=np.int64), return_inverse=True)
+        inverse, distinct = pd.factorize(np.asarray(codes, dtype=np.int64).ravel())  # hashed, not sorted
         k, p = len(self.ids), len(self.places)
         text = [("?" if c < 0 else self.ids[c] if c < k
                  else f"name:{self.owners[(c - k) // p]}|{self.places[(c - k) % p]}") for c in distinct.tolist()]
-        return np.array(text, dtype=object)[inverse.ravel()] if len(text) else np.empty(0, dtype=object)
+        return np.array(text, dtype=object)[inverse] if len(text) else np.empty(0, dtype=object)
 
 
 def land_users(parcels: pd.DataFrame) -> LandUsers:
@@ -207,6 +207,15 @@ _FOLDS_IN_ARROW = "^[\\x20-\\x7e" + _VI_LETTERS + _VI_LETTERS.upper() + "]*$"
 def _fold_in_arrow(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """The texts of ``values`` folded in Arrow as :func:`_folded` folds them, and which of them
     :data:`_FOLDS_IN_ARROW` covers (the others are left to Python); None when ``values`` are not all texts."""
+    arrow = _fold_arrow(values)
+    if arrow is None:
+        return None
+    folded, covered = arrow
+    return folded.to_numpy(zero_copy_only=False).astype(object), covered
+
+
+def _fold_arrow(values: np.ndarray) -> tuple[Any, np.ndarray] | None:
+    """:func:`_fold_in_arrow` with the folded texts left as an Arrow array."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -217,8 +226,7 @@ def _fold_in_arrow(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     except (pa.ArrowException, UnicodeEncodeError):  # a lone surrogate Arrow will not take
         return None
     covered = pc.match_substring_regex(texts, _FOLDS_IN_ARROW).to_numpy(zero_copy_only=False).astype(bool)
-    folded = pc.utf8_lower(pc.utf8_trim(pc.replace_substring_regex(texts, " +", " "), " "))
-    return folded.to_numpy(zero_copy_only=False).astype(object), covered
+    return pc.utf8_lower(pc.utf8_trim(pc.replace_substring_regex(texts, " +", " "), " ")), covered
 
 
 def _fold_many(values: Any) -> list[str | None]:
@@ -242,12 +250,11 @@ def organisations(owners: pd.Series | np.ndarray) -> np.ndarray:
     import pyarrow.compute as pc
 
     names = np.asarray(owners, dtype=object)
-    arrow = _fold_in_arrow(names)
+    arrow = _fold_arrow(names)
     if arrow is None:
         return np.array([is_organisation(n) for n in names], dtype=bool)
-    folded, covered = arrow
+    texts, covered = arrow
     whole, starts = _heads(ORGANISATION_PREFIXES)
-    texts = pa.array(folded, type=pa.string())
     found = pc.is_in(texts, value_set=pa.array(sorted(whole), type=pa.string()))
     for head in starts:
         found = pc.or_(found, pc.starts_with(texts, head))

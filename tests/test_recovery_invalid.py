@@ -1,0 +1,36 @@
+"""The recovery's note on invalid parcels (checked beside the tables, gis.jobs.recovery.recover): it counts the
+invalid parcels the boundary takes, and only those, on real shapes with known answers."""
+
+from __future__ import annotations
+
+import shapely
+from shapely.geometry import Polygon
+from test_recovery import SETTINGS, X0, Y0, grid, rel_box
+
+from gis.jobs.recovery import recover
+
+
+def _spiked(i: int, j: int) -> Polygon:
+    """The 100 m square (i, j) of :func:`grid` with a spike out of its top edge: invalid (the ring touches
+    itself), 10 000 m² all the same."""
+    x, y = X0 + i * 100, Y0 + j * 100
+    return Polygon([(x, y), (x + 100, y), (x + 100, y + 100), (x + 50, y + 100), (x + 50, y + 130), (x + 50, y + 100),
+                    (x, y + 100)])
+
+
+def _note(result) -> list[str]:
+    return [n.en for n in result.notes if "invalid geometry" in n.en]
+
+
+def test_invalid_parcels_taken_are_counted_in_a_note_and_the_others_are_not():
+    parcels = grid()
+    parcels.loc[parcels.index[0], "geometry"] = _spiked(0, 0)  # taken by the boundary below
+    parcels.loc[parcels.index[8], "geometry"] = _spiked(2, 2)  # outside it
+    assert (~shapely.is_valid(parcels.geometry.to_numpy())).sum() == 2
+    result = recover(parcels, rel_box(0, 0, 150, 150), settings=SETTINGS)
+    assert _note(result) == ["1 parcels inside the boundary have invalid geometry; they were repaired for this "
+                             "computation only. Fix them in the source data."]
+    assert any(n.vi.startswith("1 thửa đất trong ranh giới có hình học không hợp lệ") for n in result.notes)
+    assert result.totals.parcels == 4
+
+    assert _note(recover(parcels, rel_box(200, 0, 250, 50), settings=SETTINGS)) == []  # takes a valid one only
