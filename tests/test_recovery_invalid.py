@@ -34,3 +34,39 @@ def test_invalid_parcels_taken_are_counted_in_a_note_and_the_others_are_not():
     assert result.totals.parcels == 4
 
     assert _note(recover(parcels, rel_box(200, 0, 250, 50), settings=SETTINGS)) == []  # takes a valid one only
+
+
+def _recovered(result) -> dict[int, float]:
+    return dict(zip(result.table["parcel_no"].tolist(), result.table["recovered_m2"].tolist(), strict=True))
+
+
+def test_a_spiked_parcel_touched_at_its_corner_loses_nothing():
+    # GEOS's overlay of the invalid ring and this box answers 2 500 m² without raising; nothing is inside it
+    parcels = grid()
+    parcels.loc[parcels.index[0], "geometry"] = _spiked(0, 0)
+    result = recover(parcels, rel_box(100, 100, 150, 150), settings=SETTINGS)
+    assert _recovered(result) == {5: 2_500.0}  # only the corner of parcel 5, the square (1, 1)
+
+
+def test_a_spiked_parcel_cut_in_half_loses_half_its_square():
+    parcels = grid()
+    parcels.loc[parcels.index[0], "geometry"] = _spiked(0, 0)
+    left = recover(parcels, rel_box(0, 0, 50, 100), settings=SETTINGS)
+    assert _recovered(left) == {1: 5_000.0}
+    # a box over the square's upper right part (and the neighbours' corners): GEOS alone answers 18 000 m²
+    # for the spiked parcel, more than its whole area
+    upper = recover(parcels, rel_box(60, 60, 140, 140), settings=SETTINGS)
+    assert _recovered(upper)[1] == 1_600.0  # 40 m x 40 m of the square; the spike is a line, no area
+    assert _recovered(upper)[1] <= shapely.area(_spiked(0, 0))
+
+
+def test_the_parts_of_a_spiked_parcel_are_cut_as_it_was_measured():
+    from gis.jobs.recovery_parts import recovered_parts
+
+    parcels = grid()
+    parcels.loc[parcels.index[0], "geometry"] = _spiked(0, 0)
+    result = recover(parcels, rel_box(60, 60, 140, 140), settings=SETTINGS)
+    parts = recovered_parts(parcels, result)
+    mine = parts[parts["parcel"] == 1].set_index("part")["area_m2"]
+    assert mine["recovered"] == 1_600.0
+    assert mine["remaining"] == 10_000.0 - 1_600.0  # the parts add up to the square

@@ -11,7 +11,7 @@ import shapely
 
 from gis.jobs.recovery import Recovery
 from gis.jobs.recovery_boundary import _polygon_parts
-from gis.jobs.recovery_measure import NOISE_M2
+from gis.jobs.recovery_measure import NOISE_M2, repaired
 
 
 def _polygonal_array(geoms: np.ndarray) -> np.ndarray:
@@ -39,6 +39,7 @@ def recovered_parts(parcels: gpd.GeoDataFrame, result: Recovery) -> gpd.GeoDataF
     inside = table["inside"].to_numpy(dtype=bool)
     recovered = geoms.copy()
     cut = ~inside
+    geoms = repaired(geoms)  # the parts of an invalid parcel cut as its recovered area was measured
     if cut.any():
         recovered[cut] = _polygonal_array(shapely.intersection(geoms[cut], shape))
     partial = cut.copy()  # remainders of the remainder slivers too, so that parts add up to each parcel

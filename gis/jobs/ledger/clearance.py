@@ -26,6 +26,7 @@ from gis.core.text import strip_accents
 from gis.jobs.ledger.changes import recover
 from gis.jobs.ledger.model import Decision, LandStore, LedgerError, StageRecord
 from gis.jobs.ledger.parcels import ref_of
+from gis.jobs.recovery_measure import repaired
 
 #: The stages of site clearance, in order.
 STAGES = ("notice", "inventory", "plan_published", "plan_approved", "paid", "handed_over")
@@ -241,7 +242,7 @@ def project_parcels(store: LandStore, boundary: shapely.Geometry, *, min_m2: flo
     near = store.as_of(None, bbox=tuple(boundary.bounds))  # type: ignore[arg-type]
     if near.empty:
         return near
-    taken = shapely.area(shapely.intersection(near.geometry.to_numpy(), boundary))
+    taken = shapely.area(shapely.intersection(repaired(near.geometry.to_numpy()), boundary))
     return near[taken >= min_m2]
 
 
