@@ -94,15 +94,28 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.app(scope, receive, _setting_headers(send, SECURITY_HEADERS))
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
-                    headers[name] = value
-            await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+def _setting_headers(send: Send, headers: dict[str, str], *, ok_only: bool = False) -> Send:
+    """``send`` that sets ``headers`` on the response's start (replacing any of the same name): on every
+    response, or with ``ok_only`` on a 200 one only."""
+
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start" and (not ok_only or message["status"] == 200):
+            set_on = MutableHeaders(scope=message)
+            for name, value in headers.items():
+                set_on[name] = value
+        await send(message)
+
+    return send_with_headers
+
+
+def _local_path(scope: Scope) -> str:
+    """The request's path after ``server.baseUrlPath`` (the path itself when there is none)."""
+    base = _base_url_path()
+    path = scope.get("path", "")
+    return path[len(base):] if base and path.startswith(base) else path
 
 
 #: A component's build file named by its content hash (``/component/<name>/static/js/main.521860b0.js``).
@@ -126,19 +139,10 @@ class ComponentCache:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        base = _base_url_path()
-        path = scope.get("path", "")
-        local = path[len(base):] if base and path.startswith(base) else path
-        if scope["type"] != "http" or not _HASHED_COMPONENT_FILE.fullmatch(local):
+        if scope["type"] != "http" or not _HASHED_COMPONENT_FILE.fullmatch(_local_path(scope)):
             await self.app(scope, receive, send)
             return
-
-        async def send_kept(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] == 200:
-                MutableHeaders(scope=message)["Cache-Control"] = IMMUTABLE
-            await send(message)
-
-        await self.app(scope, receive, send_kept)
+        await self.app(scope, receive, _setting_headers(send, {"Cache-Control": IMMUTABLE}, ok_only=True))
 
 
 #: Content types worth compressing (the rest, pictures and fonts already compressed, go as they are).
@@ -191,12 +195,9 @@ class Compression:
         if scope.get("method") != "GET" or "range" in request or "if-none-match" in request \
                 or "if-modified-since" in request:
             return None
-        path = scope.get("path", "")
-        base = _base_url_path()
-        local = path[len(base):] if base and path.startswith(base) else path
-        if not local.startswith(self.immutable_prefixes):
+        if not _local_path(scope).startswith(self.immutable_prefixes):
             return None
-        return (path, scope.get("query_string", b""), gzip_ok)
+        return (scope.get("path", ""), scope.get("query_string", b""), gzip_ok)
 
     def _keep(self, key: tuple[str, bytes, bool], start: Message, body: bytes) -> None:
         with self._lock:
@@ -329,9 +330,7 @@ class PagePreloads:
         if scope["type"] != "http" or scope.get("method") != "GET" or "range" in Headers(scope=scope):
             await self.app(scope, receive, send)
             return
-        base = _base_url_path()
-        path = scope.get("path", "")
-        local = path[len(base):] if base and path.startswith(base) else path
+        local = _local_path(scope)
         if not local.startswith(_NOT_PAGES) and "." not in local.rsplit("/", 1)[-1]:
             # a page's address (/, /map, ...): Streamlit would gzip all but "/"; it comes plain to be named
             # into, and is compressed after (Compression)
