@@ -16,7 +16,7 @@ Streamlit leaves its ``/static/`` bundle uncompressed on purpose (compressing it
 the server CPU); these files never change for a given address, so each answer is made once and kept in memory.
 And it names in Streamlit's page the scripts of its frontend that the app's pages would otherwise fetch only
 once the script's first messages arrive (:class:`PagePreloads`), so that the map's frame is made sooner, and
-lets the browser keep a component's content-hashed build files (:class:`ComponentCache`).
+lets the browser keep a component's content-hashed build files (:class:`ResponseHeaders`).
 
 WebSocket traffic is passed through untouched. A full script policy (``script-src``) is not set: Streamlit's
 own front end and its components need inline scripts and styles.
@@ -78,37 +78,46 @@ SECURITY_HEADERS: dict[str, str] = {
 }
 
 
-class SecurityHeaders:
-    """ASGI middleware that sets :data:`SECURITY_HEADERS` on every HTTP response.
+class ResponseHeaders:
+    """ASGI middleware that sets ``headers`` on HTTP responses (replacing any of the same name).
+
+    Used twice (:data:`MIDDLEWARE`): :data:`SECURITY_HEADERS` on every response, and ``Cache-Control:``
+    :data:`IMMUTABLE` on a component's content-hashed build files (streamlit-folium's ``main.<hash>.js``,
+    225 kB), which Streamlit answers with ``Cache-Control: public`` and no validator or lifetime, so that a
+    browser fetched them again at every load of the app (a new content has a new name).
 
     Parameters
     ----------
     app
         The ASGI application it wraps.
+    headers
+        The headers to set.
+    path
+        Only on the responses to a path (after ``server.baseUrlPath``) it matches in full; every path when None.
+    ok_only
+        Only on a 200 response.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, headers: dict[str, str], *, path: re.Pattern[str] | None = None,
+                 ok_only: bool = False) -> None:
         self.app = app
+        self.headers = headers
+        self.path = path
+        self.ok_only = ok_only
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or (self.path is not None and not self.path.fullmatch(_local_path(scope))):
             await self.app(scope, receive, send)
             return
-        await self.app(scope, receive, _setting_headers(send, SECURITY_HEADERS))
 
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start" and (not self.ok_only or message["status"] == 200):
+                set_on = MutableHeaders(scope=message)
+                for name, value in self.headers.items():
+                    set_on[name] = value
+            await send(message)
 
-def _setting_headers(send: Send, headers: dict[str, str], *, ok_only: bool = False) -> Send:
-    """``send`` that sets ``headers`` on the response's start (replacing any of the same name): on every
-    response, or with ``ok_only`` on a 200 one only."""
-
-    async def send_with_headers(message: Message) -> None:
-        if message["type"] == "http.response.start" and (not ok_only or message["status"] == 200):
-            set_on = MutableHeaders(scope=message)
-            for name, value in headers.items():
-                set_on[name] = value
-        await send(message)
-
-    return send_with_headers
+        await self.app(scope, receive, send_with_headers)
 
 
 def _local_path(scope: Scope) -> str:
@@ -118,31 +127,15 @@ def _local_path(scope: Scope) -> str:
     return path[len(base):] if base and path.startswith(base) else path
 
 
+def _other_etag(headers: MutableHeaders, suffix: str) -> None:
+    """A body changed from the original has another validator: ``suffix`` added to its ETag, if it has one."""
+    if "etag" in headers:
+        etag = headers["etag"]
+        headers["ETag"] = etag[:-1] + suffix + '"' if etag.endswith('"') else etag + suffix
+
+
 #: A component's build file named by its content hash (``/component/<name>/static/js/main.521860b0.js``).
 _HASHED_COMPONENT_FILE = re.compile(r"/component/[^/]+/static/(?:[^/]+/)*[^/]+\.[0-9a-f]{8,}\.(?:js|css)")
-
-
-class ComponentCache:
-    """ASGI middleware: a component's content-hashed build files (streamlit-folium's ``main.<hash>.js``, 225 kB)
-    may be kept by the browser for good (:data:`IMMUTABLE`).
-
-    Streamlit answers them with ``Cache-Control: public`` and no validator or lifetime, so a browser fetches
-    them again at every load of the app; a new content has a new name. Its other answers pass untouched.
-
-    Parameters
-    ----------
-    app
-        The ASGI application it wraps.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not _HASHED_COMPONENT_FILE.fullmatch(_local_path(scope)):
-            await self.app(scope, receive, send)
-            return
-        await self.app(scope, receive, _setting_headers(send, {"Cache-Control": IMMUTABLE}, ok_only=True))
 
 
 #: Content types worth compressing (the rest, pictures and fonts already compressed, go as they are).
@@ -254,9 +247,7 @@ class Compression:
                 headers["Content-Encoding"] = "gzip"
                 headers["Content-Length"] = str(len(body))
                 headers.add_vary_header("Accept-Encoding")
-                if "etag" in headers:  # a different body than the original: a different validator
-                    headers["ETag"] = headers["etag"].rstrip('"') + '-gzip"' if headers["etag"].endswith('"') \
-                        else headers["etag"] + "-gzip"
+                _other_etag(headers, "-gzip")
             if key is not None:
                 self._keep(key, start, body)
             await send(start)
@@ -359,9 +350,7 @@ class PagePreloads:
                 body = body.replace(b"</head>", links + b"</head>", 1)
                 headers = MutableHeaders(scope=start)
                 headers["Content-Length"] = str(len(body))
-                if "etag" in headers:
-                    headers["ETag"] = headers["etag"].rstrip('"') + '-lp"' if headers["etag"].endswith('"') \
-                        else headers["etag"] + "-lp"
+                _other_etag(headers, "-lp")
             await send(start)
             await send({"type": "http.response.body", "body": body})
 
@@ -491,6 +480,8 @@ tcp_nodelay_for_every_connection()
 if os.environ.get("LUONGPHONG_PREBUILD_TILES", "1") != "0":
     threading.Thread(target=prebuild_tiles, name="lp-prebuild-tiles", daemon=True).start()
 
-MIDDLEWARE = [Middleware(SecurityHeaders), Middleware(Compression, immutable_prefixes=IMMUTABLE_PREFIXES),
-              Middleware(PagePreloads), Middleware(ComponentCache)]
+MIDDLEWARE = [Middleware(ResponseHeaders, headers=SECURITY_HEADERS),
+              Middleware(Compression, immutable_prefixes=IMMUTABLE_PREFIXES), Middleware(PagePreloads),
+              Middleware(ResponseHeaders, headers={"Cache-Control": IMMUTABLE}, path=_HASHED_COMPONENT_FILE,
+                         ok_only=True)]
 app = st.App("app.py", middleware=MIDDLEWARE, on_script_error=log_script_error, routes=ROUTES)
