@@ -14,6 +14,9 @@ another checkout given as ``PYTHONPATH`` ("before"), interleaved so that both se
   the inspection's report and in every imported dataset's ``source.json``;
 - ``gis summary`` of a 1 000 000-parcel dataset folder (GeoPackage), target < 5 s and < 1.5 GB
   (``--quick``: 100 000 parcels);
+- ``gis summary --as-of`` of a 100 000-parcel dataset folder (the merged commune at full size) in a new
+  workspace: the first time, when the dataset's land ledger is seeded from its parcels, then a second time in
+  the same workspace (the ledger read as of that date);
 - ``gis --help``: the start-up.
 
 The synthetic files are written on first use under ``benchmarks/.cache/`` (git-ignored). Each checkout's
@@ -177,6 +180,29 @@ def measure_import(shp: Path, checkouts: dict[str, Path], repeat: int, *, check_
             for s in steps}
 
 
+def measure_ledger(folder: Path, checkouts: dict[str, Path], repeat: int
+                   ) -> dict[str, dict[str, tuple[float, float, float]]]:
+    """``gis summary FOLDER --as-of`` twice in one new workspace for each checkout, runs interleaved: the first
+    seeds the dataset's ledger, the second reads it (median wall time, peak memory, median CPU time)."""
+    steps = ("first", "second")
+    walls: dict[str, dict[str, list[float]]] = {s: {k: [] for k in checkouts} for s in steps}
+    cpus: dict[str, dict[str, list[float]]] = {s: {k: [] for k in checkouts} for s in steps}
+    peaks: dict[str, dict[str, float]] = {s: {k: 0.0 for k in checkouts} for s in steps}
+    argv = ["-m", "gis", "summary", str(folder), "--as-of", "2030-01-01", "--json"]
+    for _ in range(repeat):
+        for name, path in checkouts.items():
+            with tempfile.TemporaryDirectory() as tmp:
+                for step in steps:
+                    seconds, mb, code, out = run_cli(argv, pythonpath=path, workspace=Path(tmp))
+                    if code != 0 or json.loads(out).get("as_of") != "2030-01-01":
+                        raise SystemExit(f"summary --as-of, {step} time ({name}) exited with {code}")
+                    walls[step][name].append(seconds)
+                    cpus[step][name].append(LAST_CPU[0])
+                    peaks[step][name] = max(peaks[step][name], mb)
+    return {s: {k: (statistics.median(walls[s][k]), peaks[s][k], statistics.median(cpus[s][k])) for k in checkouts}
+            for s in steps}
+
+
 def _row(label: str, figures: dict[str, tuple[float, float, float]]) -> str:
     after = figures["after"]
     text = f"{label:<44} after {after[0]:7.2f} s (cpu {after[2]:6.2f} s) {after[1]:6.0f} MB"
@@ -192,12 +218,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--before", type=Path, default=None, help="another checkout to compare (PYTHONPATH)")
     parser.add_argument("--repeat", type=int, default=3, help="processes per figure (median), default 3")
     parser.add_argument("--quick", action="store_true", help="summary of 100 000 parcels instead of 1 000 000")
-    parser.add_argument("--only", choices=("help", "import", "summary"), action="append", default=None)
+    parser.add_argument("--only", choices=("help", "import", "summary", "ledger"), action="append", default=None)
     args = parser.parse_args(argv)
     checkouts = {"after": ROOT}
     if args.before is not None:
         checkouts["before"] = args.before.resolve()
-    only = set(args.only or ("help", "import", "summary"))
+    only = set(args.only or ("help", "import", "summary", "ledger"))
     failed: list[str] = []
     print(f"Medians of {args.repeat} processes each; peak memory is the largest of them.")
 
@@ -241,6 +267,12 @@ def main(argv: list[str] | None = None) -> int:
               + (f" | before {per['before']:7.2f} kB" if "before" in per else ""))
         if n == 1_000_000 and (figures["after"][0] >= 5.0 or figures["after"][1] >= 1536):
             failed.append(f"summary took {figures['after'][0]:.1f} s, {figures['after'][1]:.0f} MB (< 5 s, < 1.5 GB)")
+
+    if "ledger" in only:
+        n = 100_000
+        figures = measure_ledger(summary_folder(n), checkouts, args.repeat)
+        print(_row(f"gis summary --as-of, {n:,}: ledger seeded", figures["first"]))
+        print(_row("  the same, second time (ledger read)", figures["second"]))
 
     for line in failed:
         print("FAIL:", line)

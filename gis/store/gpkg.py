@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +22,7 @@ from gis.store.faults import workspace_write_error, writable
 from gis.store.rows import AUDIT_TABLE, TIMEOUT_S
 
 if TYPE_CHECKING:  # shapely imported where used: an audit record needs none
+    import numpy as np
     import shapely
 
 
@@ -91,17 +91,46 @@ def touch_contents(con: sqlite3.Connection, table: str, stamp: str) -> None:
                 (stamp.replace("+00:00", "Z"), table))
 
 
+_HEADER = [("magic", "S2"), ("version", "u1"), ("flags", "u1"), ("srs_id", "<i4"), ("envelope", "<f8", (4,))]
+
+
 def gpkg_blob(geom: shapely.Geometry, srs_id: int) -> bytes:
     """A GeoPackage geometry blob: the standard header with an XY envelope, then little-endian WKB."""
-    minx, miny, maxx, maxy = geom.bounds
-    header = b"GP" + bytes([0, 0b00000011]) + struct.pack("<i", srs_id) + struct.pack("<4d", minx, maxx, miny, maxy)
+    import numpy as np
+
+    blob = gpkg_blobs(np.array([geom], dtype=object), srs_id)[0]
+    if blob is None:
+        raise ValueError("a missing geometry has no GeoPackage blob")
+    return blob
+
+
+def gpkg_blobs(geoms: np.ndarray, srs_id: int, bounds: np.ndarray | None = None) -> list[bytes | None]:
+    """:func:`gpkg_blob` of each geometry of ``geoms`` (``bounds``: their ``shapely.bounds``, when known);
+    None (SQL NULL, which a GeoPackage allows) for a missing one.
+
+    The header (GeoPackage 1.3, section 2.1.3): ``GP``, version 0, flags 0b011 (an XY envelope, little-endian),
+    the srs_id, then the envelope as minx, maxx, miny, maxy.
+    """
+    import numpy as np
     import shapely
 
-    return header + shapely.to_wkb(geom, byte_order=1)
+    if bounds is None:
+        bounds = shapely.bounds(geoms)
+    header = np.zeros(len(geoms), dtype=np.dtype(_HEADER))
+    header["magic"] = b"GP"
+    header["flags"] = 0b00000011
+    header["srs_id"] = srs_id
+    header["envelope"] = bounds[:, [0, 2, 1, 3]]
+    raw = header.tobytes()
+    size = header.dtype.itemsize
+    return [None if wkb is None else raw[k * size:(k + 1) * size] + wkb
+            for k, wkb in enumerate(shapely.to_wkb(geoms, byte_order=1).tolist())]
 
 
-def from_blob(blob: bytes) -> shapely.Geometry:
-    """The geometry of a GeoPackage geometry blob (any envelope)."""
+def from_blob(blob: bytes | None) -> shapely.Geometry | None:
+    """The geometry of a GeoPackage geometry blob (any envelope); None for NULL."""
+    if blob is None:
+        return None
     flags = blob[3]
     envelope = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}[(flags >> 1) & 0b111]
     import shapely

@@ -17,7 +17,7 @@ import shapely
 import shapely.ops
 
 from gis.core.errors import GeometryError
-from gis.jobs.ledger.model import LandStore, LedgerError, key_text, new_id
+from gis.jobs.ledger.model import LandStore, LedgerError, key_text, new_ids
 
 
 def parse_ref(ref: str) -> tuple[str, str]:
@@ -79,7 +79,7 @@ def new_parcels(template: gpd.GeoDataFrame, geoms: Sequence[shapely.Geometry], n
     """New parcels from ``template``'s first row: new identity, given numbers, legal area = drawn area."""
     base = template.iloc[[0] * len(geoms)].copy()
     base = base.set_geometry(gpd.GeoSeries(list(geoms), crs=template.crs, index=base.index))
-    base["parcel_id"] = [new_id() for _ in geoms]
+    base["parcel_id"] = new_ids(len(geoms))
     base["version_id"] = None
     base["seq"] = None
     base["parcel_no"] = list(numbers)

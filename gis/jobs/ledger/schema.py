@@ -31,6 +31,8 @@ import os
 import sqlite3
 import time
 from collections.abc import Sequence
+from itertools import repeat
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +43,8 @@ import shapely
 from pyproj import CRS
 
 from gis.core import landuse
-from gis.jobs.ledger.model import DERIVED, KINDS, VERSION_COLUMNS, LedgerError, NewEntry, StageRecord, key_text, new_id
-from gis.store.gpkg import gpkg_blob
+from gis.jobs.ledger.model import DERIVED, KINDS, VERSION_COLUMNS, LedgerError, NewEntry, StageRecord, key_text, new_ids
+from gis.store.gpkg import gpkg_blobs
 from gis.store.rows import now_iso
 
 VERSIONS = "parcel_versions"
@@ -193,36 +195,101 @@ def insert_entry(con: sqlite3.Connection, entry: NewEntry, *, by: str) -> tuple[
          by, stamp, entry.reverses, json.dumps(entry.detail, ensure_ascii=False, default=json_default)))
     return int(cur.lastrowid or 0), stamp
 
+#: Versions written per ``executemany``: the rows of one batch are built at a time, so memory stays bounded.
+BATCH_ROWS = 50_000
+
+
 def insert_versions(con: sqlite3.Connection, frame: gpd.GeoDataFrame, *, entry_id: int, day: str, srs_id: int
                     ) -> list[tuple[str, str]]:
     """Append the versions in ``frame`` opened by entry ``entry_id`` on ``day`` (geometry in ``srs_id``);
-    returns their ``(version_id, parcel_id)``, ids assigned where missing."""
+    returns their ``(version_id, parcel_id)``, ids assigned where missing.
+
+    Each column is turned into what is stored once per distinct value (:func:`clean`, :func:`key_text`, the
+    JSON of :func:`attrs_json`), not row by row: the rows are those :func:`attrs_json` and
+    :func:`gis.store.gpkg.gpkg_blob` give, at a fraction of the time for a whole layer.
+    """
+    count = len(frame)
+    if count == 0:
+        return []
     next_seq = int(con.execute(f"SELECT COALESCE(MAX(seq), 0) + 1 FROM {VERSIONS}").fetchone()[0])
+    given = _column(frame, "version_id")
+    missing = [pos for pos, v in enumerate(given) if not (isinstance(v, str) and v)]
+    fresh = iter(new_ids(len(missing)))
+    version_ids = list(given)
+    for pos in missing:
+        version_ids[pos] = next(fresh)
+    parcel_ids = [str(v) for v in _column(frame, "parcel_id")]
+    seqs = []
+    for value in _column(frame, "seq"):
+        if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+            value, next_seq = next_seq, next_seq + 1
+        seqs.append(int(value))
+    sheets = _each(_column(frame, "sheet"), key_text)
+    numbers = _each(_column(frame, "parcel_no"), key_text)
+    land_uses = _each(_column(frame, "land_use"), clean)
+    owners = _each(_column(frame, "owner"), clean)
+    attrs = _attrs_texts(frame)
     geoms = frame.geometry.to_numpy()
-    bounds = shapely.bounds(geoms)
-    rows = []
-    written = []
-    records = frame.drop(columns=frame.geometry.name).to_dict(orient="records")
-    for pos, record in enumerate(records):
-        version_id = record.get("version_id")
-        if not isinstance(version_id, str) or not version_id:
-            version_id = new_id()
-        parcel_id = str(record["parcel_id"])
-        seq = record.get("seq")
-        if seq is None or (isinstance(seq, float) and np.isnan(seq)):
-            seq = next_seq
-            next_seq += 1
-        minx, miny, maxx, maxy = (float(b) for b in bounds[pos])
-        rows.append((gpkg_blob(geoms[pos], srs_id), version_id, parcel_id, key_text(record.get("sheet")),
-                     key_text(record.get("parcel_no")), clean(record.get("land_use")),
-                     clean(record.get("owner")), day, entry_id, int(seq), minx, miny, maxx, maxy,
-                     attrs_json(record)))
-        written.append((version_id, parcel_id))
-    con.executemany(
-        f"INSERT INTO {VERSIONS} (geom, version_id, parcel_id, sheet, parcel_no, land_use, owner, valid_from, "
-        "entry_from, seq, minx, miny, maxx, maxy, attrs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows)
-    return written
+    for first in range(0, count, BATCH_ROWS):
+        last = min(first + BATCH_ROWS, count)
+        bounds = shapely.bounds(geoms[first:last])
+        part = slice(first, last)
+        rows = zip(gpkg_blobs(geoms[part], srs_id, bounds), version_ids[part], parcel_ids[part], sheets[part],
+                   numbers[part], land_uses[part], owners[part], repeat(day), repeat(entry_id), seqs[part],
+                   *(bounds[:, k].tolist() for k in range(4)), attrs[part])
+        con.executemany(
+            f"INSERT INTO {VERSIONS} (geom, version_id, parcel_id, sheet, parcel_no, land_use, owner, valid_from, "
+            "entry_from, seq, minx, miny, maxx, maxy, attrs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows)
+    return list(zip(version_ids, parcel_ids, strict=True))
+
+
+def _column(frame: pd.DataFrame, name: str) -> list[Any]:
+    """The values of column ``name`` as Python objects (None for every row when there is no such column)."""
+    return frame[name].tolist() if name in frame.columns else [None] * len(frame)
+
+
+def _each(values: list[Any], fn: Any) -> list[Any]:
+    """``fn`` of each value, computed once per distinct value (of the same type: 1, 1.0 and True differ)."""
+    done: dict[Any, Any] = {}
+    out = []
+    for value in values:
+        try:
+            key = value if type(value) is str else (type(value), value)
+            result = done[key]
+        except KeyError:
+            result = done[key] = fn(value)
+        except TypeError:  # not hashable
+            result = fn(value)
+        out.append(result)
+    return out
+
+
+def _json_value(value: object) -> str:
+    """``value`` as :func:`attrs_json` writes it (JSON's own quoting of a text, as ``json.dumps`` does)."""
+    if type(value) is str:
+        return encode_basestring(value)
+    return json.dumps(clean(value), ensure_ascii=False, default=json_default)
+
+
+def _attrs_texts(frame: gpd.GeoDataFrame) -> list[str]:
+    """:func:`attrs_json` of every row of ``frame``, built column by column."""
+    skip = {*DERIVED, *VERSION_COLUMNS, "geometry", "minx", "miny", "maxx", "maxy", "seq", frame.geometry.name}
+    parts = []
+    for name in (c for c in frame.columns if c not in skip):
+        prefix = json.dumps(name, ensure_ascii=False) + ": "
+        column = frame[name]
+        if column.dtype == np.float64:  # JSON's own text of a float (float.__repr__), NaN as null
+            values = column.to_numpy()
+            texts_ = [prefix + t for t in map(float.__repr__, values.tolist())]
+            for pos in np.flatnonzero(~np.isfinite(values)).tolist():
+                texts_[pos] = prefix + _json_value(float(values[pos]))
+        else:
+            texts_ = [prefix + t for t in _each(column.tolist(), _json_value)]
+        parts.append(texts_)
+    if not parts:
+        return ["{}"] * len(frame)
+    return ["{" + ", ".join(row) + "}" for row in zip(*parts, strict=True)]
 
 
 def insert_stages(con: sqlite3.Connection, records: Sequence[StageRecord], *, by: str) -> None:

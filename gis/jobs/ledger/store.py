@@ -40,6 +40,7 @@ from gis.jobs.ledger.model import (
     StageRecord,
     key_text,
     new_id,
+    new_ids,
 )
 from gis.jobs.ledger.schema import (
     LEDGER,
@@ -308,8 +309,8 @@ class SqliteLandStore:
             raise DataSourceError("Lớp thửa đất không có hệ tọa độ: không ghi được vào sổ biến động.",
                                   "The parcel layer has no CRS: it cannot be written to the ledger.")
         who = acting_user(by)
-        frame = parcels.copy()
-        frame["parcel_id"] = [new_id() for _ in range(len(frame))]
+        frame = parcels.copy(deep=False)  # the columns added below are the copy's only
+        frame["parcel_id"] = new_ids(len(frame))
         frame["seq"] = np.arange(1, len(frame) + 1)
         columns = [c for c in parcels.columns if c != parcels.geometry.name and c not in DERIVED]
         dtypes = {c: str(parcels[c].dtype) for c in columns}
