@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gis.core.area import area_m2
+from gis.core.area import area_m2, repaired
 from gis.core.area_tolerance import area_tolerance_m2
 from gis.core.crs import require_projected
 from gis.core.recovery_settings import RecoverySettings, load_settings
@@ -110,8 +110,9 @@ def parcel_facts(dataset: Dataset, label: Hashable, *, min_part_m2: float = 0.05
     if boundaries is not None and not boundaries.empty:
         if boundaries.crs != parcels.crs:
             boundaries = boundaries.to_crs(parcels.crs)
+        shape = repaired(geom)  # an invalid parcel or boundary is cut as its repair
         for _, b in boundaries[boundaries.intersects(geom)].iterrows():
-            inside = float(geom.intersection(b.geometry).area)
+            inside = float(shape.intersection(repaired(b.geometry)).area)
             if inside >= min_part_m2:
                 recovered.append(RecoveredPart(str(_clean(b.get("TENDUAN")) or "—"),
                                                str(_clean(b.get("SOQD")) or "—"), inside))

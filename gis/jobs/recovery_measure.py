@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gis.core.area import repaired
 from gis.jobs.recovery_boundary import Boundary
 
 #: Intersections smaller than this (a square millimetre) are floating-point noise along shared edges.
@@ -26,23 +27,6 @@ NOISE_M2 = 1e-6
 
 #: Length (m) of the pieces the boundary's rings are cut into to find the parcels they cross.
 SEGMENT_M = 50.0
-
-
-def repaired(geoms: np.ndarray) -> np.ndarray:
-    """``geoms`` with each invalid shape replaced by GEOS's ``make_valid`` of it (a copy; the same array when
-    all are valid), to be cut by a boundary: the "structure" method, collapsed parts dropped, so the repair
-    is a polygon or multipolygon (a spike, a line, has no area; a ring crossing itself keeps both lobes).
-
-    GEOS's overlay does not always raise on an invalid ring: it may answer a wrong area instead (a square with
-    a spike, touched at its corner by a box, came out 2 500 m² "recovered"; a box over part of it, 18 000 m²
-    of a 10 000 m² parcel). The repair is for the measurement only; the data check reports the shape.
-    """
-    invalid = ~shapely.is_valid(geoms)
-    if not invalid.any():
-        return geoms
-    out = geoms.copy()
-    out[invalid] = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
-    return out
 
 
 def _ring_segments(shape: shapely.Geometry, *, segment_m: float) -> np.ndarray:

@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gis.core.area import repaired
 from gis.jobs.recovery import Recovery
 from gis.jobs.recovery_boundary import _polygon_parts
-from gis.jobs.recovery_measure import NOISE_M2, repaired
+from gis.jobs.recovery_measure import NOISE_M2
 
 
 def _polygonal_array(geoms: np.ndarray) -> np.ndarray:

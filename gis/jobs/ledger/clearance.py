@@ -22,11 +22,11 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from gis.core.area import repaired
 from gis.core.text import strip_accents
 from gis.jobs.ledger.changes import recover
 from gis.jobs.ledger.model import Decision, LandStore, LedgerError, StageRecord
 from gis.jobs.ledger.parcels import ref_of
-from gis.jobs.recovery_measure import repaired
 
 #: The stages of site clearance, in order.
 STAGES = ("notice", "inventory", "plan_published", "plan_approved", "paid", "handed_over")
