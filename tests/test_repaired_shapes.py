@@ -236,3 +236,55 @@ def test_a_bowtie_parcel_in_the_ledger_is_split_as_its_two_triangles(tmp_path):
     areas = _areas(store)
     assert areas["12/2"] == 10_000.0
     assert sorted(v for k, v in areas.items() if k != "12/2") == [625.0, 1_875.0, 2_500.0]
+
+
+def test_a_fields_outline_made_of_a_bowtie_parcel_keeps_both_triangles():
+    parcels = parcels_frame([bowtie()])
+    # grown and shrunk by the same distance, each triangle comes back as it was: 2 x 2 500 m² (GEOS alone
+    # grows the ring as it is and loses one lobe: 2 500 m²)
+    assert fields.field_from_parcels(parcels, parcels.index).area == pytest.approx(5_000.0)
+
+
+def test_a_project_boundary_with_a_bowtie_feature_is_dissolved_whole(tmp_path):
+    from gis.jobs.ledger.clearance import project_boundary, project_parcels
+
+    layer = gpd.GeoDataFrame({"TENDUAN": ["Đường trục xã", "Đường trục xã"]},
+                             geometry=[bowtie(), box(E + 100, N, E + 150, N + 100)], crs=CRS)
+    boundary = project_boundary(layer, "đường trục xã", CRS)
+    assert boundary is not None and boundary.area == 5_000.0 + 5_000.0  # GEOS alone raises
+    store = ledger(tmp_path, three_squares())
+    taken = project_parcels(store, boundary)
+    assert [f"{r.sheet}/{r.parcel_no}" for r in taken.itertuples()] == ["12/1", "12/2"]
+
+
+def test_the_changes_command_seeds_from_a_raw_folder_and_dissolves_a_part_file_with_a_bowtie(tmp_path, monkeypatch,
+                                                                                            capsys):
+    from gis.__main__ import main
+
+    monkeypatch.setenv("LUONGPHONG_WORKSPACE", str(tmp_path / "ws" / "workspace.gpkg"))
+    folder = tmp_path / "data"
+    folder.mkdir()
+    n = 3
+    gpd.GeoDataFrame({"SHBANDO": [12] * n, "SHTHUA": [1, 2, 3], "MALOAIDAT": ["LUC"] * n,
+                      "TENCHU": ["Chủ 1", "Chủ 2", "Chủ 3"], "DIACHI": ["Thôn Giữa"] * n},
+                     geometry=three_squares(), crs=CRS).to_file(folder / "parcels.gpkg")  # the spike kept as it is
+    part = tmp_path / "part.gpkg"
+    gpd.GeoDataFrame(geometry=[bowtie(), box(E + 100, N, E + 110, N + 100)], crs=CRS).to_file(part)
+    # the part: the bow-tie's two triangles on the spiked square, and a strip of 12/2 (GEOS alone raises when
+    # it dissolves them); 12/1 loses the triangles, 5 000 m², and keeps the other two, 5 000 m²
+    code = main(["--lang", "en", "changes", "add", "--data", str(folder), "--kind", "recovery", "--parcel", "12/1",
+                 "--land-use", "DGT", "--owner", "UBND xã", "--part-file", str(part), "--decision", "1/QĐ",
+                 "--date", "2024-03-01", "--json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    from gis.jobs.ledger.opening import open_folder_store
+
+    now = open_folder_store(folder).as_of(None)
+    new = now[now["parcel_no"].astype(str).isin(json_refs(out.out))]
+    assert sorted(round(a, 6) for a in new.geometry.area) == [5_000.0, 5_000.0]
+
+
+def json_refs(text: str) -> list[str]:
+    import json
+
+    return [ref.split("/")[1] for ref in json.loads(text)["after_refs"]]

@@ -115,9 +115,11 @@ def blocks_of(geoms, *, bridge_m: float = BRIDGE_M) -> np.ndarray:
 
 
 def outline_of(geoms, *, bridge_m: float = BRIDGE_M) -> shapely.Geometry:
-    """One outline around parcels, closing the field roads and canals between them."""
+    """One outline around parcels, closing the field roads and canals between them (an invalid parcel grown as
+    its :func:`~gis.core.area.repaired` shape)."""
     half = bridge_m / 2 + 0.5
-    shape = shapely.union_all([shapely.buffer(g, half, join_style="mitre") for g in geoms])
+    shape = shapely.union_all([shapely.buffer(g, half, join_style="mitre")
+                               for g in repaired(np.asarray(geoms, dtype=object))])
     return shapely.make_valid(shapely.buffer(shape, -half, join_style="mitre"))
 
 
@@ -250,7 +252,7 @@ def suggest(dataset: Dataset, *, planned: gpd.GeoDataFrame | None = None, top: i
 
 def _trim(block: gpd.GeoDataFrame, target_m2: float, *, bridge_m: float) -> gpd.GeoDataFrame:
     """A compact part of ``block`` of about ``target_m2``: parcels nearest its middle, kept connected."""
-    centre = block.geometry.union_all().centroid
+    centre = shapely.union_all(repaired(block.geometry.to_numpy())).centroid
     order = block.geometry.centroid.distance(centre).sort_values(kind="stable").index
     chosen = [order[0]]
     total = float(block.loc[order[0], "map_area_m2"])

@@ -220,7 +220,7 @@ class ClearanceStatus:
 def project_boundary(layer: gpd.GeoDataFrame | None, project: str, crs: Any) -> shapely.Geometry | None:
     """The boundary of ``project`` in a layer of project boundaries (the dataset's ``recovered_land``): the
     features whose name (``TENDUAN`` ...) is ``project`` (ignoring case), dissolved, in ``crs``; None when
-    there is none."""
+    there is none; invalid features :func:`~gis.core.area.repaired` first."""
     from gis.jobs.recovery_boundary import NAME_FIELDS
 
     if layer is None or layer.empty:
@@ -234,7 +234,7 @@ def project_boundary(layer: gpd.GeoDataFrame | None, project: str, crs: Any) -> 
         return None
     if hits.crs != crs:
         hits = hits.to_crs(crs)
-    return shapely.union_all(hits.geometry.to_numpy())
+    return shapely.union_all(repaired(hits.geometry.to_numpy()))
 
 
 def project_parcels(store: LandStore, boundary: shapely.Geometry, *, min_m2: float = 1.0) -> gpd.GeoDataFrame:
