@@ -74,7 +74,11 @@ def measure(
     pandas.DataFrame
         One row per parcel with a recovered area above :data:`NOISE_M2`, indexed like ``parcels`` and in its order:
         ``map_area_m2`` (drawn area), ``recovered_m2`` (exact, unrounded) and ``inside`` (True when the
-        parcel lies wholly inside the boundary, so that it was not intersected).
+        parcel lies wholly inside the boundary, so that it was not intersected). A parcel cut by the boundary
+        is :func:`~gis.core.area.repaired` first when invalid; the drawn area of an invalid parcel is GEOS's
+        area of it as it is (a ring crossing itself subtracts one lobe from the other), except inside the
+        boundary when that is nil (then its repair's): :func:`~gis.jobs.recovery.recover` gives every invalid
+        parcel its repair's area.
     """
     shape = boundary.geometry if isinstance(boundary, Boundary) else boundary
     series = parcels.geometry if isinstance(parcels, gpd.GeoDataFrame) else parcels
@@ -137,6 +141,12 @@ def measure(
     is_inside = code[positions] == 1
     recovered = np.where(is_inside, drawn, recovered_all[positions])
     keep = recovered > NOISE_M2
+    low = np.flatnonzero(is_inside & ~keep)
+    if len(low):  # an invalid parcel inside whose lobes cancel in GEOS's area (a bow-tie): its repair's area
+        bad = low[~shapely.is_valid(geoms[positions[low]])]
+        drawn = drawn.copy()
+        drawn[bad] = recovered[bad] = _area_of(repaired(geoms[positions[bad]]))
+        keep[bad] = recovered[bad] > NOISE_M2
     return pd.DataFrame(
         {"map_area_m2": drawn[keep], "recovered_m2": recovered[keep], "inside": is_inside[keep]},
         index=series.index[positions[keep]],
