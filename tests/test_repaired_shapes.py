@@ -288,3 +288,12 @@ def json_refs(text: str) -> list[str]:
     import json
 
     return [ref.split("/")[1] for ref in json.loads(text)["after_refs"]]
+
+
+def test_the_printed_maps_commune_outline_dissolves_a_bowtie_parcel():
+    from gis.printing.drawing import commune_shape
+
+    # a raw folder with no commune layer: the outline is the union of the parcels, here the bow-tie's two
+    # triangles and the square beside it (GEOS alone raises, and the print fails)
+    data = Dataset(folder=Path("."), layers={"parcels": parcels_frame([bowtie(), box(E + 100, N, E + 200, N + 100)])})
+    assert commune_shape(data).area == 5_000.0 + 10_000.0
