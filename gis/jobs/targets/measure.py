@@ -240,18 +240,16 @@ class Measurer:
 
     def _geoms(self, frame: gpd.GeoDataFrame, measure: dict[str, Any]) -> gpd.GeoSeries:
         """The shapes of ``frame``, cut by the measure's ``outside`` and ``inside`` layers when it names them
-        (then :func:`~gis.core.area.repaired` first: an invalid shape is cut as its repair)."""
+        (an invalid shape cut is :func:`~gis.core.area.repaired` first)."""
         geoms = frame.geometry
-        if measure.get("outside") or measure.get("inside"):
-            geoms = repaired(geoms)
         if measure.get("outside"):
             cut = self.union(measure["outside"])
             if not cut.is_empty:
                 hit = geoms.intersects(cut)
                 geoms = geoms.copy()
-                geoms[hit] = geoms[hit].difference(cut)
+                geoms[hit] = repaired(geoms[hit]).difference(cut)
         if measure.get("inside"):
-            geoms = geoms.intersection(self.union(measure["inside"]))
+            geoms = repaired(geoms).intersection(self.union(measure["inside"]))
         return geoms
 
     def select(self, frame: gpd.GeoDataFrame, measure: dict[str, Any], key: str | None = None) -> gpd.GeoDataFrame | None:
