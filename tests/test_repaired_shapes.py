@@ -118,6 +118,14 @@ def test_the_card_of_a_spiked_parcel_touched_at_its_corner_shows_no_recovered_pa
     [part] = parcel_facts(data, data.parcels.index[0]).recovered
     assert part.area_m2 == 1_600.0
 
+    # a bow-tie parcel (its lobes cancel in GEOS's area) cut by the left half of its square: drawn 5 000 m²,
+    # the left triangle recovered, 2 500 m², the right one left (before: drawn 0 m², nothing left)
+    data = Dataset(folder=Path("."), layers={
+        "parcels": parcels_frame([bowtie()]),
+        "recovered_land": gpd.GeoDataFrame({"TENDUAN": ["Dự án"]}, geometry=[box(E, N, E + 50, N + 100)], crs=CRS)})
+    facts = parcel_facts(data, data.parcels.index[0])
+    assert (facts.map_area_m2, facts.recovered_m2, facts.remaining_m2) == (5_000.0, 2_500.0, 2_500.0)
+
 
 def test_a_field_over_a_spiked_rice_parcel_holds_the_square_cut_by_it():
     data = dataset_with()
