@@ -70,3 +70,56 @@ def test_the_parts_of_a_spiked_parcel_are_cut_as_it_was_measured():
     mine = parts[parts["parcel"] == 1].set_index("part")["area_m2"]
     assert mine["recovered"] == 1_600.0
     assert mine["remaining"] == 10_000.0 - 1_600.0  # the parts add up to the square
+
+
+def _grid_with_a_bowtie(legal: float = 5_000.0):
+    """The 3 x 3 grid of :func:`grid` read as from a raw file whose parcel 1 (the square (0, 0)) is drawn as the
+    ring (0, 0) (100, 100) (100, 0) (0, 100), crossing itself at the middle: GEOS's area of it is nil (the lobes
+    cancel), its repair two triangles of 100 m x 50 m / 2 = 2 500 m², 5 000 m² together."""
+    import geopandas as gpd
+    import numpy as np
+
+    from gis.files.schema import normalise_parcels
+
+    geoms = [Polygon([(X0, Y0), (X0 + 100, Y0 + 100), (X0 + 100, Y0), (X0, Y0 + 100)])]
+    geoms += [shapely.box(X0 + i * 100, Y0 + j * 100, X0 + (i + 1) * 100, Y0 + (j + 1) * 100)
+              for j in range(3) for i in range(3)][1:]
+    raw = gpd.GeoDataFrame({"SHBANDO": 1, "SHTHUA": np.arange(1, 10), "MALOAIDAT": ["LUC"] * 9,
+                            "TENCHU": [f"Hộ {k % 4}" for k in range(9)], "DIACHI": ["Thôn Đông"] * 9,
+                            "DIENTICH": [legal] + [10_000.0] * 8}, geometry=geoms, crs=9214)
+    parcels = normalise_parcels(raw, source="grid")
+    assert parcels["map_area_m2"].iloc[0] == 0.0  # as read: GEOS's area of the ring as it is
+    return parcels
+
+
+def test_a_bowtie_parcel_inside_the_boundary_is_taken_whole_with_its_two_triangles():
+    from gis.jobs.recovery_parts import recovered_parts
+
+    parcels = _grid_with_a_bowtie()
+    result = recover(parcels, rel_box(-10, -10, 110, 110), settings=SETTINGS)
+    row = result.table[result.table["parcel_no"] == 1].iloc[0]  # before: not listed at all (nil area)
+    assert (row["map_area_m2"], row["recovered_m2"], row["remaining_m2"]) == (5_000.0, 5_000.0, 0.0)
+    assert row["status"] == "whole" and row["flags"] == ("invalid_geometry",)
+    # the box's 10 m margin takes 10 m x 100 m of the squares (1, 0) and (0, 1), 10 m x 10 m of (1, 1)
+    assert result.totals.recovered_m2 == 5_000.0 + 1_000.0 + 1_000.0 + 100.0
+    parts = recovered_parts(parcels, result)
+    assert parts.loc[parts["parcel"] == 1, "area_m2"].round(6).tolist() == [5_000.0]
+
+
+def test_a_bowtie_parcel_cut_in_half_adds_up_to_its_repaired_area():
+    from gis.jobs.recovery_export import csv_frame
+    from gis.jobs.recovery_parts import recovered_parts
+
+    parcels = _grid_with_a_bowtie()
+    result = recover(parcels, rel_box(0, 0, 50, 100), settings=SETTINGS)  # the left triangle, 2 500 m²
+    row = result.table[result.table["parcel_no"] == 1].iloc[0]
+    # before: drawn 0 m², remaining -2 500 m²
+    assert (row["map_area_m2"], row["recovered_m2"], row["remaining_m2"]) == (5_000.0, 2_500.0, 2_500.0)
+    assert row["recovered_pct"] == 50.0 and row["status"] == "partial"
+    assert row["flags"] == ("invalid_geometry",)
+    parts = recovered_parts(parcels, result)
+    mine = parts[parts["parcel"] == 1].set_index("part")["area_m2"].round(6)
+    assert (mine["recovered"], mine["remaining"]) == (2_500.0, 2_500.0)  # they add up to the drawn area
+    csv = csv_frame(result)
+    [mine_csv] = csv[csv["parcel"].astype(int) == 1].to_dict("records")
+    assert mine_csv["flags"] == "invalid_geometry" and float(mine_csv["map_area_m2"]) == 5_000.0

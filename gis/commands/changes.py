@@ -104,8 +104,10 @@ def _polygons(path: Path) -> list:
 
 
 def _add(args: argparse.Namespace) -> int:
+    import numpy as np
     import shapely
 
+    from gis.core.area import repaired
     from gis.jobs.ledger import changes as ch
     from gis.jobs.ledger.model import Decision, LedgerError
     from gis.jobs.ledger.parcels import parse_line, read_line_file
@@ -147,7 +149,9 @@ def _add(args: argparse.Namespace) -> int:
     elif kind == "recovery":
         _need(args.land_use, "--land-use CODE", kind)
         _need(args.owner, "--owner NAME", kind)
-        part = shapely.union_all(_polygons(args.part_file)) if args.part_file else None
+        # the part file's polygons repaired before they are dissolved (a ring crossing itself would raise)
+        part = shapely.union_all(repaired(np.array(_polygons(args.part_file), dtype=object))) \
+            if args.part_file else None
         entry = ch.recover(store, _one(args.parcel, kind), land_use=args.land_use, owner=args.owner, part=part,
                            project=args.project, **common)
     else:

@@ -22,7 +22,7 @@ import pandas as pd
 import shapely
 
 from gis.core import landuse
-from gis.core.area import M2_PER_HA
+from gis.core.area import M2_PER_HA, repaired
 from gis.core.crs import WGS84_EPSG
 from gis.core.errors import GeometryError
 from gis.core.text import Text, texts
@@ -115,9 +115,11 @@ def blocks_of(geoms, *, bridge_m: float = BRIDGE_M) -> np.ndarray:
 
 
 def outline_of(geoms, *, bridge_m: float = BRIDGE_M) -> shapely.Geometry:
-    """One outline around parcels, closing the field roads and canals between them."""
+    """One outline around parcels, closing the field roads and canals between them (an invalid parcel grown as
+    its :func:`~gis.core.area.repaired` shape)."""
     half = bridge_m / 2 + 0.5
-    shape = shapely.union_all([shapely.buffer(g, half, join_style="mitre") for g in geoms])
+    shape = shapely.union_all([shapely.buffer(g, half, join_style="mitre")
+                               for g in repaired(np.asarray(geoms, dtype=object))])
     return shapely.make_valid(shapely.buffer(shape, -half, join_style="mitre"))
 
 
@@ -148,17 +150,18 @@ def check_field(outline: shapely.Geometry, dataset: Dataset, *, others: gpd.GeoD
     """Check a planned field's outline (in the parcels' CRS).
 
     ``clipped`` counts the part of each rice parcel inside the outline; otherwise a parcel counts whole when
-    most of it lies inside. ``others`` are the fields it may not overlap (see :func:`existing_fields`).
+    most of it lies inside. ``others`` are the fields it may not overlap (see :func:`existing_fields`). Invalid
+    shapes (the outline, parcels, other fields) are :func:`~gis.core.area.repaired` before they are cut.
     """
     if outline is None or outline.is_empty or outline.geom_type not in ("Polygon", "MultiPolygon"):
         raise GeometryError("Cánh đồng phải là một vùng (đa giác).", "A field must be an area (a polygon).")
-    if not outline.is_valid:
-        outline = shapely.make_valid(outline)
+    outline = repaired(outline)
     parcels = dataset.parcels
     rice = rice_parcels(parcels)
     hits = rice.sindex.query(outline, predicate="intersects")
     sub = rice.iloc[hits]
-    inside = sub.geometry.intersection(outline).area
+    shapes = repaired(sub.geometry)
+    inside = shapes.intersection(outline).area
     if clipped:
         keep = inside > 0.01
         area_m2 = float(inside[keep].sum())
@@ -168,7 +171,7 @@ def check_field(outline: shapely.Geometry, dataset: Dataset, *, others: gpd.GeoD
     chosen = sub[keep]
     owners = chosen[["owner", "village"]].drop_duplicates() if "owner" in chosen.columns else pd.DataFrame()
     villages = sorted(chosen["village"].dropna().unique().tolist()) if "village" in chosen.columns else []
-    geoms = chosen.geometry.intersection(outline).to_numpy() if clipped else chosen.geometry.to_numpy()
+    geoms = shapes[keep].intersection(outline).to_numpy() if clipped else chosen.geometry.to_numpy()
     blocks = int(blocks_of(geoms, bridge_m=bridge_m).max() + 1) if len(chosen) else 0
     refusals: list[tuple[str, str]] = []
     recovered = recovered_union(dataset.get("recovered_land"), parcels.crs)
@@ -180,7 +183,7 @@ def check_field(outline: shapely.Geometry, dataset: Dataset, *, others: gpd.GeoD
                          "recovered for a project."))
     if others is not None and len(others):
         for row in others.itertuples():
-            shared = outline.intersection(row.geometry).area
+            shared = outline.intersection(repaired(row.geometry)).area
             if shared > OVERLAP_TOLERANCE_M2:
                 refusals.append((f"Chồng lấn cánh đồng «{row.name}» {shared / M2_PER_HA:.2f} ha.",
                                  f"Overlaps the field '{row.name}' by {shared / M2_PER_HA:.2f} ha."))
@@ -215,7 +218,8 @@ def suggest(dataset: Dataset, *, planned: gpd.GeoDataFrame | None = None, top: i
     rice = rice_parcels(parcels)
     recovered = recovered_union(dataset.get("recovered_land"), parcels.crs)
     others = existing_fields(dataset, planned)
-    blocked = shapely.union(recovered, others.geometry.union_all()) if len(others) else recovered
+    blocked = shapely.union(recovered, shapely.union_all(repaired(others.geometry.to_numpy()))) if len(others) \
+        else recovered
     free = rice[~rice.geometry.intersects(blocked)] if not blocked.is_empty else rice
     if free.empty:
         return gpd.GeoDataFrame({"rank": []}, geometry=[], crs=parcels.crs)
@@ -248,7 +252,7 @@ def suggest(dataset: Dataset, *, planned: gpd.GeoDataFrame | None = None, top: i
 
 def _trim(block: gpd.GeoDataFrame, target_m2: float, *, bridge_m: float) -> gpd.GeoDataFrame:
     """A compact part of ``block`` of about ``target_m2``: parcels nearest its middle, kept connected."""
-    centre = block.geometry.union_all().centroid
+    centre = shapely.union_all(repaired(block.geometry.to_numpy())).centroid
     order = block.geometry.centroid.distance(centre).sort_values(kind="stable").index
     chosen = [order[0]]
     total = float(block.loc[order[0], "map_area_m2"])
@@ -345,8 +349,9 @@ def field_table(dataset: Dataset, planned: gpd.GeoDataFrame | None = None) -> gp
         if geom is None or geom.is_empty:
             row |= {"rice_ha": 0.0, "parcels": 0, "owners": 0, "villages": "", "area_ha": 0.0}
             continue
+        geom = repaired(geom)  # an invalid field of the data, cut and measured as its repair
         sub = rice.iloc[rice.sindex.query(geom, predicate="intersects")]
-        inside = sub.geometry.intersection(geom).area
+        inside = repaired(sub.geometry).intersection(geom).area
         whole = sub[inside > 0.5 * sub["map_area_m2"]]
         owners = whole[["owner", "village"]].drop_duplicates() if "owner" in whole.columns else whole.iloc[:0]
         row |= {"rice_ha": float(inside.sum()) / M2_PER_HA, "parcels": int(len(whole)), "owners": int(len(owners)),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gis.core.area import area_m2
+from gis.core.area import area_m2, repaired
 from gis.core.area_tolerance import area_tolerance_m2
 from gis.core.crs import require_projected
 from gis.core.recovery_settings import RecoverySettings, load_settings
@@ -89,7 +89,8 @@ def parcel_facts(dataset: Dataset, label: Hashable, *, min_part_m2: float = 0.05
 
     The attributes are the dataset's fields (for a parcel made by a change in the land ledger, those it took
     from the parcel it came from, with its own number and area), without the ledger's bookkeeping columns
-    (:data:`LEDGER_COLUMNS`). Recovered parts smaller than ``min_part_m2`` are digitising slivers and left out. ``settings`` give the
+    (:data:`LEDGER_COLUMNS`). Recovered parts smaller than ``min_part_m2`` are digitising slivers and left out. An invalid
+    parcel's drawn area and recovered parts are those of its :func:`~gis.core.area.repaired` shape. ``settings`` give the
     map scales of the tolerance (the shipped recovery settings when ``None``). ``users`` are
     :func:`gis.jobs.recovery_users.land_users` of ``dataset.parcels`` when the caller keeps them (a page showing one card
     after another), computed here when ``None``.
@@ -103,7 +104,10 @@ def parcel_facts(dataset: Dataset, label: Hashable, *, min_part_m2: float = 0.05
     attributes = {k: _clean(v) for k, v in row.items() if k != "geometry" and k not in LEDGER_COLUMNS}
     legal = attributes.get("legal_area_m2")
     geom = row.geometry
-    map_area = float(area_m2(parcels.loc[[label]], source="parcels").iloc[0])
+    # an invalid parcel is measured and cut as its repair (GEOS's area of a bow-tie: its lobes cancel), as the
+    # recovery measures it
+    shape = repaired(geom)
+    map_area = float(area_m2(parcels.loc[[label]], source="parcels").iloc[0]) if shape is geom else float(shape.area)
 
     recovered: list[RecoveredPart] = []
     boundaries = dataset.get("recovered_land")
@@ -111,7 +115,7 @@ def parcel_facts(dataset: Dataset, label: Hashable, *, min_part_m2: float = 0.05
         if boundaries.crs != parcels.crs:
             boundaries = boundaries.to_crs(parcels.crs)
         for _, b in boundaries[boundaries.intersects(geom)].iterrows():
-            inside = float(geom.intersection(b.geometry).area)
+            inside = float(shape.intersection(repaired(b.geometry)).area)
             if inside >= min_part_m2:
                 recovered.append(RecoveredPart(str(_clean(b.get("TENDUAN")) or "—"),
                                                str(_clean(b.get("SOQD")) or "—"), inside))

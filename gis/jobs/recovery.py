@@ -26,6 +26,10 @@ Flags (a parcel can carry several):
     legal and drawn area differ by more than the cadastral tolerance ΔP = 0.0004 × M × √P at the scale
     1:M of the parcel's sheet (:func:`gis.core.area_tolerance.area_tolerance_m2`, the rule of the Data page's check and
     the parcel card too): a hint to check ("cần kiểm tra"), not an error.
+``invalid_geometry``
+    the parcel's shape is invalid (a ring crossing or touching itself, a hole outside its shell): its drawn,
+    recovered and remaining areas are those of its repair (:func:`gis.core.area.repaired`, a bow-tie counting
+    both its lobes, a spike nothing), so that they add up as for any parcel; the recovery's notes count them.
 
 Nothing here imports streamlit or folium, reads a file or mutates its inputs: the settings are read by
 :mod:`gis.core.recovery_settings`, the user's parcel and boundary files by :mod:`gis.jobs.recovery_files`,
@@ -44,6 +48,7 @@ import shapely
 from pyproj import CRS
 
 from gis.core import landuse
+from gis.core.area import repaired
 from gis.core.area_tolerance import area_tolerance_m2
 from gis.core.crs import describe, require_projected
 from gis.core.errors import GeometryError
@@ -65,7 +70,7 @@ M2_PER_HA = 10_000.0
 
 #: Parcel statuses: ``outside`` only appears in :attr:`Recovery.status`, aligned to every parcel.
 STATUSES = ("outside", "whole", "partial")
-FLAGS = ("sliver", "remainder_sliver", "below_minimum", "area_mismatch")
+FLAGS = ("sliver", "remainder_sliver", "below_minimum", "area_mismatch", "invalid_geometry")
 
 #: Flag -> (Vietnamese, English) label, for tables and workbooks.
 FLAG_LABELS: dict[str, Text] = texts({
@@ -75,6 +80,9 @@ FLAG_LABELS: dict[str, Text] = texts({
     "below_minimum": ("Phần còn lại nhỏ hơn diện tích tối thiểu", "Remainder below minimum parcel size"),
     "area_mismatch": ("Diện tích pháp lý và đo trên bản đồ chênh lệch quá hạn sai, cần kiểm tra",
                       "Legal and drawn area differ beyond the tolerance: to check"),
+    "invalid_geometry": ("Hình học không hợp lệ: diện tích tính theo hình đã sửa tạm, cần sửa trong dữ liệu gốc",
+                         "Invalid geometry: areas of the shape repaired for this computation; fix it in the source "
+                         "data"),
 })
 STATUS_LABELS: dict[str, Text] = texts({
     "whole": ("Thu hồi toàn bộ", "Wholly recovered"),
@@ -271,7 +279,8 @@ def recover(
             "wrong .prj, X and Y swapped) and that it belongs to this commune.",
         )
     idx = measured.index
-    # the validity of the parcels taken (for a note), checked by GEOS without Python's lock beside the tables
+    # the validity of the parcels taken (their areas, a flag and a note), checked by GEOS without Python's lock
+    # beside the land users
     checking = ThreadPoolExecutor(max_workers=1)
     validity = checking.submit(shapely.is_valid, parcels.geometry.reindex(idx).array.to_numpy())
     checking.shutdown(wait=False)
@@ -284,6 +293,12 @@ def recover(
     table["owner_id"] = pd.Series(users.keys(taken_codes), index=idx, dtype="object")
     drawn = measured["map_area_m2"].to_numpy()
     exact = measured["recovered_m2"].to_numpy()
+    invalid = ~validity.result()
+    if invalid.any():  # its repair's area, as its recovered part was measured (GEOS's area of a bow-tie: nil)
+        drawn, exact = drawn.copy(), exact.copy()
+        drawn[invalid] = shapely.area(repaired(parcels.geometry.reindex(idx).array.to_numpy()[invalid]))
+        taken_whole = invalid & measured["inside"].to_numpy()
+        exact[taken_whole] = drawn[taken_whole]
     legal_source = _column(parcels, "legal_area_m2", idx)
     legal = pd.to_numeric(legal_source, errors="coerce").to_numpy(dtype=float)
     legal_known = np.isfinite(legal)
@@ -312,7 +327,7 @@ def recover(
     allowed = area_tolerance_m2(np.where(legal_positive, legal, 0.0), scale=scales)
     mismatch = legal_positive & (np.abs(drawn - legal) > allowed)
     flag_arrays = {"sliver": sliver, "remainder_sliver": remainder_sliver, "below_minimum": below,
-                   "area_mismatch": mismatch}
+                   "area_mismatch": mismatch, "invalid_geometry": invalid}
     table["legal_area_m2"] = legal
     table["map_area_m2"] = drawn01
     table["map_area_exact_m2"] = drawn
@@ -374,7 +389,6 @@ def recover(
         sliver_m2=round(float(table.loc[table["sliver"], "recovered_exact_m2"].sum()), 2),
     )
     notes = list(boundary.notes)
-    invalid = ~validity.result()
     if invalid.any():
         notes.append(Note(
             f"{int(invalid.sum())} thửa đất trong ranh giới có hình học không hợp lệ; đã sửa tạm để tính "

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gis.core.area import repaired
 from gis.jobs.recovery_boundary import Boundary
 
 #: Intersections smaller than this (a square millimetre) are floating-point noise along shared edges.
@@ -26,23 +27,6 @@ NOISE_M2 = 1e-6
 
 #: Length (m) of the pieces the boundary's rings are cut into to find the parcels they cross.
 SEGMENT_M = 50.0
-
-
-def repaired(geoms: np.ndarray) -> np.ndarray:
-    """``geoms`` with each invalid shape replaced by GEOS's ``make_valid`` of it (a copy; the same array when
-    all are valid), to be cut by a boundary: the "structure" method, collapsed parts dropped, so the repair
-    is a polygon or multipolygon (a spike, a line, has no area; a ring crossing itself keeps both lobes).
-
-    GEOS's overlay does not always raise on an invalid ring: it may answer a wrong area instead (a square with
-    a spike, touched at its corner by a box, came out 2 500 m² "recovered"; a box over part of it, 18 000 m²
-    of a 10 000 m² parcel). The repair is for the measurement only; the data check reports the shape.
-    """
-    invalid = ~shapely.is_valid(geoms)
-    if not invalid.any():
-        return geoms
-    out = geoms.copy()
-    out[invalid] = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
-    return out
 
 
 def _ring_segments(shape: shapely.Geometry, *, segment_m: float) -> np.ndarray:
@@ -90,7 +74,11 @@ def measure(
     pandas.DataFrame
         One row per parcel with a recovered area above :data:`NOISE_M2`, indexed like ``parcels`` and in its order:
         ``map_area_m2`` (drawn area), ``recovered_m2`` (exact, unrounded) and ``inside`` (True when the
-        parcel lies wholly inside the boundary, so that it was not intersected).
+        parcel lies wholly inside the boundary, so that it was not intersected). A parcel cut by the boundary
+        is :func:`~gis.core.area.repaired` first when invalid; the drawn area of an invalid parcel is GEOS's
+        area of it as it is (a ring crossing itself subtracts one lobe from the other), except inside the
+        boundary when that is nil (then its repair's): :func:`~gis.jobs.recovery.recover` gives every invalid
+        parcel its repair's area.
     """
     shape = boundary.geometry if isinstance(boundary, Boundary) else boundary
     series = parcels.geometry if isinstance(parcels, gpd.GeoDataFrame) else parcels
@@ -153,6 +141,12 @@ def measure(
     is_inside = code[positions] == 1
     recovered = np.where(is_inside, drawn, recovered_all[positions])
     keep = recovered > NOISE_M2
+    low = np.flatnonzero(is_inside & ~keep)
+    if len(low):  # an invalid parcel inside whose lobes cancel in GEOS's area (a bow-tie): its repair's area
+        bad = low[~shapely.is_valid(geoms[positions[low]])]
+        drawn = drawn.copy()
+        drawn[bad] = recovered[bad] = _area_of(repaired(geoms[positions[bad]]))
+        keep[bad] = recovered[bad] > NOISE_M2
     return pd.DataFrame(
         {"map_area_m2": drawn[keep], "recovered_m2": recovered[keep], "inside": is_inside[keep]},
         index=series.index[positions[keep]],

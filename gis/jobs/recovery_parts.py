@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gis.core.area import repaired
 from gis.jobs.recovery import Recovery
 from gis.jobs.recovery_boundary import _polygon_parts
-from gis.jobs.recovery_measure import NOISE_M2, repaired
+from gis.jobs.recovery_measure import NOISE_M2
 
 
 def _polygonal_array(geoms: np.ndarray) -> np.ndarray:
@@ -37,9 +38,9 @@ def recovered_parts(parcels: gpd.GeoDataFrame, result: Recovery) -> gpd.GeoDataF
     shape = result.boundary.geometry
     geoms = parcels.geometry.reindex(table.index).array.to_numpy()
     inside = table["inside"].to_numpy(dtype=bool)
+    geoms = repaired(geoms)  # the parts of an invalid parcel, inside or cut, as its areas were measured
     recovered = geoms.copy()
     cut = ~inside
-    geoms = repaired(geoms)  # the parts of an invalid parcel cut as its recovered area was measured
     if cut.any():
         recovered[cut] = _polygonal_array(shapely.intersection(geoms[cut], shape))
     partial = cut.copy()  # remainders of the remainder slivers too, so that parts add up to each parcel

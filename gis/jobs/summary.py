@@ -11,7 +11,7 @@ import pandas as pd
 import shapely
 
 from gis.core import landuse
-from gis.core.area import M2_PER_HA, area_m2, clip_area_m2
+from gis.core.area import M2_PER_HA, area_m2, clip_area_m2, repaired
 from gis.files.io import Dataset
 
 #: Concentrated-field statuses that mean the field is gone to a project.
@@ -50,12 +50,13 @@ def by_group(parcels: gpd.GeoDataFrame) -> pd.Series:
 
 
 def recovered_union(recovered: gpd.GeoDataFrame | None, crs) -> shapely.Geometry:
-    """All recovery boundaries dissolved into one shape in ``crs`` (empty when there are none)."""
+    """All recovery boundaries dissolved into one shape in ``crs`` (empty when there are none); invalid ones
+    :func:`~gis.core.area.repaired` first."""
     if recovered is None or recovered.empty:
         return shapely.Polygon()
     if recovered.crs != crs:
         recovered = recovered.to_crs(crs)
-    return recovered.geometry.union_all()
+    return shapely.union_all(repaired(recovered.geometry.to_numpy()))
 
 
 def kept_fields(fields: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
@@ -258,7 +259,8 @@ def figures_of(table: pd.DataFrame, recovered: shapely.Geometry, *, crs, fields:
     fields_ha, fields_n = 0.0, 0
     if fields is not None and not fields.empty:
         fields = fields.to_crs(crs) if fields.crs != crs else fields
-        kept = fields.geometry.difference(recovered) if not recovered.is_empty else fields.geometry
+        shapes = repaired(fields.geometry)  # an invalid field counts as its repair, cut or not
+        kept = shapes.difference(recovered) if not recovered.is_empty else shapes
         fields_ha = float(area_m2(gpd.GeoSeries(kept, crs=crs), source="concentrated_fields").sum()) / M2_PER_HA
         fields_n = int(len(fields))
 

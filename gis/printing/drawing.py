@@ -19,6 +19,7 @@ import shapely
 from matplotlib.axes import Axes
 
 from gis.core import landuse
+from gis.core.area import repaired
 from gis.files import admin_units
 from gis.files.io import Dataset
 from gis.printing import paths
@@ -47,11 +48,12 @@ def _in_view(frame_or_gdf: gpd.GeoDataFrame, view: tuple[float, float, float, fl
 
 
 def commune_shape(dataset: Dataset) -> shapely.Geometry:
-    """The commune's outline in the parcels' CRS: its commune layer, or the union of its parcels."""
+    """The commune's outline in the parcels' CRS: its commune layer, or the union of its parcels (invalid shapes
+    :func:`~gis.core.area.repaired` first: a ring crossing itself would make the union raise)."""
     commune = dataset.get("commune")
     if commune is not None and len(commune):
-        return shapely.union_all(commune.to_crs(dataset.parcels.crs).geometry.to_numpy())
-    return shapely.union_all(dataset.parcels.geometry.to_numpy())
+        return shapely.union_all(repaired(commune.to_crs(dataset.parcels.crs).geometry.to_numpy()))
+    return shapely.union_all(repaired(dataset.parcels.geometry.to_numpy()))
 
 
 def _district(dataset: Dataset) -> gpd.GeoDataFrame | None:
@@ -163,6 +165,7 @@ def draw_context(ax: Axes, frame: MapFrame, dataset: Dataset, commune: shapely.G
         return
     others = district[~district.geometry.representative_point().within(commune)]
     others = others[others.intersects(view)]
+    others = others.set_geometry(repaired(others.geometry))  # cut below: an invalid outline as its repair
     paths.add_polygons(ax, others.geometry.difference(commune), facecolor="#f5f5f5", edgecolor="#9a9a9a",
                        linewidth=0.5, zorder=0.5)
     min_area = frame.metres(22.0) ** 2
@@ -299,6 +302,7 @@ def draw_boundaries(ax: Axes, frame: MapFrame, dataset: Dataset, commune: shapel
     villages = dataset.get("villages")
     if villages is not None and len(villages):
         villages = villages.to_crs(dataset.parcels.crs)
+        villages = villages.set_geometry(repaired(villages.geometry))  # cut below: an invalid one as its repair
         shapes = generalised(villages.geometry, min_area=frame.metres(6.0) ** 2)
         inner = shapely.intersection(shapely.boundary(shapes), commune.buffer(-frame.metres(0.3)))
         paths.add_lines(ax, inner, color=VILLAGE_GREY, linewidth=0.55, linestyle=VILLAGE_DASH, zorder=6)

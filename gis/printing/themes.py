@@ -17,7 +17,7 @@ import shapely
 from matplotlib.axes import Axes
 
 from gis.core import landuse
-from gis.core.area import M2_PER_HA
+from gis.core.area import M2_PER_HA, repaired
 from gis.core.errors import DataSourceError
 from gis.files.io import Dataset
 from gis.printing import drawing, paths
@@ -319,8 +319,9 @@ def fields_table(dataset: Dataset, planned: gpd.GeoDataFrame | None = None) -> t
     area_total = rice_total = 0.0
     for r in shapes.itertuples():
         hits = rice.sindex.query(r.geometry, predicate="intersects")
-        rice_m2 = float(rice.iloc[hits].geometry.intersection(r.geometry).area.sum())
-        area_m2 = float(r.geometry.area)
+        shape = repaired(r.geometry)  # an invalid field or parcel is cut and measured as its repair
+        rice_m2 = float(repaired(rice.iloc[hits].geometry).intersection(shape).area.sum())
+        area_m2 = float(shape.area)
         if r.kind not in ("recovered", "draft"):
             area_total += area_m2
             rice_total += rice_m2

@@ -38,6 +38,7 @@ import shapely
 import shapely.ops
 
 from gis.core import landuse
+from gis.core.area import repaired
 from gis.core.recovery_settings import RecoverySettings
 from gis.jobs.ledger.checks import check_coverage, check_minimum, checked_decision, settings_or_default
 from gis.jobs.ledger.model import Decision, Entry, LandStore, LedgerError, NewEntry, StageRecord, key_text
@@ -51,7 +52,7 @@ def split_pieces(store: LandStore, ref: str, line: shapely.Geometry, *, numbers:
     from gis.jobs.ledger.schema import derive
 
     parent = current(store, ref)
-    geom = parent.geometry.iloc[0]
+    geom = repaired(parent.geometry.iloc[0])  # an invalid stored shape (a ledger seeded from raw data) is split as its repair
     pieces = sorted(polygons(shapely.ops.split(geom, line)), key=lambda g: -g.area)
     if len(pieces) < 2:
         raise LedgerError(
@@ -109,7 +110,7 @@ def merge_preview(store: LandStore, refs: Sequence[str], *, number: object | Non
             raise LedgerError(
                 f"Không hợp được các thửa khác {vi} ({values}). Hãy ghi biến động chuyển {vi} trước.",
                 f"Parcels of different {en} cannot be merged ({values}). Enter the change of {en} first.")
-    merged = shapely.union_all(parts.geometry.to_numpy())
+    merged = shapely.union_all(repaired(parts.geometry.to_numpy()))
     if merged.geom_type != "Polygon":
         raise LedgerError(
             f"Các thửa {', '.join(refs)} không liền kề nhau (không chung cạnh): chỉ hợp được các thửa liền kề.",
@@ -222,7 +223,9 @@ def recover(store: LandStore, ref: str, *, date: dt.date, decision: Decision | s
         raise LedgerError(f"Mã loại đất «{land_use}» không có trong danh mục.",
                           f"Land-use code '{land_use}' is not in the code list.")
     row = current(store, ref)
-    geom = row.geometry.iloc[0]
+    # an invalid stored shape (a ledger seeded from raw data) or part (a raw file) is cut as its repair
+    geom = repaired(row.geometry.iloc[0])
+    part = repaired(part) if part is not None else None
     settings = settings_or_default(settings)
     detail: dict[str, Any] = {"parcel": ref, "project": project, "land_use": code, "owner": owner}
     if part is None or geom.difference(part).area < settings.sliver_m2:

@@ -15,6 +15,7 @@ import shapely
 import shapely.ops
 
 from gis.core import landuse
+from gis.core.area import repaired
 from gis.core.recovery_settings import RecoverySettings, load_settings
 from gis.jobs.ledger.model import Decision, LandStore, LedgerError
 from gis.jobs.ledger.parcels import ref_of
@@ -63,10 +64,12 @@ def check_minimum(pieces: gpd.GeoDataFrame, settings: RecoverySettings) -> None:
 
 def check_coverage(store: LandStore, removed: gpd.GeoDataFrame, added: gpd.GeoDataFrame) -> None:
     """Refuse when ``added`` (replacing ``removed`` among the current parcels) overlaps itself or a neighbour,
-    or leaves a gap, by more than :data:`TOLERANCE_M2`. Overlaps a neighbour already had are not counted."""
-    old = shapely.union_all(removed.geometry.to_numpy())
-    new = shapely.union_all(added.geometry.to_numpy())
-    inner = float(shapely.area(added.geometry.to_numpy()).sum() - new.area)
+    or leaves a gap, by more than :data:`TOLERANCE_M2`. Overlaps a neighbour already had are not counted.
+    Invalid shapes (a ledger seeded from raw data) are :func:`~gis.core.area.repaired` before they are cut."""
+    added_geoms = repaired(added.geometry.to_numpy())
+    old = shapely.union_all(repaired(removed.geometry.to_numpy()))
+    new = shapely.union_all(added_geoms)
+    inner = float(shapely.area(added_geoms).sum() - new.area)
     if inner > TOLERANCE_M2:
         raise LedgerError(
             f"Các thửa mới chồng lên nhau {inner:.2f} m²: không ghi. Hãy vẽ lại.",
@@ -83,7 +86,7 @@ def check_coverage(store: LandStore, removed: gpd.GeoDataFrame, added: gpd.GeoDa
     near = near[~near["version_id"].isin(set(removed["version_id"]))]
     if near.empty:
         return
-    geoms = near.geometry.to_numpy()
+    geoms = repaired(near.geometry.to_numpy())
     after = shapely.area(shapely.intersection(geoms, new))
     before = shapely.area(shapely.intersection(geoms, old))
     worse = after - before

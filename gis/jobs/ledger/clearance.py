@@ -22,11 +22,11 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from gis.core.area import repaired
 from gis.core.text import strip_accents
 from gis.jobs.ledger.changes import recover
 from gis.jobs.ledger.model import Decision, LandStore, LedgerError, StageRecord
 from gis.jobs.ledger.parcels import ref_of
-from gis.jobs.recovery_measure import repaired
 
 #: The stages of site clearance, in order.
 STAGES = ("notice", "inventory", "plan_published", "plan_approved", "paid", "handed_over")
@@ -220,7 +220,7 @@ class ClearanceStatus:
 def project_boundary(layer: gpd.GeoDataFrame | None, project: str, crs: Any) -> shapely.Geometry | None:
     """The boundary of ``project`` in a layer of project boundaries (the dataset's ``recovered_land``): the
     features whose name (``TENDUAN`` ...) is ``project`` (ignoring case), dissolved, in ``crs``; None when
-    there is none."""
+    there is none; invalid features :func:`~gis.core.area.repaired` first."""
     from gis.jobs.recovery_boundary import NAME_FIELDS
 
     if layer is None or layer.empty:
@@ -234,7 +234,7 @@ def project_boundary(layer: gpd.GeoDataFrame | None, project: str, crs: Any) -> 
         return None
     if hits.crs != crs:
         hits = hits.to_crs(crs)
-    return shapely.union_all(hits.geometry.to_numpy())
+    return shapely.union_all(repaired(hits.geometry.to_numpy()))
 
 
 def project_parcels(store: LandStore, boundary: shapely.Geometry, *, min_m2: float = 1.0) -> gpd.GeoDataFrame:

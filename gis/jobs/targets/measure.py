@@ -30,7 +30,7 @@ import pandas as pd
 import shapely
 
 from gis.core import landuse
-from gis.core.area import M2_PER_HA
+from gis.core.area import M2_PER_HA, repaired
 from gis.core.text import Text
 from gis.files.io import Dataset
 from gis.jobs.targets.labels import LAYER_NAMES
@@ -226,26 +226,30 @@ class Measurer:
     def union(self, name: str) -> shapely.Geometry:
         """The dissolved features of layer ``name`` as they stand in the plan's year: a feature whose year
         (:func:`feature_years`) is after the plan's is left out (a recovery decided later has not yet taken
-        the land); features with no year, and layers with no year field, count whole."""
+        the land); features with no year, and layers with no year field, count whole. Invalid features are
+        :func:`~gis.core.area.repaired` before they are dissolved."""
         if name not in self._unions:
             frame = self.layer(name)
             if frame is not None and len(frame) and self.plan.year > 0:
                 found = feature_years(frame)
                 if found is not None:
                     frame = frame[~(found[0] > self.plan.year).fillna(False).to_numpy(dtype=bool)]
-            self._unions[name] = frame.geometry.union_all() if frame is not None and len(frame) else shapely.Polygon()
+            self._unions[name] = shapely.union_all(repaired(frame.geometry.to_numpy())) \
+                if frame is not None and len(frame) else shapely.Polygon()
         return self._unions[name]
 
     def _geoms(self, frame: gpd.GeoDataFrame, measure: dict[str, Any]) -> gpd.GeoSeries:
+        """The shapes of ``frame``, cut by the measure's ``outside`` and ``inside`` layers when it names them
+        (an invalid shape cut is :func:`~gis.core.area.repaired` first)."""
         geoms = frame.geometry
         if measure.get("outside"):
             cut = self.union(measure["outside"])
             if not cut.is_empty:
                 hit = geoms.intersects(cut)
                 geoms = geoms.copy()
-                geoms[hit] = geoms[hit].difference(cut)
+                geoms[hit] = repaired(geoms[hit]).difference(cut)
         if measure.get("inside"):
-            geoms = geoms.intersection(self.union(measure["inside"]))
+            geoms = repaired(geoms).intersection(self.union(measure["inside"]))
         return geoms
 
     def select(self, frame: gpd.GeoDataFrame, measure: dict[str, Any], key: str | None = None) -> gpd.GeoDataFrame | None:
@@ -310,9 +314,9 @@ class Measurer:
             return self.crop_area(target.key, frame, m), None
         if kind == "union_area":
             sub = frame[where_mask(frame, m.get("where"))]
-            shape = shapely.union_all(self._geoms(sub, m).to_numpy())
+            shape = shapely.union_all(repaired(self._geoms(sub, m).to_numpy()))  # dissolved as repaired
             if m.get("include_planned") and self.planned_fields is not None and len(self.planned_fields):
-                extra = self.planned_fields.to_crs(self.crs).geometry.union_all()
+                extra = shapely.union_all(repaired(self.planned_fields.to_crs(self.crs).geometry.to_numpy()))
                 if m.get("outside"):
                     extra = extra.difference(self.union(m["outside"]))
                 shape = shapely.union(shape, extra)
