@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import importlib
 import logging
 import os
@@ -151,5 +152,13 @@ def exit_now(code: int) -> NoReturn:
     os._exit(code)
 
 
+#: The cyclic collector's thresholds for the command line (Python's are 700, 10, 10): a command that reads a
+#: million parcels allocates millions of objects, and at 700 the collector ran 430 times and took 0.16 s of CPU
+#: in ``gis recovery`` of a million parcels, 0.09 s of a hundred thousand, 0.05 s and 0.04 s at these, with the
+#: same peak memory (measured with ``gc.callbacks``). For the command line only, as :func:`exit_now`.
+GC_THRESHOLDS = (50_000, 20, 10)
+
+
 if __name__ == "__main__":
+    gc.set_threshold(*GC_THRESHOLDS)
     exit_now(main())
