@@ -141,13 +141,15 @@ def exit_now(code: int) -> NoReturn:
     done first: the messages flushed, the log's handlers flushed and closed (:func:`logging.shutdown`: the audit
     log's last lines). The outputs are closed and the temporary folders removed by the commands themselves, before
     :func:`main` returns. A thread of ours still at work (none is, after a command) gets the ordinary exit,
-    which waits for it.
+    which waits for it, and so does a process run under a profiler or a tracer (``python -m cProfile -m gis``,
+    coverage), which write what they found at the interpreter's exit.
     """
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):  # a reader gone away (`| head`): nothing more to say to it
             stream.flush()
-    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+    if sys.getprofile() is not None or sys.gettrace() is not None or any(
+            t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
         sys.exit(code)
     os._exit(code)
 

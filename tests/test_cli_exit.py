@@ -79,3 +79,17 @@ def test_json_printed_to_a_pipe_arrives_whole(tmp_path: Path, monkeypatch, capsy
     here = capsys.readouterr().out
     assert len(here) > 10_000 and json.loads(here)["owners"]
     assert done.stdout == here
+
+
+def test_a_command_run_under_the_profiler_still_leaves_its_profile(tmp_path: Path) -> None:
+    import pstats
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT), LUONGPHONG_WORKSPACE=str(tmp_path / "ws" / "workspace.gpkg"))
+    profile = tmp_path / "recovery.prof"
+    done = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "gis", "recovery", str(PARCELS),
+                           str(PROJECTS), "--json"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["owners"]
+    functions = pstats.Stats(str(profile)).stats  # type: ignore[attr-defined]
+    assert any(name == "recover" and path.endswith("recovery.py") for path, _, name in functions)
