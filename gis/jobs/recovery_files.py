@@ -136,9 +136,8 @@ def read_parcels(path: str | Path, *, province: str | None = None, crs: str | No
 @dataclass(frozen=True)
 class RecoveryFiles:
     """What :func:`read_recovery_files` read: the parcels (in the internal schema), the boundary and the notes
-    on reading; ``users`` (the land users of ``parcels``) and ``windowed`` (only the parcels the recovery uses;
-    those outside the boundary's box with their drawn area and no shape) when the parcels were read from a
-    GeoPackage without building every shape."""
+    on reading; ``users`` (the land users of ``parcels``) and ``windowed`` (only the parcels the recovery uses)
+    when the parcels were read from a GeoPackage without building every shape."""
 
     parcels: gpd.GeoDataFrame
     boundary: Boundary
@@ -156,9 +155,8 @@ def read_recovery_files(parcels_path: str | Path, boundary_path: str | Path, *, 
 
     From a GeoPackage (:func:`gis.files.window.open_window`), every parcel's attributes are read, placed, mapped
     and normalised as :func:`read_parcels` does and its land user found, but only the parcels whose box meets
-    the boundary's box, with their shapes built, and the farm parcels of their land users (whose share of farm
-    land lost is measured on all of it), with their drawn areas (``map_area_m2``) measured on the file's bytes
-    and no shape (the boundary cannot take them), are kept; leaving the others out changes no figure of
+    the boundary's box, and the farm parcels of their land users (whose share of farm land lost is measured on
+    all of it), are kept, with their shapes built; leaving the others out changes no figure of
     :func:`gis.jobs.recovery.recover`: it cannot take a parcel outside the boundary's box, and counts no other
     land of those users. Any other file, or a
     GeoPackage whose placement would change its shapes, is read whole. Arguments as for :func:`read_parcels` and
@@ -214,16 +212,8 @@ def _read_windowed(path: Path, boundary_path: Path, *, project: str | None, prov
     held = pd.Series(users.codes).isin(pd.unique(users.codes[rows])).to_numpy() & farm  # hashed: no sort
     held[rows] = True  # with the parcels in the box: every parcel kept, in the file's order
     wanted = np.flatnonzero(held)
-    in_box = np.zeros(len(held), dtype=bool)
-    in_box[rows] = True
-    boxed = in_box[wanted]
-    shapes = np.full(len(wanted), None, dtype=object)
-    areas = np.empty(len(wanted))
     try:
-        shapes[boxed] = window.shapes(wanted[boxed])
-        areas[boxed] = shapely.area(shapes[boxed])
-        # the farm parcels of those land users outside the box are only measured, never cut: no shape built
-        areas[~boxed] = window.areas(wanted[~boxed])
+        shapes = window.shapes(wanted)
     except shapely.errors.GEOSException:  # a ring GEOS will not build: the whole read repairs and counts it
         return None
     # only the parcels the recovery uses: every other one is outside the boundary's box and of no land user
@@ -232,7 +222,7 @@ def _read_windowed(path: Path, boundary_path: Path, *, project: str | None, prov
     coded = [c for c in parcels.columns if isinstance(parcels[c].dtype, pd.CategoricalDtype)]
     parcels = parcels.astype(dict.fromkeys(coded, object))  # the object columns of a full read
     parcels[parcels.geometry.name] = gpd.GeoSeries(shapes, index=parcels.index, crs=parcels.crs)
-    parcels["map_area_m2"] = areas
+    parcels["map_area_m2"] = shapely.area(shapes)
     users = replace(users, codes=users.codes[wanted])
     notes = [Note(vi, en) for vi, en in (*source.notes, *placed)]
     return RecoveryFiles(parcels=parcels, boundary=boundary, notes=notes, users=users, windowed=True)
