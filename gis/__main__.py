@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import importlib
 import logging
 import os
 import pkgutil
 import sys
+import threading
 from pathlib import Path
+from typing import NoReturn
 
 from gis import commands
 from gis.core import logs
@@ -129,5 +132,35 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BUG
 
 
+def exit_now(code: int) -> NoReturn:
+    """End the process with ``code`` once the command is done, without the interpreter's teardown.
+
+    The interpreter's own exit frees every object one by one and tears down every module: a quarter of a second
+    after a command that held a million parcels, for nothing the user sees. For the command line only
+    (``python -m gis``), never for :func:`main` called in a process that goes on. What an exit must still do is
+    done first: the messages flushed, the log's handlers flushed and closed (:func:`logging.shutdown`: the audit
+    log's last lines). The outputs are closed and the temporary folders removed by the commands themselves, before
+    :func:`main` returns. A thread of ours still at work (none is, after a command) gets the ordinary exit,
+    which waits for it, and so does a process run under a profiler or a tracer (``python -m cProfile -m gis``,
+    coverage), which write what they found at the interpreter's exit.
+    """
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a reader gone away (`| head`): nothing more to say to it
+            stream.flush()
+    if sys.getprofile() is not None or sys.gettrace() is not None or any(
+            t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+        sys.exit(code)
+    os._exit(code)
+
+
+#: The cyclic collector's thresholds for the command line (Python's are 700, 10, 10): a command that reads a
+#: million parcels allocates millions of objects, and at 700 the collector ran 430 times and took 0.16 s of CPU
+#: in ``gis recovery`` of a million parcels, 0.09 s of a hundred thousand, 0.05 s and 0.04 s at these, with the
+#: same peak memory (measured with ``gc.callbacks``). For the command line only, as :func:`exit_now`.
+GC_THRESHOLDS = (50_000, 20, 10)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    gc.set_threshold(*GC_THRESHOLDS)
+    exit_now(main())

@@ -279,8 +279,12 @@ def _map_coded(values: pd.Series, coded: tuple[np.ndarray, Any] | None, fn: Call
     blank = mapped[-1]
     if categorical and pd.api.types.infer_dtype(mapped[:-1], skipna=False) in ("string", "empty") and (
             not missing.any() or (isinstance(blank, float) and math.isnan(blank))):
-        # the repaired values coded again: two raw values may repair to one text (a TCVN3 and a Unicode spelling)
-        again, distinct = pd.factorize(mapped[:-1], use_na_sentinel=True)
+        # the repaired values coded again: two raw values may repair to one text (a TCVN3 and a Unicode spelling);
+        # when the repair changed none, they are the distinct values already, in order (no hashing a second time)
+        if len(uniques) and bool(np.all(mapped[:-1] == uniques)):
+            again, distinct = np.arange(len(uniques)), mapped[:-1]
+        else:
+            again, distinct = pd.factorize(mapped[:-1], use_na_sentinel=True)
         dtype = pd.CategoricalDtype(pd.Index(distinct, dtype=object))
         return pd.Series(pd.Categorical.from_codes(np.append(again, -1)[codes], dtype=dtype),
                          index=values.index, name=values.name)

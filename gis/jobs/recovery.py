@@ -217,12 +217,16 @@ def _flags_of(row_flags: dict[str, np.ndarray], n: int) -> list[tuple[str, ...]]
 
 def _summary(counted: pd.DataFrame, key: str | list[str], *, fill: str = "?") -> pd.DataFrame:
     keys = [key] if isinstance(key, str) else key
-    frame = counted.assign(**{k: counted[k].astype("object").where(counted[k].notna(), fill) for k in keys})
+    # only the columns summed: the keys (blanks filled), the two statuses counted, the area
+    frame = pd.DataFrame({k: counted[k].astype("object").where(counted[k].notna(), fill) for k in keys})
+    frame["whole"] = (counted["status"] == "whole").to_numpy(dtype=np.int64)
+    frame["partial"] = (counted["status"] == "partial").to_numpy(dtype=np.int64)
+    frame["recovered_m2"] = counted["recovered_m2"].to_numpy()
     grouped = frame.groupby(keys, sort=False, dropna=False)
     out = pd.DataFrame({
         "parcels": grouped.size(),
-        "whole": grouped["status"].agg(lambda s: int((s == "whole").sum())),
-        "partial": grouped["status"].agg(lambda s: int((s == "partial").sum())),
+        "whole": grouped["whole"].sum(),
+        "partial": grouped["partial"].sum(),
         "recovered_m2": grouped["recovered_m2"].sum().round(1),
     })
     out["recovered_ha"] = out["recovered_m2"] / M2_PER_HA

@@ -177,6 +177,8 @@ def _read_windowed(path: Path, boundary_path: Path, *, project: str | None, prov
                    defaults: Mapping[str, object] | None, scratch_root: Path | None) -> RecoveryFiles | None:
     """:func:`read_recovery_files` on a GeoPackage through :func:`gis.files.window.open_window`; None when the
     layer must be read whole."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import numpy as np
     import shapely
 
@@ -199,10 +201,13 @@ def _read_windowed(path: Path, boundary_path: Path, *, project: str | None, prov
     mapped = apply_mapping(frame, fields, defaults={k: v for k, v in (defaults or {}).items() if v not in (None, "")})
     parcels = normalise_parcels(mapped, source=path.name)
     boundary = read_boundary(boundary_path, crs=parcels.crs, project=project, scratch_root=scratch_root)
-    rows = window.rows_in_box(boundary.geometry.bounds)
+    # the rows in the boundary's box found by GDAL (without Python's lock) while the land users are made
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        finding = pool.submit(window.rows_in_box, boundary.geometry.bounds)
+        users = land_users(parcels)  # of every parcel: the identity basis and the keys are the whole layer's
+        rows = finding.result()
     if len(rows) == 0:  # nothing there: the whole layer's extent goes into the message
         return None
-    users = land_users(parcels)  # of every parcel: the identity basis and the keys are the whole layer's
     farm = parcels["group"].isin(landuse.FARM_GROUPS).to_numpy()
     held = pd.Series(users.codes).isin(pd.unique(users.codes[rows])).to_numpy() & farm  # hashed: no sort
     held[rows] = True  # with the parcels in the box: every parcel kept, in the file's order
