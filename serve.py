@@ -15,8 +15,9 @@ JavaScript and CSS, about 0.8 MB compressed), the page, and the map's scripts, f
 Streamlit leaves its ``/static/`` bundle uncompressed on purpose (compressing it again at every request costs
 the server CPU); these files never change for a given address, so each answer is made once and kept in memory.
 And it names in Streamlit's page the scripts of its frontend that the app's pages would otherwise fetch only
-once the script's first messages arrive (:class:`PagePreloads`), so that the map's frame is made sooner, and
-lets the browser keep a component's content-hashed build files (:class:`ResponseHeaders`).
+once the script's first messages arrive (:class:`PagePreloads`), so that the map's frame is made sooner, names
+the map's script in that frame's page (:class:`FramePreloads`), and lets the browser keep a component's
+content-hashed build files (:class:`ResponseHeaders`).
 
 WebSocket traffic is passed through untouched. A full script policy (``script-src``) is not set: Streamlit's
 own front end and its components need inline scripts and styles.
@@ -61,7 +62,7 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from gis.jobs import tiles
-from layers.offline import URL_PREFIX, asset_file, bundle
+from layers.offline import URL_PREFIX, asset_file, asset_urls, bundle
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -357,6 +358,81 @@ class PagePreloads:
         await self.app(scope, receive, rewrite)
 
 
+#: streamlit-folium's frame (its page, after any base path), which loads the map's scripts only once its own
+#: script has run and Streamlit has handed it the map (:class:`FramePreloads`).
+FOLIUM_FRAME = "/component/streamlit_folium.st_folium/index.html"
+
+
+class FramePreloads:
+    """ASGI middleware: streamlit-folium's frame (:data:`FOLIUM_FRAME`) with ``<link rel="preload">`` for the
+    commune map's script and stylesheets (:func:`layers.offline.asset_urls`: the one ``tiles-map.js``, Leaflet's
+    and our CSS).
+
+    The frame's page names only the component's own script; the map's scripts are added by that script once it
+    has run and Streamlit has sent it the map, one round trip later. Named in the frame's page, they are fetched
+    beside the component's script, and the map's script tag finds its answer already there (a preload is only
+    a hint: a map that does not use them, on another page, fetches them once for nothing, and they are kept by
+    the browser for good, as they are content-versioned). Any other answer passes untouched.
+
+    Parameters
+    ----------
+    app
+        The ASGI application it wraps.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._links: dict[str, bytes] = {}
+
+    def links(self) -> bytes:
+        """The ``<link>`` tags put before the frame's ``</head>``."""
+        base = _base_url_path()
+        if base not in self._links:
+            self._links[base] = self._make_links(base)
+        return self._links[base]
+
+    @staticmethod
+    def _make_links(base: str) -> bytes:
+        urls = asset_urls(base.strip("/"))
+        return "".join([f'<link rel="preload" as="script" href="{urls.tiles_map_js}">',
+                        *(f'<link rel="preload" as="style" href="{href}">'
+                          for href in (urls.leaflet_css, urls.lpmap_css))]).encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") != "GET" or _local_path(scope) != FOLIUM_FRAME:
+            await self.app(scope, receive, send)
+            return
+        # asked plain (the frame's page is 788 bytes) to be named into, and compressed after (Compression)
+        scope = {**scope, "headers": [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"accept-encoding"]}
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def rewrite(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                headers = Headers(raw=message.get("headers", []))
+                if (message["status"] == 200 and headers.get("content-type", "").startswith("text/html")
+                        and "content-encoding" not in headers and headers.get("content-length", "").isdigit()):
+                    start = message
+                    return
+            if start is None or message["type"] != "http.response.body":
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            body = b"".join(chunks)
+            if b"</head>" in body:
+                body = body.replace(b"</head>", self.links() + b"</head>", 1)
+                headers = MutableHeaders(scope=start)
+                headers["Content-Length"] = str(len(body))
+                _other_etag(headers, "-lp")
+            await send(start)
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, rewrite)
+
+
 #: Content types of the map's assets (a browser refuses a script served as anything else under ``nosniff``).
 CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml"}
 
@@ -424,8 +500,9 @@ ROUTES = [
                     Route(prefix + "/lp-map/layers/{name}.json", map_layer))),
 ]
 
-#: The paths whose answers never change while the server runs: Streamlit's content-hashed frontend, the map's assets.
-IMMUTABLE_PREFIXES = ("/static/", f"{URL_PREFIX}/")
+#: The paths whose answers never change while the server runs: Streamlit's content-hashed frontend, the map's assets,
+#: the components' files (from the installed packages; a component not yet declared answers 404, never kept).
+IMMUTABLE_PREFIXES = ("/static/", f"{URL_PREFIX}/", "/component/")
 
 def prebuild_tiles() -> None:
     """Build the active dataset's map (:func:`app_pages.context.warm_map`: the dataset read, its map prepared,
@@ -482,6 +559,7 @@ if os.environ.get("LUONGPHONG_PREBUILD_TILES", "1") != "0":
 
 MIDDLEWARE = [Middleware(ResponseHeaders, headers=SECURITY_HEADERS),
               Middleware(Compression, immutable_prefixes=IMMUTABLE_PREFIXES), Middleware(PagePreloads),
+              Middleware(FramePreloads),
               Middleware(ResponseHeaders, headers={"Cache-Control": IMMUTABLE}, path=_HASHED_COMPONENT_FILE,
                          ok_only=True)]
 app = st.App("app.py", middleware=MIDDLEWARE, on_script_error=log_script_error, routes=ROUTES)
