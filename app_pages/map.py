@@ -303,54 +303,61 @@ def _heading() -> tuple[str, str]:
         return admin_units.heading(None, lang())
 
 
-def _head(data: Dataset | None) -> None:
-    """The page's title, what the data covers and the date line (this last one only with the data)."""
-    place, coverage = _heading()
-    st.title(literal(tr("title", place=place[:1].upper() + place[1:] if lang() == "en" else place)))
-    if coverage:
-        st.caption(literal(coverage))
-    if data is not None:
-        as_of_note(data)
-
-
-# The page's places, in the order they are shown; they are filled in another order: the map first, so that
-# its element, the page's heaviest (streamlit-folium's frame, its scripts and the parcel tiles), reaches the
-# browser first and the frame loads while the rest of the page is rendered (the first load after a click or
-# a search: the card first, shown without waiting for the map's script to be rendered).
-head = st.container()
-controls = st.container()
-shown = st.empty()  # always there, so that the map keeps its place in the page (and is not drawn again)
-map_col, card_col = st.columns([5, 2], gap="medium")
+_place, _coverage = _heading()
+st.title(literal(tr("title", place=_place[:1].upper() + _place[1:] if lang() == "en" else _place)))
+if _coverage:
+    st.caption(literal(_coverage))
 try:
     data = dataset()
-    with head, st.spinner(t("loading_map", TABLE)):
+    with st.spinner(t("loading_map", TABLE)):
         prepared, sources = tiles_map()
 except GisError as exc:
-    with head:
-        _head(None)
-        st.error(f"{t('error')}: {literal(exc.text(lang()))}")
+    st.error(f"{t('error')}: {literal(exc.text(lang()))}")
     st.stop()
 parcels = data.parcels
+as_of_note(data)
 _take_click(parcels)
+
+search_col, village_col, group_col = st.columns([2, 1, 1])
+search_col.text_input(tr("search"), key=SEARCH, on_change=_on_search, placeholder=tr("search_placeholder"),
+                      help=tr("search_help"))
 village_names, group_keys, users = _page_data(data)
+village_col.multiselect(tr("filter_village"), village_names, key=VILLAGES, on_change=_on_filter,
+                        placeholder=tr("all"))
+group_col.multiselect(tr("filter_group"), group_keys, key=GROUPS, on_change=_on_filter, placeholder=tr("all"),
+                      format_func=lambda g: landuse.group_name(g, lang=lang()))
+
+result = st.session_state.get(SEARCH_RESULT)
 matches = [m for m in st.session_state.get(MATCHES, []) if m in parcels.index]
+if result:
+    if result["kind"] == "none":
+        search_col.warning(tr("not_found", q=literal(result["query"])))
+    elif result["kind"] == "owner":
+        search_col.success(tr("found_owner", n=number(result["count"], 0, lang=lang()), q=literal(result["query"])))
+        if len(matches) > 1:
+            # one widget per language: the browser keeps a widget's option texts, so a switch needs a new one
+            current = st.session_state.get(RESULT_PICK)
+            search_col.selectbox(tr("results"), matches, key=f"{RESULT_PICK}_{lang()}", on_change=_on_pick,
+                                 index=matches.index(current) if current in matches else 0,
+                                 format_func=lambda label: _result_label(parcels, label))
+
 visible = _visible_labels(parcels)
+shown = st.empty()  # always there, so that the map keeps its place in the page (and is not drawn again)
+if visible is not None:
+    shown.caption(tr("shown", n=number(len(visible), 0, lang=lang()), total=number(len(parcels), 0, lang=lang())))
 
 selected = st.session_state.get(SELECTED)
 if selected is not None and selected not in parcels.index:
     selected = st.session_state[SELECTED] = None
 
-
-def _show_card() -> None:
-    with card_col:
-        if selected is None:
-            st.info(tr("hint"))
-        else:
-            _card(parcel_facts(data, selected, users=users))
-
-
-if selected is not None:
-    _show_card()
+map_col, card_col = st.columns([5, 2], gap="medium")
+# the card first: its elements reach the browser before the map's (a click or a search shows its card without
+# waiting for the map's script to be rendered); the map keeps its place (its column's first element)
+with card_col:
+    if selected is None:
+        st.info(tr("hint"))
+    else:
+        _card(parcel_facts(data, selected, users=users))
 with map_col:
     rendered_map = _rendered_map(prepared, sources, id(sources), lang(), map_assets())
     selected_positions = _positions(prepared, [selected]) if selected is not None else []
@@ -364,33 +371,3 @@ with map_col:
     map_component.show(rendered_map, key=MAP_KEY, height=MAP_HEIGHT_PX, use_container_width=True,
                        returned_objects=RETURNED, feature_group_to_add=highlight,
                        center=view.get("center"), zoom=view.get("zoom"))
-if selected is None:
-    _show_card()
-
-with head:
-    _head(data)
-
-with controls:
-    search_col, village_col, group_col = st.columns([2, 1, 1])
-    search_col.text_input(tr("search"), key=SEARCH, on_change=_on_search, placeholder=tr("search_placeholder"),
-                          help=tr("search_help"))
-    village_col.multiselect(tr("filter_village"), village_names, key=VILLAGES, on_change=_on_filter,
-                            placeholder=tr("all"))
-    group_col.multiselect(tr("filter_group"), group_keys, key=GROUPS, on_change=_on_filter, placeholder=tr("all"),
-                          format_func=lambda g: landuse.group_name(g, lang=lang()))
-
-result = st.session_state.get(SEARCH_RESULT)
-if result:
-    if result["kind"] == "none":
-        search_col.warning(tr("not_found", q=literal(result["query"])))
-    elif result["kind"] == "owner":
-        search_col.success(tr("found_owner", n=number(result["count"], 0, lang=lang()), q=literal(result["query"])))
-        if len(matches) > 1:
-            # one widget per language: the browser keeps a widget's option texts, so a switch needs a new one
-            current = st.session_state.get(RESULT_PICK)
-            search_col.selectbox(tr("results"), matches, key=f"{RESULT_PICK}_{lang()}", on_change=_on_pick,
-                                 index=matches.index(current) if current in matches else 0,
-                                 format_func=lambda label: _result_label(parcels, label))
-
-if visible is not None:
-    shown.caption(tr("shown", n=number(len(visible), 0, lang=lang()), total=number(len(parcels), 0, lang=lang())))
