@@ -287,17 +287,13 @@ def page_preloads(static_js: Path, already: str = "", names: tuple[str, ...] = P
 _NOT_PAGES = ("/_stcore/", "/static/", "/component/", "/media/", "/lp-map/", f"{URL_PREFIX}/")
 
 
-class PagePreloads:
-    """ASGI middleware: Streamlit's page (``index.html``) with ``<link rel="modulepreload">`` for the
-    chunks the app's pages load late (:func:`page_preloads`).
+class HeadLinks:
+    """ASGI middleware base: an HTML answer with ``<link>`` tags put before its ``</head>``.
 
-    Streamlit's page names the ~60 scripts its frontend starts with; the scripts of the elements a page
-    shows (text box, select box, a component's frame) are fetched only once the script's messages name those
-    elements, a second round of ~40 small files, one after the other where they import each other, before
-    the map's frame can even be made. Named in the page, the browser fetches them with the first round.
-    Only a hint: a chunk the frontend does not load costs a little bandwidth, one it loads that is not named
-    is fetched as before. The page is recognised by Streamlit's module script tag; any other answer passes
-    untouched. The page's ``ETag`` gets a suffix (its body is not Streamlit's any more).
+    The answers a subclass :meth:`asks` for come plain (Streamlit would gzip them) to be named into, and are
+    compressed after (:class:`Compression`); :meth:`links` gives the tags for a page's text (``b""``: the
+    answer is left as it is). The page's ``ETag`` gets a suffix (its body is not Streamlit's any more). Any
+    other answer passes untouched.
 
     Parameters
     ----------
@@ -307,102 +303,20 @@ class PagePreloads:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._links: dict[str, bytes] = {}
 
-    def _links_for(self, page: str) -> bytes:
-        if page not in self._links:
-            from streamlit import file_util
+    def asks(self, local: str) -> bool:
+        """Whether the answer at ``local`` (the path after any base path) may be named into."""
+        raise NotImplementedError
 
-            names = page_preloads(Path(file_util.get_static_dir()) / "static" / "js", page)
-            self._links[page] = "".join(f'<link rel="modulepreload" crossorigin href="./static/js/{n}">\n'
-                                        for n in names).encode()
-        return self._links[page]
+    def links(self, page: str) -> bytes:
+        """The tags for the page whose text is ``page``."""
+        raise NotImplementedError
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("method") != "GET" or "range" in Headers(scope=scope):
+        if (scope["type"] != "http" or scope.get("method") != "GET" or "range" in Headers(scope=scope)
+                or not self.asks(_local_path(scope))):
             await self.app(scope, receive, send)
             return
-        local = _local_path(scope)
-        if not local.startswith(_NOT_PAGES) and "." not in local.rsplit("/", 1)[-1]:
-            # a page's address (/, /map, ...): Streamlit would gzip all but "/"; it comes plain to be named
-            # into, and is compressed after (Compression)
-            scope = {**scope, "headers": [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"accept-encoding"]}
-        start: Message | None = None
-        chunks: list[bytes] = []
-
-        async def rewrite(message: Message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                headers = Headers(raw=message.get("headers", []))
-                if (message["status"] == 200 and headers.get("content-type", "").startswith("text/html")
-                        and "content-encoding" not in headers and headers.get("content-length", "").isdigit()):
-                    start = message
-                    return
-            if start is None or message["type"] != "http.response.body":
-                await send(message)
-                return
-            chunks.append(message.get("body", b""))
-            if message.get("more_body", False):
-                return
-            body = b"".join(chunks)
-            text = body.decode("utf-8", errors="replace")
-            links = self._links_for(text) if _INDEX_SCRIPT.search(text) and "</head>" in text else b""
-            if links:
-                body = body.replace(b"</head>", links + b"</head>", 1)
-                headers = MutableHeaders(scope=start)
-                headers["Content-Length"] = str(len(body))
-                _other_etag(headers, "-lp")
-            await send(start)
-            await send({"type": "http.response.body", "body": body})
-
-        await self.app(scope, receive, rewrite)
-
-
-#: streamlit-folium's frame (its page, after any base path), which loads the map's scripts only once its own
-#: script has run and Streamlit has handed it the map (:class:`FramePreloads`).
-FOLIUM_FRAME = "/component/streamlit_folium.st_folium/index.html"
-
-
-class FramePreloads:
-    """ASGI middleware: streamlit-folium's frame (:data:`FOLIUM_FRAME`) with ``<link rel="preload">`` for the
-    commune map's script and stylesheets (:func:`layers.offline.asset_urls`: the one ``tiles-map.js``, Leaflet's
-    and our CSS).
-
-    The frame's page names only the component's own script; the map's scripts are added by that script once it
-    has run and Streamlit has sent it the map, one round trip later. Named in the frame's page, they are fetched
-    beside the component's script, and the map's script tag finds its answer already there (a preload is only
-    a hint: a map that does not use them, on another page, fetches them once for nothing, and they are kept by
-    the browser for good, as they are content-versioned). Any other answer passes untouched.
-
-    Parameters
-    ----------
-    app
-        The ASGI application it wraps.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self._links: dict[str, bytes] = {}
-
-    def links(self) -> bytes:
-        """The ``<link>`` tags put before the frame's ``</head>``."""
-        base = _base_url_path()
-        if base not in self._links:
-            self._links[base] = self._make_links(base)
-        return self._links[base]
-
-    @staticmethod
-    def _make_links(base: str) -> bytes:
-        urls = asset_urls(base.strip("/"))
-        return "".join([f'<link rel="preload" as="script" href="{urls.tiles_map_js}">',
-                        *(f'<link rel="preload" as="style" href="{href}">'
-                          for href in (urls.leaflet_css, urls.lpmap_css))]).encode()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("method") != "GET" or _local_path(scope) != FOLIUM_FRAME:
-            await self.app(scope, receive, send)
-            return
-        # asked plain (the frame's page is 788 bytes) to be named into, and compressed after (Compression)
         scope = {**scope, "headers": [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"accept-encoding"]}
         start: Message | None = None
         chunks: list[bytes] = []
@@ -422,8 +336,10 @@ class FramePreloads:
             if message.get("more_body", False):
                 return
             body = b"".join(chunks)
-            if b"</head>" in body:
-                body = body.replace(b"</head>", self.links() + b"</head>", 1)
+            text = body.decode("utf-8", errors="replace")
+            links = self.links(text) if "</head>" in text else b""
+            if links:
+                body = body.replace(b"</head>", links + b"</head>", 1)
                 headers = MutableHeaders(scope=start)
                 headers["Content-Length"] = str(len(body))
                 _other_etag(headers, "-lp")
@@ -431,6 +347,72 @@ class FramePreloads:
             await send({"type": "http.response.body", "body": body})
 
         await self.app(scope, receive, rewrite)
+
+
+class PagePreloads(HeadLinks):
+    """Streamlit's page (``index.html``, recognised by its module script tag) with ``<link rel="modulepreload">``
+    for the chunks the app's pages load late (:func:`page_preloads`; see :class:`HeadLinks`).
+
+    Streamlit's page names the ~60 scripts its frontend starts with; the scripts of the elements a page
+    shows (text box, select box, a component's frame) are fetched only once the script's messages name those
+    elements, a second round of ~40 small files, one after the other where they import each other, before
+    the map's frame can even be made. Named in the page, the browser fetches them with the first round.
+    Only a hint: a chunk the frontend does not load costs a little bandwidth, one it loads that is not named
+    is fetched as before.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        super().__init__(app)
+        self._links: dict[str, bytes] = {}
+
+    def asks(self, local: str) -> bool:
+        # a page's address (/, /map, ...)
+        return not local.startswith(_NOT_PAGES) and "." not in local.rsplit("/", 1)[-1]
+
+    def links(self, page: str) -> bytes:
+        if not _INDEX_SCRIPT.search(page):
+            return b""
+        if page not in self._links:
+            from streamlit import file_util
+
+            names = page_preloads(Path(file_util.get_static_dir()) / "static" / "js", page)
+            self._links[page] = "".join(f'<link rel="modulepreload" crossorigin href="./static/js/{n}">\n'
+                                        for n in names).encode()
+        return self._links[page]
+
+
+#: streamlit-folium's frame (its page, after any base path), which loads the map's scripts only once its own
+#: script has run and Streamlit has handed it the map (:class:`FramePreloads`).
+FOLIUM_FRAME = "/component/streamlit_folium.st_folium/index.html"
+
+
+class FramePreloads(HeadLinks):
+    """streamlit-folium's frame (:data:`FOLIUM_FRAME`) with ``<link rel="preload">`` for the commune map's
+    script and stylesheets (:func:`layers.offline.asset_urls`: the one ``tiles-map.js``, Leaflet's and our
+    CSS; see :class:`HeadLinks`).
+
+    The frame's page names only the component's own script; the map's scripts are added by that script once it
+    has run and Streamlit has sent it the map, one round trip later. Named in the frame's page, they are fetched
+    beside the component's script, and the map's script tag finds its answer already there (a preload is only
+    a hint: a map that does not use them, on another page, fetches them once for nothing, and they are kept by
+    the browser for good, as they are content-versioned).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        super().__init__(app)
+        self._links: dict[str, bytes] = {}
+
+    def asks(self, local: str) -> bool:
+        return local == FOLIUM_FRAME
+
+    def links(self, page: str) -> bytes:
+        base = _base_url_path()
+        if base not in self._links:
+            urls = asset_urls(base.strip("/"))
+            self._links[base] = "".join([f'<link rel="preload" as="script" href="{urls.tiles_map_js}">',
+                                         *(f'<link rel="preload" as="style" href="{href}">'
+                                           for href in (urls.leaflet_css, urls.lpmap_css))]).encode()
+        return self._links[base]
 
 
 #: Content types of the map's assets (a browser refuses a script served as anything else under ``nosniff``).

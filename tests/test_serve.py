@@ -234,7 +234,7 @@ def test_the_frame_names_the_maps_script_and_the_map_uses_it(served, chromium):
         body, headers = _get(served.url + serve.FOLIUM_FRAME + "?streamlitUrl=x", gzip_ok=gzip_ok)
         body = gzip.decompress(body) if headers["Content-Encoding"] == "gzip" else body
         head = own.index(b"</head>")
-        assert body == own[:head] + serve.FramePreloads(None).links() + own[head:]  # type: ignore[arg-type]
+        assert body == own[:head] + serve.FramePreloads(None).links(own.decode()) + own[head:]  # type: ignore[arg-type]
         assert headers["X-Content-Type-Options"] == "nosniff"
-    links = serve.FramePreloads(None).links().decode()  # type: ignore[arg-type]
+    links = serve.FramePreloads(None).links(own.decode()).decode()  # type: ignore[arg-type]
     assert f'<link rel="preload" as="script" href="{urls.tiles_map_js}">' in links
