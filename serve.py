@@ -15,8 +15,9 @@ JavaScript and CSS, about 0.8 MB compressed), the page, and the map's scripts, f
 Streamlit leaves its ``/static/`` bundle uncompressed on purpose (compressing it again at every request costs
 the server CPU); these files never change for a given address, so each answer is made once and kept in memory.
 And it names in Streamlit's page the scripts of its frontend that the app's pages would otherwise fetch only
-once the script's first messages arrive (:class:`PagePreloads`), so that the map's frame is made sooner, and
-lets the browser keep a component's content-hashed build files (:class:`ResponseHeaders`).
+once the script's first messages arrive (:class:`PagePreloads`), so that the map's frame is made sooner, names
+the map's script in that frame's page (:class:`FramePreloads`), and lets the browser keep a component's
+content-hashed build files (:class:`ResponseHeaders`).
 
 WebSocket traffic is passed through untouched. A full script policy (``script-src``) is not set: Streamlit's
 own front end and its components need inline scripts and styles.
@@ -61,7 +62,7 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from gis.jobs import tiles
-from layers.offline import URL_PREFIX, asset_file, bundle
+from layers.offline import URL_PREFIX, asset_file, asset_urls, bundle
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -286,17 +287,13 @@ def page_preloads(static_js: Path, already: str = "", names: tuple[str, ...] = P
 _NOT_PAGES = ("/_stcore/", "/static/", "/component/", "/media/", "/lp-map/", f"{URL_PREFIX}/")
 
 
-class PagePreloads:
-    """ASGI middleware: Streamlit's page (``index.html``) with ``<link rel="modulepreload">`` for the
-    chunks the app's pages load late (:func:`page_preloads`).
+class HeadLinks:
+    """ASGI middleware base: an HTML answer with ``<link>`` tags put before its ``</head>``.
 
-    Streamlit's page names the ~60 scripts its frontend starts with; the scripts of the elements a page
-    shows (text box, select box, a component's frame) are fetched only once the script's messages name those
-    elements, a second round of ~40 small files, one after the other where they import each other, before
-    the map's frame can even be made. Named in the page, the browser fetches them with the first round.
-    Only a hint: a chunk the frontend does not load costs a little bandwidth, one it loads that is not named
-    is fetched as before. The page is recognised by Streamlit's module script tag; any other answer passes
-    untouched. The page's ``ETag`` gets a suffix (its body is not Streamlit's any more).
+    The answers a subclass :meth:`asks` for come plain (Streamlit would gzip them) to be named into, and are
+    compressed after (:class:`Compression`); :meth:`links` gives the tags for a page's text (``b""``: the
+    answer is left as it is). The page's ``ETag`` gets a suffix (its body is not Streamlit's any more). Any
+    other answer passes untouched.
 
     Parameters
     ----------
@@ -306,26 +303,21 @@ class PagePreloads:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._links: dict[str, bytes] = {}
 
-    def _links_for(self, page: str) -> bytes:
-        if page not in self._links:
-            from streamlit import file_util
+    def asks(self, local: str) -> bool:
+        """Whether the answer at ``local`` (the path after any base path) may be named into."""
+        raise NotImplementedError
 
-            names = page_preloads(Path(file_util.get_static_dir()) / "static" / "js", page)
-            self._links[page] = "".join(f'<link rel="modulepreload" crossorigin href="./static/js/{n}">\n'
-                                        for n in names).encode()
-        return self._links[page]
+    def links(self, page: str) -> bytes:
+        """The tags for the page whose text is ``page``."""
+        raise NotImplementedError
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("method") != "GET" or "range" in Headers(scope=scope):
+        if (scope["type"] != "http" or scope.get("method") != "GET" or "range" in Headers(scope=scope)
+                or not self.asks(_local_path(scope))):
             await self.app(scope, receive, send)
             return
-        local = _local_path(scope)
-        if not local.startswith(_NOT_PAGES) and "." not in local.rsplit("/", 1)[-1]:
-            # a page's address (/, /map, ...): Streamlit would gzip all but "/"; it comes plain to be named
-            # into, and is compressed after (Compression)
-            scope = {**scope, "headers": [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"accept-encoding"]}
+        scope = {**scope, "headers": [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"accept-encoding"]}
         start: Message | None = None
         chunks: list[bytes] = []
 
@@ -345,7 +337,7 @@ class PagePreloads:
                 return
             body = b"".join(chunks)
             text = body.decode("utf-8", errors="replace")
-            links = self._links_for(text) if _INDEX_SCRIPT.search(text) and "</head>" in text else b""
+            links = self.links(text) if "</head>" in text else b""
             if links:
                 body = body.replace(b"</head>", links + b"</head>", 1)
                 headers = MutableHeaders(scope=start)
@@ -355,6 +347,72 @@ class PagePreloads:
             await send({"type": "http.response.body", "body": body})
 
         await self.app(scope, receive, rewrite)
+
+
+class PagePreloads(HeadLinks):
+    """Streamlit's page (``index.html``, recognised by its module script tag) with ``<link rel="modulepreload">``
+    for the chunks the app's pages load late (:func:`page_preloads`; see :class:`HeadLinks`).
+
+    Streamlit's page names the ~60 scripts its frontend starts with; the scripts of the elements a page
+    shows (text box, select box, a component's frame) are fetched only once the script's messages name those
+    elements, a second round of ~40 small files, one after the other where they import each other, before
+    the map's frame can even be made. Named in the page, the browser fetches them with the first round.
+    Only a hint: a chunk the frontend does not load costs a little bandwidth, one it loads that is not named
+    is fetched as before.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        super().__init__(app)
+        self._links: dict[str, bytes] = {}
+
+    def asks(self, local: str) -> bool:
+        # a page's address (/, /map, ...)
+        return not local.startswith(_NOT_PAGES) and "." not in local.rsplit("/", 1)[-1]
+
+    def links(self, page: str) -> bytes:
+        if not _INDEX_SCRIPT.search(page):
+            return b""
+        if page not in self._links:
+            from streamlit import file_util
+
+            names = page_preloads(Path(file_util.get_static_dir()) / "static" / "js", page)
+            self._links[page] = "".join(f'<link rel="modulepreload" crossorigin href="./static/js/{n}">\n'
+                                        for n in names).encode()
+        return self._links[page]
+
+
+#: streamlit-folium's frame (its page, after any base path), which loads the map's scripts only once its own
+#: script has run and Streamlit has handed it the map (:class:`FramePreloads`).
+FOLIUM_FRAME = "/component/streamlit_folium.st_folium/index.html"
+
+
+class FramePreloads(HeadLinks):
+    """streamlit-folium's frame (:data:`FOLIUM_FRAME`) with ``<link rel="preload">`` for the commune map's
+    script and stylesheets (:func:`layers.offline.asset_urls`: the one ``tiles-map.js``, Leaflet's and our
+    CSS; see :class:`HeadLinks`).
+
+    The frame's page names only the component's own script; the map's scripts are added by that script once it
+    has run and Streamlit has sent it the map, one round trip later. Named in the frame's page, they are fetched
+    beside the component's script, and the map's script tag finds its answer already there (a preload is only
+    a hint: a map that does not use them, on another page, fetches them once for nothing, and they are kept by
+    the browser for good, as they are content-versioned).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        super().__init__(app)
+        self._links: dict[str, bytes] = {}
+
+    def asks(self, local: str) -> bool:
+        return local == FOLIUM_FRAME
+
+    def links(self, page: str) -> bytes:
+        base = _base_url_path()
+        if base not in self._links:
+            urls = asset_urls(base.strip("/"))
+            self._links[base] = "".join([f'<link rel="preload" as="script" href="{urls.tiles_map_js}">',
+                                         *(f'<link rel="preload" as="style" href="{href}">'
+                                           for href in (urls.leaflet_css, urls.lpmap_css))]).encode()
+        return self._links[base]
 
 
 #: Content types of the map's assets (a browser refuses a script served as anything else under ``nosniff``).
@@ -424,8 +482,9 @@ ROUTES = [
                     Route(prefix + "/lp-map/layers/{name}.json", map_layer))),
 ]
 
-#: The paths whose answers never change while the server runs: Streamlit's content-hashed frontend, the map's assets.
-IMMUTABLE_PREFIXES = ("/static/", f"{URL_PREFIX}/")
+#: The paths whose answers never change while the server runs: Streamlit's content-hashed frontend, the map's assets,
+#: the components' files (from the installed packages; a component not yet declared answers 404, never kept).
+IMMUTABLE_PREFIXES = ("/static/", f"{URL_PREFIX}/", "/component/")
 
 def prebuild_tiles() -> None:
     """Build the active dataset's map (:func:`app_pages.context.warm_map`: the dataset read, its map prepared,
@@ -482,6 +541,7 @@ if os.environ.get("LUONGPHONG_PREBUILD_TILES", "1") != "0":
 
 MIDDLEWARE = [Middleware(ResponseHeaders, headers=SECURITY_HEADERS),
               Middleware(Compression, immutable_prefixes=IMMUTABLE_PREFIXES), Middleware(PagePreloads),
+              Middleware(FramePreloads),
               Middleware(ResponseHeaders, headers={"Cache-Control": IMMUTABLE}, path=_HASHED_COMPONENT_FILE,
                          ok_only=True)]
 app = st.App("app.py", middleware=MIDDLEWARE, on_script_error=log_script_error, routes=ROUTES)

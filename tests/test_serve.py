@@ -201,3 +201,40 @@ def test_a_components_hashed_files_may_be_kept_for_good(served, chromium):
 def test_small_answers_go_as_they_are(served):
     body, headers = _get(served.url + "/_stcore/health", gzip_ok=True)
     assert body == b"ok" and headers["Content-Encoding"] is None
+
+
+def test_the_frame_names_the_maps_script_and_the_map_uses_it(served, chromium):
+    # streamlit-folium's frame page: its own bytes with the map's script and stylesheets named before </head>;
+    # in the browser the map's script is fetched once, with the frame's page (not after the component's script)
+    import streamlit_folium
+
+    import serve
+    from layers.offline import asset_urls
+
+    context, record = open_offline_page(chromium)
+    paths: list[str] = []
+    try:
+        page = record.page
+        page.on("request", lambda r: paths.append(urlsplit(r.url).path + (
+            "?" + urlsplit(r.url).query if "/vendor/" in r.url and urlsplit(r.url).query else "")))
+        page.goto(served.url, wait_until="domcontentloaded")
+        frame = page.wait_for_selector(MAP_IFRAME, state="attached", timeout=90_000).content_frame()
+        wait_parcels_drawn(frame, timeout_ms=90_000)
+        assert record.problems() == []
+    finally:
+        context.close()
+    urls = asset_urls()
+    assert paths.count(urls.tiles_map_js) == 1, paths
+    assert paths.count(urls.leaflet_css) == 1 and paths.count(urls.lpmap_css) == 1, paths
+    main_js = next(i for i, p in enumerate(paths) if re.fullmatch(r"/component/[^/]+/static/js/main\.[0-9a-f]+\.js", p))
+    assert abs(paths.index(urls.tiles_map_js) - main_js) <= 3, paths  # asked beside the component's script
+
+    own = (Path(streamlit_folium.__file__).parent / "frontend" / "build" / "index.html").read_bytes()
+    for gzip_ok in (False, True):
+        body, headers = _get(served.url + serve.FOLIUM_FRAME + "?streamlitUrl=x", gzip_ok=gzip_ok)
+        body = gzip.decompress(body) if headers["Content-Encoding"] == "gzip" else body
+        head = own.index(b"</head>")
+        assert body == own[:head] + serve.FramePreloads(None).links(own.decode()) + own[head:]  # type: ignore[arg-type]
+        assert headers["X-Content-Type-Options"] == "nosniff"
+    links = serve.FramePreloads(None).links(own.decode()).decode()  # type: ignore[arg-type]
+    assert f'<link rel="preload" as="script" href="{urls.tiles_map_js}">' in links
