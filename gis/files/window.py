@@ -185,13 +185,13 @@ def open_window(path: str | Path, *, layer: str | None = None, encoding: str | N
     if not _sorted(fids):
         return None
     wkb = table.column(geometry_name)
+    sizes = int(pc.sum(pc.binary_length(wkb)).as_py() or 0)
+    if sizes // _WKB_BYTES_PER_VERTEX > feature_limits()[1]:
+        return None  # perhaps too many vertices: the full read counts them exactly
     factorized = {name: coded for name in names if name not in (fid_name, geometry_name)
                   and (coded := _factorize(table.column(name))) is not None}
     frame = table.drop_columns([fid_name, geometry_name]).to_pandas()  # as pyogrio.read_dataframe converts
     del table
-    sizes = int(pc.sum(pc.binary_length(wkb)).as_py() or 0)
-    if sizes // _WKB_BYTES_PER_VERTEX > feature_limits()[1]:
-        return None  # perhaps too many vertices: the full read counts them exactly
     deadline.check()
     frame = gpd.GeoDataFrame(frame, geometry=np.full(len(frame), None, dtype=object),
                              crs=info["crs"])
