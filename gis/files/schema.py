@@ -99,6 +99,28 @@ def map_values(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
     return pd.Series(mapped[codes], index=values.index, dtype=object, name=values.name)
 
 
+def _map_kept_coded(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
+    """:func:`map_values`, but a :class:`pandas.Categorical` column (a layer read through
+    :func:`gis.files.window.open_window`) gives a Categorical of the same cells, ``fn`` called once per category:
+    its ``astype(object)`` is what :func:`map_values` gives. Not when a Categorical cannot hold that: a category
+    mapped to anything but a text, or missing values not mapped to NaN (then :func:`map_values`' object column)."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return map_values(values, fn)
+    codes = values.cat.codes.to_numpy()
+    mapped = [fn(c) for c in values.cat.categories.tolist()]
+    if not all(isinstance(m, str) for m in mapped):
+        return map_values(values, fn)
+    missing = np.flatnonzero(codes < 0)
+    if len(missing):
+        blank = fn(values.iloc[int(missing[0])])
+        if not (isinstance(blank, float) and np.isnan(blank)):
+            return map_values(values, fn)
+    again, distinct = pd.factorize(np.array(mapped, dtype=object))  # two categories may map to one text
+    dtype = pd.CategoricalDtype._from_fastpath(pd.Index(distinct, dtype=object), ordered=False)  # distinct texts
+    return pd.Series(pd.Categorical.from_codes(np.append(again, -1)[codes], dtype=dtype), index=values.index,
+                     name=values.name)
+
+
 def _legal_areas(values: pd.Series) -> pd.Series:
     """Legal areas as positive finite floats, NaN where a value is not one (see :func:`gis.files.checks.legal_area_value`)."""
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
@@ -125,7 +147,8 @@ def normalise_parcels(frame: gpd.GeoDataFrame, *, source: str) -> gpd.GeoDataFra
 
     Adds ``land_use`` (upper-case, the full value such as ``"ONT+CLN"``), ``land_use_main`` (its first
     code, for colours), ``group`` (of the whole value: ``"mixed"`` when the parts' groups differ), ``legal_area_m2`` (from the legal-area field, else from ``DIENTICH``), ``village``
-    (from the address) and ``map_area_m2`` (the drawn area in the layer's CRS). Raises
+    (from the address) and ``map_area_m2`` (the drawn area in the layer's CRS); the derived columns are
+    object columns, or :class:`pandas.Categorical` ones of the same cells when they derive from one. Raises
     :class:`SchemaError` naming the missing fields and the names looked for.
     """
     from gis.core.area import area_m2  # local: area imports nothing from here, but keep the layering plain
@@ -146,10 +169,10 @@ def normalise_parcels(frame: gpd.GeoDataFrame, *, source: str) -> gpd.GeoDataFra
         out = out.rename(columns={"area_m2_field": "legal_area_m2"})
     if "legal_area_m2" in out.columns:  # only positive finite areas: −100, 0, NaN, inf, text become missing
         out["legal_area_m2"] = _legal_areas(out["legal_area_m2"])
-    out["land_use"] = map_values(out["land_use"], landuse.normalise)
-    out["land_use_main"] = map_values(out["land_use"], landuse.primary_code)
-    out["group"] = map_values(out["land_use"], landuse.group_of)
+    out["land_use"] = _map_kept_coded(out["land_use"], landuse.normalise)
+    out["land_use_main"] = _map_kept_coded(out["land_use"], landuse.primary_code)
+    out["group"] = _map_kept_coded(out["land_use"], landuse.group_of)
     if "address" in out.columns:
-        out["village"] = map_values(out["address"], village_from_address)
+        out["village"] = _map_kept_coded(out["address"], village_from_address)
     out["map_area_m2"] = area_m2(out, source=source)
     return out

@@ -189,18 +189,22 @@ def _nfc_many(values: Any) -> list[Any]:
     return [_nfc(value) for value in values]
 
 
-def _repair_text(frame: gpd.GeoDataFrame, encoding: str | None, *, categorical: bool = False
+def _repair_text(frame: gpd.GeoDataFrame, encoding: str | None, *, categorical: bool = False,
+                 factorized: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
                  ) -> tuple[gpd.GeoDataFrame, Detection]:
     """Decode text that a Unicode format holds as mojibake (TCVN3/VNI bytes misread), or keep it.
 
     With ``categorical``, a column of one type is given as a :class:`pandas.Categorical` of its repaired values
     (two raw values that repair to one text share a category): the same cells, kept coded, for a reader that
-    groups a million rows on them (:func:`gis.files.window.open_window`).
+    groups a million rows on them (:func:`gis.files.window.open_window`). ``factorized`` holds, for some text
+    columns of one type, what :func:`pandas.factorize` gives of them (codes, missing values -1, and the distinct
+    values as an object array), when the caller has them already.
     """
     cols = _text_columns(frame)
     # each column coded once (a layer repeats its codes, villages and owners many times): the detection reads
     # its sample (2000 texts) from the distinct values, the repair maps each distinct value once
-    coded = {c: _factorized(frame[c]) for c in cols}
+    given = factorized or {}
+    coded = {c: given[c] if c in given else _factorized(frame[c]) for c in cols}
     found = _cells_encoding(_sample_texts(frame, cols, coded), encoding)
     out = frame.copy()
     for c in cols:
@@ -238,10 +242,10 @@ def _sample_texts(frame: pd.DataFrame, cols: list[str], coded: dict[str, tuple[n
         wanted = _not_plain(uniques)
         if not wanted.any():
             continue
-        present = codes[codes >= 0]
-        picked = present[wanted[present]]
-        for start in range(0, len(picked), 4096):
-            for code in picked[start:start + 4096].tolist():
+        for start in range(0, len(codes), 16384):  # a block at a time: the detection stops at its sample's size
+            block = codes[start:start + 16384]
+            block = block[block >= 0]
+            for code in block[wanted[block]].tolist():
                 yield str(uniques[code])
 
 
@@ -285,7 +289,8 @@ def _map_coded(values: pd.Series, coded: tuple[np.ndarray, Any] | None, fn: Call
             again, distinct = np.arange(len(uniques)), mapped[:-1]
         else:
             again, distinct = pd.factorize(mapped[:-1], use_na_sentinel=True)
-        dtype = pd.CategoricalDtype(pd.Index(distinct, dtype=object))
+        # distinct already (pandas.factorize's values, or those of a factorized column), none missing: not checked
+        dtype = pd.CategoricalDtype._from_fastpath(pd.Index(distinct, dtype=object), ordered=False)
         return pd.Series(pd.Categorical.from_codes(np.append(again, -1)[codes], dtype=dtype),
                          index=values.index, name=values.name)
     return pd.Series(mapped[codes], index=values.index, dtype=object, name=values.name)

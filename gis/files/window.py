@@ -88,6 +88,21 @@ class Window:
         return shapely.from_wkb(wkb)
 
 
+def _factorize(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`pandas.factorize` of a text column as pandas reads it from Arrow (codes, -1 for the missing
+    values, and the distinct values as an object array, in the order of their first appearance), hashed once by
+    Arrow; None for a column that is not text (or whose chunks were not given one dictionary)."""
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)) or column.num_chunks == 0:
+        return None
+    encoded = column.dictionary_encode()
+    dictionary = encoded.chunk(encoded.num_chunks - 1).dictionary
+    if any(len(chunk.dictionary) != len(dictionary) for chunk in encoded.chunks):
+        return None
+    codes = np.concatenate([chunk.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+                            for chunk in encoded.chunks]).astype(np.intp)
+    return codes, dictionary.to_numpy(zero_copy_only=False).astype(object)
+
+
 def _sorted(values: np.ndarray) -> bool:
     return bool(len(values) < 2 or np.all(values[1:] > values[:-1]))
 
@@ -170,15 +185,17 @@ def open_window(path: str | Path, *, layer: str | None = None, encoding: str | N
     if not _sorted(fids):
         return None
     wkb = table.column(geometry_name)
-    frame = table.drop_columns([fid_name, geometry_name]).to_pandas()  # as pyogrio.read_dataframe converts
-    del table
     sizes = int(pc.sum(pc.binary_length(wkb)).as_py() or 0)
     if sizes // _WKB_BYTES_PER_VERTEX > feature_limits()[1]:
         return None  # perhaps too many vertices: the full read counts them exactly
+    factorized = {name: coded for name in names if name not in (fid_name, geometry_name)
+                  and (coded := _factorize(table.column(name))) is not None}
+    frame = table.drop_columns([fid_name, geometry_name]).to_pandas()  # as pyogrio.read_dataframe converts
+    del table
     deadline.check()
     frame = gpd.GeoDataFrame(frame, geometry=np.full(len(frame), None, dtype=object),
                              crs=info["crs"])
-    frame, detected = _repair_text(frame, encoding, categorical=True)  # coded: grouped on by the land users
+    frame, detected = _repair_text(frame, encoding, categorical=True, factorized=factorized)  # coded: grouped on by the land users
     found = None if detected.encoding == UNICODE and encoding is None else detected
     if len(frame) > 1 and "level_0" in frame.columns:
         frame = frame.drop(columns="level_0")

@@ -215,6 +215,13 @@ def _flags_of(row_flags: dict[str, np.ndarray], n: int) -> list[tuple[str, ...]]
     return out
 
 
+def _taken(parcels: pd.DataFrame, name: str, rows: np.ndarray, index: pd.Index) -> pd.Series:
+    """``_column(parcels, name, index)`` for the parcels at positions ``rows`` (those of ``index``)."""
+    if name not in parcels.columns:
+        return _column(parcels, name, index)
+    return parcels[name].take(rows).set_axis(index)
+
+
 def _summary(counted: pd.DataFrame, key: str | list[str], *, fill: str = "?") -> pd.DataFrame:
     keys = [key] if isinstance(key, str) else key
     # only the columns summed: the keys (blanks filled), the two statuses counted, the area
@@ -289,11 +296,12 @@ def recover(
     validity = checking.submit(shapely.is_valid, parcels.geometry.reindex(idx).array.to_numpy())
     checking.shutdown(wait=False)
     table = pd.DataFrame(index=idx)
+    rows = parcels.index.get_indexer(idx)  # the positions of the parcels taken, looked up once
     for name in ("sheet", "parcel_no", "land_use", "land_use_main", "group", "owner", "village"):
-        table[name] = _column(parcels, name, idx)
+        table[name] = _taken(parcels, name, rows, idx)
     users = users if users is not None else land_users(parcels)  # codes for every parcel; key texts only for the parcels taken
     identity = users.basis
-    taken_codes = users.codes[parcels.index.get_indexer(idx)]
+    taken_codes = users.codes[rows]
     table["owner_id"] = pd.Series(users.keys(taken_codes), index=idx, dtype="object")
     drawn = measured["map_area_m2"].to_numpy()
     exact = measured["recovered_m2"].to_numpy()
@@ -303,7 +311,7 @@ def recover(
         drawn[invalid] = shapely.area(repaired(parcels.geometry.reindex(idx).array.to_numpy()[invalid]))
         taken_whole = invalid & measured["inside"].to_numpy()
         exact[taken_whole] = drawn[taken_whole]
-    legal_source = _column(parcels, "legal_area_m2", idx)
+    legal_source = _taken(parcels, "legal_area_m2", rows, idx)
     legal = pd.to_numeric(legal_source, errors="coerce").to_numpy(dtype=float)
     legal_known = np.isfinite(legal)
     legal = np.where(legal_known, legal, _round01(drawn))
@@ -324,7 +332,7 @@ def recover(
                          ).to_numpy(dtype=float)
     below = ~whole & ~sliver & (remaining_legal < minimum)
     # the one rule of legal against drawn area (the Data page's check and the parcel card use it too)
-    scales = parcel_scales(_column(parcels, "scale", idx) if "scale" in parcels.columns else None,
+    scales = parcel_scales(_taken(parcels, "scale", rows, idx) if "scale" in parcels.columns else None,
                            table["sheet"], n=len(idx), sheet_scales=settings.sheet_scales,
                            default_scale=settings.default_scale)
     legal_positive = legal_known & (legal > 0)
@@ -349,7 +357,7 @@ def recover(
         table[name] = values
 
     codes = np.zeros(len(parcels), dtype=np.int8)
-    codes[parcels.index.get_indexer(idx)] = np.where(whole, 1, 2)
+    codes[rows] = np.where(whole, 1, 2)
     status = pd.Series(pd.Categorical.from_codes(codes, categories=list(STATUSES)), index=parcels.index,
                        name="status")
 

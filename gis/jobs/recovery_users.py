@@ -226,7 +226,9 @@ def _fold_arrow(values: np.ndarray) -> tuple[Any, np.ndarray] | None:
     except (pa.ArrowException, UnicodeEncodeError):  # a lone surrogate Arrow will not take
         return None
     covered = pc.match_substring_regex(texts, _FOLDS_IN_ARROW).to_numpy(zero_copy_only=False).astype(bool)
-    return pc.utf8_lower(pc.utf8_trim(pc.replace_substring_regex(texts, " +", " "), " ")), covered
+    if pc.any(pc.match_substring(texts, "  ")).as_py():  # runs of spaces made one (the regex only if some text has one)
+        texts = pc.replace_substring_regex(texts, " +", " ")
+    return pc.utf8_lower(pc.utf8_trim(texts, " ")), covered
 
 
 def _fold_many(values: Any) -> list[str | None]:
