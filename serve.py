@@ -150,6 +150,40 @@ MAX_COMPRESS_BYTES = 16_000_000
 MAX_CACHED_BYTES = 16_000_000
 
 
+def _whole_body(send: Send, keep: Callable[[Message], bool], finish: Callable[[Message, bytes], bytes]) -> Send:
+    """``send`` for a middleware that changes whole answers: an answer whose start message ``keep`` accepts is held
+    back until its whole body is there, then sent as ``finish(start, body)`` returns it (``finish`` may change the
+    start message's headers); any other answer, and any other message, passes untouched."""
+    start: Message | None = None
+    passing = False
+    chunks: list[bytes] = []
+
+    async def held(message: Message) -> None:
+        nonlocal start, passing
+        if passing:
+            await send(message)
+            return
+        if message["type"] == "http.response.start":
+            if not keep(message):
+                passing = True
+                await send(message)
+                return
+            start = message
+            return
+        if message["type"] != "http.response.body" or start is None:
+            await send(message)
+            return
+        chunks.append(message.get("body", b""))
+        if message.get("more_body", False):
+            return
+        body = finish(start, b"".join(chunks))
+        chunks.clear()
+        await send(start)
+        await send({"type": "http.response.body", "body": body})
+
+    return held
+
+
 class Compression:
     """ASGI middleware: gzip-compress HTTP responses worth it, for a client that accepts gzip; answers that
     never change from memory.
@@ -215,32 +249,11 @@ class Compression:
         if scope.get("method") != "GET" or "range" in request or (not gzip_ok and key is None):
             await self.app(scope, receive, send)
             return
-        start: Message | None = None
-        chunks: list[bytes] = []
-        passing = False
+        def keep_whole(start: Message) -> bool:
+            length = Headers(raw=start.get("headers", [])).get("content-length", "")
+            return start["status"] == 200 and length.isdigit() and int(length) <= MAX_COMPRESS_BYTES
 
-        async def compress_or_pass(message: Message) -> None:
-            nonlocal start, passing
-            if passing:
-                await send(message)
-                return
-            if message["type"] == "http.response.start":
-                headers = Headers(raw=message.get("headers", []))
-                length = headers.get("content-length", "")
-                if message["status"] != 200 or not length.isdigit() or int(length) > MAX_COMPRESS_BYTES:
-                    passing = True
-                    await send(message)
-                    return
-                start = message
-                return
-            if message["type"] != "http.response.body" or start is None:
-                await send(message)
-                return
-            chunks.append(message.get("body", b""))
-            if message.get("more_body", False):
-                return
-            body = b"".join(chunks)
-            chunks.clear()
+        def compressed(start: Message, body: bytes) -> bytes:
             headers = MutableHeaders(scope=start)
             if (gzip_ok and "content-encoding" not in headers and len(body) >= MIN_COMPRESS_BYTES
                     and headers.get("content-type", "").lower().startswith(COMPRESSIBLE)):
@@ -251,9 +264,9 @@ class Compression:
                 _other_etag(headers, "-gzip")
             if key is not None:
                 self._keep(key, start, body)
-            await send(start)
-            await send({"type": "http.response.body", "body": body})
+            return body
 
+        compress_or_pass = _whole_body(send, keep_whole, compressed)
         await self.app(scope, receive, compress_or_pass)
 
 
@@ -318,24 +331,12 @@ class HeadLinks:
             await self.app(scope, receive, send)
             return
         scope = {**scope, "headers": [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"accept-encoding"]}
-        start: Message | None = None
-        chunks: list[bytes] = []
+        def keep_whole(start: Message) -> bool:
+            headers = Headers(raw=start.get("headers", []))
+            return (start["status"] == 200 and headers.get("content-type", "").startswith("text/html")
+                    and "content-encoding" not in headers and headers.get("content-length", "").isdigit())
 
-        async def rewrite(message: Message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                headers = Headers(raw=message.get("headers", []))
-                if (message["status"] == 200 and headers.get("content-type", "").startswith("text/html")
-                        and "content-encoding" not in headers and headers.get("content-length", "").isdigit()):
-                    start = message
-                    return
-            if start is None or message["type"] != "http.response.body":
-                await send(message)
-                return
-            chunks.append(message.get("body", b""))
-            if message.get("more_body", False):
-                return
-            body = b"".join(chunks)
+        def named(start: Message, body: bytes) -> bytes:
             text = body.decode("utf-8", errors="replace")
             links = self.links(text) if "</head>" in text else b""
             if links:
@@ -343,9 +344,9 @@ class HeadLinks:
                 headers = MutableHeaders(scope=start)
                 headers["Content-Length"] = str(len(body))
                 _other_etag(headers, "-lp")
-            await send(start)
-            await send({"type": "http.response.body", "body": body})
+            return body
 
+        rewrite = _whole_body(send, keep_whole, named)
         await self.app(scope, receive, rewrite)
 
 

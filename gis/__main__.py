@@ -146,7 +146,8 @@ def exit_now(code: int) -> NoReturn:
     """
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):  # a reader gone away (`| head`): nothing more to say to it
+        with contextlib.suppress(OSError, ValueError):  # a reader gone away (`| head`), a stream closed: nothing
+            # more can be said to it (the user saw what it took)
             stream.flush()
     if sys.getprofile() is not None or sys.gettrace() is not None or any(
             t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
