@@ -53,3 +53,30 @@ def test_a_layer_read_in_two_halves_is_the_layer_read_at_once(tmp_path, monkeypa
     assert one.windowed and two.windowed
     pd.testing.assert_frame_equal(recover(two.parcels, two.boundary).table, recover(one.parcels, one.boundary).table,
                                   check_exact=True)
+
+
+def test_two_halves_coded_apart_are_coded_as_in_one_pass():
+    # first half: b, -, a; second: c, a, -, d, b. In one pass the distinct values are b, a, c, d (first
+    # appearance) and the rows' codes 0, -1, 1 | 2, 1, -1, 3, 0 (worked out by hand)
+    first = window._encoded(pa.table({"owner": pa.array(["b", None, "a"])}))["owner"]
+    second = window._encoded(pa.table({"owner": pa.chunked_array([["c", "a"], [None, "d", "b"]])}))["owner"]
+    codes, values = window._joined(first, second)
+    assert codes.tolist() == [0, -1, 1, 2, 1, -1, 3, 0]
+    assert values.to_pylist() == ["b", "a", "c", "d"]
+    # and as pandas factorizes the whole column (what a read in one pass is compared with)
+    expected_codes, expected_values = pd.factorize(pd.Series(["b", None, "a", "c", "a", None, "d", "b"]))
+    assert codes.tolist() == expected_codes.tolist() and values.to_pylist() == list(expected_values)
+
+
+def test_an_empty_half_or_a_half_of_missing_values_is_coded():
+    empty = window._encoded(pa.table({"owner": pa.chunked_array([], type=pa.string())}))["owner"]
+    missing = window._encoded(pa.table({"owner": pa.array([None, None], type=pa.string())}))["owner"]
+    other = window._encoded(pa.table({"owner": pa.array(["x", None])}))["owner"]
+    codes, values = window._joined(empty, other)
+    assert codes.tolist() == [0, -1] and values.to_pylist() == ["x"]
+    codes, values = window._joined(other, empty)
+    assert codes.tolist() == [0, -1] and values.to_pylist() == ["x"]
+    codes, values = window._joined(missing, other)
+    assert codes.tolist() == [-1, -1, 0, -1] and values.to_pylist() == ["x"]
+    codes, values = window._joined(other, missing)
+    assert codes.tolist() == [0, -1, -1, -1] and values.to_pylist() == ["x"]

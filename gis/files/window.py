@@ -88,19 +88,60 @@ class Window:
         return shapely.from_wkb(wkb)
 
 
-def _factorize(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray] | None:
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
+#: A text column coded: the code of each row (-1 for a missing value) and the distinct values, in the order
+#: of their first appearance.
+Coded = tuple[np.ndarray, pa.Array]
+
+
+def _encoded(table: pa.Table) -> dict[str, Coded | None]:
+    """Each text column of ``table`` dictionary-encoded by Arrow (hashed without Python's lock, so on the thread
+    that read it); None for a column whose chunks were not given one dictionary."""
+    out: dict[str, Coded | None] = {}
+    for k, field in enumerate(table.schema):
+        if not _is_text(field.type):
+            continue
+        if table.column(k).num_chunks == 0:  # no rows (an empty half)
+            out[field.name] = np.zeros(0, dtype=np.intp), pa.array([], type=field.type)
+            continue
+        encoded = table.column(k).dictionary_encode()
+        dictionary = encoded.chunk(encoded.num_chunks - 1).dictionary
+        if any(len(chunk.dictionary) != len(dictionary) for chunk in encoded.chunks):
+            out[field.name] = None
+            continue
+        codes = np.concatenate([chunk.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+                                for chunk in encoded.chunks]).astype(np.intp)
+        out[field.name] = codes, dictionary
+    return out
+
+
+def _joined(first: Coded | None, second: Coded | None) -> Coded | None:
+    """The codes of two runs of rows, one after the other, as if coded in one pass: the first's distinct values,
+    then those only the second has, in its order (the order of first appearance over both); the second's codes
+    renumbered. Only the distinct values are hashed."""
+    if first is None or second is None:
+        return None
+    (codes_a, values_a), (codes_b, values_b) = first, second
+    if values_a.type != values_b.type:
+        return None
+    found = pc.index_in(values_b, value_set=values_a).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
+    new = found < 0
+    found[new] = len(values_a) + np.arange(int(new.sum()))
+    renumbered = np.where(codes_b >= 0, found[np.maximum(codes_b, 0)] if len(found) else -1, -1)
+    return np.concatenate([codes_a, renumbered]), pa.concat_arrays([values_a, values_b.filter(pa.array(new))])
+
+
+def _factorize(coded: Coded | None) -> tuple[np.ndarray, np.ndarray] | None:
     """:func:`pandas.factorize` of a text column as pandas reads it from Arrow (codes, -1 for the missing
-    values, and the distinct values as an object array, in the order of their first appearance), hashed once by
-    Arrow; None for a column that is not text (or whose chunks were not given one dictionary)."""
-    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)) or column.num_chunks == 0:
+    values, and the distinct values as an object array, in the order of their first appearance), from its codes
+    (:func:`_encoded`); None for a column that is not text or was not coded."""
+    if coded is None:
         return None
-    encoded = column.dictionary_encode()
-    dictionary = encoded.chunk(encoded.num_chunks - 1).dictionary
-    if any(len(chunk.dictionary) != len(dictionary) for chunk in encoded.chunks):
-        return None
-    codes = np.concatenate([chunk.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-                            for chunk in encoded.chunks]).astype(np.intp)
-    return codes, dictionary.to_numpy(zero_copy_only=False).astype(object)
+    codes, values = coded
+    return codes, values.to_numpy(zero_copy_only=False).astype(object)
 
 
 def _sorted(values: np.ndarray) -> bool:
@@ -111,15 +152,19 @@ def _sorted(values: np.ndarray) -> bool:
 SPLIT_READ_FEATURES = 200_000
 
 
-def _read_arrow(path: Path, layer: str | None, where: str | None = None) -> tuple[dict, pa.Table]:
+def _read_arrow(path: Path, layer: str | None, where: str | None = None
+                ) -> tuple[dict, pa.Table, dict[str, Coded | None]]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return pyogrio.raw.read_arrow(path, layer=layer, return_fids=True, where=where)
+        meta, table = pyogrio.raw.read_arrow(path, layer=layer, return_fids=True, where=where)
+    return meta, table, _encoded(table)
 
 
-def _read_rows(path: Path, layer: str | None, *, fid: str, count: int) -> tuple[dict, pa.Table] | None:
-    """Every row of ``layer`` with its fid and shape's bytes, in the file's order; a large layer read as its
-    rows of fid up to half the feature count and the others, on two threads, and put back together (None when
+def _read_rows(path: Path, layer: str | None, *, fid: str, count: int
+               ) -> tuple[dict, pa.Table, dict[str, Coded | None]] | None:
+    """Every row of ``layer`` with its fid and shape's bytes, in the file's order, and its text columns coded
+    (:func:`_encoded`); a large layer read and coded as its rows of fid up to half the feature count and the
+    others, on two threads, and put back together (:func:`_joined`: the codes are those of one pass; None when
     the halves do not fit together: another schema, or the fids out of order)."""
     if count < SPLIT_READ_FEATURES or not fid or not fid.isidentifier():
         return _read_arrow(path, layer)
@@ -128,11 +173,12 @@ def _read_rows(path: Path, layer: str | None, *, fid: str, count: int) -> tuple[
     middle = count // 2  # fids are 1, 2, ... in a layer written once: a split point, not a condition
     with ThreadPoolExecutor(max_workers=1) as pool:
         later = pool.submit(_read_arrow, path, layer, f'"{fid}" > {middle}')
-        meta, first = _read_arrow(path, layer, f'"{fid}" <= {middle}')
-        _, second = later.result()
+        meta, first, first_coded = _read_arrow(path, layer, f'"{fid}" <= {middle}')
+        _, second, second_coded = later.result()
     if first.schema != second.schema:
         return None
-    return meta, pa.concat_tables([first, second])
+    coded = {name: _joined(first_coded[name], second_coded.get(name)) for name in first_coded}
+    return meta, pa.concat_tables([first, second]), coded
 
 
 def open_window(path: str | Path, *, layer: str | None = None, encoding: str | None = None) -> Window | None:
@@ -174,7 +220,7 @@ def open_window(path: str | Path, *, layer: str | None = None, encoding: str | N
         return None  # the full read says what is wrong with it
     if read is None:
         return None
-    meta, table = read
+    meta, table, coded = read
     fid_name, geometry_name = meta.get("fid_column") or "OGC_FID", meta.get("geometry_name") or "wkb_geometry"
     special = any(str(d).startswith("datetime") for d in meta["dtypes"] if d is not None) or any(
         s == "OFSTJSON" for s in meta.get("ogr_subtypes", ()))  # converted by pyogrio's reader: read as it does
@@ -188,8 +234,8 @@ def open_window(path: str | Path, *, layer: str | None = None, encoding: str | N
     sizes = int(pc.sum(pc.binary_length(wkb)).as_py() or 0)
     if sizes // _WKB_BYTES_PER_VERTEX > feature_limits()[1]:
         return None  # perhaps too many vertices: the full read counts them exactly
-    factorized = {name: coded for name in names if name not in (fid_name, geometry_name)
-                  and (coded := _factorize(table.column(name))) is not None}
+    factorized = {name: codes for name in names if name not in (fid_name, geometry_name)
+                  and (codes := _factorize(coded.get(name))) is not None}
     frame = table.drop_columns([fid_name, geometry_name]).to_pandas()  # as pyogrio.read_dataframe converts
     del table
     deadline.check()
