@@ -305,3 +305,39 @@ def test_the_printed_maps_commune_outline_dissolves_a_bowtie_parcel():
     # triangles and the square beside it (GEOS alone raises, and the print fails)
     data = Dataset(folder=Path("."), layers={"parcels": parcels_frame([bowtie(), box(E + 100, N, E + 200, N + 100)])})
     assert commune_shape(data).area == 5_000.0 + 10_000.0
+
+
+def test_a_bowtie_rice_parcel_has_one_drawn_area_in_the_layer_the_card_the_summary_and_the_recovery():
+    from gis.jobs.recovery import recover
+    from gis.jobs.summary import summarise
+
+    # a raw bow-tie rice parcel (GEOS's area of it: 0, the lobes cancel) with the left half of its square
+    # recovered: drawn 5 000 m² (its two triangles) everywhere; recovered the left triangle, 2 500 m²; rice
+    # 0.5 ha before recovery and 0.25 ha after (before: 0 ha before and -0.25 ha after, from GEOS's nil area)
+    project = box(E, N, E + 50, N + 100)
+    data = Dataset(folder=Path("."), layers={
+        "parcels": parcels_frame([bowtie()]),
+        "recovered_land": gpd.GeoDataFrame({"TENDUAN": ["Dự án"]}, geometry=[project], crs=CRS)})
+    assert data.parcels["map_area_m2"].tolist() == [5_000.0]
+    facts = parcel_facts(data, data.parcels.index[0])
+    assert facts.map_area_m2 == facts.attributes["map_area_m2"] == 5_000.0
+    summary = summarise(data)
+    assert summary.rice_ha_before_recovery == pytest.approx(0.5)
+    assert summary.rice_ha_after_recovery == pytest.approx(0.25)
+    row = recover(data.parcels, project, settings=RecoverySettings()).table.iloc[0]
+    assert (row["map_area_m2"], row["recovered_m2"], row["remaining_m2"]) == (5_000.0, 2_500.0, 2_500.0)
+
+
+def test_validity_checked_in_two_halves_is_validity_checked_at_once():
+    from gis.core import area
+
+    # 60 000 shapes (over the split) with invalid ones at both ends and across the middle: the same answer
+    shapes = np.array([box(E + k, N, E + k + 1, N + 1) for k in range(60_000)], dtype=object)
+    for k in (0, 29_999, 30_000, 59_999):
+        shapes[k] = bowtie(E + k)
+    shapes[12] = None
+    whole = shapely.is_valid(shapes)
+    assert len(shapes) >= area.SPLIT_CHECK_SHAPES
+    assert area.valid(shapes).tolist() == whole.tolist() and int((~whole).sum()) == 5  # 4 bow-ties, 1 missing
+    drawn = area.drawn_areas(shapes)
+    assert drawn[[0, 1, 30_000, 59_999]].tolist() == [5_000.0, 1.0, 5_000.0, 5_000.0] and np.isnan(drawn[12])

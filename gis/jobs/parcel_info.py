@@ -105,9 +105,9 @@ def parcel_facts(dataset: Dataset, label: Hashable, *, min_part_m2: float = 0.05
     legal = attributes.get("legal_area_m2")
     geom = row.geometry
     # an invalid parcel is measured and cut as its repair (GEOS's area of a bow-tie: its lobes cancel), as the
-    # recovery measures it
+    # recovery and the parcel layer's map_area_m2 measure it
     shape = repaired(geom)
-    map_area = float(area_m2(parcels.loc[[label]], source="parcels").iloc[0]) if shape is geom else float(shape.area)
+    map_area = float(area_m2(parcels.loc[[label]], source="parcels").iloc[0])
 
     recovered: list[RecoveredPart] = []
     boundaries = dataset.get("recovered_land")

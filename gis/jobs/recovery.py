@@ -48,7 +48,6 @@ import shapely
 from pyproj import CRS
 
 from gis.core import landuse
-from gis.core.area import repaired
 from gis.core.area_tolerance import area_tolerance_m2
 from gis.core.crs import describe, require_projected
 from gis.core.errors import GeometryError
@@ -304,12 +303,7 @@ def recover(
     table["owner_id"] = pd.Series(users.keys(taken_codes), index=idx, dtype="object")
     drawn = measured["map_area_m2"].to_numpy()
     exact = measured["recovered_m2"].to_numpy()
-    invalid = ~validity.result()
-    if invalid.any():  # its repair's area, as its recovered part was measured (GEOS's area of a bow-tie: nil)
-        drawn, exact = drawn.copy(), exact.copy()
-        drawn[invalid] = shapely.area(repaired(parcels.geometry.reindex(idx).array.to_numpy()[invalid]))
-        taken_whole = invalid & measured["inside"].to_numpy()
-        exact[taken_whole] = drawn[taken_whole]
+    invalid = ~validity.result()  # measured as their repairs already (gis.core.area.drawn_areas): flagged here
     legal_source = _taken(parcels, "legal_area_m2", rows, idx)
     legal = pd.to_numeric(legal_source, errors="coerce").to_numpy(dtype=float)
     legal_known = np.isfinite(legal)

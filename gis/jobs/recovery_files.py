@@ -183,6 +183,7 @@ def _read_windowed(path: Path, boundary_path: Path, *, project: str | None, prov
     import shapely
 
     from gis.core import landuse
+    from gis.core.area import drawn_areas
     from gis.files.field_mapping import apply_mapping, map_fields
     from gis.files.placing import place
     from gis.files.schema import normalise_parcels
@@ -222,7 +223,7 @@ def _read_windowed(path: Path, boundary_path: Path, *, project: str | None, prov
     coded = [c for c in parcels.columns if isinstance(parcels[c].dtype, pd.CategoricalDtype)]
     parcels = parcels.astype(dict.fromkeys(coded, object))  # the object columns of a full read
     parcels[parcels.geometry.name] = gpd.GeoSeries(shapes, index=parcels.index, crs=parcels.crs)
-    parcels["map_area_m2"] = shapely.area(shapes)
+    parcels["map_area_m2"] = drawn_areas(shapes)  # as normalise_parcels measures them
     users = replace(users, codes=users.codes[wanted])
     notes = [Note(vi, en) for vi, en in (*source.notes, *placed)]
     return RecoveryFiles(parcels=parcels, boundary=boundary, notes=notes, users=users, windowed=True)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gis.core.area import repaired
+from gis.core.area import drawn_areas, repaired
 from gis.jobs.recovery_boundary import Boundary
 
 #: Intersections smaller than this (a square millimetre) are floating-point noise along shared edges.
@@ -75,10 +75,8 @@ def measure(
         One row per parcel with a recovered area above :data:`NOISE_M2`, indexed like ``parcels`` and in its order:
         ``map_area_m2`` (drawn area), ``recovered_m2`` (exact, unrounded) and ``inside`` (True when the
         parcel lies wholly inside the boundary, so that it was not intersected). A parcel cut by the boundary
-        is :func:`~gis.core.area.repaired` first when invalid; the drawn area of an invalid parcel is GEOS's
-        area of it as it is (a ring crossing itself subtracts one lobe from the other), except inside the
-        boundary when that is nil (then its repair's): :func:`~gis.jobs.recovery.recover` gives every invalid
-        parcel its repair's area.
+        is :func:`~gis.core.area.repaired` first when invalid, and the drawn area of an invalid parcel is its
+        repair's (:func:`~gis.core.area.drawn_areas`, as ``map_area_m2`` holds it).
     """
     shape = boundary.geometry if isinstance(boundary, Boundary) else boundary
     series = parcels.geometry if isinstance(parcels, gpd.GeoDataFrame) else parcels
@@ -137,16 +135,10 @@ def measure(
     recovered_all[cut] = cut_areas
     positions = np.flatnonzero(code)
     drawn_all = _drawn_areas(parcels)
-    drawn = drawn_all[positions] if drawn_all is not None else _area_of(geoms[positions])
+    drawn = drawn_all[positions] if drawn_all is not None else drawn_areas(geoms[positions])
     is_inside = code[positions] == 1
     recovered = np.where(is_inside, drawn, recovered_all[positions])
     keep = recovered > NOISE_M2
-    low = np.flatnonzero(is_inside & ~keep)
-    if len(low):  # an invalid parcel inside whose lobes cancel in GEOS's area (a bow-tie): its repair's area
-        bad = low[~shapely.is_valid(geoms[positions[low]])]
-        drawn = drawn.copy()
-        drawn[bad] = recovered[bad] = _area_of(repaired(geoms[positions[bad]]))
-        keep[bad] = recovered[bad] > NOISE_M2
     return pd.DataFrame(
         {"map_area_m2": drawn[keep], "recovered_m2": recovered[keep], "inside": is_inside[keep]},
         index=series.index[positions[keep]],
