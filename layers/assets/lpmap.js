@@ -440,12 +440,22 @@
   }
 
   /* A packed layer fetched from `url` (the map's HTML holds only the address; see fetchJson); a group at
-     once, filled when the data arrives. `below` draws it under the parcel tiles (the district's wash). */
+     once, filled when the data arrives. `below` draws it under the parcel tiles (the district's wash). A layer
+     off when the map opens (switched on in the layer control) is decoded and drawn only once it is first
+     switched on: the opening view does not wait for layers it does not show. */
   lpmap.addFromUrl = function (map, spec, url, below) {
     var holder = L.featureGroup();
     var renderer = below ? L.canvas({pane: pane(map, "lp-below", 360)}) : null;
-    pending(fetchJson(url).then(function (data) {
+    var data = null, made = false;
+    function make() {
+      if (made || !data) return;
+      made = true;
       holder.addLayer(lpmap.add(spec, data, renderer));
+    }
+    holder.on("add", make);
+    pending(fetchJson(url).then(function (fetched) {
+      data = fetched;
+      if (holder._map) make();
     }));
     return holder;
   };
