@@ -246,3 +246,35 @@ def test_a_village_filter_hides_the_other_villages_parcels_in_the_tiles(streamli
         alpha = tile_pixel_at(frame, lat, lng)[3]
         assert (alpha > 200) if painted else (alpha == 0), (lat, lng, alpha)
     assert offline_page.problems() == []
+
+
+def test_a_layer_off_at_opening_is_made_when_switched_on_and_roads_are_one_path_per_style(streamlit_app, offline_page,
+                                                                                            dataset):
+    """What the opening view waits for: a layer off by default (the ponds) is not decoded until it is switched on
+    in the layer control; the roads, which take no clicks, are drawn as one path per road class, holding every
+    line sent (the known answer: the packed roads decoded in Python, as :func:`layers.geometry.decode` does)."""
+    from layers.catalogue import prepare
+    from layers.geometry import decode
+
+    packed = {layer.spec.key: json.loads(layer.data_json) for layer in prepare(dataset, pack_parcels=False).layers
+              if layer.spec.key in ("roads", "aquaculture_ponds")}
+    roads = decode(packed["roads"])
+    classes = {str(f["properties"]["k"]) if f["properties"]["k"] is not None else "null" for f in roads}
+    lines = sum(len(f["parts"]) for f in roads)
+    assert len(roads) > 100 and 1 < len(classes) < 10  # many roads of a few classes: worth merging
+    frame = open_map(streamlit_app, offline_page)
+    frame.evaluate("lpmap.whenDrawn()")
+    assert frame.evaluate("lpmap.layers.roads.all.length") == len(classes)
+    assert frame.evaluate("lpmap.layers.roads.all.reduce((n, l) => n + l.feature.geometry.coordinates.length, 0)") \
+        == lines
+    assert sorted(frame.evaluate("lpmap.layers.roads.all.map(l => String(l.feature.properties.k))")) == sorted(classes)
+    assert frame.evaluate("map.hasLayer(lpmap.layers.roads.group)")
+    assert frame.evaluate("lpmap.layers.aquaculture_ponds === undefined")  # off: fetched, not decoded
+    frame.locator(".leaflet-control-layers").hover()
+    frame.locator(".leaflet-control-layers-overlays label", has_text="Ao nuôi trồng thủy sản").locator("input").check()
+    frame.wait_for_function("lpmap.layers.aquaculture_ponds && map.hasLayer(lpmap.layers.aquaculture_ponds.group)",
+                            timeout=TIMEOUT_MS)
+    assert frame.evaluate("lpmap.layers.aquaculture_ponds.all.length") == len(packed["aquaculture_ponds"]["f"])
+    frame.locator(".leaflet-control-layers-overlays label", has_text="Ao nuôi trồng thủy sản").locator("input").uncheck()
+    assert not frame.evaluate("map.hasLayer(lpmap.layers.aquaculture_ponds.group)")
+    assert offline_page.problems() == []

@@ -97,13 +97,36 @@
     return function (feature) { return styleOf(spec, feature.properties); };
   }
 
+  /* The features of a line layer that takes no clicks and shows no tooltip or label, merged into one
+     MultiLineString per style (the value of `spec.styleBy`), in the order each style first appears: the
+     same lines in the same styles, a few Leaflet paths to make and stroke instead of thousands (the merged
+     commune's roads are 2 200 features in 4 styles). Any other layer, or one with a polygon, is left as it is. */
+  function mergedLines(spec, fc) {
+    if (spec.interactive || spec.label || (spec.tooltip && spec.tooltip.length)) return fc;
+    var groups = {}, order = [];
+    for (var i = 0; i < fc.features.length; i++) {
+      var f = fc.features[i], g = f.geometry;
+      if (g.type !== "LineString" && g.type !== "MultiLineString") return fc;
+      var key = spec.styleBy ? String(f.properties[spec.styleBy]) : "";
+      var group = groups[key];
+      if (!group) {
+        group = groups[key] = {type: "Feature", properties: f.properties,
+                               geometry: {type: "MultiLineString", coordinates: []}};
+        order.push(group);
+      }
+      if (g.type === "LineString") group.geometry.coordinates.push(g.coordinates);
+      else Array.prototype.push.apply(group.geometry.coordinates, g.coordinates);
+    }
+    return {type: "FeatureCollection", features: order};
+  }
+
   var lpmap = window.lpmap = window.lpmap || {layers: {}};
 
   /* A packed layer as a Leaflet layer (the caller adds it to the map or a group). */
   lpmap.add = function (spec, data, renderer) {
     var options = {style: style(spec), interactive: !!spec.interactive};
     if (renderer) options.renderer = renderer;
-    var gj = L.geoJSON(decode(data), options);
+    var gj = L.geoJSON(mergedLines(spec, decode(data)), options);
     if (spec.tooltip && spec.tooltip.length) gj.bindTooltip(tooltip(spec), {sticky: true, className: "lp-tooltip"});
     var layer = gj;
     if (spec.label && data.lp) {
@@ -440,12 +463,22 @@
   }
 
   /* A packed layer fetched from `url` (the map's HTML holds only the address; see fetchJson); a group at
-     once, filled when the data arrives. `below` draws it under the parcel tiles (the district's wash). */
+     once, filled when the data arrives. `below` draws it under the parcel tiles (the district's wash). A layer
+     off when the map opens (switched on in the layer control) is decoded and drawn only once it is first
+     switched on: the opening view does not wait for layers it does not show. */
   lpmap.addFromUrl = function (map, spec, url, below) {
     var holder = L.featureGroup();
     var renderer = below ? L.canvas({pane: pane(map, "lp-below", 360)}) : null;
-    pending(fetchJson(url).then(function (data) {
+    var data = null, made = false;
+    function make() {
+      if (made || !data) return;
+      made = true;
       holder.addLayer(lpmap.add(spec, data, renderer));
+    }
+    holder.on("add", make);
+    pending(fetchJson(url).then(function (fetched) {
+      data = fetched;
+      if (holder._map) make();
     }));
     return holder;
   };
