@@ -38,12 +38,7 @@ def drawn_areas(geoms: np.ndarray) -> np.ndarray:
     itself subtracts one lobe from the other; a bow-tie of two 50 m² lobes measures 0). NaN for a missing
     shape. The one definition of a parcel's drawn area: the parcel layer's ``map_area_m2``
     (:func:`gis.files.schema.normalise_parcels`), the recovery, the card and the summaries use it."""
-    geoms = np.asarray(geoms, dtype=object)
-    areas = shapely.area(geoms)
-    invalid = ~valid(geoms) & ~shapely.is_missing(geoms)
-    if invalid.any():
-        areas[invalid] = shapely.area(_repair(geoms[invalid]))
-    return areas
+    return shapely.area(repaired(np.asarray(geoms, dtype=object)))
 
 
 def _repair(geoms: np.ndarray | shapely.Geometry) -> np.ndarray | shapely.Geometry:

@@ -116,9 +116,16 @@ def _map_kept_coded(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
         if not (isinstance(blank, float) and np.isnan(blank)):
             return map_values(values, fn)
     again, distinct = pd.factorize(np.array(mapped, dtype=object))  # two categories may map to one text
-    dtype = pd.CategoricalDtype._from_fastpath(pd.Index(distinct, dtype=object), ordered=False)  # distinct texts
-    return pd.Series(pd.Categorical.from_codes(np.append(again, -1)[codes], dtype=dtype), index=values.index,
-                     name=values.name)
+    return coded_series(again, distinct, codes, like=values)
+
+
+def coded_series(again: np.ndarray, distinct: Any, codes: np.ndarray, *, like: pd.Series) -> pd.Series:
+    """A :class:`pandas.Categorical` series aligned to ``like``: row ``k`` holds ``distinct[again[codes[k]]]``
+    (``codes`` -1: missing). ``distinct`` must be distinct texts (as :func:`pandas.factorize` gives them), which
+    is not checked again: the categories are made by pandas' fast path."""
+    dtype = pd.CategoricalDtype._from_fastpath(pd.Index(distinct, dtype=object), ordered=False)
+    return pd.Series(pd.Categorical.from_codes(np.append(again, -1)[codes], dtype=dtype), index=like.index,
+                     name=like.name)
 
 
 def _legal_areas(values: pd.Series) -> pd.Series:

@@ -31,7 +31,7 @@ from gis.files.codecs import UNICODE, canonical_encoding, decode, encode
 from gis.files.dbf import LATIN1, read_dbf_columns
 from gis.files.detect import PLAIN_TEXT, Detection, detect_text, repair
 from gis.files.formats import _unreadable
-from gis.files.schema import ONE_TYPE, map_values, match_fields
+from gis.files.schema import ONE_TYPE, coded_series, map_values, match_fields
 
 
 def _check_feature_count(path: Path, layer: str | None) -> None:
@@ -289,10 +289,8 @@ def _map_coded(values: pd.Series, coded: tuple[np.ndarray, Any] | None, fn: Call
             again, distinct = np.arange(len(uniques)), mapped[:-1]
         else:
             again, distinct = pd.factorize(mapped[:-1], use_na_sentinel=True)
-        # distinct already (pandas.factorize's values, or those of a factorized column), none missing: not checked
-        dtype = pd.CategoricalDtype._from_fastpath(pd.Index(distinct, dtype=object), ordered=False)
-        return pd.Series(pd.Categorical.from_codes(np.append(again, -1)[codes], dtype=dtype),
-                         index=values.index, name=values.name)
+        # distinct already (pandas.factorize's values, or those of a factorized column), none missing
+        return coded_series(again, distinct, codes, like=values)
     return pd.Series(mapped[codes], index=values.index, dtype=object, name=values.name)
 
 
